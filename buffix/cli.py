@@ -1,0 +1,34 @@
+"""The `buffix` command. Each subcommand lives in `buffix.commands.<name>` and is imported only when run,
+so `buffix --version` and a one-file pre-commit run stay fast."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Dict, List, Optional
+
+import click
+
+from buffix import __version__
+
+# name -> "module:attribute"; listed here so `buffix --help` needs no imports
+COMMANDS: Dict[str, str] = {
+    "run": "buffix.commands.run:run",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> List[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="buffix")
+def main() -> None:
+    """Find, fix and prove buffer-protocol bugs when HTTP response bodies are wrapped in proxies."""

@@ -1,0 +1,224 @@
+"""The runtime: hands each program a tracking proxy of every response body and accounts for it until it is gone.
+
+Hooks (buffix.runtime.hooks) call in here; this module knows no client library.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import gc
+import sys
+import threading
+import time
+import weakref
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional
+
+from buffix.runtime.callsite import CallerClassifier
+from buffix.runtime.proxy import BodyProxy, BodyReleasedError, BufferBodyProxy, StrictBodyProxy, release_proxy
+from buffix.runtime.registry import BodyRecord, Registry, ResponseState, Stats
+from buffix.runtime.settings import Settings
+
+BODY_TYPES = (bytes, bytearray)
+
+# Set while a hooked read is running: a client that closes its own response mid-read (httpx at the end of the
+# stream, aiohttp on EOF) is not the program closing it.
+_READING: contextvars.ContextVar[bool] = contextvars.ContextVar("buffix_reading", default=False)
+
+
+class Runtime:
+    def __init__(self) -> None:
+        self.settings = Settings()
+        self.registry = Registry()
+        self.classifier = CallerClassifier()
+        self._states: Dict[int, ResponseState] = {}
+        self._links: Dict[int, weakref.ref] = {}  # id(stream) -> the response it belongs to (aiohttp's content)
+        self._last_collect = 0.0
+        self._collect_lock = threading.Lock()
+
+    # --- configuration -------------------------------------------------------------------------------------
+    def configure(self, settings: Settings) -> None:
+        if settings.buffer_export and sys.version_info < (3, 12):
+            raise RuntimeError(
+                "buffer-export (root-cause) mode needs Python 3.12+ (PEP 688 __buffer__); "
+                f"this is Python {sys.version_info.major}.{sys.version_info.minor}"
+            )
+        self.settings = settings
+        BodyProxy.slow_copy_warn_bytes = settings.slow_copy_warn_bytes
+
+    @property
+    def proxy_class(self) -> type:
+        if self.settings.buffer_export:
+            return BufferBodyProxy
+        return StrictBodyProxy if self.settings.profile == "strict" else BodyProxy
+
+    def stats(self) -> Stats:
+        return self.registry.snapshot()
+
+    # --- who is asking -------------------------------------------------------------------------------------
+    def called_internally(self, depth: int) -> bool:
+        """True when the frame `depth` levels above the caller of this method is library code."""
+        return self.classifier.called_internally(depth + 2)
+
+    def program_site(self) -> str:
+        return self.classifier.program_site(1)
+
+    # --- response state ------------------------------------------------------------------------------------
+    def link(self, stream: Any, response: Any) -> None:
+        """Bodies read from `stream` belong to `response` (which holds the stream, so it outlives the link)."""
+        key = id(stream)
+        self._links[key] = weakref.ref(response, lambda _ref: self._links.pop(key, None))
+
+    def owner_of(self, stream: Any) -> Any:
+        ref = self._links.get(id(stream))
+        return ref() if ref is not None else None
+
+    def _state_for(self, response: Any, source: str, clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
+        key = id(response)
+        with self.registry.lock:
+            state = self._states.get(key)
+            if state is None:
+                state = ResponseState(source, clear_cache)
+                try:
+                    state.response_ref = weakref.ref(response, lambda _ref, s=state, k=key: self._finalized(k, s))
+                except TypeError:
+                    return state  # not weakly referenceable: account for its bodies, but it cannot be closed
+                self._states[key] = state
+            elif clear_cache is not None and state.clear_cache is None:
+                state.clear_cache = clear_cache
+            return state
+
+    def guard(self, response: Any, operation: str) -> None:
+        """Refuse any access through a response whose body was released."""
+        state = self._states.get(id(response))
+        if state is not None and state.released:
+            raise BodyReleasedError(state.records[0], operation)  # a state is only created with a record
+
+    # --- wrapping ------------------------------------------------------------------------------------------
+    def wrap(self, response: Any, body: Any, source: str, clear_cache: Optional[Callable[[Any], None]] = None) -> Any:
+        """Proxy `body` for the program. With `clear_cache` the response keeps the body (repeated reads return
+        the same object, so the same proxy is handed out again while the program holds one)."""
+        if type(body) not in BODY_TYPES:
+            return body
+        cached = clear_cache is not None
+        state = self._state_for(response, source, clear_cache)
+        with self.registry.lock:
+            record = state.cached if cached else None
+            if record is not None and record.body_id == id(body) and not record.released:
+                for proxy in record.alive_proxies():
+                    return proxy
+            else:
+                record = self.registry.new_record(body, source, self.program_site(), state, cached)
+            proxy = self.proxy_class(body, record)
+            record.proxies.append(weakref.ref(proxy, lambda ref, r=record: self._proxy_died(r, ref)))
+            return proxy
+
+    def _proxy_died(self, record: BodyRecord, ref: weakref.ref) -> None:
+        with self.registry.lock:
+            try:
+                record.proxies.remove(ref)
+            except ValueError:
+                pass
+        self.registry.retire_if_unreachable(record)
+
+    # --- reading helpers for hooks -------------------------------------------------------------------------
+    def read(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        token = _READING.set(True)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _READING.reset(token)
+
+    async def read_async(self, awaitable: Awaitable[Any]) -> Any:
+        token = _READING.set(True)
+        try:
+            return await awaitable
+        finally:
+            _READING.reset(token)
+
+    def chunks(self, response: Any, iterator: Iterator[Any], source: str) -> Iterator[Any]:
+        iterator = iter(iterator)
+        try:
+            while True:
+                token = _READING.set(True)
+                try:
+                    chunk = next(iterator)
+                except StopIteration:
+                    return
+                finally:
+                    _READING.reset(token)
+                yield self.wrap(response, chunk, source)
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    async def achunks(self, response: Any, iterable: Any, source: str) -> AsyncIterator[Any]:
+        iterator = iterable.__aiter__()
+        while True:
+            token = _READING.set(True)
+            try:
+                chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                return
+            finally:
+                _READING.reset(token)
+            yield self.wrap(response, chunk, source)
+
+    # --- close, finalization, release ----------------------------------------------------------------------
+    def closed(self, response: Any) -> None:
+        """The program closed `response` (close(), release(), context exit)."""
+        if _READING.get():
+            return
+        state = self._states.get(id(response))
+        if state is None or state.closed_at:
+            return
+        state.closed_at = self.program_site()
+        self._end_of_response(state, response, state.closed_at)
+
+    def _finalized(self, key: int, state: ResponseState) -> None:
+        with self.registry.lock:
+            if self._states.get(key) is state:
+                del self._states[key]
+        self._end_of_response(state, None, state.closed_at or "finalized (the response was garbage-collected)")
+        for record in state.records:
+            if record.cached_by is state:
+                record.cached_by = None
+            self.registry.retire_if_unreachable(record)
+        state.records = []
+
+    def _end_of_response(self, state: ResponseState, response: Any, site: str) -> None:
+        if self.settings.policy == "release_on_close":
+            self.release(state, response, site)
+            return
+        for record in list(state.records):
+            if not record.released and record.alive_proxies():
+                self.registry.suspect(record, site)
+
+    def release(self, state: ResponseState, response: Any, site: str) -> None:
+        """Drop every reference the runtime, the proxy and the response hold to the state's bodies."""
+        state.released = True
+        if response is not None and state.cached is not None and state.clear_cache is not None:
+            state.clear_cache(response)
+        state.cached = None
+        collect = False
+        for record in list(state.records):
+            if record.released:
+                continue
+            try:
+                for proxy in record.alive_proxies():
+                    release_proxy(proxy)
+            except BufferError as refused:  # root-cause mode: a view of the body is still exported
+                self.registry.suspect(record, f"{site} (release refused: {refused})")
+                continue
+            self.registry.mark_released(record, site)
+            collect = collect or record.size >= self.settings.gc_threshold
+        if collect:
+            self._maybe_collect()
+
+    def _maybe_collect(self) -> None:
+        now = time.monotonic()
+        with self._collect_lock:
+            if now - self._last_collect < self.settings.gc_min_interval:
+                return
+            self._last_collect = now
+        gc.collect()

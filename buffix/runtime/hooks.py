@@ -1,0 +1,271 @@
+"""Where the runtime plugs into each client library: a catalog of hook points (data), and one small wrapper
+factory per kind of hook point. Installing replaces class attributes; uninstalling puts the very same original
+objects back (identity preserved), so a library looks exactly as if buffix had never been there.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from buffix.runtime.core import Runtime
+
+DELETE = object()  # cache_empty value meaning "delete the attribute" (httpx tests `hasattr(self, "_content")`)
+
+
+@dataclass(frozen=True)
+class HookPoint:
+    library: str  # the distribution a user would name ("requests", "httpx", ...)
+    module: str
+    owner: str  # class name inside `module`
+    attribute: str
+    kind: str  # one of WRAPPER_FACTORIES
+    source: str = ""  # how findings and reports name the body ("requests Response.content")
+    cache_attr: str = ""  # where the response keeps the body it returns again (cleared on release)
+    cache_empty: Any = None
+    related: Tuple[str, ...] = ()  # "link": attributes of the response that are its body streams
+    linked: bool = False  # the hooked object is a stream; its bodies belong to the response linked to it
+
+
+HOOK_POINTS: Tuple[HookPoint, ...] = (
+    # requests: the body is cached in _content; raw.read() is urllib3's and hooked there
+    HookPoint("requests", "requests.models", "Response", "content", "cached_property",
+              "requests Response.content", "_content"),
+    HookPoint("requests", "requests.models", "Response", "iter_content", "chunks", "requests Response.iter_content()"),
+    HookPoint("requests", "requests.models", "Response", "close", "close"),
+    # httpx, sync and async: the client closes the response itself right after reading it
+    HookPoint("httpx", "httpx", "Response", "content", "cached_property", "httpx Response.content",
+              "_content", DELETE),
+    HookPoint("httpx", "httpx", "Response", "read", "cached_method", "httpx Response.read()", "_content", DELETE),
+    HookPoint("httpx", "httpx", "Response", "aread", "cached_coroutine", "httpx Response.aread()", "_content", DELETE),
+    HookPoint("httpx", "httpx", "Response", "iter_bytes", "chunks", "httpx Response.iter_bytes()"),
+    HookPoint("httpx", "httpx", "Response", "iter_raw", "chunks", "httpx Response.iter_raw()"),
+    HookPoint("httpx", "httpx", "Response", "aiter_bytes", "async_chunks", "httpx Response.aiter_bytes()"),
+    HookPoint("httpx", "httpx", "Response", "aiter_raw", "async_chunks", "httpx Response.aiter_raw()"),
+    HookPoint("httpx", "httpx", "Response", "close", "close"),
+    HookPoint("httpx", "httpx", "Response", "aclose", "close"),
+    # aiohttp: ClientResponse caches _body; resp.content is a StreamReader
+    HookPoint("aiohttp", "aiohttp", "ClientResponse", "read", "cached_coroutine", "aiohttp ClientResponse.read()",
+              "_body"),
+    HookPoint("aiohttp", "aiohttp", "ClientResponse", "start", "link", related=("content",)),
+    HookPoint("aiohttp", "aiohttp", "ClientResponse", "close", "close"),
+    HookPoint("aiohttp", "aiohttp", "ClientResponse", "release", "close"),
+    *(
+        HookPoint("aiohttp", "aiohttp.streams", reader, method, kind, f"aiohttp resp.content.{method}()", linked=True)
+        for reader, method, kind in (
+            ("StreamReader", "read", "coroutine"),
+            ("StreamReader", "readany", "coroutine"),
+            ("StreamReader", "readexactly", "coroutine"),
+            ("StreamReader", "iter_chunked", "async_chunks"),
+            ("StreamReader", "iter_any", "async_chunks"),
+            ("EmptyStreamReader", "read", "coroutine"),
+            ("EmptyStreamReader", "readany", "coroutine"),
+            ("EmptyStreamReader", "readexactly", "coroutine"),
+        )
+    ),
+    # urllib3 (also what requests' `raw` is)
+    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "data", "cached_property", "urllib3 HTTPResponse.data",
+              "_body"),
+    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "read", "method", "urllib3 HTTPResponse.read()"),
+    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "stream", "chunks", "urllib3 HTTPResponse.stream()"),
+    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "close", "close"),
+    # urllib.request.urlopen(...) returns http.client.HTTPResponse; nothing is cached (a second read() is b"")
+    HookPoint("urllib", "http.client", "HTTPResponse", "read", "method", "urlopen() HTTPResponse.read()"),
+    HookPoint("urllib", "http.client", "HTTPResponse", "close", "close"),
+)
+
+# Code in these packages reads its own bodies; it gets the real body (see callsite.py).
+LIBRARY_PACKAGES: Dict[str, Tuple[str, ...]] = {
+    "requests": ("requests",),
+    "httpx": ("httpx", "httpcore"),
+    "aiohttp": ("aiohttp",),
+    "urllib3": ("urllib3",),
+    "urllib": (),  # the standard library is always library code
+}
+
+
+# --- one wrapper factory per kind -----------------------------------------------------------------------------
+
+def _clearer(point: HookPoint) -> Callable[[Any], None]:
+    def clear(response: Any) -> None:
+        if point.cache_empty is DELETE:
+            vars(response).pop(point.cache_attr, None)
+        else:
+            setattr(response, point.cache_attr, point.cache_empty)
+
+    return clear
+
+
+def _cached_property(rt: Runtime, point: HookPoint, original: property) -> property:
+    getter, clear = original.fget, _clearer(point)
+
+    def get_body(response: Any) -> Any:
+        rt.guard(response, point.attribute)
+        body = getter(response)
+        if rt.called_internally(1):
+            return body
+        return rt.wrap(response, body, point.source, clear)
+
+    return property(get_body, original.fset, original.fdel, original.__doc__)
+
+
+def _owner(rt: Runtime, point: HookPoint, obj: Any) -> Any:
+    """The response a body belongs to; None for a stream that belongs to no client response."""
+    return rt.owner_of(obj) if point.linked else obj
+
+
+def _method(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
+    clear = _clearer(point) if point.cache_attr else None
+
+    @functools.wraps(original)
+    def read(response: Any, *args: Any, **kwargs: Any) -> Any:
+        rt.guard(response, point.attribute + "()")
+        if rt.called_internally(1):
+            return original(response, *args, **kwargs)
+        return rt.wrap(response, rt.read(original, response, *args, **kwargs), point.source, clear)
+
+    return read
+
+
+def _coroutine(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
+    clear = _clearer(point) if point.cache_attr else None
+
+    async def wrapped(owner: Any, awaitable: Any) -> Any:
+        return rt.wrap(owner, await rt.read_async(awaitable), point.source, clear)
+
+    # a plain function returning the coroutine: who is asking is decided where the call is written
+    @functools.wraps(original)
+    def read(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        owner = _owner(rt, point, obj)
+        if owner is not None:
+            rt.guard(owner, point.attribute + "()")
+        awaitable = original(obj, *args, **kwargs)
+        if owner is None or rt.called_internally(1):
+            return awaitable
+        return wrapped(owner, awaitable)
+
+    return read
+
+
+def _chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def iterate(response: Any, *args: Any, **kwargs: Any) -> Any:
+        rt.guard(response, point.attribute + "()")
+        iterator = original(response, *args, **kwargs)
+        if rt.called_internally(1):
+            return iterator
+        return rt.chunks(response, iterator, point.source)
+
+    return iterate
+
+
+def _async_chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def iterate(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        owner = _owner(rt, point, obj)
+        if owner is not None:
+            rt.guard(owner, point.attribute + "()")
+        iterable = original(obj, *args, **kwargs)
+        if owner is None or rt.called_internally(1):
+            return iterable
+        return rt.achunks(owner, iterable, point.source)
+
+    return iterate
+
+
+def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def close(response: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(response, *args, **kwargs)
+        rt.closed(response)
+        return result
+
+    return close
+
+
+def _link(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
+    async def linked(response: Any, awaitable: Any) -> Any:
+        result = await awaitable
+        for name in point.related:
+            stream = getattr(response, name, None)
+            if stream is not None:
+                rt.link(stream, response)
+        return result
+
+    @functools.wraps(original)
+    def start(response: Any, *args: Any, **kwargs: Any) -> Any:
+        return linked(response, original(response, *args, **kwargs))
+
+    return start
+
+
+WRAPPER_FACTORIES: Dict[str, Callable[[Runtime, HookPoint, Any], Any]] = {
+    "cached_property": _cached_property,
+    "cached_method": _method,
+    "method": _method,
+    "cached_coroutine": _coroutine,
+    "coroutine": _coroutine,
+    "chunks": _chunks,
+    "async_chunks": _async_chunks,
+    "close": _close,
+    "link": _link,
+}
+
+_MISSING = object()
+
+
+class Installer:
+    """Applies and reverts HOOK_POINTS for the libraries that are importable."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._patched: List[Tuple[type, str, Any]] = []  # (owner, attribute, original from owner.__dict__)
+        self.libraries: Tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self._patched)
+
+    def install(self, libraries: Optional[Tuple[str, ...]] = None) -> Tuple[str, ...]:
+        if self.active:
+            return self.libraries
+        wanted = libraries or tuple(LIBRARY_PACKAGES)
+        done = []
+        for library in wanted:
+            if library not in LIBRARY_PACKAGES:
+                raise ValueError(f"unknown library {library!r}; expected one of {', '.join(LIBRARY_PACKAGES)}")
+            if self._install_library(library):
+                done.append(library)
+        self.libraries = tuple(done)
+        return self.libraries
+
+    def _install_library(self, library: str) -> bool:
+        points = [point for point in HOOK_POINTS if point.library == library]
+        owners = {}
+        for point in points:
+            try:
+                owners[point] = getattr(importlib.import_module(point.module), point.owner)
+            except (ImportError, AttributeError):
+                return False  # not installed (or an unknown version): skipped, not an error
+        for package in LIBRARY_PACKAGES[library]:
+            module = importlib.import_module(package)
+            self.runtime.classifier.add_library_dirs([os.path.dirname(module.__file__ or "")])
+        for point in points:
+            owner = owners[point]
+            original = vars(owner).get(point.attribute, _MISSING)
+            current = original if original is not _MISSING else getattr(owner, point.attribute)
+            setattr(owner, point.attribute, WRAPPER_FACTORIES[point.kind](self.runtime, point, current))
+            self._patched.append((owner, point.attribute, original))
+        return True
+
+    def uninstall(self) -> None:
+        for owner, attribute, original in reversed(self._patched):
+            if original is _MISSING:
+                delattr(owner, attribute)
+            else:
+                setattr(owner, attribute, original)
+        self._patched = []
+        self.libraries = ()

@@ -1,0 +1,144 @@
+"""Thread-safe accounting of every body the runtime wrapped.
+
+A body (`bytes` / `bytearray`) cannot be weakly referenced (semantics §6.1), so the runtime tracks what it can:
+the proxies it handed out (weakly) and whether the response still caches the body. A body is *live* while a
+proxy of it is alive or its response still caches it; its bytes count towards `bytes_live` until then.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class LeakSuspect:
+    """A body whose proxy the program still held when its response closed or was finalized."""
+
+    size: int
+    source: str  # e.g. "requests Response.content"
+    created_at: str  # program site that first received the body
+    closed_at: str  # program site of the close, or "finalized" when the response was garbage-collected
+
+
+@dataclass(frozen=True)
+class Stats:
+    bodies_wrapped: int
+    bytes_live: int
+    peak_bytes: int
+    released: int
+    leak_suspects: Tuple[LeakSuspect, ...]
+
+    def summary(self) -> str:
+        return (
+            f"buffix runtime: {self.bodies_wrapped} bodies wrapped, {self.bytes_live} bytes live, "
+            f"peak {self.peak_bytes} bytes, {self.released} released, {len(self.leak_suspects)} leak suspects"
+        )
+
+
+class BodyRecord:
+    """What the runtime knows about one body. Holds no reference to the body or its response."""
+
+    __slots__ = (
+        "size", "source", "created_at", "body_id", "cached_by", "proxies", "accesses",
+        "live", "released", "released_at", "suspected", "warned_slow_copy", "__weakref__",
+    )
+
+    def __init__(self, body_id: int, size: int, source: str, created_at: str) -> None:
+        self.body_id = body_id  # id() of the body, valid while a holder keeps it alive
+        self.size = size
+        self.source = source
+        self.created_at = created_at
+        self.cached_by: Optional[ResponseState] = None  # set while the response itself caches the body
+        self.proxies: List[weakref.ref] = []
+        self.accesses: Dict[str, int] = {}
+        self.live = True
+        self.released = False
+        self.released_at = ""
+        self.suspected = False
+        self.warned_slow_copy = False
+
+    def touch(self, operation: str) -> None:
+        # a lost increment under a thread race is acceptable here: access counts are diagnostics only
+        self.accesses[operation] = self.accesses.get(operation, 0) + 1
+
+    def alive_proxies(self) -> list:
+        return [proxy for proxy in (ref() for ref in self.proxies) if proxy is not None]
+
+
+class ResponseState:
+    """The runtime's view of one response object, keyed by its id while it lives."""
+
+    __slots__ = ("source", "records", "cached", "closed_at", "released", "clear_cache", "response_ref", "__weakref__")
+
+    def __init__(self, source: str, clear_cache: Optional[Callable[[object], None]]) -> None:
+        self.source = source
+        self.records: List[BodyRecord] = []
+        self.cached: Optional[BodyRecord] = None  # the body the response itself keeps (`_content`, `_body`...)
+        self.closed_at = ""
+        self.released = False
+        self.clear_cache = clear_cache
+        self.response_ref: Optional[weakref.ref] = None  # its callback tells the runtime the response is gone
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.bodies_wrapped = 0
+        self.bytes_live = 0
+        self.peak_bytes = 0
+        self.released = 0
+        self.leak_suspects: List[LeakSuspect] = []
+
+    def reset(self) -> None:
+        with self.lock:
+            self.bodies_wrapped = self.bytes_live = self.peak_bytes = self.released = 0
+            self.leak_suspects = []
+
+    def new_record(self, body: object, source: str, created_at: str, response: ResponseState, cached: bool) -> BodyRecord:
+        record = BodyRecord(id(body), len(body), source, created_at)  # type: ignore[arg-type]
+        with self.lock:
+            self.bodies_wrapped += 1
+            self.bytes_live += record.size
+            self.peak_bytes = max(self.peak_bytes, self.bytes_live)
+            response.records.append(record)
+            if cached:
+                record.cached_by = response
+                response.cached = record
+        return record
+
+    def retire_if_unreachable(self, record: BodyRecord) -> None:
+        """Called whenever a holder goes away: a proxy died, or the response dropped its cache."""
+        with self.lock:
+            if record.live and record.cached_by is None and not record.alive_proxies():
+                self._retire(record)
+
+    def mark_released(self, record: BodyRecord, where: str) -> None:
+        with self.lock:
+            if record.released:
+                return
+            record.released = True
+            record.released_at = where
+            record.cached_by = None
+            self.released += 1
+            if record.live:
+                self._retire(record)
+
+    def suspect(self, record: BodyRecord, closed_at: str) -> None:
+        with self.lock:
+            if record.suspected:
+                return
+            record.suspected = True
+            self.leak_suspects.append(LeakSuspect(record.size, record.source, record.created_at, closed_at))
+
+    def _retire(self, record: BodyRecord) -> None:
+        record.live = False
+        self.bytes_live -= record.size
+
+    def snapshot(self) -> Stats:
+        with self.lock:
+            return Stats(
+                self.bodies_wrapped, self.bytes_live, self.peak_bytes, self.released, tuple(self.leak_suspects)
+            )
