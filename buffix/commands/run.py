@@ -1,0 +1,63 @@
+"""`buffix run -- COMMAND`: run a program with the runtime in every Python process it starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Tuple
+
+import click
+
+from buffix.runtime.settings import ENV_REPORT, POLICIES, PROFILES, Settings
+
+BOOT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime", "boot")
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def runtime_environment(settings: Settings, report: bool) -> dict:
+    env = dict(os.environ)
+    env.update(settings.to_env())
+    env[ENV_REPORT] = "1" if report else "0"
+    env["BUFFIX_RUNTIME_PATH"] = PACKAGE_PARENT
+    existing = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = BOOT_DIR + (os.pathsep + existing if existing else "")
+    return env
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--profile", type=click.Choice(PROFILES), default="wrapt", show_default=True,
+              help="wrapt: behave like wrapt.ObjectProxy; strict: also refuse bytes(), + and iteration copies.")
+@click.option("--release-on-close", is_flag=True,
+              help="Leak hunting: free each body when its response closes; later use raises BodyReleasedError.")
+@click.option("--buffer-export", is_flag=True, help="Python 3.12+: the proxy exports the buffer protocol (PEP 688).")
+@click.option("--report", is_flag=True, help="Print the runtime's stats and leak suspects on stderr at exit.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def run(profile: str, release_on_close: bool, buffer_export: bool, report: bool, command: Tuple[str, ...]) -> None:
+    """Run COMMAND with every HTTP response body wrapped in a tracking proxy.
+
+    Every Python process the command starts gets the runtime (through a sitecustomize on PYTHONPATH), so an
+    unsafe buffer conversion fails with the TypeError a production proxy would raise. Standard streams and the
+    exit status pass through unchanged.
+
+    \b
+    Examples:
+      buffix run -- python app.py
+      buffix run --profile strict --report -- pytest -x
+      buffix run --release-on-close -- python worker.py
+    """
+    policy = "release_on_close" if release_on_close else POLICIES[0]
+    settings = Settings(profile=profile, policy=policy, buffer_export=buffer_export)
+    env = runtime_environment(settings, report)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        if os.name == "posix":
+            os.execvpe(command[0], list(command), env)  # the command becomes this process: signals and status pass
+        sys.exit(subprocess.call(list(command), env=env))
+    except FileNotFoundError:
+        click.echo(f"buffix run: command not found: {command[0]}", err=True)
+        sys.exit(127)
+    except PermissionError:
+        click.echo(f"buffix run: permission denied: {command[0]}", err=True)
+        sys.exit(126)

@@ -1,0 +1,55 @@
+"""What `buffix run` does inside each Python process: install the runtime from the environment, explain
+proxy TypeErrors, print the stats at exit on request, then hand over to any sitecustomize it shadows."""
+
+from __future__ import annotations
+
+import atexit
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from types import TracebackType
+from typing import Optional, Type
+
+from buffix.runtime import install, stats
+from buffix.runtime.diagnose import explain
+from buffix.runtime.settings import ENV_REPORT, Settings
+
+
+def report() -> str:
+    current = stats()
+    lines = [current.summary()]
+    for suspect in current.leak_suspects:
+        lines.append(
+            f"  leak suspect: {suspect.size} bytes from {suspect.source}, created at {suspect.created_at}, "
+            f"still held when its response closed at {suspect.closed_at}"
+        )
+    return "\n".join(lines)
+
+
+def _excepthook(previous):  # type: ignore[no-untyped-def]
+    def hook(kind: Type[BaseException], exc: BaseException, tb: Optional[TracebackType]) -> None:
+        previous(kind, exc, tb)
+        text = explain(exc, tb)
+        if text:
+            sys.stderr.write(text + "\n")
+
+    return hook
+
+
+def _chain_sitecustomize(boot_dir: str) -> None:
+    """Run the sitecustomize ours shadows, if any, as Python would have."""
+    others = [p for p in sys.path if os.path.abspath(p or ".") != boot_dir]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", others)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+def start(boot_dir: str) -> None:
+    install(settings=Settings.from_env())
+    sys.excepthook = _excepthook(sys.excepthook)
+    if os.environ.get(ENV_REPORT) == "1":
+        atexit.register(lambda: sys.stderr.write(report() + "\n"))
+    _chain_sitecustomize(boot_dir)

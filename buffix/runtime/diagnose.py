@@ -1,0 +1,77 @@
+"""Explain a TypeError caused by a response body proxy: which rule family, and the fix.
+
+Used by `buffix run` (an excepthook) and the pytest plugin, so a failure at run time names the same codes
+`buffix check` reports.
+"""
+
+from __future__ import annotations
+
+import linecache
+import re
+from types import TracebackType
+from typing import Optional, Tuple
+
+from buffix.families import BINARY_WRITER, BUFFER_CONSUMER, FAMILIES, PROXY_DEPENDENT, REUPLOAD, SLOW_COPY, Family
+
+# The program line that failed says which family it is; first match wins (data, not if-chains).
+LINE_PATTERNS: Tuple[Tuple[re.Pattern, Family], ...] = (
+    (re.compile(r"\b(data|content|body)\s*=|\bRequest\("), REUPLOAD),
+    (re.compile(r"\.(write|writelines|send|sendall|sendto)\(|\bos\.write\(|\.join\("), BINARY_WRITER),
+    (re.compile(r"\bbytearray\(|\barray\.array\(|\bbytes\(\s*list\("), SLOW_COPY),
+    (re.compile(r"\bbytes\(|\+"), PROXY_DEPENDENT),
+)
+_CODE_IN_MESSAGE = re.compile(r"\b(BFX\d)\b")
+
+
+def _involves_proxy(exc: BaseException, tb: Optional[TracebackType]) -> bool:
+    from buffix.runtime.proxy import HINT, BodyProxy
+
+    if HINT in str(exc) or "response body proxy" in str(exc):
+        return True
+    while tb is not None:  # a proxy handed to a library (requests data=...) fails deep inside it
+        if any(issubclass(type(value), BodyProxy) for value in tb.tb_frame.f_locals.values()):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _program_line(tb: Optional[TracebackType]) -> Tuple[str, int, str]:
+    """The innermost frame of the program (not the standard library, a client library or buffix)."""
+    from buffix.runtime import runtime
+
+    found = ("<unknown>", 0, "")
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if not runtime.classifier.is_internal_file(code.co_filename):
+            line = linecache.getline(code.co_filename, tb.tb_lineno).strip()
+            found = (code.co_filename, tb.tb_lineno, line)
+        tb = tb.tb_next
+    return found
+
+
+def family_for(message: str, line: str) -> Family:
+    match = _CODE_IN_MESSAGE.search(message)
+    if match:
+        for family in FAMILIES:
+            if family.code == match.group(1):
+                return family
+    for pattern, family in LINE_PATTERNS:
+        if pattern.search(line):
+            return family
+    return BUFFER_CONSUMER
+
+
+def explain(exc: BaseException, tb: Optional[TracebackType] = None) -> Optional[str]:
+    """A few lines naming the rule family and the fix, or None when the error has nothing to do with a proxy."""
+    tb = tb if tb is not None else exc.__traceback__
+    if not isinstance(exc, TypeError) or not _involves_proxy(exc, tb):
+        return None
+    path, lineno, line = _program_line(tb)
+    family = family_for(str(exc), line)
+    where = f"{path}:{lineno}: {line}" if lineno else "(no program frame in the traceback)"
+    return (
+        f"buffix: this TypeError comes from a response body proxy ({family.code} {family.name}).\n"
+        f"  at {where}\n"
+        f"  why: {family.behaviour}\n"
+        f"  fix: {family.safe_form}; `buffix fix` rewrites such sites, `buffix check` finds them all"
+    )
