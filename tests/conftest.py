@@ -1,0 +1,28 @@
+"""Generic fixtures for every test: the real local HTTP server.  No buffix runtime imports here."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+import pytest
+
+from tests.httpserver import URL_ENV, LocalServer, serve
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[LocalServer]:
+    """The session's test server (tests/httpserver.py); $BUFFIX_TEST_URL holds its URL for subprocesses and
+    re-upload ops while it runs.  A request that crashed the server fails the session at teardown."""
+    with serve() as srv:
+        previous = os.environ.get(URL_ENV)
+        os.environ[URL_ENV] = srv.url
+        try:
+            yield srv
+        finally:
+            if previous is None:
+                os.environ.pop(URL_ENV, None)
+            else:
+                os.environ[URL_ENV] = previous
+        errors = srv.stats["server_error"]
+        assert errors == 0, f"the test server failed {errors} request(s); tracebacks are in the captured stderr"

@@ -1,0 +1,127 @@
+"""Installing and uninstalling the hooks: exact restoration, idempotence, skipped libraries, library-internal reads."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import subprocess
+import sys
+import textwrap
+import urllib.request
+
+import pytest
+
+from buffix import runtime
+from buffix.runtime import HOOK_POINTS, BodyProxy
+from tests import payloads
+
+MISSING = object()
+
+
+def current_attributes():
+    found = {}
+    for point in HOOK_POINTS:
+        owner = getattr(importlib.import_module(point.module), point.owner)
+        found[point] = vars(owner).get(point.attribute, MISSING)
+    return found
+
+
+def test_uninstall_restores_every_original_object():
+    assert not runtime.is_installed()
+    before = current_attributes()
+    runtime.install()
+    during = current_attributes()
+    assert all(during[point] is not before[point] for point in HOOK_POINTS)
+    runtime.uninstall()
+    after = current_attributes()
+    assert all(after[point] is before[point] for point in HOOK_POINTS)
+
+
+def test_install_is_idempotent_and_a_second_call_only_changes_settings():
+    before = current_attributes()
+    try:
+        assert runtime.install("wrapt").profile == "wrapt"
+        first = current_attributes()
+        assert runtime.install("strict").profile == "strict"
+        assert current_attributes() == first  # not wrapped twice
+        assert runtime.runtime.proxy_class.__mro__[0].__name__.startswith("StrictBodyProxy")
+    finally:
+        runtime.uninstall()
+    assert current_attributes() == before
+    runtime.uninstall()  # uninstalling twice is harmless
+    assert current_attributes() == before
+
+
+def test_installed_context_restores_the_previous_state():
+    before = current_attributes()
+    with runtime.installed(profile="strict"):
+        with runtime.installed(profile="wrapt") as rt:
+            assert rt.settings.profile == "wrapt"
+        assert runtime.is_installed() and runtime.runtime.settings.profile == "strict"
+    assert not runtime.is_installed()
+    assert current_attributes() == before
+
+
+def test_bad_settings_are_refused_clearly():
+    with pytest.raises(ValueError, match="unknown runtime profile 'lenient'"):
+        runtime.install("lenient")
+    with pytest.raises(ValueError, match="unknown library 'curl'"):
+        runtime.install(libraries=["curl"])
+    runtime.uninstall()
+    if sys.version_info < (3, 12):
+        with pytest.raises(RuntimeError, match="3.12"):
+            runtime.install(buffer_export=True)
+    assert not runtime.is_installed()
+
+
+def test_a_library_that_is_not_installed_is_skipped(tmp_path):
+    program = textwrap.dedent(
+        """
+        import sys
+        sys.modules["aiohttp"] = None      # import aiohttp now raises ImportError, as if it were not installed
+        sys.modules["httpx"] = None
+        from buffix import runtime
+        runtime.install()
+        print(",".join(runtime.installed_libraries()))
+        runtime.uninstall()
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "requests,urllib3,urllib"
+
+
+def test_libraries_read_their_own_bodies_unproxied(strict_runtime, server):
+    """resp.text / resp.json() / json.load(resp) run inside the library: they must see the real body."""
+    import httpx
+    import requests
+
+    url = server.url_for("/payload/json")
+    assert requests.get(url).json() == payloads.JSON_OBJECT
+    assert httpx.get(url).json() == payloads.JSON_OBJECT
+    with urllib.request.urlopen(url) as response:
+        assert json.load(response) == payloads.JSON_OBJECT
+    text_url = server.url_for("/payload/text")
+    assert requests.get(text_url).text == payloads.TEXT.decode()
+
+    async def aiohttp_text() -> str:
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session, session.get(text_url) as response:
+            first = await response.text()
+            body = await response.read()
+            assert issubclass(type(body), BodyProxy)  # the program's own read is proxied
+            return first
+
+    assert asyncio.run(aiohttp_text()) == payloads.TEXT.decode()
+
+
+def test_repeated_reads_return_the_same_proxy(wrapt_runtime, server):
+    import requests
+
+    response = requests.get(server.url_for("/payload/binary"))
+    first = response.content
+    assert response.content is first
+    assert first == payloads.payload("binary")
+    assert wrapt_runtime.stats().bodies_wrapped >= 1
