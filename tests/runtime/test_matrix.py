@@ -121,3 +121,30 @@ def test_streaming_paths_yield_one_proxy_per_chunk(downloaded, server):
         bodies = downloaded("wrapt", path, f"/chunked/{payloads.MIB}")
         assert len(bodies) > 1, path.name
         assert len({id(body) for body in bodies}) == len(bodies)
+
+
+def test_large_iteration_copy_warns_with_the_faster_form(wrapt_runtime, server):
+    import requests
+    import warnings
+
+    from buffix.runtime import SlowCopyWarning
+
+    body = requests.get(server.url_for(f"/bytes/{payloads.MIB}")).content
+    with pytest.warns(SlowCopyWarning, match=r"bytearray\(body\[:\]\)"):
+        copy = bytearray(body)
+    assert copy == server.body(payloads.MIB)
+    small = requests.get(server.url_for("/bytes/1024")).content
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bytearray(small)  # below the threshold: silent
+
+
+def test_each_access_is_recorded(wrapt_runtime, server):
+    import requests
+
+    body = requests.get(server.url_for("/payload/text")).content
+    len(body), body[:4], body[:], b"fox" in body, body == b""
+    record = body._self_record
+    assert record.accesses == {"len()": 1, "[]": 2, "in": 1, "==": 1}
+    assert record.source == "requests Response.content"
+    assert record.created_at.endswith(f"test_matrix.py:{test_each_access_is_recorded.__code__.co_firstlineno + 3}")
