@@ -50,6 +50,8 @@ def _program_line(tb: Optional[TracebackType]) -> Tuple[str, int, str]:
 
 
 def family_for(message: str, line: str) -> Family:
+    if LINE_PATTERNS[0][0].search(line):  # a re-upload fails inside the client, whatever refused there
+        return REUPLOAD
     match = _CODE_IN_MESSAGE.search(message)
     if match:
         for family in FAMILIES:
