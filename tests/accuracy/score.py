@@ -1,0 +1,328 @@
+"""Score `buffix check` against the labelled real-code ground truth (labels.yaml).
+
+    python tests/accuracy/score.py [--strict] [--cache DIR] [--labels FILE] [--findings FILE] [--buffix CMD]
+
+Fetches the pinned packages (fetch.py; cached), runs `buffix check --format json` over their sources from the
+source root, and matches each finding to a label by package, path and line (a finding whose line range covers a
+label also matches). A finding is correct when it sits on a positive label and its code equals the label's code,
+or the label's code is a prefix of it. Every other finding is a false positive: on a `silent` label, with the
+wrong code, or on an unlabelled line ("unlabelled - review": read the code, then label it either way).
+
+    recall    = positive labels found / positive labels
+    precision = correct findings / all findings
+
+Exit status: 0, or with --strict 1 when recall < 0.95, precision < 0.97, or buffix failed on a file;
+2 when the labels, the download or buffix itself cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+if not __package__:  # run as a script: make `tests.accuracy` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.accuracy.fetch import DEFAULT_CACHE, fetch_all, source_root
+from tests.accuracy.labelset import CODES, FLOWS, LABELS_PATH, Label, LabelError, LabelSet, load_labelset
+
+RECALL_TARGET = 0.95
+PRECISION_TARGET = 0.97
+FAMILIES = sorted({code[:4] for code in CODES})
+
+
+class ScoreError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Finding:
+    package: str  # "" when the path is outside the source root
+    path: str
+    line: int
+    end_line: int
+    code: str
+    message: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.package}/{self.path}:{self.line}" if self.package else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    finding: Finding
+    label: Optional[Label]
+    reason: str  # "correct", "silent", "wrong-code", "unlabelled"
+
+
+@dataclass
+class Run:
+    """What buffix produced: findings, plus files it reported it could not read or parse, and its timing."""
+
+    findings: List[Finding] = field(default_factory=list)
+    file_errors: List[str] = field(default_factory=list)
+    seconds: Optional[float] = None
+
+
+# --- obtaining findings ----------------------------------------------------------------------------------
+
+
+def buffix_command(spec: Optional[str]) -> List[str]:
+    if spec:
+        return shlex.split(spec)
+    installed = shutil.which("buffix")
+    return [installed] if installed else [sys.executable, "-m", "buffix"]
+
+
+def run_buffix(command: Sequence[str], src: Path, packages: Iterable[str], timeout: float) -> Run:
+    argv = [*command, "check", "--format", "json", *packages]
+    started = time.perf_counter()
+    try:
+        result = subprocess.run(argv, cwd=src, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ScoreError(f"cannot run {shlex.join(argv)}: {exc}") from None
+    seconds = time.perf_counter() - started
+    tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+    if result.returncode not in (0, 1, 2) or "Traceback (most recent call last)" in result.stderr:
+        raise ScoreError(f"{shlex.join(argv)} exited {result.returncode} (a crash, not a verdict):\n{tail}")
+    if not result.stdout.strip():
+        raise ScoreError(f"{shlex.join(argv)} exited {result.returncode} and printed no JSON:\n{tail}")
+    run = parse_findings(result.stdout, src, origin=f"output of {shlex.join(argv)}")
+    run.file_errors += [line for line in result.stderr.splitlines() if line.strip()]
+    run.seconds = seconds
+    return run
+
+
+def parse_findings(text: str, src: Path, origin: str) -> Run:
+    """buffix's JSON: an array of finding objects (or an object holding `findings` and maybe `errors`)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScoreError(f"{origin} is not JSON ({exc}): {text[:200]!r}") from None
+    errors: list = []
+    if isinstance(data, dict):
+        errors = data.get("errors") or []
+        data = data.get("findings")
+    if not isinstance(data, list):
+        raise ScoreError(f"{origin}: expected a JSON array of findings")
+    run = Run(file_errors=[_describe_error(e) for e in errors])
+    for index, item in enumerate(data):
+        try:
+            package, path = split_path(str(item["path"]), src)
+            line = int(item["line"])
+            end_line = int(item.get("end_line") or line)
+            run.findings.append(Finding(package, path, line, max(line, end_line), str(item["code"]),
+                                        str(item.get("message", ""))))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ScoreError(f"{origin}: finding #{index} lacks a usable path/line/code ({exc!r}): {item!r}") from None
+    return run
+
+
+def _describe_error(error: object) -> str:
+    if isinstance(error, dict):
+        return f"{error.get('path', '?')}: {error.get('message', error)}"
+    return str(error)
+
+
+def split_path(path: str, src: Path) -> Tuple[str, str]:
+    """(package, path inside it) for a path relative to the source root or absolute."""
+    absolute = Path(path) if os.path.isabs(path) else src / path
+    try:
+        parts = absolute.resolve().relative_to(src.resolve()).parts
+    except ValueError:
+        return "", path
+    if len(parts) < 2:
+        return "", path
+    return parts[0], "/".join(parts[1:])
+
+
+# --- matching and figures -------------------------------------------------------------------------------
+
+
+def judge(findings: Iterable[Finding], labels: Iterable[Label]) -> List[Verdict]:
+    by_file: Dict[Tuple[str, str], Dict[int, Label]] = defaultdict(dict)
+    for label in labels:
+        by_file[(label.package, label.path)][label.line] = label
+    verdicts = []
+    for finding in findings:
+        in_file = by_file.get((finding.package, finding.path), {})
+        label = in_file.get(finding.line)
+        if label is None:  # a multi-line finding covering a labelled line
+            covered = [in_file[n] for n in sorted(in_file) if finding.line <= n <= finding.end_line]
+            label = covered[0] if covered else None
+        if label is None:
+            reason = "unlabelled"
+        elif not label.positive:
+            reason = "silent"
+        elif finding.code.startswith(label.expect):
+            reason = "correct"
+        else:
+            reason = "wrong-code"
+        verdicts.append(Verdict(finding, label, reason))
+    return verdicts
+
+
+def ratio(numerator: int, denominator: int) -> Optional[float]:
+    return numerator / denominator if denominator else None
+
+
+def percent(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+@dataclass(frozen=True)
+class Score:
+    labelset: LabelSet
+    verdicts: Tuple[Verdict, ...]
+
+    @property
+    def found(self) -> set:
+        return {v.label.key for v in self.verdicts if v.reason == "correct"}
+
+    @property
+    def misses(self) -> List[Label]:
+        return [label for label in self.labelset.positives if label.key not in self.found]
+
+    @property
+    def false_positives(self) -> List[Verdict]:
+        return [v for v in self.verdicts if v.reason != "correct"]
+
+    @property
+    def recall(self) -> Optional[float]:
+        return ratio(len(self.found), len(self.labelset.positives))
+
+    @property
+    def precision(self) -> Optional[float]:
+        return ratio(len(self.verdicts) - len(self.false_positives), len(self.verdicts))
+
+
+def report(score: Score, run: Run, src: Path, out=print) -> None:
+    positives, negatives = score.labelset.positives, score.labelset.negatives
+    found = score.found
+    out(f"labels: {len(positives)} positive, {len(negatives)} silent, in {len(score.labelset.packages)} packages")
+    if run.seconds is not None:
+        out(f"buffix check: {run.seconds:.1f} s over {src}")
+    out(f"findings: {len(score.verdicts)}, correct {len(score.verdicts) - len(score.false_positives)}, "
+        f"false positives {len(score.false_positives)}")
+    out(f"RECALL    {percent(score.recall)}  ({len(found)}/{len(positives)}; target {RECALL_TARGET})")
+    out(f"PRECISION {percent(score.precision)}  (target {PRECISION_TARGET})")
+
+    out("\nper flow kind:")
+    out(f"  {'flow':14} {'pos':>4} {'found':>5} {'recall':>7} {'silent':>6} {'alarms':>6}")
+    alarms = defaultdict(int)
+    for v in score.verdicts:
+        if v.reason == "silent":
+            alarms[v.label.flow] += 1
+    for flow in FLOWS:
+        pos = [label for label in positives if label.flow == flow]
+        neg = [label for label in negatives if label.flow == flow]
+        if not pos and not neg:
+            continue
+        hit = sum(1 for label in pos if label.key in found)
+        out(f"  {flow:14} {len(pos):4} {hit:5} {percent(ratio(hit, len(pos))):>7} {len(neg):6} {alarms[flow]:6}")
+
+    out("\nper code family:")
+    out(f"  {'family':7} {'pos':>4} {'found':>5} {'recall':>7} {'reported':>8} {'correct':>7} {'precision':>9}")
+    for family in FAMILIES:
+        pos = [label for label in positives if label.expect.startswith(family)]
+        mine = [v for v in score.verdicts if v.finding.code.startswith(family)]
+        if not pos and not mine:
+            continue
+        hit = sum(1 for label in pos if label.key in found)
+        good = sum(1 for v in mine if v.reason == "correct")
+        out(f"  {family:7} {len(pos):4} {hit:5} {percent(ratio(hit, len(pos))):>7} {len(mine):8} {good:7} "
+            f"{percent(ratio(good, len(mine))):>9}")
+
+    shown = os.path.relpath(src) if not os.path.relpath(src).startswith("..") else str(src)
+    out(f"\nmisses ({len(score.misses)}), paths under {shown}/:")
+    for label in sorted(score.misses, key=lambda lb: lb.key):
+        out(f"  {label.package}/{label.path}:{label.line}: expected {label.expect} [{label.flow}] {label.note}")
+    out(f"\nfalse positives ({len(score.false_positives)}):")
+    titles = {"silent": "on a silent label", "wrong-code": "wrong code", "unlabelled": "unlabelled - review"}
+    for v in sorted(score.false_positives, key=lambda v: (v.reason, v.finding.where)):
+        why = titles[v.reason]
+        if v.reason == "wrong-code":
+            why += f", expected {v.label.expect}"
+        if v.reason == "silent":
+            why += f": {v.label.note}"
+        out(f"  {v.finding.where}: {v.finding.code} {v.finding.message} ({why})")
+    out(f"\nfiles buffix could not read or parse ({len(run.file_errors)}):")
+    for line in run.file_errors:
+        out(f"  {line}")
+
+
+def stale_labels(labelset: LabelSet, src: Path) -> List[str]:
+    """Labels whose file or line no longer exists in the fetched sources (a pin changed under them)."""
+    stale = []
+    for label in labelset.labels:
+        path = src / label.package / label.path
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            stale.append(f"{label.package}/{label.path}:{label.line}: cannot read ({exc})")
+            continue
+        if label.line > len(lines) or not lines[label.line - 1].strip():
+            stale.append(f"{label.package}/{label.path}:{label.line}: no code on that line")
+    return stale
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"cache folder (default {DEFAULT_CACHE})")
+    parser.add_argument("--labels", type=Path, default=LABELS_PATH, help="labels file (default: labels.yaml here)")
+    parser.add_argument("--findings", type=Path, help="score this saved `buffix check --format json` output "
+                        "(paths relative to the source root) instead of running buffix; nothing is fetched")
+    parser.add_argument("--buffix", help="command that runs buffix (default: `buffix` on PATH, else python -m buffix)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds buffix may take (default 1800)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 below the targets or on files buffix failed on")
+    args = parser.parse_args(argv)
+
+    src = source_root(args.cache)
+    try:
+        labelset = load_labelset(args.labels)
+        if args.findings:
+            run = parse_findings(args.findings.read_text(encoding="utf-8"), src, origin=str(args.findings))
+        else:
+            failures = fetch_all(labelset, args.cache, log=lambda line: None)
+            if failures:
+                raise ScoreError("cannot fetch the pinned packages:\n" + "\n".join(failures))
+            stale = stale_labels(labelset, src)
+            if stale:
+                raise ScoreError("labels that no longer match the sources:\n" + "\n".join(stale))
+            packages = sorted(p.name for p in labelset.packages)
+            run = run_buffix(buffix_command(args.buffix), src, packages, args.timeout)
+    except (LabelError, ScoreError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    score = Score(labelset, tuple(judge(run.findings, labelset.labels)))
+    report(score, run, src)
+    below = [
+        name for name, value, target in
+        (("recall", score.recall, RECALL_TARGET), ("precision", score.precision, PRECISION_TARGET))
+        if value is not None and value < target
+    ]
+    if score.recall is None or not score.verdicts:
+        below.append("no findings")
+    if run.file_errors:
+        below.append("files buffix failed on")
+    if below:
+        print(f"\nbelow target: {', '.join(below)}")
+        return 1 if args.strict else 0
+    print("\ntargets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""score.py's matching and figures, run as a real subprocess on a hand-made label set and fake findings.
+Offline: --findings skips fetching; the fake buffix is a small script standing in for `buffix check`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SCORE = Path(__file__).with_name("score.py")
+SHA = "0" * 64
+
+LABELS = f"""
+version: 1
+packages:
+  - {{name: demo, version: "1.0", file: demo-1.0-py3-none-any.whl, sha256: "{SHA}"}}
+labels:
+  - {{package: demo, path: demo/dl.py, line: 10, expect: BFX201, flow: chunk-loop, note: write of iter_content chunk}}
+  - {{package: demo, path: demo/dl.py, line: 20, expect: BFX104, flow: variable, note: sha256 of resp.content}}
+  - {{package: demo, path: demo/io.py, line: 5, expect: BFX102, flow: attribute, note: BytesIO of self.body}}
+  - {{package: demo, path: demo/dl.py, line: 30, expect: silent, flow: direct, note: hash of a local str}}
+  - {{package: demo, path: demo/io.py, line: 9, expect: silent, flow: other, note: text write}}
+"""
+
+# paths as buffix prints them from the source root: <package>/<path in the distribution>
+# 2 correct (one through a multi-line span), 1 wrong code, 1 on a silent label, 1 unlabelled.
+FINDINGS = [
+    {"code": "BFX201", "message": "write of a body", "path": "demo/demo/dl.py", "line": 10, "end_line": 10},
+    {"code": "BFX104", "message": "hash of a body", "path": "demo/demo/dl.py", "line": 19, "end_line": 21},
+    {"code": "BFX101", "message": "memoryview of a body", "path": "demo/demo/io.py", "line": 5, "end_line": 5},
+    {"code": "BFX104", "message": "hash of a body", "path": "demo/demo/dl.py", "line": 30, "end_line": 30},
+    {"code": "BFX203", "message": "join of chunks", "path": "demo/demo/other.py", "line": 3, "end_line": 3},
+]
+
+
+def run_score(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCORE), *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture()
+def labels(tmp_path: Path) -> Path:
+    path = tmp_path / "labels.yaml"
+    path.write_text(LABELS, encoding="utf-8")
+    return path
+
+
+def test_figures_misses_and_false_positives_from_a_findings_file(tmp_path, labels):
+    findings = tmp_path / "findings.json"
+    findings.write_text(json.dumps(FINDINGS), encoding="utf-8")
+    result = run_score("--labels", str(labels), "--cache", str(tmp_path / "cache"), "--findings", str(findings))
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "RECALL    0.667  (2/3" in out
+    assert "PRECISION 0.400" in out
+    assert "demo/demo/io.py:5: expected BFX102 [attribute]" in out  # the miss
+    assert "demo/demo/io.py:5: BFX101 memoryview of a body (wrong code, expected BFX102)" in out
+    assert "demo/demo/dl.py:30: BFX104 hash of a body (on a silent label: hash of a local str)" in out
+    assert "demo/demo/other.py:3: BFX203 join of chunks (unlabelled - review)" in out
+    assert "  chunk-loop        1     1   1.000      0      0" in out
+    assert "  direct            0     0     n/a      1      1" in out
+    assert "  BFX1       2     1   0.500        3       1     0.333" in out
+
+
+def test_strict_fails_below_target_and_passes_when_all_are_found(tmp_path, labels):
+    findings = tmp_path / "findings.json"
+    findings.write_text(json.dumps(FINDINGS), encoding="utf-8")
+    common = ["--labels", str(labels), "--cache", str(tmp_path / "cache"), "--findings", str(findings), "--strict"]
+    assert run_score(*common).returncode == 1
+
+    perfect = [FINDINGS[0], FINDINGS[1], dict(FINDINGS[2], code="BFX102")]
+    findings.write_text(json.dumps(perfect), encoding="utf-8")
+    result = run_score(*common)
+    assert result.returncode == 0, result.stdout
+    assert "RECALL    1.000  (3/3" in result.stdout and "PRECISION 1.000" in result.stdout
+
+
+def test_runs_buffix_and_reports_files_it_could_not_parse(tmp_path, labels):
+    src = tmp_path / "cache" / "src" / "demo" / "demo"
+    src.mkdir(parents=True)
+    for name, lines in (("dl.py", 30), ("io.py", 9)):
+        (src / name).write_text("x = 1\n" * lines, encoding="utf-8")
+    fake = tmp_path / "fake_buffix.py"
+    fake.write_text(textwrap.dedent(f"""
+        import json, os, sys
+        assert sys.argv[1:5] == ["check", "--format", "json", "demo"], sys.argv
+        assert os.path.isdir("demo/demo"), os.getcwd()  # runs from the source root
+        print(json.dumps({FINDINGS[:2]!r}))
+        print("demo/demo/broken.py: cannot parse: invalid syntax (line 3)", file=sys.stderr)
+        sys.exit(2)
+    """), encoding="utf-8")
+    # the download is faked too: a cached archive whose hash matches its pin, and a complete extraction
+    downloads = tmp_path / "cache" / "downloads"
+    downloads.mkdir()
+    (downloads / "demo-1.0-py3-none-any.whl").write_bytes(b"")
+    empty_sha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    labels.write_text(LABELS.replace(SHA, empty_sha), encoding="utf-8")
+    (src.parent / ".buffix-extracted").write_text(empty_sha + "\n", encoding="ascii")
+
+    result = run_score("--labels", str(labels), "--cache", str(tmp_path / "cache"),
+                       "--buffix", f"{sys.executable} {fake}", "--strict")
+    assert "files buffix could not read or parse (1)" in result.stdout, result.stderr
+    assert "demo/demo/broken.py: cannot parse" in result.stdout
+    assert "RECALL    0.667" in result.stdout and "PRECISION 1.000" in result.stdout
+    assert result.returncode == 1  # strict: below target, and a file failed
+
+
+def test_a_crash_of_buffix_is_an_error_not_a_score(tmp_path, labels):
+    findings = tmp_path / "findings.json"
+    findings.write_text("not json", encoding="utf-8")
+    result = run_score("--labels", str(labels), "--cache", str(tmp_path / "cache"), "--findings", str(findings))
+    assert result.returncode == 2
+    assert "is not JSON" in result.stderr
