@@ -11,14 +11,16 @@ import re
 from types import TracebackType
 from typing import Optional, Tuple
 
-from buffix.families import BINARY_WRITER, BUFFER_CONSUMER, FAMILIES, PROXY_DEPENDENT, REUPLOAD, SLOW_COPY, Family
+from buffix.families import BINARY_WRITER, BUFFER_CONSUMER, FAMILIES, REUPLOAD, SLOW_COPY, Family
 
 # The program line that failed says which family it is; first match wins (data, not if-chains).
+# Keyword arguments only: `data = io.BytesIO(body)` is an assignment, not a re-upload. No pattern for
+# PROXY_DEPENDENT: the wrapt profile never refuses bytes() or +, and the strict profile names BFX4 in its
+# message; a bare `+` (URL building on the failing line) would otherwise misfile buffer consumers.
 LINE_PATTERNS: Tuple[Tuple[re.Pattern, Family], ...] = (
-    (re.compile(r"\b(data|content|body)\s*=|\bRequest\("), REUPLOAD),
+    (re.compile(r"[(,]\s*(data|content|body)\s*=(?!=)|\bRequest\("), REUPLOAD),
     (re.compile(r"\.(write|writelines|send|sendall|sendto)\(|\bos\.write\(|\.join\("), BINARY_WRITER),
     (re.compile(r"\bbytearray\(|\barray\.array\(|\bbytes\(\s*list\("), SLOW_COPY),
-    (re.compile(r"\bbytes\(|\+"), PROXY_DEPENDENT),
 )
 _CODE_IN_MESSAGE = re.compile(r"\b(BFX\d)\b")
 

@@ -167,6 +167,11 @@ class BodyProxy(wrapt.ObjectProxy):
             return f"<released response body: {record.size} bytes from {record.source}>"
         return repr(self.__wrapped__)
 
+    # wrapt's __wrapped__ setter looks this up on the proxy, which would forward it to the new target: on a
+    # released body that lookup raises BodyReleasedError, so release_proxy() failed. Nothing to fix up here.
+    def __wrapped_setattr_fixups__(self) -> None:
+        pass
+
     # wrapt refuses copy and pickle of proxies; a body is a value, so hand out the body itself
     def __copy__(self) -> Any:
         return self._body_for("copy")

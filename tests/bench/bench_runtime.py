@@ -1,0 +1,311 @@
+"""Benchmark of the buffix runtime (a script, not a test):
+
+    .venv/bin/python tests/bench/bench_runtime.py [--quick] [--profile]
+
+Prints, for 1 KB / 1 MB / 50 MB bodies and each client: end-to-end time per response over the local server
+without and with the runtime; the runtime's own overhead per response, isolated from HTTP (first body access on
+freshly built response objects, then their finalization, with vs without hooks); the cost of `body[:]` through
+the proxy; and traced peak memory over repeated downloads. Targets: overhead <= 5 us per response, body[:] <= 1 us,
+memory flat. `--profile` adds a cProfile of the isolated hooked path (requests) to show where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import http.client
+import io
+import os
+import pstats
+import sys
+import time
+import timeit
+import tracemalloc
+import urllib.request
+from typing import Any, Callable, Dict, List
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+import aiohttp  # noqa: E402
+import httpx  # noqa: E402
+import requests  # noqa: E402
+import urllib3  # noqa: E402
+
+from buffix import runtime  # noqa: E402
+from tests import payloads  # noqa: E402
+from tests.httpserver import serve  # noqa: E402
+
+KB, MB = 1000, 1000 * 1000
+SIZES = {"1 KB": KB, "1 MB": MB, "50 MB": 50 * MB}
+
+
+# --- end to end: one GET and one body access per response ------------------------------------------------------
+def end_to_end(url_of: Callable[[int], str], size: int, reps: int) -> Dict[str, float]:
+    """Seconds per response for each client (connections reused where the client does so)."""
+    url = url_of(size)
+    session, client, pool = requests.Session(), httpx.Client(), urllib3.PoolManager()
+
+    def time_sync(get: Callable[[], Any]) -> float:
+        get()  # warm: connection, caches
+        start = time.perf_counter()
+        for _ in range(reps):
+            get()
+        return (time.perf_counter() - start) / reps
+
+    def via_urlopen() -> int:
+        with urllib.request.urlopen(url) as r:
+            return len(r.read())
+
+    async def via_aiohttp() -> float:
+        async with aiohttp.ClientSession() as s:
+            async def once() -> int:
+                async with s.get(url) as r:
+                    return len(await r.read())
+            await once()
+            start = time.perf_counter()
+            for _ in range(reps):
+                await once()
+            return (time.perf_counter() - start) / reps
+
+    try:
+        return {
+            "requests": time_sync(lambda: len(session.get(url).content)),
+            "httpx": time_sync(lambda: len(client.get(url).content)),
+            "aiohttp": asyncio.run(via_aiohttp()),
+            "urllib3": time_sync(lambda: len(pool.request("GET", url).data)),
+            "urlopen": time_sync(via_urlopen),
+        }
+    finally:
+        session.close(), client.close(), pool.clear()
+
+
+# --- the runtime's own cost, isolated from HTTP ------------------------------------------------------------------
+class _Socket:
+    """What http.client.HTTPResponse reads a canned response from."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def makefile(self, mode: str) -> io.BytesIO:
+        return io.BytesIO(self.raw)
+
+
+def _builders(body: bytes) -> Dict[str, Callable[[], Any]]:
+    """Freshly built response objects, body already in hand, and how the program reads the body."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+
+    def requests_response() -> Any:
+        r = requests.models.Response()
+        r._content, r._content_consumed, r.status_code = body, True, 200
+        return r
+
+    def urlopen_response() -> Any:
+        r = http.client.HTTPResponse(_Socket(head + body))  # type: ignore[arg-type]
+        r.begin()
+        return r
+
+    return {
+        "requests": requests_response,
+        "httpx": lambda: httpx.Response(200, content=body),
+        "urllib3": lambda: urllib3.HTTPResponse(body=body, preload_content=False),
+        "urlopen": urlopen_response,
+    }
+
+
+READERS: Dict[str, Callable[[Any], Any]] = {
+    "requests": lambda r: r.content,
+    "httpx": lambda r: r.content,
+    "urllib3": lambda r: r.data,
+    "urlopen": lambda r: r.read(),
+}
+
+
+def isolated(body: bytes, n: int) -> Dict[str, Dict[str, float]]:
+    """Per response: build it, first body access, drop both (finalization included). Build cost is measured
+    separately and subtracted, so what remains is the access plus the runtime's bookkeeping."""
+    results: Dict[str, Dict[str, float]] = {}
+    for name, build in _builders(body).items():
+        read = READERS[name]
+        responses = [build() for _ in range(n)]
+
+        def access_all() -> float:
+            start = time.perf_counter()
+            for r in responses:
+                b = read(r)
+                del b
+            return (time.perf_counter() - start) / n
+
+        def drop_all() -> float:
+            start = time.perf_counter()
+            responses.clear()
+            return (time.perf_counter() - start) / n
+
+        row = {}
+        for mode in ("off", "on"):
+            responses[:] = [build() for _ in range(n)]
+            gc.collect()
+            gc.disable()
+            try:
+                if mode == "on":
+                    with runtime.installed():
+                        row["access " + mode] = access_all()
+                        row["drop " + mode] = drop_all()
+                else:
+                    row["access " + mode] = access_all()
+                    row["drop " + mode] = drop_all()
+            finally:
+                gc.enable()
+        row["overhead"] = (row["access on"] + row["drop on"]) - (row["access off"] + row["drop off"])
+        results[name] = row
+    return results
+
+
+def aiohttp_cached_read(url: str, n: int) -> Dict[str, float]:
+    """aiohttp: a ClientResponse cannot be built without a connection, so time `await resp.read()` on an already
+    read response (the hooked coroutine plus a new proxy each time), with vs without hooks."""
+
+    async def measure() -> float:
+        async with aiohttp.ClientSession() as s, s.get(url) as r:
+            await r.read()
+            start = time.perf_counter()
+            for _ in range(n):
+                b = await r.read()
+                del b
+            return (time.perf_counter() - start) / n
+
+    off = asyncio.run(measure())
+    with runtime.installed():
+        on = asyncio.run(measure())
+    return {"access off": off, "access on": on, "overhead": on - off}
+
+
+def slice_cost(body: bytes) -> Dict[str, float]:
+    with runtime.installed():
+        r = requests.models.Response()
+        r._content, r._content_consumed = body, True
+        proxy = r.content
+        through_proxy = min(timeit.repeat(lambda: proxy[:], number=20000, repeat=5)) / 20000
+        assert proxy[:] is body
+    plain = min(timeit.repeat(lambda: body[:], number=20000, repeat=5)) / 20000
+    return {"bytes[:]": plain, "proxy[:]": through_proxy}
+
+
+# --- memory over repeated downloads ----------------------------------------------------------------------------
+def memory(url: str, loops: int, keep: bool) -> Dict[str, tuple]:
+    """(peak, final) traced bytes over `loops` requests downloads; `keep`: every response is kept in a list and
+    closed, as a cache or a retry log would."""
+    out = {}
+    for mode in ("no runtime", "track", "release_on_close"):
+        session = requests.Session()
+        session.get(url).content  # warm
+        gc.collect()
+        tracemalloc.start()
+        kept: List[Any] = []
+
+        def loop() -> None:
+            for _ in range(loops):
+                r = session.get(url)
+                assert len(r.content) > 0
+                if keep:
+                    kept.append(r)
+                r.close()
+
+        try:
+            if mode == "no runtime":
+                loop()
+            else:
+                with runtime.installed(policy=mode):
+                    loop()
+            gc.collect()
+            current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+            session.close()
+        out[mode] = (peak, current)
+    return out
+
+
+def profile_isolated(body: bytes, n: int) -> None:
+    build, read = _builders(body)["requests"], READERS["requests"]
+    responses = [build() for _ in range(n)]
+    with runtime.installed():
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for r in responses:
+            read(r)
+        responses.clear()
+        profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(14)
+
+
+def us(seconds: float) -> str:
+    return f"{seconds * 1e6:9.2f} µs"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:9.3f} ms"
+
+
+def mib(n: int) -> str:
+    return f"{n / (1 << 20):7.1f} MiB"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a rough look in ~20 s)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the isolated hooked path")
+    args = parser.parse_args()
+    reps = {"1 KB": 50, "1 MB": 10, "50 MB": 2} if args.quick else {"1 KB": 300, "1 MB": 40, "50 MB": 5}
+    n_isolated = 2000 if args.quick else 20000
+
+    for size in SIZES.values():
+        payloads.body(size)  # the server's bodies are built before any timing
+    print(f"buffix runtime benchmark — Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"wrapt {__import__('wrapt').__version__}{' (quick)' if args.quick else ''}")
+    with serve() as server:
+        url_of = lambda n: server.url_for(f"/bytes/{n}")  # noqa: E731
+
+        print("\n1. End to end, time per response (GET + one body access; local server)")
+        print(f"{'size':>6} {'client':<9} {'without':>12} {'with':>12} {'difference':>12}")
+        for label, size in SIZES.items():
+            off = end_to_end(url_of, size, reps[label])
+            with runtime.installed():
+                on = end_to_end(url_of, size, reps[label])
+            for client in off:
+                print(f"{label:>6} {client:<9} {ms(off[client])} {ms(on[client])} {us(on[client] - off[client])}")
+
+        print(f"\n2. Runtime overhead per response, isolated from HTTP ({n_isolated} fresh responses each)")
+        print(f"{'size':>6} {'client':<9} {'access off':>12} {'access on':>12} {'drop off':>12} {'drop on':>12}"
+              f" {'overhead':>12}")
+        for label in ("1 KB", "1 MB"):
+            body = payloads.body(SIZES[label])
+            for client, row in isolated(body, n_isolated).items():
+                print(f"{label:>6} {client:<9} {us(row['access off'])} {us(row['access on'])} {us(row['drop off'])}"
+                      f" {us(row['drop on'])} {us(row['overhead'])}")
+            row = aiohttp_cached_read(url_of(SIZES[label]), n_isolated // 4)
+            note = "(repeated read() on one response)"
+            print(f"{label:>6} {'aiohttp':<9} {us(row['access off'])} {us(row['access on'])} {note:>25}"
+                  f" {us(row['overhead'])}")
+
+        print("\n3. body[:] (the safe form)")
+        for label, size in SIZES.items():
+            row = slice_cost(payloads.body(size))
+            print(f"{label:>6} bytes[:] {us(row['bytes[:]'])}   through the proxy {us(row['proxy[:]'])}")
+
+        print("\n4. Traced memory over repeated downloads (requests, 5 MB body; peak / left after the loop)")
+        for loops in ((5, 20) if not args.quick else (5, 10)):
+            for keep in (False, True):
+                result = memory(url_of(5 * MB), loops, keep)
+                what = f"{loops:>3} downloads, responses {'kept' if keep else 'dropped'}"
+                cells = "  ".join(f"{mode}: {mib(peak)} / {mib(final)}" for mode, (peak, final) in result.items())
+                print(f"{what:<34} {cells}")
+    if args.profile:
+        print("\n5. cProfile: requests, first access + drop of fresh responses, hooks installed")
+        profile_isolated(payloads.body(KB), n_isolated)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

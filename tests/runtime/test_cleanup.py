@@ -1,0 +1,251 @@
+"""Cleanup policies against the real server and real clients (issue 2, "Cleanup").
+
+`release_on_close` must free what retained responses would otherwise pin; the default `track` policy must never
+change what a correct program sees, only account for bodies still held when their response closes.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Tuple
+
+import pytest
+
+from buffix import runtime
+from buffix.runtime import BodyReleasedError, Settings
+from tests import payloads
+
+pytestmark = pytest.mark.usefixtures("server")
+
+REPO = Path(__file__).resolve().parents[2]
+CORRECT_PROGRAMS = sorted((REPO / "fixtures" / "runtime" / "correct").glob("*.py"))
+MIB = payloads.MIB
+SIZE = 5 * MIB
+LOOPS = 8
+
+
+def here() -> str:
+    """`file:line` of the caller, in the form the runtime reports sites."""
+    frame = sys._getframe(1)
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+# --- how each client gets a whole body: returns (response, body) with the response still open ----------------
+def _requests(url: str) -> Tuple[Any, Any]:
+    import requests
+
+    r = requests.get(url, timeout=10)
+    return r, r.content
+
+
+def _httpx(url: str) -> Tuple[Any, Any]:
+    import httpx
+
+    r = httpx.get(url, timeout=10)
+    return r, r.content
+
+
+def _urllib3(url: str) -> Tuple[Any, Any]:
+    import urllib3
+
+    r = _POOL.setdefault("urllib3", urllib3.PoolManager(timeout=10)).request("GET", url)
+    return r, r.data
+
+
+def _open(client: str, url: str) -> Any:
+    """A response (body preloaded by the library itself) that the program has not read yet."""
+    if client == "requests":
+        import requests
+
+        return requests.get(url, timeout=10)
+    if client == "httpx":
+        import httpx
+
+        return httpx.get(url, timeout=10)
+    import urllib3
+
+    return _POOL.setdefault("urllib3", urllib3.PoolManager(timeout=10)).request("GET", url)
+
+
+BODY_ATTRIBUTE = {"requests": "content", "httpx": "content", "urllib3": "data"}
+
+
+_POOL: Dict[str, Any] = {}
+CLIENTS: Dict[str, Callable[[str], Tuple[Any, Any]]] = {"requests": _requests, "httpx": _httpx, "urllib3": _urllib3}
+
+
+def _kept_responses_loop(get: Callable[[str], Tuple[Any, Any]], url: str) -> Tuple[int, int]:
+    """LOOPS sequential downloads, each response kept in a list and closed; the program drops its own body.
+    Returns (growth of traced memory after the loop, peak traced memory above the start)."""
+    get(url)  # warm up: connection pools, lazy imports, the server's cached body are not part of the loop
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        kept: List[Any] = []
+        for _ in range(LOOPS):
+            response, body = get(url)
+            assert len(body) == SIZE and body[-1] == payloads.body(SIZE)[-1]
+            del body
+            kept.append(response)
+            response.close()
+        gc.collect()
+        current, peak = tracemalloc.get_traced_memory()
+        return current - start, peak - start
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("client", sorted(CLIENTS))
+def test_release_on_close_keeps_memory_flat_while_retained_responses_pin_it_otherwise(server, client):
+    url = server.url_for(f"/bytes/{SIZE}")
+    payloads.body(SIZE)  # the in-process server's copy of the body is cached before tracing starts
+    get = CLIENTS[client]
+
+    with runtime.installed(policy="release_on_close"):
+        grown, peak = _kept_responses_loop(get, url)
+    # Released bodies are freed the moment the program drops its own reference, so after the loop only the
+    # kept response objects and pool buffers remain (a few KB each): far below one body. The peak is one
+    # download in flight: the body plus the client's read chunks or join buffer (≤ 2 bodies), plus slack.
+    assert grown < 1 * MIB, f"{client}: release_on_close still retained {grown / MIB:.1f} MiB"
+    assert peak < 3 * SIZE, f"{client}: peak {peak / MIB:.1f} MiB for one {SIZE // MIB} MiB download at a time"
+
+    for label, context in (("no runtime", None), ("track policy", "track")):
+        if context is None:
+            grown, peak = _kept_responses_loop(get, url)
+        else:
+            with runtime.installed(policy=context):
+                grown, peak = _kept_responses_loop(get, url)
+        # every retained response still caches its body: the loop grows by one body per download
+        assert LOOPS * SIZE * 0.95 < grown < LOOPS * SIZE + 4 * MIB, f"{client} ({label}): grew {grown / MIB:.1f} MiB"
+
+
+@pytest.mark.parametrize("client", ["requests", "httpx"])
+def test_body_used_after_release_raises_naming_creation_and_release_sites(server, client):
+    with runtime.installed(policy="release_on_close"):
+        response = _open(client, server.url_for("/bytes/1024"))
+        body, created = getattr(response, BODY_ATTRIBUTE[client]), here()  # the program line that receives the body
+        assert body[:] == payloads.body(1024)
+        response.close(); released = here()  # noqa: E702
+
+        with pytest.raises(BodyReleasedError) as through_body:
+            body[:]
+        message = str(through_body.value)
+        assert f"created at {created}" in message and f"released at {released}" in message, message
+        assert "1024 bytes" in message and "body[:]" in message
+        for use in (len, bytes, lambda b: b == b"", lambda b: b.decode()):
+            with pytest.raises(BodyReleasedError):
+                use(body)
+
+        with pytest.raises(BodyReleasedError) as through_response:
+            getattr(response, BODY_ATTRIBUTE[client])
+        assert f"created at {created}" in str(through_response.value)
+        assert f"released at {released}" in str(through_response.value)
+
+
+def test_context_exit_releases_too(server):
+    import requests
+
+    with runtime.installed(policy="release_on_close"):
+        with requests.get(server.url_for("/bytes/2048"), timeout=10) as response:
+            body = response.content
+            kept = body[:]  # the safe form: the real bytes, which survive the release
+        with pytest.raises(BodyReleasedError):
+            body[0]
+        assert kept == payloads.body(2048) and type(kept) is bytes
+
+
+@pytest.mark.parametrize("client", ["requests", "httpx", "urllib3"])
+def test_track_policy_keeps_the_body_working_and_reports_a_leak_suspect(server, client):
+    before = len(runtime.stats().leak_suspects)
+    with runtime.installed():  # default policy: track
+        response = _open(client, server.url_for("/bytes/3000"))
+        body, created = getattr(response, BODY_ATTRIBUTE[client]), here()
+        response.close(); closed = here()  # noqa: E702
+        assert body[:] == payloads.body(3000) and len(body) == 3000
+        suspects = runtime.stats().leak_suspects[before:]
+    assert len(suspects) == 1, suspects
+    suspect = suspects[0]
+    assert suspect.size == 3000 and suspect.created_at == created and suspect.closed_at == closed
+    assert suspect.source.startswith(client)
+
+
+def test_track_policy_reports_nothing_when_the_program_dropped_its_body(server):
+    import requests
+
+    before = len(runtime.stats().leak_suspects)
+    with runtime.installed():
+        response = requests.get(server.url_for("/bytes/3000"), timeout=10)
+        assert len(response.content) == 3000
+        response.close()
+        assert response.content == payloads.body(3000)  # reading after close still works
+    assert runtime.stats().leak_suspects[before:] == ()
+
+
+# --- correct programs behave identically under the default runtime --------------------------------------------
+def _buffix() -> List[str]:
+    script = Path(sys.executable).with_name("buffix")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "buffix"]
+
+
+@pytest.mark.parametrize("program", CORRECT_PROGRAMS, ids=lambda p: p.stem)
+def test_correct_program_output_is_identical_under_the_runtime(program):
+    assert CORRECT_PROGRAMS, "fixtures/runtime/correct/ is empty"
+    commands = {
+        "plain": [sys.executable, str(program)],
+        "runtime": [*_buffix(), "run", "--", sys.executable, str(program)],
+    }
+    running = {name: subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=program.parent)
+               for name, cmd in commands.items()}
+    results = {name: (p.communicate(timeout=60), p.returncode) for name, p in running.items()}
+    for name, ((out, err), code) in results.items():
+        assert code == 0, f"{program.name} failed ({name}):\n{err.decode(errors='replace')}"
+    assert results["plain"][0][0], f"{program.name} printed nothing"
+    assert results["runtime"][0][0] == results["plain"][0][0]
+
+
+# --- rate-limited gc.collect() on releasing large bodies -----------------------------------------------------
+def test_releasing_large_bodies_collects_at_most_once_per_interval(server):
+    import requests
+
+    interval = 0.5
+    collections: List[float] = []
+
+    def observe(phase: str, info: Dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            collections.append(time.monotonic())
+
+    def release_one(size: int) -> None:
+        response = requests.get(server.url_for(f"/bytes/{size}"), timeout=10)
+        assert len(response.content) == size
+        response.close()
+
+    settings = Settings(policy="release_on_close", gc_min_interval=interval)
+    was_enabled = gc.isenabled()
+    gc.disable()  # only the runtime's explicit gc.collect() calls are observed
+    gc.callbacks.append(observe)
+    try:
+        with runtime.installed(settings=settings):
+            time.sleep(interval)  # whatever collected before (another test) is out of the window
+            burst_started = time.monotonic()
+            for _ in range(4):
+                release_one(MIB)
+            burst = time.monotonic() - burst_started
+            assert burst < interval, f"the burst took {burst:.2f}s; the test needs it within one interval"
+            assert len(collections) == 1, f"{len(collections)} collections for 4 releases within {interval}s"
+            release_one(MIB - 1)  # below the threshold: never collects
+            time.sleep(interval)
+            release_one(MIB - 1)
+            assert len(collections) == 1
+            release_one(MIB)  # a new interval: one more
+            assert len(collections) == 2
+    finally:
+        gc.callbacks.remove(observe)
+        if was_enabled:
+            gc.enable()
