@@ -13,6 +13,10 @@ from buffix import __version__
 # name -> "module:attribute"; listed here so `buffix --help` needs no imports
 COMMANDS: Dict[str, str] = {
     "run": "buffix.commands.run:run",
+    "check": "buffix.commands.check:check",
+    "explain": "buffix.commands.explain:explain",
+    "rules": "buffix.commands.rules:rules",
+    "init": "buffix.commands.init:init",
 }
 
 

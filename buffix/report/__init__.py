@@ -1,0 +1,84 @@
+"""Reports over `Sequence[FileResult]`: text, json, sarif and github formats, --statistics, --output, progress.
+
+    options = ReportOptions(unsafe_fixes=False, verbose=False, color=use_color(None), edits_for=None)
+    emit("sarif", results, options, output="buffix.sarif")   # report to the file, error lines on stderr
+
+Each format is a module with `render(results, options) -> str`. File errors always get one line each on stderr
+(`error_lines`); sarif and github also carry them in the report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import sys
+from typing import IO, List, Optional, Sequence
+
+import click
+
+from buffix.findings import FileResult
+from buffix.report.common import EditsFor, ReportOptions, TextEdit, applies, error_line, errors_in_order
+from buffix.report.output import write_text_atomic
+from buffix.report.progress import progress
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def render(fmt: str, results: Sequence[FileResult], options: ReportOptions) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return importlib.import_module(f"buffix.report.{fmt}").render(results, options)
+
+
+def render_statistics(results: Sequence[FileResult], options: ReportOptions, fmt: str = "text") -> str:
+    from buffix.report import statistics
+
+    return statistics.render_json(results, options) if fmt == "json" else statistics.render(results, options)
+
+
+def error_lines(results: Sequence[FileResult]) -> List[str]:
+    return [error_line(e) for e in errors_in_order(results)]
+
+
+def use_color(flag: Optional[bool], stream: Optional[IO] = None) -> bool:
+    """--color/--no-color wins; otherwise colour only on a terminal and never when NO_COLOR is set (no-color.org)."""
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream if stream is not None else sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def emit(fmt: str, results: Sequence[FileResult], options: ReportOptions, output: Optional[str] = None,
+         statistics: bool = False) -> None:
+    """Print file errors on stderr, then the report (or the statistics table) to stdout or, atomically, to `output`."""
+    for line in error_lines(results):
+        click.echo(line, err=True)
+    if output is not None:
+        options = dataclasses.replace(options, color=False)  # a file never gets ANSI codes
+    if statistics:
+        text = render_statistics(results, options, "json" if fmt == "json" else "text")
+    else:
+        text = render(fmt, results, options)
+    if output is not None:
+        write_text_atomic(output, text)
+    elif text:
+        click.echo(text, nl=False, color=options.color)
+
+
+__all__ = [
+    "FORMATS",
+    "EditsFor",
+    "ReportOptions",
+    "TextEdit",
+    "applies",
+    "emit",
+    "error_lines",
+    "progress",
+    "render",
+    "render_statistics",
+    "use_color",
+    "write_text_atomic",
+]

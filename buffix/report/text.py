@@ -1,0 +1,60 @@
+"""`path:line:col: CODE [*] message` lines, the flow under --verbose, and a summary line."""
+
+from __future__ import annotations
+
+from typing import List, Sequence
+
+import click
+
+from buffix.findings import FileResult, Finding
+from buffix.report.common import ReportOptions, applies, count, edits_of, findings_in_order
+
+
+def render(results: Sequence[FileResult], options: ReportOptions) -> str:
+    def style(text: str, **how) -> str:
+        return click.style(text, **how) if options.color else text
+
+    lines: List[str] = []
+    for finding in findings_in_order(results):
+        marker = style("[*] ", fg="cyan") if applies(finding, options.unsafe_fixes) else ""
+        where = style(f"{finding.path}:{finding.line}:{finding.column}:", bold=True)
+        lines.append(f"{where} {style(finding.code, fg='red', bold=True)} {marker}{finding.message}")
+        if options.verbose:
+            lines.extend(_details(finding, options))
+        if options.show_fixes and applies(finding, options.unsafe_fixes):
+            for edit in edits_of(finding, options.edits_for):
+                span = edit.span
+                where = f"{span.line}:{span.column}-{span.end_line}:{span.end_column}"
+                lines.append(f"    fix: {where} -> {edit.replacement!r}")
+    if not options.quiet:
+        lines.extend(summary(results, options))
+    return "".join(line + "\n" for line in lines)
+
+
+def _details(finding: Finding, options: ReportOptions) -> List[str]:
+    lines = []
+    for number, step in enumerate(finding.flow, 1):
+        lead = "    flow: " if number == 1 else "          "
+        where = f"{step.path or finding.path}:{step.span.line}:{step.span.column}"
+        lines.append(f"{lead}{number}. {where} {step.description}")
+    lines.append(f"    confidence: {finding.confidence}")
+    if finding.fix is not None:
+        reason = f" ({finding.fix.reason})" if finding.fix.reason else ""
+        hidden = "" if applies(finding, options.unsafe_fixes) else ", enable with --unsafe-fixes"
+        lines.append(f"    fix: {finding.fix.applicability}{reason}{hidden}")
+    return lines
+
+
+def summary(results: Sequence[FileResult], options: ReportOptions) -> List[str]:
+    findings = [f for r in results for f in r.findings]
+    fixable = sum(applies(f, options.unsafe_fixes) for f in findings)
+    hidden = sum(f.fix is not None and not applies(f, options.unsafe_fixes) for f in findings)
+    errors = sum(r.error is not None for r in results)
+    files = len(results) if options.files_checked is None else options.files_checked
+    lines = [
+        f"{count(files, 'file')} checked, {count(len(findings), 'finding')} ({fixable} fixable), "
+        f"{count(errors, 'error')}"
+    ]
+    if hidden:
+        lines.append(f"{count(hidden, 'more fix', 'more fixes')} available with --unsafe-fixes.")
+    return lines
