@@ -29,18 +29,18 @@ class CallerClassifier:
     def __init__(self, library_dirs: Iterable[str] = ()) -> None:
         self._stdlib = _stdlib_dirs()
         self._libraries: Tuple[str, ...] = (_RUNTIME_DIR + os.sep,)
-        self._cache: Dict[str, bool] = {}
+        self.internal_cache: Dict[str, bool] = {}
         self.add_library_dirs(library_dirs)
 
     def add_library_dirs(self, dirs: Iterable[str]) -> None:
         new = {os.path.realpath(d) + os.sep for d in dirs}
         self._libraries = tuple(sorted(set(self._libraries) | new))
-        self._cache.clear()
+        self.internal_cache.clear()
 
     def is_internal_file(self, filename: str) -> bool:
-        cached = self._cache.get(filename)
+        cached = self.internal_cache.get(filename)
         if cached is None:
-            cached = self._cache[filename] = self._classify(filename)
+            cached = self.internal_cache[filename] = self._classify(filename)
         return cached
 
     def _classify(self, filename: str) -> bool:
@@ -57,8 +57,24 @@ class CallerClassifier:
 
     def called_internally(self, depth: int = 2) -> bool:
         """True when the frame `depth` levels up (the caller of the hooked function) is library code."""
+        filename = sys._getframe(depth).f_code.co_filename
+        cached = self.internal_cache.get(filename)
+        return self.is_internal_file(filename) if cached is None else cached
+
+    def program_frame(self, depth: int = 2) -> Tuple[str, int]:
+        """(file, line) of the nearest program frame at or above `depth`; formatting waits until a report."""
         frame = sys._getframe(depth)
-        return self.is_internal_file(frame.f_code.co_filename)
+        first = frame
+        cache = self.internal_cache
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            internal = cache.get(filename)
+            if internal is None:
+                internal = self.is_internal_file(filename)
+            if not internal:
+                return filename, frame.f_lineno
+            frame = frame.f_back
+        return first.f_code.co_filename, first.f_lineno
 
     def program_site(self, depth: int = 2) -> str:
         """`file:line` of the nearest program frame at or above `depth`, for reports."""

@@ -27,13 +27,13 @@ _READING: contextvars.ContextVar[bool] = contextvars.ContextVar("buffix_reading"
 
 class Runtime:
     def __init__(self) -> None:
-        self.settings = Settings()
         self.registry = Registry()
         self.classifier = CallerClassifier()
-        self._states: Dict[int, ResponseState] = {}
+        self.states: Dict[int, ResponseState] = {}
         self._links: Dict[int, weakref.ref] = {}  # id(stream) -> the response it belongs to (aiohttp's content)
         self._last_collect = 0.0
         self._collect_lock = threading.Lock()
+        self.configure(Settings())
 
     # --- configuration -------------------------------------------------------------------------------------
     def configure(self, settings: Settings) -> None:
@@ -44,12 +44,14 @@ class Runtime:
             )
         self.settings = settings
         BodyProxy.slow_copy_warn_bytes = settings.slow_copy_warn_bytes
+        if settings.buffer_export:
+            self._proxy_class: type = BufferBodyProxy
+        else:
+            self._proxy_class = StrictBodyProxy if settings.profile == "strict" else BodyProxy
 
     @property
     def proxy_class(self) -> type:
-        if self.settings.buffer_export:
-            return BufferBodyProxy
-        return StrictBodyProxy if self.settings.profile == "strict" else BodyProxy
+        return self._proxy_class
 
     def stats(self) -> Stats:
         return self.registry.snapshot()
@@ -60,7 +62,8 @@ class Runtime:
         return self.classifier.called_internally(depth + 2)
 
     def program_site(self) -> str:
-        return self.classifier.program_site(1)
+        filename, line = self.classifier.program_frame(1)
+        return f"{filename}:{line}"
 
     # --- response state ------------------------------------------------------------------------------------
     def link(self, stream: Any, response: Any) -> None:
@@ -72,24 +75,19 @@ class Runtime:
         ref = self._links.get(id(stream))
         return ref() if ref is not None else None
 
-    def _state_for(self, response: Any, source: str, clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
+    def _new_state_locked(self, response: Any, source: str, clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
+        state = ResponseState(source, clear_cache)
         key = id(response)
-        with self.registry.lock:
-            state = self._states.get(key)
-            if state is None:
-                state = ResponseState(source, clear_cache)
-                try:
-                    state.response_ref = weakref.ref(response, lambda _ref, s=state, k=key: self._finalized(k, s))
-                except TypeError:
-                    return state  # not weakly referenceable: account for its bodies, but it cannot be closed
-                self._states[key] = state
-            elif clear_cache is not None and state.clear_cache is None:
-                state.clear_cache = clear_cache
-            return state
+        try:
+            state.response_ref = weakref.ref(response, lambda _ref: self._finalized(key, state))
+        except TypeError:
+            return state  # not weakly referenceable: account for its bodies, but it cannot be closed
+        self.states[key] = state
+        return state
 
     def guard(self, response: Any, operation: str) -> None:
         """Refuse any access through a response whose body was released."""
-        state = self._states.get(id(response))
+        state = self.states.get(id(response))
         if state is not None and state.released:
             raise BodyReleasedError(state.records[0], operation)  # a state is only created with a record
 
@@ -99,26 +97,26 @@ class Runtime:
         the same object, so the same proxy is handed out again while the program holds one)."""
         if type(body) not in BODY_TYPES:
             return body
-        cached = clear_cache is not None
-        state = self._state_for(response, source, clear_cache)
-        with self.registry.lock:
-            record = state.cached if cached else None
+        registry = self.registry
+        with registry.lock:  # this is the per-response hot path: one lock, no helper calls it can avoid
+            state = self.states.get(id(response))
+            if state is None:
+                state = self._new_state_locked(response, source, clear_cache)
+            record = state.cached if clear_cache is not None else None
             if record is not None and record.body_id == id(body) and not record.released:
-                for proxy in record.alive_proxies():
-                    return proxy
+                for ref in record.proxies:
+                    proxy = ref()
+                    if proxy is not None:
+                        return proxy
             else:
-                record = self.registry.new_record(body, source, self.program_site(), state, cached)
-            proxy = self.proxy_class(body, record)
-            record.proxies.append(weakref.ref(proxy, lambda ref, r=record: self._proxy_died(r, ref)))
+                if clear_cache is not None and state.clear_cache is None:
+                    state.clear_cache = clear_cache
+                site = self.classifier.program_frame(2)
+                record = registry.new_record_locked(body, source, site, state, clear_cache is not None)
+            proxy = self._proxy_class(body)
+            proxy._self_record = record
+            record.proxies.append(weakref.ref(proxy, record.proxy_died))
             return proxy
-
-    def _proxy_died(self, record: BodyRecord, ref: weakref.ref) -> None:
-        with self.registry.lock:
-            try:
-                record.proxies.remove(ref)
-            except ValueError:
-                pass
-        self.registry.retire_if_unreachable(record)
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
     def read(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -169,21 +167,28 @@ class Runtime:
         """The program closed `response` (close(), release(), context exit)."""
         if _READING.get():
             return
-        state = self._states.get(id(response))
+        state = self.states.get(id(response))
         if state is None or state.closed_at:
             return
         state.closed_at = self.program_site()
         self._end_of_response(state, response, state.closed_at)
 
     def _finalized(self, key: int, state: ResponseState) -> None:
-        with self.registry.lock:
-            if self._states.get(key) is state:
-                del self._states[key]
-        self._end_of_response(state, None, state.closed_at or "finalized (the response was garbage-collected)")
-        for record in state.records:
-            if record.cached_by is state:
-                record.cached_by = None
-            self.registry.retire_if_unreachable(record)
+        """The response was garbage-collected: its cache is gone; a body still held is a suspect (or released)."""
+        registry = self.registry
+        with registry.lock:
+            if self.states.get(key) is state:
+                del self.states[key]
+            held = False
+            for record in state.records:
+                if record.cached_by is state:
+                    record.cached_by = None
+                if record.proxies and not record.released:
+                    held = True
+                elif record.live:
+                    registry.retire(record)
+        if held:
+            self._end_of_response(state, None, state.closed_at or "its finalization (garbage-collected)")
         state.records = []
 
     def _end_of_response(self, state: ResponseState, response: Any, site: str) -> None:
@@ -191,7 +196,7 @@ class Runtime:
             self.release(state, response, site)
             return
         for record in list(state.records):
-            if not record.released and record.alive_proxies():
+            if not record.released and record.proxies:
                 self.registry.suspect(record, site)
 
     def release(self, state: ResponseState, response: Any, site: str) -> None:
@@ -205,8 +210,9 @@ class Runtime:
             if record.released:
                 continue
             try:
-                for proxy in record.alive_proxies():
-                    release_proxy(proxy)
+                for proxy in [ref() for ref in record.proxies]:
+                    if proxy is not None:
+                        release_proxy(proxy)
             except BufferError as refused:  # root-cause mode: a view of the body is still exported
                 self.registry.suspect(record, f"{site} (release refused: {refused})")
                 continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -102,10 +103,15 @@ def _clearer(point: HookPoint) -> Callable[[Any], None]:
 def _cached_property(rt: Runtime, point: HookPoint, original: property) -> property:
     getter, clear = original.fget, _clearer(point)
 
-    def get_body(response: Any) -> Any:
-        rt.guard(response, point.attribute)
+    states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_file
+
+    def get_body(response: Any) -> Any:  # the hottest hook: guard and caller check inlined
+        state = states.get(id(response))
+        if state is not None and state.released:
+            rt.guard(response, point.attribute)
         body = getter(response)
-        if rt.called_internally(1):
+        filename = sys._getframe(1).f_code.co_filename
+        if internal.get(filename) or (filename not in internal and classify(filename)):
             return body
         return rt.wrap(response, body, point.source, clear)
 

@@ -80,10 +80,7 @@ class BodyProxy(wrapt.ObjectProxy):
     """The default (`wrapt`) profile: exactly wrapt.ObjectProxy's behaviour, plus access recording."""
 
     slow_copy_warn_bytes = 64 * 1024  # set by the runtime from its settings
-
-    def __init__(self, body: Any, record: BodyRecord) -> None:
-        super().__init__(body)
-        self._self_record = record
+    _self_record: BodyRecord  # set by the runtime right after construction (no Python __init__: it is hot)
 
     def _body_for(self, operation: str) -> Any:
         record = self._self_record
@@ -225,9 +222,7 @@ class BufferBodyProxy(BodyProxy):
     Exports are counted through `__release_buffer__`; the runtime refuses to release a body while views exist.
     """
 
-    def __init__(self, body: Any, record: BodyRecord) -> None:
-        super().__init__(body, record)
-        self._self_exports = 0
+    _self_exports = 0  # views currently exported
 
     def __buffer__(self, flags: int) -> memoryview:
         view = memoryview(self._body_for("buffer"))

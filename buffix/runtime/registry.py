@@ -42,15 +42,16 @@ class BodyRecord:
     """What the runtime knows about one body. Holds no reference to the body or its response."""
 
     __slots__ = (
-        "size", "source", "created_at", "body_id", "cached_by", "proxies", "accesses",
+        "size", "source", "site", "body_id", "cached_by", "proxies", "accesses", "registry",
         "live", "released", "released_at", "suspected", "warned_slow_copy", "__weakref__",
     )
 
-    def __init__(self, body_id: int, size: int, source: str, created_at: str) -> None:
+    def __init__(self, registry: "Registry", body_id: int, size: int, source: str, site: Tuple[str, int]) -> None:
+        self.registry = registry
         self.body_id = body_id  # id() of the body, valid while a holder keeps it alive
         self.size = size
         self.source = source
-        self.created_at = created_at
+        self.site = site  # (file, line) of the program code that first received the body
         self.cached_by: Optional[ResponseState] = None  # set while the response itself caches the body
         self.proxies: List[weakref.ref] = []
         self.accesses: Dict[str, int] = {}
@@ -60,12 +61,24 @@ class BodyRecord:
         self.suspected = False
         self.warned_slow_copy = False
 
+    @property
+    def created_at(self) -> str:
+        return f"{self.site[0]}:{self.site[1]}"
+
+    def proxy_died(self, ref: weakref.ref) -> None:
+        """weakref callback of each proxy handed out for this body."""
+        with self.registry.lock:
+            try:
+                self.proxies.remove(ref)
+            except ValueError:
+                pass
+            if self.live and self.cached_by is None and not self.proxies:
+                self.registry.retire(self)
+
     def touch(self, operation: str) -> None:
         # a lost increment under a thread race is acceptable here: access counts are diagnostics only
         self.accesses[operation] = self.accesses.get(operation, 0) + 1
 
-    def alive_proxies(self) -> list:
-        return [proxy for proxy in (ref() for ref in self.proxies) if proxy is not None]
 
 
 class ResponseState:
@@ -97,23 +110,19 @@ class Registry:
             self.bodies_wrapped = self.bytes_live = self.peak_bytes = self.released = 0
             self.leak_suspects = []
 
-    def new_record(self, body: object, source: str, created_at: str, response: ResponseState, cached: bool) -> BodyRecord:
-        record = BodyRecord(id(body), len(body), source, created_at)  # type: ignore[arg-type]
-        with self.lock:
-            self.bodies_wrapped += 1
-            self.bytes_live += record.size
-            self.peak_bytes = max(self.peak_bytes, self.bytes_live)
-            response.records.append(record)
-            if cached:
-                record.cached_by = response
-                response.cached = record
+    def new_record_locked(self, body: object, source: str, site: Tuple[str, int], response: ResponseState,
+                          cached: bool) -> BodyRecord:
+        """Account for a new body; the caller holds `self.lock`."""
+        record = BodyRecord(self, id(body), len(body), source, site)  # type: ignore[arg-type]
+        self.bodies_wrapped += 1
+        self.bytes_live += record.size
+        if self.bytes_live > self.peak_bytes:
+            self.peak_bytes = self.bytes_live
+        response.records.append(record)
+        if cached:
+            record.cached_by = response
+            response.cached = record
         return record
-
-    def retire_if_unreachable(self, record: BodyRecord) -> None:
-        """Called whenever a holder goes away: a proxy died, or the response dropped its cache."""
-        with self.lock:
-            if record.live and record.cached_by is None and not record.alive_proxies():
-                self._retire(record)
 
     def mark_released(self, record: BodyRecord, where: str) -> None:
         with self.lock:
@@ -124,7 +133,7 @@ class Registry:
             record.cached_by = None
             self.released += 1
             if record.live:
-                self._retire(record)
+                self.retire(record)
 
     def suspect(self, record: BodyRecord, closed_at: str) -> None:
         with self.lock:
@@ -133,7 +142,8 @@ class Registry:
             record.suspected = True
             self.leak_suspects.append(LeakSuspect(record.size, record.source, record.created_at, closed_at))
 
-    def _retire(self, record: BodyRecord) -> None:
+    def retire(self, record: BodyRecord) -> None:
+        """The body is no longer reachable through anything buffix knows of; the caller holds `self.lock`."""
         record.live = False
         self.bytes_live -= record.size
 
