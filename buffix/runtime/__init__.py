@@ -47,14 +47,16 @@ def install(
     gc_threshold: Optional[int] = None,
     libraries: Optional[Sequence[str]] = None,
     settings: Optional[Settings] = None,
+    lazy: bool = False,
 ) -> Settings:
     """Install the hooks into every importable client library (idempotent: a second call only updates the
-    settings). Libraries that are not installed are skipped. Returns the settings in force."""
+    settings). Libraries that are not installed are skipped. With `lazy`, a library not yet imported is hooked
+    when the program imports it. Returns the settings in force."""
     with _lock:
         base = settings or (runtime.settings if _installer.active else Settings())
         new = base.with_changes(profile=profile, policy=policy, buffer_export=buffer_export, gc_threshold=gc_threshold)
         runtime.configure(new)
-        _installer.install(tuple(libraries) if libraries else None)
+        _installer.install(tuple(libraries) if libraries else None, lazy=lazy)
         return new
 
 

@@ -20,10 +20,7 @@ def report() -> str:
     current = stats()
     lines = [current.summary()]
     for suspect in current.leak_suspects:
-        lines.append(
-            f"  leak suspect: {suspect.size} bytes from {suspect.source}, created at {suspect.created_at}, "
-            f"still held when its response closed at {suspect.closed_at}"
-        )
+        lines.append(f"  leak suspect: {suspect.describe()}")
     return "\n".join(lines)
 
 
@@ -48,7 +45,7 @@ def _chain_sitecustomize(boot_dir: str) -> None:
 
 
 def start(boot_dir: str) -> None:
-    install(settings=Settings.from_env())
+    install(settings=Settings.from_env(), lazy=True)  # hook each client library when the program imports it
     sys.excepthook = _excepthook(sys.excepthook)
     if os.environ.get(ENV_REPORT) == "1":
         atexit.register(lambda: sys.stderr.write(report() + "\n"))

@@ -15,7 +15,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Opti
 
 from buffix.runtime.callsite import CallerClassifier
 from buffix.runtime.proxy import BodyProxy, BodyReleasedError, BufferBodyProxy, StrictBodyProxy, release_proxy
-from buffix.runtime.registry import BodyRecord, Registry, ResponseState, Stats
+from buffix.runtime.registry import FINALIZED, Registry, ResponseState, Stats
 from buffix.runtime.settings import Settings
 
 BODY_TYPES = (bytes, bytearray)
@@ -188,7 +188,7 @@ class Runtime:
                 elif record.live:
                     registry.retire(record)
         if held:
-            self._end_of_response(state, None, state.closed_at or "its finalization (garbage-collected)")
+            self._end_of_response(state, None, state.closed_at or FINALIZED)
         state.records = []
 
     def _end_of_response(self, state: ResponseState, response: Any, site: str) -> None:

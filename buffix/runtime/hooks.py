@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+import wrapt
+
 from buffix.runtime.core import Runtime
 
 DELETE = object()  # cache_empty value meaning "delete the attribute" (httpx tests `hasattr(self, "_content")`)
@@ -85,6 +87,11 @@ LIBRARY_PACKAGES: Dict[str, Tuple[str, ...]] = {
     "aiohttp": ("aiohttp",),
     "urllib3": ("urllib3",),
     "urllib": (),  # the standard library is always library code
+}
+
+# Lazy installs wait for this module's import to finish (its package imports every hooked submodule).
+IMPORT_TRIGGERS: Dict[str, str] = {
+    "requests": "requests", "httpx": "httpx", "aiohttp": "aiohttp", "urllib3": "urllib3", "urllib": "http.client",
 }
 
 
@@ -224,29 +231,46 @@ _MISSING = object()
 
 
 class Installer:
-    """Applies and reverts HOOK_POINTS for the libraries that are importable."""
+    """Applies and reverts HOOK_POINTS for the libraries that are importable.
+
+    A lazy install hooks each library when the program imports it (wrapt's post-import hooks), so `buffix run`
+    does not pay for importing aiohttp into a process that never uses it.
+    """
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._patched: List[Tuple[type, str, Any]] = []  # (owner, attribute, original from owner.__dict__)
         self.libraries: Tuple[str, ...] = ()
+        self._pending: Tuple[str, ...] = ()  # lazily awaited libraries
+        self._generation = 0  # an uninstall turns hooks registered before it into no-ops
 
     @property
     def active(self) -> bool:
-        return bool(self._patched)
+        return bool(self._patched or self._pending)
 
-    def install(self, libraries: Optional[Tuple[str, ...]] = None) -> Tuple[str, ...]:
+    def install(self, libraries: Optional[Tuple[str, ...]] = None, lazy: bool = False) -> Tuple[str, ...]:
         if self.active:
             return self.libraries
         wanted = libraries or tuple(LIBRARY_PACKAGES)
-        done = []
         for library in wanted:
             if library not in LIBRARY_PACKAGES:
                 raise ValueError(f"unknown library {library!r}; expected one of {', '.join(LIBRARY_PACKAGES)}")
-            if self._install_library(library):
-                done.append(library)
-        self.libraries = tuple(done)
+        for library in wanted:
+            if lazy and IMPORT_TRIGGERS[library] not in sys.modules:
+                self._pending += (library,)
+                generation = self._generation
+                wrapt.register_post_import_hook(
+                    lambda _module, lib=library: self._imported(lib, generation), IMPORT_TRIGGERS[library]
+                )
+            elif self._install_library(library):
+                self.libraries += (library,)
         return self.libraries
+
+    def _imported(self, library: str, generation: int) -> None:
+        if generation == self._generation and library in self._pending:
+            self._pending = tuple(name for name in self._pending if name != library)
+            if self._install_library(library):
+                self.libraries += (library,)
 
     def _install_library(self, library: str) -> bool:
         points = [point for point in HOOK_POINTS if point.library == library]
@@ -275,3 +299,5 @@ class Installer:
                 setattr(owner, attribute, original)
         self._patched = []
         self.libraries = ()
+        self._pending = ()
+        self._generation += 1

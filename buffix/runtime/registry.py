@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
 
+FINALIZED = "<finalization>"
+
+
 @dataclass(frozen=True)
 class LeakSuspect:
     """A body whose proxy the program still held when its response closed or was finalized."""
@@ -20,7 +23,14 @@ class LeakSuspect:
     size: int
     source: str  # e.g. "requests Response.content"
     created_at: str  # program site that first received the body
-    closed_at: str  # program site of the close, or "finalized" when the response was garbage-collected
+    closed_at: str  # program site of the close, or FINALIZED when the response was garbage-collected
+
+    def describe(self) -> str:
+        ending = "was garbage-collected" if self.closed_at == FINALIZED else f"closed at {self.closed_at}"
+        return (
+            f"{self.size} bytes from {self.source}, created at {self.created_at}, "
+            f"still held by the program when its response {ending}"
+        )
 
 
 @dataclass(frozen=True)
