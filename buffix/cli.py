@@ -14,6 +14,7 @@ from buffix import __version__
 COMMANDS: Dict[str, str] = {
     "run": "buffix.commands.run:run",
     "check": "buffix.commands.check:check",
+    "fix": "buffix.commands.fix:fix",
     "explain": "buffix.commands.explain:explain",
     "rules": "buffix.commands.rules:rules",
     "init": "buffix.commands.init:init",

@@ -12,6 +12,7 @@ with Python's own parser to be the sanitizer applied to exactly the original exp
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Optional
 
 import libcst as cst
@@ -114,6 +115,21 @@ def _prove(original: ast.expr, result: str) -> None:
     inner = unwrap_sanitizer(_parse_ast(result))
     if inner is None or ast.dump(inner) != ast.dump(original):
         raise RewriteRefused(f"{_short(result)} would not sanitize exactly the original expression")
+    warning = _compiler_warning(result)
+    if warning is not None:
+        raise RewriteRefused(f"the compiler says {_short(result)} fails: {warning}")
+
+
+def _compiler_warning(expression: str) -> Optional[str]:
+    """The SyntaxWarning CPython gives for the expression, such as "'int' object is not subscriptable"."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SyntaxWarning)
+        try:
+            compile(f"({expression})", "<fix>", "eval", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        except SyntaxError:  # `yield` outside a function: the file-level check compiles it in place
+            return None
+    messages = [str(w.message) for w in caught if issubclass(w.category, SyntaxWarning)]
+    return messages[0] if messages else None
 
 
 def unwrap_sanitizer(node: ast.AST) -> Optional[ast.expr]:

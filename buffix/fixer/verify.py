@@ -5,7 +5,9 @@ did, and its syntax tree is the original's with nothing but sanitizers added.
 from __future__ import annotations
 
 import ast
-from typing import Optional
+import warnings
+from collections import Counter
+from typing import Optional, Tuple
 
 import libcst as cst
 
@@ -34,30 +36,51 @@ def check_fixed(old_tree: ast.Module, old_data: bytes, new_text: str, new_data: 
     try:
         cst.parse_module(new_text)
     except cst.ParserSyntaxError as error:
-        return f"LibCST cannot parse the result: {_first_line(str(error))}"
+        also = " (nor the original)" if _libcst_fails(old_data) else ""
+        return f"LibCST cannot parse the result{also}: {_first_line(str(error))}"
     try:
-        new_tree = compile(new_data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        new_tree = parse_original(new_data, path)
     except (SyntaxError, ValueError) as error:
         return f"Python cannot parse the result: {_first_line(str(error))}"
-    problem = _compile_problem(new_tree, path)
-    if problem is not None and problem != _compile_problem(old_tree, path):
-        return f"the result does not compile: {problem}"
+    error, warned = _compile(new_tree, path)
+    if error is not None or warned:
+        old_error, old_warned = _compile(old_tree, path)
+        if error is not None and error != old_error:
+            return f"the result does not compile: {error}"
+        new_warnings = sorted((warned - old_warned).elements())
+        if new_warnings:  # e.g. `(lambda: x)[:]`: the compiler knows it raises
+            return f"the compiler warns about the result: {new_warnings[0]}"
     if ast.dump(_canonical(new_tree)) != ast.dump(_canonical(old_tree)):
         return "the result differs from the original by more than the added sanitizers"
     return None
 
 
 def parse_original(data: bytes, path: str) -> ast.Module:
-    """The original's tree; raises SyntaxError/ValueError when Python cannot parse it."""
-    return compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    """The tree of the file; raises SyntaxError/ValueError when Python cannot parse it. Warnings stay quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
 
 
-def _compile_problem(tree: ast.Module, path: str) -> Optional[str]:
+def _libcst_fails(data: bytes) -> bool:
     try:
-        compile(tree, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as error:
-        return _first_line(str(error))
-    return None
+        cst.parse_module(data)
+    except cst.ParserSyntaxError:
+        return True
+    return False
+
+
+def _compile(tree: ast.Module, path: str) -> Tuple[Optional[str], Counter]:
+    """The error that compiling the tree raises, and the SyntaxWarnings it gives."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SyntaxWarning)
+        try:
+            compile(tree, path, "exec", dont_inherit=True)
+        except SyntaxError as error:  # compared without its line: the helper import shifts lines
+            return _first_line(error.msg), Counter()
+        except ValueError as error:
+            return _first_line(str(error)), Counter()
+    return None, Counter(str(w.message) for w in caught if issubclass(w.category, SyntaxWarning))
 
 
 class _StripSanitizers(ast.NodeTransformer):

@@ -1,0 +1,73 @@
+"""The analyzer: find response bodies that reach buffer sinks, following the data from source to sink.
+
+    from buffix.analyzer import analyze_source, might_contain_sink, Project
+    result = analyze_source(data, "pkg/mod.py", config, project=Project([root], config))
+
+LibCST is never imported here; `ast` parses, and only files that pass the byte prefilter are parsed at all.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Optional, Tuple
+
+from buffix.findings import FileError, FileResult
+
+if TYPE_CHECKING:
+    from buffix.analyzer.catalog import Catalog
+    from buffix.analyzer.project import Project as Project
+
+__all__ = ["analyze_source", "might_contain_sink", "Project", "prefilter"]
+
+
+@lru_cache(maxsize=8)
+def _compiled(tokens: Tuple[str, ...]) -> "re.Pattern[bytes]":
+    return re.compile("|".join(tokens).encode())
+
+
+def prefilter(catalog: "Catalog") -> "re.Pattern[bytes]":
+    """One compiled bytes regex of every body-source token (and the suppression marker)."""
+    return _compiled(catalog.tokens)
+
+
+def might_contain_sink(source: bytes, catalog: "Catalog") -> bool:
+    """False means the file cannot hold a finding: no body source, response type or suppression is named in it.
+
+    Every finding needs a body, and a body enters a file only through a token this regex knows (a client library,
+    a response type or member, a response-like name). Bodies returned by helpers of other modules are caught by
+    `Project.imports_body_module`.
+    """
+    return prefilter(catalog).search(source) is not None
+
+
+def analyze_source(source: bytes, path: str, config=None, project: "Optional[Project]" = None) -> FileResult:
+    from buffix.analyzer.module import Module
+    from buffix.analyzer.parse import ParseFailure, parse
+    from buffix.analyzer.project import module_name
+    from buffix.analyzer.results import build
+    from buffix.config import Config
+
+    config = config if config is not None else Config()
+    try:
+        parsed = parse(source)
+    except ParseFailure as exc:
+        return FileResult(path, (), FileError(path, str(exc)))
+    qualname, is_package = module_name(path)
+    catalog = project.catalog if project is not None else config.catalog()
+    module = Module(path, parsed, catalog, qualname, is_package, project)
+    try:
+        raws = module.analyze()
+    except RecursionError:
+        return FileResult(path, (), FileError(path, "code nested too deeply to analyze"))
+    except Exception as exc:  # a bug in buffix must not end the run: report it against the file
+        return FileResult(path, (), FileError(path, f"internal error while analyzing: {type(exc).__name__}: {exc}"))
+    return FileResult(path, tuple(build(raws, parsed, path, config)))
+
+
+def __getattr__(name: str):
+    if name == "Project":
+        from buffix.analyzer.project import Project
+
+        return Project
+    raise AttributeError(name)

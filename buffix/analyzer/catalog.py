@@ -1,0 +1,287 @@
+"""The catalog (buffix/catalog.yaml plus the user's extra entries), validated once and indexed for lookups."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+
+from buffix.findings import CONFIDENCES
+
+KINDS = ("body", "chunks", "container")  # value kinds that are not a catalog type
+WHEN = ("single", "encoded")  # sink conditions: one positional argument only / an encoding is given
+ACCEPTS = ("body", "chunks")
+_QUALNAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"urllib", "http", "io", "os", "re", "struct"}
+
+
+class CatalogError(ValueError):
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.detail = message
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a source or member yields: a kind from KINDS or a type name, with the confidence it carries."""
+
+    value: str
+    confidence: str = "high"
+
+    @property
+    def is_type(self) -> bool:
+        return self.value not in KINDS
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    name: str
+    attributes: Mapping[str, Result] = field(default_factory=dict)
+    methods: Mapping[str, Result] = field(default_factory=dict)
+    items: Mapping[str, Result] = field(default_factory=dict)
+    iterates: Optional[Result] = None
+
+
+@dataclass(frozen=True)
+class SinkSpec:
+    code: str
+    target: str  # "qual.name" for calls, "Type.method" or "*.method" for methods
+    arg: Optional[int] = None
+    keywords: Tuple[str, ...] = ()
+    accepts: str = "body"
+    when: Optional[str] = None
+
+    @property
+    def label(self) -> str:
+        return self.target.rsplit(".", 1)[-1] if self.target.startswith("*.") else self.target
+
+
+@dataclass
+class Catalog:
+    types: Dict[str, TypeSpec]
+    sources: Dict[str, Result]
+    objects: Dict[str, Result]
+    annotations: Dict[str, str]  # qualified annotation -> type name
+    call_sinks: Dict[str, List[SinkSpec]]
+    method_sinks: Dict[Tuple[str, str], List[SinkSpec]]  # (type or "*", method)
+    sanitizers: FrozenSet[str]
+    response_names: "re.Pattern[str]"
+    attribute_sources: Dict[str, Result] = field(default_factory=dict)  # "pkg.Class.attr" -> result
+    tokens: Tuple[str, ...] = ()  # prefilter regex alternatives
+    strict_tokens: Tuple[str, ...] = ()  # the same without guessed sources (for bodies crossing modules)
+
+    def result_type(self, result: Result) -> Optional[TypeSpec]:
+        return self.types.get(result.value) if result.is_type else None
+
+
+def _where(base: str, *parts: Any) -> str:
+    return base + "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+def _names(value: Any, where: str) -> List[str]:
+    names = value if isinstance(value, list) else [value]
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise CatalogError(where, f"expected a name or a list of names, got {value!r}")
+    return names
+
+
+def _qualname(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _QUALNAME.match(value):
+        raise CatalogError(where, f"expected a dotted name like 'package.module.function', got {value!r}")
+    return value
+
+
+def _result(value: Any, where: str, types: Optional[Mapping[str, Any]]) -> Result:
+    if not isinstance(value, str):
+        raise CatalogError(where, f"expected 'body', 'chunks', 'container' or a type name, got {value!r}")
+    name, _, confidence = value.partition("@")
+    confidence = confidence or "high"
+    if confidence not in CONFIDENCES:
+        raise CatalogError(where, f"confidence must be one of {', '.join(CONFIDENCES)}, got {confidence!r}")
+    if name not in KINDS and types is not None and name not in types:
+        raise CatalogError(where, f"unknown type {name!r}; known: {', '.join(KINDS)} or a type under 'types'")
+    return Result(name, confidence)
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CatalogError(where, f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _check_keys(entry: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
+    for key in entry:
+        if key not in allowed:
+            raise CatalogError(_where(where, key), f"unknown key; allowed: {', '.join(allowed)}")
+
+
+def _type_spec(name: str, raw: Any, types: Mapping[str, Any], where: str) -> Tuple[TypeSpec, List[str]]:
+    raw = _mapping(raw, where)
+    _check_keys(raw, ("annotations", "attributes", "methods", "items", "iterates"), where)
+    members = {}
+    for part in ("attributes", "methods", "items"):
+        table = _mapping(raw.get(part), _where(where, part))
+        members[part] = {str(k): _result(v, _where(where, part, k), types) for k, v in table.items()}
+    iterates = raw.get("iterates")
+    spec = TypeSpec(
+        name,
+        iterates=_result(iterates, _where(where, "iterates"), types) if iterates is not None else None,
+        **members,
+    )
+    annotations = [_qualname(a, _where(where, "annotations")) for a in _names(raw.get("annotations", []), where)]
+    return spec, annotations
+
+
+def _sink_specs(raw: Any, where: str) -> List[SinkSpec]:
+    from buffix.rules import all_rules  # the codes a sink may name
+
+    entry = _mapping(raw, where)
+    _check_keys(entry, ("call", "method", "arg", "keyword", "accepts", "when", "code"), where)
+    if ("call" in entry) == ("method" in entry):
+        raise CatalogError(where, "give exactly one of 'call' (a qualified function) or 'method' (Type.method or *.method)")
+    code = entry.get("code")
+    if code not in all_rules():
+        raise CatalogError(_where(where, "code"), f"unknown rule code {code!r}; known: {', '.join(all_rules())}")
+    arg = entry.get("arg")
+    if arg is not None and (not isinstance(arg, int) or isinstance(arg, bool) or arg < 0):
+        raise CatalogError(_where(where, "arg"), f"expected a non-negative argument position, got {arg!r}")
+    keywords = tuple(_names(entry["keyword"], _where(where, "keyword"))) if "keyword" in entry else ()
+    if arg is None and not keywords:
+        raise CatalogError(where, "give 'arg' (position) and/or 'keyword' (name) of the argument that must be a buffer")
+    accepts = entry.get("accepts", "body")
+    if accepts not in ACCEPTS:
+        raise CatalogError(_where(where, "accepts"), f"expected one of {', '.join(ACCEPTS)}, got {accepts!r}")
+    when = entry.get("when")
+    if when is not None and when not in WHEN:
+        raise CatalogError(_where(where, "when"), f"expected one of {', '.join(WHEN)}, got {when!r}")
+    kind = "call" if "call" in entry else "method"
+    specs = []
+    for target in _names(entry[kind], _where(where, kind)):
+        if kind == "method":
+            owner, dot, method = target.rpartition(".")
+            if not dot or not method.isidentifier() or not (owner == "*" or _QUALNAME.match(owner)):
+                raise CatalogError(_where(where, kind), f"expected 'Type.method' or '*.method', got {target!r}")
+        else:
+            _qualname(target, _where(where, kind))
+        specs.append(SinkSpec(code, target, arg, keywords, accepts, when))
+    return specs
+
+
+def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]] = None, extra_origin: str = "") -> Catalog:
+    """Validate the shipped catalog plus the user's extra `sources` / `sinks` / `sanitizers`."""
+    raw = _mapping(raw, origin)
+    _check_keys(raw, ("version", "types", "response_names", "sources", "objects", "sinks", "sanitizers"), origin)
+    raw_types = dict(_mapping(raw.get("types"), _where(origin, "types")))
+    extra = extra or {}
+    user_sources = list(extra.get("sources") or [])
+    # A user's attribute source `pkg.Class.attr` declares the type `pkg.Class` (constructor, annotation, self).
+    for i, entry in enumerate(user_sources):
+        where = _where(extra_origin, "sources", i)
+        entry = _mapping(entry, where)
+        if "attribute" in entry:
+            owner = _qualname(entry["attribute"], _where(where, "attribute")).rpartition(".")[0]
+            if not owner:
+                raise CatalogError(_where(where, "attribute"), "expected 'package.Class.attribute'")
+            raw_types.setdefault(owner, {})
+
+    types: Dict[str, TypeSpec] = {}
+    annotations: Dict[str, str] = {}
+    for name, spec in raw_types.items():
+        types[name], names = _type_spec(name, spec, raw_types, _where(origin, "types", name))
+        annotations.update((a, name) for a in names)
+
+    sources: Dict[str, Result] = {}
+    for name, value in _mapping(raw.get("sources"), _where(origin, "sources")).items():
+        sources[_qualname(name, _where(origin, "sources"))] = _result(value, _where(origin, "sources", name), raw_types)
+    objects = {
+        _qualname(name, _where(origin, "objects")): _result(value, _where(origin, "objects", name), raw_types)
+        for name, value in _mapping(raw.get("objects"), _where(origin, "objects")).items()
+    }
+    attribute_sources: Dict[str, Result] = {}
+    for i, entry in enumerate(user_sources):
+        where = _where(extra_origin, "sources", i)
+        _check_keys(entry, ("call", "attribute", "returns"), where)
+        if ("call" in entry) == ("attribute" in entry):
+            raise CatalogError(where, "give exactly one of 'call' (a function returning a body) or 'attribute'")
+        result = _result(entry.get("returns", "body"), _where(where, "returns"), raw_types)
+        if "call" in entry:
+            sources[_qualname(entry["call"], _where(where, "call"))] = result
+        else:
+            attribute = entry["attribute"]
+            owner, _, member = attribute.rpartition(".")
+            old = types[owner]
+            types[owner] = TypeSpec(owner, {**old.attributes, member: result}, old.methods, old.items, old.iterates)
+            annotations[owner] = owner
+            sources.setdefault(owner, Result(owner))
+            attribute_sources[attribute] = result
+
+    call_sinks: Dict[str, List[SinkSpec]] = {}
+    method_sinks: Dict[Tuple[str, str], List[SinkSpec]] = {}
+    sink_lists = [(raw.get("sinks"), _where(origin, "sinks")), (extra.get("sinks"), _where(extra_origin, "sinks"))]
+    for entries, where in sink_lists:
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise CatalogError(where, "expected a list of sink entries")
+        for i, entry in enumerate(entries):
+            for sink in _sink_specs(entry, _where(where, i)):
+                if sink.target.startswith("*.") or sink.target.rpartition(".")[0] in types:
+                    owner, _, method = sink.target.rpartition(".")
+                    method_sinks.setdefault((owner, method), []).append(sink)
+                else:
+                    call_sinks.setdefault(sink.target, []).append(sink)
+
+    sanitizers = set()
+    for entries, where in ((raw.get("sanitizers"), origin), (extra.get("sanitizers"), extra_origin)):
+        for i, name in enumerate(entries or []):
+            sanitizers.add(_qualname(name, _where(where, "sanitizers", i)))
+
+    pattern = raw.get("response_names", "(?!)")
+    try:
+        response_names = re.compile(pattern)
+    except (re.error, TypeError) as exc:
+        raise CatalogError(_where(origin, "response_names"), f"not a valid regular expression: {exc}") from None
+
+    catalog = Catalog(types, sources, objects, annotations, call_sinks, method_sinks, frozenset(sanitizers),
+                      response_names, attribute_sources)
+    catalog.tokens = _tokens(catalog)
+    catalog.strict_tokens = _tokens(catalog, guesses=False)
+    return catalog
+
+
+def _tokens(catalog: Catalog, guesses: bool = True) -> Tuple[str, ...]:
+    """Byte-regex alternatives: a file containing none of them holds no body source and no suppression.
+
+    Without `guesses`, only names of client libraries and response types count (no `.content`, no `resp`).
+    """
+    tokens = {r"buffix:", r"(?:resp|response)\b"} if guesses else set()
+    for name in list(catalog.sources) + list(catalog.annotations):
+        parts = name.split(".")
+        word = parts[-1] if parts[0] in _STDLIB or len(parts) == 1 else parts[0]
+        tokens.add(r"\b" + re.escape(word) + r"\b")
+    spec = catalog.types.get("?")  # `?response` members need a response-like name, which the token covers
+    if spec and guesses:
+        tokens.update(r"\." + re.escape(m) + r"\b" for m in (*spec.attributes, *spec.methods))
+    for attribute in catalog.attribute_sources:
+        tokens.add(r"\." + re.escape(attribute.rpartition(".")[2]) + r"\b")
+    return tuple(sorted(tokens))
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> Mapping[str, Any]:
+    import yaml
+    from importlib import resources
+
+    text = resources.files("buffix").joinpath("catalog.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def load_catalog(extra: Optional[Mapping[str, Any]] = None, extra_origin: str = "config") -> Catalog:
+    """The shipped catalog, extended with the config's `sources`, `sinks` and `sanitizers` entries."""
+    return build(_shipped(), "buffix/catalog.yaml", extra, extra_origin)

@@ -1,0 +1,151 @@
+"""One module under analysis: its import table, functions and classes, and the summaries of its functions."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+from buffix.analyzer.catalog import Catalog
+from buffix.analyzer.engine import Frame, Raw, Summary
+from buffix.analyzer.parse import Parsed
+from buffix.analyzer.scope import Names, collect
+from buffix.analyzer.values import OBJECT, Val, merge
+
+if TYPE_CHECKING:
+    from buffix.analyzer.project import Project
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@dataclass
+class ClassInfo:
+    node: ast.ClassDef
+    qualname: str
+    methods: Dict[str, ast.AST] = field(default_factory=dict)
+    attrs: Dict[str, Optional[Val]] = field(default_factory=dict)
+
+
+class Module:
+    def __init__(self, path: str, parsed: Parsed, catalog: Catalog, qualname: str, is_package: bool = False,
+                 project: Optional["Project"] = None, emitting: bool = True) -> None:
+        self.path = path
+        self.parsed = parsed
+        self.catalog = catalog
+        self.qualname = qualname
+        self.package = qualname if is_package else qualname.rpartition(".")[0]
+        self.project = project
+        self.emitting = emitting
+        body = parsed.tree.body
+        self.names = collect(body, self.package)
+        self.functions = {s.name: s for s in body if isinstance(s, _FUNCTIONS)}
+        self.classes: Dict[str, ClassInfo] = {}
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                self.classes[stmt.name] = ClassInfo(
+                    stmt, f"{qualname}.{stmt.name}",
+                    {s.name: s for s in stmt.body if isinstance(s, _FUNCTIONS)})
+        self.raw: List[Raw] = []
+        self.pending: List[Tuple[ast.AST, Frame]] = []
+        self._summaries: Dict[tuple, Summary] = {}
+        self._names: Dict[int, Names] = {}  # import table per function, built once
+        self.frame = Frame(self, self.names, emit=emitting)
+        self._ran = False
+
+    # ---- whole-module analysis --------------------------------------------------------------------------------
+    def run_top_level(self) -> None:
+        if not self._ran:
+            self._ran = True
+            self.frame.run(self.parsed.tree.body)
+
+    def analyze(self) -> List[Raw]:
+        self.run_top_level()
+        while self.pending:
+            node, parent = self.pending.pop(0)
+            if isinstance(node, ast.ClassDef):
+                self._analyze_class(node, parent)
+            else:
+                self.function_frame(node, parent, None, emit=True).run(node.body)  # type: ignore[attr-defined]
+        return self.raw
+
+    def _analyze_class(self, node: ast.ClassDef, parent: Frame) -> None:
+        info = self.classes.get(node.name) if parent is self.frame else None
+        if info is None or info.node is not node:
+            info = ClassInfo(node, f"{self.qualname}.{node.name}",
+                             {s.name: s for s in node.body if isinstance(s, _FUNCTIONS)})
+        body_frame = Frame(self, collect(node.body, self.package), parent=parent, cls=info, emit=True)
+        for stmt in node.body:
+            if not isinstance(stmt, _FUNCTIONS):
+                body_frame.stmt(stmt)
+        for name, value in body_frame.env.items():
+            if value is not None and value.tainted:
+                info.attrs.setdefault(name, value)
+        # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
+        for _ in range(3):
+            known = {k for k, v in info.attrs.items() if v is not None and v.tainted}
+            raw_mark, pending_mark = len(self.raw), len(self.pending)
+            for method in info.methods.values():
+                self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
+            if {k for k, v in info.attrs.items() if v is not None and v.tainted} <= known:
+                break
+            del self.raw[raw_mark:], self.pending[pending_mark:]
+
+    # ---- functions ---------------------------------------------------------------------------------------------
+    def parameters(self, function: ast.AST, cls: Optional[ClassInfo]) -> List[str]:
+        args: ast.arguments = function.args  # type: ignore[attr-defined]
+        names = [a.arg for a in (*args.posonlyargs, *args.args)]
+        if cls is not None and names and not _is_static(function):
+            names = names[1:]
+        return names + [a.arg for a in args.kwonlyargs]
+
+    def function_frame(self, function: ast.AST, parent: Frame, cls: Optional[ClassInfo], emit: bool,
+                       tainted: Optional[Dict[int, Val]] = None) -> Frame:
+        args: ast.arguments = function.args  # type: ignore[attr-defined]
+        positional = [*args.posonlyargs, *args.args]
+        self_name = positional[0].arg if cls is not None and positional and not _is_static(function) else None
+        names = self._names.get(id(function))
+        if names is None:
+            names = self._names[id(function)] = collect(function.body, self.package, args)  # type: ignore[attr-defined]
+        frame = Frame(self, names, parent=parent, cls=cls, self_name=self_name, emit=emit)
+        if self_name is not None:
+            own_type = self.catalog.annotations.get(cls.qualname) if cls is not None else None
+            frame.env[self_name] = Val(OBJECT, type=own_type) if own_type else None
+        params = [a for a in positional if a.arg != self_name] + list(args.kwonlyargs)
+        name = getattr(function, "name", "function")
+        for index, arg in enumerate(params):
+            if tainted and index in tainted:
+                start = replace(tainted[index], flow=(), param=index, entries=())
+                frame.env[arg.arg] = frame.step(start, arg, f"parameter `{arg.arg}` of `{name}()`")
+            else:
+                frame.env[arg.arg] = frame.annotated(arg.annotation, arg)
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None:
+                frame.env[arg.arg] = None
+        return frame
+
+    def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val]) -> Summary:
+        """What a call returns and which parameters reach sinks, for these argument kinds (cached)."""
+        key = (id(function), tuple(sorted((i, v.kind, v.type) for i, v in tainted.items())))
+        if key in self._summaries:
+            return self._summaries[key]
+        self._summaries[key] = Summary()  # recursion: assume nothing while in progress
+        self.run_top_level()
+        frame = self.function_frame(function, self.frame, cls, emit=False, tainted=tainted)
+        frame.run(function.body)  # type: ignore[attr-defined]
+        summary = Summary(merge(frame.returns) if frame.returns else None, tuple(frame.hits))
+        self._summaries[key] = summary
+        return summary
+
+    def find_function(self, qualname: str, tainted_args: bool) -> Optional[Tuple["Module", ast.AST, Optional[ClassInfo]]]:
+        """A function of this module (`pkg.mod.f`) or, through the project, of another module of the tree."""
+        prefix, _, name = qualname.rpartition(".")
+        if prefix == self.qualname and name in self.functions:
+            return self, self.functions[name], None
+        if self.project is not None and not qualname.startswith("builtins."):
+            return self.project.find_function(qualname, tainted_args)
+        return None
+
+
+def _is_static(function: ast.AST) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod"
+               for d in getattr(function, "decorator_list", ()))

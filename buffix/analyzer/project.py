@@ -1,0 +1,144 @@
+"""The analyzed tree as a whole: other modules are parsed and summarized only when a candidate file calls into them."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from buffix.analyzer import _compiled
+from buffix.analyzer.module import ClassInfo, Module
+from buffix.analyzer.parse import ParseFailure, parse
+from buffix.analyzer.scope import absolute
+
+_MAX_REEXPORTS = 3
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import|import[ \t]+(?P<plain>[\w.]+))",
+                     re.MULTILINE)
+
+
+def package_root(directory: Path) -> Path:
+    """The first ancestor of `directory` that is not a package (has no __init__.py)."""
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+def module_name(path: str) -> Tuple[str, bool]:
+    """The dotted module name of a file, from its package chain (`pkg/sub/mod.py` -> `pkg.sub.mod`)."""
+    file = Path(path)
+    is_package = file.stem == "__init__"
+    parts: List[str] = [] if is_package else [file.stem]
+    directory = file.resolve().parent if file.exists() else file.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    if is_package and not parts:
+        parts = [directory.name]
+    return ".".join(parts) or file.stem, is_package
+
+
+class Project:
+    def __init__(self, roots: Iterable[Path], config=None) -> None:
+        from buffix.config import Config
+
+        self.config = config if config is not None else Config()
+        self.catalog = self.config.catalog()
+        bases: List[Path] = []
+        for root in roots:
+            root = Path(root).resolve()
+            directory = root if root.is_dir() else root.parent
+            for base in (package_root(directory), directory, directory / "src"):
+                if base.is_dir() and base not in bases:
+                    bases.append(base)
+        self.bases = bases
+        self._modules: Dict[str, Optional[Module]] = {}
+        self._returners: Dict[str, Tuple[str, ...]] = {}
+        self._bearing: Dict[str, bool] = {}
+
+    def module(self, name: str) -> Optional[Module]:
+        if name not in self._modules:
+            self._modules[name] = self._load(name)
+        return self._modules[name]
+
+    def _load(self, name: str) -> Optional[Module]:
+        file = self._locate(name)
+        if file is None:
+            return None
+        try:
+            parsed = parse(file.read_bytes())
+        except (OSError, ParseFailure):
+            return None  # reported when that file itself is checked
+        return Module(str(file), parsed, self.catalog, name, file.name == "__init__.py", self, emitting=False)
+
+    def imports_body_module(self, path: str, data: bytes) -> bool:
+        """Prefilter, stage 2: does a file without source tokens use a helper of the tree that returns a body?
+
+        Only modules naming a client library are parsed, once, and only their body-returning functions count.
+        """
+        package = module_name(path)[0]
+        if not path.endswith("__init__.py"):
+            package = package.rpartition(".")[0]
+        for match in _IMPORT.finditer(data):
+            plain = match.group("plain")
+            dots, names = (b"", plain) if plain is not None else (match.group("dots"), match.group("module"))
+            name = absolute(names.decode("ascii", "replace"), len(dots), package)
+            if any(re.search(rb"\b" + f.encode() + rb"\b", data) for f in self._body_functions(name)):
+                return True
+        return False
+
+    def bears_bodies(self, name: str) -> bool:
+        """Does module `name` of the tree name a client library or response type at all? (cheap, cached)"""
+        if name not in self._bearing:
+            file = self._locate(name)
+            try:
+                found = file is not None and bool(_compiled(self.catalog.strict_tokens).search(file.read_bytes()))
+            except OSError:
+                found = False
+            self._bearing[name] = found
+        return self._bearing[name]
+
+    def _body_functions(self, name: str) -> Tuple[str, ...]:
+        if name not in self._returners:
+            self._returners[name] = ()
+            module = self.module(name) if self.bears_bodies(name) else None
+            if module is not None:
+                self._returners[name] = tuple(
+                    f for f, node in module.functions.items()
+                    if (lambda r: r is not None and r.tainted)(module.summarize(node, None, {}).returns))
+        return self._returners[name]
+
+    def _locate(self, name: str) -> Optional[Path]:
+        relative = Path(*name.split(".")) if name else None
+        if relative is None:
+            return None
+        for base in self.bases:
+            for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
+                if candidate.is_file():
+                    return candidate
+        return None
+
+    def find_function(self, qualname: str, tainted_args: bool = True,
+                      depth: int = 0) -> Optional[Tuple[Module, ast.AST, Optional[ClassInfo]]]:
+        """The function `qualname` of the tree; without tainted arguments only if its module can return bodies."""
+        module_part, _, name = qualname.rpartition(".")
+        if not module_part or depth > _MAX_REEXPORTS:
+            return None
+        if not tainted_args and not self.bears_bodies(module_part) and self._locate(module_part) is not None:
+            return None
+        module = self.module(module_part)
+        if module is None:
+            owner, _, cls_name = module_part.rpartition(".")
+            outer = self.module(owner) if owner else None
+            info = outer.classes.get(cls_name) if outer is not None else None
+            if info is not None and name in info.methods and _is_static_like(info.methods[name]):
+                return outer, info.methods[name], None
+            return None
+        if name in module.functions:
+            return module, module.functions[name], None
+        reexport = module.names.imports.get(name)  # `from .net import fetch` in a package's __init__
+        return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
+
+
+def _is_static_like(function: ast.AST) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in getattr(function, "decorator_list", ()))

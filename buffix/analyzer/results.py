@@ -1,0 +1,104 @@
+"""Raw flow hits -> Findings: messages, fix applicability, suppressions and the config's filters."""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from typing import Dict, List, Tuple
+
+from buffix.analyzer.engine import Raw
+from buffix.analyzer.parse import Parsed
+from buffix.analyzer.suppress import Suppression, find
+from buffix.analyzer.values import BODY
+from buffix.findings import Finding, Fix, FlowStep
+from buffix.rules import all_rules
+
+
+def _message(raw: Raw) -> str:
+    rule = all_rules()[raw.code]
+    subject = "response body" if raw.value.kind == BODY else "chunks of a response body"
+    snippet = " ".join(raw.snippet.split())
+    snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
+    return f"{subject} `{snippet}` reaches `{raw.label}`: {rule.summary}"
+
+
+def _has_comment(parsed: Parsed, raw: Raw) -> bool:
+    for target in raw.targets:
+        text = parsed.segment(target)
+        if "#" not in text:
+            continue
+        try:
+            tokens = tokenize.generate_tokens(io.StringIO("(" + text + "\n)").readline)
+            if any(t.type == tokenize.COMMENT for t in tokens):
+                return True
+        except (tokenize.TokenError, SyntaxError):
+            return True
+    return False
+
+
+def _fix(parsed: Parsed, raw: Raw) -> "Fix | None":
+    if not raw.fixable or not raw.targets or not all_rules()[raw.code].fixable:
+        return None
+    reasons = []
+    if raw.value.confidence != "high":
+        reasons.append(f"the body's origin is guessed ({raw.value.confidence} confidence)")
+    if _has_comment(parsed, raw):
+        reasons.append("a comment sits inside the rewritten expression")
+    if raw.shadowable:
+        reasons.append("a star import may shadow the called name")
+    return Fix("unsafe" if reasons else "safe", raw.targets, "; ".join(reasons))
+
+
+def _strip(flow: Tuple[FlowStep, ...], path: str) -> Tuple[FlowStep, ...]:
+    return tuple(FlowStep(s.span, s.description, None if s.path == path else s.path) for s in flow)
+
+
+def build(raws: List[Raw], parsed: Parsed, path: str, config) -> List[Finding]:
+    best: Dict[tuple, Raw] = {}
+    for raw in raws:
+        key = (raw.code, raw.span)
+        if key not in best or _rank(raw) > _rank(best[key]):
+            best[key] = raw
+    findings: List[Tuple[Finding, Raw]] = []
+    for raw in best.values():
+        finding = Finding(raw.code, _message(raw), path, raw.span, raw.value.confidence,
+                          _strip(raw.value.flow, path), _fix(parsed, raw))
+        findings.append((finding, raw))
+
+    suppressions = find(parsed.text)
+    kept = []
+    for finding, raw in findings:
+        if not config.enabled(finding.code, path):
+            continue
+        lines = {raw.span.line, raw.stmt_line}
+        covering = [s for s in suppressions if s.covers(finding.code, lines)]
+        for suppression in covering:
+            suppression.mark(finding.code)
+        if not covering and config.reports(finding.confidence):
+            kept.append(finding)
+    kept.extend(f for f in _meta(suppressions, path) if config.enabled(f.code, path))
+    return sorted(kept, key=lambda f: (f.line, f.column, f.code))
+
+
+def _meta(suppressions: List[Suppression], path: str) -> List[Finding]:
+    known = all_rules()
+    out = []
+    for s in suppressions:
+        unknown = [c for c in s.codes if not c.startswith("BFX") or not any(k.startswith(c) for k in known)]
+        if not s.codes:
+            out.append(Finding("BFX902", "suppression names no code: write `# buffix: ignore[CODE]`", path, s.span,
+                               "high"))
+        elif unknown:
+            out.append(Finding("BFX902", f"unknown code(s) in suppression: {', '.join(unknown)}", path, s.span,
+                               "high"))
+        unused = [c for c in s.codes if c not in s.used and c not in unknown]
+        if unused:
+            out.append(Finding("BFX901", f"unused suppression: no {', '.join(unused)} finding here", path, s.span,
+                               "high"))
+    return out
+
+
+def _rank(raw: Raw) -> Tuple[int, int]:
+    from buffix.findings import CONFIDENCES
+
+    return (CONFIDENCES.index(raw.value.confidence), len(raw.targets))

@@ -1,0 +1,59 @@
+"""`# buffix: ignore[CODE, ...]` comments: on the finding's line, or alone on the line above it."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Iterable, List, Set, Tuple
+
+from buffix.findings import Span
+
+_PATTERN = re.compile(
+    r"""
+    \#\s*buffix:\s*ignore\b            # the marker
+    (?:\[(?P<codes>[^\]]*)\])?        # [CODE, ...]; required, a bare marker is reported
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+@dataclass
+class Suppression:
+    line: int
+    span: Span
+    codes: Tuple[str, ...]
+    own_line: bool
+    used: Set[str] = field(default_factory=set)
+
+    def covers(self, code: str, lines: Iterable[int]) -> bool:
+        reach = {self.line, self.line + 1} if self.own_line else {self.line}
+        return bool(reach & set(lines)) and any(code.startswith(c) for c in self.codes)
+
+    def mark(self, code: str) -> None:
+        self.used.update(c for c in self.codes if code.startswith(c))
+
+
+def find(text: str) -> List[Suppression]:
+    if "buffix" not in text or not _PATTERN.search(text):
+        return []
+    found = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    for token in tokens:
+        if token.type != tokenize.COMMENT:
+            continue
+        match = _PATTERN.search(token.string)
+        if not match:
+            continue
+        line, column = token.start
+        start = column + match.start()
+        span = Span(line, start + 1, line, column + match.end() + 1)
+        raw = match.group("codes")
+        codes = tuple(c.strip().upper() for c in raw.split(",") if c.strip()) if raw is not None else ()
+        own_line = not token.line[:column].strip()
+        found.append(Suppression(line, span, codes, own_line))
+    return found

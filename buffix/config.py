@@ -1,0 +1,221 @@
+"""Configuration: `[tool.buffix]` in pyproject.toml or `.buffix.yaml` (same keys), validated strictly.
+
+An unknown key or a bad value is a ConfigError naming the file, the key and what is allowed; nothing is ignored.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import sys
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from buffix.findings import CONFIDENCES
+
+CONFIG_FILES = (".buffix.yaml", "pyproject.toml")  # looked for in this order in each directory, walking up
+TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
+FIX_STYLES = ("slice", "getitem", "helper")
+DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "build", "dist", "node_modules", "site-packages",
+                   "__pycache__", ".tox", ".nox", ".buffix_cache", ".mypy_cache", ".eggs")
+
+
+class ConfigError(ValueError):
+    def __init__(self, file: str, key: str, message: str) -> None:
+        super().__init__(f"{file}: {key}: {message}" if key else f"{file}: {message}")
+        self.file = file
+        self.key = key
+        self.detail = message
+
+
+@dataclass(frozen=True)
+class Config:
+    select: Tuple[str, ...] = ("BFX",)
+    ignore: Tuple[str, ...] = ()
+    extend_select: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    sources: Tuple[str, ...] = ()  # JSON of each extra catalog entry (kept hashable)
+    sinks: Tuple[str, ...] = ()
+    sanitizers: Tuple[str, ...] = ()
+    exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: Tuple[str, ...] = ()
+    min_confidence: str = "medium"
+    target_version: str = "py39"
+    fix_style: str = "slice"
+    unsafe_fixes: bool = False
+    path: Optional[str] = field(default=None, compare=False)  # the file it came from
+    root: str = field(default=".", compare=False)  # directory that relative patterns are matched from
+
+    def fingerprint(self) -> str:
+        """Stable hash of everything that changes results (for result caches)."""
+        data = {k: v for k, v in asdict(self).items() if k not in ("path", "root")}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+    def enabled(self, code: str, path: Optional[str] = None) -> bool:
+        """ruff-style: the longest matching prefix decides; on a tie, ignore wins."""
+        ignores = list(self.ignore)
+        if path is not None:
+            ignores += [c for pattern, codes in self.per_file_ignores if self._matches(path, pattern) for c in codes]
+        chosen = max((len(p) for p in (*self.select, *self.extend_select) if code.startswith(p)), default=-1)
+        ignored = max((len(p) for p in ignores if code.startswith(p)), default=-1)
+        return chosen > ignored
+
+    def reports(self, confidence: str) -> bool:
+        return CONFIDENCES.index(confidence) >= CONFIDENCES.index(self.min_confidence)
+
+    def excluded(self, path: str) -> bool:
+        return any(self._matches(path, p) for p in (*self.exclude, *self.extend_exclude))
+
+    def _matches(self, path: str, pattern: str) -> bool:
+        """A glob against the path relative to the config root, or against any single path component."""
+        try:
+            relative = PurePosixPath(Path(path).resolve().relative_to(Path(self.root).resolve()).as_posix())
+        except ValueError:
+            relative = PurePosixPath(Path(path).as_posix())
+        text = str(relative)
+        return (fnmatch.fnmatch(text, pattern) or fnmatch.fnmatch(text, pattern.rstrip("/") + "/*")
+                or any(fnmatch.fnmatch(part, pattern) for part in relative.parts))
+
+    def catalog(self):  # -> buffix.analyzer.catalog.Catalog
+        return _catalog(self.sources, self.sinks, self.sanitizers)
+
+    def with_options(self, **changes: Any) -> "Config":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+@lru_cache(maxsize=8)
+def _catalog(sources: Tuple[str, ...], sinks: Tuple[str, ...], sanitizers: Tuple[str, ...]):
+    from buffix.analyzer.catalog import load_catalog
+
+    extra = {"sources": [json.loads(s) for s in sources], "sinks": [json.loads(s) for s in sinks],
+             "sanitizers": list(sanitizers)}
+    return load_catalog(extra, "")
+
+
+# ---- loading --------------------------------------------------------------------------------------------------
+def find_config(start: Path) -> Optional[Path]:
+    directory = start.resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    for folder in (directory, *directory.parents):
+        yaml_file = folder / ".buffix.yaml"
+        if yaml_file.is_file():
+            return yaml_file
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "tool" in _read_toml(pyproject) and "buffix" in _read_toml(pyproject)["tool"]:
+            return pyproject
+    return None
+
+
+def load_config(start: Optional[Path] = None, explicit: Optional[Path] = None) -> Config:
+    """The config for `start` (walking up from it), or from `explicit`; defaults when there is none."""
+    path = explicit if explicit is not None else find_config(start or Path.cwd())
+    if path is None:
+        return Config(root=str((start or Path.cwd()).resolve() if (start or Path.cwd()).is_dir()
+                               else (start or Path.cwd()).resolve().parent))
+    if not path.is_file():
+        raise ConfigError(str(path), "", "no such config file")
+    if path.name.endswith(".toml"):
+        data = _read_toml(path).get("tool", {}).get("buffix", {})
+    else:
+        data = _read_yaml(path)
+    return parse_config(data, str(path), root=str(path.resolve().parent))
+
+
+def _read_toml(path: Path) -> Dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.9/3.10 only
+        import tomli as tomllib
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(str(path), "", f"cannot read TOML: {exc}") from None
+
+
+def _read_yaml(path: Path) -> Dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), "", f"cannot read YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "", "expected a mapping of settings at the top level")
+    return data
+
+
+def _codes(file: str, key: str, value: Any) -> Tuple[str, ...]:
+    from buffix.rules import all_rules
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(file, key, "expected a list of rule codes or prefixes, e.g. [\"BFX1\", \"BFX203\"]")
+    known = all_rules()
+    for code in value:
+        if not any(k.startswith(code) for k in known) or not code.startswith("BFX"):
+            raise ConfigError(file, key, f"unknown rule code or prefix {code!r}; known codes: {', '.join(known)}")
+    return tuple(value)
+
+
+def _strings(file: str, key: str, value: Any) -> Tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(file, key, "expected a list of strings")
+    return tuple(value)
+
+
+def _choice(file: str, key: str, value: Any, allowed: Tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(file, key, f"expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _entries(file: str, key: str, value: Any) -> Tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(file, key, "expected a list of tables (mappings), see buffix/catalog.yaml for the schema")
+    return tuple(json.dumps(v, sort_keys=True) for v in value)
+
+
+def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
+    if not isinstance(data, Mapping):
+        raise ConfigError(file, "", "expected a table of settings")
+    values: Dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key).replace("-", "_")
+        if key in ("select", "ignore", "extend-select"):
+            values[name] = _codes(file, key, value)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(file, key, "expected a table of glob = [codes]")
+            values[name] = tuple((str(g), _codes(file, f"{key}.{g}", c)) for g, c in sorted(value.items()))
+        elif key in ("sources", "sinks"):
+            values[name] = _entries(file, key, value)
+        elif key in ("sanitizers", "exclude", "extend-exclude"):
+            values[name] = _strings(file, key, value)
+        elif key == "min-confidence":
+            values[name] = _choice(file, key, value, CONFIDENCES)
+        elif key == "target-version":
+            values[name] = _choice(file, key, value, TARGET_VERSIONS)
+        elif key == "fix-style":
+            values[name] = _choice(file, key, value, FIX_STYLES)
+        elif key == "unsafe-fixes":
+            if not isinstance(value, bool):
+                raise ConfigError(file, key, f"expected true or false, got {value!r}")
+            values[name] = value
+        else:
+            allowed = ("select, ignore, extend-select, per-file-ignores, sources, sinks, sanitizers, exclude, "
+                       "extend-exclude, min-confidence, target-version, fix-style, unsafe-fixes")
+            raise ConfigError(file, str(key), f"unknown setting; allowed: {allowed}")
+    config = Config(path=file, root=root, **values)
+    if config.sources or config.sinks or config.sanitizers:
+        from buffix.analyzer.catalog import CatalogError
+
+        try:
+            config.catalog()
+        except CatalogError as exc:
+            raise ConfigError(file, exc.where.lstrip("."), exc.detail) from None
+    return config

@@ -1,0 +1,108 @@
+"""Fix files through the analyzer: analyze → apply the chosen fixes → analyze again to see what remains.
+
+Nothing here writes: `fix_file` returns the fixed bytes and the findings that remain, and the caller decides
+to write them (atomically), print a diff, or send them to stdout.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from buffix.findings import FileError, FileResult, Finding, Span
+from buffix.fixer.apply import Edit, Refusal, fix_source
+from buffix.fixer.source import SourceError, decode_source
+
+Analyze = Callable[[bytes, str], FileResult]
+_MAX_PASSES = 4  # a fix may reveal a finding that depended on it; stop well before any loop
+
+
+@dataclass(frozen=True)
+class FileFix:
+    path: str
+    original: bytes
+    fixed: Optional[bytes]  # None: nothing changes
+    applied: Tuple[Edit, ...] = ()
+    refused: Tuple[Refusal, ...] = ()
+    remaining: Tuple[Finding, ...] = ()  # findings of the fixed file (of the original when nothing changed)
+    error: Optional[FileError] = None
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed is not None
+
+    @property
+    def unsafe_remaining(self) -> int:
+        return sum(1 for f in self.remaining if f.fix is not None and f.fix.applicability == "unsafe")
+
+
+def fix_targets(findings: Iterable[Finding], unsafe: bool) -> Tuple[Span, ...]:
+    """The argument spans to rewrite: those of safe fixes, and of unsafe ones when asked for."""
+    chosen = {}
+    for finding in findings:
+        if finding.fix is not None and (finding.fix.applicability == "safe" or unsafe):
+            chosen.update(dict.fromkeys(finding.fix.targets))
+    return tuple(chosen)
+
+
+def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool) -> FileFix:
+    result = analyze(data, path)
+    if result.error is not None:
+        return FileFix(path, data, None, remaining=result.findings, error=result.error)
+    current, applied, refused = data, [], []
+    for _ in range(_MAX_PASSES):
+        targets = fix_targets(result.findings, unsafe)
+        if not targets:
+            break
+        outcome = fix_source(current, targets, style, path)
+        refused.extend(outcome.refused)
+        if not outcome.changed:
+            break
+        applied.extend(outcome.applied)
+        current = outcome.new_source
+        result = analyze(current, path)
+        if result.error is not None:  # never hand back a file the analyzer cannot read any more
+            error = FileError(path, f"not fixed: the fixed file does not analyze: {result.error.message}")
+            return FileFix(path, data, None, refused=tuple(refused), error=error)
+    fixed = current if current != data else None
+    return FileFix(path, data, fixed, tuple(applied), tuple(refused), result.findings)
+
+
+def fix_paths(paths: Sequence[Path], config, style: str, unsafe: bool) -> Iterator[FileFix]:
+    """Every discovered file that may hold a finding, fixed in memory."""
+    from buffix.analyzer import analyze_source, might_contain_sink
+    from buffix.analyzer.discover import discover
+    from buffix.analyzer.project import Project
+
+    project = Project(paths, config)
+
+    def analyze(data: bytes, name: str) -> FileResult:
+        return analyze_source(data, name, config, project)
+
+    for path in discover(paths, config):
+        name = str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            yield FileFix(name, b"", None, error=FileError(name, f"cannot read: {error.strerror or error}"))
+            continue
+        if might_contain_sink(data, project.catalog) or project.imports_body_module(name, data):
+            yield fix_file(data, name, analyze, style, unsafe)
+
+
+def unified_diff(fix: FileFix) -> str:
+    """The change as a unified diff of the decoded text (lines keep their own endings)."""
+    if fix.fixed is None:
+        return ""
+    try:
+        before, after = decode_source(fix.original).text, decode_source(fix.fixed).text
+    except SourceError:  # cannot happen for a file the fixer produced; show bytes rather than fail
+        before, after = fix.original.decode("latin-1"), fix.fixed.decode("latin-1")
+    lines: List[str] = list(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{fix.path}", f"b/{fix.path}"
+        )
+    )
+    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)

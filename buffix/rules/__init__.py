@@ -1,0 +1,66 @@
+"""Rules: one module per family (buffix.families), each rule carrying its docs and its tested examples.
+
+    all_rules()["BFX101"].docs     # what it does / why it is bad / example / use instead / fix safety
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An example that must produce a finding of the rule, at `line`:`column` when given."""
+
+    source: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str  # one line; also the finding message's explanation
+    what: str
+    why: str
+    example: str
+    use_instead: str
+    fix_safety: str
+    fixable: bool = True
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Invalid, ...] = ()
+
+    @property
+    def docs(self) -> str:
+        def code(text: str) -> str:
+            return "```python\n" + textwrap.dedent(text).strip() + "\n```"
+
+        return "\n\n".join(
+            [
+                f"# {self.code} {self.name}",
+                f"## What it does\n{self.what.strip()}",
+                f"## Why is this bad?\n{self.why.strip()}",
+                f"## Example\n{code(self.example)}",
+                f"## Use instead\n{code(self.use_instead)}",
+                f"## Fix safety\n{self.fix_safety.strip()}",
+            ]
+        )
+
+
+FAMILY_MODULES = ("buffer_consumer", "binary_writer", "reupload", "proxy_dependent", "slow_copy", "type_check", "meta")
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> Dict[str, Rule]:
+    """Every rule by code, in code order."""
+    from importlib import import_module
+
+    rules: Dict[str, Rule] = {}
+    for name in FAMILY_MODULES:
+        for rule in import_module(f"buffix.rules.{name}").RULES:
+            rules[rule.code] = rule
+    return dict(sorted(rules.items()))

@@ -1,0 +1,49 @@
+"""Reading the `# expect:` annotations of fixtures/analyzer (format in fixtures/analyzer/README.md)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import List, Optional, Set, Tuple
+
+from buffix.analyzer import analyze_source
+from buffix.analyzer.project import Project
+from buffix.config import Config
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer"
+_EXPECT = re.compile(r"#\s*expect:\s*(?P<items>.*)$")
+_ITEM = re.compile(r"^(?P<code>BFX\d{3})(?:\s+(?P<start>\d+)-(?P<end>\d+))?(?:\s+(?P<confidence>low|medium|high))?$")
+
+Expectation = Tuple[str, int, Optional[int], Optional[int], Optional[str]]
+
+
+def expectations(path: Path) -> List[Expectation]:
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = _EXPECT.search(line)
+        if not match:
+            continue
+        for item in match.group("items").split(";"):
+            parsed = _ITEM.match(item.strip())
+            assert parsed, f"{path.name}:{number}: bad expectation {item!r}"
+            start, end = parsed.group("start"), parsed.group("end")
+            found.append((parsed.group("code"), number, int(start) if start else None, int(end) if end else None,
+                          parsed.group("confidence")))
+    return found
+
+
+def cases() -> List[Path]:
+    return sorted(p for p in FIXTURES.rglob("*.py"))
+
+
+def analyze(path: Path):
+    config = Config(min_confidence="low")
+    project_root = next((p for p in path.parents if p.name.endswith("_project")), None)
+    project = Project([project_root], config) if project_root is not None else None
+    return analyze_source(path.read_bytes(), str(path), config, project)
+
+
+def actual(path: Path) -> Set[Tuple[str, int, int, int, str]]:
+    result = analyze(path)
+    assert result.error is None, result.error
+    return {(f.code, f.line, f.column, f.end_column, f.confidence) for f in result.findings}

@@ -1,0 +1,41 @@
+"""Each rule's VALID / INVALID examples, as addressable pytest cases (e.g. `BFX101-INVALID-1`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from buffix.analyzer import analyze_source
+from buffix.config import Config
+from buffix.rules import all_rules
+
+CONFIG = Config()
+VALID = [(code, i, src) for code, rule in all_rules().items() for i, src in enumerate(rule.valid)]
+INVALID = [(code, i, ex) for code, rule in all_rules().items() for i, ex in enumerate(rule.invalid)]
+
+
+def _findings(source: str):
+    result = analyze_source(source.encode(), "example.py", CONFIG)
+    assert result.error is None, result.error
+    return result.findings
+
+
+@pytest.mark.parametrize("code,index,source", VALID, ids=[f"{c}-VALID-{i}" for c, i, _ in VALID])
+def test_valid(code, index, source):
+    assert [f for f in _findings(source) if f.code == code] == []
+
+
+@pytest.mark.parametrize("code,index,example", INVALID, ids=[f"{c}-INVALID-{i}" for c, i, _ in INVALID])
+def test_invalid(code, index, example):
+    hits = [f for f in _findings(example.source) if f.code == code]
+    assert hits, f"no {code} finding"
+    if example.line is not None:
+        assert (example.line, example.column) in {(f.line, f.column) for f in hits}
+
+
+@pytest.mark.parametrize("code", sorted(all_rules()))
+def test_rule_docs(code):
+    rule = all_rules()[code]
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"):
+        assert heading in rule.docs
+    assert rule.valid and rule.invalid
+    assert rule.fixable == (code[3] not in "69")
