@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import os
 import sys
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
@@ -66,18 +67,22 @@ class Config:
     def reports(self, confidence: str) -> bool:
         return CONFIDENCES.index(confidence) >= CONFIDENCES.index(self.min_confidence)
 
-    def excluded(self, path: str) -> bool:
-        return any(self._matches(path, p) for p in (*self.exclude, *self.extend_exclude))
+    def excluded(self, path: str, walk_root: Optional[str] = None) -> bool:
+        """Excluded by a glob on its path, or by a name pattern on a component below `walk_root` (so that
+        `buffix check .venv/lib/.../site-packages/pkg` still checks what it was asked to)."""
+        return any(self._matches(path, p, walk_root) for p in (*self.exclude, *self.extend_exclude))
 
-    def _matches(self, path: str, pattern: str) -> bool:
+    def _matches(self, path: str, pattern: str, walk_root: Optional[str] = None) -> bool:
         """A glob against the path relative to the config root, or against any single path component."""
-        try:
-            relative = PurePosixPath(Path(path).resolve().relative_to(Path(self.root).resolve()).as_posix())
-        except ValueError:
-            relative = PurePosixPath(Path(path).as_posix())
+        absolute, root = os.path.abspath(path), os.path.abspath(self.root)  # no syscalls: this runs per file
+        inside = absolute.startswith(root.rstrip(os.sep) + os.sep)
+        relative = PurePosixPath(Path(os.path.relpath(absolute, root) if inside else path).as_posix())
         text = str(relative)
-        return (fnmatch.fnmatch(text, pattern) or fnmatch.fnmatch(text, pattern.rstrip("/") + "/*")
-                or any(fnmatch.fnmatch(part, pattern) for part in relative.parts))
+        if fnmatch.fnmatch(text, pattern) or fnmatch.fnmatch(text, pattern.rstrip("/") + "/*"):
+            return True
+        below = PurePosixPath(Path(os.path.relpath(absolute, os.path.abspath(walk_root))).as_posix()) \
+            if walk_root is not None else relative
+        return any(fnmatch.fnmatch(part, pattern) for part in below.parts)
 
     def catalog(self):  # -> buffix.analyzer.catalog.Catalog
         return _catalog(self.sources, self.sinks, self.sanitizers)

@@ -246,15 +246,12 @@ class _Walker:
         self.walked.add(identity)
         # A directory named on the command line is walked even when a rule above excludes it (like a named file):
         # rules that match it would match everything below it, so they are left out of this walk.
-        parent = os.path.dirname(absolute)
-        chain = self.chain_above(parent)
+        chain = self.chain_above(absolute)
         if chain and _ignored_by(chain, absolute, True, walked=False):
-            chain = ()
+            chain = tuple(i for i in chain if i.rules.base == absolute)
         excludes = self.excludes
         if excludes.match(absolute, "", True, walked=False):
             excludes = excludes.names_only()
-        own = _load_ignore(absolute, os.path.join(absolute, ".gitignore")) if self.respect_gitignore else None
-        chain = chain + (own,) if own else chain
         # the start directory's own .gitignore is in `chain` already; children load theirs when listed
         stack = [(shown, absolute, identity, chain, (identity,), True)]
         while stack:
@@ -281,8 +278,8 @@ class _Walker:
         child_abs = os.path.join(absolute, name)
         is_python = name.endswith(PYTHON_SUFFIXES)
         if entry.is_dir(follow_symlinks=False):
-            if exclusion(child_abs, name, True) is None:
-                child_id = (identity[0], entry.inode())
+            child_id = (identity[0], entry.inode())
+            if child_id not in self.walked and exclusion(child_abs, name, True) is None:
                 self.walked.add(child_id)
                 stack.append((child_shown, child_abs, child_id, chain, ancestors + (child_id,), False))
             return

@@ -259,18 +259,22 @@ def _tokens(catalog: Catalog, guesses: bool = True) -> Tuple[str, ...]:
     """Byte-regex alternatives: a file containing none of them holds no body source and no suppression.
 
     Without `guesses`, only names of client libraries and response types count (no `.content`, no `resp`).
+    Words and members are grouped into one alternation each: Python's `re` is several times faster that way.
     """
-    tokens = {r"buffix:", r"(?:resp|response)\b"} if guesses else set()
+    words, members = set(), set()
     for name in list(catalog.sources) + list(catalog.annotations):
         parts = name.split(".")
-        word = parts[-1] if parts[0] in _STDLIB or len(parts) == 1 else parts[0]
-        tokens.add(r"\b" + re.escape(word) + r"\b")
-    spec = catalog.types.get("?")  # `?response` members need a response-like name, which the token covers
+        words.add(parts[-1] if parts[0] in _STDLIB or len(parts) == 1 else parts[0])
+    spec = catalog.types.get("?")  # `?response` members need a response-like name, which `resp` covers
     if spec and guesses:
-        tokens.update(r"\." + re.escape(m) + r"\b" for m in (*spec.attributes, *spec.methods))
-    for attribute in catalog.attribute_sources:
-        tokens.add(r"\." + re.escape(attribute.rpartition(".")[2]) + r"\b")
-    return tuple(sorted(tokens))
+        members.update((*spec.attributes, *spec.methods))
+    members.update(attribute.rpartition(".")[2] for attribute in catalog.attribute_sources)
+    tokens = [r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b"]
+    if members:
+        tokens.append(r"\.(?:" + "|".join(map(re.escape, sorted(members))) + r")\b")
+    if guesses:
+        tokens += [r"resp(?:onse)?\b", r"buffix:"]
+    return tuple(tokens)
 
 
 @lru_cache(maxsize=1)

@@ -19,9 +19,9 @@ def discover(paths: Iterable[Path], config) -> Iterator[Path]:
                 yield root
             continue
         for directory, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not config.excluded(os.path.join(directory, d)))
+            dirnames[:] = sorted(d for d in dirnames if not config.excluded(os.path.join(directory, d), str(root)))
             for name in sorted(filenames):
                 path = Path(directory, name)
-                if name.endswith(SUFFIXES) and path not in seen and not config.excluded(str(path)):
+                if name.endswith(SUFFIXES) and path not in seen and not config.excluded(str(path), str(root)):
                     seen.add(path)
                     yield path

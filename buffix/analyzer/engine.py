@@ -226,7 +226,13 @@ class Frame:
             self.module.pending.append((node, self))
 
     def _Import(self, node: ast.AST) -> None:
-        return None  # the scope's import table already knows
+        if self.parent is None:
+            return  # the module's import table was collected up front
+        from buffix.analyzer.scope import _Collector
+
+        _Collector(self.names, self.module.package).visit(node)
+        for alias in node.names:  # type: ignore[attr-defined]
+            self.env.pop((alias.asname or alias.name).split(".")[0], None)
 
     _ImportFrom = _Import
 

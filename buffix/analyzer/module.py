@@ -48,7 +48,6 @@ class Module:
         self.raw: List[Raw] = []
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
-        self._names: Dict[int, Names] = {}  # import table per function, built once
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
 
@@ -103,9 +102,9 @@ class Module:
         args: ast.arguments = function.args  # type: ignore[attr-defined]
         positional = [*args.posonlyargs, *args.args]
         self_name = positional[0].arg if cls is not None and positional and not _is_static(function) else None
-        names = self._names.get(id(function))
-        if names is None:
-            names = self._names[id(function)] = collect(function.body, self.package, args)  # type: ignore[attr-defined]
+        # No pre-walk of the function (it was the main cost): parameters are bound below, local imports and
+        # assignments are learned as the frame executes them.
+        names = Names(bound={a.arg for a in (*positional, *args.kwonlyargs, args.vararg, args.kwarg) if a})
         frame = Frame(self, names, parent=parent, cls=cls, self_name=self_name, emit=emit)
         if self_name is not None:
             own_type = self.catalog.annotations.get(cls.qualname) if cls is not None else None

@@ -13,7 +13,7 @@ import re
 import sys
 import tokenize
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List
 
 from buffix.findings import Span
 
@@ -92,12 +92,3 @@ def _parses_with_libcst(text: str) -> bool:
         return True
     except Exception:  # any failure means "not newer syntax we know of"
         return False
-
-
-def first_line(node: ast.AST) -> int:
-    """The line a statement-level suppression comment refers to."""
-    return getattr(node, "lineno", 1)
-
-
-def optional_span(parsed: Optional[Parsed], node: ast.AST) -> Optional[Span]:
-    return parsed.span(node) if parsed is not None else None

@@ -103,10 +103,6 @@ class _Collector(ast.NodeVisitor):
 def collect(body: list, package: str, args: Optional[ast.arguments] = None) -> Names:
     """Names bound directly in a scope made of `body` (nested scopes excluded) plus its parameters."""
     names = Names()
-    for stmt in body:  # globals first: a `global x` anywhere in the scope applies to all of it
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Global):
-                names.declared_global.update(node.names)
     collector = _Collector(names, package)
     if args is not None:
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):

@@ -101,8 +101,8 @@ def _nest(targets: List[_Target], refused: List[Refusal]) -> List[_Target]:
     for target in ordered:
         while open_targets and open_targets[-1].end <= target.start:
             open_targets.pop()
-        for other in open_targets:
-            if target.end > other.end:
+        for other in open_targets:  # every earlier target that overlaps this one is still open
+            if target.start < other.end < target.end:
                 crossing.update((id(target), id(other)))
         open_targets.append(target)
     roots: List[_Target] = []
@@ -182,7 +182,7 @@ def _key(span: Optional[Span]) -> Tuple[int, ...]:
 
 
 def _message(error: Exception) -> str:
-    text = getattr(error, "msg", None) if isinstance(error, SyntaxError) else None
     if isinstance(error, SyntaxError):
-        return f"line {error.lineno}: {text}"
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return f"line {error.lineno}: {error.msg}"
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -100,7 +100,7 @@ def decode_source(data: bytes) -> DecodedSource:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise SourceError(f"cannot detect the encoding: {error.msg if hasattr(error, 'msg') else error}") from None
+        raise SourceError(f"cannot detect the encoding: {error.msg}") from None
     bom = b""
     if encoding == "utf-8-sig":
         encoding = "utf-8"

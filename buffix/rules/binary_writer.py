@@ -64,7 +64,7 @@ RULES = (
         invalid=(
             Invalid("import requests\nparts = []\nfor chunk in requests.get(u, stream=True).iter_content(1024):\n"
                     "    parts.append(chunk)\ndata = b''.join(parts)", 5, 17),
-            Invalid("import httpx\nr = httpx.get(u)\ndata = b''.join([r.content, b'\\n'])", 3, 18),
+            Invalid("import httpx\nr = httpx.get(u)\ndata = b''.join([r.content, b'\\n'])", 3, 17),
         ),
     ),
 )

@@ -35,7 +35,7 @@ RULES = (
         "rewrite it by hand as `body = body[:] + x`.",
         valid=("data = b'a' + b'b'", "import requests\ndata = b'>' + requests.get(u).content[:]"),
         invalid=(
-            Invalid("import requests\ndata = b'>' + requests.get(u).content", 2, 14),
+            Invalid("import requests\ndata = b'>' + requests.get(u).content", 2, 15),
             Invalid("import requests\ndata = b''\nfor chunk in requests.get(u, stream=True).iter_content(1024):\n"
                     "    data += chunk", 4, 13),
         ),

@@ -69,6 +69,15 @@ def test_crossing_targets_are_both_refused_and_the_others_applied():
     assert all("overlaps" in r.reason for r in outcome.refused)
 
 
+def test_a_crossing_pair_does_not_taint_a_disjoint_target():
+    source = b"x = h(a + b + c, d + e)\n"
+    first, second = span(source, 1, "a + b"), span(source, 1, "b + c")  # cross each other
+    disjoint, inner = span(source, 1, "d + e"), span(source, 1, "e")  # after both, nested
+    outcome = fix_source(source, [first, second, disjoint, inner])
+    assert outcome.new_source == b"x = h(a + b + c, (d + e[:])[:])\n"
+    assert {r.span for r in outcome.refused} == {first, second}
+
+
 @pytest.mark.parametrize(
     "target, reason",
     [

@@ -1,0 +1,342 @@
+"""Run the per-file stages — read → prefilter → analyze — over many files, fast and crash-proof.
+
+- The cache answers first, from a stat, without reading the file.
+- Small runs read and prefilter in this process: nothing starts when every file is answered or filtered out, and
+  the analyzer (and libcst) is never imported.
+- Large runs hand whole files to worker processes started once per run; each keeps its analyzer for all its
+  files and receives paths in chunks.
+- The analyzer itself always runs in a worker where `fork` is available, even for one file: code nested deep
+  enough kills LibCST's native parser with SIGSEGV, and a dead worker must cost only that file. The pipeline knows
+  which file each worker is on, so after a death it re-runs that file alone in a fresh process (a crash there
+  becomes a FileError "crashed the parser: ...") and hands the rest of the chunk to the other workers.
+- Results come back sorted by path whatever `jobs` is.
+
+`analyze_one(path, source) -> FileResult` and `prefilter(path, source) -> bool` must be picklable (module-level
+functions or `functools.partial` of them) when the platform has no `fork`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import stat
+from collections import deque
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from buffix.cache import Cache, Signature, digest, signature
+from buffix.findings import FileError, FileResult
+
+Analyze = Callable[[str, bytes], FileResult]
+Prefilter = Callable[[str, bytes], bool]  # (path, source) -> may hold a finding
+Progress = Callable[[int, int], None]
+
+MAX_BYTES = 4 * 1024 * 1024  # larger files are prefiltered but not parsed: a 10 MB parse needs ~1 GB
+INLINE_LIMIT = 64  # up to this many uncached files are read in-process (a worker pool costs more)
+_FORK = "fork" in multiprocessing.get_all_start_methods()
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+# -- one file ----------------------------------------------------------------------------------------------------
+
+def read_source(path: str) -> bytes:
+    """The file's bytes; never blocks on a named pipe. Raises OSError / ValueError with a clear cause."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb", closefd=True) as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file")
+        return handle.read()
+
+
+def _read(path: str) -> Tuple[Optional[bytes], Optional[FileResult]]:
+    try:
+        return read_source(path), None
+    except OSError as exc:
+        return None, FileResult(path, error=FileError(path, f"cannot read: {exc.strerror or exc}"))
+    except ValueError as exc:
+        return None, FileResult(path, error=FileError(path, str(exc)))
+
+
+def _screen(path: str, source: bytes, prefilter: Optional[Prefilter], max_bytes: int) -> Optional[FileResult]:
+    """The result when the file needs no analysis, else None."""
+    if prefilter is not None and not prefilter(path, source):
+        return FileResult(path)
+    if len(source) > max_bytes:
+        size = len(source) / 1024 / 1024
+        return FileResult(path, error=FileError(
+            path, f"too large to analyze ({size:.1f} MiB; the limit is {max_bytes / 1024 / 1024:.0f} MiB)"))
+    return None
+
+
+def analyze_guarded(analyze: Analyze, path: str, source: bytes) -> FileResult:
+    """Run the analyzer; an exception costs only this file."""
+    try:
+        return analyze(path, source)
+    except RecursionError:
+        return FileResult(path, error=FileError(path, "crashed the parser: code nested too deeply (RecursionError)"))
+    except MemoryError:
+        return FileResult(path, error=FileError(path, "crashed the parser: out of memory"))
+    except Exception as exc:  # an analyzer bug must not end the run; the message says it is ours
+        return FileResult(path, error=FileError(path, f"internal error: {type(exc).__name__}: {exc}"))
+
+
+# -- workers -------------------------------------------------------------------------------------------------------
+
+def _worker(conn: Connection, analyze: Analyze, prefilter: Optional[Prefilter], max_bytes: int,
+            known: FrozenSet[str], hashing: bool) -> None:
+    """Answer chunks of (index, path) with (index, digest, result) per file; result None = "cached by digest"."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while True:
+        chunk = conn.recv()
+        if chunk is None:
+            return
+        for index, path, screened in chunk:
+            source, failed = _read(path)
+            if failed is not None:
+                conn.send((index, None, failed))
+                continue
+            key = digest(source) if hashing else None
+            if key is not None and key in known:
+                conn.send((index, key, None))
+                continue
+            result = None if screened else _screen(path, source, prefilter, max_bytes)
+            if result is None:
+                result = analyze_guarded(analyze, path, source)
+            conn.send((index, key, result))
+
+
+class _Pool:
+    """Processes started once; each is fed one chunk at a time so the pipeline knows what a dead one was doing."""
+
+    def __init__(self, size: int, args: tuple) -> None:
+        self.context = multiprocessing.get_context("fork" if _FORK else None)
+        self.args = args
+        self.size = size
+        self.busy: Dict[Connection, Tuple[Any, List[Tuple[int, str, bool]]]] = {}
+        self.idle: List[Tuple[Connection, Any]] = []
+
+    def start_one(self, fresh: bool = False) -> Tuple[Connection, Any]:
+        """A new worker; `fresh` ones know no cached digests, so they always analyze."""
+        args = self.args[:-2] + (frozenset(),) + self.args[-1:] if fresh else self.args
+        ours, theirs = self.context.Pipe()
+        process = self.context.Process(target=_worker, args=(theirs, *args), daemon=True)
+        process.start()
+        theirs.close()
+        return ours, process
+
+    def give(self, chunk: List[Tuple[int, str, bool]]) -> None:
+        conn, process = self.idle.pop() if self.idle else self.start_one()
+        conn.send(chunk)
+        self.busy[conn] = (process, list(chunk))
+
+    def close(self) -> None:
+        for conn, process in self.idle:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+            conn.close()
+            process.join(timeout=5)
+        for conn, (process, _) in self.busy.items():
+            process.kill()
+            process.join()
+            conn.close()
+        self.idle.clear()
+        self.busy.clear()
+
+
+def _crash_message(process: Any) -> str:
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            cause = f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            cause = f"killed by signal {-code}"
+    else:
+        cause = f"the worker exited with status {code}"
+    return f"crashed the parser: {cause}; code nested too deeply is the usual cause"
+
+
+# -- the run -------------------------------------------------------------------------------------------------------
+
+def check_files(
+    files: Iterable[Any],
+    analyze_one: Analyze,
+    *,
+    prefilter: Optional[Prefilter] = None,
+    jobs: Optional[int] = None,
+    cache: Optional[Cache] = None,
+    progress: Optional[Progress] = None,
+    max_bytes: int = MAX_BYTES,
+    isolate: bool = True,
+) -> Iterator[FileResult]:
+    """One FileResult per file, sorted by path. `cache=None` is `--no-cache`; `isolate=False` runs the analyzer
+    in this process (no crash isolation) — the default is to isolate wherever `fork` makes it cheap."""
+    paths = sorted({os.fspath(f) for f in files})
+    total = len(paths)
+    jobs = max(1, jobs or default_jobs())
+    results: List[Optional[FileResult]] = [None] * total
+    sigs: List[Optional[Signature]] = [None] * total
+    done = 0
+
+    def finish(index: int, key: Optional[str], result: FileResult) -> None:
+        nonlocal done
+        results[index] = result
+        done += 1
+        if cache is not None and key is not None:
+            cache.store(paths[index], sigs[index], key, result)
+        if progress is not None:
+            progress(done, total)
+
+    pending: List[int] = []
+    for index, path in enumerate(paths):
+        if cache is not None:
+            try:
+                sigs[index] = signature(os.stat(path))
+            except OSError:
+                pass  # the read reports it
+            else:
+                hit = cache.lookup_stat(path, sigs[index])  # type: ignore[arg-type]
+                if hit is not None:
+                    results[index] = hit
+                    done += 1
+                    continue
+        pending.append(index)
+    if progress is not None and done:
+        progress(done, total)
+
+    next_out = 0
+
+    def ready() -> Iterator[FileResult]:
+        nonlocal next_out
+        while next_out < total and results[next_out] is not None:
+            yield results[next_out]  # type: ignore[misc]
+            next_out += 1
+
+    yield from ready()
+    hashing = cache is not None
+    use_pool = isolate and _FORK or len(pending) > INLINE_LIMIT
+    work: List[Tuple[int, str, bool]] = []  # (index, path, already screened)
+    if len(pending) <= INLINE_LIMIT or jobs == 1:
+        for index in pending:  # read and prefilter here; only candidates go on
+            path = paths[index]
+            source, failed = _read(path)
+            if failed is not None:
+                finish(index, None, failed)
+                continue
+            key = digest(source) if hashing else None
+            hit = cache.lookup_content(path, sigs[index], key) if cache is not None and key else None
+            result = hit or _screen(path, source, prefilter, max_bytes)
+            if result is None and not use_pool:
+                result = analyze_guarded(analyze_one, path, source)
+            if result is None:
+                work.append((index, path, True))
+            else:
+                finish(index, None if hit else key, result)
+        yield from ready()
+    else:
+        work = [(index, paths[index], False) for index in pending]
+    if not work:
+        if cache is not None:
+            cache.save()
+        return
+
+    known = frozenset(cache.by_digest) if cache is not None else frozenset()
+    size = min(jobs, len(work))
+    chunk_size = max(1, min(64, len(work) // (size * 8) or 1))
+    tasks: Deque[List[Tuple[int, str, bool]]] = deque(
+        work[i:i + chunk_size] for i in range(0, len(work), chunk_size))
+    pool = _Pool(size, (analyze_one, prefilter, max_bytes, known, hashing))
+    try:
+        while tasks and len(pool.busy) < size:
+            pool.give(tasks.popleft())
+        while pool.busy:
+            for conn in wait(list(pool.busy)):
+                process, remaining = pool.busy[conn]
+                try:
+                    index, key, result = conn.recv()
+                except (EOFError, OSError):
+                    del pool.busy[conn]
+                    conn.close()
+                    process.join()
+                    suspect, rest = remaining[0], remaining[1:]
+                    if rest:
+                        tasks.appendleft(rest)
+                    finish(suspect[0], _digest_of(suspect[1]) if hashing else None, _run_alone(suspect, pool))
+                else:
+                    remaining.pop(0)
+                    if result is None:  # the worker found this content in the cache
+                        result = cache.lookup_content(paths[index], sigs[index], key) if cache else None
+                        result = result or analyze_guarded(analyze_one, paths[index], read_source(paths[index]))
+                    finish(index, key, result)
+                    if remaining:
+                        continue
+                    del pool.busy[conn]
+                    pool.idle.append((conn, process))
+                while tasks and len(pool.busy) < size:
+                    pool.give(tasks.popleft())
+            yield from ready()
+    finally:
+        pool.close()
+    if cache is not None:
+        cache.save()
+    yield from ready()
+
+
+def _digest_of(path: str) -> Optional[str]:
+    try:
+        return digest(read_source(path))
+    except (OSError, ValueError):
+        return None
+
+
+def _run_alone(item: Tuple[int, str, bool], pool: _Pool) -> FileResult:
+    """Re-run the file a worker died on, alone in a fresh process: a second death convicts it."""
+    index, path, _ = item
+    conn, process = pool.start_one(fresh=True)
+    try:
+        conn.send([item])
+        if conn.poll(None):
+            try:
+                return conn.recv()[2]
+            except (EOFError, OSError):
+                pass
+        process.join()
+        return FileResult(path, error=FileError(path, _crash_message(process)))
+    finally:
+        try:
+            conn.send(None)
+        except OSError:
+            pass
+        conn.close()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+
+
+# -- the buffix analyzer as the two stages -------------------------------------------------------------------------
+
+def analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilter]:
+    """`analyze_one` and `prefilter` for `check_files`, from buffix.analyzer (imported here, not at module load)."""
+    from functools import partial
+
+    from buffix.analyzer import Project
+
+    project = Project(roots, config)
+    return partial(_analyze, config=config, project=project), partial(_prefilter, project=project)
+
+
+def _analyze(path: str, source: bytes, *, config: Any, project: Any) -> FileResult:
+    from buffix.analyzer import analyze_source
+
+    return analyze_source(source, path, config, project)
+
+
+def _prefilter(path: str, source: bytes, *, project: Any) -> bool:
+    from buffix.analyzer import might_contain_sink
+
+    return might_contain_sink(source, project.catalog) or project.imports_body_module(path, source)

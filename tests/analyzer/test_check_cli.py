@@ -1,0 +1,85 @@
+"""`buffix check` run as a real subprocess: exit codes, text and json output, bad files and bad config."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BAD_BODY = "import requests\nbody = requests.get('http://127.0.0.1/').content\nview = memoryview(body)\n"
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "buffix", "check", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_clean_tree_exits_0(tmp_path):
+    (tmp_path / "ok.py").write_text("import requests\nprint(requests.get('u').content[:])\n")
+    done = run(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "No findings" in done.stdout
+
+
+def test_findings_exit_1_with_positions(tmp_path):
+    (tmp_path / "bad.py").write_text(BAD_BODY)
+    done = run(tmp_path, ".")
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0].startswith("bad.py:3:19: BFX101 ")
+    assert "Found 1 finding in 1 file" in done.stdout
+
+
+def test_json_format(tmp_path):
+    (tmp_path / "bad.py").write_text(BAD_BODY)
+    done = run(tmp_path, "--format", "json", "bad.py")
+    assert done.returncode == 1
+    [item] = json.loads(done.stdout)
+    assert (item["code"], item["line"], item["column"], item["end_line"], item["end_column"]) == ("BFX101", 3, 19, 3, 23)
+    assert item["confidence"] == "high"
+    assert item["fix"] == {"applicability": "safe", "reason": "",
+                           "targets": [{"line": 3, "column": 19, "end_line": 3, "end_column": 23}]}
+    assert [step["line"] for step in item["flow"]][0] == 2 and item["flow"][-1]["line"] == 3
+
+
+def test_syntax_error_is_reported_and_run_continues(tmp_path):
+    (tmp_path / "a_broken.py").write_text("import requests\ndef f(:\n")
+    (tmp_path / "b_bad.py").write_text(BAD_BODY)
+    done = run(tmp_path)
+    assert done.returncode == 2
+    assert "a_broken.py: error: syntax error at line 2" in done.stderr
+    assert "b_bad.py:3:19: BFX101" in done.stdout
+
+
+def test_undecodable_file_is_reported(tmp_path):
+    (tmp_path / "latin.py").write_bytes(b"import requests\nx = '\xff\xfe'\n")
+    done = run(tmp_path)
+    assert done.returncode == 2
+    assert "latin.py: error: cannot decode" in done.stderr
+
+
+def test_select_ignore_and_min_confidence(tmp_path):
+    (tmp_path / "m.py").write_text(BAD_BODY + "def f(response):\n    return bytes(response.content)\n")
+    assert run(tmp_path, "--select", "BFX4").stdout.count("BFX401") == 1
+    assert "BFX101" not in run(tmp_path, "--select", "BFX4").stdout
+    assert run(tmp_path, "--ignore", "BFX1,BFX4").returncode == 0
+    assert run(tmp_path, "--min-confidence", "high", "--select", "BFX401").returncode == 0
+
+
+def test_config_error_exits_2_naming_file_and_key(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.buffix]\nmin-confidence = 'sometimes'\n")
+    (tmp_path / "m.py").write_text(BAD_BODY)
+    done = run(tmp_path)
+    assert done.returncode == 2
+    assert "pyproject.toml: min-confidence: expected one of low, medium, high" in done.stderr
+
+
+def test_config_from_yaml_and_excluded_dirs(tmp_path):
+    (tmp_path / ".buffix.yaml").write_text("ignore: [BFX101]\nextend-exclude: [generated]\n")
+    (tmp_path / "m.py").write_text(BAD_BODY)
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / "g.py").write_text(BAD_BODY.replace("memoryview", "bytearray"))
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "v.py").write_text(BAD_BODY.replace("memoryview", "bytearray"))
+    done = run(tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
