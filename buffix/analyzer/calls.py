@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from buffix.analyzer.catalog import SinkSpec
-from buffix.analyzer.engine import _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
+from buffix.analyzer.engine import Hit, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
 from buffix.analyzer.values import BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, is_body, merge, weakest
 from buffix.findings import FlowStep
 
@@ -204,10 +204,14 @@ def _call_function(frame: "Frame", node: ast.Call, args: Args, module: "Module",
     for hit in summary.hits:
         if hit.param not in tainted:
             continue
-        arg, value = tainted[hit.param]
-        targets = (frame.span(arg),) if hit.sliceable else ()
-        frame.report(hit.code, arg, f"{hit.label} in {name}()", value, targets, fixable=bool(targets),
-                     tail=(call_step,) + hit.flow)
+        _, value = tainted[hit.param]
+        reached = replace(hit.raw.value, flow=value.flow + (call_step,) + hit.raw.value.flow, param=value.param,
+                          confidence=weakest(value.confidence, hit.raw.value.confidence))
+        raw = replace(hit.raw, value=reached)
+        if value.param >= 0:
+            frame.hits.append(Hit(value.param, raw))  # our own parameter: the caller's caller completes it
+        elif frame.emit:
+            frame.module.emit(raw)
     returned = summary.returns
     if returned is None or not returned.tainted:
         return returned

@@ -29,25 +29,8 @@ _BYTES_TYPES = {"builtins.bytes"}
 
 
 @dataclass(frozen=True)
-class Hit:
-    """While summarizing: a parameter's value reached a sink (reported at the caller's argument)."""
-
-    param: int
-    code: str
-    label: str
-    flow: Tuple[FlowStep, ...]
-    sliceable: bool  # the parameter held a body (slice the caller's argument), not chunks
-
-
-@dataclass(frozen=True)
-class Summary:
-    returns: Optional[Val] = None
-    hits: Tuple[Hit, ...] = ()
-
-
-@dataclass(frozen=True)
 class Raw:
-    """A finding before filtering, suppression and fix-safety decisions."""
+    """A finding before filtering, suppression and fix-safety decisions; `path` is the module of the sink."""
 
     code: str
     span: Span
@@ -58,6 +41,22 @@ class Raw:
     fixable: bool
     stmt_line: int
     shadowable: bool = False
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """While summarizing: a parameter's value reached a sink. The finding stays at the sink, in the callee; a
+    caller that passes a body completes its flow (source -> call -> parameter -> sink) and reports it."""
+
+    param: int
+    raw: Raw
+
+
+@dataclass(frozen=True)
+class Summary:
+    returns: Optional[Val] = None
+    hits: Tuple[Hit, ...] = ()
 
 
 class Frame:
@@ -525,17 +524,14 @@ class Frame:
 
     # ---- findings --------------------------------------------------------------------------------------------
     def report(self, code: str, node: ast.AST, label: str, value: Val, targets: Tuple[Span, ...],
-               fixable: bool = True, shadowable: bool = False,
-               tail: Optional[Tuple[FlowStep, ...]] = None) -> None:
+               fixable: bool = True, shadowable: bool = False) -> None:
         span = self.span(node)
-        if tail is None:
-            tail = (FlowStep(span, f"reaches `{label}`", self.module.path),)
-        flow = value.flow + tail
+        flow = value.flow + (FlowStep(span, f"reaches `{label}`", self.module.path),)
+        if value.param < 0 and not self.emit:
+            return
+        raw = Raw(code, span, label, self.module.parsed.segment(span), replace(value, flow=flow), targets, fixable,
+                  self.stmt_line, shadowable or self.names.star or self.module.names.star, self.module.path)
         if value.param >= 0:
-            self.hits.append(Hit(value.param, code, label, flow, sliceable=bool(targets) and value.kind == BODY))
-            return
-        if not self.emit:
-            return
-        snippet = self.module.parsed.segment(span)
-        self.module.raw.append(Raw(code, span, label, snippet, replace(value, flow=flow), targets, fixable,
-                                   self.stmt_line, shadowable or self.names.star or self.module.names.star))
+            self.hits.append(Hit(value.param, raw))
+        else:
+            self.module.emit(raw)

@@ -51,6 +51,13 @@ class Module:
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
 
+    def emit(self, raw: Raw) -> None:
+        """A finding of this file, or (a body passed into another module's function) of the file of its sink."""
+        if raw.path == self.path:
+            self.raw.append(raw)
+        elif self.project is not None:
+            self.project.add_foreign(raw)
+
     # ---- whole-module analysis --------------------------------------------------------------------------------
     def run_top_level(self) -> None:
         if not self._ran:
@@ -113,7 +120,8 @@ class Module:
         name = getattr(function, "name", "function")
         for index, arg in enumerate(params):
             if tainted and index in tainted:
-                start = replace(tainted[index], flow=(), param=index, entries=())
+                # the caller applies its own confidence: a summary is shared by sure and guessed callers
+                start = replace(tainted[index], flow=(), param=index, entries=(), confidence="high")
                 frame.env[arg.arg] = frame.step(start, arg, f"parameter `{arg.arg}` of `{name}()`")
             else:
                 frame.env[arg.arg] = frame.annotated(arg.annotation, arg)

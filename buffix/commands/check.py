@@ -19,16 +19,18 @@ def _codes(value: Optional[str]) -> Optional[List[str]]:
 
 def check_paths(paths: Sequence[Path], config) -> Tuple[List[FileResult], int, int]:
     """Run the pipeline; returns (results, files checked, files skipped by the prefilter)."""
-    from buffix.analyzer import analyze_source, might_contain_sink
+    from buffix.analyzer import analyze_source, finish, might_contain_sink
     from buffix.analyzer.discover import discover
     from buffix.analyzer.project import Project
 
     project = Project(paths, config)
     results: List[FileResult] = []
     checked = skipped = 0
+    names: List[str] = []
     for path in discover(paths, config):
         checked += 1
         name = str(path)
+        names.append(name)
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -38,7 +40,7 @@ def check_paths(paths: Sequence[Path], config) -> Tuple[List[FileResult], int, i
             skipped += 1
             continue
         results.append(analyze_source(data, name, config, project))
-    return results, checked, skipped
+    return finish(results, project, config, names), checked, skipped
 
 
 @click.command("check")

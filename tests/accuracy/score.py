@@ -4,7 +4,8 @@
 
 Fetches the pinned packages (fetch.py; cached), runs `buffix check --format json` over their sources from the
 source root, and matches each finding to a label by package, path and line (a finding whose line range covers a
-label also matches). A finding is correct when it sits on a positive label and its code equals the label's code,
+label also matches). A finding reported at a call site, whose flow ends at a sink inside the called function, is
+matched by that sink (the last step of its flow) when its own line is unlabelled: labels name sinks. A finding is correct when it sits on a positive label and its code equals the label's code,
 or the label's code is a prefix of it. Every other finding is a false positive: on a `silent` label, with the
 wrong code, or on an unlabelled line ("unlabelled - review": read the code, then label it either way).
 
@@ -53,6 +54,10 @@ class Finding:
     end_line: int
     code: str
     message: str
+    sink: Optional[Tuple[str, str, int]] = None  # (package, path, line) of the flow's last step, when it has one
+
+    def covers(self, label: Label) -> bool:
+        return (label.package, label.path) == (self.package, self.path) and self.line <= label.line <= self.end_line
 
     @property
     def where(self) -> str:
@@ -123,10 +128,22 @@ def parse_findings(text: str, src: Path, origin: str) -> Run:
             line = int(item["line"])
             end_line = int(item.get("end_line") or line)
             run.findings.append(Finding(package, path, line, max(line, end_line), str(item["code"]),
-                                        str(item.get("message", ""))))
+                                        str(item.get("message", "")), _sink(item.get("flow"), src)))
         except (KeyError, TypeError, ValueError) as exc:
             raise ScoreError(f"{origin}: finding #{index} lacks a usable path/line/code ({exc!r}): {item!r}") from None
     return run
+
+
+def _sink(flow: object, src: Path) -> Optional[Tuple[str, str, int]]:
+    """Where the finding's flow ends: the sink, which lies in a called function when buffix reports a call site."""
+    if not isinstance(flow, list) or not flow or not isinstance(flow[-1], dict):
+        return None
+    last = flow[-1]
+    try:
+        package, path = split_path(str(last["path"]), src)
+        return package, path, int(last["line"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _describe_error(error: object) -> str:
@@ -161,6 +178,9 @@ def judge(findings: Iterable[Finding], labels: Iterable[Label]) -> List[Verdict]
         if label is None:  # a multi-line finding covering a labelled line
             covered = [in_file[n] for n in sorted(in_file) if finding.line <= n <= finding.end_line]
             label = covered[0] if covered else None
+        if label is None and finding.sink is not None:  # a call site: judge the sink its flow reaches
+            package, path, line = finding.sink
+            label = by_file.get((package, path), {}).get(line)
         if label is None:
             reason = "unlabelled"
         elif not label.positive:
@@ -252,6 +272,8 @@ def report(score: Score, run: Run, src: Path, out=print) -> None:
     titles = {"silent": "on a silent label", "wrong-code": "wrong code", "unlabelled": "unlabelled - review"}
     for v in sorted(score.false_positives, key=lambda v: (v.reason, v.finding.where)):
         why = titles[v.reason]
+        if v.label is not None and not v.finding.covers(v.label):
+            why += f" of the sink {v.label.package}/{v.label.path}:{v.label.line}"
         if v.reason == "wrong-code":
             why += f", expected {v.label.expect}"
         if v.reason == "silent":

@@ -114,3 +114,30 @@ def test_a_crash_of_buffix_is_an_error_not_a_score(tmp_path, labels):
     result = run_score("--labels", str(labels), "--cache", str(tmp_path / "cache"), "--findings", str(findings))
     assert result.returncode == 2
     assert "is not JSON" in result.stderr
+
+
+def test_a_call_site_finding_is_judged_by_the_sink_its_flow_ends_at(tmp_path, labels):
+    src = tmp_path / "cache" / "src"
+    via = lambda path, line: [{"path": "demo/demo/caller.py", "line": 7, "description": "passed to `save()`"},
+                              {"path": str(src / "demo" / path), "line": line, "description": "reaches the sink"}]
+    findings = tmp_path / "findings.json"
+    findings.write_text(json.dumps([
+        # reported where the body is passed on; the flow ends at labelled sinks (absolute or relative paths)
+        {"code": "BFX201", "message": "body passed on", "path": "demo/demo/caller.py", "line": 7,
+         "flow": via("demo/dl.py", 10)},
+        {"code": "BFX104", "message": "body passed on", "path": "demo/demo/caller.py", "line": 8,
+         "flow": [{"path": "demo/demo/dl.py", "line": 20, "description": "reaches the sink"}]},
+        {"code": "BFX104", "message": "local str passed on", "path": "demo/demo/caller.py", "line": 9,
+         "flow": via("demo/dl.py", 30)},
+        # a labelled line decides by itself, whatever the flow says
+        {"code": "BFX102", "message": "BytesIO of a body", "path": "demo/demo/io.py", "line": 5,
+         "flow": via("demo/dl.py", 30)},
+        {"code": "BFX203", "message": "join", "path": "demo/demo/caller.py", "line": 11, "flow": via("demo/x.py", 1)},
+    ]), encoding="utf-8")
+    result = run_score("--labels", str(labels), "--cache", str(tmp_path / "cache"), "--findings", str(findings))
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "RECALL    1.000  (3/3" in out and "PRECISION 0.600" in out
+    assert ("demo/demo/caller.py:9: BFX104 local str passed on (on a silent label of the sink demo/demo/dl.py:30: "
+            "hash of a local str)") in out
+    assert "demo/demo/caller.py:11: BFX203 join (unlabelled - review)" in out
