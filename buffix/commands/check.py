@@ -4,78 +4,91 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import click
 
-from buffix.findings import FileError, FileResult
+from buffix.commands.common import analyze, exit_code, fail, prepare, selection_options
 
-CONFIDENCE_CHOICES = ("low", "medium", "high")
-
-
-def _codes(value: Optional[str]) -> Optional[List[str]]:
-    return [c.strip() for c in value.split(",") if c.strip()] if value else None
-
-
-def check_paths(paths: Sequence[Path], config) -> Tuple[List[FileResult], int, int]:
-    """Run the pipeline; returns (results, files checked, files skipped by the prefilter)."""
-    from buffix.analyzer import analyze_source, finish, might_contain_sink
-    from buffix.analyzer.discover import discover
-    from buffix.analyzer.project import Project
-
-    project = Project(paths, config)
-    results: List[FileResult] = []
-    checked = skipped = 0
-    names: List[str] = []
-    for path in discover(paths, config):
-        checked += 1
-        name = str(path)
-        names.append(name)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            results.append(FileResult(name, (), FileError(name, f"cannot read: {exc.strerror or exc}")))
-            continue
-        if not might_contain_sink(data, project.catalog) and not project.imports_body_module(name, data):
-            skipped += 1
-            continue
-        results.append(analyze_source(data, name, config, project))
-    return finish(results, project, config, names), checked, skipped
+FORMAT_CHOICES = ("text", "json", "sarif", "github")
 
 
 @click.command("check")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--min-confidence", type=click.Choice(CONFIDENCE_CHOICES), help="Lowest confidence to report.")
-@click.option("--select", help="Comma-separated rule codes or prefixes to report (replaces the config's).")
-@click.option("--ignore", help="Comma-separated rule codes or prefixes to leave out (added to the config's).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file to use.")
-def check(paths: Tuple[Path, ...], output_format: str, min_confidence: Optional[str], select: Optional[str],
-          ignore: Optional[str], config_file: Optional[Path]) -> None:
-    """Find response bodies that reach buffer sinks. Exit 0: clean, 1: findings, 2: errors."""
-    from buffix.analyzer.report import render_errors, render_json, render_text
-    from buffix.config import ConfigError, load_config, parse_config
+@selection_options
+@click.option("--format", "output_format", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
+              help="text for people; json for tools; sarif for code scanning; github for Actions annotations.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file (atomically).")
+@click.option("--statistics", is_flag=True, help="Print a count per rule instead of each finding.")
+@click.option("--show-fixes", is_flag=True, help="Show the edits each applicable fix would make.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of findings (writes nothing).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain (errors still exit 2).")
+@click.option("--write-baseline", type=click.Path(dir_okay=False),
+              help="Record the current findings in this file; later runs with --baseline report only new ones.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
+def check(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[str], extend_select: Optional[str],
+          ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool],
+          fix_style: Optional[str], force_exclude: bool, no_cache: bool, jobs: Optional[int],
+          stdin_filename: Optional[str], quiet: bool, verbose: bool, color: Optional[bool], output_format: str,
+          output: Optional[str], statistics: bool, show_fixes: bool, diff: bool, exit_zero: bool,
+          write_baseline: Optional[str], baseline: Optional[str]) -> None:
+    """Find HTTP response bodies that reach buffer sinks a proxy breaks.
 
-    roots = list(paths) or [Path(".")]
+    Exit status: 0 no findings, 1 findings, 2 usage, config, unreadable or unparseable input.
+
+    \b
+    Examples:
+      buffix check                          # the current directory
+      buffix check src/ --format github     # annotations in GitHub Actions
+      buffix check --format sarif -o buffix.sarif
+      buffix check --select BFX1,BFX2 --min-confidence high
+      buffix check --write-baseline .buffix-baseline.json   # adopt on a large codebase...
+      buffix check --baseline .buffix-baseline.json         # ...then fail only on new findings
+      cat app.py | buffix check - --stdin-filename app.py
+    """
+    from buffix.report import ReportOptions, emit, use_color
+
+    run = prepare(paths, config_file, select, extend_select, ignore, min_confidence, unsafe_fixes, fix_style,
+                  force_exclude, stdin_filename, quiet)
+    results = analyze(run, jobs, no_cache, progress=not quiet and output_format == "text")
+    if diff:
+        from buffix.commands.fix import print_diff
+
+        sys.exit(print_diff(run, results))
+    if write_baseline:
+        from buffix.baseline import write_baseline as write
+
+        try:
+            count = write(write_baseline, results)
+        except OSError as error:
+            fail(f"cannot write baseline {write_baseline}: {error.strerror or error}")
+        if not quiet:
+            click.echo(f"buffix: wrote {count} findings to the baseline {write_baseline}", err=True)
+        sys.exit(2 if any(r.error for r in results) else 0)
+    if baseline:
+        from buffix.baseline import BaselineError, filter_new, load_baseline
+
+        try:
+            known = load_baseline(baseline)
+        except BaselineError as error:
+            fail(str(error))
+        results, stale = filter_new(results, known, checked=[r.path for r in results])
+        if not quiet:
+            for entry in stale:
+                click.echo(f"buffix: stale baseline entry (no longer found): {entry.describe()}", err=True)
+    options = ReportOptions(
+        unsafe_fixes=run.unsafe_fixes, verbose=verbose, quiet=quiet, color=use_color(color),
+        show_fixes=show_fixes, edits_for=_edits_for(run) if (show_fixes or output_format in ("json", "sarif")) else None,
+        files_checked=len(results),
+    )
     try:
-        config = load_config(roots[0], config_file)
-        overrides = parse_config(
-            {k: v for k, v in (("select", _codes(select)), ("ignore", _codes(ignore))) if v is not None},
-            "command line")
-        config = config.with_options(
-            select=overrides.select if select else None,
-            ignore=config.ignore + overrides.ignore if ignore else None,
-            min_confidence=min_confidence)
-    except ConfigError as exc:
-        click.echo(f"buffix: error: {exc}", err=True)
-        sys.exit(2)
-    results, checked, skipped = check_paths(roots, config)
-    for line in render_errors(results):
-        click.echo(line, err=True)
-    if output_format == "json":
-        click.echo(render_json(results))
-    else:
-        click.echo(render_text(results, checked, skipped))
-    if any(r.error is not None for r in results):
-        sys.exit(2)
-    sys.exit(1 if any(r.findings for r in results) else 0)
+        emit(output_format, results, options, output=output, statistics=statistics)
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror or error}")
+    sys.exit(exit_code(results, exit_zero))
+
+
+def _edits_for(run):  # type: ignore[no-untyped-def]
+    """The edits each finding's fix makes, computed once per file with the configured style."""
+    from buffix.fixer.session import edits_by_target
+
+    return edits_by_target(run.fix_style)

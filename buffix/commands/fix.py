@@ -1,60 +1,55 @@
-"""`buffix fix [PATHS...]`: apply the analyzer's fixes (safe ones; unsafe ones with --unsafe-fixes)."""
+"""`buffix fix [PATHS...]`: rewrite each fixable finding to the safe slice form (safe fixes; unsafe ones with
+--unsafe-fixes), writing atomically, never a file that does not parse."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import click
 
-STYLE_CHOICES = ("slice", "getitem", "helper")
+from buffix.commands.common import Run, analyze, prepare, selection_options
+from buffix.findings import FileResult
 
 
 @click.command("fix")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@selection_options
 @click.option("--diff", is_flag=True, help="Print a unified diff and write nothing; exit 1 if anything would change.")
-@click.option("--fix-style", type=click.Choice(STYLE_CHOICES),
-              help="x[:] (slice, default), x.__getitem__(slice(None)) (getitem), or as_buffer(x) (helper).")
-@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply fixes marked unsafe.")
-@click.option("--stdin-filename", help="The name of the file read from stdin (PATHS is `-`).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file to use.")
-def fix(paths: Tuple[Path, ...], diff: bool, fix_style: Optional[str], unsafe_fixes: Optional[bool],
-        stdin_filename: Optional[str], config_file: Optional[Path]) -> None:
-    """Rewrite flagged arguments to a sanitized form. Exit 0: nothing remains, 1: findings remain, 2: errors."""
-    from buffix.config import ConfigError, load_config
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a file was fixed, even if nothing remains.")
+def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[str], extend_select: Optional[str],
+        ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool], fix_style: Optional[str],
+        force_exclude: bool, no_cache: bool, jobs: Optional[int], stdin_filename: Optional[str], quiet: bool,
+        verbose: bool, color: Optional[bool], diff: bool, exit_non_zero_on_fix: bool) -> None:
+    """Rewrite flagged arguments to a sanitized form: sink(body) becomes sink(body[:]).
+
+    Only the argument expressions change; every other byte of the file (comments, formatting, encoding, line
+    endings) stays as it was. A fixed file is re-parsed and re-analyzed before it is written, atomically.
+
+    Exit status: 0 nothing remains, 1 findings remain (or --diff would change something), 2 errors.
+
+    \b
+    Examples:
+      buffix fix                            # safe fixes in the current directory
+      buffix fix --diff src/                # show what would change, write nothing
+      buffix fix --unsafe-fixes --fix-style getitem
+      cat app.py | buffix fix - --stdin-filename app.py > fixed.py
+    """
     from buffix.fixer import FileChangedError, write_atomic
-    from buffix.fixer.session import fix_file, fix_paths, unified_diff
+    from buffix.report import ReportOptions, emit, use_color
 
-    from_stdin = [str(p) for p in paths] == ["-"]
-    roots = [Path(stdin_filename).parent if stdin_filename else Path(".")] if from_stdin else list(paths) or [Path(".")]
-    try:
-        config = load_config(roots[0], config_file)
-    except ConfigError as error:
-        click.echo(f"buffix: error: {error}", err=True)
-        sys.exit(2)
-    style = fix_style or config.fix_style
-    unsafe = config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
-
-    if from_stdin:
-        from buffix.analyzer import analyze_source
-
-        data = sys.stdin.buffer.read()
-        name = stdin_filename or "-"
-        fixes = [fix_file(data, name, lambda d, p: analyze_source(d, p, config), style, unsafe)]
-    else:
-        fixes = list(fix_paths(roots, config, style, unsafe))
-
-    report = click.echo if not (diff or from_stdin) else (lambda line: click.echo(line, err=True))
+    run = prepare(paths, config_file, select, extend_select, ignore, min_confidence, unsafe_fixes, fix_style,
+                  force_exclude, stdin_filename, quiet)
+    if run.stdin_name is not None:
+        sys.exit(_fix_stdin(run))
+    results = analyze(run, jobs, no_cache, progress=not quiet)
+    if diff:
+        sys.exit(print_diff(run, results))
+    fixes = _fixes(run, results)
     errors = False
     for result in fixes:
         if result.error is not None:
-            click.echo(f"{result.error.path}: error: {result.error.message}", err=True)
             errors = True
-        if diff:
-            click.echo(unified_diff(result), nl=False)
-        elif from_stdin:
-            sys.stdout.buffer.write(result.fixed if result.changed else result.original)
         elif result.changed:
             try:
                 write_atomic(result.path, result.fixed, expected_original=result.original)
@@ -63,17 +58,62 @@ def fix(paths: Tuple[Path, ...], diff: bool, fix_style: Optional[str], unsafe_fi
                 errors = True
         for refusal in result.refused:
             where = f"{refusal.span.line}:{refusal.span.column}: " if refusal.span else ""
-            report(f"{result.path}:{where}fix not applied: {refusal.reason}")
-        for finding in result.remaining:
-            report(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}")
-    report(_summary(fixes, diff))
-    if errors:
+            click.echo(f"{result.path}:{where}fix not applied: {refusal.reason}", err=True)
+    remaining = [FileResult(f.path, f.remaining, f.error) for f in fixes if f.remaining or f.error]
+    options = ReportOptions(unsafe_fixes=run.unsafe_fixes, verbose=verbose, quiet=True, color=use_color(color))
+    if remaining:
+        emit("text", remaining, options)
+    if not quiet:
+        click.echo(summary(fixes, diff=False))
+    if errors or any(r.error for r in results):
         sys.exit(2)
-    remaining = any(result.remaining for result in fixes)
-    sys.exit(1 if remaining or (diff and any(result.changed for result in fixes)) else 0)
+    changed = any(f.changed for f in fixes)
+    sys.exit(1 if any(f.remaining for f in fixes) or (exit_non_zero_on_fix and changed) else 0)
 
 
-def _summary(fixes: List, diff: bool) -> str:
+def _fixes(run: Run, results: Sequence[FileResult]) -> List:
+    from buffix.fixer.session import fix_results
+
+    return list(fix_results(results, run.config, run.roots, run.fix_style, run.unsafe_fixes))
+
+
+def print_diff(run: Run, results: Sequence[FileResult]) -> int:
+    """Print what fixing would change as a unified diff; the exit status for `--diff`."""
+    from buffix.fixer.session import unified_diff
+
+    fixes = _fixes(run, results)
+    for result in fixes:
+        if result.error is not None:
+            click.echo(f"{result.error.path}: error: {result.error.message}", err=True)
+        click.echo(unified_diff(result), nl=False)
+    click.echo(summary(fixes, diff=True), err=True)
+    if any(f.error for f in fixes) or any(r.error for r in results):
+        return 2
+    return 1 if any(f.changed for f in fixes) else 0
+
+
+def _fix_stdin(run: Run) -> int:
+    """Read a file from stdin, print the fixed source on stdout, findings that remain on stderr."""
+    from buffix.analyzer import analyze_source
+    from buffix.fixer.session import fix_file
+
+    data = sys.stdin.buffer.read()
+    if not run.stdin_name:  # excluded by --force-exclude: pass it through
+        sys.stdout.buffer.write(data)
+        return 0
+    result = fix_file(data, run.stdin_name, lambda d, p: analyze_source(d, p, run.config), run.fix_style,
+                      run.unsafe_fixes)
+    sys.stdout.buffer.write(result.fixed if result.changed else data)
+    sys.stdout.flush()
+    if result.error is not None:
+        click.echo(f"{result.error.path}: error: {result.error.message}", err=True)
+        return 2
+    for finding in result.remaining:
+        click.echo(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}", err=True)
+    return 1 if result.remaining else 0
+
+
+def summary(fixes: Sequence, diff: bool) -> str:
     edits = sum(len(f.applied) for f in fixes)
     files = sum(1 for f in fixes if f.changed)
     remaining = sum(len(f.remaining) for f in fixes)

@@ -70,26 +70,49 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
     return FileFix(path, data, fixed, tuple(applied), tuple(refused), result.findings)
 
 
-def fix_paths(paths: Sequence[Path], config, style: str, unsafe: bool) -> Iterator[FileFix]:
-    """Every discovered file that may hold a finding, fixed in memory."""
-    from buffix.analyzer import analyze_source, might_contain_sink
-    from buffix.analyzer.discover import discover
+def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], style: str,
+                unsafe: bool) -> Iterator[FileFix]:
+    """Fix, in memory, every file whose analysis (from the check pipeline) has a fix that applies."""
+    from buffix.analyzer import analyze_source
     from buffix.analyzer.project import Project
 
-    project = Project(paths, config)
+    project = Project(list(roots), config)
 
     def analyze(data: bytes, name: str) -> FileResult:
         return analyze_source(data, name, config, project)
 
-    for path in discover(paths, config):
-        name = str(path)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            yield FileFix(name, b"", None, error=FileError(name, f"cannot read: {error.strerror or error}"))
-            continue
-        if might_contain_sink(data, project.catalog) or project.imports_body_module(name, data):
-            yield fix_file(data, name, analyze, style, unsafe)
+    for result in results:
+        if result.error is not None:
+            yield FileFix(result.path, b"", None, error=result.error)
+        elif fix_targets(result.findings, unsafe):
+            try:
+                data = Path(result.path).read_bytes()
+            except OSError as error:
+                yield FileFix(result.path, b"", None, error=FileError(result.path, f"cannot read: {error}"))
+                continue
+            yield fix_file(data, result.path, analyze, style, unsafe)
+        elif result.findings:
+            yield FileFix(result.path, b"", None, remaining=result.findings)
+
+
+def edits_by_target(style: str) -> Callable[[Finding], Tuple[Edit, ...]]:
+    """For reports: the edits a finding's fix makes, in `style`, computed once per file."""
+    outcomes: dict = {}
+
+    def edits(finding: Finding) -> Tuple[Edit, ...]:
+        if finding.fix is None:
+            return ()
+        key = (finding.path, finding.fix.targets)
+        if key not in outcomes:
+            try:
+                data = Path(finding.path).read_bytes()
+            except OSError:
+                outcomes[key] = ()
+            else:
+                outcomes[key] = fix_source(data, finding.fix.targets, style, finding.path).applied
+        return outcomes[key]
+
+    return edits
 
 
 def unified_diff(fix: FileFix) -> str:

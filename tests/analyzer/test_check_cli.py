@@ -19,7 +19,7 @@ def test_clean_tree_exits_0(tmp_path):
     (tmp_path / "ok.py").write_text("import requests\nprint(requests.get('u').content[:])\n")
     done = run(tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "No findings" in done.stdout
+    assert "1 file checked, 0 findings (0 fixable), 0 errors" in done.stdout
 
 
 def test_findings_exit_1_with_positions(tmp_path):
@@ -27,7 +27,7 @@ def test_findings_exit_1_with_positions(tmp_path):
     done = run(tmp_path, ".")
     assert done.returncode == 1
     assert done.stdout.splitlines()[0].startswith("bad.py:3:19: BFX101 ")
-    assert "Found 1 finding in 1 file" in done.stdout
+    assert "1 file checked, 1 finding (1 fixable), 0 errors" in done.stdout
 
 
 def test_json_format(tmp_path):
@@ -38,7 +38,9 @@ def test_json_format(tmp_path):
     assert (item["code"], item["line"], item["column"], item["end_line"], item["end_column"]) == ("BFX101", 3, 19, 3, 23)
     assert item["confidence"] == "high"
     assert item["fix"] == {"applicability": "safe", "reason": "",
-                           "targets": [{"line": 3, "column": 19, "end_line": 3, "end_column": 23}]}
+                           "targets": [{"line": 3, "column": 19, "end_line": 3, "end_column": 23}],
+                           "edits": [{"line": 3, "column": 19, "end_line": 3, "end_column": 23,
+                                      "replacement": "body[:]"}]}
     assert [step["line"] for step in item["flow"]][0] == 2 and item["flow"][-1]["line"] == 3
 
 
