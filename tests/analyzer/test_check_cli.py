@@ -38,7 +38,6 @@ def test_json_format(tmp_path):
     assert (item["code"], item["line"], item["column"], item["end_line"], item["end_column"]) == ("BFX101", 3, 19, 3, 23)
     assert item["confidence"] == "high"
     assert item["fix"] == {"applicability": "safe", "reason": "",
-                           "targets": [{"line": 3, "column": 19, "end_line": 3, "end_column": 23}],
                            "edits": [{"line": 3, "column": 19, "end_line": 3, "end_column": 23,
                                       "replacement": "body[:]"}]}
     assert [step["line"] for step in item["flow"]][0] == 2 and item["flow"][-1]["line"] == 3
