@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 from buffix.findings import FileError, FileResult
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from buffix.analyzer.catalog import Catalog
     from buffix.analyzer.project import Project as Project
 
-__all__ = ["analyze_source", "finish", "might_contain_sink", "Project", "prefilter"]
+__all__ = ["analyze_source", "might_contain_sink", "Project", "prefilter"]
 
 
 @lru_cache(maxsize=8)
@@ -58,29 +58,11 @@ def analyze_source(source: bytes, path: str, config=None, project: "Optional[Pro
     module = Module(path, parsed, catalog, qualname, is_package, project)
     try:
         raws = module.analyze()
-        if project is not None:
-            raws = raws + project.take_foreign(path, parsed)
     except RecursionError:
         return FileResult(path, (), FileError(path, "code nested too deeply to analyze"))
     except Exception as exc:  # a bug in buffix must not end the run: report it against the file
         return FileResult(path, (), FileError(path, f"internal error while analyzing: {type(exc).__name__}: {exc}"))
     return FileResult(path, tuple(build(raws, parsed, path, config)))
-
-
-def finish(results: List[FileResult], project: "Project", config, paths: Iterable[str]) -> List[FileResult]:
-    """Add the findings that callers analyzed later found in files of `paths` (a body passed into a function
-    of another module is reported at the sink, in that module's file)."""
-    late = {r.path: r for r in project.late_results(config, paths)}
-    merged = []
-    for result in results:
-        extra = late.pop(result.path, None)
-        if extra is not None and result.error is None:
-            known = {(f.code, f.span) for f in result.findings}
-            findings = sorted([*result.findings, *(f for f in extra.findings if (f.code, f.span) not in known)],
-                              key=lambda f: (f.line, f.column, f.code))
-            result = FileResult(result.path, tuple(findings))
-        merged.append(result)
-    return merged + list(late.values())
 
 
 def __getattr__(name: str):

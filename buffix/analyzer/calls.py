@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
@@ -56,6 +57,8 @@ def evaluate(frame: "Frame", node: ast.Call) -> Optional[Val]:
         local = _local_function(frame, func.id)
         if local is not None:
             return _call_function(frame, node, args, frame.module, local, None, func.id)
+        if func.id in frame.module.classes and _subclass_sink(frame, node, args):
+            return CLEAN_VAL
     if qualname is None:
         frame.ev(func)
         return None
@@ -91,14 +94,51 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
     if qualname in _PASS_THROUGH and first is not None and first.kind in (CONTAINER, CHUNKS):
         kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") else CONTAINER
         return replace(first, kind=kind)
+    if qualname == "builtins.iter" and len(args.positional) == 2 and isinstance(args.positional[0], ast.Lambda):
+        produced = frame.ev(args.positional[0].body)  # `iter(lambda: stream.read(n), b"")`: chunks until b""
+        if is_body(produced):
+            assert produced is not None
+            return frame.step(replace(produced, kind=CHUNKS, entries=()), node, "chunks read by `iter()`")
+        return None
     if qualname == "builtins.next" and first is not None and first.kind in (CONTAINER, CHUNKS):
         return frame.step(replace(first, kind=BODY, entries=()), node, "the next chunk")
+    if qualname == "builtins.bytearray":
+        return BYTEARRAY
     tainted = any(v is not None and v.tainted for v in args.values.values())
+    if _subclass_sink(frame, node, args):
+        return CLEAN_VAL
     found = frame.module.find_function(qualname, tainted)
     if found is not None:
         module, function, cls = found
         return _call_function(frame, node, args, module, function, cls, qualname.rsplit(".", 1)[-1])
     return CLEAN_VAL if qualname.startswith("builtins.") else None
+
+
+BYTEARRAY = Val(CLEAN, type="builtins.bytearray")
+_HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
+_CLIENT_NAME = re.compile(r"(?i)(?:session|client)$")
+
+
+def _subclass_sink(frame: "Frame", node: ast.Call, args: Args) -> bool:
+    """`MemoryFile(path, None, body)` where `class MemoryFile(io.BytesIO)` is defined in the tree: constructing a
+    subclass of a buffer-consuming type feeds it the body (whatever the argument's position)."""
+    bodies = [(a, v) for a, v in ((a, args.value(a)) for a in (*args.positional, *args.keywords.values()))
+              if is_body(v)]
+    if not bodies:
+        return False
+    info = frame.module.resolve_class(node.func)
+    if info is None:
+        return False
+    catalog = frame.module.catalog
+    for owner in info.mro():
+        for base in owner.node.bases:
+            base_name = owner.module.frame.qualname(base) if owner.module is not None else None
+            for spec in catalog.call_sinks.get(base_name or "", ()):
+                for arg, value in bodies:
+                    frame.report(spec.code, arg, f"{_label(frame, node)} (a {base_name} subclass)", value,
+                                 (frame.span(arg),))
+                return True
+    return False
 
 
 def _check(frame: "Frame", spec: SinkSpec, node: ast.Call, args: Args) -> None:
@@ -130,10 +170,26 @@ def _iterating_copy(frame: "Frame", node: ast.Call, args: Args) -> None:
 def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
     catalog = frame.module.catalog
     name = func.attr
-    if frame._is_self(func.value) and frame.cls is not None and name in frame.cls.methods:
-        return _call_function(frame, node, args, frame.module, frame.cls.methods[name], frame.cls, name)
+    found = frame.cls.method(name) if frame._is_self(func.value) and frame.cls is not None else None
+    if found is not None and found[0].module is not None:  # self.method(): the class's own or an inherited one
+        return _call_function(frame, node, args, found[0].module, found[1], frame.cls, name)
     receiver = frame.ev(func.value)
     kind = receiver.kind if receiver is not None else None
+    if kind == BODY and receiver is not None and isinstance(func.value, ast.Attribute) and func.value.attr == "content":
+        # bytes have no .read(): `x.content.read()` is aiohttp's StreamReader, whatever `x` is
+        stream = catalog.types.get("aiohttp.StreamReader")
+        result = stream.methods.get(name) if stream is not None else None
+        if result is not None:
+            base = Val(OBJECT, confidence=weakest("medium", _raised(receiver.confidence)), flow=receiver.flow,
+                       type="aiohttp.StreamReader", param=receiver.param)
+            return frame.derive(result, base, node, f"`.content.{name}()` (a stream)")
+    if receiver is not None and receiver.type == "builtins.bytearray" and name == "extend":
+        item = args.get(0)
+        value = args.value(item)
+        if is_body(value):
+            assert value is not None and item is not None
+            frame.report("BFX501", item, _label(frame, node), value, (frame.span(item),))
+        return None
     if kind == OBJECT:
         for spec in catalog.method_sinks.get((receiver.type, name), ()):  # type: ignore[union-attr]
             _check(frame, spec, node, args)
@@ -142,6 +198,11 @@ def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> 
             _check(frame, spec, node, args)
     if kind in (None, CLEAN, CONTAINER) and (name in _CONTAINER_ADD or name in _CONTAINER_EXTEND):
         _mutate(frame, func.value, receiver, name, args)
+    if (receiver is None and name in _HTTP_VERBS and (node.args or "url" in args.keywords)
+            and (frame.awaited is node or _looks_like_client(frame, func.value))):
+        start = Val(OBJECT, confidence="medium", type="?response")
+        why = "an awaited request" if frame.awaited is node else "a request on a client"
+        return frame.step(start, node, f"`.{name}()` on an unknown value: {why}, guessed to give a response")
     if receiver is None:
         guess = catalog.types.get("?")
         result = guess.methods.get(name) if guess else None
@@ -157,6 +218,16 @@ def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> 
             return frame.step(replace(receiver, kind=BODY, entries=()), node, "taken from the container")
         return receiver if name == "copy" else CLEAN_VAL
     return CLEAN_VAL if kind in (BODY, CLEAN) else None  # a bytes method returns real bytes
+
+
+def _raised(confidence: str) -> str:
+    """`.content` of an unknown value is a low guess; `.content.read()` on it is a medium one."""
+    return "medium" if confidence == "low" else confidence
+
+
+def _looks_like_client(frame: "Frame", node: ast.AST) -> bool:
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+    return bool(_CLIENT_NAME.search(name))
 
 
 def _mutate(frame: "Frame", target: ast.expr, receiver: Optional[Val], name: str, args: Args) -> None:
@@ -210,8 +281,14 @@ def _call_function(frame: "Frame", node: ast.Call, args: Args, module: "Module",
         raw = replace(hit.raw, value=reached)
         if value.param >= 0:
             frame.hits.append(Hit(value.param, raw))  # our own parameter: the caller's caller completes it
-        elif frame.emit:
-            frame.module.emit(raw)
+        elif raw.path == frame.module.path:
+            if frame.emit and not frame.guarded:
+                frame.module.raw.append(raw)
+        else:
+            arg = tainted[hit.param][0]
+            sliceable = value.kind == BODY and hit.raw.value.kind == BODY and bool(hit.raw.targets)
+            frame.report(raw.code, arg, f"{raw.label} in {name}()", value, (frame.span(arg),) if sliceable else (),
+                         fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
     returned = summary.returns
     if returned is None or not returned.tainted:
         return returned

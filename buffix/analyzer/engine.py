@@ -46,8 +46,9 @@ class Raw:
 
 @dataclass(frozen=True)
 class Hit:
-    """While summarizing: a parameter's value reached a sink. The finding stays at the sink, in the callee; a
-    caller that passes a body completes its flow (source -> call -> parameter -> sink) and reports it."""
+    """While summarizing: a parameter's value reached a sink. A caller that passes a body completes the flow
+    (source -> call -> parameter -> sink) and reports it at the sink when the callee is in the same file, else at
+    its own argument (a file's findings, and the fixes they carry, stay in that file)."""
 
     param: int
     raw: Raw
@@ -71,8 +72,11 @@ class Frame:
         self.env: Dict[str, Optional[Val]] = {}
         self.functions: Dict[str, ast.AST] = {}
         self.returns: List[Optional[Val]] = []
+        self.yields: List[Optional[Val]] = []
         self.hits: List[Hit] = []
         self.stmt_line = 1
+        self.awaited: Optional[ast.AST] = None  # the expression of the innermost `await` / `async with`
+        self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
 
     # ---- names -------------------------------------------------------------------------------------------
     def lookup(self, name: str) -> Tuple[bool, Optional[Val]]:
@@ -181,6 +185,8 @@ class Frame:
 
     def _With(self, node: ast.With) -> None:
         for item in node.items:
+            if isinstance(node, ast.AsyncWith):
+                self.awaited = item.context_expr
             value = self.ev(item.context_expr)
             if item.optional_vars is not None:
                 self.bind(item.optional_vars, value if value is None or value.tainted else None, item.context_expr)
@@ -190,7 +196,10 @@ class Frame:
 
     def _Try(self, node: ast.Try) -> None:
         before = dict(self.env)
+        guard = any(self._catches_type_error(h.type) for h in node.handlers)
+        self.guarded += guard
         self.run(node.body)
+        self.guarded -= guard
         after_body = dict(self.env)
         self.run(node.orelse)
         ends = [dict(self.env)]
@@ -205,6 +214,11 @@ class Frame:
         self.run(node.finalbody)
 
     _TryStar = _Try
+
+    def _catches_type_error(self, node: Optional[ast.AST]) -> bool:
+        if isinstance(node, ast.Tuple):
+            return any(self._catches_type_error(e) for e in node.elts)
+        return node is not None and self.qualname(node) == "builtins.TypeError"
 
     def _FunctionDef(self, node: ast.FunctionDef) -> None:
         for expr in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
@@ -301,9 +315,15 @@ class Frame:
             for target, element in zip(targets, sources):
                 self.bind(target, self.ev(element), element)
             return
+        if (value is not None and value.kind == CONTAINER and 0 <= value.slot < len(targets)
+                and not any(isinstance(t, ast.Starred) for t in targets)):
+            for index, target in enumerate(targets):  # `data, status = fetch()` where fetch returns (body, 200)
+                item = replace(value, kind=BODY, entries=(), slot=-1) if index == value.slot else None
+                self.bind(target, item, source)
+            return
         element_value = None
         if value is not None and value.kind in (CONTAINER, CHUNKS):
-            element_value = replace(value, kind=BODY, entries=())
+            element_value = replace(value, kind=BODY, entries=(), slot=-1)
         for target in targets:
             self.bind(target, element_value, source)
 
@@ -358,8 +378,10 @@ class Frame:
             key = "self." + node.attr
             if key in self.env:
                 return self.env[key]
-            if self.cls is not None and node.attr in self.cls.attrs:
-                return self.cls.attrs[node.attr]
+            if self.cls is not None:
+                found, value = self.cls.attr(node.attr)
+                if found:
+                    return value
         if self.imported(node.value):
             return None  # `module.attr`: a module, not a value we track
         base = self.ev(node.value)
@@ -401,6 +423,7 @@ class Frame:
         return CLEAN_VAL if base.kind == BODY else None
 
     def _e_Await(self, node: ast.Await) -> Optional[Val]:
+        self.awaited = node.value  # `await x.get(url)`: an awaited request is evidence of an HTTP client
         return self.ev(node.value)
 
     def _e_NamedExpr(self, node: ast.NamedExpr) -> Optional[Val]:
@@ -450,19 +473,24 @@ class Frame:
     def _e_List(self, node: ast.AST) -> Val:
         entries = []
         best: List[Optional[Val]] = []
-        for element in node.elts:  # type: ignore[attr-defined]
+        slots = []
+        for index, element in enumerate(node.elts):  # type: ignore[attr-defined]
             value = self.ev(element)
             if is_body(value):
                 entries.append(self.span(element))
                 best.append(value)
+                slots.append(index)
             elif value is not None and value.kind in (CONTAINER, CHUNKS) and isinstance(element, ast.Starred):
                 best.append(value)
                 entries.extend(value.entries)
+                slots.append(-1)
         if not best:
             return CLEAN_VAL
         value = merge(best)
         assert value is not None
-        return self.step(replace(value, kind=CONTAINER, entries=tuple(entries)), node, "collected in a container")
+        slot = slots[0] if isinstance(node, ast.Tuple) and len(slots) == 1 else -1  # (body, status)
+        value = replace(value, kind=CONTAINER, entries=tuple(entries), slot=slot)
+        return self.step(value, node, "collected in a tuple" if slot >= 0 else "collected in a container")
 
     _e_Tuple = _e_Set = _e_List
 
@@ -489,12 +517,22 @@ class Frame:
     def _e_Lambda(self, node: ast.Lambda) -> None:
         return None
 
+    def _e_Yield(self, node: ast.Yield) -> None:
+        self.yields.append(self.ev(node.value) if node.value is not None else CLEAN_VAL)
+        return None  # what `send()` passes in
+
+    def _e_YieldFrom(self, node: ast.YieldFrom) -> None:
+        self.yields.append(self.iterate(self.ev(node.value), node.value))
+        return None
+
     def iterate(self, value: Optional[Val], node: ast.AST) -> Optional[Val]:
         """What iterating over `value` yields."""
         if value is None:
             return None
+        if value.kind == CHUNKS and value.slot >= 0:
+            return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
         if value.kind in (CHUNKS, CONTAINER):
-            return self.step(replace(value, kind=BODY, entries=()), node, "each chunk")
+            return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
         if value.kind == OBJECT:
             spec = self.module.catalog.types.get(value.type)
             if spec is not None and spec.iterates is not None:
@@ -524,14 +562,17 @@ class Frame:
 
     # ---- findings --------------------------------------------------------------------------------------------
     def report(self, code: str, node: ast.AST, label: str, value: Val, targets: Tuple[Span, ...],
-               fixable: bool = True, shadowable: bool = False) -> None:
+               fixable: bool = True, shadowable: bool = False,
+               tail: Optional[Tuple[FlowStep, ...]] = None) -> None:
         span = self.span(node)
-        flow = value.flow + (FlowStep(span, f"reaches `{label}`", self.module.path),)
-        if value.param < 0 and not self.emit:
+        if tail is None:
+            tail = (FlowStep(span, f"reaches `{label}`", self.module.path),)
+        if (value.param < 0 and not self.emit) or self.guarded:
             return
-        raw = Raw(code, span, label, self.module.parsed.segment(span), replace(value, flow=flow), targets, fixable,
-                  self.stmt_line, shadowable or self.names.star or self.module.names.star, self.module.path)
+        raw = Raw(code, span, label, self.module.parsed.segment(span), replace(value, flow=value.flow + tail),
+                  targets, fixable, self.stmt_line, shadowable or self.names.star or self.module.names.star,
+                  self.module.path)
         if value.param >= 0:
             self.hits.append(Hit(value.param, raw))
         else:
-            self.module.emit(raw)
+            self.module.raw.append(raw)

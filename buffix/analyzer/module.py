@@ -10,20 +10,58 @@ from buffix.analyzer.catalog import Catalog
 from buffix.analyzer.engine import Frame, Raw, Summary
 from buffix.analyzer.parse import Parsed
 from buffix.analyzer.scope import Names, collect
-from buffix.analyzer.values import OBJECT, Val, merge
+from buffix.analyzer.values import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Val, merge
 
 if TYPE_CHECKING:
     from buffix.analyzer.project import Project
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_MAX_MRO = 12
 
 
-@dataclass
+@dataclass(eq=False)
 class ClassInfo:
     node: ast.ClassDef
     qualname: str
     methods: Dict[str, ast.AST] = field(default_factory=dict)
     attrs: Dict[str, Optional[Val]] = field(default_factory=dict)
+    module: Optional["Module"] = None
+    learned: bool = False  # its methods ran once, so `attrs` knows what they store in self.*
+    _bases: Optional[List["ClassInfo"]] = None
+
+    def bases(self) -> List["ClassInfo"]:
+        """Base classes defined in the analyzed tree (resolved on first use)."""
+        if self._bases is None:
+            self._bases = []
+            if self.module is not None:
+                found = (self.module.resolve_class(b) for b in self.node.bases)
+                self._bases = [b for b in found if b is not None and b is not self]
+        return self._bases
+
+    def mro(self) -> List["ClassInfo"]:
+        order: List[ClassInfo] = []
+        pending = [self]
+        while pending and len(order) < _MAX_MRO:
+            info = pending.pop(0)
+            if info not in order:
+                order.append(info)
+                pending.extend(info.bases())
+        return order
+
+    def method(self, name: str) -> Optional[Tuple["ClassInfo", ast.AST]]:
+        for info in self.mro():
+            if name in info.methods:
+                return info, info.methods[name]
+        return None
+
+    def attr(self, name: str) -> Tuple[bool, Optional[Val]]:
+        """What methods of this class or its bases store in `self.<name>`."""
+        for info in self.mro():
+            if not info.learned and info.module is not None:
+                info.module.learn(info)
+            if name in info.attrs:
+                return True, info.attrs[name]
+        return False, None
 
 
 class Module:
@@ -44,19 +82,12 @@ class Module:
             if isinstance(stmt, ast.ClassDef):
                 self.classes[stmt.name] = ClassInfo(
                     stmt, f"{qualname}.{stmt.name}",
-                    {s.name: s for s in stmt.body if isinstance(s, _FUNCTIONS)})
+                    {s.name: s for s in stmt.body if isinstance(s, _FUNCTIONS)}, module=self)
         self.raw: List[Raw] = []
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
-
-    def emit(self, raw: Raw) -> None:
-        """A finding of this file, or (a body passed into another module's function) of the file of its sink."""
-        if raw.path == self.path:
-            self.raw.append(raw)
-        elif self.project is not None:
-            self.project.add_foreign(raw)
 
     # ---- whole-module analysis --------------------------------------------------------------------------------
     def run_top_level(self) -> None:
@@ -78,7 +109,8 @@ class Module:
         info = self.classes.get(node.name) if parent is self.frame else None
         if info is None or info.node is not node:
             info = ClassInfo(node, f"{self.qualname}.{node.name}",
-                             {s.name: s for s in node.body if isinstance(s, _FUNCTIONS)})
+                             {s.name: s for s in node.body if isinstance(s, _FUNCTIONS)}, module=self)
+        info.learned = True
         body_frame = Frame(self, collect(node.body, self.package), parent=parent, cls=info, emit=True)
         for stmt in node.body:
             if not isinstance(stmt, _FUNCTIONS):
@@ -95,6 +127,27 @@ class Module:
             if {k for k, v in info.attrs.items() if v is not None and v.tainted} <= known:
                 break
             del self.raw[raw_mark:], self.pending[pending_mark:]
+
+    def learn(self, info: ClassInfo) -> None:
+        """Run a class's methods once, silently, to learn what they store in self.* (on demand only)."""
+        info.learned = True
+        self.run_top_level()
+        for method in info.methods.values():
+            self.function_frame(method, self.frame, info, emit=False).run(method.body)  # type: ignore[attr-defined]
+
+    def resolve_class(self, node: ast.AST) -> Optional[ClassInfo]:
+        """The class of the tree that a base-class or constructor expression names."""
+        if isinstance(node, ast.Subscript):  # Generic[T]-style bases: `class APIResponse(BaseAPIResponse[R])`
+            node = node.value
+        if isinstance(node, ast.Name) and node.id in self.classes and node.id not in self.names.imports:
+            return self.classes[node.id]
+        qualname = self.frame.qualname(node)
+        if not qualname or qualname.startswith("builtins."):
+            return None
+        prefix, _, name = qualname.rpartition(".")
+        if prefix == self.qualname:
+            return self.classes.get(name)
+        return self.project.find_class(qualname) if self.project is not None else None
 
     # ---- functions ---------------------------------------------------------------------------------------------
     def parameters(self, function: ast.AST, cls: Optional[ClassInfo]) -> List[str]:
@@ -132,14 +185,18 @@ class Module:
 
     def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val]) -> Summary:
         """What a call returns and which parameters reach sinks, for these argument kinds (cached)."""
-        key = (id(function), tuple(sorted((i, v.kind, v.type) for i, v in tainted.items())))
+        key = (id(function), id(cls), tuple(sorted((i, v.kind, v.type, v.slot) for i, v in tainted.items())))
         if key in self._summaries:
             return self._summaries[key]
         self._summaries[key] = Summary()  # recursion: assume nothing while in progress
         self.run_top_level()
         frame = self.function_frame(function, self.frame, cls, emit=False, tainted=tainted)
         frame.run(function.body)  # type: ignore[attr-defined]
-        summary = Summary(merge(frame.returns) if frame.returns else None, tuple(frame.hits))
+        if frame.yields:
+            returns = _generated(frame, function, merge(frame.yields))
+        else:
+            returns = merge(frame.returns) if frame.returns else None
+        summary = Summary(returns, tuple(frame.hits))
         self._summaries[key] = summary
         return summary
 
@@ -151,6 +208,22 @@ class Module:
         if self.project is not None and not qualname.startswith("builtins."):
             return self.project.find_function(qualname, tainted_args)
         return None
+
+
+_CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
+
+
+def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional[Val]:
+    """What calling a generator gives: its chunks, or (a @contextmanager) the value it yields to the `with`."""
+    if any((d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")) in _CONTEXT_MANAGERS
+           for d in getattr(function, "decorator_list", ())):
+        return item
+    if item is None or item.kind == CLEAN:
+        return item
+    if item.kind == BODY or (item.kind == CONTAINER and item.slot >= 0):
+        name = getattr(function, "name", "generator")
+        return frame.step(replace(item, kind=CHUNKS, entries=()), function, f"yielded by `{name}()`")
+    return None
 
 
 def _is_static(function: ast.AST) -> bool:

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import ast
-import os
 import re
 from pathlib import Path
-from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from buffix.analyzer import _compiled
 from buffix.analyzer.module import ClassInfo, Module
-from buffix.analyzer.parse import ParseFailure, Parsed, parse
-from buffix.findings import FileResult
+from buffix.analyzer.parse import ParseFailure, parse
 from buffix.analyzer.scope import absolute
-
-if TYPE_CHECKING:
-    from buffix.analyzer.engine import Raw
 
 _MAX_REEXPORTS = 3
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import|import[ \t]+(?P<plain>[\w.]+))",
                      re.MULTILINE)
-
-
-@lru_cache(maxsize=4096)
-def real_path(path: str) -> str:
-    return os.path.realpath(path)
 
 
 def package_root(directory: Path) -> Path:
@@ -66,9 +55,6 @@ class Project:
         self._modules: Dict[str, Optional[Module]] = {}
         self._returners: Dict[str, Tuple[str, ...]] = {}
         self._bearing: Dict[str, bool] = {}
-        self._foreign: Dict[str, List["Raw"]] = {}  # real path -> findings whose sink is in that file
-        self._parsed: Dict[str, Parsed] = {}  # real path -> parsed file, for findings reported there later
-        self._done: Dict[str, str] = {}  # real path -> the path its own results were reported under
 
     def module(self, name: str) -> Optional[Module]:
         if name not in self._modules:
@@ -83,35 +69,7 @@ class Project:
             parsed = parse(file.read_bytes())
         except (OSError, ParseFailure):
             return None  # reported when that file itself is checked
-        self._parsed.setdefault(real_path(str(file)), parsed)
         return Module(str(file), parsed, self.catalog, name, file.name == "__init__.py", self, emitting=False)
-
-    # ---- findings whose sink lies in another file than the one analyzed ------------------------------------------
-    def add_foreign(self, raw: "Raw") -> None:
-        self._foreign.setdefault(real_path(raw.path), []).append(raw)
-
-    def take_foreign(self, path: str, parsed: Parsed) -> List["Raw"]:
-        """Findings already found for `path` while analyzing its callers; later ones come from `late_results`."""
-        key = real_path(path)
-        self._done[key] = path
-        self._parsed[key] = parsed
-        return self._foreign.pop(key, [])
-
-    def late_results(self, config, paths: Iterable[str]) -> List[FileResult]:
-        """Findings in files of `paths` that callers analyzed after them (or files the prefilter skipped) reached."""
-        from buffix.analyzer.results import build
-
-        wanted = {real_path(p): p for p in paths}
-        results = []
-        for key in sorted(self._foreign):
-            if key not in wanted or key not in self._parsed:
-                continue
-            raws = self._foreign.pop(key)
-            path = self._done.get(key, wanted[key])
-            findings = build(raws, self._parsed[key], path, config, meta=key not in self._done)
-            if findings:
-                results.append(FileResult(path, tuple(findings)))
-        return results
 
     def imports_body_module(self, path: str, data: bytes) -> bool:
         """Prefilter, stage 2: does a file without source tokens use a helper of the tree that returns a body?
@@ -180,6 +138,18 @@ class Project:
             return module, module.functions[name], None
         reexport = module.names.imports.get(name)  # `from .net import fetch` in a package's __init__
         return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
+
+    def find_class(self, qualname: str, depth: int = 0) -> Optional[ClassInfo]:
+        module_part, _, name = qualname.rpartition(".")
+        if not module_part or depth > _MAX_REEXPORTS or self._locate(module_part) is None:
+            return None
+        module = self.module(module_part)
+        if module is None:
+            return None
+        if name in module.classes:
+            return module.classes[name]
+        reexport = module.names.imports.get(name)
+        return self.find_class(reexport, depth + 1) if reexport else None
 
 
 def _is_static_like(function: ast.AST) -> bool:

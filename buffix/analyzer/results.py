@@ -50,15 +50,10 @@ def _fix(parsed: Parsed, raw: Raw) -> "Fix | None":
 
 
 def _strip(flow: Tuple[FlowStep, ...], path: str) -> Tuple[FlowStep, ...]:
-    from buffix.analyzer.project import real_path
-
-    here = real_path(path)
-    return tuple(FlowStep(s.span, s.description, None if s.path is None or real_path(s.path) == here else s.path)
-                 for s in flow)
+    return tuple(FlowStep(s.span, s.description, None if s.path == path else s.path) for s in flow)
 
 
-def build(raws: List[Raw], parsed: Parsed, path: str, config, meta: bool = True) -> List[Finding]:
-    """Findings of one file; `meta`: also report its unused and unknown suppressions (once per file)."""
+def build(raws: List[Raw], parsed: Parsed, path: str, config) -> List[Finding]:
     best: Dict[tuple, Raw] = {}
     for raw in raws:
         key = (raw.code, raw.span)
@@ -81,8 +76,7 @@ def build(raws: List[Raw], parsed: Parsed, path: str, config, meta: bool = True)
             suppression.mark(finding.code)
         if not covering and config.reports(finding.confidence):
             kept.append(finding)
-    if meta:
-        kept.extend(f for f in _meta(suppressions, path) if config.enabled(f.code, path))
+    kept.extend(f for f in _meta(suppressions, path) if config.enabled(f.code, path))
     return sorted(kept, key=lambda f: (f.line, f.column, f.code))
 
 

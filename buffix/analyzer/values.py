@@ -23,6 +23,7 @@ class Val:
     type: str = ""  # OBJECT: the catalog type
     entries: Tuple[Span, ...] = ()  # CHUNKS/CONTAINER: where each body entered (the fix targets)
     param: int = -1  # >= 0 while summarizing a function: derived from this parameter
+    slot: int = -1  # CONTAINER: a tuple whose item `slot` is the body; CHUNKS: each item is such a tuple
 
     @property
     def tainted(self) -> bool:

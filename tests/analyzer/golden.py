@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import List, Optional, Set, Tuple
 
-from buffix.analyzer import analyze_source, finish
+from buffix.analyzer import analyze_source
 from buffix.analyzer.project import Project
 from buffix.config import Config
 
@@ -39,13 +39,8 @@ def cases() -> List[Path]:
 def analyze(path: Path):
     config = Config(min_confidence="low")
     project_root = next((p for p in path.parents if p.name.endswith("_project")), None)
-    if project_root is None:
-        return analyze_source(path.read_bytes(), str(path), config)
-    # a project is checked as a whole: a body passed into another module is reported at the sink, in that file
-    project = Project([project_root], config)
-    files = [str(p) for p in sorted(project_root.rglob("*.py"))]
-    results = finish([analyze_source(Path(f).read_bytes(), f, config, project) for f in files], project, config, files)
-    return next(r for r in results if r.path == str(path))
+    project = Project([project_root], config) if project_root is not None else None
+    return analyze_source(path.read_bytes(), str(path), config, project)
 
 
 def actual(path: Path) -> Set[Tuple[str, int, int, int, str]]:
