@@ -1,8 +1,7 @@
 """Decode (BOM, PEP 263) and parse a file; map AST positions to 1-based character spans.
 
 The analyzer reads the tree with the standard `ast` module: it only reads, and `ast.parse` costs about a fifth of
-`libcst.parse_module` plus positions (anchors §6). LibCST is imported only to tell "syntax newer than this Python"
-from "not Python at all" when `ast` refuses a file.
+`libcst.parse_module` plus positions (anchors §6). LibCST is never imported here.
 """
 
 from __future__ import annotations
@@ -76,19 +75,9 @@ def parse(source: bytes) -> Parsed:
 
 
 def _explain(text: str, exc: Exception) -> str:
+    """One line naming the cause. No second parser is asked: LibCST is slow on such files (hundreds of them in a
+    tree written for a newer Python) and can crash the process on deeply nested code."""
     where = f" at line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
     message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
-    if isinstance(exc, SyntaxError) and _parses_with_libcst(text):
-        running = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        return f"syntax newer than Python {running}{where} ({message}); run buffix with a newer Python"
-    return f"syntax error{where}: {message}"
-
-
-def _parses_with_libcst(text: str) -> bool:
-    try:
-        import libcst
-
-        libcst.parse_module(text)
-        return True
-    except Exception:  # any failure means "not newer syntax we know of"
-        return False
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return f"syntax error{where}: {message} (parsed as Python {running}; newer syntax needs buffix on a newer Python)"
