@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import ast
+import functools
+import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from buffix.analyzer import _compiled
 from buffix.analyzer.module import ClassInfo, Module
 from buffix.analyzer.parse import ParseFailure, parse
 from buffix.analyzer.scope import absolute
+
+if TYPE_CHECKING:
+    from buffix.analyzer.index import MethodIndex
 
 _MAX_REEXPORTS = 3
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import|import[ \t]+(?P<plain>[\w.]+))",
@@ -28,14 +34,21 @@ def module_name(path: str) -> Tuple[str, bool]:
     """The dotted module name of a file, from its package chain (`pkg/sub/mod.py` -> `pkg.sub.mod`)."""
     file = Path(path)
     is_package = file.stem == "__init__"
-    parts: List[str] = [] if is_package else [file.stem]
-    directory = file.resolve().parent if file.exists() else file.parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
-        parts.insert(0, directory.name)
-        directory = directory.parent
+    directory, packages = _package_chain(os.path.dirname(os.path.abspath(path)))
+    parts = list(packages) if is_package else [*packages, file.stem]
     if is_package and not parts:
-        parts = [directory.name]
+        parts = [os.path.basename(directory)]
     return ".".join(parts) or file.stem, is_package
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_chain(directory: str) -> Tuple[str, Tuple[str, ...]]:
+    """(first non-package ancestor, package names below it) of a directory; cached: every file of a directory
+    shares it, and the stage-2 prefilter asks for every file of the tree."""
+    if not os.path.isfile(os.path.join(directory, "__init__.py")) or os.path.dirname(directory) == directory:
+        return directory, ()
+    top, names = _package_chain(os.path.dirname(directory))
+    return top, names + (os.path.basename(directory),)
 
 
 class Project:
@@ -52,11 +65,38 @@ class Project:
                 if base.is_dir() and base not in bases:
                     bases.append(base)
         self.bases = bases
+        self.roots = [Path(r).resolve() for r in roots]
+        self._methods: Optional["MethodIndex"] = None
         self._modules: Dict[str, Optional[Module]] = {}
         self._returners: Dict[str, Tuple[str, ...]] = {}
         self._bearing: Dict[str, bool] = {}
+        self._files: Dict[str, Optional[Path]] = {}
+        self._consulted: Optional[Set[str]] = None
+
+    # ---- dependencies: which files of the tree a result was computed from ----------------------------------
+    @contextmanager
+    def tracking(self) -> Iterator[Set[str]]:
+        """Collect the paths of the tree's module files consulted inside the block (cached answers included)."""
+        outer, self._consulted = self._consulted, set()
+        try:
+            yield self._consulted
+        finally:
+            found, self._consulted = self._consulted, outer
+            if outer is not None:
+                outer.update(found)
+
+    def consult(self, path: str) -> None:
+        if self._consulted is not None:
+            self._consulted.add(path)
+
+    def _use(self, name: str) -> Optional[Path]:
+        file = self._locate(name)
+        if file is not None:
+            self.consult(str(file))
+        return file
 
     def module(self, name: str) -> Optional[Module]:
+        self._use(name)
         if name not in self._modules:
             self._modules[name] = self._load(name)
         return self._modules[name]
@@ -89,8 +129,8 @@ class Project:
 
     def bears_bodies(self, name: str) -> bool:
         """Does module `name` of the tree name a client library or response type at all? (cheap, cached)"""
+        file = self._use(name)
         if name not in self._bearing:
-            file = self._locate(name)
             try:
                 found = file is not None and bool(_compiled(self.catalog.strict_tokens).search(file.read_bytes()))
             except OSError:
@@ -99,6 +139,7 @@ class Project:
         return self._bearing[name]
 
     def _body_functions(self, name: str) -> Tuple[str, ...]:
+        self._use(name)
         if name not in self._returners:
             self._returners[name] = ()
             module = self.module(name) if self.bears_bodies(name) else None
@@ -109,6 +150,11 @@ class Project:
         return self._returners[name]
 
     def _locate(self, name: str) -> Optional[Path]:
+        if name not in self._files:
+            self._files[name] = self._find_file(name)
+        return self._files[name]
+
+    def _find_file(self, name: str) -> Optional[Path]:
         relative = Path(*name.split(".")) if name else None
         if relative is None:
             return None
@@ -138,6 +184,27 @@ class Project:
             return module, module.functions[name], None
         reexport = module.names.imports.get(name)  # `from .net import fetch` in a package's __init__
         return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
+
+    def method_by_name(self, name: str, tainted_args: bool) -> Optional[Tuple[Module, ast.AST, ClassInfo]]:
+        """The method `name` when exactly one class of the tree defines it (and it is not a common name);
+        without tainted arguments only if its module can return bodies."""
+        if name in self.catalog.common_methods or name.startswith("__"):
+            return None
+        if self._methods is None:
+            from buffix.analyzer.index import MethodIndex
+
+            self._methods = MethodIndex(self.roots, self.config)
+        file = self._methods.unique(name)
+        if file is None:
+            return None
+        qualname = module_name(file)[0]
+        if not tainted_args and not self.bears_bodies(qualname):
+            return None
+        module = self.module(qualname)
+        for info in module.classes.values() if module is not None else ():
+            if name in info.methods:
+                return module, info.methods[name], info
+        return None
 
     def find_class(self, qualname: str, depth: int = 0) -> Optional[ClassInfo]:
         module_part, _, name = qualname.rpartition(".")
