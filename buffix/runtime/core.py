@@ -119,10 +119,10 @@ class Runtime:
             return proxy
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
-    def read(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def read(self, call: Callable[[], Any]) -> Any:
         token = _READING.set(True)
         try:
-            return function(*args, **kwargs)
+            return call()
         finally:
             _READING.reset(token)
 

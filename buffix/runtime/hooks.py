@@ -125,22 +125,31 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
     return property(get_body, original.fset, original.fdel, original.__doc__)
 
 
-def _owner(rt: Runtime, point: HookPoint, obj: Any) -> Any:
-    """The response a body belongs to; None for a stream that belongs to no client response."""
-    return rt.owner_of(obj) if point.linked else obj
+def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
+            adapt: Callable[[Any, Callable[[], Any]], Any]) -> Callable[..., Any]:
+    """The shape every read hook shares: find the response the body belongs to, refuse a released one, and
+    let the library call through untouched unless the program itself is asking; then `adapt(owner, call)`.
+
+    It is a plain function even for coroutines: who is asking is decided where the call is written, not where
+    the coroutine happens to be awaited (a task created by asyncio.gather runs from the event loop).
+    """
+    where = point.attribute + "()"
+
+    @functools.wraps(original)
+    def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        owner = rt.owner_of(obj) if point.linked else obj  # None: a stream of no client response
+        if owner is not None:
+            rt.guard(owner, where)
+        if owner is None or rt.called_internally(1):
+            return original(obj, *args, **kwargs)
+        return adapt(owner, lambda: original(obj, *args, **kwargs))
+
+    return hooked
 
 
 def _method(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
     clear = _clearer(point) if point.cache_attr else None
-
-    @functools.wraps(original)
-    def read(response: Any, *args: Any, **kwargs: Any) -> Any:
-        rt.guard(response, point.attribute + "()")
-        if rt.called_internally(1):
-            return original(response, *args, **kwargs)
-        return rt.wrap(response, rt.read(original, response, *args, **kwargs), point.source, clear)
-
-    return read
+    return _reader(rt, point, original, lambda owner, call: rt.wrap(owner, rt.read(call), point.source, clear))
 
 
 def _coroutine(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -149,44 +158,15 @@ def _coroutine(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> C
     async def wrapped(owner: Any, awaitable: Any) -> Any:
         return rt.wrap(owner, await rt.read_async(awaitable), point.source, clear)
 
-    # a plain function returning the coroutine: who is asking is decided where the call is written
-    @functools.wraps(original)
-    def read(obj: Any, *args: Any, **kwargs: Any) -> Any:
-        owner = _owner(rt, point, obj)
-        if owner is not None:
-            rt.guard(owner, point.attribute + "()")
-        awaitable = original(obj, *args, **kwargs)
-        if owner is None or rt.called_internally(1):
-            return awaitable
-        return wrapped(owner, awaitable)
-
-    return read
+    return _reader(rt, point, original, lambda owner, call: wrapped(owner, call()))
 
 
 def _chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def iterate(response: Any, *args: Any, **kwargs: Any) -> Any:
-        rt.guard(response, point.attribute + "()")
-        iterator = original(response, *args, **kwargs)
-        if rt.called_internally(1):
-            return iterator
-        return rt.chunks(response, iterator, point.source)
-
-    return iterate
+    return _reader(rt, point, original, lambda owner, call: rt.chunks(owner, call(), point.source))
 
 
 def _async_chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def iterate(obj: Any, *args: Any, **kwargs: Any) -> Any:
-        owner = _owner(rt, point, obj)
-        if owner is not None:
-            rt.guard(owner, point.attribute + "()")
-        iterable = original(obj, *args, **kwargs)
-        if owner is None or rt.called_internally(1):
-            return iterable
-        return rt.achunks(owner, iterable, point.source)
-
-    return iterate
+    return _reader(rt, point, original, lambda owner, call: rt.achunks(owner, call(), point.source))
 
 
 def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
