@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -99,6 +98,8 @@ class Cache:
         """Write the index atomically; a failure (read-only tree) only costs the next run its speed."""
         if not self.changed:
             return
+        import tempfile  # here, not at the top: a warm run that changed nothing never writes
+
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             _mark(self.directory)

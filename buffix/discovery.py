@@ -19,11 +19,12 @@ import stat
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from buffix.findings import FileError
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
     ".git", ".venv", "venv", "build", "dist", "node_modules", "site-packages", "__pycache__", ".tox", ".nox",
@@ -64,7 +65,7 @@ class _Rules:
     def __init__(self, base: str, lines: Sequence[str]) -> None:
         self.base = base
         self.lines = tuple(lines)
-        self.ordered = GitIgnoreSpec.from_lines(self.lines) if any(p.startswith("!") for p in self.lines) else None
+        self.ordered = _spec(self.lines) if any(p.startswith("!") for p in self.lines) else None
         self._full: Optional[GitIgnoreSpec] = None
         self.names: Dict[str, Tuple[bool, str]] = {}  # name -> (directory only, pattern)
         self.dirs = self._index(self.lines)
@@ -111,7 +112,7 @@ class _Rules:
     @property
     def full(self) -> GitIgnoreSpec:
         if self._full is None:
-            self._full = GitIgnoreSpec.from_lines(self.lines)
+            self._full = _spec(self.lines)
         return self._full
 
     def names_only(self) -> "_Rules":
@@ -122,11 +123,17 @@ class _Rules:
 class _Spec:
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = tuple(lines)
-        self.spec = GitIgnoreSpec.from_lines(self.lines)
+        self.spec = _spec(self.lines)
 
     def match(self, rel: str) -> Optional[str]:
         result = self.spec.check_file(rel)
         return self.lines[result.index] if result.include else None
+
+
+def _spec(lines: Sequence[str]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec  # imported on first use: plain-name patterns (the defaults) never need it
+
+    return GitIgnoreSpec.from_lines(lines)
 
 
 def _can_match_python(pattern: str) -> bool:
@@ -324,6 +331,15 @@ def _link_problem(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "broken symlink: its target does not exist"
     return f"cannot read: {exc.strerror or exc}"
+
+
+def exclusion_reason(path: str, *, exclude: Optional[Sequence[str]] = None, extend_exclude: Sequence[str] = (),
+                     root: Optional[str] = None, respect_gitignore: bool = True) -> Optional[str]:
+    """Why `--force-exclude` leaves out `path` (a file named on the command line or `--stdin-filename`), or None."""
+    root_abs = os.path.abspath(root or os.getcwd())
+    patterns = list(DEFAULT_EXCLUDES if exclude is None else exclude) + list(extend_exclude)
+    walker = _Walker(_Rules(root_abs, patterns), respect_gitignore, root_abs)
+    return walker.explicit_exclusion(os.path.abspath(path), os.path.isdir(path))
 
 
 def discover(

@@ -78,3 +78,6 @@ class FileResult:
     path: str
     findings: Tuple[Finding, ...] = field(default_factory=tuple)
     error: Optional[FileError] = None
+    # other files of the analyzed tree the result was computed from (summaries, classes, prefilter stage 2):
+    # a cached result is stale when one of them changed
+    depends_on: Tuple[str, ...] = ()

@@ -17,13 +17,12 @@ functions or `functools.partial` of them) when the platform has no `fork`.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import stat
 from collections import deque
-from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence,
+                    Tuple)
 
 from buffix.cache import Cache, Signature, digest, signature
 from buffix.findings import FileError, FileResult
@@ -34,7 +33,10 @@ Progress = Callable[[int, int], None]
 
 MAX_BYTES = 4 * 1024 * 1024  # larger files are prefiltered but not parsed: a 10 MB parse needs ~1 GB
 INLINE_LIMIT = 64  # up to this many uncached files are read in-process (a worker pool costs more)
-_FORK = "fork" in multiprocessing.get_all_start_methods()
+_FORK = hasattr(os, "fork")  # multiprocessing is imported only when a worker starts: it costs a one-file run ~6 ms
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 
 def default_jobs() -> int:
@@ -79,7 +81,9 @@ def analyze_guarded(analyze: Analyze, path: str, source: bytes) -> FileResult:
     except RecursionError:
         return FileResult(path, error=FileError(path, "crashed the parser: code nested too deeply (RecursionError)"))
     except MemoryError:
-        return FileResult(path, error=FileError(path, "crashed the parser: out of memory"))
+        # CPython's own parser raises a bare MemoryError on deep nesting (e.g. 100k unary minus signs)
+        return FileResult(path, error=FileError(path, "crashed the parser: out of memory (MemoryError); code nested "
+                                                      "too deeply is the usual cause"))
     except Exception as exc:  # an analyzer bug must not end the run; the message says it is ours
         return FileResult(path, error=FileError(path, f"internal error: {type(exc).__name__}: {exc}"))
 
@@ -113,6 +117,8 @@ class _Pool:
     """Processes started once; each is fed one chunk at a time so the pipeline knows what a dead one was doing."""
 
     def __init__(self, size: int, args: tuple) -> None:
+        import multiprocessing
+
         self.context = multiprocessing.get_context("fork" if _FORK else None)
         self.args = args
         self.size = size
@@ -173,9 +179,12 @@ def check_files(
     progress: Optional[Progress] = None,
     max_bytes: int = MAX_BYTES,
     isolate: bool = True,
+    prepare: Optional[Callable[[], Any]] = None,
 ) -> Iterator[FileResult]:
     """One FileResult per file, sorted by path. `cache=None` is `--no-cache`; `isolate=False` runs the analyzer
-    in this process (no crash isolation) — the default is to isolate wherever `fork` makes it cheap."""
+    in this process (no crash isolation) — the default is to isolate wherever `fork` makes it cheap.
+    `prepare` runs once before the first file is prefiltered or analyzed (so forked workers inherit what it builds),
+    and not at all when the cache answers every file."""
     paths = sorted({os.fspath(f) for f in files})
     total = len(paths)
     jobs = max(1, jobs or default_jobs())
@@ -218,6 +227,14 @@ def check_files(
             next_out += 1
 
     yield from ready()
+    prepared = prepare is None
+
+    def ensure_prepared() -> None:
+        nonlocal prepared
+        if not prepared:
+            prepared = True
+            prepare()  # type: ignore[misc]
+
     hashing = cache is not None
     use_pool = isolate and _FORK or len(pending) > INLINE_LIMIT
     work: List[Tuple[int, str, bool]] = []  # (index, path, already screened)
@@ -230,6 +247,8 @@ def check_files(
                 continue
             key = digest(source) if hashing else None
             hit = cache.lookup_content(path, sigs[index], key) if cache is not None and key else None
+            if hit is None:
+                ensure_prepared()
             result = hit or _screen(path, source, prefilter, max_bytes)
             if result is None and not use_pool:
                 result = analyze_guarded(analyze_one, path, source)
@@ -245,6 +264,9 @@ def check_files(
             cache.save()
         return
 
+    from multiprocessing.connection import wait
+
+    ensure_prepared()  # before the workers fork, so that they inherit it
     known = frozenset(cache.by_digest) if cache is not None else frozenset()
     size = min(jobs, len(work))
     chunk_size = max(1, min(64, len(work) // (size * 8) or 1))
@@ -318,25 +340,81 @@ def _run_alone(item: Tuple[int, str, bool], pool: _Pool) -> FileResult:
             process.kill()
 
 
+class WorkerCrashed(Exception):
+    """The child running `run_isolated` died; the message says how."""
+
+
+def run_isolated(function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)` in a forked child (for stdin, which no pool serves): a parser killed by SIGSEGV raises
+    WorkerCrashed here instead of ending buffix. Runs in this process where there is no fork."""
+    if not _FORK:
+        return function(*args)
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_run_and_send, args=(theirs, function, args), daemon=True)
+    process.start()
+    theirs.close()
+    try:
+        answer = ours.recv()
+    except (EOFError, OSError):
+        process.join()
+        raise WorkerCrashed(_crash_message(process)) from None
+    finally:
+        ours.close()
+    process.join()
+    return answer
+
+
+def _run_and_send(conn: Connection, function: Callable[..., Any], args: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn.send(function(*args))
+    conn.close()
+
+
 # -- the buffix analyzer as the two stages -------------------------------------------------------------------------
 
 def analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilter]:
     """`analyze_one` and `prefilter` for `check_files`, from buffix.analyzer (imported here, not at module load)."""
+    analyze, prefilter, prepare = lazy_analyzer_stages(roots, config)
+    prepare()
+    return analyze, prefilter
+
+
+def lazy_analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilter, Callable[[], Any]]:
+    """Like `analyzer_stages`, plus the `prepare` of `check_files`: the analyzer (its catalog, libcst) is loaded only
+    when some file is not answered by the cache."""
     from functools import partial
 
-    from buffix.analyzer import Project
-
-    project = Project(roots, config)
-    return partial(_analyze, config=config, project=project), partial(_prefilter, project=project)
+    project = _LazyProject(roots, config)
+    return partial(_analyze, config=config, project=project), partial(_prefilter, project=project), project
 
 
-def _analyze(path: str, source: bytes, *, config: Any, project: Any) -> FileResult:
+class _LazyProject:
+    """The analyzer's Project, built on first call (picklable before that, for platforms without fork)."""
+
+    def __init__(self, roots: Sequence[Any], config: Any) -> None:
+        self.roots = list(roots)
+        self.config = config
+        self.project: Any = None
+
+    def __call__(self) -> Any:
+        if self.project is None:
+            from buffix.analyzer import Project
+
+            self.project = Project(self.roots, self.config)
+        return self.project
+
+
+def _analyze(path: str, source: bytes, *, config: Any, project: _LazyProject) -> FileResult:
     from buffix.analyzer import analyze_source
 
-    return analyze_source(source, path, config, project)
+    return analyze_source(source, path, config, project())
 
 
-def _prefilter(path: str, source: bytes, *, project: Any) -> bool:
+def _prefilter(path: str, source: bytes, *, project: _LazyProject) -> bool:
     from buffix.analyzer import might_contain_sink
 
-    return might_contain_sink(source, project.catalog) or project.imports_body_module(path, source)
+    built = project()
+    return might_contain_sink(source, built.catalog) or built.imports_body_module(path, source)

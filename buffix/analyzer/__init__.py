@@ -9,6 +9,7 @@ LibCST is never imported here; `ast` parses, and only files that pass the byte p
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Optional, Tuple
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from buffix.analyzer.catalog import Catalog
     from buffix.analyzer.project import Project as Project
 
-__all__ = ["analyze_source", "might_contain_sink", "Project", "prefilter"]
+__all__ = ["analyze_source", "might_contain_sink", "Project", "prefilter", "screen"]
 
 
 @lru_cache(maxsize=8)
@@ -41,7 +42,32 @@ def might_contain_sink(source: bytes, catalog: "Catalog") -> bool:
     return prefilter(catalog).search(source) is not None
 
 
+def screen(path: str, source: bytes, project: "Project") -> Tuple[bool, Tuple[str, ...]]:
+    """Both prefilter stages: (may hold a finding, the other files of the tree the answer was read from)."""
+    if might_contain_sink(source, project.catalog):
+        return True, ()
+    with project.tracking() as used:
+        keep = project.imports_body_module(path, source)
+    return keep, _others(used, path)
+
+
+def _others(used: "set", path: str) -> Tuple[str, ...]:
+    import os
+
+    own = os.path.realpath(path)
+    return tuple(sorted(p for p in used if os.path.realpath(p) != own))
+
+
 def analyze_source(source: bytes, path: str, config=None, project: "Optional[Project]" = None) -> FileResult:
+    """Analyze one file. With a `project`, `depends_on` lists the tree's other files its result was read from."""
+    if project is None:
+        return _analyze(source, path, config, None)
+    with project.tracking() as used:
+        result = _analyze(source, path, config, project)
+    return replace(result, depends_on=_others(used, path))
+
+
+def _analyze(source: bytes, path: str, config, project: "Optional[Project]") -> FileResult:
     from buffix.analyzer.module import Module
     from buffix.analyzer.parse import ParseFailure, parse
     from buffix.analyzer.project import module_name

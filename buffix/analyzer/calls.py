@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from buffix.analyzer.catalog import SinkSpec
-from buffix.analyzer.engine import Hit, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
+from buffix.analyzer.engine import SEED, Hit, Summary, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
 from buffix.analyzer.values import BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, is_body, merge, weakest
 from buffix.findings import FlowStep
 
@@ -54,11 +54,19 @@ def evaluate(frame: "Frame", node: ast.Call) -> Optional[Val]:
     if isinstance(func, ast.Attribute) and qualname is None:
         return _method(frame, node, func, args)
     if isinstance(func, ast.Name):
-        local = _local_function(frame, func.id)
+        bound = frame.lookup(func.id)[1]
+        if bound is not None and bound.kind == CLEAN and bound.type.count(".") and bound.type != BYTEARRAY.type:
+            for spec in frame.module.catalog.method_sinks.get(tuple(bound.type.rsplit(".", 1)), ()):  # type: ignore
+                _check(frame, spec, node, args)  # a bound method kept as a value: `find_charset(content)`
+            return None
+        local, scope = _local_function(frame, func.id)
         if local is not None:
-            return _call_function(frame, node, args, frame.module, local, None, func.id)
-        if func.id in frame.module.classes and _subclass_sink(frame, node, args):
-            return CLEAN_VAL
+            return _call_function(frame, node, args, frame.module, local, None, func.id, closure=scope)
+        if func.id in frame.module.classes and frame.lookup(func.id)[1] is None:
+            if _subclass_sink(frame, node, args):
+                return CLEAN_VAL
+            if any(v is not None and v.tainted for v in args.values.values()):
+                return _construct(frame, node, args, frame.module.classes[func.id])
     if qualname is None:
         frame.ev(func)
         return None
@@ -107,6 +115,9 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
     tainted = any(v is not None and v.tainted for v in args.values.values())
     if _subclass_sink(frame, node, args):
         return CLEAN_VAL
+    info = frame.module.resolve_class(node.func) if tainted else None
+    if info is not None:
+        return _construct(frame, node, args, info)
     found = frame.module.find_function(qualname, tainted)
     if found is not None:
         module, function, cls = found
@@ -115,6 +126,8 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
 
 
 BYTEARRAY = Val(CLEAN, type="builtins.bytearray")
+_TAKE = frozenset({"pop", "popleft", "get", "get_nowait"})  # list/deque/queue: take one item out
+_NEXT = frozenset({"__next__", "get", "get_nowait"})  # iterators and queues of chunks
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
 _CLIENT_NAME = re.compile(r"(?i)(?:session|client)$")
 
@@ -207,22 +220,53 @@ def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> 
         guess = catalog.types.get("?")
         result = guess.methods.get(name) if guess else None
         if result is not None:
-            return frame.derive(result, Val(OBJECT, confidence="low", type="?"), node, f"`.{name}()` on an unknown value")
-        return None
+            sure = "medium" if _looks_like_client(frame, func.value) else "low"  # `self._client.get_object(...)`
+            return frame.derive(result, Val(OBJECT, confidence=sure, type="?"), node, f"`.{name}()` on an unknown value")
+        return _by_name(frame, node, func, args)
+    if kind == OBJECT and receiver.type.startswith("class:"):
+        return _instance_method(frame, node, func, args, receiver)
     if kind == OBJECT:
         spec_type = catalog.types.get(receiver.type)
         result = spec_type.methods.get(name) if spec_type else None
+        if result is None and _response_named(frame, func.value):
+            # `response` holds another response type on some path (`if type(response).__name__ == ...`)
+            guess = catalog.types.get("?response")
+            result = guess.methods.get(name) if guess else None
+            receiver = replace(receiver, type="?response").at_most("medium")
         return frame.derive(result, receiver, node, f"`.{name}()`") if result else None
     if kind == CONTAINER:
-        if name == "pop":
-            return frame.step(replace(receiver, kind=BODY, entries=()), node, "taken from the container")
+        if name in _TAKE:
+            taken = replace(receiver, kind=BODY, entries=(), slot=-1)
+            return frame.step(taken, node, "taken from the container")
         return receiver if name == "copy" else CLEAN_VAL
+    if kind == CHUNKS and name in _NEXT:  # `it.__next__()`, `queue.get()`
+        kind_taken = CONTAINER if receiver.slot >= 0 else BODY
+        return frame.step(replace(receiver, kind=kind_taken, entries=()), node, "the next chunk")
     return CLEAN_VAL if kind in (BODY, CLEAN) else None  # a bytes method returns real bytes
+
+
+def _by_name(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+    """`x.get_from_cdn(url)` with `x` of unknown type: the one method of the tree with that name, at medium
+    confidence (see index.MethodIndex)."""
+    project = frame.module.project
+    if project is None or frame.imported(func.value):
+        return None
+    tainted = any(v is not None and v.tainted for v in args.values.values())
+    found = project.method_by_name(func.attr, tainted)
+    if found is None:
+        return None
+    module, function, cls = found
+    return _call_function(frame, node, args, module, function, cls, f"{cls.node.name}.{func.attr}", cap="medium")
 
 
 def _raised(confidence: str) -> str:
     """`.content` of an unknown value is a low guess; `.content.read()` on it is a medium one."""
     return "medium" if confidence == "low" else confidence
+
+
+def _response_named(frame: "Frame", node: ast.AST) -> bool:
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+    return bool(frame.module.catalog.response_names.match(name))
 
 
 def _looks_like_client(frame: "Frame", node: ast.AST) -> bool:
@@ -237,6 +281,9 @@ def _mutate(frame: "Frame", target: ast.expr, receiver: Optional[Val], name: str
         if is_body(value):
             assert value is not None and item is not None
             frame._add_entry(target, receiver, value, item)
+        elif value is not None and value.kind == CONTAINER and value.slot >= 0 and item is not None:
+            # `queue.put((offset, chunk))`: a collection of (offset, body) tuples
+            frame.bind(target, frame.step(replace(value, kind=CHUNKS), item, "queued"), item)
     else:
         item = args.get(0)
         value = args.value(item)
@@ -246,20 +293,36 @@ def _mutate(frame: "Frame", target: ast.expr, receiver: Optional[Val], name: str
             frame.bind(target, merged, item)
 
 
-def _local_function(frame: "Frame", name: str) -> Optional[ast.AST]:
+def _local_function(frame: "Frame", name: str) -> Tuple[Optional[ast.AST], Optional["Frame"]]:
+    """The function a bare name calls, and the frame it was defined in when that is a function's (a closure)."""
     current: Optional["Frame"] = frame
     while current is not None:
         if name in current.functions:
-            return current.functions[name]
+            return current.functions[name], current if current.parent is not None else None
         if name in current.env or name in current.names.bound and current.parent is not None:
-            return None
+            return None, None
+        if name in current.names.imports and current.parent is not None:  # a local import shadows
+            return None, None
         current = current.parent
-    return frame.module.functions.get(name)
+    return frame.module.functions.get(name), None
 
 
-def _call_function(frame: "Frame", node: ast.Call, args: Args, module: "Module", function: ast.AST,
-                   cls: Optional["ClassInfo"], name: str) -> Optional[Val]:
-    """A call into a function of the analyzed tree: apply its summary for the argument values given."""
+def _call_function(frame: "Frame", node: ast.Call, args: Optional[Args], module: "Module", function: ast.AST,
+                   cls: Optional["ClassInfo"], name: str, cap: str = "high", closure: Optional["Frame"] = None,
+                   seeds: Tuple[Tuple[str, ast.expr, Val], ...] = ()) -> Optional[Val]:
+    """A call into a function of the analyzed tree: apply its summary for the argument values given.
+    `cap` bounds the confidence of what it gives when the callee itself is a guess; `seeds` are the tainted
+    attributes of the instance a method is called on (attribute, where the value came from, value)."""
+    tainted = _arguments(module, function, cls, args) if args is not None else {}
+    tainted.update({SEED + i: (where, value) for i, (_, where, value) in enumerate(seeds)})
+    summary = module.summarize(function, cls, {i: v for i, (_, v) in tainted.items() if i < SEED}, closure,
+                               tuple((attr, value) for attr, _, value in seeds))
+    return _apply(frame, node, summary, tainted, name, cap)
+
+
+def _arguments(module: "Module", function: ast.AST, cls: Optional["ClassInfo"],
+               args: Args) -> Dict[int, Tuple[ast.expr, Val]]:
+    """The tainted arguments of a call, by parameter index."""
     params = module.parameters(function, cls)
     tainted: Dict[int, Tuple[ast.expr, Val]] = {}
     for index, arg in enumerate(args.positional[: len(params)]):
@@ -270,14 +333,19 @@ def _call_function(frame: "Frame", node: ast.Call, args: Args, module: "Module",
         value = args.value(arg)
         if keyword in params and value is not None and value.tainted:
             tainted[params.index(keyword)] = (arg, value)
-    summary = module.summarize(function, cls, {i: v for i, (_, v) in tainted.items()})
+    return tainted
+
+
+def _apply(frame: "Frame", node: ast.Call, summary: Summary, tainted: Dict[int, Tuple[ast.expr, Val]], name: str,
+           cap: str) -> Optional[Val]:
+    """Complete the summary's flows with the caller's values: report its hits, give its return value."""
     call_step = FlowStep(frame.span(node), f"passed to `{name}()`", frame.module.path)
     for hit in summary.hits:
         if hit.param not in tainted:
             continue
         _, value = tainted[hit.param]
         reached = replace(hit.raw.value, flow=value.flow + (call_step,) + hit.raw.value.flow, param=value.param,
-                          confidence=weakest(value.confidence, hit.raw.value.confidence))
+                          confidence=weakest(value.confidence, hit.raw.value.confidence, cap))
         raw = replace(hit.raw, value=reached)
         if value.param >= 0:
             frame.hits.append(Hit(value.param, raw))  # our own parameter: the caller's caller completes it
@@ -287,7 +355,8 @@ def _call_function(frame: "Frame", node: ast.Call, args: Args, module: "Module",
         else:
             arg = tainted[hit.param][0]
             sliceable = value.kind == BODY and hit.raw.value.kind == BODY and bool(hit.raw.targets)
-            frame.report(raw.code, arg, f"{raw.label} in {name}()", value, (frame.span(arg),) if sliceable else (),
+            frame.report(raw.code, arg, f"{raw.label} in {name}()", value.at_most(cap),
+                         (frame.span(arg),) if sliceable else (),
                          fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
     returned = summary.returns
     if returned is None or not returned.tainted:
@@ -297,5 +366,58 @@ def _call_function(frame: "Frame", node: ast.Call, args: Args, module: "Module",
             return None
         _, value = tainted[returned.param]
         flow = value.flow + (call_step,) + returned.flow
-        return replace(returned, flow=flow, param=value.param, confidence=weakest(value.confidence, returned.confidence))
-    return returned.step(frame.span(node), f"returned by `{name}()`", frame.module.path)
+        return replace(returned, flow=flow, param=value.param,
+                       confidence=weakest(value.confidence, returned.confidence, cap))
+    return returned.at_most(cap).step(frame.span(node), f"returned by `{name}()`", frame.module.path)
+
+
+# ---- instances of the tree's classes -------------------------------------------------------------------------
+
+def _construct(frame: "Frame", node: ast.Call, args: Args, info: "ClassInfo") -> Optional[Val]:
+    """`SeekableFileObject(resp)`: a class of the tree built from bodies. What `__init__` keeps in self.* seeds
+    every method; methods of a wrapper are called by code we do not see (PIL calls `read()`), so each is checked
+    now, and calls on the instance later resolve to the class's methods with the same seeds."""
+    found = info.method("__init__")
+    if found is None or found[0].module is None:
+        return None
+    owner, init = found
+    module = owner.module
+    tainted = _arguments(module, init, info, args)
+    if not tainted:
+        return None
+    summary = module.summarize(init, info, {i: v for i, (_, v) in tainted.items()})
+    name = info.node.name
+    _apply(frame, node, summary, tainted, name, "high")
+    kept = []
+    for attr, stored in sorted(summary.stores, key=lambda item: item[0]):
+        if stored.param in tainted:
+            where, value = tainted[stored.param]
+            flow = value.flow + (FlowStep(frame.span(node), f"kept by `{name}()`", frame.module.path),) + stored.flow
+            kept.append((attr, where, replace(stored, flow=flow, param=value.param,
+                                              confidence=weakest(value.confidence, stored.confidence))))
+    if not kept:
+        return None
+    seeds = tuple(kept)
+    for method_name, method in info.methods.items():
+        if method_name != "__init__" and info.module is not None:
+            _call_function(frame, node, None, info.module, method, info, f"{name}.{method_name}", seeds=seeds)
+    instance = Val(OBJECT, type="class:" + info.qualname, attrs=tuple((a, v) for a, _, v in seeds),
+                   confidence=weakest(*(v.confidence for _, _, v in seeds)))
+    return frame.step(instance, node, f"an instance of `{name}` holding it")
+
+
+def _instance_method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args,
+                     receiver: Val) -> Optional[Val]:
+    qualname = receiver.type[len("class:"):]
+    prefix, _, class_name = qualname.rpartition(".")
+    if prefix == frame.module.qualname:
+        info = frame.module.classes.get(class_name)
+    else:
+        project = frame.module.project
+        info = project.find_class(qualname) if project is not None else None
+    found = info.method(func.attr) if info is not None else None
+    if found is None or found[0].module is None:
+        return None
+    seeds = tuple((attr, func.value, value) for attr, value in receiver.attrs)
+    return _call_function(frame, node, args, found[0].module, found[1], info, f"{class_name}.{func.attr}",
+                          seeds=seeds)

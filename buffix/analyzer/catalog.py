@@ -70,6 +70,7 @@ class Catalog:
     sanitizers: FrozenSet[str]
     response_names: "re.Pattern[str]"
     attribute_sources: Dict[str, Result] = field(default_factory=dict)  # "pkg.Class.attr" -> result
+    common_methods: FrozenSet[str] = frozenset()  # never resolved by name alone (index.MethodIndex)
     tokens: Tuple[str, ...] = ()  # prefilter regex alternatives
     strict_tokens: Tuple[str, ...] = ()  # the same without guessed sources (for bodies crossing modules)
 
@@ -176,7 +177,8 @@ def _sink_specs(raw: Any, where: str) -> List[SinkSpec]:
 def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]] = None, extra_origin: str = "") -> Catalog:
     """Validate the shipped catalog plus the user's extra `sources` / `sinks` / `sanitizers`."""
     raw = _mapping(raw, origin)
-    _check_keys(raw, ("version", "types", "response_names", "sources", "objects", "sinks", "sanitizers"), origin)
+    _check_keys(raw, ("version", "types", "response_names", "sources", "objects", "sinks", "sanitizers",
+                      "common_methods"), origin)
     raw_types = dict(_mapping(raw.get("types"), _where(origin, "types")))
     extra = extra or {}
     user_sources = list(extra.get("sources") or [])
@@ -248,8 +250,9 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
     except (re.error, TypeError) as exc:
         raise CatalogError(_where(origin, "response_names"), f"not a valid regular expression: {exc}") from None
 
+    common = frozenset(_names(raw.get("common_methods", []), _where(origin, "common_methods")))
     catalog = Catalog(types, sources, objects, annotations, call_sinks, method_sinks, frozenset(sanitizers),
-                      response_names, attribute_sources)
+                      response_names, attribute_sources, common_methods=common)
     catalog.tokens = _tokens(catalog)
     catalog.strict_tokens = _tokens(catalog, guesses=False)
     return catalog

@@ -20,7 +20,7 @@ from buffix.findings import FlowStep, Span
 if TYPE_CHECKING:
     from buffix.analyzer.module import ClassInfo, Module
 
-_CONTAINER_ADD = {"append": 0, "appendleft": 0, "insert": 1, "add": 0}
+_CONTAINER_ADD = {"append": 0, "appendleft": 0, "insert": 1, "add": 0, "put": 0, "put_nowait": 0}
 _CONTAINER_EXTEND = ("extend", "extendleft", "update")
 _PASS_THROUGH = {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.iter",
                  "collections.deque", "builtins.set"}
@@ -58,6 +58,10 @@ class Hit:
 class Summary:
     returns: Optional[Val] = None
     hits: Tuple[Hit, ...] = ()
+    stores: Tuple[Tuple[str, Val], ...] = ()  # self.<attr> given a parameter's value (what a constructor keeps)
+
+
+SEED = 1000  # `param` of the instance attributes a method starts with: SEED + their index in sorted order
 
 
 class Frame:
@@ -386,6 +390,8 @@ class Frame:
             return None  # `module.attr`: a module, not a value we track
         base = self.ev(node.value)
         if base is not None and base.kind == OBJECT:
+            if (base.type, node.attr) in self.module.catalog.method_sinks:  # `find = pattern.findall`
+                return Val(CLEAN, type=f"{base.type}.{node.attr}")
             spec = self.module.catalog.types.get(base.type)
             result = spec.attributes.get(node.attr) if spec else None
             return self.derive(result, base, node, f"`.{node.attr}`") if result else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from buffix.analyzer.catalog import Catalog
-from buffix.analyzer.engine import Frame, Raw, Summary
+from buffix.analyzer.engine import SEED, Frame, Raw, Summary
 from buffix.analyzer.parse import Parsed
 from buffix.analyzer.scope import Names, collect
 from buffix.analyzer.values import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Val, merge
@@ -46,6 +46,8 @@ class ClassInfo:
             if info not in order:
                 order.append(info)
                 pending.extend(info.bases())
+                if info.module is not None:
+                    info.module.consulted()
         return order
 
     def method(self, name: str) -> Optional[Tuple["ClassInfo", ast.AST]]:
@@ -88,6 +90,11 @@ class Module:
         self._summaries: Dict[tuple, Summary] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
+
+    def consulted(self) -> None:
+        """Record that the file being analyzed now used this module (its summaries, classes or attributes)."""
+        if self.project is not None:
+            self.project.consult(self.path)
 
     # ---- whole-module analysis --------------------------------------------------------------------------------
     def run_top_level(self) -> None:
@@ -158,7 +165,7 @@ class Module:
         return names + [a.arg for a in args.kwonlyargs]
 
     def function_frame(self, function: ast.AST, parent: Frame, cls: Optional[ClassInfo], emit: bool,
-                       tainted: Optional[Dict[int, Val]] = None) -> Frame:
+                       tainted: Optional[Dict[int, Val]] = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Frame:
         args: ast.arguments = function.args  # type: ignore[attr-defined]
         positional = [*args.posonlyargs, *args.args]
         self_name = positional[0].arg if cls is not None and positional and not _is_static(function) else None
@@ -166,6 +173,8 @@ class Module:
         # assignments are learned as the frame executes them.
         names = Names(bound={a.arg for a in (*positional, *args.kwonlyargs, args.vararg, args.kwarg) if a})
         frame = Frame(self, names, parent=parent, cls=cls, self_name=self_name, emit=emit)
+        if cls is None and parent.self_name is not None and parent.self_name not in names.bound:
+            frame.cls, frame.self_name = parent.cls, parent.self_name  # a nested function reading the method's self
         if self_name is not None:
             own_type = self.catalog.annotations.get(cls.qualname) if cls is not None else None
             frame.env[self_name] = Val(OBJECT, type=own_type) if own_type else None
@@ -181,22 +190,31 @@ class Module:
         for arg in (args.vararg, args.kwarg):
             if arg is not None:
                 frame.env[arg.arg] = None
+        for index, (attr, value) in enumerate(seeds):  # an instance built from bodies: its self.* hold them
+            start = replace(value, flow=(), param=SEED + index, entries=(), confidence="high", attrs=())
+            frame.env["self." + attr] = frame.step(start, function, f"`self.{attr}` of the instance")
         return frame
 
-    def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val]) -> Summary:
-        """What a call returns and which parameters reach sinks, for these argument kinds (cached)."""
-        key = (id(function), id(cls), tuple(sorted((i, v.kind, v.type, v.slot) for i, v in tainted.items())))
+    def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],
+                  parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary:
+        """What a call returns and which parameters reach sinks, for these argument kinds (cached).
+        `parent`: the frame a nested function was defined in (its closure)."""
+        key = (id(function), id(cls), tuple(sorted((i, v.kind, v.type, v.slot) for i, v in tainted.items())),
+               tuple((a, v.kind, v.type, v.slot) for a, v in seeds))
+        self.consulted()
         if key in self._summaries:
             return self._summaries[key]
         self._summaries[key] = Summary()  # recursion: assume nothing while in progress
         self.run_top_level()
-        frame = self.function_frame(function, self.frame, cls, emit=False, tainted=tainted)
+        frame = self.function_frame(function, parent or self.frame, cls, emit=False, tainted=tainted, seeds=seeds)
         frame.run(function.body)  # type: ignore[attr-defined]
         if frame.yields:
             returns = _generated(frame, function, merge(frame.yields))
         else:
             returns = merge(frame.returns) if frame.returns else None
-        summary = Summary(returns, tuple(frame.hits))
+        stores = tuple((k[5:], v) for k, v in frame.env.items()
+                       if k.startswith("self.") and v is not None and v.tainted and 0 <= v.param < SEED)
+        summary = Summary(returns, tuple(frame.hits), stores)
         self._summaries[key] = summary
         return summary
 

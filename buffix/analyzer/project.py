@@ -8,7 +8,7 @@ import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 from buffix.analyzer import _compiled
 from buffix.analyzer.module import ClassInfo, Module
@@ -67,6 +67,7 @@ class Project:
         self.bases = bases
         self.roots = [Path(r).resolve() for r in roots]
         self._methods: Optional["MethodIndex"] = None
+        self._body_calls: Optional[FrozenSet[bytes]] = None
         self._modules: Dict[str, Optional[Module]] = {}
         self._returners: Dict[str, Tuple[str, ...]] = {}
         self._bearing: Dict[str, bool] = {}
@@ -125,7 +126,27 @@ class Project:
             name = absolute(names.decode("ascii", "replace"), len(dots), package)
             if any(re.search(rb"\b" + f.encode() + rb"\b", data) for f in self._body_functions(name)):
                 return True
+        return self._calls_body_method(data)
+
+    def _calls_body_method(self, data: bytes) -> bool:
+        """Does the file call a method that only one class of the tree defines and whose text names a body?"""
+        from buffix.analyzer.index import CALLED
+
+        methods = self._method_index()
+        if self._body_calls is None:
+            self._body_calls = methods.body_methods(self.catalog.common_methods)
+        for name in self._body_calls.intersection(CALLED.findall(data)):
+            self.consult(methods.unique(name.decode("ascii"), bearing=True) or "")
+            return True
         return False
+
+    def _method_index(self) -> "MethodIndex":
+        if self._methods is None:
+            from buffix.analyzer.index import MethodIndex
+
+            tokens, strict = _compiled(self.catalog.tokens), _compiled(self.catalog.strict_tokens)
+            self._methods = MethodIndex(self.roots, tokens, strict)
+        return self._methods
 
     def bears_bodies(self, name: str) -> bool:
         """Does module `name` of the tree name a client library or response type at all? (cheap, cached)"""
@@ -171,7 +192,8 @@ class Project:
         if not module_part or depth > _MAX_REEXPORTS:
             return None
         if not tainted_args and not self.bears_bodies(module_part) and self._locate(module_part) is not None:
-            return None
+            reexport = self._reexport(module_part, name)  # `from .util import urlopen` in a package's __init__
+            return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
         module = self.module(module_part)
         if module is None:
             owner, _, cls_name = module_part.rpartition(".")
@@ -190,21 +212,22 @@ class Project:
         without tainted arguments only if its module can return bodies."""
         if name in self.catalog.common_methods or name.startswith("__"):
             return None
-        if self._methods is None:
-            from buffix.analyzer.index import MethodIndex
-
-            self._methods = MethodIndex(self.roots, self.config)
-        file = self._methods.unique(name)
+        file = self._method_index().unique(name, bearing=not tainted_args)
         if file is None:
             return None
         qualname = module_name(file)[0]
-        if not tainted_args and not self.bears_bodies(qualname):
-            return None
         module = self.module(qualname)
         for info in module.classes.values() if module is not None else ():
             if name in info.methods:
                 return module, info.methods[name], info
         return None
+
+    def _reexport(self, module_part: str, name: str) -> Optional[str]:
+        file = self._locate(module_part)
+        if file is None or file.name != "__init__.py":
+            return None
+        module = self.module(module_part)
+        return module.names.imports.get(name) if module is not None and name not in module.functions else None
 
     def find_class(self, qualname: str, depth: int = 0) -> Optional[ClassInfo]:
         module_part, _, name = qualname.rpartition(".")

@@ -24,6 +24,7 @@ class Val:
     entries: Tuple[Span, ...] = ()  # CHUNKS/CONTAINER: where each body entered (the fix targets)
     param: int = -1  # >= 0 while summarizing a function: derived from this parameter
     slot: int = -1  # CONTAINER: a tuple whose item `slot` is the body; CHUNKS: each item is such a tuple
+    attrs: Tuple[Tuple[str, "Val"], ...] = ()  # OBJECT of a tree class (type "class:<qualname>"): tainted self.*
 
     @property
     def tainted(self) -> bool:

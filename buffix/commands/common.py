@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -19,8 +20,18 @@ CONFIDENCE_CHOICES = ("low", "medium", "high")
 STYLE_CHOICES = ("slice", "getitem", "helper")
 
 
-def _codes(value: Optional[str]) -> Optional[Tuple[str, ...]]:
-    return tuple(c.strip() for c in value.split(",") if c.strip()) if value else None
+def _codes(option: str, value: Optional[str]) -> Optional[Tuple[str, ...]]:
+    """The codes of a --select-style option; an unknown code or prefix is a usage error, as in the config file."""
+    if not value:
+        return None
+    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    from buffix.rules import all_rules
+
+    known = all_rules()
+    for code in codes:
+        if not code.startswith("BFX") or not any(k.startswith(code) for k in known):
+            fail(f"{option}: unknown rule code or prefix {code!r}; known codes: {', '.join(known)}")
+    return codes
 
 
 def selection_options(command: Callable) -> Callable:
@@ -84,15 +95,15 @@ def prepare(paths: Sequence[Path], config_file: Optional[Path], select: Optional
     start = Path(stdin_filename).parent if from_stdin and stdin_filename else (list(paths) or [Path(".")])[0]
     try:
         config = load_config(start, config_file)
-    except ConfigError as error:
-        fail(str(error))
+    except ConfigError as error:  # one line, even when the YAML parser's message spans several
+        fail(" ".join(line.strip() for line in str(error).splitlines() if line.strip(" ^")))
     overrides = {}
     if select:
-        overrides["select"] = _codes(select)
+        overrides["select"] = _codes("--select", select)
     if extend_select:
-        overrides["extend_select"] = config.extend_select + _codes(extend_select)
+        overrides["extend_select"] = config.extend_select + _codes("--extend-select", extend_select)
     if ignore:
-        overrides["ignore"] = config.ignore + _codes(ignore)
+        overrides["ignore"] = config.ignore + _codes("--ignore", ignore)
     if min_confidence:
         overrides["min_confidence"] = min_confidence
     config = config.with_options(**overrides)
@@ -100,9 +111,16 @@ def prepare(paths: Sequence[Path], config_file: Optional[Path], select: Optional
     style = fix_style or config.fix_style
     if from_stdin:
         name = stdin_filename or "-"
-        if force_exclude and stdin_filename and config.excluded(stdin_filename):
-            name = None  # excluded: echo the input unchanged, report nothing
-        return Run(config, (Path(name or "."),), (), name or "", (), unsafe, style)
+        if force_exclude and stdin_filename:
+            from buffix.discovery import exclusion_reason
+
+            reason = exclusion_reason(stdin_filename, exclude=config.exclude, extend_exclude=config.extend_exclude,
+                                      root=config.root)
+            if reason:  # excluded: fix echoes the input unchanged, check reports nothing
+                if not quiet:
+                    click.echo(f"buffix: skipped {stdin_filename}: {reason}", err=True)
+                name = ""
+        return Run(config, (Path(name or "."),), (), name, (), unsafe, style)
     roots = tuple(paths) or (Path("."),)
     found = discover([str(p) for p in roots], exclude=config.exclude, extend_exclude=config.extend_exclude,
                      force_exclude=force_exclude, root=config.root)
@@ -131,11 +149,11 @@ def cache_salt(config: object) -> str:
 
 def analyze(run: Run, jobs: Optional[int], no_cache: bool, progress: bool) -> List[FileResult]:
     """Every file's FileResult (prefiltered files are empty results), discovery errors first."""
-    from buffix.pipeline import analyzer_stages, check_files
+    from buffix.pipeline import check_files, lazy_analyzer_stages
 
     if run.stdin_name is not None:
         return _analyze_stdin(run)
-    analyze_one, prefilter = analyzer_stages(list(run.roots), run.config)
+    analyze_one, prefilter, prepare = lazy_analyzer_stages(list(run.roots), run.config)
     cache = None
     if not no_cache:
         from buffix.cache import Cache
@@ -147,21 +165,32 @@ def analyze(run: Run, jobs: Optional[int], no_cache: bool, progress: bool) -> Li
 
         with progress_bar(run.files, len(run.files), enabled=True) as bar:
             results.extend(check_files(run.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
-                                       progress=lambda done, total: bar.update(done - bar.pos)))
+                                       prepare=prepare, progress=lambda done, total: bar.update(done - bar.pos)))
     else:
-        results.extend(check_files(run.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache))
+        results.extend(check_files(run.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
+                                   prepare=prepare))
     if cache is not None:
         cache.save()
     return results
 
 
 def _analyze_stdin(run: Run) -> List[FileResult]:
-    from buffix.analyzer import analyze_source
+    from buffix.pipeline import WorkerCrashed, analyze_guarded, run_isolated
 
     data = sys.stdin.buffer.read()
-    if not run.stdin_name:
-        return [FileResult("-")]
-    return [analyze_source(data, run.stdin_name, run.config)]
+    if not run.stdin_name:  # excluded by --force-exclude: nothing checked
+        return []
+    analyze = partial(_analyze_source, config=run.config)
+    try:  # in a child process, like every file: a parser crash costs a clear error, not the run
+        return [run_isolated(analyze_guarded, analyze, run.stdin_name, data)]
+    except WorkerCrashed as crash:
+        return [FileResult(run.stdin_name, error=FileError(run.stdin_name, str(crash)))]
+
+
+def _analyze_source(path: str, source: bytes, *, config: object) -> FileResult:
+    from buffix.analyzer import analyze_source
+
+    return analyze_source(source, path, config)
 
 
 def exit_code(results: Sequence[FileResult], exit_zero: bool = False) -> int:

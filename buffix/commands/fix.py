@@ -10,7 +10,7 @@ from typing import List, Optional, Sequence, Tuple
 import click
 
 from buffix.commands.common import Run, analyze, prepare, selection_options
-from buffix.findings import FileResult
+from buffix.findings import FileError, FileResult
 
 
 @click.command("fix")
@@ -94,15 +94,17 @@ def print_diff(run: Run, results: Sequence[FileResult]) -> int:
 
 def _fix_stdin(run: Run) -> int:
     """Read a file from stdin, print the fixed source on stdout, findings that remain on stderr."""
-    from buffix.analyzer import analyze_source
-    from buffix.fixer.session import fix_file
+    from buffix.fixer.session import FileFix
+    from buffix.pipeline import WorkerCrashed, run_isolated
 
     data = sys.stdin.buffer.read()
     if not run.stdin_name:  # excluded by --force-exclude: pass it through
         sys.stdout.buffer.write(data)
         return 0
-    result = fix_file(data, run.stdin_name, lambda d, p: analyze_source(d, p, run.config), run.fix_style,
-                      run.unsafe_fixes)
+    try:  # in a child process: code nested deep enough kills the parser, which must cost only a clear error
+        result = run_isolated(_fix_source, data, run)
+    except WorkerCrashed as crash:
+        result = FileFix(run.stdin_name, data, None, error=FileError(run.stdin_name, str(crash)))
     sys.stdout.buffer.write(result.fixed if result.changed else data)
     sys.stdout.flush()
     if result.error is not None:
@@ -111,6 +113,17 @@ def _fix_stdin(run: Run) -> int:
     for finding in result.remaining:
         click.echo(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}", err=True)
     return 1 if result.remaining else 0
+
+
+def _fix_source(data: bytes, run: Run):  # -> buffix.fixer.session.FileFix
+    from buffix.analyzer import analyze_source
+    from buffix.fixer.session import fix_file
+    from buffix.pipeline import analyze_guarded
+
+    def analyze(source: bytes, path: str) -> FileResult:
+        return analyze_guarded(lambda p, s: analyze_source(s, p, run.config), path, source)
+
+    return fix_file(data, run.stdin_name, analyze, run.fix_style, run.unsafe_fixes)
 
 
 def summary(fixes: Sequence, diff: bool) -> str:
@@ -123,4 +136,7 @@ def summary(fixes: Sequence, diff: bool) -> str:
     text += f"; {remaining} finding{'s remain' if remaining != 1 else ' remains'}" if remaining else "; nothing remains"
     if unsafe:
         text += f" ({unsafe} with an unsafe fix: --unsafe-fixes applies them)"
+    errors = sum(1 for f in fixes if f.error is not None)
+    if errors:  # "nothing remains" must not hide the files that were never checked
+        text += f"; {errors} file{'s' if errors != 1 else ''} with errors left as they were"
     return text

@@ -19,8 +19,6 @@ import click
 
 from buffix.findings import FileResult
 from buffix.report.common import EditsFor, ReportOptions, TextEdit, applies, error_line, errors_in_order
-from buffix.report.output import write_text_atomic
-from buffix.report.progress import progress
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -66,6 +64,20 @@ def emit(fmt: str, results: Sequence[FileResult], options: ReportOptions, output
         write_text_atomic(output, text)
     elif text:
         click.echo(text, nl=False, color=options.color)
+
+
+def write_text_atomic(path: str, text: str, exclusive: bool = False) -> None:
+    """buffix.report.output.write_text_atomic, imported on use (tempfile costs a one-file run ~8 ms)."""
+    from buffix.report.output import write_text_atomic as write
+
+    write(path, text, exclusive)
+
+
+def progress(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """buffix.report.progress.progress, imported on use."""
+    from buffix.report.progress import progress as bar
+
+    return bar(*args, **kwargs)
 
 
 __all__ = [

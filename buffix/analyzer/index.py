@@ -1,0 +1,63 @@
+"""Which file of the analyzed tree defines a method of a given name (one byte-level scan of the tree, on demand).
+
+`x.get_from_cdn(url)` on a receiver of unknown type can still be resolved when exactly one class of the tree defines
+`get_from_cdn`: attribute chains (`self._state.http`) rarely say their type, but distinctive method names rarely lie.
+Names defined more than once, and the catalog's `common_methods` (read, write, get, ...), are never resolved this way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, Optional, Set
+
+CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
+_METHOD = re.compile(rb"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+_SKIP_DIRS = ("__pycache__", "node_modules", "site-packages")
+
+
+def _python_files(roots: Iterable[Path]) -> Iterable[str]:
+    for root in roots:
+        if root.is_file():
+            yield str(root)
+            continue
+        for directory, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS]
+            yield from (os.path.join(directory, f) for f in filenames if f.endswith(".py"))
+
+
+class MethodIndex:
+    def __init__(self, roots: Iterable[Path], tokens: "re.Pattern[bytes]", strict: "re.Pattern[bytes]") -> None:
+        """`strict`: a file must name a client library or response type for its methods to count as bearing;
+        `tokens`: what a bearing method's own text must name (a body source, possibly guessed: `resp.read()`)."""
+        counts: Counter = Counter()
+        self._file: Dict[str, str] = {}
+        self._bearing: Set[str] = set()  # methods whose own text names a body source (may return one)
+        for path in _python_files(roots):
+            try:
+                data = open(path, "rb").read()
+            except OSError:
+                continue
+            found = list(_METHOD.finditer(data))
+            counts.update({m.group(1) for m in found})
+            bearing = strict.search(data) is not None  # most files name no client library at all
+            for match, after in zip(found, found[1:] + [None]):
+                name = match.group(1).decode("ascii", "replace")
+                self._file[name] = path
+                if bearing and tokens.search(data, match.end(), after.start() if after is not None else len(data)):
+                    self._bearing.add(name)
+        self._unique = {n.decode("ascii", "replace") for n, c in counts.items() if c == 1}
+
+    def body_methods(self, common: FrozenSet[str]) -> FrozenSet[bytes]:
+        """Names of the unique methods that may return a body (prefilter, stage 2), as bytes."""
+        return frozenset(n.encode() for n in self._unique & self._bearing
+                         if n not in common and not n.startswith("__"))
+
+    def unique(self, name: str, bearing: bool = False) -> Optional[str]:
+        """The one file defining an indented `def name` (a method), or None when none or several do;
+        with `bearing`, only if that method's own text names a body source."""
+        if name not in self._unique or bearing and name not in self._bearing:
+            return None
+        return self._file[name]

@@ -1,0 +1,51 @@
+"""FileResult.depends_on: the other files of the tree a file's result was computed from (for the result cache)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from buffix.analyzer import analyze_source, screen
+from buffix.analyzer.project import Project
+from tests.analyzer.golden import FIXTURES
+
+XMOD = FIXTURES / "xmod_project" / "app"
+BYNAME = FIXTURES / "byname_project" / "cdn"
+
+
+def _result(project: Project, path: Path):
+    return analyze_source(path.read_bytes(), str(path), project.config, project)
+
+
+def test_cross_module_result_names_the_modules_it_read():
+    project = Project([XMOD.parent])
+    result = _result(project, XMOD / "main.py")
+    assert result.findings
+    assert {Path(p).name for p in result.depends_on} >= {"net.py", "store.py"}
+    assert str((XMOD / "main.py").resolve()) not in result.depends_on
+
+
+def test_cached_summaries_still_count():
+    project = Project([XMOD.parent])
+    first = _result(project, XMOD / "main.py")
+    second = _result(project, XMOD / "main.py")  # summaries now come from the project's memory
+    assert second.depends_on == first.depends_on
+
+
+def test_a_file_using_nothing_else_depends_on_nothing():
+    project = Project([XMOD.parent])
+    assert _result(project, XMOD / "net.py").depends_on == ()
+    assert analyze_source(b"x = 1\n", "lone.py").depends_on == ()
+
+
+def test_method_resolved_by_name_depends_on_its_file():
+    project = Project([BYNAME.parent])
+    result = _result(project, BYNAME / "asset.py")
+    assert {Path(p).name for p in result.depends_on} >= {"http.py", "store.py"}
+
+
+def test_screen_reports_what_the_second_stage_read():
+    project = Project([XMOD.parent])
+    keep, used = screen(str(XMOD / "main.py"), (XMOD / "main.py").read_bytes(), project)
+    assert keep
+    assert any(Path(p).name == "net.py" for p in used)
+    assert screen("x.py", b"import requests\n", project) == (True, ())
