@@ -78,7 +78,7 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional
                 click.echo(f"buffix: stale baseline entry (no longer found): {entry.describe()}", err=True)
     options = ReportOptions(
         unsafe_fixes=run.unsafe_fixes, verbose=verbose, quiet=quiet, color=use_color(color),
-        show_fixes=show_fixes, edits_for=_edits_for(run) if (show_fixes or output_format in ("json", "sarif")) else None,
+        show_fixes=show_fixes, edits_for=_edits_for(run, results) if (show_fixes or output_format in ("json", "sarif")) else None,
         files_checked=len(results),
     )
     try:
@@ -88,7 +88,7 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional
     sys.exit(exit_code(results, exit_zero))
 
 
-def _edits_for(run):  # type: ignore[no-untyped-def]
+def _edits_for(run, results):  # type: ignore[no-untyped-def]
     """The edits each finding's fix makes, computed once per file with the configured style. The fixer (and
     libcst, ~0.2 s) is imported at the first finding, so a clean run does not pay for it."""
     edits = None
@@ -98,7 +98,7 @@ def _edits_for(run):  # type: ignore[no-untyped-def]
         if edits is None:
             from buffix.fixer.session import edits_by_target
 
-            edits = edits_by_target(run.fix_style)
+            edits = edits_by_target(run.fix_style, results)
         return edits(finding)
 
     return edits_for

@@ -95,22 +95,30 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
             yield FileFix(result.path, b"", None, remaining=result.findings)
 
 
-def edits_by_target(style: str) -> Callable[[Finding], Tuple[Edit, ...]]:
-    """For reports: the edits a finding's fix makes, in `style`, computed once per file."""
-    outcomes: dict = {}
+def edits_by_target(style: str, results: Sequence[FileResult] = ()) -> Callable[[Finding], Tuple[Edit, ...]]:
+    """For reports: the edits a finding's fix makes, in `style`. Each file is fixed (and verified) once, with the
+    targets of all its findings in `results`; a finding gets the edits of its own targets."""
+    targets_by_path: dict = {}
+    for result in results:
+        for finding in result.findings:
+            if finding.fix is not None:
+                targets_by_path.setdefault(result.path, {}).update(dict.fromkeys(finding.fix.targets))
+    edits_by_path: dict = {}
 
     def edits(finding: Finding) -> Tuple[Edit, ...]:
         if finding.fix is None:
             return ()
-        key = (finding.path, finding.fix.targets)
-        if key not in outcomes:
+        if finding.path not in edits_by_path:
+            targets = tuple(targets_by_path.get(finding.path, {})) or finding.fix.targets
             try:
                 data = Path(finding.path).read_bytes()
             except OSError:
-                outcomes[key] = ()
+                edits_by_path[finding.path] = {}
             else:
-                outcomes[key] = fix_source(data, finding.fix.targets, style, finding.path).applied
-        return outcomes[key]
+                applied = fix_source(data, targets, style, finding.path).applied
+                edits_by_path[finding.path] = {edit.span: edit for edit in applied}
+        by_span = edits_by_path[finding.path]
+        return tuple(by_span[target] for target in finding.fix.targets if target in by_span)
 
     return edits
 
