@@ -276,7 +276,8 @@ def test_config_file_and_bad_config(project):
 # -- baseline -------------------------------------------------------------------------------------------------------
 
 def test_baseline_round_trip(tmp_path):
-    tree(tmp_path, {"app.py": UNSAFE + "\n\ndef also(response):\n    return memoryview(response.content)\n", "clean.py": CLEAN})
+    also = "\n\ndef also(response):\n    return memoryview(response.content)\n"
+    tree(tmp_path, {"app.py": UNSAFE + also, "clean.py": CLEAN})
     written = buffix("check", "--write-baseline", "baseline.json", cwd=tmp_path)
     assert written.returncode == 0 and "wrote 2 findings to the baseline baseline.json" in written.stderr
     assert buffix("check", "--baseline", "baseline.json", cwd=tmp_path).stdout.startswith("2 files checked, 0 ")
@@ -400,8 +401,8 @@ def test_cache_hits_and_invalidation(tmp_path):
     shutil.copytree(package, copy / "buffix", ignore=shutil.ignore_patterns("__pycache__"))
     init = copy / "buffix" / "__init__.py"
     init.write_text(init.read_text().replace('__version__ = "', '__version__ = "99.'))
-    newer = subprocess.run([sys.executable, "-m", "buffix", "check", "a.py", "clean.py"], cwd=tmp_path, capture_output=True,
-                           text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(copy)})
+    newer = subprocess.run([sys.executable, "-m", "buffix", "check", "a.py", "clean.py"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(copy)})
     assert newer.stdout == first.stdout
     assert len(list(cache.glob("99.*/*.json"))) == 1  # its own cache beside the old one
 
