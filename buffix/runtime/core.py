@@ -102,20 +102,26 @@ class Runtime:
             state = self.states.get(id(response))
             if state is None:
                 state = self._new_state_locked(response, source, clear_cache)
-            record = state.cached if clear_cache is not None else None
+            cached = clear_cache is not None
+            record = state.cached if cached else None
             if record is not None and record.body_id == id(body) and not record.released:
+                if record.holder is not None:
+                    return record.holder
                 for ref in record.proxies:
                     proxy = ref()
                     if proxy is not None:
                         return proxy
             else:
-                if clear_cache is not None and state.clear_cache is None:
+                if cached and state.clear_cache is None:
                     state.clear_cache = clear_cache
                 site = self.classifier.program_frame(2)
-                record = registry.new_record_locked(body, source, site, state, clear_cache is not None)
+                record = registry.new_record_locked(body, source, site, state, cached)
             proxy = self._proxy_class(body)
             proxy._self_record = record
-            record.proxies.append(weakref.ref(proxy, record.proxy_died))
+            if cached and record.holder is None and not record.proxies:
+                record.holder = proxy
+            else:
+                record.proxies.append(weakref.ref(proxy, record.proxy_died))
             return proxy
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
@@ -183,6 +189,7 @@ class Runtime:
             for record in state.records:
                 if record.cached_by is state:
                     record.cached_by = None
+                record.let_go()
                 if record.proxies and not record.released:
                     held = True
                 elif record.live:
@@ -196,7 +203,7 @@ class Runtime:
             self.release(state, response, site)
             return
         for record in list(state.records):
-            if not record.released and record.proxies:
+            if not record.released and record.held_by_program():
                 self.registry.suspect(record, site)
 
     def release(self, state: ResponseState, response: Any, site: str) -> None:
@@ -210,13 +217,13 @@ class Runtime:
             if record.released:
                 continue
             try:
-                for proxy in [ref() for ref in record.proxies]:
-                    if proxy is not None:
-                        release_proxy(proxy)
+                for proxy in record.alive_proxies():
+                    release_proxy(proxy)
             except BufferError as refused:  # root-cause mode: a view of the body is still exported
                 self.registry.suspect(record, f"{site} (release refused: {refused})")
                 continue
             self.registry.mark_released(record, site)
+            record.holder = None
             collect = collect or record.size >= self.settings.gc_threshold
         if collect:
             self._maybe_collect()

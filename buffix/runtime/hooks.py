@@ -133,14 +133,19 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
     It is a plain function even for coroutines: who is asking is decided where the call is written, not where
     the coroutine happens to be awaited (a task created by asyncio.gather runs from the event loop).
     """
-    where = point.attribute + "()"
+    where, linked = point.attribute + "()", point.linked
+    states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_file
 
     @functools.wraps(original)
-    def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:
-        owner = rt.owner_of(obj) if point.linked else obj  # None: a stream of no client response
-        if owner is not None:
+    def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:  # hot: the guard and the caller check are inlined
+        owner = rt.owner_of(obj) if linked else obj
+        if owner is None:  # a stream that belongs to no client response
+            return original(obj, *args, **kwargs)
+        state = states.get(id(owner))
+        if state is not None and state.released:
             rt.guard(owner, where)
-        if owner is None or rt.called_internally(1):
+        filename = sys._getframe(1).f_code.co_filename
+        if internal.get(filename) or (filename not in internal and classify(filename)):
             return original(obj, *args, **kwargs)
         return adapt(owner, lambda: original(obj, *args, **kwargs))
 

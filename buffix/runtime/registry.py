@@ -7,6 +7,7 @@ proxy of it is alive or its response still caches it; its bytes count towards `b
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ class BodyRecord:
     """What the runtime knows about one body. Holds no reference to the body or its response."""
 
     __slots__ = (
-        "size", "source", "site", "body_id", "cached_by", "proxies", "accesses", "registry",
+        "size", "source", "site", "body_id", "cached_by", "holder", "proxies", "accesses", "registry",
         "live", "released", "released_at", "suspected", "warned_slow_copy", "__weakref__",
     )
 
@@ -63,7 +64,10 @@ class BodyRecord:
         self.source = source
         self.site = site  # (file, line) of the program code that first received the body
         self.cached_by: Optional[ResponseState] = None  # set while the response itself caches the body
-        self.proxies: List[weakref.ref] = []
+        # A cached body's proxy is held strongly while its response lives (the response pins the body anyway):
+        # cheaper than a weak reference with a callback, and sys.getrefcount tells whether the program holds it.
+        self.holder: Optional[object] = None
+        self.proxies: List[weakref.ref] = []  # every other proxy handed out, weakly
         self.accesses: Dict[str, int] = {}
         self.live = True
         self.released = False
@@ -74,6 +78,20 @@ class BodyRecord:
     @property
     def created_at(self) -> str:
         return f"{self.site[0]}:{self.site[1]}"
+
+    def alive_proxies(self) -> List[object]:
+        found = [proxy for proxy in (ref() for ref in self.proxies) if proxy is not None]
+        return found if self.holder is None else [self.holder, *found]
+
+    def held_by_program(self) -> bool:
+        """Does anything but buffix hold a proxy of this body? (the holder slot and the call's argument are 2)"""
+        return bool(self.proxies) or (self.holder is not None and sys.getrefcount(self.holder) > 2)
+
+    def let_go(self) -> None:
+        """The response is gone: stop pinning the proxy; follow it weakly if the program still holds it."""
+        holder, self.holder = self.holder, None
+        if holder is not None and sys.getrefcount(holder) > 2:  # holder local + argument
+            self.proxies.append(weakref.ref(holder, self.proxy_died))
 
     def proxy_died(self, ref: weakref.ref) -> None:
         """weakref callback of each proxy handed out for this body."""
