@@ -65,9 +65,10 @@ class Cache:
         if entry is None or entry[0] != sig[0] or entry[1] != sig[1] or entry[2] != sig[2]:
             return None
         result = _decode(path, entry[4])
-        if result is not None:
+        if result is not None and _dependencies_unchanged(entry[4]):
             self.hits += 1
-        return result
+            return result
+        return None
 
     def lookup_content(self, path: str, sig: Optional[Signature], key: str) -> Optional[FileResult]:
         """The result for content with digest `key`, re-bound to `path`; remembers `sig` for the next run."""
@@ -75,9 +76,10 @@ class Cache:
             return None
         encoded = self.by_digest[key]
         result = _decode(path, encoded)
-        if result is not None:
-            self.hits += 1
-            self._remember(path, sig, key, encoded)
+        if result is None or result.depends_on:  # a result read from other files is bound to its own path
+            return None
+        self.hits += 1
+        self._remember(path, sig, key, encoded)
         return result
 
     def store(self, path: str, sig: Optional[Signature], key: str, result: FileResult) -> None:
@@ -128,12 +130,29 @@ def _mark(directory: Path) -> None:
 # -- compact JSON for results: a clean file is 0; positions are 4-lists --------------------------------------------
 
 def _encode(result: FileResult) -> Any:
-    if result.error is None and not result.findings:
+    if result.error is None and not result.findings and not result.depends_on:
         return 0
-    return {
+    encoded: Dict[str, Any] = {
         "e": result.error.message if result.error else None,
         "f": [_finding(f) for f in result.findings],
     }
+    if result.depends_on:  # the other files the result was read from, as they were: any change is a miss
+        encoded["d"] = {dep: _dependency_signature(dep) for dep in result.depends_on}
+    return encoded
+
+
+def _dependency_signature(path: str) -> Optional[List[int]]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_mtime_ns, info.st_size]
+
+
+def _dependencies_unchanged(encoded: Any) -> bool:
+    if not isinstance(encoded, dict) or "d" not in encoded:
+        return True
+    return all(_dependency_signature(dep) == sig for dep, sig in encoded["d"].items())
 
 
 def _finding(f: Finding) -> Any:
@@ -156,6 +175,6 @@ def _decode(path: str, encoded: Any) -> Optional[FileResult]:
                     None if fix is None else Fix(fix[0], tuple(Span(*t) for t in fix[1]), fix[2]))
             for code, message, span, confidence, flow, fix in encoded["f"])
         error = FileError(path, encoded["e"]) if encoded["e"] is not None else None
-        return FileResult(path, findings, error)
+        return FileResult(path, findings, error, tuple(encoded.get("d", ())))
     except (TypeError, ValueError, KeyError):
         return None  # a corrupt entry is a miss

@@ -65,8 +65,11 @@ def _read(path: str) -> Tuple[Optional[bytes], Optional[FileResult]]:
 
 def _screen(path: str, source: bytes, prefilter: Optional[Prefilter], max_bytes: int) -> Optional[FileResult]:
     """The result when the file needs no analysis, else None."""
-    if prefilter is not None and not prefilter(path, source):
-        return FileResult(path)
+    if prefilter is not None:
+        verdict = prefilter(path, source)  # a bool, or (bool, the other files the answer was read from)
+        keep, depends_on = verdict if isinstance(verdict, tuple) else (verdict, ())
+        if not keep:
+            return FileResult(path, depends_on=depends_on)
     if len(source) > max_bytes:
         size = len(source) / 1024 / 1024
         return FileResult(path, error=FileError(
@@ -413,8 +416,7 @@ def _analyze(path: str, source: bytes, *, config: Any, project: _LazyProject) ->
     return analyze_source(source, path, config, project())
 
 
-def _prefilter(path: str, source: bytes, *, project: _LazyProject) -> bool:
-    from buffix.analyzer import might_contain_sink
+def _prefilter(path: str, source: bytes, *, project: _LazyProject) -> Tuple[bool, Tuple[str, ...]]:
+    from buffix.analyzer import screen
 
-    built = project()
-    return might_contain_sink(source, built.catalog) or built.imports_body_module(path, source)
+    return screen(path, source, project())
