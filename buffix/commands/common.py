@@ -163,9 +163,10 @@ def analyze(run: Run, jobs: Optional[int], no_cache: bool, progress: bool) -> Li
     if progress and len(run.files) > 200:
         from buffix.report import progress as progress_bar
 
-        with progress_bar(run.files, len(run.files), enabled=True) as bar:
+        with progress_bar(run.files, len(run.files), enabled=True) as bar:  # a bar only on a terminal
+            update = (lambda done, total: bar.update(done - bar.pos)) if hasattr(bar, "update") else None
             results.extend(check_files(run.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
-                                       prepare=prepare, progress=lambda done, total: bar.update(done - bar.pos)))
+                                       prepare=prepare, progress=update))
     else:
         results.extend(check_files(run.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
                                    prepare=prepare))

@@ -475,3 +475,15 @@ def test_check_diff(project):
     assert "+    return hashlib.sha256(resp.content[:]).hexdigest()\n" in done.stdout
     assert (project / "a.py").read_text() == UNSAFE
     assert buffix("check", "--diff", "clean.py", cwd=project).returncode == 0
+
+
+def test_a_large_tree_is_checked_with_progress_enabled_off_a_terminal(tmp_path):
+    """More than 200 files turn the progress bar on; with stderr not a terminal it must stay silent, not crash."""
+    for index in range(240):
+        (tmp_path / f"m{index:03}.py").write_text("x = 1\n")
+    (tmp_path / "bad.py").write_text("import io, requests\nio.BytesIO(requests.get('u').content)\n")
+    done = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "."], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""
+    assert "241 files checked, 1 finding (1 fixable), 0 errors" in done.stdout
