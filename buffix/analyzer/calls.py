@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
+import functools
+import os
 import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from buffix.analyzer.catalog import SinkSpec
 from buffix.analyzer.engine import SEED, Hit, Summary, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
-from buffix.analyzer.values import BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, is_body, merge, weakest
+from buffix.analyzer.values import (BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, carries, is_body, merge,
+                                    weakest)
 from buffix.findings import FlowStep
 
 if TYPE_CHECKING:
@@ -65,7 +68,7 @@ def evaluate(frame: "Frame", node: ast.Call) -> Optional[Val]:
         if func.id in frame.module.classes and frame.lookup(func.id)[1] is None:
             if _subclass_sink(frame, node, args):
                 return CLEAN_VAL
-            if any(v is not None and v.tainted for v in args.values.values()):
+            if any(carries(v) for v in args.values.values()):
                 return _construct(frame, node, args, frame.module.classes[func.id])
     if qualname is None:
         frame.ev(func)
@@ -112,7 +115,7 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
         return frame.step(replace(first, kind=BODY, entries=()), node, "the next chunk")
     if qualname == "builtins.bytearray":
         return BYTEARRAY
-    tainted = any(v is not None and v.tainted for v in args.values.values())
+    tainted = any(carries(v) for v in args.values.values())
     if _subclass_sink(frame, node, args):
         return CLEAN_VAL
     info = frame.module.resolve_class(node.func) if tainted else None
@@ -183,9 +186,10 @@ def _iterating_copy(frame: "Frame", node: ast.Call, args: Args) -> None:
 def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
     catalog = frame.module.catalog
     name = func.attr
-    found = frame.cls.method(name) if frame._is_self(func.value) and frame.cls is not None else None
-    if found is not None and found[0].module is not None:  # self.method(): the class's own or an inherited one
-        return _call_function(frame, node, args, found[0].module, found[1], frame.cls, name)
+    if frame._is_self(func.value) and frame.cls is not None:  # self.method(): own, inherited or overridden
+        resolved, value = _dispatch(frame, node, args, frame.cls, name, (), name)
+        if resolved:
+            return value
     receiver = frame.ev(func.value)
     kind = receiver.kind if receiver is not None else None
     if kind == BODY and receiver is not None and isinstance(func.value, ast.Attribute) and func.value.attr == "content":
@@ -220,7 +224,8 @@ def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> 
         guess = catalog.types.get("?")
         result = guess.methods.get(name) if guess else None
         if result is not None:
-            sure = "medium" if _looks_like_client(frame, func.value) else "low"  # `self._client.get_object(...)`
+            # `self._client.get_object(...)`; `self._orig.iter_content()` in a module importing requests
+            sure = "medium" if _looks_like_client(frame, func.value) or _library_method(frame, name) else "low"
             return frame.derive(result, Val(OBJECT, confidence=sure, type="?"), node, f"`.{name}()` on an unknown value")
         return _by_name(frame, node, func, args)
     if kind == OBJECT and receiver.type.startswith("class:"):
@@ -251,7 +256,7 @@ def _by_name(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) ->
     project = frame.module.project
     if project is None or frame.imported(func.value):
         return None
-    tainted = any(v is not None and v.tainted for v in args.values.values())
+    tainted = any(carries(v) for v in args.values.values())
     found = project.method_by_name(func.attr, tainted)
     if found is None:
         return None
@@ -267,6 +272,12 @@ def _raised(confidence: str) -> str:
 def _response_named(frame: "Frame", node: ast.AST) -> bool:
     name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
     return bool(frame.module.catalog.response_names.match(name))
+
+
+def _library_method(frame: "Frame", name: str) -> bool:
+    """Does the module import a client library one of whose types has a method `name`?"""
+    libraries = {q.split(".")[0] for q in frame.module.names.imports.values()}
+    return any(t.split(".")[0] in libraries for t, spec in frame.module.catalog.types.items() if name in spec.methods)
 
 
 def _looks_like_client(frame: "Frame", node: ast.AST) -> bool:
@@ -327,11 +338,11 @@ def _arguments(module: "Module", function: ast.AST, cls: Optional["ClassInfo"],
     tainted: Dict[int, Tuple[ast.expr, Val]] = {}
     for index, arg in enumerate(args.positional[: len(params)]):
         value = args.value(arg)
-        if value is not None and value.tainted:
-            tainted[index] = (arg, value)
+        if carries(value):
+            tainted[index] = (arg, value)  # type: ignore[assignment]
     for keyword, arg in args.keywords.items():
         value = args.value(arg)
-        if keyword in params and value is not None and value.tainted:
+        if keyword in params and carries(value):
             tainted[params.index(keyword)] = (arg, value)
     return tainted
 
@@ -349,9 +360,9 @@ def _apply(frame: "Frame", node: ast.Call, summary: Summary, tainted: Dict[int, 
         raw = replace(hit.raw, value=reached)
         if value.param >= 0:
             frame.hits.append(Hit(value.param, raw))  # our own parameter: the caller's caller completes it
-        elif raw.path == frame.module.path:
+        elif _same_file(raw.path, frame.module.path):
             if frame.emit and not frame.guarded:
-                frame.module.raw.append(raw)
+                frame.module.raw.append(replace(raw, path=frame.module.path))
         else:
             arg = tainted[hit.param][0]
             sliceable = value.kind == BODY and hit.raw.value.kind == BODY and bool(hit.raw.targets)
@@ -369,6 +380,28 @@ def _apply(frame: "Frame", node: ast.Call, summary: Summary, tainted: Dict[int, 
         return replace(returned, flow=flow, param=value.param,
                        confidence=weakest(value.confidence, returned.confidence, cap))
     return returned.at_most(cap).step(frame.span(node), f"returned by `{name}()`", frame.module.path)
+
+
+def _abstract(function: ast.AST) -> bool:
+    """`@abstractmethod`, or a body that only raises NotImplementedError: some subclass must override it. (An empty
+    hook, `def setUp(self): pass`, is a real method: following every override of hooks costs too much.)"""
+    if any((d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")) == "abstractmethod"
+           for d in getattr(function, "decorator_list", ())):
+        return True
+    body = [s for s in getattr(function, "body", ())
+            if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]  # docstring, `...`
+    return (len(body) == 1 and isinstance(body[0], ast.Raise) and body[0].exc is not None
+            and "NotImplementedError" in ast.dump(body[0].exc))
+
+
+@functools.lru_cache(maxsize=4096)
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def _same_file(a: str, b: str) -> bool:
+    """The tree's copy of the file being analyzed is named by another path (absolute, not as given)."""
+    return a == b or _real(a) == _real(b)
 
 
 # ---- instances of the tree's classes -------------------------------------------------------------------------
@@ -408,6 +441,12 @@ def _construct(frame: "Frame", node: ast.Call, args: Args, info: "ClassInfo") ->
 
 def _instance_method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args,
                      receiver: Val) -> Optional[Val]:
+    return instance_call(frame, node, receiver, func.attr, args, func.value)
+
+
+def instance_call(frame: "Frame", node: ast.AST, receiver: Val, name: str, args: Optional[Args] = None,
+                  where: Optional[ast.AST] = None) -> Optional[Val]:
+    """`receiver.name(...)` on an instance of a tree class (`iter(x)` is `x.__iter__()`)."""
     qualname = receiver.type[len("class:"):]
     prefix, _, class_name = qualname.rpartition(".")
     if prefix == frame.module.qualname:
@@ -415,9 +454,30 @@ def _instance_method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: 
     else:
         project = frame.module.project
         info = project.find_class(qualname) if project is not None else None
-    found = info.method(func.attr) if info is not None else None
-    if found is None or found[0].module is None:
+    if info is None:
         return None
-    seeds = tuple((attr, func.value, value) for attr, value in receiver.attrs)
-    return _call_function(frame, node, args, found[0].module, found[1], info, f"{class_name}.{func.attr}",
-                          seeds=seeds)
+    known = info.catalog_type()
+    if known is not None:  # a subclass of a client type: its methods give what the client's give
+        spec = frame.module.catalog.types.get(known)
+        result = spec.methods.get(name) if spec is not None else None
+        return frame.derive(result, replace(receiver, type=known, attrs=()), node, f"`.{name}()`") if result else None
+    seeds = tuple((attr, where or node, value) for attr, value in receiver.attrs)
+    return _dispatch(frame, node, args, info, name, seeds, f"{class_name}.{name}")[1]
+
+
+def _dispatch(frame: "Frame", node: ast.AST, args: Optional[Args], info: "ClassInfo", name: str,
+              seeds: Tuple[Tuple[str, ast.expr, Val], ...], label: str) -> Tuple[bool, Optional[Val]]:
+    """Call `name` on an instance of `info`: the method it finds; when that one is abstract, every override below
+    it too, since one of them really runs (which one is a guess: medium at most).
+    Gives (resolved, merged value)."""
+    found = info.method(name)
+    if found is None or found[0].module is None:
+        return False, None  # inherited from outside the tree (or a mixin's): its subclasses are not searched
+    results = [_call_function(frame, node, args, found[0].module, found[1], info, label, seeds=seeds)]
+    if not _abstract(found[1]):
+        return True, results[0]
+    for sub in info.subclasses():
+        if name in sub.methods and sub.module is not None:
+            results.append(_call_function(frame, node, args, sub.module, sub.methods[name], sub,
+                                          f"{sub.node.name}.{name}", cap="medium", seeds=seeds))
+    return True, merge(results)

@@ -13,6 +13,7 @@ from buffix.findings import CONFIDENCES
 KINDS = ("body", "chunks", "container")  # value kinds that are not a catalog type
 WHEN = ("single", "encoded")  # sink conditions: one positional argument only / an encoding is given
 ACCEPTS = ("body", "chunks")
+NAME_GUESSES = (r"resp(?:onse)?\b", r"buffix:")  # prefilter tokens that name no library: a guessed name, a suppression
 _QUALNAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"urllib", "http", "io", "os", "re", "struct"}
 
@@ -276,7 +277,7 @@ def _tokens(catalog: Catalog, guesses: bool = True) -> Tuple[str, ...]:
     if members:
         tokens.append(r"\.(?:" + "|".join(map(re.escape, sorted(members))) + r")\b")
     if guesses:
-        tokens += [r"resp(?:onse)?\b", r"buffix:"]
+        tokens += NAME_GUESSES
     return tuple(tokens)
 
 

@@ -28,6 +28,26 @@ _ITERATING_COPIES = {"builtins.list", "builtins.tuple", "builtins.iter"}
 _BYTES_TYPES = {"builtins.bytes"}
 
 
+def _alternatives(annotation: Optional[ast.AST]) -> List[ast.expr]:
+    """The types a value annotated so may have: `X`, `Optional[X]`, `X | None`, `Union[X, Y]`, `"X"`; not the
+    type arguments of a container (`list[X]` holds X, it is not one)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return _alternatives(ast.parse(annotation.value, mode="eval").body)
+        except SyntaxError:
+            return []
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _alternatives(annotation.left) + _alternatives(annotation.right)
+    if isinstance(annotation, ast.Subscript):
+        base = annotation.value
+        name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+        if name in ("Optional", "Union"):
+            items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+            return [found for item in items for found in _alternatives(item)]
+        return []
+    return [annotation] if isinstance(annotation, (ast.Name, ast.Attribute)) else []
+
+
 @dataclass(frozen=True)
 class Raw:
     """A finding before filtering, suppression and fix-safety decisions; `path` is the module of the sink."""
@@ -81,6 +101,7 @@ class Frame:
         self.stmt_line = 1
         self.awaited: Optional[ast.AST] = None  # the expression of the innermost `await` / `async with`
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
+        self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
 
     # ---- names -------------------------------------------------------------------------------------------
     def lookup(self, name: str) -> Tuple[bool, Optional[Val]]:
@@ -118,8 +139,31 @@ class Frame:
 
     # ---- statements ------------------------------------------------------------------------------------------
     def run(self, body: Sequence[ast.stmt]) -> None:
-        for stmt in body:
+        for index, stmt in enumerate(body):
             self.stmt(stmt)
+            if self.unpublished:
+                self._publish(self._overwritten(body[index + 1] if index + 1 < len(body) else None))
+
+    def _publish(self, keep: Sequence[str] = ()) -> None:
+        """Make what this method stored in self.* visible to the class's other methods. A store the very next
+        statement replaces is never seen by them (`self.f = urlopen(u)` then `self.f = Wrapper(self.f)`)."""
+        for attr in [a for a in self.unpublished if a not in keep]:
+            value = self.unpublished.pop(attr)
+            if self.cls is not None:
+                self.cls.attrs[attr] = merge([self.cls.attrs.get(attr, value), value])
+
+    def _overwritten(self, following: Optional[ast.stmt]) -> Tuple[str, ...]:
+        """The self.* attributes `following` assigns without letting other code see their current value first."""
+        if not isinstance(following, ast.Assign) or self.self_name is None:
+            return ()
+        for node in ast.walk(following.value):
+            if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda, ast.NamedExpr)):
+                return ()
+            if isinstance(node, ast.Call) and any(isinstance(n, ast.Name) and n.id == self.self_name
+                                                  for n in (*ast.walk(node.func), *node.args,
+                                                            *(k.value for k in node.keywords))):
+                return ()  # `self.method()` or `f(self)` may read the attribute in between
+        return tuple(t.attr for t in following.targets if isinstance(t, ast.Attribute) and self._is_self(t.value))
 
     def stmt(self, node: ast.stmt) -> None:
         self.stmt_line = node.lineno
@@ -148,8 +192,8 @@ class Frame:
 
     def _AnnAssign(self, node: ast.AnnAssign) -> None:
         value = self.ev(node.value) if node.value is not None else None
-        if value is None or not value.tainted:
-            value = self.annotated(node.annotation, node.target) or value
+        if value is None or not value.tainted:  # a tree class only types what is otherwise unknown
+            value = self.annotated(node.annotation, node.target, classes=value is None) or value
         if node.value is not None or value is not None:
             self.bind(node.target, value, node.value or node.target)
 
@@ -293,8 +337,7 @@ class Frame:
             if value is not None and value.tainted:
                 value = self.step(value, target, f"stored in `self.{target.attr}`")
             self.env[key] = value
-            if self.cls is not None:
-                self.cls.attrs[target.attr] = merge([self.cls.attrs.get(target.attr, value), value])
+            self.unpublished[target.attr] = value
         elif isinstance(target, ast.Subscript) and is_body(value):
             base = self.ev(target.value)
             if base is None or base.kind in (CONTAINER, CLEAN):
@@ -310,8 +353,7 @@ class Frame:
             self.env[target.id] = merged
         elif isinstance(target, ast.Attribute) and self._is_self(target.value):
             self.env["self." + target.attr] = merged
-            if self.cls is not None:
-                self.cls.attrs[target.attr] = merge([self.cls.attrs.get(target.attr), merged])
+            self.unpublished[target.attr] = merged
 
     def _bind_many(self, targets: Sequence[ast.expr], value: Optional[Val], source: ast.AST) -> None:
         sources = list(source.elts) if isinstance(source, (ast.Tuple, ast.List)) else []
@@ -334,24 +376,29 @@ class Frame:
     def _is_self(self, node: ast.AST) -> bool:
         return isinstance(node, ast.Name) and node.id == self.self_name
 
-    def annotated(self, annotation: Optional[ast.AST], where: ast.AST) -> Optional[Val]:
-        """A value typed by an annotation naming a response type (`r: requests.Response`, `Optional[...]`)."""
+    def annotated(self, annotation: Optional[ast.AST], where: ast.AST, how: str = "annotated",
+                  classes: bool = True) -> Optional[Val]:
+        """A value typed by an annotation naming a response type (`r: requests.Response`, `Optional[...]`), else
+        one naming a class of the analyzed tree (`msg: HTTPMessage`: calls on it reach that class's methods)."""
+        names = []
         for node in ast.walk(annotation) if annotation is not None else ():
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 try:
                     parsed = ast.parse(node.value, mode="eval").body
                 except SyntaxError:
                     continue
-                found = self.annotated(parsed, where)
-                if found is not None:
-                    return found
+                names.extend(n for n in ast.walk(parsed) if isinstance(n, (ast.Name, ast.Attribute)))
             elif isinstance(node, (ast.Name, ast.Attribute)):
-                qualname = self.qualname(node)
-                type_name = self.module.catalog.annotations.get(qualname or "")
-                if type_name is None and qualname and qualname.startswith(self.module.qualname + "."):
-                    type_name = self.module.catalog.annotations.get(qualname)
-                if type_name is not None:
-                    return self.step(Val(OBJECT, type=type_name), where, f"annotated as `{qualname}`")
+                names.append(node)
+        for node in names:
+            qualname = self.qualname(node)
+            type_name = self.module.catalog.annotations.get(qualname or "")
+            if type_name is not None:
+                return self.step(Val(OBJECT, type=type_name), where, f"{how} as `{qualname}`")
+        for node in _alternatives(annotation) if classes else ():
+            cls = self.module.tree_class(node, by_name=how == "documented")
+            if cls is not None:
+                return self.step(Val(OBJECT, type="class:" + cls), where, f"{how} as `{cls.rpartition('.')[2]}`")
         return None
 
     # ---- expressions ---------------------------------------------------------------------------------------
@@ -539,6 +586,11 @@ class Frame:
             return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
         if value.kind in (CHUNKS, CONTAINER):
             return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
+        if value.kind == OBJECT and value.type.startswith("class:"):
+            from buffix.analyzer.calls import instance_call
+
+            iterator = instance_call(self, node, value, "__iter__") or instance_call(self, node, value, "__aiter__")
+            return self.iterate(iterator, node) if iterator is not None and iterator.kind != OBJECT else None
         if value.kind == OBJECT:
             spec = self.module.catalog.types.get(value.type)
             if spec is not None and spec.iterates is not None:

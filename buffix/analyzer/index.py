@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
+DISPATCH_FILES = 16  # the most files a search for a class's subclasses parses (project.Project.subclasses)
 _DEF = re.compile(rb"def[ \t]+(\w+)")  # a literal prefix: `re` finds it with a fast scan, `^[ \t]+` is 100x slower
-_CLASS = re.compile(rb"class[ \t]+\w+[ \t]*\(([^)]*)\)")  # `class X(Base, Mixin):`
+_CLASS = re.compile(rb"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")  # `class X(Base, Mixin):`
 _WORD = re.compile(rb"\w+")
 _INDENT = re.compile(rb"[ \t]+(?:async[ \t]+)?")
 _SKIP_DIRS = ("__pycache__", "node_modules", "site-packages")
@@ -40,13 +41,18 @@ def _methods(data: bytes) -> Iterable["re.Match[bytes]"]:
 
 
 class MethodIndex:
-    def __init__(self, roots: Iterable[Path], tokens: "re.Pattern[bytes]", strict: "re.Pattern[bytes]") -> None:
+    def __init__(self, roots: Iterable[Path], tokens: "re.Pattern[bytes]", strict: "re.Pattern[bytes]",
+                 sure: "Optional[re.Pattern[bytes]]" = None) -> None:
         """`strict`: a file must name a client library or response type for its methods to count as bearing;
-        `tokens`: what a bearing method's own text must name (a body source, possibly guessed: `resp.read()`)."""
+        `tokens`: what a bearing method's own text must name (a body source, possibly guessed: `resp.read()`);
+        `sure`: what it must name to count even when several classes define it (no guess from a name)."""
         counts: Counter = Counter()
         self._file: Dict[str, str] = {}
-        self._bearing: Set[str] = set()  # methods whose own text names a body source (may return one)
+        self._bearing: Dict[str, Set[str]] = {}  # method -> files where its own text names a body source
+        self._sure: Set[str] = set()  # methods whose text names a client library or body member, not only `resp`
+        self._abstract: Set[str] = set()  # methods some class declares abstract (its subclasses' overrides run)
         self._subclassing: Dict[bytes, Set[str]] = {}  # a name in a class statement's bases -> files
+        self._classes: Dict[bytes, Set[str]] = {}  # a class name -> the files defining a class so named
         for path in _python_files(roots):
             try:
                 if not os.path.isfile(path):  # a named pipe would block the whole run
@@ -56,7 +62,8 @@ class MethodIndex:
             except OSError:
                 continue
             for statement in _CLASS.finditer(data):
-                for base in _WORD.findall(statement.group(1)):
+                self._classes.setdefault(statement.group(1), set()).add(path)
+                for base in _WORD.findall(statement.group(2) or b""):
                     self._subclassing.setdefault(base, set()).add(path)
             found = list(_methods(data))
             counts.update({m.group(1) for m in found})
@@ -64,18 +71,35 @@ class MethodIndex:
             for match, after in zip(found, found[1:] + [None]):
                 name = match.group(1).decode("ascii", "replace")
                 self._file[name] = path
-                if bearing and tokens.search(data, match.end(), after.start() if after is not None else len(data)):
-                    self._bearing.add(name)
+                end = after.start() if after is not None else len(data)
+                if data.find(b"NotImplementedError", match.end(), end) >= 0 or data.find(
+                        b"abstractmethod", max(0, match.start() - 80), match.start()) >= 0:
+                    self._abstract.add(name)
+                if bearing and tokens.search(data, match.end(), end):
+                    self._bearing.setdefault(name, set()).add(path)
+                    if sure is not None and sure.search(data, match.end(), end):
+                        self._sure.add(name)
         self._unique = {n.decode("ascii", "replace") for n, c in counts.items() if c == 1}
+        self._few = {n.decode("ascii", "replace") for n, c in counts.items() if c <= DISPATCH_FILES}
 
     def body_methods(self, common: FrozenSet[str]) -> FrozenSet[bytes]:
-        """Names of the unique methods that may return a body (prefilter, stage 2), as bytes."""
-        return frozenset(n.encode() for n in self._unique & self._bearing
-                         if n not in common and not n.startswith("__"))
+        """Names of the methods that may return a body (prefilter, stage 2), as bytes: unique ones, and those a
+        call on a typed value may reach (`self.msg.iter_body()` dispatched to an override whose own text calls
+        `.iter_content()`)."""
+        names = (self._unique & set(self._bearing)) | (self._sure & self._abstract & self._few)
+        return frozenset(n.encode() for n in names if n not in common and not n.startswith("__"))
+
+    def bearing_files(self, name: str) -> List[str]:
+        return sorted(self._bearing.get(name, ()))
 
     def subclassing(self, name: str) -> List[str]:
         """Files with a class statement naming `name` among its bases (a superset: the caller checks)."""
         return sorted(self._subclassing.get(name.encode(), ()))
+
+    def class_file(self, name: str) -> Optional[str]:
+        """The one file defining a class named `name`, or None when none or several do."""
+        files = self._classes.get(name.encode(), ())
+        return next(iter(files)) if len(files) == 1 else None
 
     def unique(self, name: str, bearing: bool = False) -> Optional[str]:
         """The one file defining an indented `def name` (a method), or None when none or several do;

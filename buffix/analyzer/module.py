@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import builtins
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _MAX_MRO = 12
+_MAX_SUBCLASSES = 16
 
 
 @dataclass(eq=False)
@@ -56,6 +59,30 @@ class ClassInfo:
                 return info, info.methods[name]
         return None
 
+    def catalog_type(self) -> Optional[str]:
+        """The catalog type this class derives from (`class Session(requests.Session)`), if any."""
+        for info in self.mro():
+            for base in info.node.bases if info.module is not None else ():
+                catalog, qualname = info.module.catalog, info.module.frame.qualname(base) or ""  # type: ignore
+                made = catalog.sources.get(qualname)  # `requests.Session` builds a requests.Session
+                found = catalog.annotations.get(qualname) or (made.value if made is not None and made.is_type else None)
+                if found is not None:
+                    return found
+        return None
+
+    def subclasses(self) -> List["ClassInfo"]:
+        """Classes of the tree deriving from this one, nearest first (a call on a value typed as this class may
+        run any of their overrides)."""
+        if self.module is None:
+            return []
+        if self.module.project is not None:
+            return self.module.project.subclasses(self)
+        found: List[ClassInfo] = []
+        for info in self.module.classes.values():
+            if info is not self and any(b.qualname == self.qualname for b in info.mro()[1:]):
+                found.append(info)
+        return found[:_MAX_SUBCLASSES]
+
     def attr(self, name: str) -> Tuple[bool, Optional[Val]]:
         """What methods of this class or its bases store in `self.<name>`."""
         for info in self.mro():
@@ -88,6 +115,7 @@ class Module:
         self.raw: List[Raw] = []
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
+        self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
 
@@ -156,6 +184,24 @@ class Module:
             return self.classes.get(name)
         return self.project.find_class(qualname) if self.project is not None else None
 
+    def tree_class(self, node: ast.AST, by_name: bool = False) -> Optional[str]:
+        """The qualified name of the tree class an annotation names, without loading its module. `by_name`: a
+        docstring's type need not be imported; a name only one class of the tree has is that class."""
+        if isinstance(node, ast.Name) and node.id in self.classes and node.id not in self.names.imports:
+            return self.classes[node.id].qualname
+        qualname = self.frame.qualname(node)
+        if by_name and qualname == f"builtins.{getattr(node, 'id', '')}" and self.project is not None:
+            if not hasattr(builtins, node.id) and node.id[:1].isupper():  # type: ignore[attr-defined]
+                return self.project.class_by_name(node.id, self.qualname)  # type: ignore[attr-defined]
+        if not qualname or qualname.startswith("builtins."):
+            return None
+        prefix, _, name = qualname.rpartition(".")
+        if prefix == self.qualname:
+            return qualname if name in self.classes else None
+        if self.project is None or not prefix or not name[:1].isupper() or not self.project.has_module(prefix):
+            return None
+        return qualname
+
     # ---- functions ---------------------------------------------------------------------------------------------
     def parameters(self, function: ast.AST, cls: Optional[ClassInfo]) -> List[str]:
         args: ast.arguments = function.args  # type: ignore[attr-defined]
@@ -185,8 +231,14 @@ class Module:
                 # the caller applies its own confidence: a summary is shared by sure and guessed callers
                 start = replace(tainted[index], flow=(), param=index, entries=(), confidence="high")
                 frame.env[arg.arg] = frame.step(start, arg, f"parameter `{arg.arg}` of `{name}()`")
-            else:
+            elif arg.annotation is not None:
                 frame.env[arg.arg] = frame.annotated(arg.annotation, arg)
+            else:  # `storage (BaseStorage): ...` in the docstring: a weaker promise than an annotation
+                stated = self._documented(function).get(arg.arg)
+                if stated is None and cls is not None and getattr(function, "name", "") == "__init__":
+                    stated = self._documented(cls.node).get(arg.arg)  # Google style documents __init__ there
+                documented = frame.annotated(stated, arg, "documented")
+                frame.env[arg.arg] = documented.at_most("medium") if documented is not None else None
         for arg in (args.vararg, args.kwarg):
             if arg is not None:
                 frame.env[arg.arg] = None
@@ -194,6 +246,23 @@ class Module:
             start = replace(value, flow=(), param=SEED + index, entries=(), confidence="high", attrs=())
             frame.env["self." + attr] = frame.step(start, function, f"`self.{attr}` of the instance")
         return frame
+
+    def _documented(self, function: ast.AST) -> Dict[str, ast.expr]:
+        """Parameter types a function's (or class's) docstring states (Google, Sphinx or NumPy style)."""
+        key = id(function)
+        if key not in self._docstrings:
+            self._docstrings[key] = {}
+            doc = ast.get_docstring(function, clean=False) if isinstance(function, (*_FUNCTIONS, ast.ClassDef)) else None
+            for match in _DOC_TYPE.finditer(doc or ""):
+                name = match.group("g") or match.group("s") or match.group("n")
+                text = (match.group("gt") or match.group("st") or match.group("nt") or "").split(",")[0].strip()
+                try:
+                    expr = ast.parse(text.strip("`~:").replace(":class:", ""), mode="eval").body
+                except SyntaxError:
+                    continue
+                if isinstance(expr, (ast.Name, ast.Attribute)):
+                    self._docstrings[key].setdefault(name, expr)
+        return self._docstrings[key]
 
     def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],
                   parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary:
@@ -228,6 +297,11 @@ class Module:
         return None
 
 
+_DOC_TYPE = re.compile(
+    r"^[ \t]*(?:(?P<g>\w+)[ \t]*\((?P<gt>[\w.`~:, ]+)\)[ \t]*:"  # Google: `storage (BaseStorage): ...`
+    r"|:type[ \t]+(?P<s>\w+)[ \t]*:[ \t]*(?P<st>[\w.`~: ]+)$"  # Sphinx: `:type storage: BaseStorage`
+    r"|(?P<n>\w+)[ \t]+:[ \t]+(?P<nt>[\w.`~]+)[ \t]*$)",  # NumPy: `storage : BaseStorage`
+    re.MULTILINE)
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 from buffix.analyzer import _compiled
+from buffix.analyzer.catalog import NAME_GUESSES
+from buffix.analyzer.index import DISPATCH_FILES
 from buffix.analyzer.module import ClassInfo, Module
 from buffix.analyzer.parse import ParseFailure, parse
 from buffix.analyzer.scope import absolute
@@ -19,8 +21,10 @@ if TYPE_CHECKING:
     from buffix.analyzer.index import MethodIndex
 
 _MAX_REEXPORTS = 3
-_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import|import[ \t]+(?P<plain>[\w.]+))",
-                     re.MULTILINE)
+_MAX_SUBCLASSES = 16
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import(?P<names>[\w \t,]*)"
+                     rb"|import[ \t]+(?P<plain>[\w.]+))", re.MULTILINE)
+_NAME = re.compile(rb"(\w+)(?:[ \t]+as[ \t]+\w+)?")
 
 
 def package_root(directory: Path) -> Path:
@@ -73,6 +77,7 @@ class Project:
         self._bearing: Dict[str, bool] = {}
         self._files: Dict[str, Optional[Path]] = {}
         self._consulted: Optional[Set[str]] = None
+        self._subclasses: Dict[str, List[ClassInfo]] = {}
 
     # ---- dependencies: which files of the tree a result was computed from ----------------------------------
     @contextmanager
@@ -124,19 +129,25 @@ class Project:
             plain = match.group("plain")
             dots, names = (b"", plain) if plain is not None else (match.group("dots"), match.group("module"))
             name = absolute(names.decode("ascii", "replace"), len(dots), package)
-            if any(re.search(rb"\b" + f.encode() + rb"\b", data) for f in self._body_functions(name)):
-                return True
+            modules = [name]
+            if plain is None:  # `from pkg import request`: a submodule of the tree, used as `request.stream()`
+                imported = (n.decode("ascii", "replace") for n in _NAME.findall(match.group("names") or b""))
+                modules += [m for m in (f"{name}.{n}" if name else n for n in imported) if self.has_module(m)]
+            for module in modules:
+                if any(re.search(rb"\b" + f.encode() + rb"\b", data) for f in self._body_functions(module)):
+                    return True
         return self._calls_body_method(data)
 
     def _calls_body_method(self, data: bytes) -> bool:
-        """Does the file call a method that only one class of the tree defines and whose text names a body?"""
+        """Does the file call a method of the tree whose text names a body?"""
         from buffix.analyzer.index import CALLED
 
         methods = self._method_index()
         if self._body_calls is None:
             self._body_calls = methods.body_methods(self.catalog.common_methods)
         for name in self._body_calls.intersection(CALLED.findall(data)):
-            self.consult(methods.unique(name.decode("ascii"), bearing=True) or "")
+            for file in methods.bearing_files(name.decode("ascii")):
+                self.consult(file)
             return True
         return False
 
@@ -145,7 +156,8 @@ class Project:
             from buffix.analyzer.index import MethodIndex
 
             tokens, strict = _compiled(self.catalog.tokens), _compiled(self.catalog.strict_tokens)
-            self._methods = MethodIndex(self.roots, tokens, strict)
+            named = tuple(t for t in self.catalog.tokens if t not in NAME_GUESSES)  # libraries, body members
+            self._methods = MethodIndex(self.roots, tokens, strict, _compiled(named))
         return self._methods
 
     def bears_bodies(self, name: str) -> bool:
@@ -184,6 +196,44 @@ class Project:
                 if candidate.is_file():
                     return candidate
         return None
+
+    def has_module(self, name: str) -> bool:
+        """Is `name` a module of the analyzed tree? (a file lookup, nothing parsed)"""
+        return self._locate(name) is not None
+
+    def class_by_name(self, name: str, near: str) -> Optional[str]:
+        """The qualified name of the one class of the tree named `name` (a docstring's unimported type), when it
+        is in the same top-level package as module `near`."""
+        file = self._method_index().class_file(name)
+        module = module_name(file)[0] if file is not None else ""
+        return f"{module}.{name}" if module.split(".")[0] == near.split(".")[0] else None
+
+    def subclasses(self, info: ClassInfo) -> List[ClassInfo]:
+        """Classes of the tree deriving from `info`, nearest first: files whose `class X(...)` lines name the base
+        (the method index's scan) are parsed, and each of their classes is kept if its bases really lead there."""
+        if info.qualname not in self._subclasses:
+            found: List[ClassInfo] = []
+            seen = {info.qualname}
+            pending = [info]
+            budget = DISPATCH_FILES  # files parsed for this search: a framework base (TestCase) is not followed
+            while pending and len(found) < _MAX_SUBCLASSES:
+                base = pending.pop(0)
+                files = self._method_index().subclassing(base.node.name)
+                if len(files) > budget:
+                    break
+                budget -= len(files)
+                for file in files:
+                    module = self.module(module_name(file)[0])
+                    for candidate in module.classes.values() if module is not None else ():
+                        if candidate.qualname not in seen and any(b.qualname == base.qualname
+                                                                  for b in candidate.bases()):
+                            seen.add(candidate.qualname)
+                            found.append(candidate)
+                            pending.append(candidate)
+            self._subclasses[info.qualname] = found[:_MAX_SUBCLASSES]
+        for sub in self._subclasses[info.qualname]:
+            sub.module.consulted()  # type: ignore[union-attr]
+        return self._subclasses[info.qualname]
 
     def find_function(self, qualname: str, tainted_args: bool = True,
                       depth: int = 0) -> Optional[Tuple[Module, ast.AST, Optional[ClassInfo]]]:

@@ -46,6 +46,13 @@ def weakest(*confidences: str) -> str:
     return min(confidences, key=CONFIDENCES.index)
 
 
+def carries(value: Optional[Val]) -> bool:
+    """Tainted, and more than a type: an instance of a tree class known only from an annotation holds no body yet
+    (calls on it are resolved; passing it on is not followed)."""
+    return (value is not None and value.tainted
+            and not (value.kind == OBJECT and value.type.startswith("class:") and not value.attrs))
+
+
 def is_body(value: Optional[Val]) -> bool:
     return value is not None and value.kind == BODY
 

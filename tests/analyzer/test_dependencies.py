@@ -49,3 +49,21 @@ def test_screen_reports_what_the_second_stage_read():
     assert keep
     assert any(Path(p).name == "net.py" for p in used)
     assert screen("x.py", b"import requests\n", project) == (True, ())
+
+
+DISPATCH = FIXTURES / "dispatch_project" / "media"
+
+
+def test_screen_follows_a_submodule_imported_from_its_package():
+    """`from media import net` then `net.stream(url)`: saver.py names no client library; net.stream yields chunks."""
+    project = Project([DISPATCH.parent])
+    keep, used = screen(str(DISPATCH / "saver.py"), (DISPATCH / "saver.py").read_bytes(), project)
+    assert keep and any(p.endswith("net.py") for p in used)
+
+
+def test_screen_keeps_a_caller_of_an_abstract_method_whose_override_returns_chunks():
+    """streams.py names no client library; Message.iter_body is abstract and Response.iter_body returns chunks."""
+    project = Project([DISPATCH.parent])
+    source = (DISPATCH / "streams.py").read_bytes()
+    assert screen(str(DISPATCH / "streams.py"), source, project)[0]
+    assert not screen(str(DISPATCH / "storage.py"), (DISPATCH / "storage.py").read_bytes(), project)[0]
