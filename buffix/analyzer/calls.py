@@ -217,7 +217,10 @@ def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> 
         _mutate(frame, func.value, receiver, name, args)
     if (receiver is None and name in _HTTP_VERBS and (node.args or "url" in args.keywords)
             and (frame.awaited is node or _looks_like_client(frame, func.value))):
-        start = Val(OBJECT, confidence="medium", type="?response")
+        # `*session` names an HTTP session; a bare `*client` is medium only where the module imports an HTTP
+        # client library with this method: a test framework's `self.client.get(...)` (Django, Starlette) is not one
+        sure = "medium" if _library_method(frame, name) or _names_session(func.value) else "low"
+        start = Val(OBJECT, confidence=sure, type="?response")
         why = "an awaited request" if frame.awaited is node else "a request on a client"
         return frame.step(start, node, f"`.{name}()` on an unknown value: {why}, guessed to give a response")
     if receiver is None:
@@ -278,6 +281,11 @@ def _library_method(frame: "Frame", name: str) -> bool:
     """Does the module import a client library one of whose types has a method `name`?"""
     libraries = {q.split(".")[0] for q in frame.module.names.imports.values()}
     return any(t.split(".")[0] in libraries for t, spec in frame.module.catalog.types.items() if name in spec.methods)
+
+
+def _names_session(node: ast.AST) -> bool:
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+    return name.lower().endswith("session")
 
 
 def _looks_like_client(frame: "Frame", node: ast.AST) -> bool:
