@@ -15,13 +15,13 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from buffix.discovery import DEFAULT_EXCLUDES
 from buffix.findings import CONFIDENCES
 
 CONFIG_FILES = (".buffix.yaml", "pyproject.toml")  # looked for in this order in each directory, walking up
 TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
 FIX_STYLES = ("slice", "getitem", "helper")
-DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "build", "dist", "node_modules", "site-packages",
-                   "__pycache__", ".tox", ".nox", ".buffix_cache", ".mypy_cache", ".eggs")
+DEFAULT_EXCLUDE = DEFAULT_EXCLUDES  # one list, owned by discovery
 
 
 class ConfigError(ValueError):

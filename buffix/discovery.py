@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
-    ".git", ".venv", "venv", "build", "dist", "node_modules", "site-packages", "__pycache__", ".tox", ".nox",
-    ".buffix_cache",
+    ".git", ".hg", ".svn", ".venv", "venv", "build", "dist", "node_modules", "site-packages", "__pycache__", ".tox",
+    ".nox", ".buffix_cache", ".mypy_cache", ".eggs",
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
 _GLOB_CHARS = frozenset("*?[]!\\")
