@@ -605,10 +605,10 @@ class Frame:
         if result.value in KINDS:
             noun = {BODY: "the body", CHUNKS: "chunks of the body", CONTAINER: "lines of the body"}[result.value]
             value = Val(result.value, flow=base.flow, param=base.param)
-            text = f"{how} gives {noun} of a {owner}" if owner != "?" else f"{how} gives {noun}"
+            text = f"{how} gives {noun} of {_a(owner)}" if owner != "?" else f"{how} gives {noun}"
         else:
             value = Val(OBJECT, flow=base.flow, type=result.value, param=base.param)
-            text = f"{how} gives a {result.value}"
+            text = f"{how} gives {_a(result.value)}"
         value = value.at_most(weakest(base.confidence, result.confidence))
         return self.step(value, node, text)
 
@@ -634,3 +634,8 @@ class Frame:
             self.hits.append(Hit(value.param, raw))
         else:
             self.module.raw.append(raw)
+
+
+def _a(noun: str) -> str:
+    """`a requests.Response`, `an aiohttp.StreamReader`."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
