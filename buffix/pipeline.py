@@ -144,12 +144,7 @@ class _Pool:
 
     def close(self) -> None:
         for conn, process in self.idle:
-            try:
-                conn.send(None)
-            except OSError:
-                pass
-            conn.close()
-            process.join(timeout=5)
+            _stop_worker(conn, process)
         for conn, (process, _) in self.busy.items():
             process.kill()
             process.join()
@@ -333,14 +328,20 @@ def _run_alone(item: Tuple[int, str, bool], pool: _Pool) -> FileResult:
         process.join()
         return FileResult(path, error=FileError(path, _crash_message(process)))
     finally:
-        try:
-            conn.send(None)
-        except OSError:
-            pass
-        conn.close()
-        process.join(timeout=5)
-        if process.is_alive():
-            process.kill()
+        _stop_worker(conn, process)
+
+
+def _stop_worker(conn: Connection, process: Any) -> None:
+    """Ask a worker to exit (None), and make sure it does."""
+    try:
+        conn.send(None)
+    except OSError:
+        pass
+    conn.close()
+    process.join(timeout=5)
+    if process.is_alive():
+        process.kill()
+        process.join()
 
 
 class WorkerCrashed(Exception):
