@@ -18,7 +18,6 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from buffix.discovery import DEFAULT_EXCLUDES
 from buffix.findings import CONFIDENCES
 
-CONFIG_FILES = (".buffix.yaml", "pyproject.toml")  # looked for in this order in each directory, walking up
 TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
 FIX_STYLES = ("slice", "getitem", "helper")
 DEFAULT_EXCLUDE = DEFAULT_EXCLUDES  # one list, owned by discovery
@@ -67,22 +66,16 @@ class Config:
     def reports(self, confidence: str) -> bool:
         return CONFIDENCES.index(confidence) >= CONFIDENCES.index(self.min_confidence)
 
-    def excluded(self, path: str, walk_root: Optional[str] = None) -> bool:
-        """Excluded by a glob on its path, or by a name pattern on a component below `walk_root` (so that
-        `buffix check .venv/lib/.../site-packages/pkg` still checks what it was asked to)."""
-        return any(self._matches(path, p, walk_root) for p in (*self.exclude, *self.extend_exclude))
-
-    def _matches(self, path: str, pattern: str, walk_root: Optional[str] = None) -> bool:
-        """A glob against the path relative to the config root, or against any single path component."""
+    def _matches(self, path: str, pattern: str) -> bool:
+        """A per-file-ignores glob against the path relative to the config root, or against any path component.
+        (Excludes are discovery's: buffix.discovery, with gitignore semantics.)"""
         absolute, root = os.path.abspath(path), os.path.abspath(self.root)  # no syscalls: this runs per file
         inside = absolute.startswith(root.rstrip(os.sep) + os.sep)
         relative = PurePosixPath(Path(os.path.relpath(absolute, root) if inside else path).as_posix())
         text = str(relative)
         if fnmatch.fnmatch(text, pattern) or fnmatch.fnmatch(text, pattern.rstrip("/") + "/*"):
             return True
-        below = PurePosixPath(Path(os.path.relpath(absolute, os.path.abspath(walk_root))).as_posix()) \
-            if walk_root is not None else relative
-        return any(fnmatch.fnmatch(part, pattern) for part in below.parts)
+        return any(fnmatch.fnmatch(part, pattern) for part in relative.parts)
 
     def catalog(self):  # -> buffix.analyzer.catalog.Catalog
         return _catalog(self.sources, self.sinks, self.sanitizers)

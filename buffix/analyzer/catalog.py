@@ -75,9 +75,6 @@ class Catalog:
     tokens: Tuple[str, ...] = ()  # prefilter regex alternatives
     strict_tokens: Tuple[str, ...] = ()  # the same without guessed sources (for bodies crossing modules)
 
-    def result_type(self, result: Result) -> Optional[TypeSpec]:
-        return self.types.get(result.value) if result.is_type else None
-
 
 def _where(base: str, *parts: Any) -> str:
     return base + "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in parts)
