@@ -111,6 +111,13 @@ def test_sixteen_threads_with_one_shared_httpx_client_keep_counts_exact(server):
     _run_scenario(_threaded(lambda: _httpx_fetch(client), server, client.close))
 
 
+def _check_and_keep(i: int, body: Any) -> Tuple[Any, int]:
+    """Check a fan-out task's body; the first HELD tasks keep it past the close, the rest let it go."""
+    size = len(body)
+    assert body[:] == payloads.body(size)
+    return (body if i < HELD else None), size
+
+
 async def _aiohttp_fan_out(server: Any) -> List[Tuple[Any, int]]:
     import aiohttp
 
@@ -118,12 +125,8 @@ async def _aiohttp_fan_out(server: Any) -> List[Tuple[Any, int]]:
 
         async def one(i: int) -> Tuple[Any, int]:
             async with session.get(server.url_for(f"/chunked/{_size(i)}")) as response:
-                body = await response.read()
-                size = len(body)
-                assert body[:] == payloads.body(size)
-                if i >= HELD:
-                    del body
-            return (body if i < HELD else None), size
+                kept, size = _check_and_keep(i, await response.read())  # dropped bodies go before the close
+            return kept, size
 
         return list(await asyncio.gather(*(one(i) for i in range(TASKS))))
 
@@ -136,12 +139,8 @@ async def _httpx_async_fan_out(server: Any) -> List[Tuple[Any, int]]:
 
         async def one(i: int) -> Tuple[Any, int]:
             async with client.stream("GET", server.url_for(f"/bytes/{_size(i)}")) as response:
-                body = await response.aread()
-                size = len(body)
-                assert body[:] == payloads.body(size)
-                if i >= HELD:
-                    del body
-            return (body if i < HELD else None), size
+                kept, size = _check_and_keep(i, await response.aread())
+            return kept, size
 
         return list(await asyncio.gather(*(one(i) for i in range(TASKS))))
 
