@@ -17,6 +17,7 @@ functions or `functools.partial` of them) when the platform has no `fork`.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import stat
@@ -97,6 +98,10 @@ def _worker(conn: Connection, analyze: Analyze, prefilter: Optional[Prefilter], 
             known: FrozenSet[str], hashing: bool) -> None:
     """Answer chunks of (index, path) with (index, digest, result) per file; result None = "cached by digest"."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # What the parent built (catalog, project) lives as long as the worker, and an analyzed file's tree is freed by
+    # reference counting: the cycle collector would only walk the same objects again (~10% of analysis time).
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
     while True:
         chunk = conn.recv()
         if chunk is None:

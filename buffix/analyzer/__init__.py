@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from buffix.analyzer.catalog import Catalog
     from buffix.analyzer.project import Project as Project
 
-__all__ = ["analyze_source", "might_contain_sink", "Project", "prefilter", "screen"]
+__all__ = ["analyze_source", "might_contain_sink", "Project", "screen"]
 
 
 @lru_cache(maxsize=8)
@@ -27,19 +27,26 @@ def _compiled(tokens: Tuple[str, ...]) -> "re.Pattern[bytes]":
     return re.compile("|".join(tokens).encode())
 
 
-def prefilter(catalog: "Catalog") -> "re.Pattern[bytes]":
-    """One compiled bytes regex of every body-source token (and the suppression marker)."""
-    return _compiled(catalog.tokens)
+@lru_cache(maxsize=8)
+def _stage_one(tokens: Tuple[str, ...], response_uses: str) -> Tuple["re.Pattern[bytes]", ...]:
+    from buffix.analyzer.catalog import RESPONSE_NAME
+
+    return (_compiled(tuple(t for t in tokens if t != RESPONSE_NAME)), _compiled((RESPONSE_NAME,)),
+            _compiled((response_uses,)))
 
 
 def might_contain_sink(source: bytes, catalog: "Catalog") -> bool:
-    """False means the file cannot hold a finding: no body source, response type or suppression is named in it.
+    """False means the file cannot hold a finding on its own: it names no client library, response type, body
+    member or suppression, and no response-like name (`resp`) together with a member that reads one (`.read`).
 
-    Every finding needs a body, and a body enters a file only through a token this regex knows (a client library,
-    a response type or member, a response-like name). Bodies returned by helpers of other modules are caught by
-    `Project.imports_body_module`.
+    Every finding needs a body, and a body enters a file only through a token this knows. Bodies returned by
+    helpers of other modules are caught by `Project.imports_body_module` (stage 2), which also sees files that
+    name a response but read it only through such a helper.
     """
-    return prefilter(catalog).search(source) is not None
+    named, response, uses = _stage_one(catalog.tokens, catalog.response_uses)
+    if named.search(source) is not None:
+        return True
+    return response.search(source) is not None and uses.search(source) is not None
 
 
 def screen(path: str, source: bytes, project: "Project") -> Tuple[bool, Tuple[str, ...]]:
@@ -84,11 +91,13 @@ def _analyze(source: bytes, path: str, config, project: "Optional[Project]") -> 
     module = Module(path, parsed, catalog, qualname, is_package, project)
     try:
         raws = module.analyze()
+        return FileResult(path, tuple(build(raws, parsed, path, config)))
     except RecursionError:
         return FileResult(path, (), FileError(path, "code nested too deeply to analyze"))
     except Exception as exc:  # a bug in buffix must not end the run: report it against the file
         return FileResult(path, (), FileError(path, f"internal error while analyzing: {type(exc).__name__}: {exc}"))
-    return FileResult(path, tuple(build(raws, parsed, path, config)))
+    finally:
+        module.dispose()
 
 
 def __getattr__(name: str):

@@ -13,7 +13,8 @@ from buffix.findings import CONFIDENCES
 KINDS = ("body", "chunks", "container")  # value kinds that are not a catalog type
 WHEN = ("single", "encoded")  # sink conditions: one positional argument only / an encoding is given
 ACCEPTS = ("body", "chunks")
-NAME_GUESSES = (r"resp(?:onse)?\b", r"buffix:")  # prefilter tokens that name no library: a guessed name, a suppression
+RESPONSE_NAME = r"resp(?:onse)?\b"  # what `response_names` match, as a prefilter token
+NAME_GUESSES = (RESPONSE_NAME, r"buffix:")  # prefilter tokens that name no library: a guessed name, a suppression
 _QUALNAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"urllib", "http", "io", "os", "re", "struct"}
 
@@ -74,6 +75,7 @@ class Catalog:
     common_methods: FrozenSet[str] = frozenset()  # never resolved by name alone (index.MethodIndex)
     tokens: Tuple[str, ...] = ()  # prefilter regex alternatives
     strict_tokens: Tuple[str, ...] = ()  # the same without guessed sources (for bodies crossing modules)
+    response_uses: str = ""  # regex of the members a guessed response yields a body through (`.read`, `.content`)
 
 
 def _where(base: str, *parts: Any) -> str:
@@ -253,6 +255,9 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
                       response_names, attribute_sources, common_methods=common)
     catalog.tokens = _tokens(catalog)
     catalog.strict_tokens = _tokens(catalog, guesses=False)
+    guessed = catalog.types.get("?response")
+    uses = sorted({*guessed.attributes, *guessed.methods}) if guessed else []
+    catalog.response_uses = r"\.(?:" + "|".join(map(re.escape, uses)) + r")\b" if uses else r"(?!)"
     return catalog
 
 

@@ -119,6 +119,15 @@ class Module:
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
 
+    def dispose(self) -> None:
+        """Break the module's reference cycles (frames and classes point back to it) once its findings are built,
+        so its syntax tree is freed at once instead of by the cycle collector, which would walk it many times."""
+        self.frame = None  # type: ignore[assignment]
+        self.classes.clear()
+        self.pending.clear()
+        self._summaries.clear()
+        self.raw = []
+
     def consulted(self) -> None:
         """Record that the file being analyzed now used this module (its summaries, classes or attributes)."""
         if self.project is not None:

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 _MAX_REEXPORTS = 3
 _MAX_SUBCLASSES = 16
-_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import(?P<names>[\w \t,]*)"
-                     rb"|import[ \t]+(?P<plain>[\w.]+))", re.MULTILINE)
+# after a newline (the file gets one prepended): a literal first character lets `re` skip ahead, `^` + MULTILINE does not
+_IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import(?P<names>[\w \t,]*)"
+                     rb"|import[ \t]+(?P<plain>[\w.]+))")
 _NAME = re.compile(rb"(\w+)(?:[ \t]+as[ \t]+\w+)?")
 
 
@@ -36,13 +37,13 @@ def package_root(directory: Path) -> Path:
 
 def module_name(path: str) -> Tuple[str, bool]:
     """The dotted module name of a file, from its package chain (`pkg/sub/mod.py` -> `pkg.sub.mod`)."""
-    file = Path(path)
-    is_package = file.stem == "__init__"
+    stem = os.path.splitext(os.path.basename(path))[0]
+    is_package = stem == "__init__"
     directory, packages = _package_chain(os.path.dirname(os.path.abspath(path)))
-    parts = list(packages) if is_package else [*packages, file.stem]
+    parts = list(packages) if is_package else [*packages, stem]
     if is_package and not parts:
         parts = [os.path.basename(directory)]
-    return ".".join(parts) or file.stem, is_package
+    return ".".join(parts) or stem, is_package
 
 
 @functools.lru_cache(maxsize=4096)
@@ -125,7 +126,7 @@ class Project:
         package = module_name(path)[0]
         if not path.endswith("__init__.py"):
             package = package.rpartition(".")[0]
-        for match in _IMPORT.finditer(data):
+        for match in _IMPORT.finditer(b"\n" + data):
             plain = match.group("plain")
             dots, names = (b"", plain) if plain is not None else (match.group("dots"), match.group("module"))
             name = absolute(names.decode("ascii", "replace"), len(dots), package)
@@ -188,13 +189,13 @@ class Project:
         return self._files[name]
 
     def _find_file(self, name: str) -> Optional[Path]:
-        relative = Path(*name.split(".")) if name else None
-        if relative is None:
+        if not name:
             return None
-        for base in self.bases:
-            for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
-                if candidate.is_file():
-                    return candidate
+        relative = os.path.join(*name.split("."))  # strings, not Paths: stage 2 asks for ~2 names per file
+        for base in map(str, self.bases):
+            for candidate in (os.path.join(base, relative + ".py"), os.path.join(base, relative, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return Path(candidate)
         return None
 
     def has_module(self, name: str) -> bool:
