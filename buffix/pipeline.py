@@ -182,12 +182,12 @@ def check_files(
     progress: Optional[Progress] = None,
     max_bytes: int = MAX_BYTES,
     isolate: bool = True,
-    prepare: Optional[Callable[[], Any]] = None,
+    prepare: Optional[Callable[[int], Any]] = None,
 ) -> Iterator[FileResult]:
     """One FileResult per file, sorted by path. `cache=None` is `--no-cache`; `isolate=False` runs the analyzer
     in this process (no crash isolation) — the default is to isolate wherever `fork` makes it cheap.
-    `prepare` runs once before the first file is prefiltered or analyzed (so forked workers inherit what it builds),
-    and not at all when the cache answers every file."""
+    `prepare(processes)` runs once before the first file is prefiltered or analyzed (so forked workers inherit what it
+    builds, with up to `processes` processes of its own), and not at all when the cache answers every file."""
     paths = sorted({os.fspath(f) for f in files})
     total = len(paths)
     jobs = max(1, jobs or default_jobs())
@@ -232,11 +232,11 @@ def check_files(
     yield from ready()
     prepared = prepare is None
 
-    def ensure_prepared() -> None:
+    def ensure_prepared(processes: int = 1) -> None:
         nonlocal prepared
         if not prepared:
             prepared = True
-            prepare()  # type: ignore[misc]
+            prepare(processes)  # type: ignore[misc]
 
     hashing = cache is not None
     use_pool = isolate and _FORK or len(pending) > INLINE_LIMIT
@@ -269,9 +269,9 @@ def check_files(
 
     from multiprocessing.connection import wait
 
-    ensure_prepared()  # before the workers fork, so that they inherit it
-    known = frozenset(cache.by_digest) if cache is not None else frozenset()
     size = min(jobs, len(work))
+    ensure_prepared(size)  # before the workers fork, so that they inherit it
+    known = frozenset(cache.by_digest) if cache is not None else frozenset()
     chunk_size = max(1, min(64, len(work) // (size * 8) or 1))
     tasks: Deque[List[Tuple[int, str, bool]]] = deque(
         work[i:i + chunk_size] for i in range(0, len(work), chunk_size))
@@ -387,11 +387,11 @@ def _run_and_send(conn: Connection, function: Callable[..., Any], args: tuple) -
 def analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilter]:
     """`analyze_one` and `prefilter` for `check_files`, from buffix.analyzer (imported here, not at module load)."""
     analyze, prefilter, prepare = lazy_analyzer_stages(roots, config)
-    prepare()
+    prepare(1)
     return analyze, prefilter
 
 
-def lazy_analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilter, Callable[[], Any]]:
+def lazy_analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilter, Callable[[int], Any]]:
     """Like `analyzer_stages`, plus the `prepare` of `check_files`: the analyzer (its catalog, libcst) is loaded only
     when some file is not answered by the cache."""
     from functools import partial
@@ -408,11 +408,13 @@ class _LazyProject:
         self.config = config
         self.project: Any = None
 
-    def __call__(self) -> Any:
+    def __call__(self, processes: int = 1) -> Any:
         if self.project is None:
             from buffix.analyzer import Project
 
             self.project = Project(self.roots, self.config)
+        if processes > 1:  # a run of many files: each worker's stage 2 needs the tree's method index; build it once
+            self.project.index_methods(processes)
         return self.project
 
 

@@ -22,19 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["analyze_source", "might_contain_sink", "Project", "screen"]
 
 
-@lru_cache(maxsize=8)
-def _compiled(tokens: Tuple[str, ...]) -> "re.Pattern[bytes]":
-    return re.compile("|".join(tokens).encode())
-
-
-@lru_cache(maxsize=8)
-def _stage_one(tokens: Tuple[str, ...], response_uses: str) -> Tuple["re.Pattern[bytes]", ...]:
-    from buffix.analyzer.catalog import RESPONSE_NAME
-
-    return (_compiled(tuple(t for t in tokens if t != RESPONSE_NAME)), _compiled((RESPONSE_NAME,)),
-            _compiled((response_uses,)))
-
-
 def might_contain_sink(source: bytes, catalog: "Catalog") -> bool:
     """False means the file cannot hold a finding on its own: it names no client library, response type, body
     member or suppression, and no response-like name (`resp`) together with a member that reads one (`.read`).
@@ -43,10 +30,10 @@ def might_contain_sink(source: bytes, catalog: "Catalog") -> bool:
     helpers of other modules are caught by `Project.imports_body_module` (stage 2), which also sees files that
     name a response but read it only through such a helper.
     """
-    named, response, uses = _stage_one(catalog.tokens, catalog.response_uses)
-    if named.search(source) is not None:
-        return True
-    return response.search(source) is not None and uses.search(source) is not None
+    from buffix.analyzer.tokens import screens
+
+    screen = screens(catalog)
+    return screen.named.search(source) or screen.response.search(source) and screen.response_uses.search(source)
 
 
 def screen(path: str, source: bytes, project: "Project") -> Tuple[bool, Tuple[str, ...]]:
@@ -59,10 +46,17 @@ def screen(path: str, source: bytes, project: "Project") -> Tuple[bool, Tuple[st
 
 
 def _others(used: "set", path: str) -> Tuple[str, ...]:
+    if not used:
+        return ()
+    own = _real(path)
+    return tuple(sorted(p for p in used if _real(p) != own))
+
+
+@lru_cache(maxsize=4096)
+def _real(path: str) -> str:
     import os
 
-    own = os.path.realpath(path)
-    return tuple(sorted(p for p in used if os.path.realpath(p) != own))
+    return os.path.realpath(path)
 
 
 def analyze_source(source: bytes, path: str, config=None, project: "Optional[Project]" = None) -> FileResult:

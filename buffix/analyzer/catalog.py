@@ -13,8 +13,6 @@ from buffix.findings import CONFIDENCES
 KINDS = ("body", "chunks", "container")  # value kinds that are not a catalog type
 WHEN = ("single", "encoded")  # sink conditions: one positional argument only / an encoding is given
 ACCEPTS = ("body", "chunks")
-RESPONSE_NAME = r"resp(?:onse)?\b"  # what `response_names` match, as a prefilter token
-NAME_GUESSES = (RESPONSE_NAME, r"buffix:")  # prefilter tokens that name no library: a guessed name, a suppression
 _QUALNAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"urllib", "http", "io", "os", "re", "struct"}
 
@@ -73,9 +71,11 @@ class Catalog:
     response_names: "re.Pattern[str]"
     attribute_sources: Dict[str, Result] = field(default_factory=dict)  # "pkg.Class.attr" -> result
     common_methods: FrozenSet[str] = frozenset()  # never resolved by name alone (index.MethodIndex)
-    tokens: Tuple[str, ...] = ()  # prefilter regex alternatives
-    strict_tokens: Tuple[str, ...] = ()  # the same without guessed sources (for bodies crossing modules)
-    response_uses: str = ""  # regex of the members a guessed response yields a body through (`.read`, `.content`)
+    # what the byte-level screens look for (tokens.screens): a file naming none of these holds no body source
+    words: FrozenSet[str] = frozenset()  # client libraries and response types
+    members: FrozenSet[str] = frozenset()  # members that yield a body on any receiver, and declared attributes
+    declared_members: FrozenSet[str] = frozenset()  # attributes the config declares as sources
+    response_members: FrozenSet[str] = frozenset()  # members a response-like name yields a body through
 
 
 def _where(base: str, *parts: Any) -> str:
@@ -253,34 +253,26 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
     common = frozenset(_names(raw.get("common_methods", []), _where(origin, "common_methods")))
     catalog = Catalog(types, sources, objects, annotations, call_sinks, method_sinks, frozenset(sanitizers),
                       response_names, attribute_sources, common_methods=common)
-    catalog.tokens = _tokens(catalog)
-    catalog.strict_tokens = _tokens(catalog, guesses=False)
-    guessed = catalog.types.get("?response")
-    uses = sorted({*guessed.attributes, *guessed.methods}) if guessed else []
-    catalog.response_uses = r"\.(?:" + "|".join(map(re.escape, uses)) + r")\b" if uses else r"(?!)"
+    _screened_names(catalog)
     return catalog
 
 
-def _tokens(catalog: Catalog, guesses: bool = True) -> Tuple[str, ...]:
-    """Byte-regex alternatives: a file containing none of them holds no body source and no suppression.
+def _screened_names(catalog: Catalog) -> None:
+    """The words and members of `Catalog` that the byte-level screens look for.
 
-    Without `guesses`, only names of client libraries and response types count (no `.content`, no `resp`).
-    Words and members are grouped into one alternation each: Python's `re` is several times faster that way.
+    A source `requests.get` is named in a file as `requests`; a stdlib one (`urllib.request.urlopen`) by its last
+    part, which a file names however it imports it.
     """
-    words, members = set(), set()
+    words = set()
     for name in list(catalog.sources) + list(catalog.annotations):
         parts = name.split(".")
         words.add(parts[-1] if parts[0] in _STDLIB or len(parts) == 1 else parts[0])
-    spec = catalog.types.get("?")  # `?response` members need a response-like name, which `resp` covers
-    if spec and guesses:
-        members.update((*spec.attributes, *spec.methods))
-    members.update(attribute.rpartition(".")[2] for attribute in catalog.attribute_sources)
-    tokens = [r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b"]
-    if members:
-        tokens.append(r"\.(?:" + "|".join(map(re.escape, sorted(members))) + r")\b")
-    if guesses:
-        tokens += NAME_GUESSES
-    return tuple(tokens)
+    anything = catalog.types.get("?")  # `?response` members need a response-like name as well
+    guessed = catalog.types.get("?response")
+    catalog.words = frozenset(words)
+    catalog.declared_members = frozenset(a.rpartition(".")[2] for a in catalog.attribute_sources)
+    catalog.members = frozenset((*anything.attributes, *anything.methods) if anything else ()) | catalog.declared_members
+    catalog.response_members = frozenset((*guessed.attributes, *guessed.methods) if guessed else ())
 
 
 @lru_cache(maxsize=1)

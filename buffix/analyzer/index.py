@@ -10,10 +10,15 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
+
+if TYPE_CHECKING:
+    from buffix.analyzer.tokens import Screens
 
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
+PARALLEL_FILES = 2000  # a scan shard's least files: forking a process costs about what scanning 100 files does
 DISPATCH_FILES = 16  # the most files a search for a class's subclasses parses (project.Project.subclasses)
 _DEF = re.compile(rb"def[ \t]+(\w+)")  # a literal prefix: `re` finds it with a fast scan, `^[ \t]+` is 100x slower
 _CLASS = re.compile(rb"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")  # `class X(Base, Mixin):`
@@ -40,47 +45,89 @@ def _methods(data: bytes) -> Iterable["re.Match[bytes]"]:
             yield match
 
 
-class MethodIndex:
-    def __init__(self, roots: Iterable[Path], tokens: "re.Pattern[bytes]", strict: "re.Pattern[bytes]",
-                 sure: "Optional[re.Pattern[bytes]]" = None) -> None:
-        """`strict`: a file must name a client library or response type for its methods to count as bearing;
-        `tokens`: what a bearing method's own text must name (a body source, possibly guessed: `resp.read()`);
-        `sure`: what it must name to count even when several classes define it (no guess from a name)."""
-        counts: Counter = Counter()
-        self._file: Dict[str, str] = {}
-        self._bearing: Dict[str, Set[str]] = {}  # method -> files where its own text names a body source
-        self._sure: Set[str] = set()  # methods whose text names a client library or body member, not only `resp`
-        self._abstract: Set[str] = set()  # methods some class declares abstract (its subclasses' overrides run)
-        self._subclassing: Dict[bytes, Set[str]] = {}  # a name in a class statement's bases -> files
-        self._classes: Dict[bytes, Set[str]] = {}  # a class name -> the files defining a class so named
-        for path in _python_files(roots):
-            try:
-                if not os.path.isfile(path):  # a named pipe would block the whole run
-                    continue
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
+@dataclass
+class _Facts:
+    """What the scan of some files of the tree learned; the scans of disjoint shards merge into one."""
+
+    counts: Counter = field(default_factory=Counter)  # method name (bytes) -> files defining it
+    file: Dict[str, str] = field(default_factory=dict)  # method -> a file defining it (the one, when unique)
+    bearing: Dict[str, Set[str]] = field(default_factory=dict)  # method -> files where its own text names a body
+    sure: Set[str] = field(default_factory=set)  # methods whose text names a client library or body member
+    abstract: Set[str] = field(default_factory=set)  # methods some class declares abstract
+    subclassing: Dict[bytes, Set[str]] = field(default_factory=dict)  # a name in a class's bases -> files
+    classes: Dict[bytes, Set[str]] = field(default_factory=dict)  # a class name -> files defining a class so named
+
+    def update(self, other: "_Facts") -> None:
+        self.counts.update(other.counts)
+        self.file.update(other.file)
+        self.sure |= other.sure
+        self.abstract |= other.abstract
+        for mine, theirs in ((self.bearing, other.bearing), (self.subclassing, other.subclassing),
+                             (self.classes, other.classes)):
+            for key, files in theirs.items():
+                mine.setdefault(key, set()).update(files)
+
+
+def _scan(paths: Sequence[str], screen: "Screens") -> _Facts:
+    facts = _Facts()
+    for path in paths:
+        try:
+            if not os.path.isfile(path):  # a named pipe would block the whole run
                 continue
-            for statement in _CLASS.finditer(data):
-                self._classes.setdefault(statement.group(1), set()).add(path)
-                for base in _WORD.findall(statement.group(2) or b""):
-                    self._subclassing.setdefault(base, set()).add(path)
-            found = list(_methods(data))
-            counts.update({m.group(1) for m in found})
-            bearing = strict.search(data) is not None  # most files name no client library at all
-            for match, after in zip(found, found[1:] + [None]):
-                name = match.group(1).decode("ascii", "replace")
-                self._file[name] = path
-                end = after.start() if after is not None else len(data)
-                if data.find(b"NotImplementedError", match.end(), end) >= 0 or data.find(
-                        b"abstractmethod", max(0, match.start() - 80), match.start()) >= 0:
-                    self._abstract.add(name)
-                if bearing and tokens.search(data, match.end(), end):
-                    self._bearing.setdefault(name, set()).add(path)
-                    if sure is not None and sure.search(data, match.end(), end):
-                        self._sure.add(name)
-        self._unique = {n.decode("ascii", "replace") for n, c in counts.items() if c == 1}
-        self._few = {n.decode("ascii", "replace") for n, c in counts.items() if c <= DISPATCH_FILES}
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        for statement in _CLASS.finditer(data):
+            facts.classes.setdefault(statement.group(1), set()).add(path)
+            for base in _WORD.findall(statement.group(2) or b""):
+                facts.subclassing.setdefault(base, set()).add(path)
+        found = list(_methods(data))
+        facts.counts.update({m.group(1) for m in found})
+        bearing = screen.libraries.search(data)  # most files name no client library at all
+        for match, after in zip(found, found[1:] + [None]):
+            name = match.group(1).decode("ascii", "replace")
+            facts.file[name] = path
+            end = after.start() if after is not None else len(data)
+            if data.find(b"NotImplementedError", match.end(), end) >= 0 or data.find(
+                    b"abstractmethod", max(0, match.start() - 80), match.start()) >= 0:
+                facts.abstract.add(name)
+            if bearing and screen.any_source.search(data, match.end(), end):
+                facts.bearing.setdefault(name, set()).add(path)
+                if screen.sure.search(data, match.end(), end):
+                    facts.sure.add(name)
+    return facts
+
+
+def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> _Facts:
+    """Scan in `jobs` forked processes when the tree is large enough to pay for them, else here."""
+    shards = min(jobs, len(paths) // PARALLEL_FILES) if hasattr(os, "fork") else 1
+    if shards <= 1:
+        return _scan(paths, screen)
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(shards) as pool:
+        parts = pool.starmap(_scan, [(paths[i::shards], screen) for i in range(shards)])
+    facts = parts[0]
+    for part in parts[1:]:
+        facts.update(part)
+    return facts
+
+
+class MethodIndex:
+    def __init__(self, roots: Iterable[Path], screen: "Screens", jobs: int = 1) -> None:
+        """A method counts as bearing when its file names a client library or response type (`screen.libraries`)
+        and its own text names a body source, possibly guessed (`resp.read()`); it counts even when several classes
+        define it when that text names no guess (`screen.sure`). `jobs`: processes the scan may use."""
+        facts = _scan_all(list(_python_files(roots)), screen, jobs)
+        self._file = facts.file
+        self._bearing = facts.bearing
+        self._sure = facts.sure
+        self._abstract = facts.abstract
+        self._subclassing = facts.subclassing
+        self._classes = facts.classes
+        self._unique = {n.decode("ascii", "replace") for n, c in facts.counts.items() if c == 1}
+        self._few = {n.decode("ascii", "replace") for n, c in facts.counts.items() if c <= DISPATCH_FILES}
 
     def body_methods(self, common: FrozenSet[str]) -> FrozenSet[bytes]:
         """Names of the methods that may return a body (prefilter, stage 2), as bytes: unique ones, and those a

@@ -10,12 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
-from buffix.analyzer import _compiled
-from buffix.analyzer.catalog import NAME_GUESSES
 from buffix.analyzer.index import DISPATCH_FILES
+from buffix.analyzer.engine import Summary
 from buffix.analyzer.module import ClassInfo, Module
 from buffix.analyzer.parse import ParseFailure, parse
 from buffix.analyzer.scope import absolute
+from buffix.analyzer.tokens import screens
 
 if TYPE_CHECKING:
     from buffix.analyzer.index import MethodIndex
@@ -79,6 +79,7 @@ class Project:
         self._files: Dict[str, Optional[Path]] = {}
         self._consulted: Optional[Set[str]] = None
         self._subclasses: Dict[str, List[ClassInfo]] = {}
+        self._imports: Dict[Tuple[str, bytes], Tuple[Tuple[str, ...], Optional[re.Pattern]]] = {}
 
     # ---- dependencies: which files of the tree a result was computed from ----------------------------------
     @contextmanager
@@ -127,6 +128,18 @@ class Project:
         if not path.endswith("__init__.py"):
             package = package.rpartition(".")[0]
         for match in _IMPORT.finditer(b"\n" + data):
+            files, functions = self._import_answer(package, match)
+            for file in files:
+                self.consult(file)
+            if functions is not None and functions.search(data):
+                return True
+        return self._calls_body_method(data)
+
+    def _import_answer(self, package: str, match: "re.Match[bytes]") -> Tuple[Tuple[str, ...], Optional[re.Pattern]]:
+        """For one import statement of a module in `package`: the tree's files it was read from, and a regex of the
+        body-returning functions of the modules it names. Cached: thousands of files share each import line."""
+        key = (package, match.group(0))
+        if key not in self._imports:
             plain = match.group("plain")
             dots, names = (b"", plain) if plain is not None else (match.group("dots"), match.group("module"))
             name = absolute(names.decode("ascii", "replace"), len(dots), package)
@@ -134,16 +147,17 @@ class Project:
             if plain is None:  # `from pkg import request`: a submodule of the tree, used as `request.stream()`
                 imported = (n.decode("ascii", "replace") for n in _NAME.findall(match.group("names") or b""))
                 modules += [m for m in (f"{name}.{n}" if name else n for n in imported) if self.has_module(m)]
-            for module in modules:
-                if any(re.search(rb"\b" + f.encode() + rb"\b", data) for f in self._body_functions(module)):
-                    return True
-        return self._calls_body_method(data)
+            with self.tracking() as used:
+                functions = sorted({f for module in modules for f in self._body_names(module)})
+            pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(f.encode()) for f in functions) + rb")\b")
+            self._imports[key] = (tuple(used), pattern if functions else None)
+        return self._imports[key]
 
     def _calls_body_method(self, data: bytes) -> bool:
         """Does the file call a method of the tree whose text names a body?"""
         from buffix.analyzer.index import CALLED
 
-        methods = self._method_index()
+        methods = self.index_methods()
         if self._body_calls is None:
             self._body_calls = methods.body_methods(self.catalog.common_methods)
         for name in self._body_calls.intersection(CALLED.findall(data)):
@@ -152,13 +166,12 @@ class Project:
             return True
         return False
 
-    def _method_index(self) -> "MethodIndex":
+    def index_methods(self, processes: int = 1) -> "MethodIndex":
+        """The tree's method index (one byte-level scan of every file, in up to `processes` processes), built once."""
         if self._methods is None:
             from buffix.analyzer.index import MethodIndex
 
-            tokens, strict = _compiled(self.catalog.tokens), _compiled(self.catalog.strict_tokens)
-            named = tuple(t for t in self.catalog.tokens if t not in NAME_GUESSES)  # libraries, body members
-            self._methods = MethodIndex(self.roots, tokens, strict, _compiled(named))
+            self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes)
         return self._methods
 
     def bears_bodies(self, name: str) -> bool:
@@ -166,22 +179,33 @@ class Project:
         file = self._use(name)
         if name not in self._bearing:
             try:
-                found = file is not None and bool(_compiled(self.catalog.strict_tokens).search(file.read_bytes()))
+                found = file is not None and screens(self.catalog).libraries.search(file.read_bytes())
             except OSError:
                 found = False
             self._bearing[name] = found
         return self._bearing[name]
 
-    def _body_functions(self, name: str) -> Tuple[str, ...]:
+    def _body_names(self, name: str) -> Tuple[str, ...]:
+        """Functions of module `name` that return a body, and classes with a method that does (iterating a
+        `BaseStream` whose `__iter__` yields an override's chunks). Only modules that name a client library or call
+        a body method of the tree are parsed, once."""
         self._use(name)
         if name not in self._returners:
             self._returners[name] = ()
-            module = self.module(name) if self.bears_bodies(name) else None
+            module = self.module(name) if self.bears_bodies(name) or self._calls_into_bodies(name) else None
             if module is not None:
-                self._returners[name] = tuple(
-                    f for f, node in module.functions.items()
-                    if (lambda r: r is not None and r.tainted)(module.summarize(node, None, {}).returns))
+                found = [f for f, node in module.functions.items() if _returns_body(module.summarize(node, None, {}))]
+                found += [c for c, info in module.classes.items()
+                          if any(_returns_body(module.summarize(m, info, {})) for m in info.methods.values())]
+                self._returners[name] = tuple(found)
         return self._returners[name]
+
+    def _calls_into_bodies(self, name: str) -> bool:
+        file = self._locate(name)
+        try:
+            return file is not None and self._calls_body_method(file.read_bytes())
+        except OSError:
+            return False
 
     def _locate(self, name: str) -> Optional[Path]:
         if name not in self._files:
@@ -205,7 +229,7 @@ class Project:
     def class_by_name(self, name: str, near: str) -> Optional[str]:
         """The qualified name of the one class of the tree named `name` (a docstring's unimported type), when it
         is in the same top-level package as module `near`."""
-        file = self._method_index().class_file(name)
+        file = self.index_methods().class_file(name)
         module = module_name(file)[0] if file is not None else ""
         return f"{module}.{name}" if module.split(".")[0] == near.split(".")[0] else None
 
@@ -219,7 +243,7 @@ class Project:
             budget = DISPATCH_FILES  # files parsed for this search: a framework base (TestCase) is not followed
             while pending and len(found) < _MAX_SUBCLASSES:
                 base = pending.pop(0)
-                files = self._method_index().subclassing(base.node.name)
+                files = self.index_methods().subclassing(base.node.name)
                 if len(files) > budget:
                     break
                 budget -= len(files)
@@ -263,7 +287,7 @@ class Project:
         without tainted arguments only if its module can return bodies."""
         if name in self.catalog.common_methods or name.startswith("__"):
             return None
-        file = self._method_index().unique(name, bearing=not tainted_args)
+        file = self.index_methods().unique(name, bearing=not tainted_args)
         if file is None:
             return None
         qualname = module_name(file)[0]
@@ -291,6 +315,10 @@ class Project:
             return module.classes[name]
         reexport = module.names.imports.get(name)
         return self.find_class(reexport, depth + 1) if reexport else None
+
+
+def _returns_body(summary: "Summary") -> bool:
+    return summary.returns is not None and summary.returns.tainted
 
 
 def _is_static_like(function: ast.AST) -> bool:

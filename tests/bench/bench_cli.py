@@ -28,11 +28,12 @@ from pathlib import Path
 from buffix.cache import Cache
 from buffix.config import Config
 from buffix.discovery import discover
-from buffix.pipeline import analyzer_stages, check_files
+from buffix.pipeline import check_files, lazy_analyzer_stages
 found = discover([sys.argv[1]])
-analyze, prefilter = analyzer_stages([Path(sys.argv[1])], Config())
+analyze, prefilter, prepare = lazy_analyzer_stages([Path(sys.argv[1])], Config())
 cache = Cache(Path("."), "bench") if sys.argv[3] == "cache" else None
-results = list(check_files(found.files, analyze, prefilter=prefilter, jobs=int(sys.argv[2]), cache=cache))
+results = list(check_files(found.files, analyze, prefilter=prefilter, jobs=int(sys.argv[2]), cache=cache,
+                           prepare=prepare))
 print(sum(len(r.findings) for r in results), sum(1 for r in results if r.error))
 """
 

@@ -1,0 +1,101 @@
+"""The byte-level screens (analyzer/tokens.py) and the prefilter built on them: never lose a finding, skip the rest."""
+
+from __future__ import annotations
+
+import random
+import textwrap
+import re
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from buffix.analyzer import analyze_source, might_contain_sink, screen
+from buffix.analyzer.project import Project
+from buffix.analyzer.tokens import Matcher, screens
+from buffix.config import Config
+from buffix.rules import all_rules
+from tests.analyzer.golden import FIXTURES, cases, expectations
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = Config().catalog()
+WORDS = sorted(CATALOG.words)
+MEMBERS = sorted(CATALOG.members)
+
+
+def _reference(words, members) -> "re.Pattern[bytes]":
+    """What the screens must answer, written the slow, obvious way."""
+    alternatives = []
+    if words:
+        alternatives.append(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\b")
+    if members:
+        alternatives.append(rb"\.(?:" + b"|".join(re.escape(m.encode()) for m in members) + rb")\b")
+    return re.compile(b"|".join(alternatives))
+
+
+def _texts():
+    stdlib = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))[:150]
+    ours = sorted((ROOT / "buffix").rglob("*.py")) + sorted((ROOT / "fixtures").rglob("*.py"))
+    return [p.read_bytes() for p in stdlib + ours]
+
+
+def test_matcher_answers_like_the_plain_regex_on_real_code():
+    matcher, reference = Matcher(WORDS, MEMBERS), _reference(WORDS, MEMBERS)
+    texts = _texts()
+    assert sum(matcher.search(t) for t in texts) > 10  # the comparison covers both answers
+    assert sum(not matcher.search(t) for t in texts) > 10
+    rng = random.Random(5)
+    for text in texts:
+        assert matcher.search(text) == bool(reference.search(text))
+        for _ in range(3):  # slices, as the method index searches one method's text
+            start = rng.randrange(len(text) + 1)
+            end = rng.randrange(start, len(text) + 1)
+            assert matcher.search(text, start, end) == bool(reference.search(text, start, end)), (start, end)
+
+
+@pytest.mark.parametrize("text, named", [
+    (b"import requests\n", True),
+    (b"requests.get(url)", True),
+    (b"x = requests", True),
+    (b"import requests_mock\n", False),  # a longer word
+    (b"my_requests = 1\n", False),  # the word inside a name
+    (b"from urllib.request import urlopen\n", True),
+    (b"aiohttp_client\n", False),
+    (b"for chunk in r.iter_content(1024): pass\n", True),
+    (b"iter_content = 1\n", False),  # a member needs its dot
+    (b"x.iter_contents()\n", False),
+    (b"# buffix: ignore[BFX101]\n", True),
+])
+def test_named_screen(text, named):
+    assert screens(CATALOG).named.search(text) is named
+
+
+@pytest.mark.parametrize("text, keep", [
+    (b"def f(response):\n    return hashlib.sha256(response.read()).digest()\n", True),
+    (b"def f(resp):\n    return memoryview(resp.content)\n", True),
+    (b"def f(api_resp):\n    return api_resp.iter_bytes()\n", True),
+    # a response-like name that is never read from: django's test client assertions, status checks
+    (b"def test(self):\n    response = self.client.get('/')\n    self.assertEqual(response.status_code, 200)\n", False),
+    (b"def log(response):\n    logger.info('%s', response.headers)\n", False),
+    (b"text = 'no response here'\n", False),
+    (b"data = f.read()\n", False),  # a read without a response
+])
+def test_a_response_like_name_needs_a_member_that_reads_a_body(text, keep):
+    assert might_contain_sink(text, CATALOG) is keep
+
+
+EXPECTING = [p for p in cases() if expectations(p)]
+
+
+@pytest.mark.parametrize("path", EXPECTING, ids=[str(p.relative_to(FIXTURES)) for p in EXPECTING])
+def test_every_golden_fixture_with_findings_passes_the_prefilter(path):
+    root = next((p for p in path.parents if p.name.endswith("_project")), path.parent)
+    assert screen(str(path), path.read_bytes(), Project([root], Config(min_confidence="low")))[0]
+
+
+@pytest.mark.parametrize("code", sorted(all_rules()))
+def test_every_rules_invalid_examples_pass_the_prefilter(code):
+    for example in all_rules()[code].invalid:
+        source = textwrap.dedent(example.source).encode()
+        if analyze_source(source, "example.py", Config(min_confidence="low")).findings:
+            assert might_contain_sink(source, CATALOG), example
