@@ -16,6 +16,7 @@ from buffix.analyzer.module import ClassInfo, Module
 from buffix.analyzer.parse import ParseFailure, parse
 from buffix.analyzer.scope import absolute
 from buffix.analyzer.tokens import screens
+from buffix.analyzer import might_contain_sink
 
 if TYPE_CHECKING:
     from buffix.analyzer.index import MethodIndex
@@ -175,11 +176,11 @@ class Project:
         return self._methods
 
     def bears_bodies(self, name: str) -> bool:
-        """Does module `name` of the tree name a client library or response type at all? (cheap, cached)"""
+        """Can module `name` of the tree make a body on its own: does it pass the prefilter's stage 1? (cached)"""
         file = self._use(name)
         if name not in self._bearing:
             try:
-                found = file is not None and screens(self.catalog).libraries.search(file.read_bytes())
+                found = file is not None and might_contain_sink(file.read_bytes(), self.catalog)
             except OSError:
                 found = False
             self._bearing[name] = found

@@ -4,6 +4,10 @@ Most files of a tree name nothing, so these run on every byte of it and their sp
 Python's `re` skips ahead with a fast substring scan only when a pattern starts with a literal: `\\bhttpx\\b` is
 about 20x slower than `httpx\\b`. So each group of words sharing a 3-character prefix is one pattern that starts
 with that prefix, and the word boundary before a match is checked here, on the rare match.
+
+A third-party library can only be used where it is imported (an unimported `requests` resolves to a builtin that
+does not exist), so its name counts only on an `import`/`from` line: prose that mentions "requests" does not.
+A stdlib member (`urlopen`) counts anywhere: `urllib.request.urlopen(url)` names it only where it is called.
 """
 
 from __future__ import annotations
@@ -24,38 +28,55 @@ _PREFIX = 3
 
 
 class Matcher:
-    """Any of `words` (as whole words), `.member`s (attribute or method names) or raw byte `patterns`."""
+    """Any of `words` (whole words), `imported` words (whole words on an `import`/`from` line), `.member`s
+    (attribute or method names) or raw byte `patterns`."""
 
-    def __init__(self, words: Iterable[str] = (), members: Iterable[str] = (), patterns: Iterable[bytes] = ()) -> None:
-        self._bounded: List["re.Pattern[bytes]"] = []  # need a word boundary before the match
-        for prefix, group in groupby(sorted(set(words)), key=lambda w: w[:_PREFIX]):
-            rests = "|".join(re.escape(w[len(prefix):]) for w in group)
-            self._bounded.append(re.compile(f"{re.escape(prefix)}(?:{rests})\\b".encode()))
+    def __init__(self, words: Iterable[str] = (), members: Iterable[str] = (), patterns: Iterable[bytes] = (),
+                 imported: Iterable[str] = ()) -> None:
         self._plain = [re.compile(p) for p in patterns]
         names = sorted(set(members))
         if names:
             self._plain.append(re.compile(rb"\.(?:" + "|".join(map(re.escape, names)).encode() + rb")\b"))
+        self._words = _grouped(words)
+        self._imported = _grouped(imported)
 
     def search(self, data: bytes, pos: int = 0, endpos: int = sys.maxsize) -> bool:
         if any(p.search(data, pos, endpos) for p in self._plain):
             return True
-        for pattern in self._bounded:
-            start = pos
-            while True:
-                match = pattern.search(data, start, endpos)
-                if match is None:
-                    break
-                if match.start() == 0 or data[match.start() - 1] not in _WORD_BYTES:
-                    return True
-                start = match.start() + 1
-        return False
+        return any(_word(p, data, pos, endpos, False) for p in self._words) or any(
+            _word(p, data, pos, endpos, True) for p in self._imported)
+
+
+def _grouped(words: Iterable[str]) -> List["re.Pattern[bytes]"]:
+    """One pattern per group of words sharing a prefix, starting with that prefix (see the module docstring)."""
+    patterns = []
+    for prefix, group in groupby(sorted(set(words)), key=lambda w: w[:_PREFIX]):
+        rests = "|".join(re.escape(w[len(prefix):]) for w in group)
+        patterns.append(re.compile(f"{re.escape(prefix)}(?:{rests})\\b".encode()))
+    return patterns
+
+
+def _word(pattern: "re.Pattern[bytes]", data: bytes, pos: int, endpos: int, imported: bool) -> bool:
+    """Is there a match with a word boundary before it (and, if `imported`, on an import line)?"""
+    while True:
+        match = pattern.search(data, pos, endpos)
+        if match is None:
+            return False
+        start = match.start()
+        if start == 0 or data[start - 1] not in _WORD_BYTES:
+            if not imported:
+                return True
+            line = data[data.rfind(b"\n", 0, start) + 1:start].lstrip()
+            if line.startswith((b"import ", b"from ", b"import\t", b"from\t")):
+                return True
+        pos = start + 1
 
 
 @dataclass(frozen=True)
 class Screens:
     """The matchers the prefilter and the method index use, compiled once per catalog."""
 
-    libraries: Matcher  # client libraries and response types: a file naming none cannot create a response
+    libraries: Matcher  # client libraries (imported) and response types: a file naming none cannot create a response
     named: Matcher  # those, members that yield a body on any receiver (`.iter_content`), and the suppression marker
     response: Matcher  # a response-like name
     response_uses: Matcher  # members a response-like name yields a body through (`.read`, `.content`)
@@ -66,14 +87,14 @@ class Screens:
 def screens(catalog: "Catalog") -> Screens:
     cached = catalog.__dict__.get("_screens")
     if cached is None:
-        words, members, declared = catalog.words, catalog.members, catalog.declared_members
+        words, members, packages = catalog.words, catalog.members, catalog.packages
         cached = Screens(
-            libraries=Matcher(words, declared),
-            named=Matcher(words, members, [SUPPRESSION]),
+            libraries=Matcher(words, catalog.declared_members, imported=packages),
+            named=Matcher(words, members, [SUPPRESSION], imported=packages),
             response=Matcher(patterns=[RESPONSE_NAME]),
             response_uses=Matcher(members=catalog.response_members),
-            sure=Matcher(words, members),
-            any_source=Matcher(words, members, [RESPONSE_NAME, SUPPRESSION]),
+            sure=Matcher(words, members, imported=packages),
+            any_source=Matcher(words, members, [RESPONSE_NAME, SUPPRESSION], imported=packages),
         )
         catalog.__dict__["_screens"] = cached
     return cached

@@ -20,17 +20,18 @@ from tests.analyzer.golden import FIXTURES, cases, expectations
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = Config().catalog()
 WORDS = sorted(CATALOG.words)
+PACKAGES = sorted(CATALOG.packages)
 MEMBERS = sorted(CATALOG.members)
 
 
-def _reference(words, members) -> "re.Pattern[bytes]":
+def _alternation(names) -> bytes:
+    return b"(?:" + b"|".join(re.escape(n.encode()) for n in names) + b")"
+
+
+def _reference(words, members, imported) -> "re.Pattern[bytes]":
     """What the screens must answer, written the slow, obvious way."""
-    alternatives = []
-    if words:
-        alternatives.append(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\b")
-    if members:
-        alternatives.append(rb"\.(?:" + b"|".join(re.escape(m.encode()) for m in members) + rb")\b")
-    return re.compile(b"|".join(alternatives))
+    return re.compile(rb"\b" + _alternation(words) + rb"\b|\." + _alternation(members) + rb"\b"
+                      rb"|^[ \t]*(?:import|from)[ \t][^\n]*?\b" + _alternation(imported) + rb"\b", re.MULTILINE)
 
 
 def _texts():
@@ -40,7 +41,7 @@ def _texts():
 
 
 def test_matcher_answers_like_the_plain_regex_on_real_code():
-    matcher, reference = Matcher(WORDS, MEMBERS), _reference(WORDS, MEMBERS)
+    matcher, reference = Matcher(WORDS, MEMBERS, imported=PACKAGES), _reference(WORDS, MEMBERS, PACKAGES)
     texts = _texts()
     assert sum(matcher.search(t) for t in texts) > 10  # the comparison covers both answers
     assert sum(not matcher.search(t) for t in texts) > 10
@@ -48,19 +49,22 @@ def test_matcher_answers_like_the_plain_regex_on_real_code():
     for text in texts:
         assert matcher.search(text) == bool(reference.search(text))
         for _ in range(3):  # slices, as the method index searches one method's text
-            start = rng.randrange(len(text) + 1)
+            start = text.find(b"\n", rng.randrange(len(text) + 1)) + 1  # a line's start, as a method's text has
             end = rng.randrange(start, len(text) + 1)
             assert matcher.search(text, start, end) == bool(reference.search(text, start, end)), (start, end)
 
 
 @pytest.mark.parametrize("text, named", [
     (b"import requests\n", True),
-    (b"requests.get(url)", True),
-    (b"x = requests", True),
+    (b"import os, requests\n", True),
+    (b"if TYPE_CHECKING:\n    from aiohttp import ClientSession\n", True),
     (b"import requests_mock\n", False),  # a longer word
-    (b"my_requests = 1\n", False),  # the word inside a name
+    (b"from my_requests import get\n", False),  # the word inside a name
+    (b"requests.get(url)\n", False),  # never imported: `requests` is no library here
+    (b'"""Handles incoming requests."""\n', False),
     (b"from urllib.request import urlopen\n", True),
-    (b"aiohttp_client\n", False),
+    (b"import urllib.request\nurllib.request.urlopen(url)\n", True),  # a stdlib member counts anywhere
+    (b"x.urlopen_all()\n", False),
     (b"for chunk in r.iter_content(1024): pass\n", True),
     (b"iter_content = 1\n", False),  # a member needs its dot
     (b"x.iter_contents()\n", False),
