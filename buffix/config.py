@@ -42,6 +42,7 @@ class Config:
     sanitizers: Tuple[str, ...] = ()
     exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: Tuple[str, ...] = ()
+    src: Tuple[str, ...] = ()  # directories absolute imports resolve from (relative to `root`), before the defaults
     min_confidence: str = "medium"
     target_version: str = "py39"
     fix_style: str = "slice"
@@ -192,7 +193,7 @@ def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
             values[name] = tuple((str(g), _codes(file, f"{key}.{g}", c)) for g, c in sorted(value.items()))
         elif key in ("sources", "sinks"):
             values[name] = _entries(file, key, value)
-        elif key in ("sanitizers", "exclude", "extend-exclude"):
+        elif key in ("sanitizers", "exclude", "extend-exclude", "src"):
             values[name] = _strings(file, key, value)
         elif key == "min-confidence":
             values[name] = _choice(file, key, value, CONFIDENCES)
@@ -206,7 +207,7 @@ def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
             values[name] = value
         else:
             allowed = ("select, ignore, extend-select, per-file-ignores, sources, sinks, sanitizers, exclude, "
-                       "extend-exclude, min-confidence, target-version, fix-style, unsafe-fixes")
+                       "extend-exclude, src, min-confidence, target-version, fix-style, unsafe-fixes")
             raise ConfigError(file, str(key), f"unknown setting; allowed: {allowed}")
     config = Config(path=file, root=root, **values)
     if config.sources or config.sinks or config.sanitizers:

@@ -46,17 +46,13 @@ def screen(path: str, source: bytes, project: "Project") -> Tuple[bool, Tuple[st
 
 
 def _others(used: "set", path: str) -> Tuple[str, ...]:
+    """The tree's files in `used` other than `path` itself (the tree's paths are absolute; no syscalls per file)."""
     if not used:
         return ()
-    own = _real(path)
-    return tuple(sorted(p for p in used if _real(p) != own))
-
-
-@lru_cache(maxsize=4096)
-def _real(path: str) -> str:
     import os
 
-    return os.path.realpath(path)
+    own = os.path.abspath(path)
+    return tuple(sorted(p for p in used if p != own))
 
 
 def analyze_source(source: bytes, path: str, config=None, project: "Optional[Project]" = None) -> FileResult:

@@ -7,6 +7,7 @@ import functools
 import os
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
@@ -27,6 +28,16 @@ _MAX_SUBCLASSES = 16
 _IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import(?P<names>[\w \t,]*)"
                      rb"|import[ \t]+(?P<plain>[\w.]+))")
 _NAME = re.compile(rb"(\w+)(?:[ \t]+as[ \t]+\w+)?")
+_ATTRIBUTE = re.compile(rb"\.[ \t]*(\w+)")  # `.name`: what a file may reach through an imported module object
+
+
+@dataclass(frozen=True)
+class _Imported:
+    """What one import statement brings from the tree."""
+
+    modules: Tuple[str, ...]  # the tree's modules it names (the answer depends on them)
+    names: Tuple[Tuple[str, str], ...]  # (module, name): `from module import name`
+    objects: Tuple[str, ...]  # modules bound as objects: `import pkg.net`, `from pkg import net`
 
 
 def package_root(directory: Path) -> Path:
@@ -64,6 +75,10 @@ class Project:
         self.config = config if config is not None else Config()
         self.catalog = self.config.catalog()
         bases: List[Path] = []
+        for entry in self.config.src:  # the config's own first: it names what the defaults cannot guess
+            base = (Path(self.config.root) / entry).resolve()
+            if base.is_dir() and base not in bases:
+                bases.append(base)
         for root in roots:
             root = Path(root).resolve()
             directory = root if root.is_dir() else root.parent
@@ -75,12 +90,14 @@ class Project:
         self._methods: Optional["MethodIndex"] = None
         self._body_calls: Optional[FrozenSet[bytes]] = None
         self._modules: Dict[str, Optional[Module]] = {}
-        self._returners: Dict[str, Tuple[str, ...]] = {}
+        self._returners: Dict[Tuple[str, str], bool] = {}
+        self._definitions: Dict[str, FrozenSet[str]] = {}
+        self._listings: Dict[str, FrozenSet[str]] = {}
         self._bearing: Dict[str, bool] = {}
         self._files: Dict[str, Optional[Path]] = {}
         self._consulted: Optional[Set[str]] = None
         self._subclasses: Dict[str, List[ClassInfo]] = {}
-        self._imports: Dict[Tuple[str, bytes], Tuple[Tuple[str, ...], Optional[re.Pattern]]] = {}
+        self._imports: Dict[Tuple[str, bytes], _Imported] = {}
 
     # ---- dependencies: which files of the tree a result was computed from ----------------------------------
     @contextmanager
@@ -123,36 +140,81 @@ class Project:
     def imports_body_module(self, path: str, data: bytes) -> bool:
         """Prefilter, stage 2: does a file without source tokens use a helper of the tree that returns a body?
 
-        Only modules naming a client library are parsed, once, and only their body-returning functions count.
+        Demand-driven: only the functions and classes the file imports by name, or calls through an imported module
+        (`net.fetch(url)`), are summarized, and only in modules that could make a body (`_may_return_bodies`).
         """
         package = module_name(path)[0]
         if not path.endswith("__init__.py"):
             package = package.rpartition(".")[0]
+        called: Optional[Set[str]] = None
         for match in _IMPORT.finditer(b"\n" + data):
-            files, functions = self._import_answer(package, match)
-            for file in files:
-                self.consult(file)
-            if functions is not None and functions.search(data):
+            imported = self._imported(package, match)
+            for module in imported.modules:
+                self._use(module)
+            if any(self._returns_body(module, name) for module, name in imported.names):
                 return True
+            if imported.objects:
+                if called is None:
+                    called = {n.decode("ascii", "replace") for n in _ATTRIBUTE.findall(data)}
+                if any(self._returns_body(module, name) for module in imported.objects
+                       for name in called.intersection(self._defined(module))):
+                    return True
         return self._calls_body_method(data)
 
-    def _import_answer(self, package: str, match: "re.Match[bytes]") -> Tuple[Tuple[str, ...], Optional[re.Pattern]]:
-        """For one import statement of a module in `package`: the tree's files it was read from, and a regex of the
-        body-returning functions of the modules it names. Cached: thousands of files share each import line."""
+    def _imported(self, package: str, match: "re.Match[bytes]") -> "_Imported":
+        """What one import statement of a module in `package` brings from the tree. Cached: thousands of files share
+        each import line."""
         key = (package, match.group(0))
         if key not in self._imports:
             plain = match.group("plain")
             dots, names = (b"", plain) if plain is not None else (match.group("dots"), match.group("module"))
             name = absolute(names.decode("ascii", "replace"), len(dots), package)
-            modules = [name]
-            if plain is None:  # `from pkg import request`: a submodule of the tree, used as `request.stream()`
-                imported = (n.decode("ascii", "replace") for n in _NAME.findall(match.group("names") or b""))
-                modules += [m for m in (f"{name}.{n}" if name else n for n in imported) if self.has_module(m)]
-            with self.tracking() as used:
-                functions = sorted({f for module in modules for f in self._body_names(module)})
-            pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(f.encode()) for f in functions) + rb")\b")
-            self._imports[key] = (tuple(used), pattern if functions else None)
+            objects, pairs = [], []
+            if plain is not None:
+                objects.append(name)
+            else:
+                for item in (n.decode("ascii", "replace") for n in _NAME.findall(match.group("names") or b"")):
+                    submodule = f"{name}.{item}" if name else item
+                    if self.has_module(submodule):  # `from pkg import net`, used as `net.stream(url)`
+                        objects.append(submodule)
+                    elif name:
+                        pairs.append((name, item))
+            modules = tuple(m for m in {*objects, *(m for m, _ in pairs)} if self._locate(m) is not None)
+            pairs = [(m, n) for m, n in pairs if m in modules]
+            self._imports[key] = _Imported(modules, tuple(pairs), tuple(m for m in objects if m in modules))
         return self._imports[key]
+
+    def _defined(self, name: str) -> FrozenSet[str]:
+        """Names of the functions and classes of module `name` that may return a body (none if it cannot)."""
+        if name not in self._definitions:
+            module = self.module(name) if self._may_return_bodies(name) else None
+            self._definitions[name] = frozenset((*module.functions, *module.classes) if module is not None else ())
+        return self._definitions[name]
+
+    def _returns_body(self, module_part: str, name: str) -> bool:
+        """Does function `name` of module `module_part` return a body, or class `name` have a method that does
+        (iterating a `BaseStream` whose `__iter__` yields an override's chunks)? Summarized once, on demand."""
+        key = (module_part, name)
+        self._use(module_part)
+        if key not in self._returners:
+            self._returners[key] = False
+            module = self.module(module_part) if name in self._defined(module_part) else None
+            if module is not None and name in module.functions:
+                self._returners[key] = _returns(module.summarize(module.functions[name], None, {}))
+            elif module is not None:
+                info = module.classes[name]
+                self._returners[key] = any(_returns(module.summarize(m, info, {})) for m in info.methods.values())
+        return self._returners[key]
+
+    def _may_return_bodies(self, name: str) -> bool:
+        """Can module `name` hand out a body: does it make one itself, or call a body method of the tree?"""
+        if self.bears_bodies(name):
+            return True
+        file = self._locate(name)
+        try:
+            return file is not None and self._calls_body_method(file.read_bytes())
+        except OSError:
+            return False
 
     def _calls_body_method(self, data: bytes) -> bool:
         """Does the file call a method of the tree whose text names a body?"""
@@ -186,28 +248,6 @@ class Project:
             self._bearing[name] = found
         return self._bearing[name]
 
-    def _body_names(self, name: str) -> Tuple[str, ...]:
-        """Functions of module `name` that return a body, and classes with a method that does (iterating a
-        `BaseStream` whose `__iter__` yields an override's chunks). Only modules that name a client library or call
-        a body method of the tree are parsed, once."""
-        self._use(name)
-        if name not in self._returners:
-            self._returners[name] = ()
-            module = self.module(name) if self.bears_bodies(name) or self._calls_into_bodies(name) else None
-            if module is not None:
-                found = [f for f, node in module.functions.items() if _returns_body(module.summarize(node, None, {}))]
-                found += [c for c, info in module.classes.items()
-                          if any(_returns_body(module.summarize(m, info, {})) for m in info.methods.values())]
-                self._returners[name] = tuple(found)
-        return self._returners[name]
-
-    def _calls_into_bodies(self, name: str) -> bool:
-        file = self._locate(name)
-        try:
-            return file is not None and self._calls_body_method(file.read_bytes())
-        except OSError:
-            return False
-
     def _locate(self, name: str) -> Optional[Path]:
         if name not in self._files:
             self._files[name] = self._find_file(name)
@@ -216,12 +256,24 @@ class Project:
     def _find_file(self, name: str) -> Optional[Path]:
         if not name:
             return None
-        relative = os.path.join(*name.split("."))  # strings, not Paths: stage 2 asks for ~2 names per file
-        for base in map(str, self.bases):
-            for candidate in (os.path.join(base, relative + ".py"), os.path.join(base, relative, "__init__.py")):
-                if os.path.isfile(candidate):
-                    return Path(candidate)
+        *packages, last = name.split(".")
+        for base in map(str, self.bases):  # strings and cached listings, not Paths: stage 2 asks ~8 names per file
+            directory = os.path.join(base, *packages)
+            entries = self._listing(directory)
+            if f"{last}.py" in entries and os.path.isfile(os.path.join(directory, f"{last}.py")):
+                return Path(directory, f"{last}.py")
+            if last in entries and "__init__.py" in self._listing(os.path.join(directory, last)):
+                return Path(directory, last, "__init__.py")
         return None
+
+    def _listing(self, directory: str) -> FrozenSet[str]:
+        """A directory's entry names, listed once: module lookups ask the same directories again and again."""
+        if directory not in self._listings:
+            try:
+                self._listings[directory] = frozenset(os.listdir(directory))
+            except OSError:
+                self._listings[directory] = frozenset()
+        return self._listings[directory]
 
     def has_module(self, name: str) -> bool:
         """Is `name` a module of the analyzed tree? (a file lookup, nothing parsed)"""
@@ -318,7 +370,7 @@ class Project:
         return self.find_class(reexport, depth + 1) if reexport else None
 
 
-def _returns_body(summary: "Summary") -> bool:
+def _returns(summary: "Summary") -> bool:
     return summary.returns is not None and summary.returns.tainted
 
 

@@ -28,6 +28,10 @@ min-confidence: medium
 # Paths never checked: extend-exclude adds to the defaults (.git, .venv, build, dist, ...), exclude replaces them.
 # extend-exclude: ["generated/", "*_pb2.py"]
 
+# Where `import mypkg` is found when a body crosses modules (like ruff's src): by default each checked path's package
+# root, the path itself and its src/. Name each project's root in a tree of several projects.
+# src: ["services/api", "services/worker/src"]
+
 # The Python version your code targets (py39 ... py314), and how fixes sanitize an argument.
 # target-version: py39
 # fix-style: slice
@@ -63,6 +67,10 @@ min-confidence = "medium"
 
 # Paths never checked: extend-exclude adds to the defaults (.git, .venv, build, dist, ...), exclude replaces them.
 # extend-exclude = ["generated/", "*_pb2.py"]
+
+# Where `import mypkg` is found when a body crosses modules (like ruff's src): by default each checked path's package
+# root, the path itself and its src/. Name each project's root in a tree of several projects.
+# src = ["services/api", "services/worker/src"]
 
 # The Python version your code targets (py39 ... py314), and how fixes sanitize an argument.
 # target-version = "py39"

@@ -6,6 +6,10 @@
 Downloads the two sdists from PyPI by name (cached in .buffix_cache/bench/), keeps only their .py files, then times
 buffix cold (--no-cache), warm (cache), one file (as pre-commit runs it), ruff --no-cache and ruff warm, and the
 pipeline directly through a tiny driver (discover → check_files with the real analyzer), side by side.
+
+Like ruff, buffix resolves `import pkg` from the checked path (and its src/) unless `src` says otherwise; the corpus
+holds two projects side by side, so the default run follows no helper across modules. The `src=each` row names both
+projects' roots, which is what a user of either project gets (more modules parsed, more findings).
 """
 
 from __future__ import annotations
@@ -81,6 +85,9 @@ def main() -> None:
     one = next(f for f in files if f.name == "views.py" and "django/contrib/auth" in str(f))
     buffix, ruff, python = str(BIN / "buffix"), str(BIN / "ruff"), sys.executable
     jobs = str(args.jobs)
+    projects = WORK / "src-projects.toml"  # `src` naming each sdist's root: helpers across modules are followed
+    projects.write_text("[tool.buffix]\nsrc = [%s]\n" % ", ".join(
+        f'"{d.relative_to(WORK).as_posix()}"' for d in sorted(tree.iterdir()) if d.is_dir()))
     cases = [
         ("ruff check --no-cache", [ruff, "check", "--no-cache", "--exit-zero", "--quiet", "."], None),
         ("ruff check (warm)", [ruff, "check", "--exit-zero", "--quiet", "."], None),
@@ -89,6 +96,8 @@ def main() -> None:
         ("buffix check ONE file", [buffix, "check", str(one.relative_to(tree))], None),
         ("driver: pipeline cold", [python, "-c", DRIVER, ".", jobs, "nocache"], None),
         ("driver: pipeline warm", [python, "-c", DRIVER, ".", jobs, "cache"], None),
+        ("buffix --no-cache, src=each", [buffix, "check", "--no-cache", "--jobs", jobs, "--config", str(projects), "."],
+         None),  # last: its results replace the default config's in the cache
     ]
     usage = subprocess.run([buffix, "check", "--help"], capture_output=True, text=True).stdout
     for option in ("--no-cache", "--jobs"):  # `check` may not have them yet: run without, and say so

@@ -39,3 +39,17 @@ def test_editing_a_helper_invalidates_its_callers_cached_results(tmp_path):
 
     write(tmp_path / "pkg" / "helpers.py", HELPER_CLEAN, 2)
     assert check(tmp_path).returncode == 0
+
+
+def test_src_names_the_roots_of_a_tree_of_several_projects(tmp_path):
+    """`from pkg.helpers import fetch` in one project of a monorepo, `pkg` in another: followed once `src` says so."""
+    for project, name, text in (("lib", "helpers.py", HELPER_BODY), ("app", "main.py", MAIN)):
+        (tmp_path / project / "pkg").mkdir(parents=True, exist_ok=True)
+        (tmp_path / project / "pkg" / "__init__.py").write_text("")
+        (tmp_path / project / "pkg" / name).write_text(text)
+    assert check(tmp_path).returncode == 0  # pkg.helpers is not found from the tree's root: nothing to follow
+
+    (tmp_path / "pyproject.toml").write_text('[tool.buffix]\nsrc = ["lib", "app"]\n')
+    found = check(tmp_path)  # the config is part of the cache key: nothing stale is reused
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert "app/pkg/main.py:6:27: BFX104" in found.stdout
