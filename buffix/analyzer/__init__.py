@@ -42,6 +42,7 @@ def screen(path: str, source: bytes, project: "Project") -> Tuple[bool, Tuple[st
         return True, ()
     with project.tracking() as used:
         keep = project.imports_body_module(path, source)
+    project.trim()
     return keep, _others(used, path)
 
 
@@ -61,6 +62,7 @@ def analyze_source(source: bytes, path: str, config=None, project: "Optional[Pro
         return _analyze(source, path, config, None)
     with project.tracking() as used:
         result = _analyze(source, path, config, project)
+    project.trim()
     return replace(result, depends_on=_others(used, path))
 
 

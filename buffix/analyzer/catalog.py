@@ -78,6 +78,34 @@ class Catalog:
     declared_members: FrozenSet[str] = frozenset()  # attributes the config declares as sources
     response_members: FrozenSet[str] = frozenset()  # members a response-like name yields a body through
 
+    def reading_members(self, type_name: str) -> Optional[FrozenSet[str]]:
+        """The members a value of `type_name` yields a body through, however deep (`session.get(url).read()`:
+        `read`), for code holding such a value to name; None when none need be named (the value, or an item of
+        it, iterates or is a body). Empty: no body is reachable."""
+        memo = self.__dict__.setdefault("_reading", {})
+        if type_name not in memo:
+            memo[type_name] = _reading(self, type_name, frozenset())
+        return memo[type_name]
+
+
+def _reading(catalog: Catalog, type_name: str, seen: FrozenSet[str]) -> Optional[FrozenSet[str]]:
+    spec = catalog.types.get(type_name)
+    if spec is None or type_name in seen:
+        return frozenset()
+    if spec.iterates is not None:
+        return None
+    found: set = set()
+    for table, named in ((spec.attributes, True), (spec.methods, True), (spec.items, False)):
+        for member, result in table.items():
+            deeper = _reading(catalog, result.value, seen | {type_name}) if result.is_type else None
+            if deeper is None:  # the member's value is, or iterates, a body: the member is where it is read
+                if not named:
+                    return None  # `["Body"]` is no `.member`: nothing to ask a file to name
+                found.add(member)
+            else:
+                found |= deeper
+    return frozenset(found)
+
 
 def _where(base: str, *parts: Any) -> str:
     return base + "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in parts)

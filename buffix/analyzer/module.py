@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
 from buffix.analyzer.catalog import Catalog
 from buffix.analyzer.engine import SEED, Frame, Raw, Summary
@@ -118,6 +119,7 @@ class Module:
         self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
+        self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
     def dispose(self) -> None:
         """Break the module's reference cycles (frames and classes point back to it) once its findings are built,
@@ -129,15 +131,29 @@ class Module:
         self.raw = []
 
     def consulted(self) -> None:
-        """Record that the file being analyzed now used this module (its summaries, classes or attributes)."""
+        """Record that the file being analyzed now used this module (its summaries, classes or attributes), and
+        the files those were computed from: a cached summary must still name them (result cache invalidation)."""
         if self.project is not None:
             self.project.consult(self.path)
+            for path in self.depends:
+                self.project.consult(path)
+
+    @contextmanager
+    def _computing(self) -> Iterator[None]:
+        """Remember the files a computation of this module (top level, class learning, a summary) consulted."""
+        if self.project is None:
+            yield
+            return
+        with self.project.tracking() as used:
+            yield
+        self.depends |= used
 
     # ---- whole-module analysis --------------------------------------------------------------------------------
     def run_top_level(self) -> None:
         if not self._ran:
             self._ran = True
-            self.frame.run(self.parsed.tree.body)
+            with self._computing():
+                self.frame.run(self.parsed.tree.body)
 
     def analyze(self) -> List[Raw]:
         self.run_top_level()
@@ -176,8 +192,9 @@ class Module:
         """Run a class's methods once, silently, to learn what they store in self.* (on demand only)."""
         info.learned = True
         self.run_top_level()
-        for method in info.methods.values():
-            self.function_frame(method, self.frame, info, emit=False).run(method.body)  # type: ignore[attr-defined]
+        with self._computing():
+            for method in info.methods.values():
+                self.function_frame(method, self.frame, info, emit=False).run(method.body)  # type: ignore[attr-defined]
 
     def resolve_class(self, node: ast.AST) -> Optional[ClassInfo]:
         """The class of the tree that a base-class or constructor expression names."""
@@ -285,7 +302,8 @@ class Module:
         self._summaries[key] = Summary()  # recursion: assume nothing while in progress
         self.run_top_level()
         frame = self.function_frame(function, parent or self.frame, cls, emit=False, tainted=tainted, seeds=seeds)
-        frame.run(function.body)  # type: ignore[attr-defined]
+        with self._computing():
+            frame.run(function.body)  # type: ignore[attr-defined]
         if frame.yields:
             returns = _generated(frame, function, merge(frame.yields))
         else:

@@ -9,26 +9,40 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 from buffix.analyzer.index import DISPATCH_FILES
-from buffix.analyzer.engine import Summary
 from buffix.analyzer.module import ClassInfo, Module
 from buffix.analyzer.parse import ParseFailure, parse
 from buffix.analyzer.scope import absolute
-from buffix.analyzer.tokens import screens
+from buffix.analyzer.tokens import ALWAYS, Matcher, screens
+from buffix.analyzer.values import OBJECT, Val
 from buffix.analyzer import might_contain_sink
 
 if TYPE_CHECKING:
     from buffix.analyzer.index import MethodIndex
 
 _MAX_REEXPORTS = 3
+MODULE_BUDGET = 2_000_000  # characters of parsed module source kept at once (~45 bytes of memory per character)
 _MAX_SUBCLASSES = 16
 # after a newline (the file gets one prepended): a literal first character lets `re` skip ahead, `^` + MULTILINE does not
 _IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import(?P<names>[\w \t,]*)"
                      rb"|import[ \t]+(?P<plain>[\w.]+))")
 _NAME = re.compile(rb"(\w+)(?:[ \t]+as[ \t]+\w+)?")
-_ATTRIBUTE = re.compile(rb"\.[ \t]*(\w+)")  # `.name`: what a file may reach through an imported module object
+_ATTRIBUTE = re.compile(rb"\.[ \t]*(\w+)")  # `.name`: what a file may reach through a module or an instance
+_PROTOCOL = frozenset(("__iter__", "__aiter__", "__next__", "__anext__", "__enter__", "__aenter__", "__call__",
+                       "__getitem__", "__bytes__"))  # methods a file calls without naming them
+
+
+class _Attributes:
+    """The `.name`s a file mentions (what it may reach through a module or an instance), found on first use."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    @functools.cached_property
+    def names(self) -> Set[str]:
+        return {n.decode("ascii", "replace") for n in _ATTRIBUTE.findall(self._data)}
 
 
 @dataclass(frozen=True)
@@ -90,8 +104,10 @@ class Project:
         self._methods: Optional["MethodIndex"] = None
         self._body_calls: Optional[FrozenSet[bytes]] = None
         self._modules: Dict[str, Optional[Module]] = {}
-        self._returners: Dict[Tuple[str, str], bool] = {}
-        self._definitions: Dict[str, FrozenSet[str]] = {}
+        self._loaded_bytes = 0  # source size of the parsed modules in `_modules`
+        self._returners: Dict[Tuple[str, str], Tuple[Optional[Val], Tuple[str, ...]]] = {}  # (module, f or C.m)
+        self._readers: Dict[FrozenSet[str], Matcher] = {}
+        self._definitions: Dict[str, Tuple[FrozenSet[str], Tuple[str, ...]]] = {}
         self._listings: Dict[str, FrozenSet[str]] = {}
         self._bearing: Dict[str, bool] = {}
         self._files: Dict[str, Optional[Path]] = {}
@@ -124,8 +140,23 @@ class Project:
     def module(self, name: str) -> Optional[Module]:
         self._use(name)
         if name not in self._modules:
-            self._modules[name] = self._load(name)
+            module = self._modules[name] = self._load(name)
+            self._loaded_bytes += len(module.parsed.text) if module is not None else 0
         return self._modules[name]
+
+    def trim(self) -> None:
+        """Forget every parsed module once their source passes MODULE_BUDGET (call between files, never during
+        one): a worker's memory stays bounded on a tree of thousands of modules. All at once, because modules
+        point into each other (base classes, summaries keyed by a class's identity); answers kept as plain data
+        (`_returners`, `_definitions`) stay."""
+        if self._loaded_bytes <= MODULE_BUDGET:
+            return
+        for module in self._modules.values():
+            if module is not None:
+                module.dispose()  # frames and classes point back to it: free it by reference counting
+        self._modules.clear()
+        self._subclasses.clear()
+        self._loaded_bytes = 0
 
     def _load(self, name: str) -> Optional[Module]:
         file = self._locate(name)
@@ -142,29 +173,31 @@ class Project:
 
         Demand-driven: only the functions and classes the file imports by name, or calls through an imported module
         (`net.fetch(url)`), are summarized, and only in modules that could make a body (`_may_return_bodies`).
+        A helper returning a session or response counts only where the file names a member that reads a body
+        from it (`session.get(url)` then `.read()`).
         """
         package = module_name(path)[0]
         if not path.endswith("__init__.py"):
             package = package.rpartition(".")[0]
-        called: Optional[Set[str]] = None
+        attributes = _Attributes(data)
         for match in _IMPORT.finditer(b"\n" + data):
             imported = self._imported(package, match)
             for module in imported.modules:
                 self._use(module)
-            if any(self._returns_body(module, name) for module, name in imported.names):
-                return True
-            if imported.objects:
-                if called is None:
-                    called = {n.decode("ascii", "replace") for n in _ATTRIBUTE.findall(data)}
-                if any(self._returns_body(module, name) for module in imported.objects
-                       for name in called.intersection(self._defined(module))):
+            uses = list(imported.names)
+            uses += [(module, name) for module in imported.objects
+                     for name in sorted(attributes.names.intersection(self._defined(module)))]
+            for module, name in uses:
+                reads = self._body_reads(module, name, attributes)
+                if reads is not None and reads.search(data):
                     return True
         return self._calls_body_method(data)
 
     def _imported(self, package: str, match: "re.Match[bytes]") -> "_Imported":
         """What one import statement of a module in `package` brings from the tree. Cached: thousands of files share
         each import line."""
-        key = (package, match.group(0))
+        statement = match.group(0).lstrip()
+        key = (package if match.group("dots") else "", statement)  # an absolute import means the same everywhere
         if key not in self._imports:
             plain = match.group("plain")
             dots, names = (b"", plain) if plain is not None else (match.group("dots"), match.group("module"))
@@ -186,25 +219,60 @@ class Project:
 
     def _defined(self, name: str) -> FrozenSet[str]:
         """Names of the functions and classes of module `name` that may return a body (none if it cannot)."""
-        if name not in self._definitions:
+        def compute() -> FrozenSet[str]:
             module = self.module(name) if self._may_return_bodies(name) else None
-            self._definitions[name] = frozenset((*module.functions, *module.classes) if module is not None else ())
-        return self._definitions[name]
+            return frozenset((*module.functions, *module.classes) if module is not None else ())
 
-    def _returns_body(self, module_part: str, name: str) -> bool:
-        """Does function `name` of module `module_part` return a body, or class `name` have a method that does
-        (iterating a `BaseStream` whose `__iter__` yields an override's chunks)? Summarized once, on demand."""
-        key = (module_part, name)
-        self._use(module_part)
-        if key not in self._returners:
-            self._returners[key] = False
-            module = self.module(module_part) if name in self._defined(module_part) else None
-            if module is not None and name in module.functions:
-                self._returners[key] = _returns(module.summarize(module.functions[name], None, {}))
-            elif module is not None:
-                info = module.classes[name]
-                self._returners[key] = any(_returns(module.summarize(m, info, {})) for m in info.methods.values())
-        return self._returners[key]
+        return self._remembered(self._definitions, name, compute)
+
+    def _remembered(self, cache: Dict[Any, Tuple[Any, Tuple[str, ...]]], key: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per key; every later answer still names the files it was read from (`consult`)."""
+        if key not in cache:
+            with self.tracking() as used:
+                value = compute()
+            cache[key] = (value, tuple(used))
+        value, files = cache[key]
+        for file in files:
+            self.consult(file)
+        return value
+
+    def _body_reads(self, module_part: str, name: str, attributes: "_Attributes") -> Optional[Matcher]:
+        """What a file using function `name` of module `module_part` must name to get a body from it: nothing
+        (ALWAYS) for a body, the reading members for a session or response; None: no body at all. For a class,
+        the same over the methods the file may call (`attributes`) and the protocol ones (iterating a `BaseStream`
+        whose `__iter__` yields an override's chunks)."""
+        module = self.module(module_part) if name in self._defined(module_part) else None
+        if module is None:
+            return None
+        if name in module.functions:
+            return self._reads_of([self._returned(module, name, None)])
+        info = module.classes[name]
+        methods = sorted(m for m in info.methods if m in attributes.names or m in _PROTOCOL)
+        return self._reads_of([self._returned(module, m, info) for m in methods])
+
+    def _returned(self, module: Module, name: str, cls: Optional[ClassInfo]) -> Optional[Val]:
+        """What function `name` (a method of `cls`) returns when called with nothing tainted (summarized once)."""
+        key = (module.qualname, f"{cls.node.name}.{name}" if cls is not None else name)
+        function = cls.methods[name] if cls is not None else module.functions[name]
+        return self._remembered(self._returners, key, lambda: module.summarize(function, cls, {}).returns)
+
+    def _reads_of(self, values: Iterable[Optional[Val]]) -> Optional[Matcher]:
+        members: Set[str] = set()
+        found = False
+        for value in values:
+            if value is None or not value.tainted:
+                continue
+            found = True
+            needed = self.catalog.reading_members(value.type) if value.kind == OBJECT and value.type else None
+            if needed is None:
+                return ALWAYS
+            members |= needed
+        if not found or not members:
+            return None
+        key = frozenset(members)
+        if key not in self._readers:
+            self._readers[key] = Matcher(members=key)
+        return self._readers[key]
 
     def _may_return_bodies(self, name: str) -> bool:
         """Can module `name` hand out a body: does it make one itself, or call a body method of the tree?"""
@@ -368,10 +436,6 @@ class Project:
             return module.classes[name]
         reexport = module.names.imports.get(name)
         return self.find_class(reexport, depth + 1) if reexport else None
-
-
-def _returns(summary: "Summary") -> bool:
-    return summary.returns is not None and summary.returns.tainted
 
 
 def _is_static_like(function: ast.AST) -> bool:

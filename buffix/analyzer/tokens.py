@@ -72,6 +72,9 @@ def _word(pattern: "re.Pattern[bytes]", data: bytes, pos: int, endpos: int, impo
         pos = start + 1
 
 
+ALWAYS = Matcher(patterns=[b""])  # matches any text
+
+
 @dataclass(frozen=True)
 class Screens:
     """The matchers the prefilter and the method index use, compiled once per catalog."""

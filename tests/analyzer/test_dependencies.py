@@ -67,3 +67,16 @@ def test_screen_keeps_a_caller_of_an_abstract_method_whose_override_returns_chun
     source = (DISPATCH / "streams.py").read_bytes()
     assert screen(str(DISPATCH / "streams.py"), source, project)[0]
     assert not screen(str(DISPATCH / "storage.py"), (DISPATCH / "storage.py").read_bytes(), project)[0]
+
+
+def test_a_summary_cached_by_an_earlier_file_still_names_what_it_was_read_from():
+    """writer.py's chunks come from streams.py, whose override reads models.py: when another file had the same
+    summaries computed first, writer.py's result must still depend on models.py (else editing it leaves a stale
+    cached result)."""
+    alone = _result(Project([DISPATCH.parent]), DISPATCH / "writer.py")
+    project = Project([DISPATCH.parent])
+    for other in ("streams.py", "storage.py", "saver.py"):
+        _result(project, DISPATCH / other)
+    after_others = _result(project, DISPATCH / "writer.py")
+    assert {Path(p).name for p in alone.depends_on} >= {"streams.py", "models.py"}
+    assert after_others.depends_on == alone.depends_on

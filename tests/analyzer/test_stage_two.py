@@ -1,0 +1,94 @@
+"""Prefilter stage 2 (a file with no source token of its own) and the project's bounded module memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from buffix.analyzer import analyze_source, screen
+from buffix.analyzer import project as project_module
+from buffix.analyzer.project import Project
+from buffix.config import Config
+from tests.analyzer.golden import FIXTURES
+
+CLIENT = """\
+import aiohttp
+import requests
+
+
+def get_session():
+    return aiohttp.ClientSession()
+
+
+def get_sync_session():
+    return requests.Session()
+
+
+def get_bytes(url):
+    return requests.get(url).content
+"""
+
+
+def _tree(tmp_path: Path, files: dict) -> Project:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "client.py").write_text(CLIENT)
+    for name, text in files.items():
+        (tmp_path / "app" / name).write_text(text)
+    return Project([tmp_path])
+
+
+def _kept(project: Project, tmp_path: Path, name: str) -> bool:
+    path = tmp_path / "app" / name
+    return screen(str(path), path.read_bytes(), project)[0]
+
+
+@pytest.mark.parametrize("text, kept", [
+    # a helper returning a body: naming it is enough
+    ("from .client import get_bytes\n\ndef f(u):\n    return memoryview(get_bytes(u))\n", True),
+    # an aiohttp session: only a file that reads a body from it (`.read()`, `.content`) can hold a finding
+    ("from .client import get_session\n\nasync def f(u):\n    async with get_session() as s:\n"
+     "        r = await s.get(u)\n        return await r.read()\n", True),
+    ("from .client import get_session\n\nasync def f(u):\n    async with get_session() as s:\n"
+     "        r = await s.get(u)\n        return await r.json()\n", False),
+    # a requests response iterates its body: no member need be named
+    ("from .client import get_sync_session\n\ndef f(u):\n    return b''.join(get_sync_session().get(u))\n", True),
+    # through the module object: only the functions the file reaches count
+    ("from app import client\n\ndef f(u):\n    return client.get_bytes(u)\n", True),
+    ("from app import client\n\ndef f(u):\n    return client.get_session\n", False),
+    ("import os\n\ndef f():\n    return os.getcwd()\n", False),
+])
+def test_what_a_helper_returns_decides_what_the_file_must_name(tmp_path, text, kept):
+    project = _tree(tmp_path, {"user.py": text})
+    assert _kept(project, tmp_path, "user.py") is kept
+
+
+def test_reading_members_follow_the_catalog_types():
+    catalog = Config().catalog()
+    assert catalog.reading_members("aiohttp.ClientSession") == {"read", "_body", "content"}
+    assert catalog.reading_members("aiohttp.StreamReader") is None  # iterating it yields bodies
+    assert catalog.reading_members("requests.Session") >= {"get", "post"}  # the response iterates its body
+    assert catalog.reading_members("boto.Client") == {"read", "iter_chunks", "iter_lines"}
+    assert catalog.reading_members("re.Pattern") == frozenset()
+
+
+def _results(root: Path) -> list:
+    project = Project([root], Config(min_confidence="low"))
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        result = analyze_source(path.read_bytes(), str(path), project.config, project)
+        out.append((path.name, sorted((f.code, f.line, f.column, f.confidence, f.message) for f in result.findings),
+                    sorted(Path(p).name for p in result.depends_on)))
+    return out
+
+
+@pytest.mark.parametrize("name", ["xmod_project", "dispatch_project", "byname_project"])
+def test_forgetting_parsed_modules_changes_no_result(monkeypatch, name):
+    """The project forgets every parsed module once they pass its budget; with a budget of one character it
+    forgets them after every file, and every finding, flow and dependency must stay the same."""
+    root = FIXTURES / name
+    remembered = _results(root)
+    assert any(findings for _, findings, _ in remembered)
+    monkeypatch.setattr(project_module, "MODULE_BUDGET", 1)
+    assert _results(root) == remembered
