@@ -96,7 +96,11 @@ def analyze_guarded(analyze: Analyze, path: str, source: bytes) -> FileResult:
 
 def _worker(conn: Connection, analyze: Analyze, prefilter: Optional[Prefilter], max_bytes: int,
             known: FrozenSet[str], hashing: bool) -> None:
-    """Answer chunks of (index, path) with (index, digest, result) per file; result None = "cached by digest"."""
+    """Answer chunks of (index, path) with lists of (index, digest, result); result None = "cached by digest".
+
+    Answers are sent in batches (one message per file costs the parent more than screening the file), and the batch
+    is always sent before a file is analyzed: if the analyzer kills this process, every file before it is answered,
+    so the parent knows which one did it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # What the parent built (catalog, project) lives as long as the worker, and an analyzed file's tree is freed by
     # reference counting: the cycle collector would only walk the same objects again (~10% of analysis time).
@@ -106,19 +110,24 @@ def _worker(conn: Connection, analyze: Analyze, prefilter: Optional[Prefilter], 
         chunk = conn.recv()
         if chunk is None:
             return
+        answers: List[Tuple[int, Optional[str], Optional[FileResult]]] = []
         for index, path, screened in chunk:
             source, failed = _read(path)
             if failed is not None:
-                conn.send((index, None, failed))
+                answers.append((index, None, failed))
                 continue
             key = digest(source) if hashing else None
             if key is not None and key in known:
-                conn.send((index, key, None))
+                answers.append((index, key, None))
                 continue
             result = None if screened else _screen(path, source, prefilter, max_bytes)
             if result is None:
+                if answers:
+                    conn.send(answers)
+                    answers = []
                 result = analyze_guarded(analyze, path, source)
-            conn.send((index, key, result))
+            answers.append((index, key, result))
+        conn.send(answers)
 
 
 class _Pool:
@@ -283,7 +292,7 @@ def check_files(
             for conn in wait(list(pool.busy)):
                 process, remaining = pool.busy[conn]
                 try:
-                    index, key, result = conn.recv()
+                    answers = conn.recv()
                 except (EOFError, OSError):
                     del pool.busy[conn]
                     conn.close()
@@ -293,11 +302,12 @@ def check_files(
                         tasks.appendleft(rest)
                     finish(suspect[0], _digest_of(suspect[1]) if hashing else None, _run_alone(suspect, pool))
                 else:
-                    remaining.pop(0)
-                    if result is None:  # the worker found this content in the cache
-                        result = cache.lookup_content(paths[index], sigs[index], key) if cache else None
-                        result = result or analyze_guarded(analyze_one, paths[index], read_source(paths[index]))
-                    finish(index, key, result)
+                    for index, key, result in answers:
+                        remaining.pop(0)
+                        if result is None:  # the worker found this content in the cache
+                            result = cache.lookup_content(paths[index], sigs[index], key) if cache else None
+                            result = result or analyze_guarded(analyze_one, paths[index], read_source(paths[index]))
+                        finish(index, key, result)
                     if remaining:
                         continue
                     del pool.busy[conn]
@@ -327,7 +337,7 @@ def _run_alone(item: Tuple[int, str, bool], pool: _Pool) -> FileResult:
         conn.send([item])
         if conn.poll(None):
             try:
-                return conn.recv()[2]
+                return conn.recv()[0][2]
             except (EOFError, OSError):
                 pass
         process.join()
