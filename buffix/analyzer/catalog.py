@@ -73,7 +73,8 @@ class Catalog:
     common_methods: FrozenSet[str] = frozenset()  # never resolved by name alone (index.MethodIndex)
     # what the byte-level screens look for (tokens.screens): a file naming none of these holds no body source
     words: FrozenSet[str] = frozenset()  # stdlib response types and functions (`urlopen`), declared plain names
-    packages: FrozenSet[str] = frozenset()  # third-party client libraries (`requests`): named where imported
+    packages: Mapping[str, FrozenSet[str]] = field(default_factory=dict)  # third-party library -> its sources'
+    # last names (`aiohttp` -> ClientSession, ...): a file imports the library and spells one of them
     members: FrozenSet[str] = frozenset()  # members that yield a body on any receiver, and declared attributes
     declared_members: FrozenSet[str] = frozenset()  # attributes the config declares as sources
     response_members: FrozenSet[str] = frozenset()  # members a response-like name yields a body through
@@ -289,20 +290,21 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
 def _screened_names(catalog: Catalog) -> None:
     """The words and members of `Catalog` that the byte-level screens look for.
 
-    A source `requests.get` is named in a file as `requests` (where it is imported); a stdlib one
+    A source `requests.get` is named in a file as `requests` (where it is imported) and `get`; a stdlib one
     (`urllib.request.urlopen`) by its last part, which a file names however it imports it.
     """
-    words, packages = set(), set()
+    words: set = set()
+    packages: Dict[str, set] = {}
     for name in list(catalog.sources) + list(catalog.annotations):
         parts = name.split(".")
         if parts[0] in _STDLIB or len(parts) == 1:
             words.add(parts[-1])
         else:
-            packages.add(parts[0])
+            packages.setdefault(parts[0], set()).add(parts[-1])
     anything = catalog.types.get("?")  # `?response` members need a response-like name as well
     guessed = catalog.types.get("?response")
     catalog.words = frozenset(words)
-    catalog.packages = frozenset(packages)
+    catalog.packages = {package: frozenset(names) for package, names in packages.items()}
     catalog.declared_members = frozenset(a.rpartition(".")[2] for a in catalog.attribute_sources)
     catalog.members = frozenset((*anything.attributes, *anything.methods) if anything else ()) | catalog.declared_members
     catalog.response_members = frozenset((*guessed.attributes, *guessed.methods) if guessed else ())

@@ -6,8 +6,11 @@ about 20x slower than `httpx\\b`. So each group of words sharing a 3-character p
 with that prefix, and the word boundary before a match is checked here, on the rare match.
 
 A third-party library can only be used where it is imported (an unimported `requests` resolves to a builtin that
-does not exist), so its name counts only on an `import`/`from` line: prose that mentions "requests" does not.
-A stdlib member (`urlopen`) counts anywhere: `urllib.request.urlopen(url)` names it only where it is called.
+does not exist), so its name counts only on an `import`/`from` line: prose that mentions "requests" does not. And
+it makes a body only through one of its sources, whose last name the file then spells (`ClientSession`, `get`), or
+through a guessed request read by a response member (`.read()`): `from aiohttp import ClientError` alone does not
+count. A stdlib member (`urlopen`) counts anywhere:
+`urllib.request.urlopen(url)` names it only where it is called.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import re
 import sys
 from dataclasses import dataclass
 from itertools import groupby
-from typing import TYPE_CHECKING, Iterable, List
+from typing import TYPE_CHECKING, Iterable, Iterator, List, Mapping, Optional
 
 if TYPE_CHECKING:
     from buffix.analyzer.catalog import Catalog
@@ -28,23 +31,26 @@ _PREFIX = 3
 
 
 class Matcher:
-    """Any of `words` (whole words), `imported` words (whole words on an `import`/`from` line), `.member`s
-    (attribute or method names) or raw byte `patterns`."""
+    """Any of `words` (whole words), `.member`s (attribute or method names), raw byte `patterns`, or a package of
+    `imported` named on an `import`/`from` line in a text its own matcher accepts (how the package is used)."""
 
     def __init__(self, words: Iterable[str] = (), members: Iterable[str] = (), patterns: Iterable[bytes] = (),
-                 imported: Iterable[str] = ()) -> None:
+                 imported: Optional[Mapping[str, "Matcher"]] = None) -> None:
         self._plain = [re.compile(p) for p in patterns]
         names = sorted(set(members))
         if names:
             self._plain.append(re.compile(rb"\.(?:" + "|".join(map(re.escape, names)).encode() + rb")\b"))
         self._words = _grouped(words)
-        self._imported = _grouped(imported)
+        self._imported = _grouped(imported or {})
+        self._used = {package.encode(): used for package, used in (imported or {}).items()}
 
     def search(self, data: bytes, pos: int = 0, endpos: int = sys.maxsize) -> bool:
         if any(p.search(data, pos, endpos) for p in self._plain):
             return True
-        return any(_word(p, data, pos, endpos, False) for p in self._words) or any(
-            _word(p, data, pos, endpos, True) for p in self._imported)
+        if any(next(_words(p, data, pos, endpos, False), None) is not None for p in self._words):
+            return True
+        return any(self._used[package].search(data)
+                   for p in self._imported for package in set(_words(p, data, pos, endpos, True)))
 
 
 def _grouped(words: Iterable[str]) -> List["re.Pattern[bytes]"]:
@@ -56,19 +62,17 @@ def _grouped(words: Iterable[str]) -> List["re.Pattern[bytes]"]:
     return patterns
 
 
-def _word(pattern: "re.Pattern[bytes]", data: bytes, pos: int, endpos: int, imported: bool) -> bool:
-    """Is there a match with a word boundary before it (and, if `imported`, on an import line)?"""
+def _words(pattern: "re.Pattern[bytes]", data: bytes, pos: int, endpos: int, imported: bool) -> Iterator[bytes]:
+    """The matches with a word boundary before them (and, if `imported`, on an import line)."""
     while True:
         match = pattern.search(data, pos, endpos)
         if match is None:
-            return False
+            return
         start = match.start()
         if start == 0 or data[start - 1] not in _WORD_BYTES:
-            if not imported:
-                return True
-            line = data[data.rfind(b"\n", 0, start) + 1:start].lstrip()
-            if line.startswith((b"import ", b"from ", b"import\t", b"from\t")):
-                return True
+            line = data[data.rfind(b"\n", 0, start) + 1:start].lstrip() if imported else b""
+            if not imported or line.startswith((b"import ", b"from ", b"import\t", b"from\t")):
+                yield match.group(0)
         pos = start + 1
 
 
@@ -79,26 +83,30 @@ ALWAYS = Matcher(patterns=[b""])  # matches any text
 class Screens:
     """The matchers the prefilter and the method index use, compiled once per catalog."""
 
-    libraries: Matcher  # client libraries (imported) and response types: a file naming none cannot create a response
+    libraries: Matcher  # client libraries (imported, and used) and response types: a file naming none makes no body
     named: Matcher  # those, members that yield a body on any receiver (`.iter_content`), and the suppression marker
     response: Matcher  # a response-like name
     response_uses: Matcher  # members a response-like name yields a body through (`.read`, `.content`)
-    sure: Matcher  # libraries and body members, no guessed names (index: a method that surely reads a body)
-    any_source: Matcher  # everything above that may bring a body (index: a method whose text may read one)
+    # the method index asks these of one method's text, in a file `libraries` accepted: any mention counts there
+    sure: Matcher  # libraries and body members, no guessed names: a method that surely reads a body
+    any_source: Matcher  # everything that may bring a body, guesses included
 
 
 def screens(catalog: "Catalog") -> Screens:
     cached = catalog.__dict__.get("_screens")
     if cached is None:
-        words, members, packages = catalog.words, catalog.members, catalog.packages
+        words, members = catalog.words, catalog.members
+        # a library makes a body through one of its sources, or a request guessed on a session (`.get(url)` on
+        # `self.session`) read through a response's member (`.read()`)
+        packages = {p: Matcher(names, catalog.response_members) for p, names in catalog.packages.items()}
+        mentioned = words | set(packages)
         cached = Screens(
             libraries=Matcher(words, catalog.declared_members, imported=packages),
             named=Matcher(words, members, [SUPPRESSION], imported=packages),
             response=Matcher(patterns=[RESPONSE_NAME]),
             response_uses=Matcher(members=catalog.response_members),
-            sure=Matcher(words, members, imported=packages),
-            any_source=Matcher(words, members, [RESPONSE_NAME, SUPPRESSION], imported=packages),
+            sure=Matcher(mentioned, members),
+            any_source=Matcher(mentioned, members, [RESPONSE_NAME, SUPPRESSION]),
         )
         catalog.__dict__["_screens"] = cached
     return cached
-

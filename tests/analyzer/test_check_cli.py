@@ -44,7 +44,7 @@ def test_json_format(tmp_path):
 
 
 def test_syntax_error_is_reported_and_run_continues(tmp_path):
-    (tmp_path / "a_broken.py").write_text("import requests\ndef f(:\n")
+    (tmp_path / "a_broken.py").write_text("from requests import get\ndef f(:\n")
     (tmp_path / "b_bad.py").write_text(BAD_BODY)
     done = run(tmp_path)
     assert done.returncode == 2
@@ -53,7 +53,7 @@ def test_syntax_error_is_reported_and_run_continues(tmp_path):
 
 
 def test_undecodable_file_is_reported(tmp_path):
-    (tmp_path / "latin.py").write_bytes(b"import requests\nx = '\xff\xfe'\n")
+    (tmp_path / "latin.py").write_bytes(b"from requests import get\nx = '\xff\xfe'\n")
     done = run(tmp_path)
     assert done.returncode == 2
     assert "latin.py: error: cannot decode" in done.stderr

@@ -48,7 +48,7 @@ def test_screen_reports_what_the_second_stage_read():
     keep, used = screen(str(XMOD / "main.py"), (XMOD / "main.py").read_bytes(), project)
     assert keep
     assert any(Path(p).name == "net.py" for p in used)
-    assert screen("x.py", b"import requests\n", project) == (True, ())
+    assert screen("x.py", b"import requests\nrequests.get(url)\n", project) == (True, ())
 
 
 DISPATCH = FIXTURES / "dispatch_project" / "media"

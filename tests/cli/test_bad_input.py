@@ -12,7 +12,7 @@ import pytest
 from tests.cli.test_check_e2e import CLEAN, UNSAFE, buffix
 
 FIXED = UNSAFE.replace("sha256(resp.content)", "sha256(resp.content[:])")
-PREFIX = b"import requests\nimport hashlib\n"  # lets the prefilter through: the file must be parsed
+PREFIX = b"import hashlib\nimport requests\nfrom requests import get\n"  # lets the prefilter through: the file must be parsed
 # file name -> (bytes, words the one stderr line must hold)
 BAD_FILES: Dict[str, tuple] = {
     "bad_utf8.py": (PREFIX + b"x = '\xff\xfe caf\xe9'\nhashlib.sha256(requests.get('u').content)\n", "decode"),

@@ -187,7 +187,7 @@ GITHUB = re.compile(r"^::error file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<c
 
 
 def test_github_annotations(project):
-    (project / "broken.py").write_text("import requests\nx = (\n")
+    (project / "broken.py").write_text("from requests import get\nx = (\n")
     done = buffix("check", "--format", "github", cwd=project)
     assert done.returncode == 2
     lines = done.stdout.splitlines()

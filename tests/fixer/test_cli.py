@@ -98,7 +98,7 @@ def test_stdin_prints_the_fixed_source_in_the_chosen_style(project, style, expec
 
 
 def test_errors_exit_2_and_the_other_files_are_still_fixed(project):
-    (project / "broken.py").write_bytes(b"import requests\ndef f(:\n")
+    (project / "broken.py").write_bytes(b"from requests import get\ndef f(:\n")
     run = buffix("fix", ".", cwd=project)
     assert run.returncode == 2
     assert "broken.py: error:" in run.stderr.decode()
