@@ -111,11 +111,17 @@ def main() -> None:
     subprocess.run([python, "-c", DRIVER, ".", jobs, "cache"], cwd=tree, stdout=subprocess.DEVNULL)
     print(f"corpus: {len(files)} files, {lines:,} lines ({', '.join(PACKAGES)}); jobs={jobs}; {sys.version.split()[0]}")
     print(f"{'run':28} {'files':>6} {'lines':>10} {'wall s':>8} {'lines/s':>11} {'max RSS MiB':>13} {'exit':>5}")
+    walls = {}
     for label, argv, _ in cases:
         best = min((run(label, argv, tree) for _ in range(args.repeat)), key=lambda r: r["wall"])
+        walls[label] = best["wall"]
         n, m = (1, one.read_bytes().count(b"\n")) if "ONE" in label else (len(files), lines)
         print(f"{label:28} {n:>6} {m:>10,} {best['wall']:>8.2f} {m / best['wall']:>11,.0f} {best['rss']:>13.0f}"
               f" {best['status']:>5}")
+    cold = walls["buffix check --no-cache"] / walls["ruff check --no-cache"]
+    warm = walls["buffix check (warm)"] / walls["ruff check (warm)"]
+    print(f"cold: {cold:.2f}x ruff --no-cache (target <= 2, stretch 1); warm: {warm:.2f}x ruff warm (target <= 1); "
+          f"one file: {walls['buffix check ONE file'] * 1000:.0f} ms (target < 150)")
 
 
 if __name__ == "__main__":
