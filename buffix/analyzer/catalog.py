@@ -6,7 +6,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from buffix.findings import CONFIDENCES
 
@@ -236,6 +236,7 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
         for name, value in _mapping(raw.get("objects"), _where(origin, "objects")).items()
     }
     attribute_sources: Dict[str, Result] = {}
+    declared: set = set()  # last names of the user's call sources
     for i, entry in enumerate(user_sources):
         where = _where(extra_origin, "sources", i)
         _check_keys(entry, ("call", "attribute", "returns"), where)
@@ -244,6 +245,7 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
         result = _result(entry.get("returns", "body"), _where(where, "returns"), raw_types)
         if "call" in entry:
             sources[_qualname(entry["call"], _where(where, "call"))] = result
+            declared.add(entry["call"].rpartition(".")[2])
         else:
             attribute = entry["attribute"]
             owner, _, member = attribute.rpartition(".")
@@ -283,15 +285,16 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
     common = frozenset(_names(raw.get("common_methods", []), _where(origin, "common_methods")))
     catalog = Catalog(types, sources, objects, annotations, call_sinks, method_sinks, frozenset(sanitizers),
                       response_names, attribute_sources, common_methods=common)
-    _screened_names(catalog)
+    _screened_names(catalog, declared)
     return catalog
 
 
-def _screened_names(catalog: Catalog) -> None:
+def _screened_names(catalog: Catalog, declared: Iterable[str] = ()) -> None:
     """The words and members of `Catalog` that the byte-level screens look for.
 
     A source `requests.get` is named in a file as `requests` (where it is imported) and `get`; a stdlib one
-    (`urllib.request.urlopen`) by its last part, which a file names however it imports it.
+    (`urllib.request.urlopen`), or one the user `declared` (often imported relatively inside its own package), by its
+    last part, which a file names however it imports it.
     """
     words: set = set()
     packages: Dict[str, set] = {}
@@ -303,7 +306,7 @@ def _screened_names(catalog: Catalog) -> None:
             packages.setdefault(parts[0], set()).add(parts[-1])
     anything = catalog.types.get("?")  # `?response` members need a response-like name as well
     guessed = catalog.types.get("?response")
-    catalog.words = frozenset(words)
+    catalog.words = frozenset(words | set(declared))
     catalog.packages = {package: frozenset(names) for package, names in packages.items()}
     catalog.declared_members = frozenset(a.rpartition(".")[2] for a in catalog.attribute_sources)
     catalog.members = frozenset((*anything.attributes, *anything.methods) if anything else ()) | catalog.declared_members

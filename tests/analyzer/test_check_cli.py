@@ -84,3 +84,17 @@ def test_config_from_yaml_and_excluded_dirs(tmp_path):
     (tmp_path / ".venv" / "v.py").write_text(BAD_BODY.replace("memoryview", "bytearray"))
     done = run(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_declared_source_imported_relatively_inside_its_package(tmp_path):
+    """`sources` names `myapp.net.fetch_bytes`; myapp/use.py says `from .net import fetch_bytes` (no `myapp` in it):
+    the prefilter lets it through and the finding is reported."""
+    (tmp_path / "pyproject.toml").write_text('[tool.buffix]\nsources = [{call = "myapp.net.fetch_bytes"}]\n')
+    (tmp_path / "myapp").mkdir()
+    (tmp_path / "myapp" / "__init__.py").write_text("")
+    (tmp_path / "myapp" / "net.py").write_text("def fetch_bytes(url):\n    return _lib.get(url)\n")
+    (tmp_path / "myapp" / "use.py").write_text(
+        "import hashlib\nfrom .net import fetch_bytes\n\n\ndef digest(u):\n    return hashlib.sha256(fetch_bytes(u))\n")
+    done = run(tmp_path, "--no-cache")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "myapp/use.py:6:27: BFX104" in done.stdout
