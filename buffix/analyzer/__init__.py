@@ -8,9 +8,7 @@ LibCST is never imported here; `ast` parses, and only files that pass the byte p
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from functools import lru_cache
 from typing import TYPE_CHECKING, Optional, Tuple
 
 from buffix.findings import FileError, FileResult

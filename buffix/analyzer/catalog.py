@@ -309,7 +309,8 @@ def _screened_names(catalog: Catalog, declared: Iterable[str] = ()) -> None:
     catalog.words = frozenset(words | set(declared))
     catalog.packages = {package: frozenset(names) for package, names in packages.items()}
     catalog.declared_members = frozenset(a.rpartition(".")[2] for a in catalog.attribute_sources)
-    catalog.members = frozenset((*anything.attributes, *anything.methods) if anything else ()) | catalog.declared_members
+    anywhere = frozenset((*anything.attributes, *anything.methods) if anything else ())
+    catalog.members = anywhere | catalog.declared_members
     catalog.response_members = frozenset((*guessed.attributes, *guessed.methods) if guessed else ())
 
 

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
+from buffix.analyzer import might_contain_sink
 from buffix.analyzer.index import DISPATCH_FILES
 from buffix.analyzer.module import ClassInfo, Module
 from buffix.analyzer.parse import ParseFailure, parse
 from buffix.analyzer.scope import absolute
 from buffix.analyzer.tokens import ALWAYS, Matcher, screens
 from buffix.analyzer.values import OBJECT, Val
-from buffix.analyzer import might_contain_sink
 
 if TYPE_CHECKING:
     from buffix.analyzer.index import MethodIndex
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 _MAX_REEXPORTS = 3
 MODULE_BUDGET = 2_000_000  # characters of parsed module source kept at once (~45 bytes of memory per character)
 _MAX_SUBCLASSES = 16
-# after a newline (the file gets one prepended): a literal first character lets `re` skip ahead, `^` + MULTILINE does not
+# after a newline (the file gets one prepended): a literal first character lets `re` skip ahead; `^` with MULTILINE
+# does not
 _IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import(?P<names>[\w \t,]*)"
                      rb"|import[ \t]+(?P<plain>[\w.]+))")
 _NAME = re.compile(rb"(\w+)(?:[ \t]+as[ \t]+\w+)?")
