@@ -7,10 +7,10 @@ with that prefix, and the word boundary before a match is checked here, on the r
 
 A third-party library can only be used where it is imported (an unimported `requests` resolves to a builtin that
 does not exist), so its name counts only on an `import`/`from` line: prose that mentions "requests" does not. And
-it makes a body only through one of its sources, whose last name the file then spells (`ClientSession`, `get`), or
-through a guessed request read by a response member (`.read()`): `from aiohttp import ClientError` alone does not
-count. A stdlib member (`urlopen`) counts anywhere:
-`urllib.request.urlopen(url)` names it only where it is called.
+it makes a body only through one of its sources, whose last name the file then spells as an attribute or on an
+import line (`aiohttp.ClientSession`, `from requests import get`), or through a guessed request read by a response
+member (`.read()`): `from aiohttp import ClientError` alone does not count, nor does a parameter named `request`.
+A stdlib member (`urlopen`) counts anywhere: `urllib.request.urlopen(url)` names it only where it is called.
 """
 
 from __future__ import annotations
@@ -96,9 +96,7 @@ def screens(catalog: "Catalog") -> Screens:
     cached = catalog.__dict__.get("_screens")
     if cached is None:
         words, members = catalog.words, catalog.members
-        # a library makes a body through one of its sources, or a request guessed on a session (`.get(url)` on
-        # `self.session`) read through a response's member (`.read()`)
-        packages = {p: Matcher(names, catalog.response_members) for p, names in catalog.packages.items()}
+        packages = package_uses(catalog)
         mentioned = words | set(packages)
         cached = Screens(
             libraries=Matcher(words, catalog.declared_members, imported=packages),
@@ -110,3 +108,11 @@ def screens(catalog: "Catalog") -> Screens:
         )
         catalog.__dict__["_screens"] = cached
     return cached
+
+
+def package_uses(catalog: "Catalog") -> Mapping[str, Matcher]:
+    """For each third-party library, what a file importing it must also spell to make a body with it: one of its
+    sources as the analyzer resolves it (`requests.get`, `aiohttp.ClientSession`, `from requests import get`), or a
+    member reading a response got from a request guessed on a session (`self.session.get(url)`, then `.read()`)."""
+    return {package: Matcher(members=names | catalog.response_members, imported=dict.fromkeys(names, ALWAYS))
+            for package, names in catalog.packages.items()}

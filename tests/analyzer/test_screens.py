@@ -12,7 +12,7 @@ import pytest
 
 from buffix.analyzer import analyze_source, might_contain_sink, screen
 from buffix.analyzer.project import Project
-from buffix.analyzer.tokens import Matcher, screens
+from buffix.analyzer.tokens import Matcher, package_uses, screens
 from buffix.config import Config
 from buffix.rules import all_rules
 from tests.analyzer.golden import FIXTURES, cases, expectations
@@ -33,10 +33,14 @@ def _reference(words, members) -> "re.Pattern[bytes]":
 
 
 def _package_used(text: bytes) -> bool:
-    """Some package imported on an import line, and one of its sources' last names spelled anywhere."""
-    reads = rb"\." + _alternation(CATALOG.response_members) + rb"\b"
-    return any(re.search(rb"^[ \t]*(?:import|from)[ \t][^\n]*?\b" + re.escape(p.encode()) + rb"\b", text, re.M)
-               and re.search(rb"\b" + _alternation(names) + rb"\b|" + reads, text)
+    """Some package imported on an import line, and one of its sources' last names spelled as an attribute or on an
+    import line, or a member that reads a response anywhere."""
+    def on_import_line(names) -> "re.Pattern[bytes]":
+        return re.compile(rb"^[ \t]*(?:import|from)[ \t][^\n]*?\b" + _alternation(names) + rb"\b", re.M)
+
+    reads = re.compile(rb"\." + _alternation(CATALOG.response_members) + rb"\b")
+    return any(on_import_line([p]).search(text) and (on_import_line(names).search(text) or reads.search(text) or
+                                                    re.search(rb"\." + _alternation(names) + rb"\b", text))
                for p, names in CATALOG.packages.items())
 
 
@@ -51,7 +55,7 @@ def test_matcher_answers_like_the_plain_regex_on_real_code():
     texts = _texts()
     assert sum(matcher.search(t) for t in texts) > 10  # the comparison covers both answers
     assert sum(not matcher.search(t) for t in texts) > 10
-    imported = Matcher(imported={p: Matcher(names, CATALOG.response_members) for p, names in CATALOG.packages.items()})
+    imported = Matcher(imported=package_uses(CATALOG))
     assert sum(imported.search(t) for t in texts) > 5
     rng = random.Random(5)
     for text in texts:
@@ -70,6 +74,9 @@ def test_matcher_answers_like_the_plain_regex_on_real_code():
     (b"import requests\n", False),  # imported, never used to make a request
     (b"from aiohttp import ClientError, web\n", False),  # aiohttp for its exceptions and its server
     (b"import aiohttp\nasync with self.session.get(u) as r:\n    await r.read()\n", True),  # a guessed request
+    (b"from aiohttp import web\nasync def get(self, request):\n    return web.Response()\n", False),  # a server
+    (b"import aiohttp\nclass S(aiohttp.ClientSession):\n    pass\n", True),
+    (b"from requests import Session as S\n", True),
     (b"import requests_mock\n", False),  # a longer word
     (b"from my_requests import get\n", False),  # the word inside a name
     (b"requests.get(url)\n", False),  # never imported: `requests` is no library here
