@@ -110,6 +110,7 @@ class Project:
         self._readers: Dict[FrozenSet[str], Matcher] = {}
         self._definitions: Dict[str, Tuple[FrozenSet[str], Tuple[str, ...]]] = {}
         self._listings: Dict[str, FrozenSet[str]] = {}
+        self._top_level: Optional[FrozenSet[bytes]] = None
         self._bearing: Dict[str, bool] = {}
         self._files: Dict[str, Optional[Path]] = {}
         self._consulted: Optional[Set[str]] = None
@@ -181,7 +182,10 @@ class Project:
         if not path.endswith("__init__.py"):
             package = package.rpartition(".")[0]
         attributes = _Attributes(data)
+        tree = self._top_level_names()
         for match in _IMPORT.finditer(b"\n" + data):
+            if not match.group("dots") and (match.group("plain") or match.group("module")).split(b".")[0] not in tree:
+                continue  # `import os`, `from aiohttp import web`: nothing of the tree
             imported = self._imported(package, match)
             for module in imported.modules:
                 self._use(module)
@@ -334,6 +338,14 @@ class Project:
             if last in entries and "__init__.py" in self._listing(os.path.join(directory, last)):
                 return Path(directory, last, "__init__.py")
         return None
+
+    def _top_level_names(self) -> FrozenSet[bytes]:
+        """What an absolute import of the tree can start with: the entries of the bases (modules, packages, namespace
+        packages; a superset). An import of anything else (`os`, `aiohttp`) is not the tree's."""
+        if self._top_level is None:
+            entries = (e for base in map(str, self.bases) for e in self._listing(base))
+            self._top_level = frozenset((e[:-3] if e.endswith(".py") else e).encode() for e in entries)
+        return self._top_level
 
     def _listing(self, directory: str) -> FrozenSet[str]:
         """A directory's entry names, listed once: module lookups ask the same directories again and again."""

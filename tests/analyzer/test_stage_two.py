@@ -92,3 +92,14 @@ def test_forgetting_parsed_modules_changes_no_result(monkeypatch, name):
     assert any(findings for _, findings, _ in remembered)
     monkeypatch.setattr(project_module, "MODULE_BUDGET", 1)
     assert _results(root) == remembered
+
+
+def test_a_helper_in_a_namespace_package_is_followed(tmp_path):
+    """`from lib.net import fetch` where lib/ has no __init__.py (a namespace package)."""
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "net.py").write_text("import requests\n\n\ndef fetch(u):\n    return requests.get(u).content\n")
+    (tmp_path / "app.py").write_text("import hashlib\nfrom lib.net import fetch\n\nhashlib.sha256(fetch('u'))\n")
+    (tmp_path / "other.py").write_text("import os\nfrom typing import List\n\nos.getcwd()\n")
+    project = Project([tmp_path])
+    assert screen(str(tmp_path / "app.py"), (tmp_path / "app.py").read_bytes(), project)[0]
+    assert not screen(str(tmp_path / "other.py"), (tmp_path / "other.py").read_bytes(), project)[0]
