@@ -111,6 +111,7 @@ class Project:
         self._definitions: Dict[str, Tuple[FrozenSet[str], Tuple[str, ...]]] = {}
         self._listings: Dict[str, FrozenSet[str]] = {}
         self._top_level: Optional[FrozenSet[bytes]] = None
+        self._reading: Dict[str, bool] = {}
         self._bearing: Dict[str, bool] = {}
         self._files: Dict[str, Optional[Path]] = {}
         self._consulted: Optional[Set[str]] = None
@@ -176,19 +177,23 @@ class Project:
         Demand-driven: only the functions and classes the file imports by name, or calls through an imported module
         (`net.fetch(url)`), are summarized, and only in modules that could make a body (`_may_return_bodies`).
         A helper returning a session or response counts only where the file names a member that reads a body
-        from it (`session.get(url)` then `.read()`).
+        from it (`session.get(url)` then `.read()`). A file naming a response (`resp`) also counts when it imports
+        a module of the tree that reads bodies through a response's members: it may hand the response over.
         """
         package = module_name(path)[0]
         if not path.endswith("__init__.py"):
             package = package.rpartition(".")[0]
         attributes = _Attributes(data)
         tree = self._top_level_names()
+        passes_response = screens(self.catalog).response.search(data)  # `save(response, path)`: read elsewhere
         for match in _IMPORT.finditer(b"\n" + data):
             if not match.group("dots") and (match.group("plain") or match.group("module")).split(b".")[0] not in tree:
                 continue  # `import os`, `from aiohttp import web`: nothing of the tree
             imported = self._imported(package, match)
             for module in imported.modules:
                 self._use(module)
+            if passes_response and any(self._reads_responses(module) for module in imported.modules):
+                return True
             uses = list(imported.names)
             uses += [(module, name) for module in imported.objects
                      for name in sorted(attributes.names.intersection(self._defined(module)))]
@@ -278,6 +283,17 @@ class Project:
         if key not in self._readers:
             self._readers[key] = Matcher(members=key)
         return self._readers[key]
+
+    def _reads_responses(self, name: str) -> bool:
+        """Does module `name` read a body through a member of a response (`.read()`, `.content`): may a
+        response-like value the file hands it reach a sink there? (cheap, cached)"""
+        if name not in self._reading:
+            file = self._locate(name)
+            try:
+                self._reading[name] = file is not None and screens(self.catalog).response_uses.search(file.read_bytes())
+            except OSError:
+                self._reading[name] = False
+        return self._reading[name]
 
     def _may_return_bodies(self, name: str) -> bool:
         """Can module `name` hand out a body: does it make one itself, or call a body method of the tree?"""

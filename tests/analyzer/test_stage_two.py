@@ -103,3 +103,23 @@ def test_a_helper_in_a_namespace_package_is_followed(tmp_path):
     project = Project([tmp_path])
     assert screen(str(tmp_path / "app.py"), (tmp_path / "app.py").read_bytes(), project)[0]
     assert not screen(str(tmp_path / "other.py"), (tmp_path / "other.py").read_bytes(), project)[0]
+
+
+def test_a_response_handed_to_a_helper_that_reads_it(tmp_path):
+    """use.py names `response` but never reads it: it hands it to helpers.save, whose `.read()` reaches a sink."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "helpers.py").write_text(
+        'def save(src, path):\n    with open(path, "wb") as f:\n        f.write(src.read())\n')
+    (tmp_path / "app" / "use.py").write_text(
+        'from .helpers import save\n\n\ndef download(client, path):\n    response = client.fetch("u")\n'
+        '    save(response, path)\n')
+    project = Project([tmp_path])
+    use = tmp_path / "app" / "use.py"
+    keep, used = screen(str(use), use.read_bytes(), project)
+    assert keep and any(p.endswith("helpers.py") for p in used)
+    finding = analyze_source(use.read_bytes(), str(use), project.config, project).findings
+    assert [(f.code, f.line) for f in finding] == [("BFX201", 6)]
+    unrelated = tmp_path / "other.py"
+    unrelated.write_text("import os\n\n\ndef log(response):\n    print(response.status_code)\n")
+    assert not screen(str(unrelated), unrelated.read_bytes(), project)[0]
