@@ -9,14 +9,19 @@ from typing import Dict, List, Tuple
 from buffix.analyzer.engine import Raw
 from buffix.analyzer.parse import Parsed
 from buffix.analyzer.suppress import Suppression, find
-from buffix.analyzer.values import BODY
+from buffix.analyzer.values import BODY, CHUNKS, CONTAINER, OBJECT
 from buffix.findings import Finding, Fix, FlowStep
 from buffix.rules import all_rules
 
 
+# what the snippet holds, by the kind of value that reaches the sink (OBJECT: a response a helper reads the body of)
+_SUBJECTS = {BODY: "response body", CHUNKS: "chunks of a response body", CONTAINER: "a container of response bodies",
+             OBJECT: "body of the response"}
+
+
 def _message(raw: Raw) -> str:
     rule = all_rules()[raw.code]
-    subject = "response body" if raw.value.kind == BODY else "chunks of a response body"
+    subject = _SUBJECTS.get(raw.value.kind, "response body")
     snippet = " ".join(raw.snippet.split())
     snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
     return f"{subject} `{snippet}` reaches `{raw.label}`: {rule.summary}"

@@ -120,6 +120,7 @@ def test_a_response_handed_to_a_helper_that_reads_it(tmp_path):
     assert keep and any(p.endswith("helpers.py") for p in used)
     finding = analyze_source(use.read_bytes(), str(use), project.config, project).findings
     assert [(f.code, f.line) for f in finding] == [("BFX201", 6)]
+    assert finding[0].message.startswith("body of the response `response` reaches `f.write() in save()`")
     unrelated = tmp_path / "other.py"
     unrelated.write_text("import os\n\n\ndef log(response):\n    print(response.status_code)\n")
     assert not screen(str(unrelated), unrelated.read_bytes(), project)[0]
