@@ -193,8 +193,13 @@ def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
             values[name] = tuple((str(g), _codes(file, f"{key}.{g}", c)) for g, c in sorted(value.items()))
         elif key in ("sources", "sinks"):
             values[name] = _entries(file, key, value)
-        elif key in ("sanitizers", "exclude", "extend-exclude", "src"):
+        elif key in ("sanitizers", "exclude", "extend-exclude"):
             values[name] = _strings(file, key, value)
+        elif key == "src":
+            values[name] = _strings(file, key, value)
+            missing = [entry for entry in values[name] if not (Path(root) / entry).is_dir()]
+            if missing:
+                raise ConfigError(file, key, f"not a directory (relative to {root}): {', '.join(missing)}")
         elif key == "min-confidence":
             values[name] = _choice(file, key, value, CONFIDENCES)
         elif key == "target-version":

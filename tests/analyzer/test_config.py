@@ -37,6 +37,14 @@ def test_bad_values_name_file_key_and_allowed(data, key, fragment):
     assert fragment in str(info.value)
 
 
+def test_src_entries_must_be_directories(tmp_path):
+    (tmp_path / "api").mkdir()
+    assert parse_config({"src": ["api"]}, "cfg.yaml", root=str(tmp_path)).src == ("api",)
+    with pytest.raises(ConfigError) as info:
+        parse_config({"src": ["api", "wroker"]}, "cfg.yaml", root=str(tmp_path))
+    assert info.value.key == "src" and "not a directory" in str(info.value) and "wroker" in str(info.value)
+
+
 def test_longest_prefix_wins():
     config = parse_config({"select": ["BFX1", "BFX201"], "ignore": ["BFX2", "BFX104"]}, "x")
     assert config.enabled("BFX101") and config.enabled("BFX201")
