@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 if TYPE_CHECKING:
     from buffix.analyzer.tokens import Screens
@@ -100,18 +100,34 @@ def _scan(paths: Sequence[str], screen: "Screens") -> _Facts:
 
 
 def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> _Facts:
-    """Scan in `jobs` forked processes when the tree is large enough to pay for them, else here."""
+    """Scan here and in `jobs - 1` forked processes when the tree is large enough to pay for them."""
     shards = min(jobs, len(paths) // PARALLEL_FILES) if hasattr(os, "fork") else 1
     if shards <= 1:
         return _scan(paths, screen)
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(shards) as pool:
-        parts = pool.starmap(_scan, [(paths[i::shards], screen) for i in range(shards)])
-    facts = parts[0]
-    for part in parts[1:]:
-        facts.update(part)
+    context = multiprocessing.get_context("fork")
+    children = []
+    for shard in range(1, shards):
+        ours, theirs = context.Pipe(duplex=False)
+        process = context.Process(target=_scan_and_send, args=(theirs, paths[shard::shards], screen), daemon=True)
+        process.start()
+        theirs.close()
+        children.append((ours, process))
+    facts = _scan(paths[0::shards], screen)
+    for shard, (conn, process) in enumerate(children, 1):
+        try:
+            facts.update(conn.recv())
+        except EOFError:  # the child died (killed, out of memory): scan its shard here
+            facts.update(_scan(paths[shard::shards], screen))
+        conn.close()
+        process.join()
     return facts
+
+
+def _scan_and_send(conn: "Any", paths: Sequence[str], screen: "Screens") -> None:
+    conn.send(_scan(paths, screen))
+    conn.close()
 
 
 class MethodIndex:

@@ -124,3 +124,19 @@ def test_a_response_handed_to_a_helper_that_reads_it(tmp_path):
     unrelated = tmp_path / "other.py"
     unrelated.write_text("import os\n\n\ndef log(response):\n    print(response.status_code)\n")
     assert not screen(str(unrelated), unrelated.read_bytes(), project)[0]
+
+
+def test_the_method_index_is_the_same_scanned_in_parallel(monkeypatch):
+    """Shards scanned in forked processes merge into exactly the index one process builds."""
+    from buffix.analyzer import index
+    from buffix.analyzer.tokens import screens
+
+    screen = screens(Config().catalog())
+    alone = index.MethodIndex([FIXTURES], screen, jobs=1)
+    monkeypatch.setattr(index, "PARALLEL_FILES", 1)  # shard even a small tree
+    parallel = index.MethodIndex([FIXTURES], screen, jobs=3)
+    assert alone._bearing and alone._unique and alone._subclassing  # the comparison covers real facts
+    def facts(built) -> dict:  # `_file` is only read for names defined once
+        return {**vars(built), "_file": {name: built._file[name] for name in built._unique}}
+
+    assert facts(parallel) == facts(alone)
