@@ -89,8 +89,10 @@ def test_init_writes_a_yaml_config_that_buffix_accepts(tmp_path):
     config = load_config(tmp_path)
     assert config.path == str(tmp_path / ".buffix.yaml") and config.select == ("BFX",)
     everything = yaml.safe_load(uncommented(written, r"[a-z][a-z-]*:|  "))
-    assert {"ignore", "per-file-ignores", "sources", "sinks", "sanitizers", "extend-exclude"} <= set(everything)
-    parse_config(everything, "uncommented .buffix.yaml")  # every example is a valid setting
+    assert {"ignore", "per-file-ignores", "sources", "sinks", "sanitizers", "extend-exclude", "src"} <= set(everything)
+    for directory in everything["src"]:  # the example's project roots, as a monorepo would have them
+        (tmp_path / directory).mkdir(parents=True)
+    parse_config(everything, "uncommented .buffix.yaml", root=str(tmp_path))  # every example is a valid setting
 
 
 def test_init_pyproject_appends_and_keeps_the_file(tmp_path):
@@ -102,8 +104,10 @@ def test_init_pyproject_appends_and_keeps_the_file(tmp_path):
     assert written.startswith(original + "\n\n[tool.buffix]\n")
     assert load_config(tmp_path).path == str(tmp_path / "pyproject.toml")
     everything = tomllib.loads(uncommented(written, r"[a-z][a-z-]* ="))["tool"]["buffix"]
-    assert {"ignore", "per-file-ignores", "sources", "sinks", "sanitizers", "extend-exclude"} <= set(everything)
-    parse_config(everything, "uncommented pyproject.toml")
+    assert {"ignore", "per-file-ignores", "sources", "sinks", "sanitizers", "extend-exclude", "src"} <= set(everything)
+    for directory in everything["src"]:
+        (tmp_path / directory).mkdir(parents=True)
+    parse_config(everything, "uncommented pyproject.toml", root=str(tmp_path))
     assert not (tmp_path / ".buffix.yaml").exists()
 
 
