@@ -372,7 +372,7 @@ def run_isolated(function: Callable[..., Any], *args: Any) -> Any:
 
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe()
-    process = context.Process(target=_run_and_send, args=(theirs, function, args), daemon=True)
+    process = context.Process(target=run_and_send, args=(theirs, function, args), daemon=True)
     process.start()
     theirs.close()
     try:
@@ -386,7 +386,8 @@ def run_isolated(function: Callable[..., Any], *args: Any) -> Any:
     return answer
 
 
-def _run_and_send(conn: Connection, function: Callable[..., Any], args: tuple) -> None:
+def run_and_send(conn: Connection, function: Callable[..., Any], args: tuple) -> None:
+    """A forked child's whole life: send `function(*args)` to the parent (Ctrl-C is the parent's to handle)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn.send(function(*args))
     conn.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional, Tuple
 
+from buffix.analyzer.tokens import screens
 from buffix.findings import FileError, FileResult
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ def might_contain_sink(source: bytes, catalog: "Catalog") -> bool:
     helpers of other modules are caught by `Project.imports_body_module` (stage 2), which also sees files that
     name a response but read it only through such a helper.
     """
-    from buffix.analyzer.tokens import screens
-
     screen = screens(catalog)
     return screen.named.search(source) or screen.response.search(source) and screen.response_uses.search(source)
 

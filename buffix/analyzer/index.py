@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 if TYPE_CHECKING:
     from buffix.analyzer.tokens import Screens
@@ -106,11 +106,14 @@ def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> _Facts:
         return _scan(paths, screen)
     import multiprocessing
 
+    from buffix.pipeline import run_and_send
+
     context = multiprocessing.get_context("fork")
     children = []
     for shard in range(1, shards):
         ours, theirs = context.Pipe(duplex=False)
-        process = context.Process(target=_scan_and_send, args=(theirs, paths[shard::shards], screen), daemon=True)
+        process = context.Process(target=run_and_send, args=(theirs, _scan, (paths[shard::shards], screen)),
+                                  daemon=True)
         process.start()
         theirs.close()
         children.append((ours, process))
@@ -124,10 +127,6 @@ def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> _Facts:
         process.join()
     return facts
 
-
-def _scan_and_send(conn: "Any", paths: Sequence[str], screen: "Screens") -> None:
-    conn.send(_scan(paths, screen))
-    conn.close()
 
 
 class MethodIndex:

@@ -288,22 +288,25 @@ class Project:
         """Does module `name` read a body through a member of a response (`.read()`, `.content`): may a
         response-like value the file hands it reach a sink there? (cheap, cached)"""
         if name not in self._reading:
-            file = self._locate(name)
-            try:
-                self._reading[name] = file is not None and screens(self.catalog).response_uses.search(file.read_bytes())
-            except OSError:
-                self._reading[name] = False
+            text = self._text(name)
+            self._reading[name] = text is not None and screens(self.catalog).response_uses.search(text)
         return self._reading[name]
 
     def _may_return_bodies(self, name: str) -> bool:
         """Can module `name` hand out a body: does it make one itself, or call a body method of the tree?"""
         if self.bears_bodies(name):
             return True
+        text = self._text(name)
+        return text is not None and self._calls_body_method(text)
+
+    def _text(self, name: str) -> Optional[bytes]:
+        """The bytes of module `name` of the tree; None when it is not in the tree or cannot be read (that file
+        reports it when it is checked itself)."""
         file = self._locate(name)
         try:
-            return file is not None and self._calls_body_method(file.read_bytes())
+            return file.read_bytes() if file is not None else None
         except OSError:
-            return False
+            return None
 
     def _calls_body_method(self, data: bytes) -> bool:
         """Does the file call a method of the tree whose text names a body?"""
@@ -328,13 +331,10 @@ class Project:
 
     def bears_bodies(self, name: str) -> bool:
         """Can module `name` of the tree make a body on its own: does it pass the prefilter's stage 1? (cached)"""
-        file = self._use(name)
+        self._use(name)
         if name not in self._bearing:
-            try:
-                found = file is not None and might_contain_sink(file.read_bytes(), self.catalog)
-            except OSError:
-                found = False
-            self._bearing[name] = found
+            text = self._text(name)
+            self._bearing[name] = text is not None and might_contain_sink(text, self.catalog)
         return self._bearing[name]
 
     def _locate(self, name: str) -> Optional[Path]:
