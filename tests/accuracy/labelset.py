@@ -40,7 +40,7 @@ FLOWS: Tuple[str, ...] = (
     "comprehension", "conditional", "other",
 )
 CLIENTS: Tuple[str, ...] = (
-    "requests", "niquests", "httpx", "aiohttp", "urllib", "urllib3", "boto3", "aiobotocore", "none", "unknown",
+    "requests", "niquests", "httpx", "httpx2", "aiohttp", "urllib", "urllib3", "boto3", "aiobotocore", "none", "unknown",
 )
 # How a package was labelled: `blind` by reading its code before any buffix output was seen; `tool-assisted` for
 # the first corpus, labelled with the tool in hand. A label added while reviewing buffix's output says origin: review.
@@ -77,6 +77,7 @@ class Package:
     pip_args: Tuple[str, ...] = DEFAULT_PIP_ARGS
     category: str = ""
     labelling: str = "blind"
+    note: str = ""  # why a package holds no positive site, when it holds none
 
     @property
     def requirement(self) -> str:
@@ -180,7 +181,7 @@ def _parse_package(data: object, problems: List[str]) -> Tuple[Optional[Package]
     if problems:
         return None, []
     package = Package(data["name"], data["version"], data["file"], data["sha256"], tuple(pip_args),
-                      data["category"], data["labelling"])
+                      data["category"], data["labelling"], str(data.get("note_package", "")))
     return package, _parse_labels(data["labels"], package, problems)
 
 
