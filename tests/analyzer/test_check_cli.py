@@ -116,3 +116,17 @@ def test_an_excluded_copy_of_a_module_keeps_a_helper_method_unique(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "pkg/use.py:7:27: BFX102" in result.stdout
     assert "build" not in result.stdout
+
+
+def test_no_prefilter_switch_analyzes_every_file(tmp_path):
+    """BUFFIX_NO_PREFILTER=1 parses the files the prefilter would prove clean: a syntax error there now shows."""
+    import os
+
+    (tmp_path / "bad.py").write_text(BAD_BODY)
+    (tmp_path / "broken.py").write_text("def f(:\n")  # names no body: the prefilter never parses it
+    default = run(tmp_path, "--no-cache", ".")
+    assert default.returncode == 1 and "broken.py" not in default.stdout + default.stderr
+    unfiltered = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "."], cwd=tmp_path,
+                                capture_output=True, text=True, env={**os.environ, "BUFFIX_NO_PREFILTER": "1"})
+    assert unfiltered.returncode == 2 and "broken.py" in unfiltered.stdout + unfiltered.stderr
+    assert "bad.py:3:" in unfiltered.stdout
