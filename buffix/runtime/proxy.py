@@ -158,6 +158,12 @@ class BodyProxy(wrapt.ObjectProxy):
     def __str__(self) -> str:
         return str(self._body_for("str()"))
 
+    # wrapt forwards __class__ to the body, so `isinstance(body, bytes)` holds; after a release it must raise like
+    # every other access (json.loads asks isinstance first), not turn False or name _ReleasedBody
+    @property
+    def __class__(self) -> type:  # type: ignore[override]
+        return self._body_for("isinstance()/__class__").__class__
+
     def __repr__(self) -> str:
         record = self._self_record
         if record.released:
