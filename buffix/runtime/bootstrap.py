@@ -13,7 +13,7 @@ from typing import Optional, Type
 
 from buffix.runtime import install, stats
 from buffix.runtime.diagnose import explain
-from buffix.runtime.settings import ENV_REPORT, Settings
+from buffix.runtime.settings import ENV_REPORT, RuntimeUnavailable, Settings
 
 
 def report() -> str:
@@ -45,7 +45,12 @@ def _chain_sitecustomize(boot_dir: str) -> None:
 
 
 def start(boot_dir: str) -> None:
-    install(settings=Settings.from_env(), lazy=True)  # hook each client library when the program imports it
+    try:
+        install(settings=Settings.from_env(), lazy=True)  # hook each client library when the program imports it
+    except (RuntimeUnavailable, ValueError) as error:  # what was asked for cannot run here: not silently without
+        sys.stderr.write(f"buffix run: {error}\n")
+        sys.stderr.flush()
+        os._exit(2)  # SystemExit inside sitecustomize would be a fatal error of the interpreter
     sys.excepthook = _excepthook(sys.excepthook)
     if os.environ.get(ENV_REPORT) == "1":
         atexit.register(lambda: sys.stderr.write(report() + "\n"))

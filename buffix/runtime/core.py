@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Opti
 from buffix.runtime.callsite import CallerClassifier
 from buffix.runtime.proxy import BodyProxy, BodyReleasedError, BufferBodyProxy, StrictBodyProxy, release_proxy
 from buffix.runtime.registry import FINALIZED, Registry, ResponseState, Stats
-from buffix.runtime.settings import Settings
+from buffix.runtime.settings import RuntimeUnavailable, Settings
 
 BODY_TYPES = (bytes, bytearray)
 
@@ -38,11 +38,12 @@ class Runtime:
     # --- configuration -------------------------------------------------------------------------------------
     def configure(self, settings: Settings) -> None:
         if settings.buffer_export and sys.version_info < (3, 12):
-            raise RuntimeError(
+            raise RuntimeUnavailable(
                 "buffer-export (root-cause) mode needs Python 3.12+ (PEP 688 __buffer__); "
                 f"this is Python {sys.version_info.major}.{sys.version_info.minor}"
             )
         self.settings = settings
+        self.classifier.set_proxy_libraries(settings.proxy_libraries)
         BodyProxy.slow_copy_warn_bytes = settings.slow_copy_warn_bytes
         if settings.buffer_export:
             self._proxy_class: type = BufferBodyProxy
