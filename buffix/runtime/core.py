@@ -93,6 +93,17 @@ class Runtime:
         self.states[key] = state
         return state
 
+    def read_by_c_reader(self, response: Any) -> None:
+        """A C reader (io.BufferedReader, io.TextIOWrapper) wraps `response`: it reads the real body from now on.
+        It has no Python frame to classify, so its probe of `readable()` is what tells."""
+        registry = self.registry
+        registry.drain()
+        with registry.lock:
+            state = self.states.get(id(response))
+            if state is None:
+                state = self._new_state_locked(response, "", None)
+            state.c_reader = True
+
     def guard(self, response: Any, operation: str) -> None:
         """Refuse any access through a response whose body was released."""
         self.registry.drain()  # a state left by a dead response that had the same id is gone after this

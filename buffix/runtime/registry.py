@@ -113,7 +113,8 @@ class BodyRecord:
 class ResponseState:
     """The runtime's view of one response object, keyed by its id while it lives."""
 
-    __slots__ = ("source", "records", "cached", "closed_at", "released", "clear_cache", "response_ref", "__weakref__")
+    __slots__ = ("source", "records", "cached", "closed_at", "released", "clear_cache", "response_ref", "c_reader",
+                 "__weakref__")
 
     def __init__(self, source: str, clear_cache: Optional[Callable[[object], None]]) -> None:
         self.source = source
@@ -123,6 +124,7 @@ class ResponseState:
         self.released = False
         self.clear_cache = clear_cache
         self.response_ref: Optional[weakref.ref] = None  # its callback tells the runtime the response is gone
+        self.c_reader = False  # wrapped by a C reader (io.BufferedReader...): its reads are library reads
 
 
 class Watch(weakref.ref):

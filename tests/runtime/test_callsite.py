@@ -98,3 +98,27 @@ def test_run_passes_proxy_libraries_to_every_process(server, installed_helper, t
                             str(program), url], capture_output=True, text=True, timeout=60, env=env)
     assert plain.stdout.strip() == "bytes", plain.stderr
     assert opted.stdout.strip().startswith("BodyProxy"), opted.stderr
+
+
+@pytest.mark.parametrize("client", ["urllib", "urllib3"])
+def test_c_readers_wrapping_a_response_read_the_real_body(server, client):
+    import io
+    import urllib.request
+
+    import urllib3
+
+    url = server.url_for("/bytes/5000")
+    pool = urllib3.PoolManager()
+
+    def open_response():
+        if client == "urllib":
+            return urllib.request.urlopen(url, timeout=10)
+        return pool.request("GET", url, preload_content=False)
+
+    with runtime.installed():
+        data = io.BufferedReader(open_response()).read()
+        assert type(data) is bytes and data == payloads.body(5000)
+        text = io.TextIOWrapper(open_response(), encoding="latin-1", newline="").read()
+        assert text == payloads.body(5000).decode("latin-1")
+        direct = open_response().read()  # the program reading itself still gets a proxy
+        assert isinstance(direct, BodyProxy) and direct[:] == payloads.body(5000)
