@@ -76,6 +76,35 @@ HOOK_POINTS: Tuple[HookPoint, ...] = (
     HookPoint("urllib3", "urllib3.response", "HTTPResponse", "stream", "chunks", "urllib3 HTTPResponse.stream()"),
     HookPoint("urllib3", "urllib3.response", "HTTPResponse", "close", "close"),
     HookPoint("urllib3", "urllib3.response", "HTTPResponse", "readable", "c_reader_probe"),
+    # boto3 / botocore: the program reads an S3 object's StreamingBody; botocore's own reads (of urllib3, and of
+    # the body in a checksum check) are library reads by location
+    *(
+        HookPoint("botocore", module, owner, method, kind, f"botocore StreamingBody.{method}()")
+        for module, owner, method, kind in (
+            ("botocore.response", "StreamingBody", "read", "method"),
+            ("botocore.response", "StreamingBody", "__next__", "method"),
+            ("botocore.response", "StreamingBody", "iter_chunks", "chunks"),
+            ("botocore.response", "StreamingBody", "iter_lines", "chunks"),
+            ("botocore.response", "StreamingBody", "__iter__", "chunks"),
+            ("botocore.response", "StreamingBody", "close", "close"),
+            ("botocore.response", "StreamingBody", "__exit__", "close"),
+            ("botocore.httpchecksum", "StreamingChecksumBody", "read", "method"),
+        )
+    ),
+    # aiobotocore: the async twin (its reads of aiohttp are library reads)
+    *(
+        HookPoint("aiobotocore", module, owner, method, kind, f"aiobotocore StreamingBody.{method}()")
+        for module, owner, method, kind in (
+            ("aiobotocore.response", "AioStreamingBody", "read", "coroutine"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "__anext__", "coroutine"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "iter_chunks", "async_chunks"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "iter_lines", "async_chunks"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "__aiter__", "async_chunks"),
+            ("aiobotocore.response", "AioStreamingBody", "close", "close"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "__aexit__", "close"),
+            ("aiobotocore.httpchecksum", "_ChecksumMixin", "read", "coroutine"),
+        )
+    ),
     # urllib.request.urlopen(...) returns http.client.HTTPResponse; nothing is cached (a second read() is b"")
     HookPoint("urllib", "http.client", "HTTPResponse", "read", "method", "urlopen() HTTPResponse.read()"),
     HookPoint("urllib", "http.client", "HTTPResponse", "close", "close"),
@@ -88,12 +117,15 @@ LIBRARY_PACKAGES: Dict[str, Tuple[str, ...]] = {
     "httpx": ("httpx", "httpcore"),
     "aiohttp": ("aiohttp",),
     "urllib3": ("urllib3",),
+    "botocore": ("botocore",),
+    "aiobotocore": ("aiobotocore",),
     "urllib": (),  # the standard library is always library code
 }
 
 # Lazy installs wait for this module's import to finish (its package imports every hooked submodule).
 IMPORT_TRIGGERS: Dict[str, str] = {
     "requests": "requests", "httpx": "httpx", "aiohttp": "aiohttp", "urllib3": "urllib3", "urllib": "http.client",
+    "botocore": "botocore.httpchecksum", "aiobotocore": "aiobotocore.httpchecksum",  # each imports .response
 }
 
 
