@@ -144,6 +144,9 @@ class Registry:
         self.peak_bytes = 0
         self.released = 0
         self.leak_suspects: List[LeakSuspect] = []
+        # where the program received its latest bodies: explains a refusal whose message names no type and whose
+        # frames hold no proxy (`hashlib.md5(requests.get(u).content)`)
+        self.recent_sites: "collections.deque[Tuple[str, int]]" = collections.deque(maxlen=1024)
 
     def watch(self, obj: object, handler: Callable[[Watch], None]) -> Watch:
         """Follow `obj` weakly; once it is gone, `handler(ref)` runs at the next drain(), outside the GC."""
@@ -170,6 +173,7 @@ class Registry:
                           cached: bool) -> BodyRecord:
         """Account for a new body; the caller holds `self.lock`."""
         record = BodyRecord(self, id(body), len(body), source, site)  # type: ignore[arg-type]
+        self.recent_sites.append(site)
         self.bodies_wrapped += 1
         self.bytes_live += record.size
         if self.bytes_live > self.peak_bytes:
