@@ -47,12 +47,14 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[s
         sys.exit(print_diff(run, results))
     fixes = _fixes(run, results)
     errors = False
+    written = set()
     for result in fixes:
         if result.error is not None:
             errors = True
         elif result.changed:
             try:
                 write_atomic(result.path, result.fixed, expected_original=result.original)
+                written.add(result.path)
             except (FileChangedError, OSError) as error:
                 click.echo(f"{result.path}: error: not written: {error}", err=True)
                 errors = True
@@ -64,7 +66,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[s
     if remaining:
         emit("text", remaining, options)
     if not quiet:
-        click.echo(summary(fixes, diff=False))
+        click.echo(summary([f for f in fixes if f.path in written or not f.changed], diff=False))
     if errors or any(r.error for r in results):
         sys.exit(2)
     changed = any(f.changed for f in fixes)
