@@ -55,6 +55,18 @@ def read_source(path: str) -> bytes:
         return handle.read()
 
 
+def read_stdin(path: str, max_bytes: int = MAX_BYTES) -> Tuple[bytes, Optional[FileResult]]:
+    """Up to `max_bytes` of stdin, and the FileResult to report instead when it holds more (a file that large is
+    not parsed either: a 10 MB input used 4-8 GB)."""
+    import sys
+
+    data = sys.stdin.buffer.read(max_bytes + 1)
+    if len(data) <= max_bytes:
+        return data, None
+    limit = max_bytes / 1024 / 1024
+    return data, FileResult(path, error=FileError(path, f"too large to analyze (over {limit:.0f} MiB read from stdin)"))
+
+
 def _read(path: str) -> Tuple[Optional[bytes], Optional[FileResult]]:
     try:
         return read_source(path), None
