@@ -18,6 +18,7 @@ COMMANDS: Dict[str, str] = {
     "explain": "buffix.commands.explain:explain",
     "rules": "buffix.commands.rules:rules",
     "init": "buffix.commands.init:init",
+    "server": "buffix.commands.server:server",
 }
 
 
