@@ -5,7 +5,8 @@
 - Code actions: each finding's fix (safe, or labelled unsafe), "fix all" for the file, and "add suppression"
   (`# buffix: ignore[CODE]` at the end of the line).
 - Hover over a finding: its rule's documentation (`buffix explain`).
-The analysis runs in a forked child where fork exists, as for stdin: a parser crash costs one answer, not the server.
+The analysis runs in this process, guarded like a pipeline worker's (an exception costs one answer): forking from the
+server's threads could deadlock the child on a lock another thread held.
 """
 
 from __future__ import annotations
@@ -84,16 +85,9 @@ def _path(uri: str) -> str:
 
 def _analyze(text: str, path: str, config) -> FileResult:  # type: ignore[no-untyped-def]
     from buffix.analyzer import analyze_source
-    from buffix.findings import FileError
-    from buffix.pipeline import WorkerCrashed, analyze_guarded, run_isolated
+    from buffix.pipeline import analyze_guarded
 
-    def one(p: str, source: bytes) -> FileResult:
-        return analyze_source(source, p, config)
-
-    try:
-        return run_isolated(analyze_guarded, one, path, text.encode("utf-8"))
-    except WorkerCrashed as crash:
-        return FileResult(path, error=FileError(path, str(crash)))
+    return analyze_guarded(lambda p, source: analyze_source(source, p, config), path, text.encode("utf-8"))
 
 
 def _range(span) -> types.Range:  # type: ignore[no-untyped-def]
