@@ -268,11 +268,13 @@ def _analyze_group(group: Group, jobs: Optional[int], no_cache: bool, update) ->
 
 
 def _analyze_stdin(run: Run) -> List[FileResult]:
-    from buffix.pipeline import WorkerCrashed, analyze_guarded, run_isolated
+    from buffix.pipeline import WorkerCrashed, analyze_guarded, read_stdin, run_isolated
 
-    data = sys.stdin.buffer.read()
+    data, too_large = read_stdin(run.stdin_name or "-")
     if not run.stdin_name:  # excluded by --force-exclude: nothing checked
         return []
+    if too_large is not None:
+        return [too_large]
     analyze = partial(_analyze_source, config=run.config)
     try:  # in a child process, like every file: a parser crash costs a clear error, not the run
         return [run_isolated(analyze_guarded, analyze, run.stdin_name, data)]

@@ -47,12 +47,14 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
         sys.exit(print_diff(run, results))
     fixes = _fixes(run, results)
     errors = False
+    written = set()
     for result in fixes:
         if result.error is not None:
             errors = True
         elif result.changed:
             try:
                 write_atomic(result.path, result.fixed, expected_original=result.original)
+                written.add(result.path)
             except (FileChangedError, OSError) as error:
                 click.echo(f"{result.path}: error: not written: {error}", err=True)
                 errors = True
@@ -64,7 +66,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
     if remaining:
         emit("text", remaining, options)
     if not quiet:
-        click.echo(summary(fixes, diff=False))
+        click.echo(summary([f for f in fixes if f.path in written or not f.changed], diff=False))
     if errors or any(r.error for r in results):
         sys.exit(2)
     changed = any(f.changed for f in fixes)
@@ -101,11 +103,20 @@ def print_diff(run: Run, results: Sequence[FileResult]) -> int:
 def _fix_stdin(run: Run) -> int:
     """Read a file from stdin, print the fixed source on stdout, findings that remain on stderr."""
     from buffix.fixer.session import FileFix
-    from buffix.pipeline import WorkerCrashed, run_isolated
+    from buffix.pipeline import WorkerCrashed, read_stdin, run_isolated
 
-    data = sys.stdin.buffer.read()
-    if not run.stdin_name:  # excluded by --force-exclude: pass it through
+    data, too_large = read_stdin(run.stdin_name or "-")
+    if not run.stdin_name or too_large is not None:  # excluded by --force-exclude, or too large: pass it through
         sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        while True:
+            block = sys.stdin.buffer.read(1 << 20)
+            if not block:
+                break
+            sys.stdout.buffer.write(block)
+        if too_large is not None and too_large.error is not None:
+            click.echo(f"{too_large.path}: error: {too_large.error.message}", err=True)
+            return 2
         return 0
     try:  # in a child process: code nested deep enough kills the parser, which must cost only a clear error
         result = run_isolated(_fix_source, data, run)
