@@ -17,7 +17,6 @@ from buffix.findings import FileResult, Finding, Span
 from buffix.report.common import ReportOptions, edits_of, errors_in_order, findings_in_order, posix_relative, rule_table
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/buffix/"
 BASE_ID = "%SRCROOT%"
 # Families that raise TypeError on every proxy are errors; the rest depend on the proxy or only cost time.
 ERROR_FAMILIES = ("BFX1", "BFX2", "BFX3")
@@ -109,7 +108,6 @@ def sarif_log(results: Sequence[FileResult], options: ReportOptions) -> Dict[str
         "name": "buffix",
         "version": __version__,
         "semanticVersion": __version__,
-        "informationUri": INFORMATION_URI,
         "rules": [_descriptor(code, rules.get(code)) for code in codes],
     }
     invocation = {

@@ -1,0 +1,221 @@
+"""`buffix server`: a Language Server (pygls) with the findings of `buffix check`, as diagnostics, for editors.
+
+- Diagnostics on open, change and save, computed from the editor's text with each file's own config (the nearest
+  config file, as `check` resolves it) and cached by document version; a change waits for typing to pause.
+- Code actions: each finding's fix (safe, or labelled unsafe), "fix all" for the file, and "add suppression"
+  (`# buffix: ignore[CODE]` at the end of the line).
+- Hover over a finding: its rule's documentation (`buffix explain`).
+The analysis runs in this process, guarded like a pipeline worker's (an exception costs one answer): forking from the
+server's threads could deadlock the child on a lock another thread held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from buffix import __version__
+from buffix.findings import FileResult, Finding
+
+DEBOUNCE = 0.25  # seconds a change waits for the next keystroke before analysis
+SOURCE = "buffix"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    version: Optional[int]
+    text: str
+    result: FileResult
+
+
+class BuffixServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("buffix", __version__)
+        from buffix.config import Resolver
+
+        self.resolver = Resolver()
+        self.analyses: Dict[str, Analysis] = {}
+        self.pending: Dict[str, asyncio.Task] = {}
+
+    def config_for(self, path: str):  # type: ignore[no-untyped-def]
+        from buffix.config import ConfigError
+
+        try:
+            return self.resolver.for_path(path), None
+        except ConfigError as error:
+            from buffix.config import Config
+
+            return Config(), str(error)
+
+    def analyze(self, uri: str) -> Analysis:
+        document = self.workspace.get_text_document(uri)
+        cached = self.analyses.get(uri)
+        if cached is not None and cached.version == document.version and cached.text == document.source:
+            return cached
+        path = _path(uri)
+        config, problem = self.config_for(path)
+        result = _analyze(document.source, path, config)
+        if problem:
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, problem))
+        analysis = Analysis(document.version, document.source, result)
+        self.analyses[uri] = analysis
+        return analysis
+
+    def publish(self, uri: str) -> None:
+        analysis = self.analyze(uri)
+        diagnostics = [_diagnostic(f) for f in analysis.result.findings]
+        if analysis.result.error is not None:
+            diagnostics.append(types.Diagnostic(
+                range=types.Range(types.Position(0, 0), types.Position(0, 0)), message=analysis.result.error.message,
+                severity=types.DiagnosticSeverity.Error, source=SOURCE))
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics,
+                                                                              version=analysis.version))
+
+
+def _path(uri: str) -> str:
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme == "file" else uri
+
+
+def _analyze(text: str, path: str, config) -> FileResult:  # type: ignore[no-untyped-def]
+    from buffix.analyzer import analyze_source
+    from buffix.pipeline import analyze_guarded
+
+    return analyze_guarded(lambda p, source: analyze_source(source, p, config), path, text.encode("utf-8"))
+
+
+def _range(span) -> types.Range:  # type: ignore[no-untyped-def]
+    return types.Range(types.Position(span.line - 1, span.column - 1),
+                       types.Position(span.end_line - 1, span.end_column - 1))
+
+
+def _diagnostic(finding: Finding) -> types.Diagnostic:
+    from buffix.rules import all_rules
+
+    rule = all_rules().get(finding.code)
+    severity = types.DiagnosticSeverity.Warning if finding.code.startswith("BFX9") else types.DiagnosticSeverity.Error
+    return types.Diagnostic(
+        range=_range(finding.span), message=finding.message, severity=severity, source=SOURCE, code=finding.code,
+        code_description=None, data={"name": rule.name if rule else "", "fix": finding.fix.applicability
+                                     if finding.fix else None})
+
+
+def _fix_edits(text: str, path: str, findings: List[Finding], style: str) -> List[types.TextEdit]:
+    from buffix.fixer.apply import fix_source
+
+    targets = tuple(t for f in findings if f.fix is not None for t in f.fix.targets)
+    if not targets:
+        return []
+    applied = fix_source(text.encode("utf-8"), targets, style, path).applied
+    return [types.TextEdit(range=_range(edit.span), new_text=edit.after) for edit in applied]
+
+
+def _suppression(text: str, finding: Finding) -> types.TextEdit:
+    line = text.splitlines()[finding.line - 1] if finding.line <= len(text.splitlines()) else ""
+    end = types.Position(finding.line - 1, len(line))
+    comment = f"  # buffix: ignore[{finding.code}]  reason: "
+    if "# buffix: ignore[" in line:  # add the code to the line's suppression instead of a second comment
+        start = line.index("# buffix: ignore[") + len("# buffix: ignore[")
+        position = types.Position(finding.line - 1, start)
+        return types.TextEdit(range=types.Range(position, position), new_text=f"{finding.code}, ")
+    return types.TextEdit(range=types.Range(end, end), new_text=comment)
+
+
+server = BuffixServer()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: BuffixServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.publish(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+async def did_change(ls: BuffixServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    waiting = ls.pending.pop(uri, None)
+    if waiting is not None:
+        waiting.cancel()
+
+    async def later() -> None:
+        await asyncio.sleep(DEBOUNCE)
+        ls.pending.pop(uri, None)
+        ls.publish(uri)
+
+    ls.pending[uri] = asyncio.ensure_future(later())
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: BuffixServer, params: types.DidSaveTextDocumentParams) -> None:
+    from buffix.config import Resolver
+
+    ls.resolver = Resolver()  # a saved config file takes effect
+    ls.analyses.pop(params.text_document.uri, None)
+    ls.publish(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: BuffixServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.analyses.pop(params.text_document.uri, None)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+
+def _covering(findings: Tuple[Finding, ...], area: types.Range) -> List[Finding]:
+    first, last = area.start.line + 1, area.end.line + 1
+    return [f for f in findings if f.span.line <= last and f.span.end_line >= first]
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll]))
+def code_actions(ls: BuffixServer, params: types.CodeActionParams) -> List[types.CodeAction]:
+    uri = params.text_document.uri
+    analysis = ls.analyze(uri)
+    path = _path(uri)
+    config, _ = ls.config_for(path)
+    actions = []
+    for finding in _covering(analysis.result.findings, params.range):
+        diagnostic = [_diagnostic(finding)]
+        if finding.fix is not None:
+            edits = _fix_edits(analysis.text, path, [finding], config.fix_style)
+            label = "" if finding.fix.applicability == "safe" else " (unsafe: check the code still works)"
+            if edits:
+                actions.append(types.CodeAction(
+                    title=f"buffix: fix {finding.code}{label}", kind=types.CodeActionKind.QuickFix,
+                    diagnostics=diagnostic, is_preferred=finding.fix.applicability == "safe",
+                    edit=types.WorkspaceEdit(changes={uri: edits})))
+        actions.append(types.CodeAction(
+            title=f"buffix: add suppression for {finding.code}", kind=types.CodeActionKind.QuickFix,
+            diagnostics=diagnostic, edit=types.WorkspaceEdit(changes={uri: [_suppression(analysis.text, finding)]})))
+    unsafe = config.unsafe_fixes
+    fixable = [f for f in analysis.result.findings
+               if f.fix is not None and (f.fix.applicability == "safe" or unsafe)]
+    edits = _fix_edits(analysis.text, path, fixable, config.fix_style) if fixable else []
+    if edits:
+        actions.append(types.CodeAction(title="buffix: fix all", kind=types.CodeActionKind.SourceFixAll,
+                                        edit=types.WorkspaceEdit(changes={uri: edits})))
+    return actions
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+def hover(ls: BuffixServer, params: types.HoverParams) -> Optional[types.Hover]:
+    from buffix.rules import all_rules
+
+    analysis = ls.analyze(params.text_document.uri)
+    line, character = params.position.line + 1, params.position.character + 1
+    for finding in analysis.result.findings:
+        span = finding.span
+        if (span.line, span.column) <= (line, character) <= (span.end_line, span.end_column):
+            rule = all_rules().get(finding.code)
+            if rule is not None:
+                return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=rule.docs),
+                                   range=_range(span))
+    return None
+
+
+def main() -> None:
+    server.start_io()
