@@ -1,0 +1,90 @@
+"""Observe mode (issue 11): a run records each unsafe use of a body as a confirmed finding at its exact call site,
+in buffix's JSON format; Python 3.12+ records every family (PEP 688), 3.11 the BFX4/BFX5 families and says so."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.test_buffer_export import CACHE, find_python312, wrapt_version
+
+pytestmark = pytest.mark.usefixtures("server")
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "fixtures" / "runtime" / "observe" / "app.py"
+BUFFIX = [sys.executable, "-m", "buffix"]
+
+
+def observe(python: str, tmp_path: Path, server, program: Path = APP) -> tuple:
+    out = tmp_path / "observed.json"
+    env = {**os.environ, "BUFFIX_TEST_URL": server.url_for(""), "PYTHONPATH": str(REPO)}
+    run = subprocess.run([*BUFFIX, "run", "--observe", str(out), "--", python, str(program)], capture_output=True,
+                         text=True, timeout=120, env=env, cwd=tmp_path)
+    return run, json.loads(out.read_text())
+
+
+def sites(findings: list) -> list:
+    return [(f["code"], f["line"], f["column"], f["end_column"], f["confidence"]) for f in findings]
+
+
+def test_observe_on_this_interpreter_records_the_proxy_dependent_and_slow_copy_sites(server, tmp_path):
+    run, findings = observe(sys.executable, tmp_path, server)
+    assert run.stdout.splitlines()[0] == "64 65 64"  # bytes(), + and bytearray() ran unchanged
+    expected = [("BFX401", 15, 11, 22, "confirmed"), ("BFX402", 15, 29, 40, "confirmed"),
+                ("BFX501", 15, 47, 62, "confirmed")]
+    if sys.version_info < (3, 12):  # io.BytesIO(body) still fails here: no __buffer__ before 3.12
+        assert run.returncode == 1 and "app.py:17:11" in run.stderr, run.stderr
+        assert sites(findings) == expected and "only the proxy-dependent (BFX4)" in run.stderr
+    bytes_site = next(f for f in findings if f["code"] == "BFX401")
+    assert bytes_site["path"] == str(APP) and "1 time(s)" in bytes_site["message"]
+    assert [e["replacement"] for e in bytes_site["fix"]["edits"]] == ["body[:]"]
+    assert bytes_site["flow"][0]["line"] == 11  # where the program received the body (inside fetch())
+
+
+@pytest.fixture(scope="module")
+def python312_full() -> str:
+    """A 3.12+ venv with what buffix's report and catalog need (wrapt, click, pyyaml), cached."""
+    base = find_python312()
+    if base is None:
+        pytest.skip("no Python 3.12+ interpreter on this machine")
+    folder = CACHE / f"py312-observe-venv-{Path(base).resolve().parent.parent.name}"
+    python = folder / "bin" / "python"
+    probe = [str(python), "-c", "import wrapt, click, yaml, sys; sys.exit(wrapt.__version__ != %r)" % wrapt_version()]
+    if python.exists() and subprocess.run(probe, capture_output=True, timeout=60).returncode == 0:
+        return str(python)
+    shutil.rmtree(folder, ignore_errors=True)
+    if subprocess.run([base, "-m", "venv", str(folder)], capture_output=True, timeout=120).returncode != 0:
+        pytest.skip(f"could not create a venv with {base}")
+    pip = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                          f"wrapt=={wrapt_version()}", "click", "pyyaml"], capture_output=True, text=True, timeout=300)
+    if pip.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"could not pip install into the 3.12 venv: {pip.stderr.strip()[-300:]}")
+    return str(python)
+
+
+def test_observe_on_python_312_records_buffer_consumers_with_their_catalog_rule_and_fix(server, tmp_path,
+                                                                                          python312_full):
+    run, findings = observe(python312_full, tmp_path, server)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == "64 65 64" and "only the proxy-dependent" not in run.stderr
+    by_code = {f["code"]: f for f in findings}
+    assert sites(findings) == [("BFX401", 15, 11, 22, "confirmed"), ("BFX402", 15, 29, 40, "confirmed"),
+                               ("BFX501", 15, 47, 62, "confirmed"), ("BFX102", 17, 11, 27, "confirmed"),
+                               ("BFX104", 17, 43, 63, "confirmed")], findings
+    bytesio = by_code["BFX102"]
+    assert "`io.BytesIO`" in bytesio["message"] and "2 time(s)" in bytesio["message"]
+    assert bytesio["fix"]["edits"][0]["replacement"] == "body[:]" and bytesio["fix"]["edits"][0]["column"] == 22
+    assert "`hashlib.sha256`" in by_code["BFX104"]["message"]
+
+    fixed = tmp_path / "app.py"  # the same program with the observed sites sliced: a second run records nothing
+    fixed.write_text(APP.read_text().replace("bytes(body)", "bytes(body[:])").replace("body + b", "body[:] + b")
+                     .replace("bytearray(body)", "bytearray(body[:])").replace("io.BytesIO(body)", "io.BytesIO(body[:])")
+                     .replace("sha256(body)", "sha256(body[:])"))
+    again, none = observe(python312_full, tmp_path, server, fixed)
+    assert again.returncode == 0 and again.stdout == run.stdout and none == [], none
