@@ -117,3 +117,56 @@ def merge_write(path: str, findings: Sequence[Finding]) -> None:
         os.replace(temp, path)
     finally:
         os.close(folder)
+
+
+ALSO_OBSERVED = " [confirmed at run time]"
+OBSERVED_ONLY = "observed at run time, missed by the analyzer: "
+
+
+def merge_into(results: Sequence[FileResult], observed: Sequence[Finding]) -> List[FileResult]:
+    """Static results with the observed findings of the same files: a static finding on an observed site is
+    marked confirmed; an observed site no static finding covers is added, labelled as missed by the analyzer."""
+    by_file: Dict[str, List[Finding]] = {}
+    for finding in observed:
+        by_file.setdefault(os.path.realpath(finding.path), []).append(finding)
+    merged = []
+    for result in results:
+        extra = by_file.get(os.path.realpath(result.path), [])
+        if not extra:
+            merged.append(result)
+            continue
+        findings = []
+        matched = set()
+        for finding in result.findings:
+            hits = [i for i, seen in enumerate(extra) if _overlaps(finding.span, seen.span)]
+            matched.update(hits)
+            if hits:
+                finding = Finding(finding.code, finding.message + ALSO_OBSERVED, finding.path, finding.span,
+                                  finding.confidence, finding.flow, finding.fix)
+            findings.append(finding)
+        for i, seen in enumerate(extra):
+            if i not in matched:
+                findings.append(Finding(seen.code, OBSERVED_ONLY + seen.message, result.path, seen.span, "high",
+                                        seen.flow, seen.fix))
+        merged.append(FileResult(result.path, tuple(findings), result.error))
+    return merged
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return (a.line, a.column) < (b.end_line, b.end_column) and (b.line, b.column) < (a.end_line, a.end_column)
+
+
+def read_or_fail(path: str) -> List[Finding]:
+    """The findings in `path`, or one line naming the file and the cause, and exit 2."""
+    try:
+        return read(path)
+    except ObservedFileError as error:
+        import click
+
+        click.echo(f"buffix: {error}", err=True)
+        raise SystemExit(2) from None
+
+
+def with_observed(results: Sequence[FileResult], path: str) -> List[FileResult]:
+    """`check/fix --observed FILE`: the static results merged with the observed findings."""
+    return merge_into(results, read_or_fail(path))

@@ -71,15 +71,23 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
 
 
 def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], style: str,
-                unsafe: bool) -> Iterator[FileFix]:
-    """Fix, in memory, every file whose analysis (from the check pipeline) has a fix that applies."""
+                unsafe: bool, observed: Sequence[Finding] = ()) -> Iterator[FileFix]:
+    """Fix, in memory, every file whose analysis (from the check pipeline) has a fix that applies; `observed`
+    findings (`fix --observed`) join each file's first analysis (their positions hold only before any edit)."""
     from buffix.analyzer import analyze_source
     from buffix.analyzer.project import Project
 
     project = Project(list(roots), config)
+    first = set()
 
     def analyze(data: bytes, name: str) -> FileResult:
-        return analyze_source(data, name, config, project)
+        result = analyze_source(data, name, config, project)
+        if observed and name not in first:
+            from buffix.observed import merge_into
+
+            first.add(name)
+            result = merge_into([result], observed)[0]
+        return result
 
     for result in results:
         if result.error is not None:

@@ -88,3 +88,50 @@ def test_observe_on_python_312_records_buffer_consumers_with_their_catalog_rule_
                      .replace("sha256(body)", "sha256(body[:])"))
     again, none = observe(python312_full, tmp_path, server, fixed)
     assert again.returncode == 0 and again.stdout == run.stdout and none == [], none
+
+
+MERGE_APP = '''import os
+import urllib.request
+
+URL = os.environ["BUFFIX_TEST_URL"] + "/bytes/64"
+
+
+def fetch():
+    with urllib.request.urlopen(URL) as response:
+        return getattr(response, "read")()  # hidden from the analyzer
+
+
+def seen():
+    with urllib.request.urlopen(URL) as response:
+        return response.read()
+
+
+body, other = fetch(), seen()
+print(len(bytes(body)), len(bytes(other)))
+'''
+
+
+def test_check_and_fix_use_the_observed_findings_and_a_fixed_run_observes_nothing(server, tmp_path):
+    app = tmp_path / "app.py"
+    app.write_text(MERGE_APP)
+    run, findings = observe(sys.executable, tmp_path, server, app)
+    assert run.returncode == 0 and run.stdout == "64 64\n", run.stderr
+    assert [(f["code"], f["line"], f["column"]) for f in findings] == [("BFX401", 18, 11), ("BFX401", 18, 29)]
+    observed = str(tmp_path / "observed.json")
+    check = subprocess.run([*BUFFIX, "check", "--no-cache", "--observed", observed, str(app)], capture_output=True,
+                           text=True, timeout=60, cwd=tmp_path)
+    lines = [line for line in check.stdout.splitlines() if ": BFX" in line]
+    assert len(lines) == 2, check.stdout
+    assert lines[0].startswith(f"{app}:18:11: BFX401") and "observed at run time, missed by the analyzer" in lines[0]
+    assert lines[1].startswith(f"{app}:18:35: BFX401")  # the static span: the argument and "[confirmed at run time]" in lines[1]
+    fixed = subprocess.run([*BUFFIX, "fix", "--no-cache", "--observed", observed, str(app)], capture_output=True,
+                           text=True, timeout=60, cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "print(len(bytes(body[:])), len(bytes(other[:])))" in app.read_text()
+    again, none = observe(sys.executable, tmp_path, server, app)
+    assert again.returncode == 0 and again.stdout == "64 64\n" and none == []
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    bad = subprocess.run([*BUFFIX, "check", "--observed", str(broken), str(app)], capture_output=True, text=True,
+                         timeout=60, cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "broken.json" in bad.stderr, bad.stderr
