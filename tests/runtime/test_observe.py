@@ -135,3 +135,19 @@ def test_check_and_fix_use_the_observed_findings_and_a_fixed_run_observes_nothin
     bad = subprocess.run([*BUFFIX, "check", "--observed", str(broken), str(app)], capture_output=True, text=True,
                          timeout=60, cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "broken.json" in bad.stderr, bad.stderr
+
+
+def test_pytest_observe_mode_writes_the_sessions_findings(server, tmp_path):
+    (tmp_path / "test_app.py").write_text(
+        "import os, requests\n"
+        "def test_bytes():\n"
+        "    body = requests.get(os.environ['BUFFIX_TEST_URL'] + '/bytes/32').content\n"
+        "    assert len(bytes(body)) == 32\n"
+    )
+    out = tmp_path / "found.json"
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--buffix-runtime=observe",
+                          f"--buffix-observe={out}", "test_app.py"], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path, env={**os.environ, "BUFFIX_TEST_URL": server.url_for("")})
+    assert run.returncode == 0, run.stdout + run.stderr
+    found = json.loads(out.read_text())
+    assert [(f["code"], f["line"], f["column"], f["confidence"]) for f in found] == [("BFX401", 4, 16, "confirmed")]
