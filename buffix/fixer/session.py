@@ -74,14 +74,17 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
                 unsafe: bool, observed: Sequence[Finding] = ()) -> Iterator[FileFix]:
     """Fix, in memory, every file whose analysis (from the check pipeline) has a fix that applies; `observed`
     findings (`fix --observed`) join each file's first analysis (their positions hold only before any edit)."""
+    import os
+
     from buffix.analyzer import analyze_source
     from buffix.analyzer.project import Project
+    from buffix.pipeline import MAX_BYTES, analyze_guarded, guarded, read_source
 
     project = Project(list(roots), config)
     first = set()
 
-    def analyze(data: bytes, name: str) -> FileResult:
-        result = analyze_source(data, name, config, project)
+    def analyze(data: bytes, name: str) -> FileResult:  # the pipeline's guard: deep code, analyzer bugs
+        result = analyze_guarded(lambda p, s: analyze_source(s, p, config, project), name, data)
         if observed and name not in first:
             from buffix.observed import merge_into
 
@@ -89,16 +92,25 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
             result = merge_into([result], observed)[0]
         return result
 
+    seen = set()  # a file reached through a symlink and as itself is one file: fixed once
     for result in results:
         if result.error is not None:
             yield FileFix(result.path, b"", None, error=result.error)
         elif fix_targets(result.findings, unsafe):
-            try:
-                data = Path(result.path).read_bytes()
-            except OSError as error:
-                yield FileFix(result.path, b"", None, error=FileError(result.path, f"cannot read: {error}"))
+            real = os.path.realpath(result.path)
+            if real in seen:
                 continue
-            yield fix_file(data, result.path, analyze, style, unsafe)
+            seen.add(real)
+            try:
+                data = read_source(result.path)
+                if len(data) > MAX_BYTES:
+                    raise ValueError("too large to fix")
+            except (OSError, ValueError) as error:
+                cause = getattr(error, "strerror", None) or error
+                yield FileFix(result.path, b"", None, error=FileError(result.path, f"cannot read: {cause}"))
+                continue
+            yield guarded(lambda: fix_file(data, result.path, analyze, style, unsafe),
+                          lambda message: FileFix(result.path, data, None, error=FileError(result.path, message)))
         elif result.findings:
             yield FileFix(result.path, b"", None, remaining=result.findings)
 
