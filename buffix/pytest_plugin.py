@@ -9,7 +9,7 @@ from typing import Any, Generator, List
 
 import pytest
 
-PROFILES = ("wrapt", "strict")
+PROFILES = ("wrapt", "strict", "observe")
 OPTION = "--buffix-runtime"
 
 
@@ -38,6 +38,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the session with response bodies wrapped in buffix's tracking proxy (profile: wrapt, strict)",
     )
     group.addoption(
+        "--buffix-observe", default="buffix-observed.json", metavar="FILE",
+        help="with --buffix-runtime=observe: where the confirmed findings are written (buffix JSON)",
+    )
+    group.addoption(
         "--buffix-release-on-close", action="store_true", default=False,
         help="with --buffix-runtime: free each body when its response closes (leak hunting)",
     )
@@ -52,13 +56,28 @@ def pytest_configure(config: pytest.Config) -> None:
     from buffix import runtime
 
     policy = "release_on_close" if config.getoption("buffix_release_on_close") else "track"
+    if profile == "observe":
+        from buffix.runtime.observe import ALL_FAMILIES, LIMITATION
+        from buffix.runtime.settings import Settings
+
+        if not ALL_FAMILIES:
+            config.issue_config_time_warning(pytest.PytestWarning(LIMITATION), stacklevel=2)
+        output = os.path.abspath(config.getoption("buffix_observe"))
+        config._buffix_runtime_settings = runtime.install(  # type: ignore[attr-defined]
+            settings=Settings(policy=policy, observe=output))
+        return
     config._buffix_runtime_settings = runtime.install(profile, policy)  # type: ignore[attr-defined]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if getattr(config, "_buffix_runtime_settings", None) is not None:
         from buffix import runtime
+        from buffix.observed import render
+        from buffix.report import write_text_atomic
 
+        observer = runtime.runtime.observer if config._buffix_runtime_settings.observe else None
+        if observer is not None:  # this session's findings replace the file's
+            write_text_atomic(observer.output, render(observer.findings()))
         runtime.uninstall()
 
 

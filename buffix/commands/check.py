@@ -20,6 +20,8 @@ FORMAT_CHOICES = ("text", "json", "sarif", "github")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file (atomically).")
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of each finding.")
 @click.option("--show-fixes", is_flag=True, help="Show the edits each applicable fix would make.")
+@click.option("--observed", type=click.Path(dir_okay=False), default=None,
+              help="Merge the findings a `buffix run --observe FILE` recorded (confirmed at run time).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of findings (writes nothing).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain (errors still exit 2).")
 @click.option("--write-baseline", type=click.Path(dir_okay=False),
@@ -33,7 +35,8 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
           fix_style: Optional[str], force_exclude: bool, no_cache: bool, jobs: Optional[int],
           stdin_filename: Optional[str], quiet: bool, verbose: bool, color: Optional[bool], output_format: str,
           output: Optional[str], statistics: bool, show_fixes: bool, diff: bool, exit_zero: bool,
-          write_baseline: Optional[str], baseline: Optional[str], show_settings: bool, show_files: bool) -> None:
+          write_baseline: Optional[str], baseline: Optional[str], show_settings: bool, show_files: bool,
+          observed: Optional[str] = None) -> None:
     """Find HTTP response bodies that reach buffer sinks a proxy breaks.
 
     Exit status: 0 no findings, 1 findings, 2 usage, config, unreadable or unparseable input.
@@ -57,6 +60,10 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
 
         sys.exit(print_settings(run) if show_settings else print_files(run))
     results = analyze(run, jobs, no_cache, progress=not quiet and output_format == "text")
+    if observed:
+        from buffix.observed import with_observed
+
+        results = with_observed(results, observed)
     if diff:
         from buffix.commands.fix import print_diff
 

@@ -15,12 +15,15 @@ from buffix.findings import FileError, FileResult
 
 @click.command("fix")
 @selection_options
+@click.option("--observed", type=click.Path(dir_okay=False), default=None,
+              help="Merge the findings a `buffix run --observe FILE` recorded (confirmed at run time).")
 @click.option("--diff", is_flag=True, help="Print a unified diff and write nothing; exit 1 if anything would change.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a file was fixed, even if nothing remains.")
 def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, select: Optional[str], extend_select: Optional[str],
         ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool], fix_style: Optional[str],
         force_exclude: bool, no_cache: bool, jobs: Optional[int], stdin_filename: Optional[str], quiet: bool,
-        verbose: bool, color: Optional[bool], diff: bool, exit_non_zero_on_fix: bool) -> None:
+        verbose: bool, color: Optional[bool], diff: bool, exit_non_zero_on_fix: bool,
+        observed: Optional[str] = None) -> None:
     """Rewrite flagged arguments to a sanitized form: sink(body) becomes sink(body[:]).
 
     Only the argument expressions change; every other byte of the file (comments, formatting, encoding, line
@@ -43,9 +46,15 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
     if run.stdin_name is not None:
         sys.exit(_fix_stdin(run))
     results = analyze(run, jobs, no_cache, progress=not quiet)
+    seen: Sequence = ()
+    if observed:
+        from buffix.observed import read_or_fail, with_observed
+
+        seen = read_or_fail(observed)
+        results = with_observed(results, observed)
     if diff:
-        sys.exit(print_diff(run, results))
-    fixes = _fixes(run, results)
+        sys.exit(print_diff(run, results, seen))
+    fixes = _fixes(run, results, seen)
     errors = False
     written = set()
     for result in fixes:
@@ -73,7 +82,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
     sys.exit(1 if any(f.remaining for f in fixes) or (exit_non_zero_on_fix and changed) else 0)
 
 
-def _fixes(run: Run, results: Sequence[FileResult]) -> List:
+def _fixes(run: Run, results: Sequence[FileResult], observed: Sequence = ()) -> List:
     from buffix.fixer.session import fix_results
 
     group_of = {path: group for group in run.groups for path in group.files}
@@ -81,15 +90,15 @@ def _fixes(run: Run, results: Sequence[FileResult]) -> List:
     for group in run.groups:  # each with its own config's style and unsafe-fixes
         mine = [r for r in results if group_of.get(r.path, run.groups[0]) is group]
         config = group.config
-        fixes.extend(fix_results(mine, config, group.roots, config.fix_style, config.unsafe_fixes))
+        fixes.extend(fix_results(mine, config, group.roots, config.fix_style, config.unsafe_fixes, observed))
     return sorted(fixes, key=lambda f: f.path) if len(run.groups) > 1 else fixes
 
 
-def print_diff(run: Run, results: Sequence[FileResult]) -> int:
+def print_diff(run: Run, results: Sequence[FileResult], observed: Sequence = ()) -> int:
     """Print what fixing would change as a unified diff; the exit status for `--diff`."""
     from buffix.fixer.session import unified_diff
 
-    fixes = _fixes(run, results)
+    fixes = _fixes(run, results, observed)
     for result in fixes:
         if result.error is not None:
             click.echo(f"{result.error.path}: error: {result.error.message}", err=True)

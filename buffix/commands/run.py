@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Tuple
+from typing import Optional, Tuple
 
 import click
 
@@ -33,10 +33,13 @@ def runtime_environment(settings: Settings, report: bool) -> dict:
 @click.option("--buffer-export", is_flag=True, help="Python 3.12+: the proxy exports the buffer protocol (PEP 688).")
 @click.option("--proxy-libraries", metavar="PKG,...", default="",
               help="Installed packages whose code gets proxies like the program's (to check a library you maintain).")
+@click.option("--observe", "observe", metavar="FILE", default=None,
+              help="Observe mode: the program runs unchanged and every unsafe use of a body is recorded; FILE gets "
+                   "the confirmed findings (buffix JSON) for `buffix check/fix --observed FILE`.")
 @click.option("--report", is_flag=True, help="Print the runtime's stats and leak suspects on stderr at exit.")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def run(profile: str, release_on_close: bool, buffer_export: bool, proxy_libraries: str, report: bool,
-        command: Tuple[str, ...]) -> None:
+def run(profile: str, release_on_close: bool, buffer_export: bool, proxy_libraries: str, observe: Optional[str],
+        report: bool, command: Tuple[str, ...]) -> None:
     """Run COMMAND with every HTTP response body wrapped in a tracking proxy.
 
     Every Python process the command starts gets the runtime (through a sitecustomize on PYTHONPATH), so an
@@ -51,7 +54,17 @@ def run(profile: str, release_on_close: bool, buffer_export: bool, proxy_librari
     """
     policy = "release_on_close" if release_on_close else POLICIES[0]
     settings = Settings(profile=profile, policy=policy, buffer_export=buffer_export,
-                        proxy_libraries=parse_names(proxy_libraries))
+                        proxy_libraries=parse_names(proxy_libraries),
+                        observe=os.path.abspath(observe) if observe else "")
+    if observe:
+        from buffix.observed import render
+        from buffix.report import write_text_atomic
+
+        try:  # this run's processes merge into it: it starts empty, so a clean run leaves no findings
+            write_text_atomic(settings.observe, render([]))
+        except OSError as error:
+            click.echo(f"buffix run: cannot write {observe}: {error.strerror or error}", err=True)
+            sys.exit(2)
     env = runtime_environment(settings, report)
     sys.stdout.flush()
     sys.stderr.flush()

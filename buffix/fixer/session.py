@@ -71,8 +71,9 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
 
 
 def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], style: str,
-                unsafe: bool) -> Iterator[FileFix]:
-    """Fix, in memory, every file whose analysis (from the check pipeline) has a fix that applies."""
+                unsafe: bool, observed: Sequence[Finding] = ()) -> Iterator[FileFix]:
+    """Fix, in memory, every file whose analysis (from the check pipeline) has a fix that applies; `observed`
+    findings (`fix --observed`) join each file's first analysis (their positions hold only before any edit)."""
     import os
 
     from buffix.analyzer import analyze_source
@@ -80,9 +81,16 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
     from buffix.pipeline import MAX_BYTES, analyze_guarded, guarded, read_source
 
     project = Project(list(roots), config)
+    first = set()
 
     def analyze(data: bytes, name: str) -> FileResult:  # the pipeline's guard: deep code, analyzer bugs
-        return analyze_guarded(lambda p, s: analyze_source(s, p, config, project), name, data)
+        result = analyze_guarded(lambda p, s: analyze_source(s, p, config, project), name, data)
+        if observed and name not in first:
+            from buffix.observed import merge_into
+
+            first.add(name)
+            result = merge_into([result], observed)[0]
+        return result
 
     seen = set()  # a file reached through a symlink and as itself is one file: fixed once
     for result in results:

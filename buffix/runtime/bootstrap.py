@@ -30,6 +30,24 @@ def report() -> str:
     return "\n".join(lines)
 
 
+def write_observations_at_exit() -> None:
+    """Observe mode: say what this interpreter can record, and write the findings file at exit."""
+    from buffix.runtime import runtime
+    from buffix.runtime.observe import ALL_FAMILIES, LIMITATION
+
+    if not ALL_FAMILIES:
+        sys.stderr.write(LIMITATION + "\n")
+
+    def write() -> None:
+        if runtime.observer is not None:
+            try:
+                runtime.observer.write()
+            except Exception as error:  # a full disk must not turn the program's exit status into ours
+                sys.stderr.write(f"buffix observe: cannot write {runtime.observer.output}: {error}\n")
+
+    atexit.register(write)
+
+
 def _excepthook(previous):  # type: ignore[no-untyped-def]
     def hook(kind: Type[BaseException], exc: BaseException, tb: Optional[TracebackType]) -> None:
         previous(kind, exc, tb)
@@ -58,6 +76,8 @@ def start(boot_dir: str) -> None:
         sys.stderr.flush()
         os._exit(2)  # SystemExit inside sitecustomize would be a fatal error of the interpreter
     sys.excepthook = _excepthook(sys.excepthook)
+    if Settings.from_env().observe:
+        write_observations_at_exit()
     if os.environ.get(ENV_REPORT) == "1":
         atexit.register(lambda: sys.stderr.write(report() + "\n"))
     _chain_sitecustomize(boot_dir)

@@ -14,7 +14,9 @@ import weakref
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional
 
 from buffix.runtime.callsite import CallerClassifier
-from buffix.runtime.proxy import BodyProxy, BodyReleasedError, BufferBodyProxy, StrictBodyProxy, release_proxy
+from buffix.runtime.proxy import (
+    BodyProxy, BodyReleasedError, BufferBodyProxy, ObserveBodyProxy, StrictBodyProxy, release_proxy,
+)
 from buffix.runtime.registry import FINALIZED, Registry, ResponseState, Stats
 from buffix.runtime.settings import RuntimeUnavailable, Settings
 
@@ -33,6 +35,7 @@ class Runtime:
         self._links: Dict[int, weakref.ref] = {}  # id(stream) -> the response it belongs to (aiohttp's content)
         self._last_collect = 0.0
         self._collect_lock = threading.Lock()
+        self.observer: Any = None  # observe mode's recorder (buffix.runtime.observe)
         self.configure(Settings())
 
     # --- configuration -------------------------------------------------------------------------------------
@@ -45,8 +48,15 @@ class Runtime:
         self.settings = settings
         self.classifier.set_proxy_libraries(settings.proxy_libraries)
         BodyProxy.slow_copy_warn_bytes = settings.slow_copy_warn_bytes
-        if settings.buffer_export:
-            self._proxy_class: type = BufferBodyProxy
+        if settings.observe:
+            from buffix.runtime.observe import Observer
+
+            if self.observer is None or self.observer.output != settings.observe:
+                self.observer = Observer(self, settings.observe)
+            ObserveBodyProxy.observer = self.observer
+            self._proxy_class: type = ObserveBodyProxy
+        elif settings.buffer_export:
+            self._proxy_class = BufferBodyProxy
         else:
             self._proxy_class = StrictBodyProxy if settings.profile == "strict" else BodyProxy
 

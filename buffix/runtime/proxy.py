@@ -261,6 +261,34 @@ class BufferBodyProxy(BodyProxy):
         view.release()
 
 
+class ObserveBodyProxy(BufferBodyProxy if hasattr(memoryview, "__buffer__") else BodyProxy):  # type: ignore[misc]
+    """Observe mode: every export works (the buffer on 3.12+, bytes(), +, iteration) and is recorded where the
+    program asked for it (buffix.runtime.observe)."""
+
+    observer: Any = None  # set by the runtime
+
+    if hasattr(memoryview, "__buffer__"):
+        def __buffer__(self, flags: int) -> memoryview:
+            self.observer.export("buffer", self._self_record)
+            return super().__buffer__(flags)
+
+    def __bytes__(self) -> bytes:
+        self.observer.export("bytes", self._self_record)
+        return super().__bytes__()
+
+    def __add__(self, other: Any) -> Any:
+        self.observer.export("add", self._self_record)
+        return super().__add__(other)
+
+    def __radd__(self, other: Any) -> Any:
+        self.observer.export("radd", self._self_record)
+        return super().__radd__(other)
+
+    def __iter__(self) -> Any:
+        self.observer.export("iter", self._self_record)
+        return iter(self._body_for("iter()"))
+
+
 def exports_of(proxy: Any) -> int:
     return proxy._self_exports if issubclass(type(proxy), BufferBodyProxy) else 0
 
@@ -273,5 +301,5 @@ def release_proxy(proxy: BodyProxy) -> None:
 
 
 HINT = "buffix: pass body[:]"
-for _cls in (BodyProxy, StrictBodyProxy, BufferBodyProxy):
+for _cls in (BodyProxy, StrictBodyProxy, BufferBodyProxy, ObserveBodyProxy):
     _cls.__name__ = f"{_cls.__name__} ({HINT})"

@@ -15,6 +15,7 @@ ENV_REPORT = "BUFFIX_RUNTIME_REPORT"
 ENV_BUFFER_EXPORT = "BUFFIX_RUNTIME_BUFFER_EXPORT"
 ENV_GC_THRESHOLD = "BUFFIX_RUNTIME_GC_THRESHOLD"
 ENV_PROXY_LIBRARIES = "BUFFIX_RUNTIME_PROXY_LIBRARIES"
+ENV_OBSERVE = "BUFFIX_RUNTIME_OBSERVE"
 
 MIB = 1 << 20
 
@@ -32,6 +33,7 @@ class Settings:
     gc_min_interval: float = 1.0  # seconds between two such collections
     slow_copy_warn_bytes: int = 64 * 1024  # iterating a body this large byte by byte warns (wrapt profile)
     proxy_libraries: Tuple[str, ...] = ()  # installed packages whose code gets proxies like the program's
+    observe: str = ""  # observe mode: the findings file every export is recorded into
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -51,6 +53,7 @@ class Settings:
             ENV_BUFFER_EXPORT: "1" if self.buffer_export else "0",
             ENV_GC_THRESHOLD: str(self.gc_threshold),
             ENV_PROXY_LIBRARIES: ",".join(self.proxy_libraries),
+            ENV_OBSERVE: self.observe,
         }
 
     @classmethod
@@ -63,6 +66,7 @@ class Settings:
             buffer_export=env.get(ENV_BUFFER_EXPORT, "0") == "1",
             gc_threshold=int(threshold) if threshold else MIB,
             proxy_libraries=parse_names(env.get(ENV_PROXY_LIBRARIES, "")),
+            observe=env.get(ENV_OBSERVE, ""),
         )
 
 
