@@ -33,7 +33,7 @@ class Runtime:
         self.classifier = CallerClassifier()
         self.states: Dict[int, ResponseState] = {}
         self._links: Dict[int, weakref.ref] = {}  # id(stream) -> the response it belongs to (aiohttp's content)
-        self._last_collect = 0.0
+        self._last_collect = float("-inf")  # the first large release always collects
         self._collect_lock = threading.Lock()
         self.observer: Any = None  # observe mode's recorder (buffix.runtime.observe)
         self.configure(Settings())
