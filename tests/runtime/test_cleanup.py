@@ -7,10 +7,8 @@ change what a correct program sees, only account for bodies still held when thei
 from __future__ import annotations
 
 import gc
-import os
 import subprocess
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
