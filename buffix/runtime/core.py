@@ -46,6 +46,7 @@ class Runtime:
                 f"this is Python {sys.version_info.major}.{sys.version_info.minor}"
             )
         self.settings = settings
+        self._last_collect = float("-inf")  # a new configuration starts a new collection interval
         self.classifier.set_proxy_libraries(settings.proxy_libraries)
         BodyProxy.slow_copy_warn_bytes = settings.slow_copy_warn_bytes
         if settings.observe:
