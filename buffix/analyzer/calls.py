@@ -26,9 +26,10 @@ class Args:
     def __init__(self, frame: "Frame", node: ast.Call) -> None:
         self.node = node
         self.positional: List[ast.expr] = []
+        self.starred: Optional[Val] = None  # the first `*items` argument's value (positions after it are unknown)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                frame.ev(arg)
+                self.starred = frame.ev(arg)
                 break
             self.positional.append(arg)
         self.values: Dict[int, Optional[Val]] = {id(a): frame.ev(a) for a in self.positional}
@@ -102,6 +103,9 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
         start = Val(OBJECT, type="?")
         return frame.derive(result, start, node, f"`{qualname}()`")
     first = args.value(args.get(0))
+    wrapped = _wrapped(frame, node, qualname, args)
+    if wrapped is not None:
+        return wrapped
     if qualname in _PASS_THROUGH and first is not None and first.kind in (CONTAINER, CHUNKS):
         kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") else CONTAINER
         return replace(first, kind=kind)
@@ -129,8 +133,52 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
 
 
 BYTEARRAY = Val(CLEAN, type="builtins.bytearray")
+# Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
+_WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
+             "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0}
+_PAIRING = {"builtins.enumerate", "builtins.zip"}  # items are tuples: `(index, chunk)`, `(name, chunk)`
+
+
+def _wrapped(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Optional[Val]:
+    """Chunks through an iterator wrapper, `enumerate`/`zip` pairs, `anext`, and what `asyncio.gather` collects."""
+    def chunks(value: Optional[Val]) -> bool:
+        return value is not None and value.kind in (CHUNKS, CONTAINER)
+
+    if qualname in _WRAPPERS:
+        value = args.value(args.get(_WRAPPERS[qualname]))
+        if chunks(value):
+            assert value is not None
+            return frame.step(replace(value, kind=CHUNKS), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
+        return None
+    if qualname in _PAIRING:
+        for index, item in enumerate(args.positional):
+            value = args.value(item)
+            if chunks(value) and value is not None and value.slot < 0:
+                slot = index + 1 if qualname == "builtins.enumerate" else index
+                return frame.step(replace(value, kind=CHUNKS, slot=slot), node, f"paired by `{qualname[9:]}()`")
+        return None
+    if qualname == "builtins.anext":
+        value = args.value(args.get(0))
+        if chunks(value):
+            assert value is not None
+            taken = CONTAINER if value.slot >= 0 else BODY
+            return frame.step(replace(value, kind=taken, entries=()), node, "the next chunk")
+        return None
+    if qualname == "asyncio.gather":
+        if args.starred is not None and chunks(args.starred):  # `gather(*(fetch(u) for u in urls))`
+            return frame.step(replace(args.starred, kind=CONTAINER if args.starred.slot < 0 else CHUNKS), node,
+                              "results of `asyncio.gather()`")
+        values = [args.value(a) for a in args.positional]
+        bodies = [v for v in values if is_body(v)]
+        if bodies:
+            return frame.step(replace(bodies[0], kind=CONTAINER, entries=(), slot=-1), node,
+                              "results of `asyncio.gather()`")
+    return None
+
+
 _TAKE = frozenset({"pop", "popleft", "get", "get_nowait"})  # list/deque/queue: take one item out
-_NEXT = frozenset({"__next__", "get", "get_nowait"})  # iterators and queues of chunks
+_NEXT = frozenset({"__next__", "__anext__", "get", "get_nowait"})
+_SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks returns itself  # iterators and queues of chunks
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
 _CLIENT_NAME = re.compile(r"(?i)(?:session|client)$")
 
@@ -247,6 +295,8 @@ def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> 
             taken = replace(receiver, kind=BODY, entries=(), slot=-1)
             return frame.step(taken, node, "taken from the container")
         return receiver if name == "copy" else CLEAN_VAL
+    if kind == CHUNKS and name in _SELF_ITER:
+        return receiver
     if kind == CHUNKS and name in _NEXT:  # `it.__next__()`, `queue.get()`
         kind_taken = CONTAINER if receiver.slot >= 0 else BODY
         return frame.step(replace(receiver, kind=kind_taken, entries=()), node, "the next chunk")

@@ -569,6 +569,8 @@ class Frame:
                 self.ev(condition)
         element = self.ev(node.elt)  # type: ignore[attr-defined]
         self.env = {**saved, **{k: v for k, v in self.env.items() if k not in saved and self._walrus(node, k)}}
+        if element is not None and element.kind == CONTAINER and element.slot >= 0:  # `[(url, body) for ...]`
+            return self.step(replace(element, kind=CHUNKS), node, "pairs collected by a comprehension")
         if not is_body(element):
             return CLEAN_VAL if element is not None else None
         kind = CHUNKS if isinstance(node, ast.GeneratorExp) else CONTAINER
