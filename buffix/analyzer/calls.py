@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from buffix.analyzer.catalog import SinkSpec
-from buffix.analyzer.engine import SEED, Hit, Summary, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
+from buffix.analyzer.engine import BOUND, SEED, Hit, Summary, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
 from buffix.analyzer.values import (BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, carries, is_body, merge,
                                     weakest)
 from buffix.findings import FlowStep
@@ -59,6 +59,8 @@ def evaluate(frame: "Frame", node: ast.Call) -> Optional[Val]:
         return _method(frame, node, func, args)
     if isinstance(func, ast.Name):
         bound = frame.lookup(func.id)[1]
+        if bound is not None and bound.kind == OBJECT and bound.type.startswith(BOUND):
+            return call_bound(frame, bound, node)
         if bound is not None and bound.kind == CLEAN and bound.type.count(".") and bound.type != BYTEARRAY.type:
             for spec in frame.module.catalog.method_sinks.get(tuple(bound.type.rsplit(".", 1)), ()):  # type: ignore
                 _check(frame, spec, node, args)  # a bound method kept as a value: `find_charset(content)`
@@ -75,6 +77,18 @@ def evaluate(frame: "Frame", node: ast.Call) -> Optional[Val]:
         frame.ev(func)
         return None
     return _qualified(frame, node, qualname, args)
+
+
+def _is_bound(value: Optional[Val]) -> bool:
+    return value is not None and value.kind == OBJECT and value.type.startswith(BOUND)
+
+
+def call_bound(frame: "Frame", bound: Val, node: ast.Call) -> Optional[Val]:
+    """Calling a catalog method kept as a value (`read = resp.read1 if ... else resp.read; read(n)`)."""
+    owner, _, method = bound.type[len(BOUND):].rpartition(".")
+    spec = frame.module.catalog.types.get(owner)
+    result = spec.methods.get(method) if spec is not None else None
+    return frame.derive(result, replace(bound, type=owner), node, f"`{method}()`") if result else None
 
 
 def _label(frame: "Frame", node: ast.Call) -> str:
@@ -109,6 +123,14 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
     if qualname in _PASS_THROUGH and first is not None and first.kind in (CONTAINER, CHUNKS):
         kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") else CONTAINER
         return replace(first, kind=kind)
+    if qualname == "functools.partial" and _is_bound(first):  # `partial(resp.read, 1024)`: still that method
+        return first
+    if qualname == "builtins.iter" and len(args.positional) == 2 and _is_bound(first):  # `iter(read, b"")`
+        produced = call_bound(frame, first, node)  # type: ignore[arg-type]
+        if is_body(produced):
+            assert produced is not None
+            return frame.step(replace(produced, kind=CHUNKS, entries=()), node, "chunks read by `iter()`")
+        return None
     if qualname == "builtins.iter" and len(args.positional) == 2 and isinstance(args.positional[0], ast.Lambda):
         produced = frame.ev(args.positional[0].body)  # `iter(lambda: stream.read(n), b"")`: chunks until b""
         if is_body(produced):

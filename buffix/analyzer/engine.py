@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 _CONTAINER_ADD = {"append": 0, "appendleft": 0, "insert": 1, "add": 0, "put": 0, "put_nowait": 0}
 _CONTAINER_EXTEND = ("extend", "extendleft", "update")
+BOUND = "bound:"  # the type of an OBJECT value that is a catalog method bound to its receiver: "bound:<type>.<m>"
 _PASS_THROUGH = {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.iter",
                  "collections.deque", "builtins.set"}
 _ITERATING_COPIES = {"builtins.list", "builtins.tuple", "builtins.iter"}
@@ -454,6 +455,9 @@ class Frame:
                 return Val(CLEAN, type=f"{base.type}.{node.attr}")
             spec = self.module.catalog.types.get(base.type)
             result = spec.attributes.get(node.attr) if spec else None
+            if result is None and spec is not None and node.attr in spec.methods:  # `read = resp.raw.read`
+                return self.step(replace(base, type=f"{BOUND}{base.type}.{node.attr}"), node,
+                                 f"the bound method `.{node.attr}`")
             return self.derive(result, base, node, f"`.{node.attr}`") if result else None
         if base is None:
             guess = self.module.catalog.types.get("?")
