@@ -72,10 +72,7 @@ def evaluate(frame: "Frame", node: ast.Call) -> Optional[Val]:
             if _subclass_sink(frame, node, args):
                 return CLEAN_VAL
             if any(carries(v) for v in args.values.values()):
-                built = _construct(frame, node, args, frame.module.classes[func.id])
-                if built is not None:
-                    return built
-            return _instance(frame.module.classes[func.id].qualname)
+                return _construct(frame, node, args, frame.module.classes[func.id])
     if qualname is None:
         frame.ev(func)
         return None
@@ -149,10 +146,7 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
         return CLEAN_VAL
     info = frame.module.resolve_class(node.func) if tainted else None
     if info is not None:
-        return _construct(frame, node, args, info) or _instance(info.qualname)
-    cls = frame.module.tree_class(node.func) if not tainted and not qualname.startswith("builtins.") else None
-    if cls is not None:
-        return _instance(cls)
+        return _construct(frame, node, args, info)
     found = frame.module.find_function(qualname, tainted)
     if found is not None:
         module, function, cls = found
@@ -286,7 +280,7 @@ def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> 
     if kind == OBJECT:
         for spec in catalog.method_sinks.get((receiver.type, name), ()):  # type: ignore[union-attr]
             _check(frame, spec, node, args)
-    if kind not in (BODY, CHUNKS) and not _defines(frame, receiver, name):
+    if kind not in (BODY, CHUNKS):
         for spec in catalog.method_sinks.get(("*", name), ()):
             _check(frame, spec, node, args)
     if kind in (None, CLEAN, CONTAINER) and (name in _CONTAINER_ADD or name in _CONTAINER_EXTEND):
@@ -493,12 +487,6 @@ def _same_file(a: str, b: str) -> bool:
 
 # ---- instances of the tree's classes -------------------------------------------------------------------------
 
-def _instance(qualname: str) -> Val:
-    """An instance of a tree class built from no body (`bot = Bot(token)`): it holds none, but calls on it resolve
-    to the class's methods (as for an annotation)."""
-    return Val(OBJECT, type="class:" + qualname)
-
-
 def _construct(frame: "Frame", node: ast.Call, args: Args, info: "ClassInfo") -> Optional[Val]:
     """`SeekableFileObject(resp)`: a class of the tree built from bodies. What `__init__` keeps in self.* seeds
     every method; methods of a wrapper are called by code we do not see (PIL calls `read()`), so each is checked
@@ -537,31 +525,18 @@ def _instance_method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: 
     return instance_call(frame, node, receiver, func.attr, args, func.value)
 
 
-def _tree_class(frame: "Frame", receiver: Val) -> Optional["ClassInfo"]:
-    qualname = receiver.type[len("class:"):]
-    prefix, _, class_name = qualname.rpartition(".")
-    if prefix == frame.module.qualname:
-        return frame.module.classes.get(class_name)
-    project = frame.module.project
-    return project.find_class(qualname) if project is not None else None
-
-
-def _defines(frame: "Frame", receiver: Optional[Val], name: str) -> bool:
-    """Is `receiver` an instance of a tree class with its own `name` (a ring buffer's `write()` that only slices):
-    then that method is followed, not the generic sink of the name."""
-    if receiver is None or receiver.kind != OBJECT or not receiver.type.startswith("class:"):
-        return False
-    info = _tree_class(frame, receiver)
-    return info is not None and info.catalog_type() is None and info.method(name) is not None
-
-
 def instance_call(frame: "Frame", node: ast.AST, receiver: Val, name: str, args: Optional[Args] = None,
                   where: Optional[ast.AST] = None) -> Optional[Val]:
     """`receiver.name(...)` on an instance of a tree class (`iter(x)` is `x.__iter__()`)."""
-    info = _tree_class(frame, receiver)
+    qualname = receiver.type[len("class:"):]
+    prefix, _, class_name = qualname.rpartition(".")
+    if prefix == frame.module.qualname:
+        info = frame.module.classes.get(class_name)
+    else:
+        project = frame.module.project
+        info = project.find_class(qualname) if project is not None else None
     if info is None:
         return None
-    class_name = info.node.name
     known = info.catalog_type()
     if known is not None:  # a subclass of a client type: its methods give what the client's give
         spec = frame.module.catalog.types.get(known)
