@@ -205,14 +205,20 @@ def write_baseline(path: str, results: Sequence[FileResult], sources: Optional[S
     return len(entries)
 
 
+MAX_BYTES = 256 * 1024 * 1024  # ~1M entries
 _FIELDS = {"code": str, "path": str, "scope": str, "statement": str, "snippet": str, "occurrence": int}
 
 
 def load_baseline(path: str) -> Baseline:
     """Read a baseline file; BaselineError (naming the file and the problem) when it is missing or malformed."""
     try:
-        with open(path, encoding="utf-8") as stream:
-            document = json.load(stream)
+        with open(path, "rb") as stream:  # bounded: `--baseline /dev/zero` must not read until the OOM killer
+            raw = stream.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise BaselineError(f"{path}: not a buffix baseline (larger than {MAX_BYTES // 1024 // 1024} MiB)")
+        document = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise BaselineError(f"{path}: not a buffix baseline (JSON nested too deeply)") from None
     except OSError as error:
         raise BaselineError(f"{path}: cannot read baseline: {error.strerror or error}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -220,7 +226,7 @@ def load_baseline(path: str) -> Baseline:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise BaselineError(f"{path}: not a buffix baseline (expected a JSON object with \"format\": \"{FORMAT}\")")
     version = document.get("version")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:  # `true == 1`: a bool is not a version
         raise BaselineError(
             f"{path}: baseline format version {version!r} is not supported (this buffix reads version {VERSION}); "
             "write it again with --write-baseline"

@@ -4,6 +4,8 @@ so `buffix --version` and a one-file pre-commit run stay fast."""
 from __future__ import annotations
 
 import importlib
+import signal
+import sys
 from typing import Dict, List, Optional
 
 import click
@@ -22,6 +24,17 @@ COMMANDS: Dict[str, str] = {
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        """Ctrl-C exits 130 (not click's 1, which means "findings remain"); SIGTERM unwinds like Ctrl-C, so that
+        `finally` blocks remove temporary files, and exits 143. `buffix run` leaves both to the program it runs."""
+        if [*getattr(ctx, "_protected_args", ()), *ctx.args][:1] != ["run"]:
+            signal.signal(signal.SIGTERM, _terminate)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(130) from None
+
     def list_commands(self, ctx: click.Context) -> List[str]:
         return sorted(COMMANDS)
 
@@ -37,3 +50,7 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, "--version", "-V", prog_name="buffix")
 def main() -> None:
     """Find, fix and prove buffer-protocol bugs when HTTP response bodies are wrapped in proxies."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)

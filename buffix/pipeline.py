@@ -55,6 +55,18 @@ def read_source(path: str) -> bytes:
         return handle.read()
 
 
+def read_stdin(path: str, max_bytes: int = MAX_BYTES) -> Tuple[bytes, Optional[FileResult]]:
+    """Up to `max_bytes` of stdin, and the FileResult to report instead when it holds more (a file that large is
+    not parsed either: a 10 MB input used 4-8 GB)."""
+    import sys
+
+    data = sys.stdin.buffer.read(max_bytes + 1)
+    if len(data) <= max_bytes:
+        return data, None
+    limit = max_bytes / 1024 / 1024
+    return data, FileResult(path, error=FileError(path, f"too large to analyze (over {limit:.0f} MiB read from stdin)"))
+
+
 def _read(path: str) -> Tuple[Optional[bytes], Optional[FileResult]]:
     try:
         return read_source(path), None
@@ -79,17 +91,75 @@ def _screen(path: str, source: bytes, prefilter: Optional[Prefilter], max_bytes:
 
 
 def analyze_guarded(analyze: Analyze, path: str, source: bytes) -> FileResult:
-    """Run the analyzer; an exception costs only this file."""
+    """Run the analyzer; an exception costs only this file. The one guarded place: code nested deeper than the
+    default recursion limit (a 500-term sum, a 300-branch elif: CPython compiles them) is analyzed again on a deep
+    stack, so only code that CPython itself cannot handle is an error."""
     try:
-        return analyze(path, source)
+        result = analyze(path, source)
+        if result.error is None or _DEEP not in result.error.message:
+            return result
     except RecursionError:
-        return FileResult(path, error=FileError(path, "crashed the parser: code nested too deeply (RecursionError)"))
+        pass
     except MemoryError:
         # CPython's own parser raises a bare MemoryError on deep nesting (e.g. 100k unary minus signs)
         return FileResult(path, error=FileError(path, "crashed the parser: out of memory (MemoryError); code nested "
                                                       "too deeply is the usual cause"))
     except Exception as exc:  # an analyzer bug must not end the run; the message says it is ours
         return FileResult(path, error=FileError(path, f"internal error: {type(exc).__name__}: {exc}"))
+    try:
+        return on_deep_stack(analyze, path, source)
+    except (RecursionError, MemoryError):
+        return FileResult(path, error=FileError(path, "crashed the parser: code nested too deeply (RecursionError)"))
+    except Exception as exc:
+        return FileResult(path, error=FileError(path, f"internal error: {type(exc).__name__}: {exc}"))
+
+
+def guarded(work: Callable[[], Any], failed: Callable[[str], Any]) -> Any:
+    """`work()`, retried on a deep stack after a RecursionError; any other failure is `failed(message)`: for the
+    steps outside the analyzer (the fixer's rewrite and proof) that must cost only their file too."""
+    try:
+        try:
+            return work()
+        except RecursionError:
+            return on_deep_stack(work)
+    except (RecursionError, MemoryError) as exc:
+        return failed(f"code nested too deeply to fix ({type(exc).__name__})")
+    except Exception as exc:
+        return failed(f"internal error: {type(exc).__name__}: {exc}")
+
+
+_DEEP = "nested too deeply"  # what the analyzer's own RecursionError messages say
+_DEEP_STACK = 512 * 1024 * 1024  # virtual: only the pages a deep file touches are used
+_DEEP_LIMIT = 60_000
+
+
+def on_deep_stack(function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)` in a thread with a 512 MiB stack and a recursion limit to match; raises what it raises."""
+    import sys
+    import threading
+
+    outcome: List[Any] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, function(*args)))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append((False, exc))
+
+    old_size, old_limit = threading.stack_size(), sys.getrecursionlimit()
+    threading.stack_size(_DEEP_STACK)
+    sys.setrecursionlimit(max(old_limit, _DEEP_LIMIT))
+    try:
+        thread = threading.Thread(target=target, name="buffix-deep")
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(old_size)
+        sys.setrecursionlimit(old_limit)
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 # -- workers -------------------------------------------------------------------------------------------------------

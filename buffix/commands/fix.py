@@ -17,7 +17,7 @@ from buffix.findings import FileError, FileResult
 @selection_options
 @click.option("--diff", is_flag=True, help="Print a unified diff and write nothing; exit 1 if anything would change.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a file was fixed, even if nothing remains.")
-def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[str], extend_select: Optional[str],
+def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, select: Optional[str], extend_select: Optional[str],
         ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool], fix_style: Optional[str],
         force_exclude: bool, no_cache: bool, jobs: Optional[int], stdin_filename: Optional[str], quiet: bool,
         verbose: bool, color: Optional[bool], diff: bool, exit_non_zero_on_fix: bool) -> None:
@@ -39,7 +39,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[s
     from buffix.report import ReportOptions, emit, use_color
 
     run = prepare(paths, config_file, select, extend_select, ignore, min_confidence, unsafe_fixes, fix_style,
-                  force_exclude, stdin_filename, quiet)
+                  force_exclude, stdin_filename, quiet, isolated)
     if run.stdin_name is not None:
         sys.exit(_fix_stdin(run))
     results = analyze(run, jobs, no_cache, progress=not quiet)
@@ -47,12 +47,14 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[s
         sys.exit(print_diff(run, results))
     fixes = _fixes(run, results)
     errors = False
+    written = set()
     for result in fixes:
         if result.error is not None:
             errors = True
         elif result.changed:
             try:
                 write_atomic(result.path, result.fixed, expected_original=result.original)
+                written.add(result.path)
             except (FileChangedError, OSError) as error:
                 click.echo(f"{result.path}: error: not written: {error}", err=True)
                 errors = True
@@ -64,7 +66,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[s
     if remaining:
         emit("text", remaining, options)
     if not quiet:
-        click.echo(summary(fixes, diff=False))
+        click.echo(summary([f for f in fixes if f.path in written or not f.changed], diff=False))
     if errors or any(r.error for r in results):
         sys.exit(2)
     changed = any(f.changed for f in fixes)
@@ -74,7 +76,13 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[s
 def _fixes(run: Run, results: Sequence[FileResult]) -> List:
     from buffix.fixer.session import fix_results
 
-    return list(fix_results(results, run.config, run.roots, run.fix_style, run.unsafe_fixes))
+    group_of = {path: group for group in run.groups for path in group.files}
+    fixes = []
+    for group in run.groups:  # each with its own config's style and unsafe-fixes
+        mine = [r for r in results if group_of.get(r.path, run.groups[0]) is group]
+        config = group.config
+        fixes.extend(fix_results(mine, config, group.roots, config.fix_style, config.unsafe_fixes))
+    return sorted(fixes, key=lambda f: f.path) if len(run.groups) > 1 else fixes
 
 
 def print_diff(run: Run, results: Sequence[FileResult]) -> int:
@@ -95,11 +103,20 @@ def print_diff(run: Run, results: Sequence[FileResult]) -> int:
 def _fix_stdin(run: Run) -> int:
     """Read a file from stdin, print the fixed source on stdout, findings that remain on stderr."""
     from buffix.fixer.session import FileFix
-    from buffix.pipeline import WorkerCrashed, run_isolated
+    from buffix.pipeline import WorkerCrashed, read_stdin, run_isolated
 
-    data = sys.stdin.buffer.read()
-    if not run.stdin_name:  # excluded by --force-exclude: pass it through
+    data, too_large = read_stdin(run.stdin_name or "-")
+    if not run.stdin_name or too_large is not None:  # excluded by --force-exclude, or too large: pass it through
         sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        while True:
+            block = sys.stdin.buffer.read(1 << 20)
+            if not block:
+                break
+            sys.stdout.buffer.write(block)
+        if too_large is not None and too_large.error is not None:
+            click.echo(f"{too_large.path}: error: {too_large.error.message}", err=True)
+            return 2
         return 0
     try:  # in a child process: code nested deep enough kills the parser, which must cost only a clear error
         result = run_isolated(_fix_source, data, run)

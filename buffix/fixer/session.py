@@ -73,24 +73,36 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
 def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], style: str,
                 unsafe: bool) -> Iterator[FileFix]:
     """Fix, in memory, every file whose analysis (from the check pipeline) has a fix that applies."""
+    import os
+
     from buffix.analyzer import analyze_source
     from buffix.analyzer.project import Project
+    from buffix.pipeline import MAX_BYTES, analyze_guarded, guarded, read_source
 
     project = Project(list(roots), config)
 
-    def analyze(data: bytes, name: str) -> FileResult:
-        return analyze_source(data, name, config, project)
+    def analyze(data: bytes, name: str) -> FileResult:  # the pipeline's guard: deep code, analyzer bugs
+        return analyze_guarded(lambda p, s: analyze_source(s, p, config, project), name, data)
 
+    seen = set()  # a file reached through a symlink and as itself is one file: fixed once
     for result in results:
         if result.error is not None:
             yield FileFix(result.path, b"", None, error=result.error)
         elif fix_targets(result.findings, unsafe):
-            try:
-                data = Path(result.path).read_bytes()
-            except OSError as error:
-                yield FileFix(result.path, b"", None, error=FileError(result.path, f"cannot read: {error}"))
+            real = os.path.realpath(result.path)
+            if real in seen:
                 continue
-            yield fix_file(data, result.path, analyze, style, unsafe)
+            seen.add(real)
+            try:
+                data = read_source(result.path)
+                if len(data) > MAX_BYTES:
+                    raise ValueError("too large to fix")
+            except (OSError, ValueError) as error:
+                cause = getattr(error, "strerror", None) or error
+                yield FileFix(result.path, b"", None, error=FileError(result.path, f"cannot read: {cause}"))
+                continue
+            yield guarded(lambda: fix_file(data, result.path, analyze, style, unsafe),
+                          lambda message: FileFix(result.path, data, None, error=FileError(result.path, message)))
         elif result.findings:
             yield FileFix(result.path, b"", None, remaining=result.findings)
 
