@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from buffix.analyzer.catalog import SinkSpec
-from buffix.analyzer.engine import SEED, Hit, Summary, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
+from buffix.analyzer.engine import BOUND, SEED, Hit, Summary, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
 from buffix.analyzer.values import (BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, carries, is_body, merge,
                                     weakest)
 from buffix.findings import FlowStep
@@ -26,9 +26,10 @@ class Args:
     def __init__(self, frame: "Frame", node: ast.Call) -> None:
         self.node = node
         self.positional: List[ast.expr] = []
+        self.starred: Optional[Val] = None  # the first `*items` argument's value (positions after it are unknown)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                frame.ev(arg)
+                self.starred = frame.ev(arg)
                 break
             self.positional.append(arg)
         self.values: Dict[int, Optional[Val]] = {id(a): frame.ev(a) for a in self.positional}
@@ -58,6 +59,8 @@ def evaluate(frame: "Frame", node: ast.Call) -> Optional[Val]:
         return _method(frame, node, func, args)
     if isinstance(func, ast.Name):
         bound = frame.lookup(func.id)[1]
+        if bound is not None and bound.kind == OBJECT and bound.type.startswith(BOUND):
+            return call_bound(frame, bound, node)
         if bound is not None and bound.kind == CLEAN and bound.type.count(".") and bound.type != BYTEARRAY.type:
             for spec in frame.module.catalog.method_sinks.get(tuple(bound.type.rsplit(".", 1)), ()):  # type: ignore
                 _check(frame, spec, node, args)  # a bound method kept as a value: `find_charset(content)`
@@ -74,6 +77,18 @@ def evaluate(frame: "Frame", node: ast.Call) -> Optional[Val]:
         frame.ev(func)
         return None
     return _qualified(frame, node, qualname, args)
+
+
+def _is_bound(value: Optional[Val]) -> bool:
+    return value is not None and value.kind == OBJECT and value.type.startswith(BOUND)
+
+
+def call_bound(frame: "Frame", bound: Val, node: ast.Call) -> Optional[Val]:
+    """Calling a catalog method kept as a value (`read = resp.read1 if ... else resp.read; read(n)`)."""
+    owner, _, method = bound.type[len(BOUND):].rpartition(".")
+    spec = frame.module.catalog.types.get(owner)
+    result = spec.methods.get(method) if spec is not None else None
+    return frame.derive(result, replace(bound, type=owner), node, f"`{method}()`") if result else None
 
 
 def _label(frame: "Frame", node: ast.Call) -> str:
@@ -102,9 +117,20 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
         start = Val(OBJECT, type="?")
         return frame.derive(result, start, node, f"`{qualname}()`")
     first = args.value(args.get(0))
+    wrapped = _wrapped(frame, node, qualname, args)
+    if wrapped is not None:
+        return wrapped
     if qualname in _PASS_THROUGH and first is not None and first.kind in (CONTAINER, CHUNKS):
         kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") else CONTAINER
         return replace(first, kind=kind)
+    if qualname == "functools.partial" and _is_bound(first):  # `partial(resp.read, 1024)`: still that method
+        return first
+    if qualname == "builtins.iter" and len(args.positional) == 2 and _is_bound(first):  # `iter(read, b"")`
+        produced = call_bound(frame, first, node)  # type: ignore[arg-type]
+        if is_body(produced):
+            assert produced is not None
+            return frame.step(replace(produced, kind=CHUNKS, entries=()), node, "chunks read by `iter()`")
+        return None
     if qualname == "builtins.iter" and len(args.positional) == 2 and isinstance(args.positional[0], ast.Lambda):
         produced = frame.ev(args.positional[0].body)  # `iter(lambda: stream.read(n), b"")`: chunks until b""
         if is_body(produced):
@@ -129,8 +155,52 @@ def _qualified(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Opt
 
 
 BYTEARRAY = Val(CLEAN, type="builtins.bytearray")
+# Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
+_WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
+             "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0}
+_PAIRING = {"builtins.enumerate", "builtins.zip"}  # items are tuples: `(index, chunk)`, `(name, chunk)`
+
+
+def _wrapped(frame: "Frame", node: ast.Call, qualname: str, args: Args) -> Optional[Val]:
+    """Chunks through an iterator wrapper, `enumerate`/`zip` pairs, `anext`, and what `asyncio.gather` collects."""
+    def chunks(value: Optional[Val]) -> bool:
+        return value is not None and value.kind in (CHUNKS, CONTAINER)
+
+    if qualname in _WRAPPERS:
+        value = args.value(args.get(_WRAPPERS[qualname]))
+        if chunks(value):
+            assert value is not None
+            return frame.step(replace(value, kind=CHUNKS), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
+        return None
+    if qualname in _PAIRING:
+        for index, item in enumerate(args.positional):
+            value = args.value(item)
+            if chunks(value) and value is not None and value.slot < 0:
+                slot = index + 1 if qualname == "builtins.enumerate" else index
+                return frame.step(replace(value, kind=CHUNKS, slot=slot), node, f"paired by `{qualname[9:]}()`")
+        return None
+    if qualname == "builtins.anext":
+        value = args.value(args.get(0))
+        if chunks(value):
+            assert value is not None
+            taken = CONTAINER if value.slot >= 0 else BODY
+            return frame.step(replace(value, kind=taken, entries=()), node, "the next chunk")
+        return None
+    if qualname == "asyncio.gather":
+        if args.starred is not None and chunks(args.starred):  # `gather(*(fetch(u) for u in urls))`
+            return frame.step(replace(args.starred, kind=CONTAINER if args.starred.slot < 0 else CHUNKS), node,
+                              "results of `asyncio.gather()`")
+        values = [args.value(a) for a in args.positional]
+        bodies = [v for v in values if is_body(v)]
+        if bodies:
+            return frame.step(replace(bodies[0], kind=CONTAINER, entries=(), slot=-1), node,
+                              "results of `asyncio.gather()`")
+    return None
+
+
 _TAKE = frozenset({"pop", "popleft", "get", "get_nowait"})  # list/deque/queue: take one item out
-_NEXT = frozenset({"__next__", "get", "get_nowait"})  # iterators and queues of chunks
+_NEXT = frozenset({"__next__", "__anext__", "get", "get_nowait"})
+_SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks returns itself  # iterators and queues of chunks
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
 _CLIENT_NAME = re.compile(r"(?i)(?:session|client)$")
 
@@ -247,6 +317,8 @@ def _method(frame: "Frame", node: ast.Call, func: ast.Attribute, args: Args) -> 
             taken = replace(receiver, kind=BODY, entries=(), slot=-1)
             return frame.step(taken, node, "taken from the container")
         return receiver if name == "copy" else CLEAN_VAL
+    if kind == CHUNKS and name in _SELF_ITER:
+        return receiver
     if kind == CHUNKS and name in _NEXT:  # `it.__next__()`, `queue.get()`
         kind_taken = CONTAINER if receiver.slot >= 0 else BODY
         return frame.step(replace(receiver, kind=kind_taken, entries=()), node, "the next chunk")

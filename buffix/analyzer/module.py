@@ -94,6 +94,17 @@ class ClassInfo:
         return False, None
 
 
+_TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def is_test_path(path: str) -> bool:
+    """A test module: under a `tests`/`test` directory, or named `test_*.py`, `*_test.py` or `conftest.py`."""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return (bool(_TEST_DIRS.intersection(parts[:-1])) or name.startswith("test_") or name.endswith("_test.py")
+            or name == "conftest.py")
+
+
 class Module:
     def __init__(self, path: str, parsed: Parsed, catalog: Catalog, qualname: str, is_package: bool = False,
                  project: Optional["Project"] = None, emitting: bool = True) -> None:
@@ -104,6 +115,7 @@ class Module:
         self.package = qualname if is_package else qualname.rpartition(".")[0]
         self.project = project
         self.emitting = emitting
+        self.in_tests = is_test_path(path)  # a response guessed from its name here is most likely a mock
         body = parsed.tree.body
         self.names = collect(body, self.package)
         self.functions = {s.name: s for s in body if isinstance(s, _FUNCTIONS)}
