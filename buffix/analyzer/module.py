@@ -97,12 +97,13 @@ class ClassInfo:
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
 
-def is_test_path(path: str) -> bool:
-    """A test module: under a `tests`/`test` directory, or named `test_*.py`, `*_test.py` or `conftest.py`."""
-    parts = path.replace("\\", "/").split("/")
-    name = parts[-1]
-    return (bool(_TEST_DIRS.intersection(parts[:-1])) or name.startswith("test_") or name.endswith("_test.py")
-            or name == "conftest.py")
+def is_test_module(path: str, qualname: str) -> bool:
+    """A test module: in a `tests`/`test` package, or named `test_*.py`, `*_test.py` or `conftest.py`. Packages
+    come from the qualified name, not the absolute path: a project that sits under a folder named tests is not
+    all test code."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return (bool(_TEST_DIRS.intersection(qualname.split(".")[:-1])) or name.startswith("test_")
+            or name.endswith("_test.py") or name == "conftest.py")
 
 
 class Module:
@@ -115,7 +116,7 @@ class Module:
         self.package = qualname if is_package else qualname.rpartition(".")[0]
         self.project = project
         self.emitting = emitting
-        self.in_tests = is_test_path(path)  # a response guessed from its name here is most likely a mock
+        self.in_tests = is_test_module(path, qualname)  # a response guessed from its name here is most likely a mock
         body = parsed.tree.body
         self.names = collect(body, self.package)
         self.functions = {s.name: s for s in body if isinstance(s, _FUNCTIONS)}

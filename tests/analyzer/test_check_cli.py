@@ -130,3 +130,20 @@ def test_no_prefilter_switch_analyzes_every_file(tmp_path):
                                 capture_output=True, text=True, env={**os.environ, "BUFFIX_NO_PREFILTER": "1"})
     assert unfiltered.returncode == 2 and "broken.py" in unfiltered.stdout + unfiltered.stderr
     assert "bad.py:3:" in unfiltered.stdout
+
+
+def test_a_project_under_a_folder_named_tests_is_not_test_code(tmp_path):
+    """Test noise is decided from the module's own package and name, not from folders above the project."""
+    source = (Path(__file__).resolve().parents[2] / "fixtures/analyzer/tests/test_mocked_responses.py").read_text()
+    project = tmp_path / "tests" / "service"
+    project.mkdir(parents=True)
+    (project / "handlers.py").write_text(source, encoding="utf-8")
+    (project / "test_handlers.py").write_text(source, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "--format", "json",
+                             "--min-confidence", "low", "."], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)
+    findings = findings["findings"] if isinstance(findings, dict) else findings
+    confidence = {(Path(f["path"]).name, f["line"]): f["confidence"] for f in findings}
+    assert confidence[("test_handlers.py", 12)] == "low"
+    assert confidence[("handlers.py", 12)] != "low"
