@@ -140,7 +140,7 @@ def test_a_project_under_a_folder_named_tests_is_not_test_code(tmp_path):
     (project / "handlers.py").write_text(source, encoding="utf-8")
     (project / "test_handlers.py").write_text(source, encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "--format", "json",
-                             "--min-confidence", "low", "."], cwd=project, capture_output=True, text=True)
+                             "--min-confidence", "low", "tests/service"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1, result.stderr
     findings = json.loads(result.stdout)
     findings = findings["findings"] if isinstance(findings, dict) else findings
