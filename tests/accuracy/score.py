@@ -24,6 +24,7 @@ Exit status: 0, or with --strict 1 when recall < 0.95, precision < 0.97, or buff
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import shlex
@@ -64,6 +65,7 @@ class Finding:
     code: str
     message: str
     sink: Optional[Tuple[str, str, int]] = None  # (package, path, line) of the flow's last step, when it has one
+    call_line: Optional[int] = None  # first line of the sink call whose argument the finding is, when they differ
 
     def covers(self, label: Label) -> bool:
         return (label.package, label.path) == (self.package, self.path) and self.line <= label.line <= self.end_line
@@ -138,8 +140,10 @@ def parse_findings(text: str, src: Path, origin: str) -> Run:
             package, path = split_path(str(item["path"]), src)
             line = int(item["line"])
             end_line = int(item.get("end_line") or line)
+            column = int(item.get("column") or 0)
             run.findings.append(Finding(package, path, line, max(line, end_line), str(item["code"]),
-                                        str(item.get("message", "")), _sink(item.get("flow"), src)))
+                                        str(item.get("message", "")), _sink(item.get("flow"), src),
+                                        enclosing_call_line(src / package / path, line, column) if package else None))
         except (KeyError, TypeError, ValueError) as exc:
             raise ScoreError(f"{origin}: finding #{index} lacks a usable path/line/code ({exc!r}): {item!r}") from None
     return run
@@ -155,6 +159,31 @@ def _sink(flow: object, src: Path) -> Optional[Tuple[str, str, int]]:
         return package, path, int(last["line"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+_TREES: Dict[Path, Optional[ast.AST]] = {}
+
+
+def enclosing_call_line(path: Path, line: int, column: int) -> Optional[int]:
+    """The first line of the innermost call that has the finding's expression (line, 1-based column) as an argument:
+    labels name the sink call's line, findings the argument's span, and a call may wrap its arguments."""
+    if path not in _TREES:
+        try:
+            _TREES[path] = ast.parse(path.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            _TREES[path] = None
+    tree = _TREES[path]
+    if tree is None or column < 1:
+        return None
+    best: Optional[ast.Call] = None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or node.lineno >= line:
+            continue
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            if (arg.lineno, arg.col_offset) == (line, column - 1):
+                if best is None or (node.lineno, node.col_offset) > (best.lineno, best.col_offset):
+                    best = node
+    return best.lineno if best is not None else None
 
 
 def _describe_error(error: object) -> str:
@@ -189,6 +218,8 @@ def judge(findings: Iterable[Finding], labels: Iterable[Label]) -> List[Verdict]
         if label is None:  # a multi-line finding covering a labelled line
             covered = [in_file[n] for n in sorted(in_file) if finding.line <= n <= finding.end_line]
             label = covered[0] if covered else None
+        if label is None and finding.call_line is not None:  # the argument of a call that starts lines earlier
+            label = in_file.get(finding.call_line)
         if label is None and finding.sink is not None:  # a call site: judge the sink its flow reaches
             package, path, line = finding.sink
             label = by_file.get((package, path), {}).get(line)

@@ -177,3 +177,12 @@ def test_the_split_is_a_fixed_hash_and_scoring_the_test_half_is_logged(tmp_path,
               "--why", "final check", "--buffix", f"{sys.executable} {fake}")
     assert "== split test: 1 packages" in result.stdout, result.stderr
     assert log.read_text(encoding="utf-8").count("final check") == 1
+
+
+def test_a_finding_on_a_wrapped_argument_is_matched_at_its_sink_call(tmp_path):
+    from tests.accuracy.score import enclosing_call_line
+    source = tmp_path / "m.py"
+    source.write_text("img = open_image(\n    BytesIO(\n        read(url)))\nother(x)\n", encoding="utf-8")
+    assert enclosing_call_line(source, 3, 9) == 2  # read(url) is the argument of BytesIO( on line 2
+    assert enclosing_call_line(source, 2, 5) == 1  # BytesIO(...) is the argument of open_image( on line 1
+    assert enclosing_call_line(source, 4, 7) is None  # same line: the finding's own line decides
