@@ -137,6 +137,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--repeat", type=int, default=5, help="pairs (and runs of every other row); default 5")
+    parser.add_argument("--extra", action="store_true", help="also the driver rows and `src` naming both projects "
+                        "(slow: the src row parses many more modules)")
     args = parser.parse_args()
     tree = corpus()
     files = sorted(tree.rglob("*.py"))
@@ -155,34 +157,34 @@ def main() -> None:
         ("buffix check (warm)", [buffix, "check", "-q", "--jobs", jobs, "."]),
         ("buffix check ONE file", [buffix, "check", "-q", str(one.relative_to(tree))]),
         ("ruff default rules, no cache", [ruff, "check", "--no-cache", "--exit-zero", "--quiet", "."]),  # before #14
+    ]
+    extra = [
         ("driver: pipeline cold", [python, "-c", DRIVER, ".", jobs, "nocache"]),
         ("driver: pipeline warm", [python, "-c", DRIVER, ".", jobs, "cache"]),
         ("buffix --no-cache, src=each", [buffix, "check", "--no-cache", "-q", "--jobs", jobs, "--config", str(projects),
                                          "."]),  # last: its results replace the default config's in the cache
     ]
-    for _, argv in cases[:2] + cases[4:6]:  # fill the caches the warm rows read
+    cases += extra if args.extra else []
+    for _, argv in cases[:2] + extra[:2] * args.extra:  # fill the caches the warm rows read
         subprocess.run(argv, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     before = load()
     print(f"corpus: {len(files)} files, {lines:,} lines ({', '.join(PACKAGES)}); jobs={jobs}; "
           f"{sys.version.split()[0]}; {subprocess.run([ruff, '--version'], capture_output=True, text=True).stdout.strip()}")
     print(f"load before: {before}")
+    print(f"{'run (median of n)':30} {'files':>6} {'lines':>10} {'wall s':>7} {'min-max':>11} {'CPU s':>7}"
+          f" {'lines/s':>10} {'max RSS MiB':>12} {'exit':>5} {'n':>3}", flush=True)
     timed = {label: [] for label, _ in pair}
     for i in range(args.repeat):  # alternating pairs, the first of each pair alternating too
         for label, argv in pair if i % 2 == 0 else pair[::-1]:
             timed[label].append(run(label, argv, tree))
-    for label, argv in cases:
-        timed[label] = [run(label, argv, tree) for _ in range(args.repeat)]
-    profile = stages(buffix_cold, tree)
-    after = load()
-    print(f"{'run (median of n)':30} {'files':>6} {'lines':>10} {'wall s':>7} {'min-max':>11} {'CPU s':>7}"
-          f" {'lines/s':>10} {'max RSS MiB':>12} {'exit':>5} {'n':>3}")
     rows = {}
-    for label, runs in timed.items():
+    for label, argv in [*pair, *cases]:
+        runs = timed.get(label) or [run(label, argv, tree) for _ in range(args.repeat)]
         row = rows[label] = median(runs)
         n, m = (1, one.read_bytes().count(b"\n")) if "ONE" in label else (len(files), lines)
         spread = f"{min(r['wall'] for r in runs):.2f}-{max(r['wall'] for r in runs):.2f}"
         print(f"{label:30} {n:>6} {m:>10,} {row['wall']:>7.2f} {spread:>11} {row['cpu']:>7.2f}"
-              f" {m / row['wall']:>10,.0f} {row['rss']:>12.0f} {row['status']:>5} {row['n']:>3}")
+              f" {m / row['wall']:>10,.0f} {row['rss']:>12.0f} {row['status']:>5} {row['n']:>3}", flush=True)
     cold, ruffs = rows["buffix check --no-cache"], rows["ruff check --no-cache"]
     warm = rows["buffix check (warm)"]["wall"] / rows["ruff check (warm)"]["wall"]
     print(f"cold vs ruff --no-cache --isolated --select S,UP: wall {cold['wall'] / ruffs['wall']:.2f}x "
@@ -191,6 +193,8 @@ def main() -> None:
     print(f"cold vs ruff's default rules: wall {cold['wall'] / rows['ruff default rules, no cache']['wall']:.2f}x; "
           f"warm: {warm:.2f}x ruff warm (target <= {TARGETS['warm']}); one file: "
           f"{rows['buffix check ONE file']['wall'] * 1000:.0f} ms (target <= {TARGETS['one file ms']})")
+    profile = stages(buffix_cold, tree)
+    after = load()
     print("stages of one cold run with BUFFIX_PROFILE_STAGES=1 (CPU summed over processes; discovery and the parent's "
           "collecting are outside them):")
     for stage, (seconds, count, processes) in profile.items():
