@@ -39,6 +39,42 @@ _FORK = hasattr(os, "fork")  # multiprocessing is imported only when a worker st
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+# BUFFIX_PROFILE_STAGES=1: each process prints its CPU seconds and file count per stage to stderr when it is done
+# (tests/bench/bench_cli.py sums them). Off, it costs one bool test per stage call.
+_PROFILE = os.environ.get("BUFFIX_PROFILE_STAGES") == "1"
+_stages: Dict[str, List[float]] = {}
+
+
+def _timed(stage: str, function: Callable[..., Any], *args: Any) -> Any:
+    if not _PROFILE:
+        return function(*args)
+    import time
+
+    started = time.process_time()
+    try:
+        return function(*args)
+    finally:
+        _count(stage, time.process_time() - started)
+
+
+def _count(stage: str, seconds: float, files: int = 1) -> None:
+    if not _stages:
+        import atexit
+
+        atexit.register(_report_stages, "parent")  # workers end by os._exit: they report themselves
+    entry = _stages.setdefault(stage, [0.0, 0])
+    entry[0] += seconds
+    entry[1] += files
+
+
+def _report_stages(role: str) -> None:
+    import json
+    import sys
+
+    if _stages:
+        print("buffix-profile " + json.dumps({"pid": os.getpid(), "role": role, "stages": _stages}), file=sys.stderr,
+              flush=True)
+
 
 def default_jobs() -> int:
     return os.cpu_count() or 1
@@ -176,13 +212,15 @@ def _worker(conn: Connection, analyze: Analyze, prefilter: Optional[Prefilter], 
     # reference counting: the cycle collector would only walk the same objects again (~10% of analysis time).
     gc.freeze()
     gc.set_threshold(50_000, 50, 1000)
+    _stages.clear()  # the parent's figures are the parent's to report
     while True:
         chunk = conn.recv()
         if chunk is None:
+            _report_stages("worker")
             return
         answers: List[Tuple[int, Optional[str], Optional[FileResult]]] = []
         for index, path, screened in chunk:
-            source, failed = _read(path)
+            source, failed = _timed("read", _read, path)
             if failed is not None:
                 answers.append((index, None, failed))
                 continue
@@ -195,7 +233,7 @@ def _worker(conn: Connection, analyze: Analyze, prefilter: Optional[Prefilter], 
                 if answers:
                     conn.send(answers)
                     answers = []
-                result = analyze_guarded(analyze, path, source)
+                result = _timed("analyze", analyze_guarded, analyze, path, source)
             answers.append((index, key, result))
         conn.send(answers)
 
@@ -315,7 +353,18 @@ def check_files(
         nonlocal prepared
         if not prepared:
             prepared = True
+            if not _PROFILE:
+                prepare(processes)  # type: ignore[misc]
+                return
+            import resource  # the index is built by forked shards too: count their CPU (waited for) as well
+
+            def cpu() -> float:
+                own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+                return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+            started = cpu()
             prepare(processes)  # type: ignore[misc]
+            _count("prepare (method index)", cpu() - started)
 
     hashing = cache is not None
     use_pool = isolate and _FORK or len(pending) > INLINE_LIMIT
@@ -323,7 +372,7 @@ def check_files(
     if len(pending) <= INLINE_LIMIT or jobs == 1:
         for index in pending:  # read and prefilter here; only candidates go on
             path = paths[index]
-            source, failed = _read(path)
+            source, failed = _timed("read", _read, path)
             if failed is not None:
                 finish(index, None, failed)
                 continue
@@ -333,7 +382,7 @@ def check_files(
                 ensure_prepared()
             result = hit or _screen(path, source, prefilter, max_bytes)
             if result is None and not use_pool:
-                result = analyze_guarded(analyze_one, path, source)
+                result = _timed("analyze", analyze_guarded, analyze_one, path, source)
             if result is None:
                 work.append((index, path, True))
             else:
@@ -508,4 +557,19 @@ def _analyze(path: str, source: bytes, *, config: Any, project: _LazyProject) ->
 def _prefilter(path: str, source: bytes, *, project: _LazyProject) -> Tuple[bool, Tuple[str, ...]]:
     from buffix.analyzer import screen
 
-    return screen(path, source, project())
+    if not _PROFILE:
+        return screen(path, source, project())
+    import time
+
+    from buffix.analyzer import might_contain_sink
+
+    started = time.process_time()  # stage 1 is run once more on its own, to split its cost from stage 2's
+    first = might_contain_sink(source, project().catalog)
+    between = time.process_time()
+    verdict = screen(path, source, project())
+    _count("stage 1 (byte screens)", between - started)
+    _count("stage 1 kept", 0.0, 1 if first else 0)
+    if not first:
+        _count("stage 2 (imports a body module)", max(0.0, time.process_time() - between - (between - started)))
+        _count("stage 2 kept", 0.0, 1 if verdict[0] else 0)
+    return verdict
