@@ -20,6 +20,7 @@ COMMANDS: Dict[str, str] = {
     "explain": "buffix.commands.explain:explain",
     "rules": "buffix.commands.rules:rules",
     "init": "buffix.commands.init:init",
+    "clean": "buffix.commands.clean:clean",
 }
 
 

@@ -52,6 +52,9 @@ def selection_options(command: Callable) -> Callable:
         click.option("--force-exclude", is_flag=True,
                      help="Apply exclude patterns and .gitignore to paths named on the command line too."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.buffix_cache/)."),
+        click.option("--cache-dir", envvar="BUFFIX_CACHE_DIR", expose_value=False, metavar="DIR",
+                     callback=lambda ctx, _, value: ctx.meta.__setitem__("buffix.cache_dir", value),
+                     help="The cache directory (default: .buffix_cache/ in the project root) [env: BUFFIX_CACHE_DIR]."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count)."),
         click.option("--stdin-filename", help="The path of the file read from stdin (PATHS is `-`)."),
         click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary or skipped paths."),
@@ -156,9 +159,12 @@ def analyze(run: Run, jobs: Optional[int], no_cache: bool, progress: bool) -> Li
     analyze_one, prefilter, prepare = lazy_analyzer_stages(list(run.roots), run.config)
     cache = None
     if not no_cache:
-        from buffix.cache import Cache
+        from buffix.cache import Cache, cache_directory
 
-        cache = Cache(Path(run.config.root), salt=cache_salt(run.config))  # type: ignore[attr-defined]
+        context = click.get_current_context(silent=True)
+        directory = cache_directory(run.config.path, run.config.root,  # type: ignore[attr-defined]
+                                    context.meta.get("buffix.cache_dir") if context else None)
+        cache = Cache(Path(run.config.root), salt=cache_salt(run.config), directory=directory)  # type: ignore
     results = [FileResult(error.path, (), error) for error in run.discovery_errors]
     if progress and len(run.files) > 200:
         from buffix.report import progress as progress_bar
