@@ -79,5 +79,7 @@ def _explain(text: str, exc: Exception) -> str:
     tree written for a newer Python) and can crash the process on deeply nested code."""
     where = f" at line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
     message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    if "null bytes" in message:  # no Python version accepts a NUL byte: the tail would mislead
+        return f"syntax error{where}: {message}"
     running = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return f"syntax error{where}: {message} (parsed as Python {running}; newer syntax needs buffix on a newer Python)"

@@ -97,6 +97,10 @@ def prepare(paths: Sequence[Path], config_file: Optional[Path], select: Optional
         fail("`-` (stdin) cannot be combined with other paths")
     start = Path(stdin_filename).parent if from_stdin and stdin_filename else (list(paths) or [Path(".")])[0]
     try:
+        start.resolve()
+    except (RuntimeError, OSError):  # a symlink loop: its config is its directory's; discovery reports the loop
+        start = start.absolute().parent
+    try:
         config = load_config(start, config_file)
     except ConfigError as error:  # one line, even when the YAML parser's message spans several
         fail(" ".join(line.strip() for line in str(error).splitlines() if line.strip(" ^")))
