@@ -95,17 +95,43 @@ def _catalog(sources: Tuple[str, ...], sinks: Tuple[str, ...], sanitizers: Tuple
 
 
 # ---- loading --------------------------------------------------------------------------------------------------
+CONFIG_NAMES = (".buffix.yaml", "pyproject.toml")  # in one directory the first wins (a warning says so)
+
+
+def config_in(folder: Path) -> Optional[Path]:
+    """The config file of one directory: `.buffix.yaml`, else a pyproject.toml with a [tool.buffix] table."""
+    yaml_file = folder / ".buffix.yaml"
+    if yaml_file.is_file():
+        return yaml_file
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file() and _has_table(pyproject):
+        return pyproject
+    return None
+
+
+def _has_table(pyproject: Path) -> bool:
+    tool = _read_toml(pyproject).get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(str(pyproject), "tool", f"expected a table ([tool.NAME] sections), got {tool!r}")
+    return "buffix" in tool
+
+
+def shadowed(yaml_file: Path) -> Optional[str]:
+    """The warning for a directory holding both config files: `.buffix.yaml` wins, [tool.buffix] is ignored."""
+    pyproject = yaml_file.with_name("pyproject.toml")
+    if yaml_file.name == ".buffix.yaml" and pyproject.is_file() and _has_table(pyproject):
+        return f"{pyproject}: [tool.buffix] is ignored: {yaml_file} in the same directory takes precedence"
+    return None
+
+
 def find_config(start: Path) -> Optional[Path]:
     directory = start.resolve()
     if not directory.is_dir():
         directory = directory.parent
     for folder in (directory, *directory.parents):
-        yaml_file = folder / ".buffix.yaml"
-        if yaml_file.is_file():
-            return yaml_file
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "tool" in _read_toml(pyproject) and "buffix" in _read_toml(pyproject)["tool"]:
-            return pyproject
+        found = config_in(folder)
+        if found is not None:
+            return found
     return None
 
 
@@ -115,13 +141,99 @@ def load_config(start: Optional[Path] = None, explicit: Optional[Path] = None) -
     if path is None:
         return Config(root=str((start or Path.cwd()).resolve() if (start or Path.cwd()).is_dir()
                                else (start or Path.cwd()).resolve().parent))
+    return load_file(path)
+
+
+def load_file(path: Path) -> Config:
+    """One config file, with the files it `extend`s (a chain, each relative to the file naming it)."""
     if not path.is_file():
         raise ConfigError(str(path), "", "no such config file")
-    if path.name.endswith(".toml"):
-        data = _read_toml(path).get("tool", {}).get("buffix", {})
-    else:
-        data = _read_yaml(path)
+    data = _merged(path, ())
     return parse_config(data, str(path), root=str(path.resolve().parent))
+
+
+def _table(path: Path) -> Dict[str, Any]:
+    if not path.name.endswith(".toml"):
+        return _read_yaml(path)
+    data = _read_toml(path)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(str(path), "tool", f"expected a table ([tool.NAME] sections), got {tool!r}")
+    table = tool.get("buffix", {})
+    if not isinstance(table, dict):
+        raise ConfigError(str(path), "tool.buffix", f"expected a table of settings, got {table!r}")
+    if path.name != "pyproject.toml" and not table and "tool" not in data:
+        return data  # a plain TOML file of settings (a base to `extend`)
+    return table
+
+
+def _merged(path: Path, seen: Tuple[Path, ...]) -> Dict[str, Any]:
+    """The file's settings over those of the file it extends (validated on its own first, so an error names it)."""
+    resolved = path.resolve()
+    if resolved in seen:
+        raise ConfigError(str(path), "extend", "extends itself (a cycle: "
+                          + " -> ".join(str(p) for p in (*seen, resolved)) + ")")
+    data = dict(_table(path))
+    base = data.pop("extend", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError(str(path), "extend", f"expected the path of a config file, got {base!r}")
+    base_path = (path.parent / base) if not os.path.isabs(base) else Path(base)
+    if not base_path.is_file():
+        raise ConfigError(str(path), "extend", f"no such config file: {base_path}")
+    inherited = _merged(base_path, (*seen, resolved))
+    parse_config(inherited, str(base_path), root=str(base_path.resolve().parent))
+    return {**inherited, **data}
+
+
+class Resolver:
+    """The config of each file: the nearest config file above it (like ruff), `explicit` for all, or the defaults
+    (`isolated`). Answers are cached per directory; `warnings` collects each shadowed pyproject once."""
+
+    def __init__(self, explicit: Optional[Path] = None, isolated: bool = False, cwd: Optional[Path] = None) -> None:
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self.fixed: Optional[Config] = None
+        if explicit is not None:
+            self.fixed = load_file(explicit)
+        elif isolated:
+            self.fixed = Config(root=str(self.cwd))
+        self._by_dir: Dict[str, Optional[Path]] = {}
+        self._loaded: Dict[Optional[Path], Config] = {}
+        self.warnings: list = []
+
+    def for_path(self, path: Any) -> Config:
+        if self.fixed is not None:
+            return self.fixed
+        absolute = os.path.abspath(os.fspath(path))
+        directory = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        found = self._nearest(directory)
+        config = self._loaded.get(found)
+        if config is None:
+            config = load_file(found) if found is not None else Config(root=str(self.cwd))
+            if found is not None:
+                warning = shadowed(found)
+                if warning:
+                    self.warnings.append(warning)
+            self._loaded[found] = config
+        return config
+
+    def _nearest(self, directory: str) -> Optional[Path]:
+        walked = []
+        current = directory
+        while True:
+            if current in self._by_dir:
+                found = self._by_dir[current]
+                break
+            walked.append(current)
+            found = config_in(Path(current))
+            parent = os.path.dirname(current)
+            if found is not None or parent == current:
+                break
+            current = parent
+        for folder in walked:
+            self._by_dir[folder] = found
+        return found
 
 
 def _read_toml(path: Path) -> Dict[str, Any]:
@@ -167,6 +279,33 @@ def _strings(file: str, key: str, value: Any) -> Tuple[str, ...]:
     return tuple(value)
 
 
+def _patterns(file: str, key: str, value: Any) -> Tuple[str, ...]:
+    """Gitignore-style patterns, each compiled now so that a bad one is this file's error, not a traceback later."""
+    from pathspec import GitIgnoreSpec
+
+    patterns = _strings(file, key, value)
+    for pattern in patterns:
+        try:
+            GitIgnoreSpec.from_lines([pattern])
+        except Exception as exc:  # pathspec raises GitIgnorePatternError, or ValueError in older versions
+            raise ConfigError(file, key, f"invalid gitignore-style pattern {pattern!r} ({exc})") from None
+    return patterns
+
+
+def _glob(file: str, key: str, pattern: str) -> str:
+    """A per-file-ignores glob: non-empty, relative, brackets closed (fnmatch would take a lone `[` literally)."""
+    problem = None
+    if not pattern.strip():
+        problem = "an empty glob matches nothing"
+    elif pattern.startswith("/") or os.path.isabs(pattern):
+        problem = "expected a glob relative to the config's directory"
+    elif pattern.count("[") != pattern.count("]"):
+        problem = "unbalanced [ ] in the glob"
+    if problem:
+        raise ConfigError(file, key, problem)
+    return pattern
+
+
 def _choice(file: str, key: str, value: Any, allowed: Tuple[str, ...]) -> str:
     if value not in allowed:
         raise ConfigError(file, key, f"expected one of {', '.join(allowed)}, got {value!r}")
@@ -190,11 +329,14 @@ def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(file, key, "expected a table of glob = [codes]")
-            values[name] = tuple((str(g), _codes(file, f"{key}.{g}", c)) for g, c in sorted(value.items()))
+            values[name] = tuple((_glob(file, f"{key}.{g}", str(g)), _codes(file, f"{key}.{g}", c))
+                                 for g, c in sorted(value.items()))
         elif key in ("sources", "sinks"):
             values[name] = _entries(file, key, value)
-        elif key in ("sanitizers", "exclude", "extend-exclude"):
+        elif key == "sanitizers":
             values[name] = _strings(file, key, value)
+        elif key in ("exclude", "extend-exclude"):
+            values[name] = _patterns(file, key, value)
         elif key == "src":
             values[name] = _strings(file, key, value)
             missing = [entry for entry in values[name] if not (Path(root) / entry).is_dir()]
@@ -212,7 +354,7 @@ def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
             values[name] = value
         else:
             allowed = ("select, ignore, extend-select, per-file-ignores, sources, sinks, sanitizers, exclude, "
-                       "extend-exclude, src, min-confidence, target-version, fix-style, unsafe-fixes")
+                       "extend-exclude, src, min-confidence, target-version, fix-style, unsafe-fixes, extend")
             raise ConfigError(file, str(key), f"unknown setting; allowed: {allowed}")
     config = Config(path=file, root=root, **values)
     if config.sources or config.sinks or config.sanitizers:

@@ -3,17 +3,38 @@ wrapped in a tracking proxy. Nothing is imported from the runtime unless the opt
 
 from __future__ import annotations
 
-from typing import Any, Generator
+import copy
+import os
+from typing import Any, Generator, List
 
 import pytest
 
 PROFILES = ("wrapt", "strict")
+OPTION = "--buffix-runtime"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: List[str]) -> None:
+    """The profile is `--buffix-runtime=PROFILE`: a bare `--buffix-runtime` must not swallow the next argument
+    (`pytest --buffix-runtime tests/x.py` took the path as the profile). `--buffix-runtime strict` still works
+    when no file or directory of that name exists."""
+    i = 0
+    while i < len(args):
+        if args[i] == OPTION:
+            following = args[i + 1] if i + 1 < len(args) else ""
+            if following in PROFILES and not os.path.exists(following):
+                args[i:i + 2] = [f"{OPTION}={following}"]
+            else:
+                args[i] = f"{OPTION}={PROFILES[0]}"
+        i += 1
+    # pytest parsed these args once already (a path taken as the profile); parse again what conftests see
+    early_config.known_args_namespace = parser.parse_known_args(args, namespace=copy.copy(early_config.option))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("buffix", "buffix response-body runtime")
     group.addoption(
-        "--buffix-runtime", nargs="?", const="wrapt", default=None, choices=PROFILES, metavar="PROFILE",
+        "--buffix-runtime", nargs="?", const="wrapt", default=None, metavar="PROFILE",
         help="run the session with response bodies wrapped in buffix's tracking proxy (profile: wrapt, strict)",
     )
     group.addoption(
@@ -26,6 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("buffix_runtime")
     if profile is None:
         return
+    if profile not in PROFILES:
+        raise pytest.UsageError(f"{OPTION}={profile}: unknown profile; expected one of {', '.join(PROFILES)}")
     from buffix import runtime
 
     policy = "release_on_close" if config.getoption("buffix_release_on_close") else "track"

@@ -8,6 +8,7 @@ LibCST is never imported here; `ast` parses, and only files that pass the byte p
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional, Tuple
 
@@ -34,8 +35,9 @@ def might_contain_sink(source: bytes, catalog: "Catalog") -> bool:
 
 
 def screen(path: str, source: bytes, project: "Project") -> Tuple[bool, Tuple[str, ...]]:
-    """Both prefilter stages: (may hold a finding, the other files of the tree the answer was read from)."""
-    if might_contain_sink(source, project.catalog):
+    """Both prefilter stages: (may hold a finding, the other files of the tree the answer was read from).
+    `BUFFIX_NO_PREFILTER=1` keeps every file (a check that the prefilter drops no finding; run it with --no-cache)."""
+    if os.environ.get("BUFFIX_NO_PREFILTER") == "1" or might_contain_sink(source, project.catalog):
         return True, ()
     with project.tracking() as used:
         keep = project.imports_body_module(path, source)
@@ -47,8 +49,6 @@ def _others(used: "set", path: str) -> Tuple[str, ...]:
     """The tree's files in `used` other than `path` itself (the tree's paths are absolute; no syscalls per file)."""
     if not used:
         return ()
-    import os
-
     own = os.path.abspath(path)
     return tuple(sorted(p for p in used if p != own))
 

@@ -279,7 +279,8 @@ def _response_named(frame: "Frame", node: ast.AST) -> bool:
 
 def _library_method(frame: "Frame", name: str) -> bool:
     """Does the module import a client library one of whose types has a method `name`?"""
-    libraries = {q.split(".")[0] for q in frame.module.names.imports.values()}
+    catalog = frame.module.catalog
+    libraries = {catalog.library(q.split(".")[0]) for q in frame.module.names.imports.values()}
     return any(t.split(".")[0] in libraries for t, spec in frame.module.catalog.types.items() if name in spec.methods)
 
 

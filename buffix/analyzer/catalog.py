@@ -78,6 +78,11 @@ class Catalog:
     members: FrozenSet[str] = frozenset()  # members that yield a body on any receiver, and declared attributes
     declared_members: FrozenSet[str] = frozenset()  # attributes the config declares as sources
     response_members: FrozenSet[str] = frozenset()  # members a response-like name yields a body through
+    aliases: Mapping[str, str] = field(default_factory=dict)  # API-compatible fork -> the library it copies
+
+    def library(self, top: str) -> str:
+        """The catalogued library an imported top-level name stands for (`niquests` -> `requests`)."""
+        return self.aliases.get(top, top)
 
     def reading_members(self, type_name: str) -> Optional[FrozenSet[str]]:
         """The members a value of `type_name` yields a body through, however deep (`session.get(url).read()`:
@@ -208,7 +213,9 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
     """Validate the shipped catalog plus the user's extra `sources` / `sinks` / `sanitizers`."""
     raw = _mapping(raw, origin)
     _check_keys(raw, ("version", "types", "response_names", "sources", "objects", "sinks", "sanitizers",
-                      "common_methods"), origin)
+                      "common_methods", "aliases"), origin)
+    aliases = {_qualname(k, _where(origin, "aliases")): _qualname(v, _where(origin, "aliases", k))
+               for k, v in _mapping(raw.get("aliases") or {}, _where(origin, "aliases")).items()}
     raw_types = dict(_mapping(raw.get("types"), _where(origin, "types")))
     extra = extra or {}
     user_sources = list(extra.get("sources") or [])
@@ -283,10 +290,23 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
         raise CatalogError(_where(origin, "response_names"), f"not a valid regular expression: {exc}") from None
 
     common = frozenset(_names(raw.get("common_methods", []), _where(origin, "common_methods")))
+    for table in (sources, objects, annotations, call_sinks):
+        table.update(_aliased(table, aliases))
     catalog = Catalog(types, sources, objects, annotations, call_sinks, method_sinks, frozenset(sanitizers),
-                      response_names, attribute_sources, common_methods=common)
+                      response_names, attribute_sources, common_methods=common, aliases=aliases)
     _screened_names(catalog, declared)
     return catalog
+
+
+def _aliased(table: Mapping[str, Any], aliases: Mapping[str, str]) -> Dict[str, Any]:
+    """The entries of `table` under each alias's name (`requests.get` -> `niquests.get`): a fork keeps the API, so
+    it shares the types (`requests.Response`) and every method sink on them."""
+    copied: Dict[str, Any] = {}
+    for alias, library in aliases.items():
+        for name, value in table.items():
+            if name.split(".")[0] == library:
+                copied.setdefault(alias + name[len(library):], value)
+    return copied
 
 
 def _screened_names(catalog: Catalog, declared: Iterable[str] = ()) -> None:

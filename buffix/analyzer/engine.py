@@ -8,6 +8,7 @@ Branches are analyzed separately and merged; loops run twice so loop-carried flo
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
@@ -129,7 +130,19 @@ class Frame:
             if node.id in frame.names.bound:
                 return None
             frame = frame.parent
+        if self.module.names.star_modules and not hasattr(builtins, node.id):
+            return self._starred(node.id)
         return "builtins." + node.id
+
+    def _starred(self, name: str) -> Optional[str]:
+        """A name no scope binds, in a module with `from m import *`: what the catalog knows as `m.name`
+        (`from requests import *; get(url)`), else unknown, never a clean builtin."""
+        catalog = self.module.catalog
+        for module in reversed(self.module.names.star_modules):  # a later star import shadows an earlier one
+            qualname = f"{module}.{name}"
+            if qualname in catalog.sources or qualname in catalog.objects or qualname in catalog.call_sinks:
+                return qualname
+        return None
 
     def span(self, node: ast.AST) -> Span:
         return self.module.parsed.span(node)

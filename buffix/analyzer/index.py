@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Seq
 
 if TYPE_CHECKING:
     from buffix.analyzer.tokens import Screens
+    from buffix.config import Config
 
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
 PARALLEL_FILES = 2000  # a scan shard's least files: forking a process costs about what scanning 100 files does
@@ -24,17 +25,18 @@ _DEF = re.compile(rb"def[ \t]+(\w+)")  # a literal prefix: `re` finds it with a 
 _CLASS = re.compile(rb"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")  # `class X(Base, Mixin):`
 _WORD = re.compile(rb"\w+")
 _INDENT = re.compile(rb"[ \t]+(?:async[ \t]+)?")
-_SKIP_DIRS = ("__pycache__", "node_modules", "site-packages")
 
 
-def _python_files(roots: Iterable[Path]) -> Iterable[str]:
-    for root in roots:
-        if root.is_file():
-            yield str(root)
-            continue
-        for directory, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS]
-            yield from (os.path.join(directory, f) for f in filenames if f.endswith(".py"))
+def _python_files(roots: Iterable[Path], config: Optional["Config"]) -> List[str]:
+    """The tree's `.py` files as discovery walks them (its excludes and .gitignore): an ignored `build/lib/` copy of a
+    module would make its method names non-unique and lose their findings."""
+    from buffix.config import Config
+    from buffix.discovery import discover
+
+    config = config if config is not None else Config()
+    found = discover([str(r) for r in roots], exclude=config.exclude, extend_exclude=config.extend_exclude,
+                     root=config.root)
+    return [str(f) for f in found.files if f.suffix == ".py"]
 
 
 def _methods(data: bytes) -> Iterable["re.Match[bytes]"]:
@@ -130,11 +132,13 @@ def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> _Facts:
 
 
 class MethodIndex:
-    def __init__(self, roots: Iterable[Path], screen: "Screens", jobs: int = 1) -> None:
+    def __init__(self, roots: Iterable[Path], screen: "Screens", jobs: int = 1,
+                 config: Optional["Config"] = None) -> None:
         """A method counts as bearing when its file names a client library or response type (`screen.libraries`)
         and its own text names a body source, possibly guessed (`resp.read()`); it counts even when several classes
-        define it when that text names no guess (`screen.sure`). `jobs`: processes the scan may use."""
-        facts = _scan_all(list(_python_files(roots)), screen, jobs)
+        define it when that text names no guess (`screen.sure`). `jobs`: processes the scan may use; `config`: the
+        excludes the walk honours."""
+        facts = _scan_all(_python_files(roots, config), screen, jobs)
         self._file = facts.file
         self._bearing = facts.bearing
         self._sure = facts.sure

@@ -1,7 +1,9 @@
 """Decode (BOM, PEP 263) and parse a file; map AST positions to 1-based character spans.
 
 The analyzer reads the tree with the standard `ast` module: it only reads, and `ast.parse` costs about a fifth of
-`libcst.parse_module` plus positions (anchors §6). LibCST is never imported here.
+`libcst.parse_module` plus positions (anchors §6). Only when `ast` cannot parse a file does LibCST's parser, whose
+grammar does not depend on the running Python, decide: syntax newer than this interpreter is rewritten in place to
+an older equivalent (buffix.analyzer.newsyntax) and analyzed; anything else is a syntax error.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import ast
 import io
 import re
-import sys
 import tokenize
 from dataclasses import dataclass
 from typing import List
@@ -67,19 +68,25 @@ def parse(source: bytes) -> Parsed:
         text = text[1:]
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
-        raise ParseFailure(_explain(text, exc)) from None
+    except SyntaxError as exc:
+        tree = _newer_syntax(text)
+        if tree is None:
+            raise ParseFailure(_explain(exc)) from None
+    except ValueError as exc:  # null bytes
+        raise ParseFailure(f"cannot parse: {exc}") from None
     except RecursionError:
         raise ParseFailure("syntax error: expression nested too deeply to parse") from None
     return Parsed(text, tree, _NEWLINE.split(text))
 
 
-def _explain(text: str, exc: Exception) -> str:
-    """One line naming the cause. No second parser is asked: LibCST is slow on such files (hundreds of them in a
-    tree written for a newer Python) and can crash the process on deeply nested code."""
-    where = f" at line {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
-    message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
-    if "null bytes" in message:  # no Python version accepts a NUL byte: the tail would mislead
-        return f"syntax error{where}: {message}"
-    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    return f"syntax error{where}: {message} (parsed as Python {running}; newer syntax needs buffix on a newer Python)"
+def _newer_syntax(text: str) -> "ast.Module | None":
+    from buffix.analyzer.newsyntax import downgrade
+
+    rewritten = downgrade(text)
+    return ast.parse(rewritten) if rewritten is not None else None
+
+
+def _explain(exc: SyntaxError) -> str:
+    """One line naming the cause; both parsers rejected the file, so it is not a matter of Python versions."""
+    where = f" at line {exc.lineno}" if exc.lineno else ""
+    return f"syntax error{where}: {exc.msg}"

@@ -326,7 +326,8 @@ class Project:
         if self._methods is None:
             from buffix.analyzer.index import MethodIndex
 
-            self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes)
+            self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes,
+                                        config=self.config)
         return self._methods
 
     def bears_bodies(self, name: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Set
+from typing import Dict, List, Optional, Set
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -18,6 +18,7 @@ class Names:
     imports: Dict[str, str] = field(default_factory=dict)  # local name -> qualified name
     bound: Set[str] = field(default_factory=set)  # names bound otherwise (assignment, def, parameter...)
     star: bool = False  # `from x import *`: any builtin may be shadowed
+    star_modules: List[str] = field(default_factory=list)  # the modules of those imports, in order
     declared_global: Set[str] = field(default_factory=set)
 
 
@@ -52,6 +53,7 @@ class _Collector(ast.NodeVisitor):
         for alias in node.names:
             if alias.name == "*":
                 self.names.star = True
+                self.names.star_modules.append(module)
             else:
                 self.names.imports.setdefault(alias.asname or alias.name, f"{module}.{alias.name}" if module else alias.name)
 

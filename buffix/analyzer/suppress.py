@@ -1,4 +1,5 @@
-"""`# buffix: ignore[CODE, ...]` comments: on the finding's line, or alone on the line above it."""
+"""`# buffix: ignore[CODE, ...]` comments: on the finding's line, or alone on the line above it; and
+`# buffix: ignore-file[CODE, ...]` anywhere in the file, on a line of its own, for every finding of those codes in it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from buffix.findings import Span
 
 _PATTERN = re.compile(
     r"""
-    \#\s*buffix:\s*ignore\b            # the marker
+    \#\s*buffix:\s*ignore(?P<file>-file)?\b  # the marker; -file: the whole file
     (?:\[(?P<codes>[^\]]*)\])?        # [CODE, ...]; required, a bare marker is reported
     """,
     re.VERBOSE | re.IGNORECASE,
@@ -26,8 +27,11 @@ class Suppression:
     codes: Tuple[str, ...]
     own_line: bool
     used: Set[str] = field(default_factory=set)
+    whole_file: bool = False
 
     def covers(self, code: str, lines: Iterable[int]) -> bool:
+        if self.whole_file:
+            return any(code.startswith(c) for c in self.codes)
         reach = {self.line, self.line + 1} if self.own_line else {self.line}
         return bool(reach & set(lines)) and any(code.startswith(c) for c in self.codes)
 
@@ -55,5 +59,6 @@ def find(text: str) -> List[Suppression]:
         raw = match.group("codes")
         codes = tuple(c.strip().upper() for c in raw.split(",") if c.strip()) if raw is not None else ()
         own_line = not token.line[:column].strip()
-        found.append(Suppression(line, span, codes, own_line))
+        whole_file = bool(match.group("file")) and own_line  # after code, `ignore-file` would read as a line's
+        found.append(Suppression(line, span, codes, own_line, whole_file=whole_file))
     return found

@@ -25,12 +25,15 @@ FORMAT_CHOICES = ("text", "json", "sarif", "github")
 @click.option("--write-baseline", type=click.Path(dir_okay=False),
               help="Record the current findings in this file; later runs with --baseline report only new ones.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in this baseline file.")
-def check(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[str], extend_select: Optional[str],
+@click.option("--show-settings", is_flag=True, help="Print the settings each checked file uses and the config file "
+                                                     "they came from, then exit.")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked, with their config, then exit.")
+def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, select: Optional[str], extend_select: Optional[str],
           ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool],
           fix_style: Optional[str], force_exclude: bool, no_cache: bool, jobs: Optional[int],
           stdin_filename: Optional[str], quiet: bool, verbose: bool, color: Optional[bool], output_format: str,
           output: Optional[str], statistics: bool, show_fixes: bool, diff: bool, exit_zero: bool,
-          write_baseline: Optional[str], baseline: Optional[str]) -> None:
+          write_baseline: Optional[str], baseline: Optional[str], show_settings: bool, show_files: bool) -> None:
     """Find HTTP response bodies that reach buffer sinks a proxy breaks.
 
     Exit status: 0 no findings, 1 findings, 2 usage, config, unreadable or unparseable input.
@@ -48,7 +51,11 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional
     from buffix.report import ReportOptions, emit, use_color
 
     run = prepare(paths, config_file, select, extend_select, ignore, min_confidence, unsafe_fixes, fix_style,
-                  force_exclude, stdin_filename, quiet)
+                  force_exclude, stdin_filename, quiet, isolated)
+    if show_settings or show_files:
+        from buffix.commands.settings import print_files, print_settings
+
+        sys.exit(print_settings(run) if show_settings else print_files(run))
     results = analyze(run, jobs, no_cache, progress=not quiet and output_format == "text")
     if diff:
         from buffix.commands.fix import print_diff

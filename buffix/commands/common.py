@@ -6,7 +6,9 @@ command reports (check) or rewrites (fix).
 
 from __future__ import annotations
 
+import os
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -22,9 +24,11 @@ STYLE_CHOICES = ("slice", "getitem", "helper")
 
 def _codes(option: str, value: Optional[str]) -> Optional[Tuple[str, ...]]:
     """The codes of a --select-style option; an unknown code or prefix is a usage error, as in the config file."""
-    if not value:
+    if value is None:
         return None
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    if not codes:  # `--select ,` would otherwise turn every rule off without a word
+        fail(f"{option}: expected comma-separated rule codes or prefixes, e.g. BFX1,BFX203; got {value!r}")
     from buffix.rules import all_rules
 
     known = all_rules()
@@ -39,7 +43,10 @@ def selection_options(command: Callable) -> Callable:
     options = [
         click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
         click.option("--config", "config_file", type=click.Path(path_type=Path),
-                     help="Use this config file (.buffix.yaml or pyproject.toml) instead of searching for one."),
+                     help="Use this config file (.buffix.yaml or pyproject.toml) for every file instead of each "
+                          "file's nearest one."),
+        click.option("--isolated", is_flag=True, help="Ignore every config file: the defaults and the command "
+                                                       "line only."),
         click.option("--select", help="Comma-separated codes or prefixes to report (replaces the config's)."),
         click.option("--extend-select", help="Comma-separated codes or prefixes to report in addition."),
         click.option("--ignore", help="Comma-separated codes or prefixes to leave out."),
@@ -68,16 +75,35 @@ def selection_options(command: Callable) -> Callable:
 
 
 @dataclass(frozen=True)
-class Run:
-    """A loaded configuration and the files it applies to."""
+class Group:
+    """Files that share one config (the nearest config file above each, or --config)."""
 
-    config: object  # buffix.config.Config
-    roots: Tuple[Path, ...]
+    config: object  # buffix.config.Config, with the command line's overrides applied
+    roots: Tuple[Path, ...]  # where the analyzer resolves imports from: the config's directory and the paths given
     files: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Run:
+    """The loaded configurations and the files each applies to."""
+
+    groups: Tuple[Group, ...]
     stdin_name: Optional[str]  # set when the source comes from stdin
     discovery_errors: Tuple[FileError, ...]
-    unsafe_fixes: bool
-    fix_style: str
+    unsafe_fixes: bool  # for reports: some group applies unsafe fixes
+    fix_style: str  # for stdin and reports; each group's own is its config's
+
+    @property
+    def config(self) -> object:  # the first group's (stdin has exactly one)
+        return self.groups[0].config
+
+    @property
+    def files(self) -> Tuple[str, ...]:
+        return tuple(sorted(f for g in self.groups for f in g.files))
+
+    @property
+    def roots(self) -> Tuple[Path, ...]:
+        return tuple(dict.fromkeys(r for g in self.groups for r in g.roots))
 
 
 def fail(message: str) -> None:
@@ -85,59 +111,101 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+def _one_line(error: Exception) -> str:  # one line, even when the YAML parser's message spans several
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip(" ^"))
+
+
 def prepare(paths: Sequence[Path], config_file: Optional[Path], select: Optional[str], extend_select: Optional[str],
             ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool],
-            fix_style: Optional[str], force_exclude: bool, stdin_filename: Optional[str], quiet: bool) -> Run:
-    """Load the config with the command line's overrides and discover the files; exit 2 on a usage error."""
-    from buffix.config import ConfigError, load_config
-    from buffix.discovery import discover
+            fix_style: Optional[str], force_exclude: bool, stdin_filename: Optional[str], quiet: bool,
+            isolated: bool = False) -> Run:
+    """Resolve each file's config with the command line's overrides and discover the files; exit 2 on a usage
+    error. Every file uses the config nearest to it, so results do not depend on the other paths given."""
+    from buffix.config import ConfigError, Resolver
+    from buffix.discovery import discover, exclusion_reason
 
     from_stdin = [str(p) for p in paths] == ["-"]
     if "-" in [str(p) for p in paths] and not from_stdin:
         fail("`-` (stdin) cannot be combined with other paths")
-    start = Path(stdin_filename).parent if from_stdin and stdin_filename else (list(paths) or [Path(".")])[0]
+    overrides = {"select": _codes("--select", select), "min_confidence": min_confidence,
+                 "unsafe_fixes": unsafe_fixes, "fix_style": fix_style}
+    extra_select, extra_ignore = _codes("--extend-select", extend_select), _codes("--ignore", ignore)
     try:
-        start.resolve()
-    except (RuntimeError, OSError):  # a symlink loop: its config is its directory's; discovery reports the loop
-        start = start.absolute().parent
-    try:
-        config = load_config(start, config_file)
-    except ConfigError as error:  # one line, even when the YAML parser's message spans several
-        fail(" ".join(line.strip() for line in str(error).splitlines() if line.strip(" ^")))
-    overrides = {}
-    if select:
-        overrides["select"] = _codes("--select", select)
-    if extend_select:
-        overrides["extend_select"] = config.extend_select + _codes("--extend-select", extend_select)
-    if ignore:
-        overrides["ignore"] = config.ignore + _codes("--ignore", ignore)
-    if min_confidence:
-        overrides["min_confidence"] = min_confidence
-    config = config.with_options(**overrides)
-    unsafe = config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
-    style = fix_style or config.fix_style
+        resolver = Resolver(config_file, isolated)
+    except ConfigError as error:
+        fail(_one_line(error))
+    configs: dict = {}  # id of a resolved config -> it with the overrides
+
+    def config_for(path: object) -> object:
+        try:
+            base = resolver.for_path(path)
+        except ConfigError as error:
+            fail(_one_line(error))
+        if id(base) not in configs:
+            configs[id(base)] = (base, base.with_options(
+                **overrides, extend_select=base.extend_select + extra_select if extra_select else None,
+                ignore=base.ignore + extra_ignore if extra_ignore else None))
+        return configs[id(base)][1]
+
     if from_stdin:
+        config = config_for(Path(stdin_filename) if stdin_filename else Path.cwd())
+        _warn(resolver, quiet)
         name = stdin_filename or "-"
         if force_exclude and stdin_filename:
-            from buffix.discovery import exclusion_reason
-
             reason = exclusion_reason(stdin_filename, exclude=config.exclude, extend_exclude=config.extend_exclude,
                                       root=config.root)
             if reason:  # excluded: fix echoes the input unchanged, check reports nothing
                 if not quiet:
                     click.echo(f"buffix: skipped {stdin_filename}: {reason}", err=True)
                 name = ""
-        return Run(config, (Path(name or "."),), (), name, (), unsafe, style)
-    roots = tuple(paths) or (Path("."),)
-    found = discover([str(p) for p in roots], exclude=config.exclude, extend_exclude=config.extend_exclude,
-                     force_exclude=force_exclude, root=config.root)
-    errors = list(found.errors)
-    for skipped in found.skipped:
-        if skipped.reason == "does not exist":
-            errors.append(FileError(skipped.path, "does not exist"))
-        elif not quiet:
-            click.echo(f"buffix: skipped {skipped.path}: {skipped.reason}", err=True)
-    return Run(config, roots, tuple(str(f) for f in found.files), None, tuple(errors), unsafe, style)
+        group = Group(config, (Path(name or "."),), ())
+        return Run((group,), name, (), config.unsafe_fixes, config.fix_style)
+    given = tuple(paths) or (Path("."),)
+    files: dict = {}  # path -> the config it was discovered with
+    errors: List[FileError] = []
+    for root in dict.fromkeys(given):
+        walking = config_for(root)
+        found = discover([str(root)], exclude=walking.exclude, extend_exclude=walking.extend_exclude,
+                         force_exclude=force_exclude, root=walking.root)
+        errors.extend(found.errors)
+        for skipped in found.skipped:
+            if skipped.reason == "does not exist":
+                errors.append(FileError(skipped.path, "does not exist"))
+            elif not quiet:
+                click.echo(f"buffix: skipped {skipped.path}: {skipped.reason}", err=True)
+        named = os.path.normpath(str(root))
+        for file in found.files:
+            files.setdefault(str(file), (walking, str(file) == named))
+    members: dict = {}
+    for file, (walking, named) in files.items():
+        config = config_for(file)
+        if config is not walking and (force_exclude or not named) and exclusion_reason(
+                file, exclude=config.exclude, extend_exclude=config.extend_exclude, root=config.root,
+                respect_gitignore=False):
+            continue  # a nested config excludes it
+        members.setdefault(id(config), (config, []))[1].append(file)
+    _warn(resolver, quiet)
+    groups = []
+    for config, group_files in sorted(members.values(), key=lambda m: str(m[0].root)):
+        inside = sorted(str(p) for p in given if _within(p, config.root))  # sorted: order-independent
+        groups.append(Group(config, tuple(Path(p) for p in dict.fromkeys([*inside, config.root])),
+                            tuple(sorted(group_files))))
+    if not groups:  # nothing to check: keep the nearest config for the report
+        config = config_for(given[0])
+        groups.append(Group(config, (Path(config.root),), ()))
+    unsafe = any(g.config.unsafe_fixes for g in groups)
+    return Run(tuple(groups), None, tuple(sorted(errors, key=lambda e: e.path)), unsafe, groups[0].config.fix_style)
+
+
+def _within(path: Path, root: str) -> bool:
+    absolute, base = os.path.abspath(path), os.path.abspath(root)
+    return absolute == base or absolute.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _warn(resolver: object, quiet: bool) -> None:
+    if not quiet:
+        for warning in resolver.warnings:  # type: ignore[attr-defined]
+            click.echo(f"buffix: warning: {warning}", err=True)
 
 
 def cache_salt(config: object) -> str:
@@ -155,31 +223,51 @@ def cache_salt(config: object) -> str:
 
 
 def analyze(run: Run, jobs: Optional[int], no_cache: bool, progress: bool) -> List[FileResult]:
-    """Every file's FileResult (prefiltered files are empty results), discovery errors first."""
-    from buffix.pipeline import check_files, lazy_analyzer_stages
-
+    """Every file's FileResult (prefiltered files are empty results), discovery errors first, then each config's
+    files, sorted by path."""
     if run.stdin_name is not None:
         return _analyze_stdin(run)
-    analyze_one, prefilter, prepare = lazy_analyzer_stages(list(run.roots), run.config)
+    results = [FileResult(error.path, (), error) for error in run.discovery_errors]
+    checked: List[FileResult] = []
+    total = len(run.files)
+    bar = None
+    if progress and total > 200:
+        from buffix.report import progress as progress_bar
+
+        bar = progress_bar(run.files, total, enabled=True)  # a bar only on a terminal
+    with (bar if bar is not None else _nothing()) as shown:
+        offset = 0
+        for group in run.groups:
+            update = None
+            if shown is not None and hasattr(shown, "update"):
+                update = (lambda start: lambda done, _total: shown.update(start + done - shown.pos))(offset)
+            checked.extend(_analyze_group(group, jobs, no_cache, update))
+            offset += len(group.files)
+    results.extend(sorted(checked, key=lambda r: r.path) if len(run.groups) > 1 else checked)
+    return results
+
+
+@contextmanager
+def _nothing():  # type: ignore[no-untyped-def]
+    yield None
+
+
+def _analyze_group(group: Group, jobs: Optional[int], no_cache: bool, update) -> List[FileResult]:  # type: ignore
+    from buffix.pipeline import check_files, lazy_analyzer_stages
+
+    if not group.files:
+        return []
+    analyze_one, prefilter, prepare = lazy_analyzer_stages(list(group.roots), group.config)
     cache = None
     if not no_cache:
         from buffix.cache import Cache, cache_directory
 
         context = click.get_current_context(silent=True)
-        directory = cache_directory(run.config.path, run.config.root,  # type: ignore[attr-defined]
+        directory = cache_directory(group.config.path, group.config.root,  # type: ignore[attr-defined]
                                     context.meta.get("buffix.cache_dir") if context else None)
-        cache = Cache(Path(run.config.root), salt=cache_salt(run.config), directory=directory)  # type: ignore
-    results = [FileResult(error.path, (), error) for error in run.discovery_errors]
-    if progress and len(run.files) > 200:
-        from buffix.report import progress as progress_bar
-
-        with progress_bar(run.files, len(run.files), enabled=True) as bar:  # a bar only on a terminal
-            update = (lambda done, total: bar.update(done - bar.pos)) if hasattr(bar, "update") else None
-            results.extend(check_files(run.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
-                                       prepare=prepare, progress=update))
-    else:
-        results.extend(check_files(run.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
-                                   prepare=prepare))
+        cache = Cache(Path(group.config.root), salt=cache_salt(group.config), directory=directory)  # type: ignore
+    results = list(check_files(group.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
+                               prepare=prepare, progress=update))
     if cache is not None:
         cache.save()
     return results

@@ -17,7 +17,7 @@ from buffix.findings import FileError, FileResult
 @selection_options
 @click.option("--diff", is_flag=True, help="Print a unified diff and write nothing; exit 1 if anything would change.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a file was fixed, even if nothing remains.")
-def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[str], extend_select: Optional[str],
+def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, select: Optional[str], extend_select: Optional[str],
         ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool], fix_style: Optional[str],
         force_exclude: bool, no_cache: bool, jobs: Optional[int], stdin_filename: Optional[str], quiet: bool,
         verbose: bool, color: Optional[bool], diff: bool, exit_non_zero_on_fix: bool) -> None:
@@ -39,7 +39,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[s
     from buffix.report import ReportOptions, emit, use_color
 
     run = prepare(paths, config_file, select, extend_select, ignore, min_confidence, unsafe_fixes, fix_style,
-                  force_exclude, stdin_filename, quiet)
+                  force_exclude, stdin_filename, quiet, isolated)
     if run.stdin_name is not None:
         sys.exit(_fix_stdin(run))
     results = analyze(run, jobs, no_cache, progress=not quiet)
@@ -76,7 +76,13 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], select: Optional[s
 def _fixes(run: Run, results: Sequence[FileResult]) -> List:
     from buffix.fixer.session import fix_results
 
-    return list(fix_results(results, run.config, run.roots, run.fix_style, run.unsafe_fixes))
+    group_of = {path: group for group in run.groups for path in group.files}
+    fixes = []
+    for group in run.groups:  # each with its own config's style and unsafe-fixes
+        mine = [r for r in results if group_of.get(r.path, run.groups[0]) is group]
+        config = group.config
+        fixes.extend(fix_results(mine, config, group.roots, config.fix_style, config.unsafe_fixes))
+    return sorted(fixes, key=lambda f: f.path) if len(run.groups) > 1 else fixes
 
 
 def print_diff(run: Run, results: Sequence[FileResult]) -> int:

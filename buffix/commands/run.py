@@ -9,7 +9,7 @@ from typing import Tuple
 
 import click
 
-from buffix.runtime.settings import ENV_REPORT, POLICIES, PROFILES, Settings
+from buffix.runtime.settings import ENV_REPORT, POLICIES, PROFILES, Settings, parse_names
 
 BOOT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime", "boot")
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -31,9 +31,12 @@ def runtime_environment(settings: Settings, report: bool) -> dict:
 @click.option("--release-on-close", is_flag=True,
               help="Leak hunting: free each body when its response closes; later use raises BodyReleasedError.")
 @click.option("--buffer-export", is_flag=True, help="Python 3.12+: the proxy exports the buffer protocol (PEP 688).")
+@click.option("--proxy-libraries", metavar="PKG,...", default="",
+              help="Installed packages whose code gets proxies like the program's (to check a library you maintain).")
 @click.option("--report", is_flag=True, help="Print the runtime's stats and leak suspects on stderr at exit.")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def run(profile: str, release_on_close: bool, buffer_export: bool, report: bool, command: Tuple[str, ...]) -> None:
+def run(profile: str, release_on_close: bool, buffer_export: bool, proxy_libraries: str, report: bool,
+        command: Tuple[str, ...]) -> None:
     """Run COMMAND with every HTTP response body wrapped in a tracking proxy.
 
     Every Python process the command starts gets the runtime (through a sitecustomize on PYTHONPATH), so an
@@ -47,7 +50,8 @@ def run(profile: str, release_on_close: bool, buffer_export: bool, report: bool,
       buffix run --release-on-close -- python worker.py
     """
     policy = "release_on_close" if release_on_close else POLICIES[0]
-    settings = Settings(profile=profile, policy=policy, buffer_export=buffer_export)
+    settings = Settings(profile=profile, policy=policy, buffer_export=buffer_export,
+                        proxy_libraries=parse_names(proxy_libraries))
     env = runtime_environment(settings, report)
     sys.stdout.flush()
     sys.stderr.flush()

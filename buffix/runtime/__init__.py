@@ -46,6 +46,7 @@ def install(
     buffer_export: Optional[bool] = None,
     gc_threshold: Optional[int] = None,
     libraries: Optional[Sequence[str]] = None,
+    proxy_libraries: Optional[Sequence[str]] = None,
     settings: Optional[Settings] = None,
     lazy: bool = False,
 ) -> Settings:
@@ -54,7 +55,8 @@ def install(
     when the program imports it. Returns the settings in force."""
     with _lock:
         base = settings or (runtime.settings if _installer.active else Settings())
-        new = base.with_changes(profile=profile, policy=policy, buffer_export=buffer_export, gc_threshold=gc_threshold)
+        new = base.with_changes(profile=profile, policy=policy, buffer_export=buffer_export, gc_threshold=gc_threshold,
+                                proxy_libraries=tuple(proxy_libraries) if proxy_libraries is not None else None)
         runtime.configure(new)
         _installer.install(tuple(libraries) if libraries else None, lazy=lazy)
         return new

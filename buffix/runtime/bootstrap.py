@@ -9,18 +9,24 @@ import importlib.util
 import os
 import sys
 from types import TracebackType
-from typing import Optional, Type
+from typing import Dict, List, Optional, Tuple, Type
 
 from buffix.runtime import install, stats
 from buffix.runtime.diagnose import explain
-from buffix.runtime.settings import ENV_REPORT, Settings
+from buffix.runtime.registry import FINALIZED
+from buffix.runtime.settings import ENV_REPORT, RuntimeUnavailable, Settings
 
 
 def report() -> str:
     current = stats()
     lines = [current.summary()]
+    groups: Dict[Tuple[str, str, str], List[int]] = {}  # one line per (source, creation, close) site, not per body
     for suspect in current.leak_suspects:
-        lines.append(f"  leak suspect: {suspect.describe()}")
+        groups.setdefault((suspect.source, suspect.created_at, suspect.closed_at), []).append(suspect.size)
+    for (source, created, closed), sizes in sorted(groups.items(), key=lambda item: -sum(item[1])):
+        ending = "was garbage-collected" if closed == FINALIZED else f"closed at {closed}"
+        lines.append(f"  leak suspect: {len(sizes)} bodies, {sum(sizes)} bytes from {source}, created at {created}, "
+                     f"still held by the program when its response {ending}")
     return "\n".join(lines)
 
 
@@ -45,7 +51,12 @@ def _chain_sitecustomize(boot_dir: str) -> None:
 
 
 def start(boot_dir: str) -> None:
-    install(settings=Settings.from_env(), lazy=True)  # hook each client library when the program imports it
+    try:
+        install(settings=Settings.from_env(), lazy=True)  # hook each client library when the program imports it
+    except (RuntimeUnavailable, ValueError) as error:  # what was asked for cannot run here: not silently without
+        sys.stderr.write(f"buffix run: {error}\n")
+        sys.stderr.flush()
+        os._exit(2)  # SystemExit inside sitecustomize would be a fatal error of the interpreter
     sys.excepthook = _excepthook(sys.excepthook)
     if os.environ.get(ENV_REPORT) == "1":
         atexit.register(lambda: sys.stderr.write(report() + "\n"))

@@ -9,6 +9,7 @@ without the runtime.
 from __future__ import annotations
 
 import os
+import site
 import sys
 import sysconfig
 from typing import Dict, Iterable, Optional, Tuple
@@ -17,43 +18,92 @@ _SITE_DIRS = ("site-packages", "dist-packages")
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def _stdlib_dirs() -> Tuple[str, ...]:
+def _spellings(path: str) -> Tuple[str, ...]:
+    """`path` as code objects may name it: as given and with its links resolved (looked up once, at start-up)."""
+    found = {os.path.normpath(os.path.abspath(path)) + os.sep}
+    try:
+        found.add(os.path.realpath(path) + os.sep)
+    except (OSError, ValueError):
+        pass
+    return tuple(found)
+
+
+def _interpreter_dirs() -> Tuple[str, ...]:
+    """The standard library and every directory the interpreter installs distributions into."""
     paths = sysconfig.get_paths()
-    dirs = {os.path.realpath(paths[key]) + os.sep for key in ("stdlib", "platstdlib") if key in paths}
-    return tuple(sorted(dirs))
+    dirs = [paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths]
+    try:
+        dirs += site.getsitepackages() + [site.getusersitepackages()]
+    except AttributeError:  # an old virtualenv's site module
+        pass
+    return tuple(sorted({spelling for d in dirs for spelling in _spellings(d)}))
+
+
+def _top_package(path: str) -> str:
+    """The distribution's top-level package of a file under site-packages/dist-packages ("" when not)."""
+    for marker in _SITE_DIRS:
+        at = path.rfind(os.sep + marker + os.sep)
+        if at >= 0:
+            rest = path[at + len(marker) + 2:]
+            return rest.split(os.sep, 1)[0].split(".", 1)[0]
+    return ""
 
 
 class CallerClassifier:
-    """Classifies code objects as library-internal (stdlib, client libraries, buffix runtime) or program."""
+    """Decides, by where code lives, whether it is library code (gets real bodies) or the program (gets proxies).
 
-    def __init__(self, library_dirs: Iterable[str] = ()) -> None:
-        self._stdlib = _stdlib_dirs()
-        self._libraries: Tuple[str, ...] = (_RUNTIME_DIR + os.sep,)
+    Library: the standard library, anything installed (site-packages, dist-packages, the interpreter's install
+    directories), frozen modules, the buffix runtime and the hooked client libraries. Program: everything else,
+    and the installed packages named in `proxy_libraries` (a team checking a library it maintains).
+    Classifying never touches the filesystem (an asyncio program under blockbuster must not block), never
+    raises, and each file's answer is cached.
+    """
+
+    def __init__(self, library_dirs: Iterable[str] = (), proxy_libraries: Iterable[str] = ()) -> None:
+        self._interpreter = _interpreter_dirs()
+        self._libraries: Tuple[str, ...] = _spellings(_RUNTIME_DIR)
+        self._proxied: Tuple[str, ...] = ()
         self.internal_cache: Dict[str, bool] = {}
         self.add_library_dirs(library_dirs)
+        self.set_proxy_libraries(proxy_libraries)
 
     def add_library_dirs(self, dirs: Iterable[str]) -> None:
-        new = {os.path.realpath(d) + os.sep for d in dirs}
+        new = {spelling for d in dirs if d for spelling in _spellings(d)}
         self._libraries = tuple(sorted(set(self._libraries) | new))
+        self.internal_cache.clear()
+
+    def set_proxy_libraries(self, names: Iterable[str]) -> None:
+        """Top-level package names whose code gets proxies like the program's."""
+        self._proxied = tuple(sorted({name.strip() for name in names if name.strip()}))
         self.internal_cache.clear()
 
     def is_internal_file(self, filename: str) -> bool:
         cached = self.internal_cache.get(filename)
         if cached is None:
-            cached = self.internal_cache[filename] = self._classify(filename)
+            try:
+                cached = self._classify(filename)
+            except Exception:  # never let a classification break a read; library code gets the real body
+                cached = True
+            self.internal_cache[filename] = cached
         return cached
 
     def _classify(self, filename: str) -> bool:
         if filename.startswith("<frozen "):
             return True
-        path = os.path.realpath(filename)
-        if path.startswith(self._libraries):
+        if filename.startswith("<"):  # <string>, <stdin>: code the program runs itself
+            return False
+        path = os.path.normpath(filename) if os.path.isabs(filename) else filename
+        if self._proxied and self._in_proxied(path):
+            return False
+        if path.startswith(self._libraries) or path.startswith(self._interpreter):
             return True
-        for stdlib in self._stdlib:
-            if path.startswith(stdlib):
-                rest = path[len(stdlib):]
-                return not rest.startswith(_SITE_DIRS)
-        return False
+        return _top_package(path) != ""
+
+    def _in_proxied(self, path: str) -> bool:
+        package = _top_package(path)
+        if package:
+            return package in self._proxied
+        return any(f"{os.sep}{name}{os.sep}" in path for name in self._proxied)  # an editable checkout
 
     def called_internally(self, depth: int = 2) -> bool:
         """True when the frame `depth` levels up (the caller of the hooked function) is library code."""

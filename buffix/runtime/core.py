@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Opti
 from buffix.runtime.callsite import CallerClassifier
 from buffix.runtime.proxy import BodyProxy, BodyReleasedError, BufferBodyProxy, StrictBodyProxy, release_proxy
 from buffix.runtime.registry import FINALIZED, Registry, ResponseState, Stats
-from buffix.runtime.settings import Settings
+from buffix.runtime.settings import RuntimeUnavailable, Settings
 
 BODY_TYPES = (bytes, bytearray)
 
@@ -38,11 +38,12 @@ class Runtime:
     # --- configuration -------------------------------------------------------------------------------------
     def configure(self, settings: Settings) -> None:
         if settings.buffer_export and sys.version_info < (3, 12):
-            raise RuntimeError(
+            raise RuntimeUnavailable(
                 "buffer-export (root-cause) mode needs Python 3.12+ (PEP 688 __buffer__); "
                 f"this is Python {sys.version_info.major}.{sys.version_info.minor}"
             )
         self.settings = settings
+        self.classifier.set_proxy_libraries(settings.proxy_libraries)
         BodyProxy.slow_copy_warn_bytes = settings.slow_copy_warn_bytes
         if settings.buffer_export:
             self._proxy_class: type = BufferBodyProxy
@@ -69,7 +70,14 @@ class Runtime:
     def link(self, stream: Any, response: Any) -> None:
         """Bodies read from `stream` belong to `response` (which holds the stream, so it outlives the link)."""
         key = id(stream)
-        self._links[key] = weakref.ref(response, lambda _ref: self._links.pop(key, None))
+        links = self._links
+
+        def unlink(ref: weakref.ref) -> None:
+            if links.get(key) is ref:  # not a newer stream that took the same id
+                del links[key]
+
+        self.registry.drain()
+        links[key] = self.registry.watch(response, unlink)
 
     def owner_of(self, stream: Any) -> Any:
         ref = self._links.get(id(stream))
@@ -79,14 +87,26 @@ class Runtime:
         state = ResponseState(source, clear_cache)
         key = id(response)
         try:
-            state.response_ref = weakref.ref(response, lambda _ref: self._finalized(key, state))
+            state.response_ref = self.registry.watch(response, lambda _ref: self._finalized(key, state))
         except TypeError:
             return state  # not weakly referenceable: account for its bodies, but it cannot be closed
         self.states[key] = state
         return state
 
+    def read_by_c_reader(self, response: Any) -> None:
+        """A C reader (io.BufferedReader, io.TextIOWrapper) wraps `response`: it reads the real body from now on.
+        It has no Python frame to classify, so its probe of `readable()` is what tells."""
+        registry = self.registry
+        registry.drain()
+        with registry.lock:
+            state = self.states.get(id(response))
+            if state is None:
+                state = self._new_state_locked(response, "", None)
+            state.c_reader = True
+
     def guard(self, response: Any, operation: str) -> None:
         """Refuse any access through a response whose body was released."""
+        self.registry.drain()  # a state left by a dead response that had the same id is gone after this
         state = self.states.get(id(response))
         if state is not None and state.released:
             raise BodyReleasedError(state.records[0], operation)  # a state is only created with a record
@@ -98,6 +118,8 @@ class Runtime:
         if type(body) not in BODY_TYPES:
             return body
         registry = self.registry
+        if registry.dead:  # first the deaths since the last call: a dead response's state must not be reused
+            registry.drain()
         with registry.lock:  # this is the per-response hot path: one lock, no helper calls it can avoid
             state = self.states.get(id(response))
             if state is None:
@@ -121,7 +143,7 @@ class Runtime:
             if cached and record.holder is None and not record.proxies:
                 record.holder = proxy
             else:
-                record.proxies.append(weakref.ref(proxy, record.proxy_died))
+                record.proxies.append(registry.watch(proxy, record.proxy_died))
             return proxy
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
@@ -173,6 +195,7 @@ class Runtime:
         """The program closed `response` (close(), release(), context exit)."""
         if _READING.get():
             return
+        self.registry.drain()
         state = self.states.get(id(response))
         if state is None or state.closed_at:
             return
@@ -180,7 +203,10 @@ class Runtime:
         self._end_of_response(state, response, state.closed_at)
 
     def _finalized(self, key: int, state: ResponseState) -> None:
-        """The response was garbage-collected: its cache is gone; a body still held is a suspect (or released)."""
+        """The response was garbage-collected: its cache is gone; a body the program still holds is a suspect.
+
+        Finalization alone never releases, whatever the policy: `data = requests.get(u).content` drops the response
+        at once while the program goes on using its body (issue 12). Only the program closing the response does."""
         registry = self.registry
         with registry.lock:
             if self.states.get(key) is state:
@@ -194,8 +220,12 @@ class Runtime:
                     held = True
                 elif record.live:
                     registry.retire(record)
-        if held:
-            self._end_of_response(state, None, state.closed_at or FINALIZED)
+        if held and state.closed_at:  # closed by the program earlier: a refused release is retried now
+            self._end_of_response(state, None, state.closed_at)
+        elif held:
+            for record in state.records:
+                if not record.released and record.held_by_program():
+                    self.registry.suspect(record, FINALIZED)
         state.records = []
 
     def _end_of_response(self, state: ResponseState, response: Any, site: str) -> None:

@@ -28,13 +28,36 @@ _CODE_IN_MESSAGE = re.compile(r"\b(BFX\d)\b")
 def _involves_proxy(exc: BaseException, tb: Optional[TracebackType]) -> bool:
     from buffix.runtime.proxy import HINT, BodyProxy
 
-    if HINT in str(exc) or "response body proxy" in str(exc):
+    from buffix.runtime import runtime
+
+    message = str(exc)
+    if HINT in message or "response body proxy" in message:
         return True
+    sites = set(runtime.registry.recent_sites)
+    buffer_complaint = _BUFFER_COMPLAINT.search(message) is not None
     while tb is not None:  # a proxy handed to a library (requests data=...) fails deep inside it
         if any(issubclass(type(value), BodyProxy) for value in tb.tb_frame.f_locals.values()):
             return True
+        # no local holds it (an inline `hashlib.md5(requests.get(u).content)`): the failing line received a body
+        if buffer_complaint and (tb.tb_frame.f_code.co_filename, tb.tb_lineno) in sites:
+            return True
         tb = tb.tb_next
     return False
+
+
+_BUFFER_COMPLAINT = re.compile(r"buffer|bytes-like|bytes or bytearray|bytes, not|must be bytes")
+
+
+def _column(tb: TracebackType) -> Optional[int]:
+    """1-based column of the failing expression in its line (Python 3.11+ positions)."""
+    positions = getattr(tb.tb_frame.f_code, "co_positions", None)
+    if positions is None or tb.tb_lasti < 0:
+        return None
+    try:
+        column = list(positions())[tb.tb_lasti // 2][2]
+    except (IndexError, TypeError):
+        return None
+    return None if column is None else column + 1
 
 
 def _program_line(tb: Optional[TracebackType]) -> Tuple[str, int, str]:
@@ -46,7 +69,8 @@ def _program_line(tb: Optional[TracebackType]) -> Tuple[str, int, str]:
         code = tb.tb_frame.f_code
         if not runtime.classifier.is_internal_file(code.co_filename):
             line = linecache.getline(code.co_filename, tb.tb_lineno).strip()
-            found = (code.co_filename, tb.tb_lineno, line)
+            column = _column(tb)
+            found = (f"{code.co_filename}:{tb.tb_lineno}" + (f":{column}" if column else ""), tb.tb_lineno, line)
         tb = tb.tb_next
     return found
 
@@ -72,7 +96,7 @@ def explain(exc: BaseException, tb: Optional[TracebackType] = None) -> Optional[
         return None
     path, lineno, line = _program_line(tb)
     family = family_for(str(exc), line)
-    where = f"{path}:{lineno}: {line}" if lineno else "(no program frame in the traceback)"
+    where = f"{path}: {line}" if lineno else "(no program frame in the traceback)"
     return (
         f"buffix: this TypeError comes from a response body proxy ({family.code} {family.name}).\n"
         f"  at {where}\n"

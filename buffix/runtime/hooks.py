@@ -75,9 +75,40 @@ HOOK_POINTS: Tuple[HookPoint, ...] = (
     HookPoint("urllib3", "urllib3.response", "HTTPResponse", "read", "method", "urllib3 HTTPResponse.read()"),
     HookPoint("urllib3", "urllib3.response", "HTTPResponse", "stream", "chunks", "urllib3 HTTPResponse.stream()"),
     HookPoint("urllib3", "urllib3.response", "HTTPResponse", "close", "close"),
+    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "readable", "c_reader_probe"),
+    # boto3 / botocore: the program reads an S3 object's StreamingBody; botocore's own reads (of urllib3, and of
+    # the body in a checksum check) are library reads by location
+    *(
+        HookPoint("botocore", module, owner, method, kind, f"botocore StreamingBody.{method}()")
+        for module, owner, method, kind in (
+            ("botocore.response", "StreamingBody", "read", "method"),
+            ("botocore.response", "StreamingBody", "__next__", "method"),
+            ("botocore.response", "StreamingBody", "iter_chunks", "chunks"),
+            ("botocore.response", "StreamingBody", "iter_lines", "chunks"),
+            ("botocore.response", "StreamingBody", "__iter__", "chunks"),
+            ("botocore.response", "StreamingBody", "close", "close"),
+            ("botocore.response", "StreamingBody", "__exit__", "close"),
+            ("botocore.httpchecksum", "StreamingChecksumBody", "read", "method"),
+        )
+    ),
+    # aiobotocore: the async twin (its reads of aiohttp are library reads)
+    *(
+        HookPoint("aiobotocore", module, owner, method, kind, f"aiobotocore StreamingBody.{method}()")
+        for module, owner, method, kind in (
+            ("aiobotocore.response", "AioStreamingBody", "read", "coroutine"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "__anext__", "coroutine"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "iter_chunks", "async_chunks"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "iter_lines", "async_chunks"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "__aiter__", "async_chunks"),
+            ("aiobotocore.response", "AioStreamingBody", "close", "close"),
+            ("aiobotocore.response", "AioStreamingBodyBase", "__aexit__", "close"),
+            ("aiobotocore.httpchecksum", "_ChecksumMixin", "read", "coroutine"),
+        )
+    ),
     # urllib.request.urlopen(...) returns http.client.HTTPResponse; nothing is cached (a second read() is b"")
     HookPoint("urllib", "http.client", "HTTPResponse", "read", "method", "urlopen() HTTPResponse.read()"),
     HookPoint("urllib", "http.client", "HTTPResponse", "close", "close"),
+    HookPoint("urllib", "http.client", "HTTPResponse", "readable", "c_reader_probe"),
 )
 
 # Code in these packages reads its own bodies; it gets the real body (see callsite.py).
@@ -86,12 +117,15 @@ LIBRARY_PACKAGES: Dict[str, Tuple[str, ...]] = {
     "httpx": ("httpx", "httpcore"),
     "aiohttp": ("aiohttp",),
     "urllib3": ("urllib3",),
+    "botocore": ("botocore",),
+    "aiobotocore": ("aiobotocore",),
     "urllib": (),  # the standard library is always library code
 }
 
 # Lazy installs wait for this module's import to finish (its package imports every hooked submodule).
 IMPORT_TRIGGERS: Dict[str, str] = {
     "requests": "requests", "httpx": "httpx", "aiohttp": "aiohttp", "urllib3": "urllib3", "urllib": "http.client",
+    "botocore": "botocore.httpchecksum", "aiobotocore": "aiobotocore.httpchecksum",  # each imports .response
 }
 
 
@@ -142,8 +176,11 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
         if owner is None:  # a stream that belongs to no client response
             return original(obj, *args, **kwargs)
         state = states.get(id(owner))
-        if state is not None and state.released:
-            rt.guard(owner, where)
+        if state is not None:
+            if state.released:
+                rt.guard(owner, where)
+            if state.c_reader:
+                return original(obj, *args, **kwargs)
         filename = sys._getframe(1).f_code.co_filename
         if internal.get(filename) or (filename not in internal and classify(filename)):
             return original(obj, *args, **kwargs)
@@ -184,6 +221,21 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
     return close
 
 
+def _c_reader_probe(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
+    """io.BufferedReader and io.TextIOWrapper (C) ask `readable()` when they wrap a stream; asked from no Python
+    library frame, that is a C reader taking over the reads, which are library reads (the real body)."""
+    internal, classify = rt.classifier.internal_cache, rt.classifier.is_internal_file
+
+    @functools.wraps(original)
+    def readable(response: Any, *args: Any, **kwargs: Any) -> Any:
+        filename = sys._getframe(1).f_code.co_filename
+        if not (internal.get(filename) or (filename not in internal and classify(filename))):
+            rt.read_by_c_reader(response)
+        return original(response, *args, **kwargs)
+
+    return readable
+
+
 def _link(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
     async def linked(response: Any, awaitable: Any) -> Any:
         result = await awaitable
@@ -210,6 +262,7 @@ WRAPPER_FACTORIES: Dict[str, Callable[[Runtime, HookPoint, Any], Any]] = {
     "async_chunks": _async_chunks,
     "close": _close,
     "link": _link,
+    "c_reader_probe": _c_reader_probe,
 }
 
 _MISSING = object()

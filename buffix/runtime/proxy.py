@@ -8,6 +8,8 @@ The class names carry the safe form, so even a C-level refusal that buffix canno
 
 from __future__ import annotations
 
+import logging
+import threading
 import warnings
 from typing import Any
 
@@ -31,7 +33,11 @@ class BodyReleasedError(RuntimeError):
 
 
 class SlowCopyWarning(RuntimeWarning):
-    """A large body is being copied by iterating it int by int (semantics §4)."""
+    """A large body is being copied by iterating it int by int (semantics §4).
+
+    Shown once per body; filter it like any warning (`-W ignore::buffix.runtime.SlowCopyWarning`). Where the
+    filters turn it into an error (`-W error`, pytest's `filterwarnings = error`) it is not raised: the copy goes on
+    as under wrapt, so a suite stays faithful; the strict profile is the way to make slow copies fail."""
 
 
 class _ReleasedBody:
@@ -70,10 +76,15 @@ for _name in (
 
 
 def strict_refusal(what: str, family_code: str, family_name: str, why: str, safe: str, record: BodyRecord) -> TypeError:
-    return TypeError(
+    message = (
         f"{what} on a response body proxy is refused by buffix's strict profile ({family_code} {family_name}): "
         f"{why}; use {safe} (body from {record.source}, created at {record.created_at})"
     )
+    if threading.current_thread() is not threading.main_thread():
+        # a server thread's framework turns the TypeError into a cut connection (the client sees IncompleteRead):
+        # say here what was refused and why
+        logging.getLogger("buffix.runtime").warning("%s (in thread %s)", message, threading.current_thread().name)
+    return TypeError(message)
 
 
 class BodyProxy(wrapt.ObjectProxy):
@@ -101,13 +112,16 @@ class BodyProxy(wrapt.ObjectProxy):
         record = self._self_record
         if len(body) >= self.slow_copy_warn_bytes and not record.warned_slow_copy:
             record.warned_slow_copy = True
-            warnings.warn(
-                f"iterating a {len(body)}-byte response body proxy int by int ({SLOW_COPY.code} "
-                f"{SLOW_COPY.name}): if this copies it (bytearray(body), array.array(code, body)), "
-                "use bytearray(body[:]) / array.array(code, body[:]) — a memcpy, 80-670x faster",
-                SlowCopyWarning,
-                stacklevel=2,
-            )
+            try:
+                warnings.warn(
+                    f"iterating a {len(body)}-byte response body proxy int by int ({SLOW_COPY.code} "
+                    f"{SLOW_COPY.name}): if this copies it (bytearray(body), array.array(code, body)), "
+                    "use bytearray(body[:]) / array.array(code, body[:]) — a memcpy, 80-670x faster",
+                    SlowCopyWarning,
+                    stacklevel=2,
+                )
+            except SlowCopyWarning:  # `-W error` / filterwarnings=error: wrapt would iterate, so do we
+                record.touch("slow copy (warning filtered to an error)")
         return iter(body)
 
     def __reversed__(self) -> Any:
@@ -158,6 +172,12 @@ class BodyProxy(wrapt.ObjectProxy):
     def __str__(self) -> str:
         return str(self._body_for("str()"))
 
+    # wrapt forwards __class__ to the body, so `isinstance(body, bytes)` holds; after a release it must raise like
+    # every other access (json.loads asks isinstance first), not turn False or name _ReleasedBody
+    @property
+    def __class__(self) -> type:  # type: ignore[override]
+        return self._body_for("isinstance()/__class__").__class__
+
     def __repr__(self) -> str:
         record = self._self_record
         if record.released:
@@ -169,15 +189,22 @@ class BodyProxy(wrapt.ObjectProxy):
     def __wrapped_setattr_fixups__(self) -> None:
         pass
 
-    # wrapt refuses copy and pickle of proxies; a body is a value, so hand out the body itself
+    # copy and pickle fail exactly as under wrapt.ObjectProxy (NotImplementedError), a released body says so first
     def __copy__(self) -> Any:
-        return self._body_for("copy")
+        self._body_for("copy")
+        return super().__copy__()
 
     def __deepcopy__(self, memo: Any) -> Any:
-        return self._body_for("deepcopy")
+        self._body_for("deepcopy")
+        return super().__deepcopy__(memo)
+
+    def __reduce__(self) -> Any:
+        self._body_for("pickle")
+        return super().__reduce__()
 
     def __reduce_ex__(self, protocol: int) -> Any:
-        return self._body_for("pickle").__reduce_ex__(protocol)
+        self._body_for("pickle")
+        return super().__reduce_ex__(protocol)
 
 
 class StrictBodyProxy(BodyProxy):

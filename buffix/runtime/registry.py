@@ -7,6 +7,7 @@ proxy of it is alive or its response still caches it; its bytes count towards `b
 
 from __future__ import annotations
 
+import collections
 import sys
 import threading
 import weakref
@@ -91,10 +92,10 @@ class BodyRecord:
         """The response is gone: stop pinning the proxy; follow it weakly if the program still holds it."""
         holder, self.holder = self.holder, None
         if holder is not None and sys.getrefcount(holder) > 2:  # holder local + argument
-            self.proxies.append(weakref.ref(holder, self.proxy_died))
+            self.proxies.append(self.registry.watch(holder, self.proxy_died))
 
     def proxy_died(self, ref: weakref.ref) -> None:
-        """weakref callback of each proxy handed out for this body."""
+        """Handler (run by Registry.drain) of each proxy handed out for this body."""
         with self.registry.lock:
             try:
                 self.proxies.remove(ref)
@@ -112,7 +113,8 @@ class BodyRecord:
 class ResponseState:
     """The runtime's view of one response object, keyed by its id while it lives."""
 
-    __slots__ = ("source", "records", "cached", "closed_at", "released", "clear_cache", "response_ref", "__weakref__")
+    __slots__ = ("source", "records", "cached", "closed_at", "released", "clear_cache", "response_ref", "c_reader",
+                 "__weakref__")
 
     def __init__(self, source: str, clear_cache: Optional[Callable[[object], None]]) -> None:
         self.source = source
@@ -122,16 +124,45 @@ class ResponseState:
         self.released = False
         self.clear_cache = clear_cache
         self.response_ref: Optional[weakref.ref] = None  # its callback tells the runtime the response is gone
+        self.c_reader = False  # wrapped by a C reader (io.BufferedReader...): its reads are library reads
+
+
+class Watch(weakref.ref):
+    """A weak reference whose death is only queued: its callback is `deque.append` (C code), so no Python code runs
+    inside garbage collection (CPython 3.11 can crash when it does, issue 11); `handler` runs at the next drain."""
+
+    __slots__ = ("handler",)
 
 
 class Registry:
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.dead: "collections.deque[Watch]" = collections.deque()  # appended to by the GC, drained by the runtime
+        self._died = self.dead.append
         self.bodies_wrapped = 0
         self.bytes_live = 0
         self.peak_bytes = 0
         self.released = 0
         self.leak_suspects: List[LeakSuspect] = []
+        # where the program received its latest bodies: explains a refusal whose message names no type and whose
+        # frames hold no proxy (`hashlib.md5(requests.get(u).content)`)
+        self.recent_sites: "collections.deque[Tuple[str, int]]" = collections.deque(maxlen=1024)
+
+    def watch(self, obj: object, handler: Callable[[Watch], None]) -> Watch:
+        """Follow `obj` weakly; once it is gone, `handler(ref)` runs at the next drain(), outside the GC."""
+        ref = Watch(obj, self._died)
+        ref.handler = handler
+        return ref
+
+    def drain(self) -> None:
+        """Run the handlers of everything that died since the last drain (any thread; popleft is atomic)."""
+        dead = self.dead
+        while dead:
+            try:
+                ref = dead.popleft()
+            except IndexError:  # another thread took the last one
+                return
+            ref.handler(ref)
 
     def reset(self) -> None:
         with self.lock:
@@ -142,6 +173,7 @@ class Registry:
                           cached: bool) -> BodyRecord:
         """Account for a new body; the caller holds `self.lock`."""
         record = BodyRecord(self, id(body), len(body), source, site)  # type: ignore[arg-type]
+        self.recent_sites.append(site)
         self.bodies_wrapped += 1
         self.bytes_live += record.size
         if self.bytes_live > self.peak_bytes:
@@ -176,6 +208,7 @@ class Registry:
         self.bytes_live -= record.size
 
     def snapshot(self) -> Stats:
+        self.drain()
         with self.lock:
             return Stats(
                 self.bodies_wrapped, self.bytes_live, self.peak_bytes, self.released, tuple(self.leak_suspects)

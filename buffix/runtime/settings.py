@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 PROFILES = ("wrapt", "strict")
 POLICIES = ("track", "release_on_close")
@@ -14,8 +14,13 @@ ENV_POLICY = "BUFFIX_RUNTIME_POLICY"
 ENV_REPORT = "BUFFIX_RUNTIME_REPORT"
 ENV_BUFFER_EXPORT = "BUFFIX_RUNTIME_BUFFER_EXPORT"
 ENV_GC_THRESHOLD = "BUFFIX_RUNTIME_GC_THRESHOLD"
+ENV_PROXY_LIBRARIES = "BUFFIX_RUNTIME_PROXY_LIBRARIES"
 
 MIB = 1 << 20
+
+
+class RuntimeUnavailable(RuntimeError):
+    """The runtime asked for cannot run in this interpreter (buffer-export mode before Python 3.12)."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class Settings:
     gc_threshold: int = MIB  # releasing a body this large triggers a (rate-limited) gc.collect()
     gc_min_interval: float = 1.0  # seconds between two such collections
     slow_copy_warn_bytes: int = 64 * 1024  # iterating a body this large byte by byte warns (wrapt profile)
+    proxy_libraries: Tuple[str, ...] = ()  # installed packages whose code gets proxies like the program's
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -44,6 +50,7 @@ class Settings:
             ENV_POLICY: self.policy,
             ENV_BUFFER_EXPORT: "1" if self.buffer_export else "0",
             ENV_GC_THRESHOLD: str(self.gc_threshold),
+            ENV_PROXY_LIBRARIES: ",".join(self.proxy_libraries),
         }
 
     @classmethod
@@ -55,4 +62,10 @@ class Settings:
             policy=env.get(ENV_POLICY) or "track",
             buffer_export=env.get(ENV_BUFFER_EXPORT, "0") == "1",
             gc_threshold=int(threshold) if threshold else MIB,
+            proxy_libraries=parse_names(env.get(ENV_PROXY_LIBRARIES, "")),
         )
+
+
+def parse_names(text: str) -> Tuple[str, ...]:
+    """"pkg_a, pkg_b" -> ("pkg_a", "pkg_b")."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())

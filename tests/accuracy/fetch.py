@@ -1,6 +1,6 @@
-"""Download the pinned packages of labels.yaml with pip, check their sha256, extract their Python sources.
+"""Download the pinned packages of packages/*.yaml with pip, check their sha256, extract their Python sources.
 
-    python tests/accuracy/fetch.py [--cache DIR] [--labels FILE]
+    python tests/accuracy/fetch.py [--cache DIR] [--labels DIR]
 
 Layout under the cache (default .buffix_cache/accuracy/): downloads/<file> and src/<package>/<path>, the
 tree that labels' paths are relative to. Idempotent: a verified download and a complete extraction are kept;
@@ -24,7 +24,7 @@ from typing import Iterator, List, Tuple
 if not __package__:  # run as a script: make `tests.accuracy` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.accuracy.labelset import LABELS_PATH, LabelError, LabelSet, Package, load_labelset
+from tests.accuracy.labelset import PACKAGES_DIR, LabelError, LabelSet, Package, load_labelset
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".buffix_cache" / "accuracy"
@@ -134,7 +134,7 @@ def _wanted(name: str) -> bool:
 def main(argv: List[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"cache folder (default {DEFAULT_CACHE})")
-    parser.add_argument("--labels", type=Path, default=LABELS_PATH, help="labels file (default: labels.yaml here)")
+    parser.add_argument("--labels", type=Path, default=PACKAGES_DIR, help="label files (default: packages/ here)")
     args = parser.parse_args(argv)
     try:
         labelset = load_labelset(args.labels)

@@ -1,15 +1,17 @@
-"""The labelled ground truth in labels.yaml: loading and validation, shared by fetch.py, score.py and the tests."""
+"""The labelled ground truth: one YAML file per pinned package under packages/. Loading, validation and the
+dev/test split, shared by fetch.py, score.py and the tests."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-LABELS_PATH = Path(__file__).with_name("labels.yaml")
+PACKAGES_DIR = Path(__file__).with_name("packages")
 SILENT = "silent"
 
 # The rule codes a label may expect; families (prefixes) live in buffix/families.py.
@@ -21,7 +23,7 @@ CODES: Dict[str, str] = {
     "BFX105": "decompression",
     "BFX106": "struct / numpy.frombuffer",
     "BFX107": "str(x, encoding) / codecs.decode",
-    "BFX108": "pickle / XML parsers / re with bytes",
+    "BFX108": "pickle / XML parsers / re with bytes / C parsers and ciphers",
     "BFX201": "binary write / writelines",
     "BFX202": "os.write / socket send",
     "BFX203": "bytes.join",
@@ -34,29 +36,36 @@ CODES: Dict[str, str] = {
 
 # How the body travels from source to sink; the hardest hop decides.
 FLOWS: Tuple[str, ...] = (
-    "direct",
-    "variable",
-    "chunk-loop",
-    "attribute",
-    "helper-return",
-    "cross-module",
-    "parameter",
-    "container",
-    "comprehension",
-    "conditional",
-    "other",
+    "direct", "variable", "chunk-loop", "attribute", "helper-return", "cross-module", "parameter", "container",
+    "comprehension", "conditional", "other",
 )
+CLIENTS: Tuple[str, ...] = (
+    "requests", "niquests", "httpx", "httpx2", "aiohttp", "urllib", "urllib3", "boto3", "aiobotocore", "none", "unknown",
+)
+# How a package was labelled: `blind` by reading its code before any buffix output was seen; `tool-assisted` for
+# the first corpus, labelled with the tool in hand. A label added while reviewing buffix's output says origin: review.
+LABELLING = ("blind", "tool-assisted")
+ORIGINS = ("blind", "tool-assisted", "review")
+SPLITS = ("dev", "test")
+SPLIT_SEED = "buffix-accuracy-split-v1"
 
-PACKAGE_KEYS = {"name", "version", "file", "sha256", "pip_args"}
-PACKAGE_REQUIRED = PACKAGE_KEYS - {"pip_args"}
-LABEL_KEYS = {"package", "path", "line", "expect", "flow", "note"}
+PACKAGE_REQUIRED = {"name", "version", "file", "sha256", "category", "labelling", "labels"}
+PACKAGE_KEYS = PACKAGE_REQUIRED | {"pip_args", "note_package"}
+LABEL_REQUIRED = {"path", "line", "expect", "flow", "note"}
+LABEL_KEYS = LABEL_REQUIRED | {"client", "origin", "mock"}
 SHA256 = re.compile(r"[0-9a-f]{64}")
 ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz")
 DEFAULT_PIP_ARGS = ("--only-binary", ":all:")
 
 
 class LabelError(ValueError):
-    """labels.yaml is malformed; the message names the file and every problem found."""
+    """A label file is malformed; the message names the file and every problem found."""
+
+
+def split_of(name: str) -> str:
+    """The fixed half a package belongs to: a seeded hash of its name, never chosen by hand."""
+    digest = hashlib.sha256(f"{SPLIT_SEED}:{name.lower()}".encode("utf-8")).digest()
+    return SPLITS[digest[0] % 2]
 
 
 @dataclass(frozen=True)
@@ -66,10 +75,17 @@ class Package:
     file: str  # the exact distribution file pip must produce
     sha256: str
     pip_args: Tuple[str, ...] = DEFAULT_PIP_ARGS
+    category: str = ""
+    labelling: str = "blind"
+    note: str = ""  # why a package holds no positive site, when it holds none
 
     @property
     def requirement(self) -> str:
         return f"{self.name}=={self.version}"
+
+    @property
+    def split(self) -> str:
+        return split_of(self.name)
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,9 @@ class Label:
     expect: str  # a code from CODES, or SILENT
     flow: str
     note: str
+    client: str = "unknown"
+    origin: str = "blind"
+    mock: bool = False  # test code whose only source is a mocked or hand-built response
 
     @property
     def key(self) -> Tuple[str, str, int]:
@@ -103,58 +122,70 @@ class LabelSet:
     def negatives(self) -> Tuple[Label, ...]:
         return tuple(label for label in self.labels if not label.positive)
 
+    def only(self, split: Optional[str]) -> "LabelSet":
+        """The packages of one split (None: all) and their labels."""
+        if split is None:
+            return self
+        packages = tuple(p for p in self.packages if p.split == split)
+        names = {p.name for p in packages}
+        return LabelSet(packages, tuple(label for label in self.labels if label.package in names))
 
-def load_labelset(path: Path = LABELS_PATH) -> LabelSet:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise LabelError(f"{path}: cannot read labels: {exc}") from None
+
+def load_labelset(path: Path = PACKAGES_DIR) -> LabelSet:
+    """Every `*.yaml` of a directory (or one package file)."""
+    path = Path(path)
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    if not files:
+        raise LabelError(f"{path}: no package label files")
+    packages: List[Package] = []
+    labels: List[Label] = []
     problems: List[str] = []
-    labelset = _parse(data, problems)
+    for file in files:
+        before = len(problems)
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append(f"{file}: cannot read labels: {exc}")
+            continue
+        found: List[str] = []
+        package, own = _parse_package(data, found)
+        if package is not None and any(p.name == package.name for p in packages):
+            found.append(f"package {package.name!r} is pinned twice")
+        problems += [f"{file}: {problem}" for problem in found]
+        if package is not None and len(problems) == before:
+            packages.append(package)
+            labels += own
     if problems:
-        raise LabelError("\n".join(f"{path}: {problem}" for problem in problems))
-    return labelset
-
-
-def _parse(data: object, problems: List[str]) -> LabelSet:
-    if not isinstance(data, dict) or set(data) != {"version", "packages", "labels"}:
-        problems.append("top level must be a mapping with exactly: version, packages, labels")
-        return LabelSet((), ())
-    if data["version"] != 1:
-        problems.append(f"version must be 1, not {data['version']!r}")
-    packages = _parse_packages(data["packages"], problems)
-    labels = _parse_labels(data["labels"], {p.name for p in packages}, problems)
+        raise LabelError("\n".join(problems))
     return LabelSet(tuple(packages), tuple(labels))
 
 
-def _parse_packages(entries: object, problems: List[str]) -> List[Package]:
-    if not isinstance(entries, list):
-        problems.append("packages must be a list")
-        return []
-    packages: List[Package] = []
-    for index, entry in enumerate(entries):
-        where = f"packages[{index}]"
-        if not isinstance(entry, dict) or not PACKAGE_REQUIRED <= set(entry) <= PACKAGE_KEYS:
-            problems.append(f"{where}: needs {sorted(PACKAGE_REQUIRED)} and optionally pip_args, got {entry!r}")
-            continue
-        if not all(isinstance(entry[k], str) and entry[k] for k in PACKAGE_REQUIRED):
-            problems.append(f"{where}: {sorted(PACKAGE_REQUIRED)} must be non-empty strings")
-            continue
-        pip_args = entry.get("pip_args", list(DEFAULT_PIP_ARGS))
-        if not isinstance(pip_args, list) or not all(isinstance(a, str) for a in pip_args):
-            problems.append(f"{where}: pip_args must be a list of strings")
-            continue
-        if not SHA256.fullmatch(entry["sha256"]):
-            problems.append(f"{where}: sha256 must be 64 lowercase hex digits, got {entry['sha256']!r}")
-        if not entry["file"].endswith(ARCHIVE_SUFFIXES) or "/" in entry["file"]:
-            problems.append(f"{where}: file must be a bare {'/'.join(ARCHIVE_SUFFIXES)} name, got {entry['file']!r}")
-        if any(p.name == entry["name"] for p in packages):
-            problems.append(f"{where}: package {entry['name']!r} is pinned twice")
-        packages.append(Package(entry["name"], entry["version"], entry["file"], entry["sha256"], tuple(pip_args)))
-    return packages
+def _parse_package(data: object, problems: List[str]) -> Tuple[Optional[Package], List[Label]]:
+    if not isinstance(data, dict) or not PACKAGE_REQUIRED <= set(data) <= PACKAGE_KEYS:
+        keys = sorted(data) if isinstance(data, dict) else type(data).__name__
+        problems.append(f"needs {sorted(PACKAGE_REQUIRED)} and optionally pip_args, note_package; got {keys}")
+        return None, []
+    strings = PACKAGE_REQUIRED - {"labels"}
+    if not all(isinstance(data[k], str) and data[k] for k in strings):
+        problems.append(f"{sorted(strings)} must be non-empty strings")
+        return None, []
+    pip_args = data.get("pip_args", list(DEFAULT_PIP_ARGS))
+    if not isinstance(pip_args, list) or not all(isinstance(a, str) for a in pip_args):
+        problems.append("pip_args must be a list of strings")
+    if not SHA256.fullmatch(data["sha256"]):
+        problems.append(f"sha256 must be 64 lowercase hex digits, got {data['sha256']!r}")
+    if not data["file"].endswith(ARCHIVE_SUFFIXES) or "/" in data["file"]:
+        problems.append(f"file must be a bare {'/'.join(ARCHIVE_SUFFIXES)} name, got {data['file']!r}")
+    if data["labelling"] not in LABELLING:
+        problems.append(f"labelling must be one of {list(LABELLING)}, got {data['labelling']!r}")
+    if problems:
+        return None, []
+    package = Package(data["name"], data["version"], data["file"], data["sha256"], tuple(pip_args),
+                      data["category"], data["labelling"], str(data.get("note_package", "")))
+    return package, _parse_labels(data["labels"], package, problems)
 
 
-def _parse_labels(entries: object, package_names: set, problems: List[str]) -> List[Label]:
+def _parse_labels(entries: object, package: Package, problems: List[str]) -> List[Label]:
     if not isinstance(entries, list):
         problems.append("labels must be a list")
         return []
@@ -162,14 +193,15 @@ def _parse_labels(entries: object, package_names: set, problems: List[str]) -> L
     seen: Dict[Tuple[str, str, int], int] = {}
     for index, entry in enumerate(entries):
         where = f"labels[{index}]"
-        if not isinstance(entry, dict) or set(entry) != LABEL_KEYS:
-            problems.append(f"{where}: needs exactly the keys {sorted(LABEL_KEYS)}, got {entry!r}")
+        if not isinstance(entry, dict) or not LABEL_REQUIRED <= set(entry) <= LABEL_KEYS:
+            problems.append(f"{where}: needs the keys {sorted(LABEL_REQUIRED)} (optionally client, origin, mock), "
+                            f"got {entry!r}")
             continue
         before = len(problems)
-        package, path, line = entry["package"], entry["path"], entry["line"]
-        expect, flow, note = entry["expect"], entry["flow"], entry["note"]
-        if package not in package_names:
-            problems.append(f"{where}: package {package!r} is not pinned under packages")
+        path, line, expect, flow, note = (entry[k] for k in ("path", "line", "expect", "flow", "note"))
+        client = entry.get("client", "unknown")
+        origin = entry.get("origin", package.labelling)
+        mock = entry.get("mock", False)
         if not _is_relative_source_path(path):
             problems.append(f"{where}: path must be a relative POSIX path to a .py/.pyi file, got {path!r}")
         if not isinstance(line, int) or isinstance(line, bool) or line < 1:
@@ -178,13 +210,19 @@ def _parse_labels(entries: object, package_names: set, problems: List[str]) -> L
             problems.append(f"{where}: expect must be {SILENT!r} or one of {sorted(CODES)}, got {expect!r}")
         if flow not in FLOWS:
             problems.append(f"{where}: flow must be one of {list(FLOWS)}, got {flow!r}")
+        if client not in CLIENTS:
+            problems.append(f"{where}: client must be one of {list(CLIENTS)}, got {client!r}")
+        if origin not in ORIGINS:
+            problems.append(f"{where}: origin must be one of {list(ORIGINS)}, got {origin!r}")
+        if not isinstance(mock, bool) or (mock and expect != SILENT):
+            problems.append(f"{where}: mock must be true or false, and true only on a silent label")
         if not isinstance(note, str) or not note.strip():
             problems.append(f"{where}: note must say why (a non-empty string)")
         if len(problems) > before:
             continue
-        label = Label(package, path, line, expect, flow, note)
+        label = Label(package.name, path, line, expect, flow, note, client, origin, mock)
         if label.key in seen:
-            problems.append(f"{where}: {package}:{path}:{line} is already labelled by labels[{seen[label.key]}]")
+            problems.append(f"{where}: {package.name}:{path}:{line} is already labelled by labels[{seen[label.key]}]")
         else:
             seen[label.key] = index
         labels.append(label)

@@ -98,3 +98,35 @@ def test_a_declared_source_imported_relatively_inside_its_package(tmp_path):
     done = run(tmp_path, "--no-cache")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "myapp/use.py:6:27: BFX104" in done.stdout
+
+
+TRANSPORT = "import requests\n\n\nclass Transport:\n    def download_blob(self, url):\n        return requests.get(url).content\n"
+USER = ("import io\n\n\nclass Client:\n    def image(self, url):\n        data = self._state.http.download_blob(url)\n"
+        "        return io.BytesIO(data)\n")
+
+
+def test_an_excluded_copy_of_a_module_keeps_a_helper_method_unique(tmp_path):
+    """The method index walks as discovery does: an ignored build/lib/ copy does not make `download_blob` ambiguous."""
+    for package in (tmp_path / "pkg", tmp_path / "build" / "lib" / "pkg"):
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        (package / "http.py").write_text(TRANSPORT)
+        (package / "use.py").write_text(USER)
+    result = run(tmp_path, "--no-cache", "--jobs", "1", ".")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "pkg/use.py:7:27: BFX102" in result.stdout
+    assert "build" not in result.stdout
+
+
+def test_no_prefilter_switch_analyzes_every_file(tmp_path):
+    """BUFFIX_NO_PREFILTER=1 parses the files the prefilter would prove clean: a syntax error there now shows."""
+    import os
+
+    (tmp_path / "bad.py").write_text(BAD_BODY)
+    (tmp_path / "broken.py").write_text("def f(:\n")  # names no body: the prefilter never parses it
+    default = run(tmp_path, "--no-cache", ".")
+    assert default.returncode == 1 and "broken.py" not in default.stdout + default.stderr
+    unfiltered = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "."], cwd=tmp_path,
+                                capture_output=True, text=True, env={**os.environ, "BUFFIX_NO_PREFILTER": "1"})
+    assert unfiltered.returncode == 2 and "broken.py" in unfiltered.stdout + unfiltered.stderr
+    assert "bad.py:3:" in unfiltered.stdout

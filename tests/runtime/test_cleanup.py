@@ -249,3 +249,40 @@ def test_releasing_large_bodies_collects_at_most_once_per_interval(server):
         gc.callbacks.remove(observe)
         if was_enabled:
             gc.enable()
+
+
+# --- release_on_close never frees a body the program holds (issue 12, item 1) --------------------------------
+def test_release_on_close_keeps_bodies_of_finalized_responses_working(server):
+    import requests
+
+    url = server.url_for("/bytes/4096")
+    with runtime.installed(policy="release_on_close"):
+        data = requests.get(url, timeout=10).content  # the response is finalized right here
+        gc.collect()
+        assert len(data) == 4096 and data[:] == payloads.body(4096)
+        import io
+
+        assert io.BytesIO(requests.get(url, timeout=10).content[:]).read() == payloads.body(4096)  # buffix's fix
+        assert isinstance(data, bytes)
+
+
+def test_every_access_after_an_explicit_release_raises_body_released_error(server):
+    import json
+
+    import requests
+
+    with runtime.installed(policy="release_on_close"):
+        response = requests.get(server.url_for("/json"), timeout=10)
+        body = response.content
+        response.close()
+        uses = {
+            "isinstance": lambda b: isinstance(b, bytes),
+            "json.loads": json.loads,
+            "len": len, "slice": lambda b: b[:], "bytes": bytes, "==": lambda b: b == b"", "hash": hash,
+            "decode": lambda b: b.decode(), "iter": iter, "in": lambda b: b"x" in b, "bool": bool,
+            "copy": __import__("copy").copy,
+        }
+        for name, use in uses.items():
+            with pytest.raises(BodyReleasedError):
+                use(body)
+                pytest.fail(f"{name} did not raise")

@@ -123,3 +123,18 @@ def test_release_on_close_option_reaches_the_runtime(tmp_path):
     assert run.returncode == 1 and "BodyReleasedError" in run.stdout, run.stdout
     assert "test_after_close.py:4" in run.stdout  # where the body was created
     assert "1 released" in run.stdout
+
+
+def test_a_bare_option_before_a_path_does_not_take_the_path_as_the_profile(tmp_path):
+    (tmp_path / "test_one.py").write_text(TEST_FILE)
+    base = [sys.executable, "-m", "pytest", "-rA", "-p", "no:cacheprovider"]
+    bare = subprocess.run([*base, "--buffix-runtime", "test_one.py"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert "buffix runtime: 3 bodies wrapped" in bare.stdout, bare.stdout + bare.stderr
+    assert bare.stdout.count("FAILED test_one.py::") == 1  # the wrapt profile: only the buffer consumer fails
+    spaced = subprocess.run([*base, "--buffix-runtime", "strict", "test_one.py"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120)
+    assert spaced.stdout.count("FAILED test_one.py::") == 2, spaced.stdout  # strict also refuses bytes(body)
+    bad = subprocess.run([*base, "--buffix-runtime=stirct", "test_one.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 4 and "unknown profile" in bad.stderr, bad.stderr

@@ -90,7 +90,7 @@ def test_report_prints_the_stats_on_stderr_only():
     assert lines[0] == (
         "buffix runtime: 1 bodies wrapped, 4096 bytes live, peak 4096 bytes, 0 released, 1 leak suspects"
     ), lines
-    assert "leak suspect: 4096 bytes from requests Response.content" in lines[1]
+    assert "leak suspect: 1 bodies, 4096 bytes from requests Response.content" in lines[1]
     assert "used_after_with.py:7" in lines[1] and "used_after_with.py:6" in lines[1]  # created, closed
     assert quiet.returncode == 0 and quiet.stderr == b""  # no --report, no stats
 
