@@ -5,7 +5,13 @@ checked path its stat signature (mtime_ns, size, inode), the sha256 of its conte
 each file and answers from the index; a file whose stat changed is read and hashed, and its result reused when the
 content is the same (a `git checkout` that rewrote identical bytes, or a copy of another file). One file beats one file
 per key: for 10k files it loads in ~15 ms where 10k small files cost ~0.3 s to open (see the helper's note).
-Writes are atomic (temp file + rename); a corrupt or foreign file is ignored and rewritten.
+Writes are atomic (temp file + rename), so two runs at once never leave a torn file (the last one wins). The file
+starts with the sha256 of the rest: a flipped byte (a bad disk, a partial copy) is found, the file is discarded with a
+one-line warning and rebuilt, instead of answering with wrong results.
+
+Where: `--cache-dir` or `BUFFIX_CACHE_DIR`, else `.buffix_cache/` in the project root: the directory of the config
+file, else the repository root (`.git`), else the current directory, never inside a source folder. The directory is
+kept under MAX_BYTES by removing the least recently written indexes; `buffix clean` removes it.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from buffix import __version__
 from buffix.findings import FileError, FileResult, Finding, Fix, FlowStep, Span
 
 CACHE_DIR = ".buffix_cache"
-_FORMAT = 1
+ENV = "BUFFIX_CACHE_DIR"
+MAX_BYTES = 256 * 1024 * 1024  # the whole directory; older indexes (other configs, versions) go first
+_FORMAT = 2
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory is a cache made by buffix.\n"
 # A file modified within this window of being cached may change again within the same mtime tick: trust its
 # hash, not its stat (git's "racily clean" rule).
@@ -41,8 +49,9 @@ def digest(source: bytes) -> str:
 class Cache:
     """`Cache(root, salt)`; `lookup_stat` / `lookup_content` / `store` per file, `save()` once at the end."""
 
-    def __init__(self, root: Path, salt: str = "", version: str = __version__) -> None:
-        self.directory = Path(root) / CACHE_DIR
+    def __init__(self, root: Path, salt: str = "", version: str = __version__,
+                 directory: Optional[Path] = None) -> None:
+        self.directory = Path(directory) if directory is not None else Path(root) / CACHE_DIR
         fingerprint = hashlib.sha256(f"{_FORMAT}\0{version}\0{salt}".encode()).hexdigest()[:16]
         self.file = self.directory / version / f"{fingerprint}.json"
         self.entries: Dict[str, List[Any]] = self._load()  # path -> [mtime_ns, size, ino, digest, result]
@@ -52,12 +61,13 @@ class Cache:
 
     def _load(self) -> Dict[str, List[Any]]:
         try:
-            data = json.loads(self.file.read_bytes())
-            entries = data["entries"] if data.get("format") == _FORMAT else {}
-            if isinstance(entries, dict) and all(isinstance(e, list) and len(e) == 5 for e in entries.values()):
-                return entries
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            pass  # missing, unreadable or corrupt: start afresh
+            return read_index(self.file)
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            _warn(f"{self.file}: cache not readable ({exc.strerror or exc}); running without it")
+        except ValueError as exc:
+            _warn(f"{self.file}: corrupt cache discarded ({exc})")
         return {}
 
     def lookup_stat(self, path: str, sig: Signature) -> Optional[FileResult]:
@@ -97,34 +107,121 @@ class Cache:
             self.changed = True
 
     def save(self) -> None:
-        """Write the index atomically; a failure (read-only tree) only costs the next run its speed."""
+        """Write the index atomically; a failure (read-only tree, full disk) only costs the next run its speed."""
         if not self.changed:
             return
-        import tempfile  # here, not at the top: a warm run that changed nothing never writes
-
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             _mark(self.directory)
-            payload = json.dumps({"format": _FORMAT, "entries": self.entries}, separators=(",", ":"))
-            handle, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    out.write(payload)
-                os.replace(temp, self.file)
-            except BaseException:
-                os.unlink(temp)
-                raise
+            write_index(self.file, self.entries)
             self.changed = False
+            prune(self.directory, keep=self.file)
         except OSError:
             pass
 
 
+def read_index(file: Path) -> Dict[str, List[Any]]:
+    """The entries of an index file; ValueError saying why when it is not one this buffix wrote intact."""
+    raw = file.read_bytes()
+    checksum, _, payload = raw.partition(b"\n")
+    if hashlib.sha256(payload).hexdigest().encode() != checksum:
+        raise ValueError("checksum mismatch")
+    try:
+        data = json.loads(payload)
+    except (ValueError, RecursionError):
+        raise ValueError("not JSON") from None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), dict):
+        raise ValueError("not a buffix cache index")
+    entries = data["entries"]
+    for entry in entries.values():
+        if not (isinstance(entry, list) and len(entry) == 5 and all(type(v) is int for v in entry[:3])
+                and isinstance(entry[3], str)):
+            raise ValueError("an entry has fields of the wrong type")
+    return entries
+
+
+def write_index(file: Path, entries: Dict[str, List[Any]]) -> None:
+    """The sha256 of the payload, a newline, the payload; atomically (temp file + rename)."""
+    import tempfile  # here, not at the top: a warm run that changed nothing never writes
+
+    payload = json.dumps({"format": _FORMAT, "entries": entries}, separators=(",", ":")).encode()
+    handle, temp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        os.replace(temp, file)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+def prune(directory: Path, keep: Optional[Path] = None, max_bytes: int = MAX_BYTES) -> int:
+    """Remove the least recently written index files until the directory holds at most `max_bytes`; how many."""
+    files = []
+    for path in directory.glob("*/*.json"):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        files.append((info.st_mtime_ns, info.st_size, path))
+    total = sum(size for _, size, _ in files)
+    removed = 0
+    for _, size, path in sorted(files, key=lambda f: f[0]):
+        if total <= max_bytes:
+            break
+        if path == keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
+
+
+def cache_directory(config_path: Optional[str], start: str, explicit: Optional[str] = None) -> Path:
+    """Where the cache lives: `explicit` (--cache-dir), $BUFFIX_CACHE_DIR, else `.buffix_cache` in the project root
+    (the config file's directory, else the repository root above `start`, else the current directory)."""
+    chosen = explicit or os.environ.get(ENV)
+    if chosen:
+        return Path(chosen)
+    if config_path:
+        return Path(os.path.dirname(os.path.abspath(config_path))) / CACHE_DIR
+    here = Path(os.path.abspath(start))
+    for directory in (here, *here.parents):
+        if (directory / ".git").exists():
+            return directory / CACHE_DIR
+    return Path.cwd() / CACHE_DIR
+
+
+def is_cache(directory: Path) -> bool:
+    """Whether buffix made this directory (its CACHEDIR.TAG says so): only such a directory is removed."""
+    try:
+        return (directory / "CACHEDIR.TAG").read_text(encoding="utf-8") == _TAG
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _warn(message: str) -> None:
+    import sys
+
+    print(f"buffix: warning: {message}", file=sys.stderr)
+
+
 def _mark(directory: Path) -> None:
-    """`.gitignore` with `*` and a CACHEDIR.TAG, so git and backup tools skip the cache, as ruff does."""
+    """`.gitignore` with `*` and a CACHEDIR.TAG, so git and backup tools skip the cache, as ruff does. Each is
+    written atomically, and again whenever it is not what it should be (a full disk once left it empty)."""
+    from buffix.report.output import write_text_atomic
+
     for name, text in ((".gitignore", "# Automatically created by buffix.\n*\n"), ("CACHEDIR.TAG", _TAG)):
         target = directory / name
-        if not target.exists():
-            target.write_text(text, encoding="utf-8")
+        try:
+            if target.read_text(encoding="utf-8") == text:
+                continue
+        except (OSError, UnicodeDecodeError):
+            pass
+        write_text_atomic(str(target), text)
 
 
 # -- compact JSON for results: a clean file is 0; positions are 4-lists --------------------------------------------
@@ -152,7 +249,10 @@ def _dependency_signature(path: str) -> Optional[List[int]]:
 def _dependencies_unchanged(encoded: Any) -> bool:
     if not isinstance(encoded, dict) or "d" not in encoded:
         return True
-    return all(_dependency_signature(dep) == sig for dep, sig in encoded["d"].items())
+    try:
+        return all(_dependency_signature(dep) == sig for dep, sig in encoded["d"].items())
+    except (AttributeError, TypeError, ValueError):  # a corrupt entry is a miss
+        return False
 
 
 def _finding(f: Finding) -> Any:
@@ -176,5 +276,5 @@ def _decode(path: str, encoded: Any) -> Optional[FileResult]:
             for code, message, span, confidence, flow, fix in encoded["f"])
         error = FileError(path, encoded["e"]) if encoded["e"] is not None else None
         return FileResult(path, findings, error, tuple(encoded.get("d", ())))
-    except (TypeError, ValueError, KeyError):
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
         return None  # a corrupt entry is a miss

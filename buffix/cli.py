@@ -21,6 +21,7 @@ COMMANDS: Dict[str, str] = {
     "rules": "buffix.commands.rules:rules",
     "init": "buffix.commands.init:init",
     "server": "buffix.commands.server:server",
+    "clean": "buffix.commands.clean:clean",
 }
 
 

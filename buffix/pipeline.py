@@ -76,8 +76,15 @@ def _report_stages(role: str) -> None:
               flush=True)
 
 
+FILE_TIMEOUT = float(os.environ.get("BUFFIX_FILE_TIMEOUT", "300"))  # seconds one file may take: a hung worker
+
+
 def default_jobs() -> int:
-    return os.cpu_count() or 1
+    """The CPUs this process may run on (a container's share, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 # -- one file ----------------------------------------------------------------------------------------------------
@@ -247,7 +254,7 @@ class _Pool:
         self.context = multiprocessing.get_context("fork" if _FORK else None)
         self.args = args
         self.size = size
-        self.busy: Dict[Connection, Tuple[Any, List[Tuple[int, str, bool]]]] = {}
+        self.busy: Dict[Connection, Tuple[Any, List[Tuple[int, str, bool]], float]] = {}  # + last answer
         self.idle: List[Tuple[Connection, Any]] = []
 
     def start_one(self, fresh: bool = False) -> Tuple[Connection, Any]:
@@ -262,12 +269,12 @@ class _Pool:
     def give(self, chunk: List[Tuple[int, str, bool]]) -> None:
         conn, process = self.idle.pop() if self.idle else self.start_one()
         conn.send(chunk)
-        self.busy[conn] = (process, list(chunk))
+        self.busy[conn] = (process, list(chunk), _now())
 
     def close(self) -> None:
         for conn, process in self.idle:
             _stop_worker(conn, process)
-        for conn, (process, _) in self.busy.items():
+        for conn, (process, _, _) in self.busy.items():
             process.kill()
             process.join()
             conn.close()
@@ -300,6 +307,7 @@ def check_files(
     max_bytes: int = MAX_BYTES,
     isolate: bool = True,
     prepare: Optional[Callable[[int], Any]] = None,
+    timeout: float = FILE_TIMEOUT,
 ) -> Iterator[FileResult]:
     """One FileResult per file, sorted by path. `cache=None` is `--no-cache`; `isolate=False` runs the analyzer
     in this process (no crash isolation) — the default is to isolate wherever `fork` makes it cheap.
@@ -307,7 +315,7 @@ def check_files(
     builds, with up to `processes` processes of its own), and not at all when the cache answers every file."""
     paths = sorted({os.fspath(f) for f in files})
     total = len(paths)
-    jobs = max(1, jobs or default_jobs())
+    jobs = max(1, min(jobs or default_jobs(), default_jobs()))  # CPU-bound: more workers than CPUs only cost memory
     results: List[Optional[FileResult]] = [None] * total
     sigs: List[Optional[Signature]] = [None] * total
     done = 0
@@ -404,12 +412,40 @@ def check_files(
     tasks: Deque[List[Tuple[int, str, bool]]] = deque(
         work[i:i + chunk_size] for i in range(0, len(work), chunk_size))
     pool = _Pool(size, (analyze_one, prefilter, max_bytes, known, hashing))
+
+    def give() -> bool:
+        """Start the next chunk; at the process limit (fork fails) run it here when no worker is left."""
+        nonlocal size
+        try:
+            pool.give(tasks[0])
+        except OSError:
+            if pool.busy:
+                size = len(pool.busy)  # run with the workers there are
+                return False
+            for index, path, screened in tasks[0]:
+                source, failed = _read(path)
+                result = failed or (None if screened else _screen(path, source, prefilter, max_bytes))  # type: ignore
+                key = digest(source) if hashing and source is not None else None
+                finish(index, key, result or analyze_guarded(analyze_one, path, source))  # type: ignore[arg-type]
+        tasks.popleft()
+        return True
+
     try:
-        while tasks and len(pool.busy) < size:
-            pool.give(tasks.popleft())
+        while tasks and len(pool.busy) < size and give():
+            pass
         while pool.busy:
-            for conn in wait(list(pool.busy)):
-                process, remaining = pool.busy[conn]
+            ready_conns = wait(list(pool.busy), timeout=timeout)
+            now = _now()
+            for conn in [c for c in pool.busy if c not in ready_conns and now - pool.busy[c][2] >= timeout]:
+                process, remaining, _ = pool.busy.pop(conn)  # the watchdog: this worker hangs on its file
+                process.kill()
+                process.join()
+                conn.close()
+                if remaining[1:]:
+                    tasks.appendleft(remaining[1:])
+                finish(remaining[0][0], None, _timed_out(remaining[0][1], timeout))
+            for conn in ready_conns:
+                process, remaining, _ = pool.busy[conn]
                 try:
                     answers = conn.recv()
                 except (EOFError, OSError):
@@ -419,8 +455,10 @@ def check_files(
                     suspect, rest = remaining[0], remaining[1:]
                     if rest:
                         tasks.appendleft(rest)
-                    finish(suspect[0], _digest_of(suspect[1]) if hashing else None, _run_alone(suspect, pool))
+                    finish(suspect[0], _digest_of(suspect[1]) if hashing else None,
+                           _run_alone(suspect, pool, timeout))
                 else:
+                    pool.busy[conn] = (process, remaining, _now())
                     for index, key, result in answers:
                         remaining.pop(0)
                         if result is None:  # the worker found this content in the cache
@@ -431,14 +469,28 @@ def check_files(
                         continue
                     del pool.busy[conn]
                     pool.idle.append((conn, process))
-                while tasks and len(pool.busy) < size:
-                    pool.give(tasks.popleft())
+            while tasks and len(pool.busy) < size and give():
+                pass
+            if tasks and not pool.busy and not pool.idle:  # every fork failed: the rest runs here
+                while tasks:
+                    give()
             yield from ready()
     finally:
         pool.close()
     if cache is not None:
         cache.save()
     yield from ready()
+
+
+def _timed_out(path: str, timeout: float) -> FileResult:
+    return FileResult(path, error=FileError(path, f"analysis did not finish within {timeout:g} s "
+                                                  "(BUFFIX_FILE_TIMEOUT); skipped"))
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
 
 
 def _digest_of(path: str) -> Optional[str]:
@@ -448,17 +500,24 @@ def _digest_of(path: str) -> Optional[str]:
         return None
 
 
-def _run_alone(item: Tuple[int, str, bool], pool: _Pool) -> FileResult:
+def _run_alone(item: Tuple[int, str, bool], pool: _Pool, timeout: float) -> FileResult:
     """Re-run the file a worker died on, alone in a fresh process: a second death convicts it."""
     index, path, _ = item
-    conn, process = pool.start_one(fresh=True)
+    try:
+        conn, process = pool.start_one(fresh=True)
+    except OSError as exc:  # the process limit: the file is reported, not retried here (it killed a worker)
+        return FileResult(path, error=FileError(path, f"crashed the parser, and no process could be started to "
+                                                      f"retry it: {exc.strerror or exc}"))
     try:
         conn.send([item])
-        if conn.poll(None):
-            try:
-                return conn.recv()[0][2]
-            except (EOFError, OSError):
-                pass
+        if not conn.poll(timeout):
+            process.kill()
+            process.join()
+            return _timed_out(path, timeout)
+        try:
+            return conn.recv()[0][2]
+        except (EOFError, OSError):
+            pass
         process.join()
         return FileResult(path, error=FileError(path, _crash_message(process)))
     finally:

@@ -361,7 +361,8 @@ class Project:
         packages; a superset). An import of anything else (`os`, `aiohttp`) is not the tree's."""
         if self._top_level is None:
             entries = (e for base in map(str, self.bases) for e in self._listing(base))
-            self._top_level = frozenset((e[:-3] if e.endswith(".py") else e).encode() for e in entries)
+            # fsencode: a file name that is not UTF-8 keeps its bytes (it can never be imported, but must not crash)
+            self._top_level = frozenset(os.fsencode(e[:-3] if e.endswith(".py") else e) for e in entries)
         return self._top_level
 
     def _listing(self, directory: str) -> FrozenSet[str]:

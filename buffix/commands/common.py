@@ -59,6 +59,9 @@ def selection_options(command: Callable) -> Callable:
         click.option("--force-exclude", is_flag=True,
                      help="Apply exclude patterns and .gitignore to paths named on the command line too."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.buffix_cache/)."),
+        click.option("--cache-dir", envvar="BUFFIX_CACHE_DIR", expose_value=False, metavar="DIR",
+                     callback=lambda ctx, _, value: ctx.meta.__setitem__("buffix.cache_dir", value),
+                     help="The cache directory (default: .buffix_cache/ in the project root) [env: BUFFIX_CACHE_DIR]."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count)."),
         click.option("--stdin-filename", help="The path of the file read from stdin (PATHS is `-`)."),
         click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary or skipped paths."),
@@ -257,9 +260,12 @@ def _analyze_group(group: Group, jobs: Optional[int], no_cache: bool, update) ->
     analyze_one, prefilter, prepare = lazy_analyzer_stages(list(group.roots), group.config)
     cache = None
     if not no_cache:
-        from buffix.cache import Cache
+        from buffix.cache import Cache, cache_directory
 
-        cache = Cache(Path(group.config.root), salt=cache_salt(group.config))  # type: ignore[attr-defined]
+        context = click.get_current_context(silent=True)
+        directory = cache_directory(group.config.path, group.config.root,  # type: ignore[attr-defined]
+                                    context.meta.get("buffix.cache_dir") if context else None)
+        cache = Cache(Path(group.config.root), salt=cache_salt(group.config), directory=directory)  # type: ignore
     results = list(check_files(group.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
                                prepare=prepare, progress=update))
     if cache is not None:

@@ -24,7 +24,9 @@ class ReadOnlyError(PermissionError):
 def write_text_atomic(path: str, text: str, exclusive: bool = False) -> None:
     """Write `text` (UTF-8) to `path`. With `exclusive`, refuse with FileExistsError when `path` exists (the check
     and the link are one step). A new file gets the usual permissions (0o666 less the umask)."""
-    write_bytes_atomic(path, text.encode("utf-8"), exclusive=exclusive)
+    # backslashreplace: a file name that is not UTF-8 (a lone surrogate) is written as `\udce9`, which keeps the file
+    # valid UTF-8 and, inside a JSON or SARIF string, valid JSON
+    write_bytes_atomic(path, text.encode("utf-8", "backslashreplace"), exclusive=exclusive)
 
 
 def write_bytes_atomic(path: str, data: bytes, expected_original: Optional[bytes] = None,

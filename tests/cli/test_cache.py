@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from buffix.cache import Cache, digest, signature
+from buffix.cache import Cache, digest, read_index, signature, write_index
 from buffix.findings import FileError, FileResult, Finding, Fix, FlowStep, Span
 
 SPAN = Span(3, 5, 3, 17)
@@ -65,10 +65,10 @@ def test_corrupt_cache_and_entries_are_ignored(tmp_path):
     cache = Cache(tmp_path, salt="s")
     cache.store("a.py", signature(source.stat()), "k1", RESULT)
     cache.save()
-    data = json.loads(cache.file.read_text())
-    (entry,) = data["entries"].values()
+    entries = read_index(cache.file)
+    (entry,) = entries.values()
     entry[4] = {"f": [["broken"]], "e": None}
-    cache.file.write_text(json.dumps(data))
+    write_index(cache.file, entries)
     assert Cache(tmp_path, salt="s").lookup_stat("a.py", signature(source.stat())) is None
     cache.file.write_text("{not json")
     assert Cache(tmp_path, salt="s").entries == {}

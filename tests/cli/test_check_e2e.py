@@ -365,13 +365,15 @@ def test_stdin(tmp_path):
 
 def _tamper(root: Path, marker: str) -> None:
     """Rewrite every cached finding's message: a run that prints `marker` answered from the cache."""
+    from buffix.cache import read_index, write_index
+
     for index in (root / ".buffix_cache").glob("*/*.json"):
-        data = json.loads(index.read_text())
-        for entry in data["entries"].values():
+        entries = read_index(index)  # rewritten with its checksum: a hit, not a corrupt cache
+        for entry in entries.values():
             if entry[4]:
                 for finding in entry[4]["f"]:
                     finding[1] = marker
-        index.write_text(json.dumps(data))
+        write_index(index, entries)
 
 
 def test_cache_hits_and_invalidation(tmp_path):

@@ -26,26 +26,22 @@ from fixer.fuzzing import check_source  # noqa: E402
 STYLES = ("slice", "getitem", "helper")
 
 
-def generated(count: int, seed: int):
-    """`count` programs from hypothesmith's grammar- and CST-based strategies, deterministically seeded."""
+def generated(count: int, seed: int, each) -> None:
+    """Call `each(name, source)` for `count` programs from hypothesmith's grammar- and CST-based strategies, as they
+    are drawn (nothing is kept: memory stays flat, and the figures so far are printed every 500 programs)."""
     import hypothesmith
     from hypothesis import HealthCheck, given, seed as hseed, settings
 
-    programs = []
-    per = count // 2
+    drawn = [0]
     for strategy in (hypothesmith.from_grammar(), hypothesmith.from_node()):
-        taken = []
-
         @hseed(seed)
-        @settings(max_examples=per, database=None, deadline=None, derandomize=False,
-                  suppress_health_check=list(HealthCheck))
+        @settings(max_examples=count // 2, database=None, deadline=None, suppress_health_check=list(HealthCheck))
         @given(strategy)
-        def collect(source):
-            taken.append(source)
+        def run(source):
+            drawn[0] += 1
+            each(f"<generated {drawn[0]}>", source.encode("utf-8", "surrogatepass"))
 
-        collect()
-        programs += taken
-    return programs
+        run()
 
 
 def main() -> int:
@@ -55,30 +51,35 @@ def main() -> int:
     options = parser.parse_args()
     warnings.simplefilter("ignore")
     started = time.perf_counter()
-    sources = [(f"<generated {i}>", s.encode("utf-8", "surrogatepass")) for i, s in
-               enumerate(generated(options.programs, options.seed))]
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
-    sources += [(str(p), p.read_bytes()) for p in sorted(stdlib.rglob("*.py")) if "site-packages" not in p.parts]
     rng = random.Random(options.seed)
     totals = collections.Counter()
     failures = []
-    for index, (path, data) in enumerate(sources):
-        style = STYLES[index % 3]
+
+    def each(path: str, data: bytes) -> None:
+        style = STYLES[totals["programs"] % 3]
+        totals["programs"] += 1
         try:
             result = check_source(data, style, path, rng, 40)
-        except Exception as error:  # a crash of the checking itself is a failure too
+        except Exception as error:  # a crash of the fixer or of the checking is a failure too
             failures.append(f"{path}: {type(error).__name__}: {error}")
-            continue
-        totals["programs"] += 1
+            return
         if result is None:
             totals["skipped (Python cannot parse it)"] += 1
-            continue
+            return
         totals["sites"] += result.sites
         totals["edits applied"] += result.applied
         totals["targets refused"] += result.refused
-        failures += [f"[{style}] {failure}" for failure in result.failures]
-    generated_count = sum(1 for p, _ in sources if p.startswith("<generated"))
-    print(f"Python {sys.version.split()[0]}: {generated_count} generated + {len(sources) - generated_count} stdlib "
+        failures.extend(f"[{style}] {failure}" for failure in result.failures)
+        if totals["programs"] % 500 == 0:
+            print(f"... {dict(totals)}, failures: {len(failures)}", file=sys.stderr, flush=True)
+
+    generated(options.programs, options.seed, each)
+    generated_count = totals["programs"]
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for path in sorted(stdlib.rglob("*.py")):
+        if "site-packages" not in path.parts:
+            each(str(path), path.read_bytes())
+    print(f"Python {sys.version.split()[0]}: {generated_count} generated + {totals['programs'] - generated_count} stdlib "
           f"programs in {time.perf_counter() - started:.0f} s")
     for key, value in totals.items():
         print(f"  {key}: {value}")

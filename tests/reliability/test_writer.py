@@ -80,3 +80,12 @@ def test_a_file_and_a_symlink_to_it_are_fixed_once(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Fixed 1 site in 1 file" in done.stdout
     assert os.path.islink(tmp_path / "b.py")
+
+
+def test_report_for_a_non_utf8_file_name(tmp_path):
+    """Issue 12 item 6: `-o` for a file whose name is not UTF-8 crashed with UnicodeEncodeError."""
+    (tmp_path / os.fsdecode(b"caf\xe9.py")).write_bytes(BAD.encode())
+    done = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "-o", "out.txt",
+                           os.fsdecode(b"caf\xe9.py")], cwd=tmp_path, capture_output=True)
+    assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8").startswith("caf\\udce9.py:4:23: BFX102")
