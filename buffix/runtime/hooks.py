@@ -176,6 +176,8 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
         if owner is None:  # a stream that belongs to no client response
             return original(obj, *args, **kwargs)
         state = states.get(id(owner))
+        if state is not None and state.response_ref is not None and state.response_ref() is not owner:
+            state = None  # left by a dead response whose id this one reuses (its death is not handled yet)
         if state is not None:
             if state.released:
                 rt.guard(owner, where)
