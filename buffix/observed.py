@@ -100,7 +100,7 @@ def render(findings: Sequence[Finding]) -> str:
 
 
 def merge_write(path: str, findings: Sequence[Finding]) -> None:
-    """Merge into `path` under an exclusive lock (the processes of one run), atomically replaced."""
+    """Merge into `path` under an exclusive lock (the processes of one run), written by the project's one writer."""
     import fcntl
 
     folder = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
@@ -110,11 +110,9 @@ def merge_write(path: str, findings: Sequence[Finding]) -> None:
             old = read(path) if os.path.exists(path) and os.path.getsize(path) else []
         except ObservedFileError:
             old = []
-        text = render(merge(old, findings))
-        temp = f"{path}.{os.getpid()}.tmp"
-        with open(temp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
+        from buffix.report.output import write_text_atomic
+
+        write_text_atomic(path, render(merge(old, findings)))
     finally:
         os.close(folder)
 
