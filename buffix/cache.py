@@ -141,18 +141,11 @@ def read_index(file: Path) -> Dict[str, List[Any]]:
 
 
 def write_index(file: Path, entries: Dict[str, List[Any]]) -> None:
-    """The sha256 of the payload, a newline, the payload; atomically (temp file + rename)."""
-    import tempfile  # here, not at the top: a warm run that changed nothing never writes
+    """The sha256 of the payload, a newline, the payload; by the project's one writer (atomic)."""
+    from buffix.report.output import write_bytes_atomic  # here: a warm run that changed nothing never writes
 
     payload = json.dumps({"format": _FORMAT, "entries": entries}, separators=(",", ":")).encode()
-    handle, temp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
-        os.replace(temp, file)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    write_bytes_atomic(str(file), hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
 
 
 def prune(directory: Path, keep: Optional[Path] = None, max_bytes: int = MAX_BYTES) -> int:
