@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from buffix import __version__
-from buffix.findings import FileResult, Finding, Span
+from buffix.core.findings import FileResult, Finding, Span
 
 FORMAT = "buffix-baseline"
 VERSION = 1
@@ -178,7 +178,7 @@ def entries_for(results: Sequence[FileResult], root: str, sources: Optional[Sour
 
 def write_baseline(path: str, results: Sequence[FileResult], sources: Optional[Sources] = None) -> int:
     """Record every finding of `results` in `path` (atomically); returns the number of entries."""
-    from buffix.report.output import write_text_atomic
+    from buffix.core.atomic import write_text_atomic
 
     root = os.path.dirname(os.path.abspath(path))
     entries = sorted(entries_for(results, root, sources), key=lambda e: (e.path, e.line, e.code, e.occurrence))

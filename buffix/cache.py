@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from buffix import __version__
-from buffix.findings import FileError, FileResult, Finding, Fix, FlowStep, Span
+from buffix.core.findings import FileError, FileResult, Finding, Fix, FlowStep, Span
 
 CACHE_DIR = ".buffix_cache"
 ENV = "BUFFIX_CACHE_DIR"
@@ -142,7 +142,7 @@ def read_index(file: Path) -> Dict[str, List[Any]]:
 
 def write_index(file: Path, entries: Dict[str, List[Any]]) -> None:
     """The sha256 of the payload, a newline, the payload; by the project's one writer (atomic)."""
-    from buffix.report.output import write_bytes_atomic  # here: a warm run that changed nothing never writes
+    from buffix.core.atomic import write_bytes_atomic  # here: a warm run that changed nothing never writes
 
     payload = json.dumps({"format": _FORMAT, "entries": entries}, separators=(",", ":")).encode()
     write_bytes_atomic(str(file), hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
@@ -205,7 +205,7 @@ def _warn(message: str) -> None:
 def _mark(directory: Path) -> None:
     """`.gitignore` with `*` and a CACHEDIR.TAG, so git and backup tools skip the cache, as ruff does. Each is
     written atomically, and again whenever it is not what it should be (a full disk once left it empty)."""
-    from buffix.report.output import write_text_atomic
+    from buffix.core.atomic import write_text_atomic
 
     for name, text in ((".gitignore", "# Automatically created by buffix.\n*\n"), ("CACHEDIR.TAG", _TAG)):
         target = directory / name

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from buffix.discovery import DEFAULT_EXCLUDES
-from buffix.findings import CONFIDENCES
+from buffix.core.findings import CONFIDENCES
 
 TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
 FIX_STYLES = ("slice", "getitem", "helper")
@@ -78,7 +78,7 @@ class Config:
             return True
         return any(fnmatch.fnmatch(part, pattern) for part in relative.parts)
 
-    def catalog(self):  # -> buffix.analyzer.catalog.Catalog
+    def catalog(self):  # -> buffix.knowledge.catalog.Catalog
         return _catalog(self.sources, self.sinks, self.sanitizers)
 
     def with_options(self, **changes: Any) -> "Config":
@@ -87,7 +87,7 @@ class Config:
 
 @lru_cache(maxsize=8)
 def _catalog(sources: Tuple[str, ...], sinks: Tuple[str, ...], sanitizers: Tuple[str, ...]):
-    from buffix.analyzer.catalog import load_catalog
+    from buffix.knowledge.catalog import load_catalog
 
     extra = {"sources": [json.loads(s) for s in sources], "sinks": [json.loads(s) for s in sinks],
              "sanitizers": list(sanitizers)}
@@ -262,7 +262,7 @@ def _read_yaml(path: Path) -> Dict[str, Any]:
 
 
 def _codes(file: str, key: str, value: Any) -> Tuple[str, ...]:
-    from buffix.rules import all_rules
+    from buffix.knowledge.rules import all_rules
 
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(file, key, "expected a list of rule codes or prefixes, e.g. [\"BFX1\", \"BFX203\"]")
@@ -314,7 +314,7 @@ def _choice(file: str, key: str, value: Any, allowed: Tuple[str, ...]) -> str:
 
 def _entries(file: str, key: str, value: Any) -> Tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(file, key, "expected a list of tables (mappings), see buffix/catalog.yaml for the schema")
+        raise ConfigError(file, key, "expected a list of tables (mappings), see buffix/knowledge/catalog.yaml for the schema")
     return tuple(json.dumps(v, sort_keys=True) for v in value)
 
 
@@ -358,7 +358,7 @@ def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
             raise ConfigError(file, str(key), f"unknown setting; allowed: {allowed}")
     config = Config(path=file, root=root, **values)
     if config.sources or config.sinks or config.sanitizers:
-        from buffix.analyzer.catalog import CatalogError
+        from buffix.knowledge.catalog import CatalogError
 
         try:
             config.catalog()

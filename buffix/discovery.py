@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from buffix.findings import FileError
+from buffix.core.findings import FileError
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec

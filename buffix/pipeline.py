@@ -26,7 +26,8 @@ from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, FrozenSet, Iterab
                     Tuple)
 
 from buffix.cache import Cache, Signature, digest, signature
-from buffix.findings import FileError, FileResult
+from buffix.core.process import FORK as _FORK, crash_message
+from buffix.core.findings import FileError, FileResult
 
 Analyze = Callable[[str, bytes], FileResult]
 Prefilter = Callable[[str, bytes], bool]  # (path, source) -> may hold a finding
@@ -34,19 +35,18 @@ Progress = Callable[[int, int], None]
 
 MAX_BYTES = 4 * 1024 * 1024  # larger files are prefiltered but not parsed: a 10 MB parse needs ~1 GB
 INLINE_LIMIT = 64  # up to this many uncached files are read in-process (a worker pool costs more)
-_FORK = hasattr(os, "fork")  # multiprocessing is imported only when a worker starts: it costs a one-file run ~6 ms
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 # BUFFIX_PROFILE_STAGES=1: each process prints its CPU seconds and file count per stage to stderr when it is done
 # (tests/bench/bench_cli.py sums them). Off, it costs one bool test per stage call.
-_PROFILE = os.environ.get("BUFFIX_PROFILE_STAGES") == "1"
+PROFILE = os.environ.get("BUFFIX_PROFILE_STAGES") == "1"
 _stages: Dict[str, List[float]] = {}
 
 
 def _timed(stage: str, function: Callable[..., Any], *args: Any) -> Any:
-    if not _PROFILE:
+    if not PROFILE:
         return function(*args)
     import time
 
@@ -54,10 +54,10 @@ def _timed(stage: str, function: Callable[..., Any], *args: Any) -> Any:
     try:
         return function(*args)
     finally:
-        _count(stage, time.process_time() - started)
+        count_stage(stage, time.process_time() - started)
 
 
-def _count(stage: str, seconds: float, files: int = 1) -> None:
+def count_stage(stage: str, seconds: float, files: int = 1) -> None:
     if not _stages:
         import atexit
 
@@ -282,18 +282,6 @@ class _Pool:
         self.busy.clear()
 
 
-def _crash_message(process: Any) -> str:
-    code = process.exitcode
-    if code is not None and code < 0:
-        try:
-            cause = f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            cause = f"killed by signal {-code}"
-    else:
-        cause = f"the worker exited with status {code}"
-    return f"crashed the parser: {cause}; code nested too deeply is the usual cause"
-
-
 # -- the run -------------------------------------------------------------------------------------------------------
 
 def check_files(
@@ -361,7 +349,7 @@ def check_files(
         nonlocal prepared
         if not prepared:
             prepared = True
-            if not _PROFILE:
+            if not PROFILE:
                 prepare(processes)  # type: ignore[misc]
                 return
             import resource  # the index is built by forked shards too: count their CPU (waited for) as well
@@ -372,7 +360,7 @@ def check_files(
 
             started = cpu()
             prepare(processes)  # type: ignore[misc]
-            _count("prepare (method index)", cpu() - started)
+            count_stage("prepare (method index)", cpu() - started)
 
     hashing = cache is not None
     use_pool = isolate and _FORK or len(pending) > INLINE_LIMIT
@@ -519,7 +507,7 @@ def _run_alone(item: Tuple[int, str, bool], pool: _Pool, timeout: float) -> File
         except (EOFError, OSError):
             pass
         process.join()
-        return FileResult(path, error=FileError(path, _crash_message(process)))
+        return FileResult(path, error=FileError(path, crash_message(process)))
     finally:
         _stop_worker(conn, process)
 
@@ -535,100 +523,3 @@ def _stop_worker(conn: Connection, process: Any) -> None:
     if process.is_alive():
         process.kill()
         process.join()
-
-
-class WorkerCrashed(Exception):
-    """The child running `run_isolated` died; the message says how."""
-
-
-def run_isolated(function: Callable[..., Any], *args: Any) -> Any:
-    """`function(*args)` in a forked child (for stdin, which no pool serves): a parser killed by SIGSEGV raises
-    WorkerCrashed here instead of ending buffix. Runs in this process where there is no fork."""
-    if not _FORK:
-        return function(*args)
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    ours, theirs = context.Pipe()
-    process = context.Process(target=run_and_send, args=(theirs, function, args), daemon=True)
-    process.start()
-    theirs.close()
-    try:
-        answer = ours.recv()
-    except (EOFError, OSError):
-        process.join()
-        raise WorkerCrashed(_crash_message(process)) from None
-    finally:
-        ours.close()
-    process.join()
-    return answer
-
-
-def run_and_send(conn: Connection, function: Callable[..., Any], args: tuple) -> None:
-    """A forked child's whole life: send `function(*args)` to the parent (Ctrl-C is the parent's to handle)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    conn.send(function(*args))
-    conn.close()
-
-
-# -- the buffix analyzer as the two stages -------------------------------------------------------------------------
-
-def analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilter]:
-    """`analyze_one` and `prefilter` for `check_files`, from buffix.analyzer (imported here, not at module load)."""
-    analyze, prefilter, prepare = lazy_analyzer_stages(roots, config)
-    prepare(1)
-    return analyze, prefilter
-
-
-def lazy_analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilter, Callable[[int], Any]]:
-    """Like `analyzer_stages`, plus the `prepare` of `check_files`: the analyzer (its catalog, libcst) is loaded only
-    when some file is not answered by the cache."""
-    from functools import partial
-
-    project = _LazyProject(roots, config)
-    return partial(_analyze, config=config, project=project), partial(_prefilter, project=project), project
-
-
-class _LazyProject:
-    """The analyzer's Project, built on first call (picklable before that, for platforms without fork)."""
-
-    def __init__(self, roots: Sequence[Any], config: Any) -> None:
-        self.roots = list(roots)
-        self.config = config
-        self.project: Any = None
-
-    def __call__(self, processes: int = 1) -> Any:
-        if self.project is None:
-            from buffix.analyzer import Project
-
-            self.project = Project(self.roots, self.config)
-        if processes > 1:  # a run of many files: each worker's stage 2 needs the tree's method index; build it once
-            self.project.index_methods(processes)
-        return self.project
-
-
-def _analyze(path: str, source: bytes, *, config: Any, project: _LazyProject) -> FileResult:
-    from buffix.analyzer import analyze_source
-
-    return analyze_source(source, path, config, project())
-
-
-def _prefilter(path: str, source: bytes, *, project: _LazyProject) -> Tuple[bool, Tuple[str, ...]]:
-    from buffix.analyzer import screen
-
-    if not _PROFILE:
-        return screen(path, source, project())
-    import time
-
-    from buffix.analyzer import might_contain_sink
-
-    started = time.process_time()  # stage 1 is run once more on its own, to split its cost from stage 2's
-    first = might_contain_sink(source, project().catalog)
-    between = time.process_time()
-    verdict = screen(path, source, project())
-    _count("stage 1 (byte screens)", between - started)
-    _count("stage 1 kept", 0.0, 1 if first else 0)
-    if not first:
-        _count("stage 2 (imports a body module)", max(0.0, time.process_time() - between - (between - started)))
-        _count("stage 2 kept", 0.0, 1 if verdict[0] else 0)
-    return verdict

@@ -72,7 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if getattr(config, "_buffix_runtime_settings", None) is not None:
         from buffix import runtime
-        from buffix.observed import render
+        from buffix.report.observed import render
         from buffix.report import write_text_atomic
 
         observer = runtime.runtime.observer if config._buffix_runtime_settings.observe else None

@@ -21,7 +21,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from buffix import __version__
-from buffix.findings import FileResult, Finding
+from buffix.core.findings import FileResult, Finding
 
 DEBOUNCE = 0.25  # seconds a change waits for the next keystroke before analysis
 SOURCE = "buffix"
@@ -84,7 +84,7 @@ def _path(uri: str) -> str:
 
 
 def _analyze(text: str, path: str, config) -> FileResult:  # type: ignore[no-untyped-def]
-    from buffix.analyzer import analyze_source
+    from buffix.analysis import analyze_source
     from buffix.pipeline import analyze_guarded
 
     return analyze_guarded(lambda p, source: analyze_source(source, p, config), path, text.encode("utf-8"))
@@ -96,7 +96,7 @@ def _range(span) -> types.Range:  # type: ignore[no-untyped-def]
 
 
 def _diagnostic(finding: Finding) -> types.Diagnostic:
-    from buffix.rules import all_rules
+    from buffix.knowledge.rules import all_rules
 
     rule = all_rules().get(finding.code)
     severity = types.DiagnosticSeverity.Warning if finding.code.startswith("BFX9") else types.DiagnosticSeverity.Error
@@ -203,7 +203,7 @@ def code_actions(ls: BuffixServer, params: types.CodeActionParams) -> List[types
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def hover(ls: BuffixServer, params: types.HoverParams) -> Optional[types.Hover]:
-    from buffix.rules import all_rules
+    from buffix.knowledge.rules import all_rules
 
     analysis = ls.analyze(params.text_document.uri)
     line, character = params.position.line + 1, params.position.character + 1

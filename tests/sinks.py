@@ -1,6 +1,6 @@
 """The operations of the semantics failure table (shared facts §2.1) as data, grouped by what a proxy does to them.
 
-Each `SinkOp` has `name` (the source spelling, `p` is the body), `family` (code of buffix.families), `payload`
+Each `SinkOp` has `name` (the source spelling, `p` is the body), `family` (code of buffix.knowledge.families), `payload`
 (the `tests.payloads` kind its body must be; "binary" ops accept any bytes, though `p == body` compares with that
 payload), `needs` (an optional module; skip when `op.available` is False) and `op(p)`: runs the operation on `p`
 and returns a comparable result.  The sink is the first thing applied to `p`, so `op(proxy)` fails exactly where

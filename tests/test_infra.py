@@ -15,7 +15,7 @@ import pytest
 import requests
 import wrapt
 
-from buffix.families import FAMILIES
+from buffix.knowledge.families import FAMILIES
 from tests import clients, payloads, sinks
 from tests.payloads import KIB, MIB
 

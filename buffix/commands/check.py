@@ -61,7 +61,7 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
         sys.exit(print_settings(run) if show_settings else print_files(run))
     results = analyze(run, jobs, no_cache, progress=not quiet and output_format == "text")
     if observed:
-        from buffix.observed import with_observed
+        from buffix.report.observed import with_observed
 
         results = with_observed(results, observed)
     if diff:
@@ -110,7 +110,7 @@ def _edits_for(run, results):  # type: ignore[no-untyped-def]
     def edits_for(finding):  # type: ignore[no-untyped-def]
         nonlocal edits
         if edits is None:
-            from buffix.fixer.session import edits_by_target
+            from buffix.fixsession import edits_by_target
 
             edits = edits_by_target(run.fix_style, results)
         return edits(finding)

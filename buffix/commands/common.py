@@ -16,7 +16,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import click
 
-from buffix.findings import FileError, FileResult
+from buffix.core.findings import FileError, FileResult
 
 CONFIDENCE_CHOICES = ("low", "medium", "high")
 STYLE_CHOICES = ("slice", "getitem", "helper")
@@ -29,7 +29,7 @@ def _codes(option: str, value: Optional[str]) -> Optional[Tuple[str, ...]]:
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     if not codes:  # `--select ,` would otherwise turn every rule off without a word
         fail(f"{option}: expected comma-separated rule codes or prefixes, e.g. BFX1,BFX203; got {value!r}")
-    from buffix.rules import all_rules
+    from buffix.knowledge.rules import all_rules
 
     known = all_rules()
     for code in codes:
@@ -215,10 +215,10 @@ def cache_salt(config: object) -> str:
 
     package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256(config.fingerprint().encode())  # type: ignore[attr-defined]
-    digest.update((package / "catalog.yaml").read_bytes())
-    for source in sorted((package / "analyzer").glob("*.py")):
+    for source in sorted([*(package / "analysis").rglob("*.py"), *(package / "knowledge").rglob("*.py"),
+                          *(package / "knowledge").rglob("*.yaml")]):
         info = source.stat()
-        digest.update(f"{source.name}:{info.st_size}:{info.st_mtime_ns}".encode())
+        digest.update(f"{source.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -253,7 +253,8 @@ def _nothing():  # type: ignore[no-untyped-def]
 
 
 def _analyze_group(group: Group, jobs: Optional[int], no_cache: bool, update) -> List[FileResult]:  # type: ignore
-    from buffix.pipeline import check_files, lazy_analyzer_stages
+    from buffix.pipeline import check_files
+    from buffix.stages import lazy_analyzer_stages
 
     if not group.files:
         return []
@@ -274,7 +275,8 @@ def _analyze_group(group: Group, jobs: Optional[int], no_cache: bool, update) ->
 
 
 def _analyze_stdin(run: Run) -> List[FileResult]:
-    from buffix.pipeline import WorkerCrashed, analyze_guarded, read_stdin, run_isolated
+    from buffix.core.process import WorkerCrashed, run_isolated
+    from buffix.pipeline import analyze_guarded, read_stdin
 
     data, too_large = read_stdin(run.stdin_name or "-")
     if not run.stdin_name:  # excluded by --force-exclude: nothing checked
@@ -289,7 +291,7 @@ def _analyze_stdin(run: Run) -> List[FileResult]:
 
 
 def _analyze_source(path: str, source: bytes, *, config: object) -> FileResult:
-    from buffix.analyzer import analyze_source
+    from buffix.analysis import analyze_source
 
     return analyze_source(source, path, config)
 

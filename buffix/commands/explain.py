@@ -24,7 +24,7 @@ def explain(codes: Tuple[str, ...], fmt: str) -> None:
       buffix explain bfx203 BFX301
       buffix explain BFX1 --format json
     """
-    from buffix.rules import all_rules
+    from buffix.knowledge.rules import all_rules
 
     rules = all_rules()
     chosen = []

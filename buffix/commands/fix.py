@@ -10,7 +10,7 @@ from typing import List, Optional, Sequence, Tuple
 import click
 
 from buffix.commands.common import Run, analyze, prepare, selection_options
-from buffix.findings import FileError, FileResult
+from buffix.core.findings import FileError, FileResult
 
 
 @click.command("fix")
@@ -48,7 +48,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
     results = analyze(run, jobs, no_cache, progress=not quiet)
     seen: Sequence = ()
     if observed:
-        from buffix.observed import read_or_fail, with_observed
+        from buffix.report.observed import read_or_fail, with_observed
 
         seen = read_or_fail(observed)
         results = with_observed(results, observed)
@@ -83,7 +83,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
 
 
 def _fixes(run: Run, results: Sequence[FileResult], observed: Sequence = ()) -> List:
-    from buffix.fixer.session import fix_results
+    from buffix.fixsession import fix_results
 
     group_of = {path: group for group in run.groups for path in group.files}
     fixes = []
@@ -96,7 +96,7 @@ def _fixes(run: Run, results: Sequence[FileResult], observed: Sequence = ()) -> 
 
 def print_diff(run: Run, results: Sequence[FileResult], observed: Sequence = ()) -> int:
     """Print what fixing would change as a unified diff; the exit status for `--diff`."""
-    from buffix.fixer.session import unified_diff
+    from buffix.fixsession import unified_diff
 
     fixes = _fixes(run, results, observed)
     for result in fixes:
@@ -111,8 +111,9 @@ def print_diff(run: Run, results: Sequence[FileResult], observed: Sequence = ())
 
 def _fix_stdin(run: Run) -> int:
     """Read a file from stdin, print the fixed source on stdout, findings that remain on stderr."""
-    from buffix.fixer.session import FileFix
-    from buffix.pipeline import WorkerCrashed, read_stdin, run_isolated
+    from buffix.fixsession import FileFix
+    from buffix.core.process import WorkerCrashed, run_isolated
+    from buffix.pipeline import read_stdin
 
     data, too_large = read_stdin(run.stdin_name or "-")
     if not run.stdin_name or too_large is not None:  # excluded by --force-exclude, or too large: pass it through
@@ -141,9 +142,9 @@ def _fix_stdin(run: Run) -> int:
     return 1 if result.remaining else 0
 
 
-def _fix_source(data: bytes, run: Run):  # -> buffix.fixer.session.FileFix
-    from buffix.analyzer import analyze_source
-    from buffix.fixer.session import fix_file
+def _fix_source(data: bytes, run: Run):  # -> buffix.fixsession.FileFix
+    from buffix.analysis import analyze_source
+    from buffix.fixsession import fix_file
     from buffix.pipeline import analyze_guarded
 
     def analyze(source: bytes, path: str) -> FileResult:

@@ -123,7 +123,7 @@ def init(directory: str, pyproject: bool) -> None:
       buffix init --pyproject
       buffix init services/api
     """
-    from buffix.report.output import write_text_atomic
+    from buffix.core.atomic import write_text_atomic
 
     folder = Path(directory)
     yaml_file, toml_file = folder / ".buffix.yaml", folder / "pyproject.toml"

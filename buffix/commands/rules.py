@@ -22,7 +22,7 @@ def rules(fmt: str) -> None:
       buffix rules
       buffix rules --format json | jq -r '.[] | select(.fixable) | .code'
     """
-    from buffix.rules import all_rules
+    from buffix.knowledge.rules import all_rules
 
     table = list(all_rules().values())
     if fmt == "json":

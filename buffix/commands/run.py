@@ -57,7 +57,7 @@ def run(profile: str, release_on_close: bool, buffer_export: bool, proxy_librari
                         proxy_libraries=parse_names(proxy_libraries),
                         observe=os.path.abspath(observe) if observe else "")
     if observe:
-        from buffix.observed import render
+        from buffix.report.observed import render
         from buffix.report import write_text_atomic
 
         try:  # this run's processes merge into it: it starts empty, so a clean run leaves no findings

@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
-from buffix.findings import Span
+from buffix.core.findings import Span
 from buffix.fixer.imports import helper_import
 from buffix.fixer.rewrite import HELPER_NAME, STYLES, RewriteRefused, rewrite
 from buffix.fixer.source import DecodedSource, Replacement, SourceError, decode_source

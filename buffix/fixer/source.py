@@ -14,7 +14,7 @@ import tokenize
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
-from buffix.findings import Span
+from buffix.core.findings import Span
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's line breaks; str.splitlines() knows more (\f, \x1c, …)
 

@@ -1,8 +1,8 @@
-"""Write a fixed file: buffix.report.output is the one writer (atomic, metadata kept, read-only refused)."""
+"""Write a fixed file: buffix.core.atomic is the one writer (atomic, metadata kept, read-only refused)."""
 
 from __future__ import annotations
 
-from buffix.report.output import FileChangedError, ReadOnlyError, write_bytes_atomic
+from buffix.core.atomic import FileChangedError, ReadOnlyError, write_bytes_atomic
 
 __all__ = ["FileChangedError", "ReadOnlyError", "write_atomic"]
 

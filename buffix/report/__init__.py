@@ -17,7 +17,7 @@ from typing import IO, List, Optional, Sequence
 
 import click
 
-from buffix.findings import FileResult
+from buffix.core.findings import FileResult
 from buffix.report.common import EditsFor, ReportOptions, TextEdit, applies, error_line, errors_in_order
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -67,8 +67,8 @@ def emit(fmt: str, results: Sequence[FileResult], options: ReportOptions, output
 
 
 def write_text_atomic(path: str, text: str, exclusive: bool = False) -> None:
-    """buffix.report.output.write_text_atomic, imported on use (tempfile costs a one-file run ~8 ms)."""
-    from buffix.report.output import write_text_atomic as write
+    """buffix.core.atomic.write_text_atomic, imported on use (tempfile costs a one-file run ~8 ms)."""
+    from buffix.core.atomic import write_text_atomic as write
 
     write(path, text, exclusive)
 

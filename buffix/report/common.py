@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from buffix.findings import FileError, FileResult, Finding, Span
+from buffix.core.findings import FileError, FileResult, Finding, Span
 
 # The fixer supplies the concrete edits of a finding's fix; reporters do not depend on it.
 EditsFor = Callable[[Finding], Sequence[Any]]
@@ -14,7 +14,7 @@ EditsFor = Callable[[Finding], Sequence[Any]]
 
 @dataclass(frozen=True)
 class TextEdit:
-    """Replace the characters of `span` by `replacement` (positions as in buffix.findings)."""
+    """Replace the characters of `span` by `replacement` (positions as in buffix.core.findings)."""
 
     span: Span
     replacement: str
@@ -29,7 +29,7 @@ class ReportOptions:
     show_fixes: bool = False  # text: list the edits of each applicable fix
     base: str = "."  # SARIF: artifact URIs are relative to this directory (uriBaseId %SRCROOT%)
     edits_for: Optional[EditsFor] = None
-    rules: Optional[Mapping[str, Any]] = None  # code -> buffix.rules.Rule; None: all shipped rules
+    rules: Optional[Mapping[str, Any]] = None  # code -> buffix.knowledge.rules.Rule; None: all shipped rules
     files_checked: Optional[int] = None  # text summary: files checked, when results omit prefilter-skipped files
 
 
@@ -67,7 +67,7 @@ def errors_in_order(results: Sequence[FileResult]) -> List[FileError]:
 def rule_table(options: ReportOptions) -> Mapping[str, Any]:
     if options.rules is not None:
         return options.rules
-    from buffix.rules import all_rules
+    from buffix.knowledge.rules import all_rules
 
     return all_rules()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from buffix.findings import FileResult
+from buffix.core.findings import FileResult
 from buffix.report.common import ReportOptions, errors_in_order, findings_in_order
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Optional, Sequence
 
-from buffix.findings import FileResult, Finding
+from buffix.core.findings import FileResult, Finding
 from buffix.report.common import ReportOptions, edits_of, findings_in_order
 
 

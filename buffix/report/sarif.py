@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Sequence
 from urllib.parse import quote
 
 from buffix import __version__
-from buffix.findings import FileResult, Finding, Span
+from buffix.core.findings import FileResult, Finding, Span
 from buffix.report.common import ReportOptions, edits_of, errors_in_order, findings_in_order, posix_relative, rule_table
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

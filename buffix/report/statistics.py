@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import List, Sequence
 
-from buffix.findings import FileResult
+from buffix.core.findings import FileResult
 from buffix.report.common import ReportOptions, applies, rule_table
 
 

@@ -6,7 +6,7 @@ from typing import List, Sequence
 
 import click
 
-from buffix.findings import FileResult, Finding
+from buffix.core.findings import FileResult, Finding
 from buffix.report.common import ReportOptions, applies, count, edits_of, findings_in_order
 
 

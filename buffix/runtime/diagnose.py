@@ -11,7 +11,7 @@ import re
 from types import TracebackType
 from typing import Optional, Tuple
 
-from buffix.families import BINARY_WRITER, BUFFER_CONSUMER, FAMILIES, REUPLOAD, SLOW_COPY, Family
+from buffix.knowledge.families import BINARY_WRITER, BUFFER_CONSUMER, FAMILIES, REUPLOAD, SLOW_COPY, Family
 
 # The program line that failed says which family it is; first match wins (data, not if-chains).
 # Keyword arguments only: `data = io.BytesIO(body)` is an assignment, not a re-upload. No pattern for

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from buffix.findings import Finding, Fix, FlowStep, Span
+from buffix.core.findings import Finding, Fix, FlowStep, Span
 
 CONFIRMED = "confirmed"
 ALL_FAMILIES = sys.version_info >= (3, 12)
@@ -107,7 +107,7 @@ class Observer:
 
     def write(self) -> None:
         """Merge this process's sites into the output file (other processes of the run may write it too)."""
-        from buffix.observed import merge_write
+        from buffix.report.observed import merge_write
 
         merge_write(self.output, self.findings())
 
@@ -120,7 +120,7 @@ def sink_code(sink: str, call: Optional[ast.Call], kind: str) -> Tuple[Optional[
     if not sink or kind != "buffer":
         return None, (0 if kind in ("bytes", "iter") else None)
     if not _CATALOG:
-        from buffix.analyzer.catalog import load_catalog
+        from buffix.knowledge.catalog import load_catalog
 
         _CATALOG.append(load_catalog())
     catalog = _CATALOG[0]

@@ -15,7 +15,7 @@ from typing import Any
 
 import wrapt
 
-from buffix.families import PROXY_DEPENDENT, SLOW_COPY
+from buffix.knowledge.families import PROXY_DEPENDENT, SLOW_COPY
 from buffix.runtime.registry import BodyRecord
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from buffix.families import FAMILIES
+from buffix.knowledge.families import FAMILIES
 from tests.accuracy.labelset import CODES, FLOWS, PACKAGES_DIR, SILENT, LabelError, load_labelset
 
 MIN_POSITIVES = 300

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 from typing import List, Optional, Set, Tuple
 
-from buffix.analyzer import analyze_source
-from buffix.analyzer.project import Project
+from buffix.analysis import analyze_source
+from buffix.analysis.project import Project
 from buffix.config import Config
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer"

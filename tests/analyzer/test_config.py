@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from buffix.analyzer import analyze_source, might_contain_sink
+from buffix.analysis import analyze_source, might_contain_sink
 from buffix.config import Config, ConfigError, load_config, parse_config
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from buffix.analyzer import analyze_source, screen
-from buffix.analyzer.project import Project
+from buffix.analysis import analyze_source, screen
+from buffix.analysis.project import Project
 from tests.analyzer.golden import FIXTURES
 
 XMOD = FIXTURES / "xmod_project" / "app"

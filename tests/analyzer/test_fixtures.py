@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from buffix.analyzer import analyze_source
+from buffix.analysis import analyze_source
 from buffix.config import Config
 from tests.analyzer.golden import FIXTURES, actual, analyze, cases, expectations
 
@@ -27,7 +27,7 @@ def test_golden(path):
 
 def test_fixtures_cover_every_rule():
     codes = {e[0] for p in CASES for e in expectations(p)}
-    from buffix.rules import all_rules
+    from buffix.knowledge.rules import all_rules
 
     assert set(all_rules()) - codes == {"BFX901"} - codes
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from buffix.analyzer.newsyntax import downgrade
+from buffix.analysis.newsyntax import downgrade
 
 BUFFIX = str(Path(sys.executable).with_name("buffix"))
 SINK = "import io, requests\n\ndef load(u):\n    return io.BytesIO(requests.get(u).content)\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from buffix.analyzer import analyze_source
+from buffix.analysis import analyze_source
 from buffix.config import Config
-from buffix.rules import all_rules
+from buffix.knowledge.rules import all_rules
 
 CONFIG = Config()
 VALID = [(code, i, src) for code, rule in all_rules().items() for i, src in enumerate(rule.valid)]

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from buffix.analyzer import analyze_source, might_contain_sink, screen
-from buffix.analyzer.project import Project
-from buffix.analyzer.tokens import Matcher, package_uses, screens
+from buffix.analysis import analyze_source, might_contain_sink, screen
+from buffix.analysis.project import Project
+from buffix.analysis.tokens import Matcher, package_uses, screens
 from buffix.config import Config
-from buffix.rules import all_rules
+from buffix.knowledge.rules import all_rules
 from tests.analyzer.golden import FIXTURES, cases, expectations
 
 ROOT = Path(__file__).resolve().parents[2]

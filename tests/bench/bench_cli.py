@@ -53,7 +53,8 @@ from pathlib import Path
 from buffix.cache import Cache
 from buffix.config import Config
 from buffix.discovery import discover
-from buffix.pipeline import check_files, lazy_analyzer_stages
+from buffix.pipeline import check_files
+from buffix.stages import lazy_analyzer_stages
 found = discover([sys.argv[1]])
 analyze, prefilter, prepare = lazy_analyzer_stages([Path(sys.argv[1])], Config())
 cache = Cache(Path("."), "bench") if sys.argv[3] == "cache" else None

@@ -9,9 +9,9 @@ from typing import Dict, List
 
 import pytest
 
-from buffix.analyzer import analyze_source
+from buffix.analysis import analyze_source
 from buffix.baseline import BaselineError, filter_new, load_baseline, write_baseline
-from buffix.findings import FileResult
+from buffix.core.findings import FileResult
 
 ORIGINAL = '''\
 import hashlib

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from buffix.cache import Cache, digest, read_index, signature, write_index
-from buffix.findings import FileError, FileResult, Finding, Fix, FlowStep, Span
+from buffix.core.findings import FileError, FileResult, Finding, Fix, FlowStep, Span
 
 SPAN = Span(3, 5, 3, 17)
 RESULT = FileResult("a.py", (Finding("BFX101", "memoryview of a body", "a.py", SPAN, "high",

@@ -423,10 +423,10 @@ def test_warm_run_does_not_load_the_analyzer(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert warm.returncode == 1 and "a.py:8:27: BFX104" in warm.stdout
     imported = {line.split("|")[-1].strip() for line in warm.stderr.splitlines() if line.startswith("import time:")}
-    assert not {m for m in imported if m.startswith(("buffix.analyzer", "buffix.fixer", "libcst", "yaml"))}
+    assert not {m for m in imported if m.startswith(("buffix.analysis", "buffix.fixer", "libcst", "yaml"))}
     cold = subprocess.run([sys.executable, "-X", "importtime", "-m", "buffix", "check", "--no-cache", "--format",
                            "json", "clean.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert cold.returncode == 0 and "buffix.analyzer" in cold.stderr  # the check above can fail
+    assert cold.returncode == 0 and "buffix.analysis" in cold.stderr  # the check above can fail
     assert "| libcst" not in cold.stderr and "buffix.fixer" not in cold.stderr
 
 

@@ -18,7 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from buffix.config import load_config, parse_config
-from buffix.rules import all_rules
+from buffix.knowledge.rules import all_rules
 
 BUFFIX = str(Path(sys.executable).with_name("buffix"))
 

@@ -16,7 +16,7 @@ from typing import Dict, List, Tuple
 
 import yaml
 
-from buffix.findings import Span
+from buffix.core.findings import Span
 from buffix.fixer import STYLES
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fixer"

@@ -17,7 +17,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from buffix.findings import Span
+from buffix.core.findings import Span
 from buffix.fixer import fix_source
 from buffix.fixer.rewrite import HELPER_IMPORT
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator, List, Optional
 
-from buffix.findings import Span
+from buffix.core.findings import Span
 from buffix.fixer.rewrite import unwrap_sanitizer
 
 from .cases import line_starts

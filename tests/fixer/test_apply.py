@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from buffix.findings import Span
+from buffix.core.findings import Span
 from buffix.fixer import FileChangedError, fix_source, write_atomic
 from buffix.fixer.verify import check_fixed, parse_original
 

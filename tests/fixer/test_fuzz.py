@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buffix.findings import Span
+from buffix.core.findings import Span
 from buffix.fixer import STYLES, fix_source
 
 from .expressions import TOP_LEVEL

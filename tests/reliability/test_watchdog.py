@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from buffix.findings import FileResult
+from buffix.core.findings import FileResult
 from buffix.pipeline import check_files
 
 

@@ -1,6 +1,6 @@
 """BFX1: operations that need the C buffer protocol, which no proxy provides (TypeError on every proxy kind)."""
 
-from buffix.rules import Invalid, Rule
+from buffix.knowledge.rules import Invalid, Rule
 
 _WHY = """A body handed out wrapped in a proxy (wrapt `ObjectProxy`, lazy-object-proxy, werkzeug `LocalProxy`,
 Django `SimpleLazyObject`) forwards attributes and most dunders, but no proxy can provide the C buffer protocol

@@ -1,4 +1,4 @@
-"""Rules: one module per family (buffix.families), each rule carrying its docs and its tested examples.
+"""Rules: one module per family (buffix.knowledge.families), each rule carrying its docs and its tested examples.
 
     all_rules()["BFX101"].docs     # what it does / why it is bad / example / use instead / fix safety
 """
@@ -77,6 +77,6 @@ def all_rules() -> Dict[str, Rule]:
 
     rules: Dict[str, Rule] = {}
     for name in FAMILY_MODULES:
-        for rule in import_module(f"buffix.rules.{name}").RULES:
+        for rule in import_module(f"buffix.knowledge.rules.{name}").RULES:
             rules[rule.code] = rule
     return dict(sorted(rules.items()))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from buffix.findings import FileError, FileResult, Finding, Span
+from buffix.core.findings import FileError, FileResult, Finding, Span
 from buffix.fixer.apply import Edit, Refusal, fix_source
 from buffix.fixer.source import SourceError, decode_source
 
@@ -76,8 +76,8 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
     findings (`fix --observed`) join each file's first analysis (their positions hold only before any edit)."""
     import os
 
-    from buffix.analyzer import analyze_source
-    from buffix.analyzer.project import Project
+    from buffix.analysis import analyze_source
+    from buffix.analysis.project import Project
     from buffix.pipeline import MAX_BYTES, analyze_guarded, guarded, read_source
 
     project = Project(list(roots), config)
@@ -86,7 +86,7 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
     def analyze(data: bytes, name: str) -> FileResult:  # the pipeline's guard: deep code, analyzer bugs
         result = analyze_guarded(lambda p, s: analyze_source(s, p, config, project), name, data)
         if observed and name not in first:
-            from buffix.observed import merge_into
+            from buffix.report.observed import merge_into
 
             first.add(name)
             result = merge_into([result], observed)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterable, Optional, Tuple
 
-from buffix.findings import CONFIDENCES, FlowStep, Span
+from buffix.core.findings import CONFIDENCES, FlowStep, Span
 
 BODY = "body"  # a response body: what a proxy wraps
 CHUNKS = "chunks"  # an iterable yielding bodies (iter_content(), a generator over chunks)

@@ -1,6 +1,6 @@
 """BFX5: copies that silently iterate a proxied body int by int."""
 
-from buffix.rules import Invalid, Rule
+from buffix.knowledge.rules import Invalid, Rule
 
 RULES = (
     Rule(

@@ -9,7 +9,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Iterable, List, Set, Tuple
 
-from buffix.findings import Span
+from buffix.core.findings import Span
 
 _PATTERN = re.compile(
     r"""

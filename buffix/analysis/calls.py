@@ -9,15 +9,15 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
-from buffix.analyzer.catalog import SinkSpec
-from buffix.analyzer.engine import BOUND, SEED, Hit, Summary, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
-from buffix.analyzer.values import (BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, carries, is_body, merge,
+from buffix.knowledge.catalog import SinkSpec
+from buffix.analysis.engine import BOUND, SEED, Hit, Summary, _BYTES_TYPES, _CONTAINER_ADD, _CONTAINER_EXTEND, _ITERATING_COPIES, _PASS_THROUGH
+from buffix.analysis.values import (BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, carries, is_body, merge,
                                     weakest)
-from buffix.findings import FlowStep
+from buffix.core.findings import FlowStep
 
 if TYPE_CHECKING:
-    from buffix.analyzer.engine import Frame
-    from buffix.analyzer.module import ClassInfo, Module
+    from buffix.analysis.engine import Frame
+    from buffix.analysis.module import ClassInfo, Module
 
 
 class Args:

@@ -12,14 +12,14 @@ import builtins
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
-from buffix.analyzer.catalog import KINDS, Result
-from buffix.analyzer.scope import Names
-from buffix.analyzer.values import (BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, is_body, merge,
+from buffix.knowledge.catalog import KINDS, Result
+from buffix.analysis.scope import Names
+from buffix.analysis.values import (BODY, CHUNKS, CLEAN, CLEAN_VAL, CONTAINER, OBJECT, Val, is_body, merge,
                                     weakest)
-from buffix.findings import FlowStep, Span
+from buffix.core.findings import FlowStep, Span
 
 if TYPE_CHECKING:
-    from buffix.analyzer.module import ClassInfo, Module
+    from buffix.analysis.module import ClassInfo, Module
 
 _CONTAINER_ADD = {"append": 0, "appendleft": 0, "insert": 1, "add": 0, "put": 0, "put_nowait": 0}
 _CONTAINER_EXTEND = ("extend", "extendleft", "update")
@@ -303,7 +303,7 @@ class Frame:
     def _Import(self, node: ast.AST) -> None:
         if self.parent is None:
             return  # the module's import table was collected up front
-        from buffix.analyzer.scope import _Collector
+        from buffix.analysis.scope import _Collector
 
         _Collector(self.names, self.module.package).visit(node)
         for alias in node.names:  # type: ignore[attr-defined]
@@ -607,7 +607,7 @@ class Frame:
         if value.kind in (CHUNKS, CONTAINER):
             return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
         if value.kind == OBJECT and value.type.startswith("class:"):
-            from buffix.analyzer.calls import instance_call
+            from buffix.analysis.calls import instance_call
 
             iterator = instance_call(self, node, value, "__iter__") or instance_call(self, node, value, "__aiter__")
             return self.iterate(iterator, node) if iterator is not None and iterator.kind != OBJECT else None
@@ -634,7 +634,7 @@ class Frame:
 
     # ---- calls -------------------------------------------------------------------------------------------
     def _e_Call(self, node: ast.Call) -> Optional[Val]:
-        from buffix.analyzer import calls
+        from buffix.analysis import calls
 
         return calls.evaluate(self, node)
 

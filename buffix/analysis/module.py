@@ -9,14 +9,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
-from buffix.analyzer.catalog import Catalog
-from buffix.analyzer.engine import SEED, Frame, Raw, Summary
-from buffix.analyzer.parse import Parsed
-from buffix.analyzer.scope import Names, collect
-from buffix.analyzer.values import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Val, merge
+from buffix.knowledge.catalog import Catalog
+from buffix.analysis.engine import SEED, Frame, Raw, Summary
+from buffix.analysis.parse import Parsed
+from buffix.analysis.scope import Names, collect
+from buffix.analysis.values import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Val, merge
 
 if TYPE_CHECKING:
-    from buffix.analyzer.project import Project
+    from buffix.analysis.project import Project
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _MAX_MRO = 12

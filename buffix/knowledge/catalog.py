@@ -1,4 +1,4 @@
-"""The catalog (buffix/catalog.yaml plus the user's extra entries), validated once and indexed for lookups."""
+"""The catalog (buffix/knowledge/catalog.yaml plus the user's extra entries), validated once and indexed for lookups."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from buffix.findings import CONFIDENCES
+from buffix.core.findings import CONFIDENCES
 
 KINDS = ("body", "chunks", "container")  # value kinds that are not a catalog type
 WHEN = ("single", "encoded")  # sink conditions: one positional argument only / an encoding is given
@@ -175,7 +175,7 @@ def _type_spec(name: str, raw: Any, types: Mapping[str, Any], where: str) -> Tup
 
 
 def _sink_specs(raw: Any, where: str) -> List[SinkSpec]:
-    from buffix.rules import all_rules  # the codes a sink may name
+    from buffix.knowledge.rules import all_rules  # the codes a sink may name
 
     entry = _mapping(raw, where)
     _check_keys(entry, ("call", "method", "arg", "keyword", "accepts", "when", "code"), where)
@@ -339,10 +339,10 @@ def _shipped() -> Mapping[str, Any]:
     import yaml
     from importlib import resources
 
-    text = resources.files("buffix").joinpath("catalog.yaml").read_text(encoding="utf-8")
+    text = resources.files("buffix.knowledge").joinpath("catalog.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 
 def load_catalog(extra: Optional[Mapping[str, Any]] = None, extra_origin: str = "config") -> Catalog:
     """The shipped catalog, extended with the config's `sources`, `sinks` and `sanitizers` entries."""
-    return build(_shipped(), "buffix/catalog.yaml", extra, extra_origin)
+    return build(_shipped(), "buffix/knowledge/catalog.yaml", extra, extra_origin)

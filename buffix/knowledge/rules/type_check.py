@@ -1,6 +1,6 @@
 """BFX6: type checks that cannot see through a proxy (report only)."""
 
-from buffix.rules import Invalid, Rule
+from buffix.knowledge.rules import Invalid, Rule
 
 RULES = (
     Rule(

@@ -1,6 +1,6 @@
 """BFX4: conversions that work only on proxies forwarding __bytes__ / __add__ / __radd__."""
 
-from buffix.rules import Invalid, Rule
+from buffix.knowledge.rules import Invalid, Rule
 
 _WHY = """wrapt, lazy-object-proxy, werkzeug and Django proxies forward `__bytes__`, `__add__` and `__radd__`, so this
 works with them, but it raises `TypeError` on a proxy that forwards only attribute access, and wrapt changed

@@ -1,6 +1,6 @@
 """The analyzer: find response bodies that reach buffer sinks, following the data from source to sink.
 
-    from buffix.analyzer import analyze_source, might_contain_sink, Project
+    from buffix.analysis import analyze_source, might_contain_sink, Project
     result = analyze_source(data, "pkg/mod.py", config, project=Project([root], config))
 
 LibCST is never imported here; `ast` parses, and only files that pass the byte prefilter are parsed at all.
@@ -12,12 +12,12 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional, Tuple
 
-from buffix.analyzer.tokens import screens
-from buffix.findings import FileError, FileResult
+from buffix.analysis.tokens import screens
+from buffix.core.findings import FileError, FileResult
 
 if TYPE_CHECKING:
-    from buffix.analyzer.catalog import Catalog
-    from buffix.analyzer.project import Project as Project
+    from buffix.knowledge.catalog import Catalog
+    from buffix.analysis.project import Project as Project
 
 __all__ = ["analyze_source", "might_contain_sink", "Project", "screen"]
 
@@ -64,10 +64,10 @@ def analyze_source(source: bytes, path: str, config=None, project: "Optional[Pro
 
 
 def _analyze(source: bytes, path: str, config, project: "Optional[Project]") -> FileResult:
-    from buffix.analyzer.module import Module
-    from buffix.analyzer.parse import ParseFailure, parse
-    from buffix.analyzer.project import module_name
-    from buffix.analyzer.results import build
+    from buffix.analysis.module import Module
+    from buffix.analysis.parse import ParseFailure, parse
+    from buffix.analysis.project import module_name
+    from buffix.analysis.results import build
     from buffix.config import Config
 
     config = config if config is not None else Config()
@@ -91,7 +91,7 @@ def _analyze(source: bytes, path: str, config, project: "Optional[Project]") -> 
 
 def __getattr__(name: str):
     if name == "Project":
-        from buffix.analyzer.project import Project
+        from buffix.analysis.project import Project
 
         return Project
     raise AttributeError(name)

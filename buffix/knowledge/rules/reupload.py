@@ -1,6 +1,6 @@
 """BFX3: a response body sent again as a request body."""
 
-from buffix.rules import Invalid, Rule
+from buffix.knowledge.rules import Invalid, Rule
 
 RULES = (
     Rule(

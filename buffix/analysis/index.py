@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 if TYPE_CHECKING:
-    from buffix.analyzer.tokens import Screens
+    from buffix.analysis.tokens import Screens
     from buffix.config import Config
 
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
@@ -108,7 +108,7 @@ def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> _Facts:
         return _scan(paths, screen)
     import multiprocessing
 
-    from buffix.pipeline import run_and_send
+    from buffix.core.process import run_and_send
 
     context = multiprocessing.get_context("fork")
     children = []

@@ -22,7 +22,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Iterable, Iterator, List, Mapping, Optional
 
 if TYPE_CHECKING:
-    from buffix.analyzer.catalog import Catalog
+    from buffix.knowledge.catalog import Catalog
 
 RESPONSE_NAME = rb"resp(?:onse)?\b"  # what the catalog's `response_names` match (`api_resp`, `http_response`)
 SUPPRESSION = rb"buffix:"

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
-from buffix.analyzer import might_contain_sink
-from buffix.analyzer.index import DISPATCH_FILES
-from buffix.analyzer.module import ClassInfo, Module
-from buffix.analyzer.parse import ParseFailure, parse
-from buffix.analyzer.scope import absolute
-from buffix.analyzer.tokens import ALWAYS, Matcher, screens
-from buffix.analyzer.values import OBJECT, Val
+from buffix.analysis import might_contain_sink
+from buffix.analysis.index import DISPATCH_FILES
+from buffix.analysis.module import ClassInfo, Module
+from buffix.analysis.parse import ParseFailure, parse
+from buffix.analysis.scope import absolute
+from buffix.analysis.tokens import ALWAYS, Matcher, screens
+from buffix.analysis.values import OBJECT, Val
 
 if TYPE_CHECKING:
-    from buffix.analyzer.index import MethodIndex
+    from buffix.analysis.index import MethodIndex
 
 _MAX_REEXPORTS = 3
 MODULE_BUDGET = 2_000_000  # characters of parsed module source kept at once (~45 bytes of memory per character)
@@ -310,7 +310,7 @@ class Project:
 
     def _calls_body_method(self, data: bytes) -> bool:
         """Does the file call a method of the tree whose text names a body?"""
-        from buffix.analyzer.index import CALLED
+        from buffix.analysis.index import CALLED
 
         methods = self.index_methods()
         if self._body_calls is None:
@@ -324,7 +324,7 @@ class Project:
     def index_methods(self, processes: int = 1) -> "MethodIndex":
         """The tree's method index (one byte-level scan of every file, in up to `processes` processes), built once."""
         if self._methods is None:
-            from buffix.analyzer.index import MethodIndex
+            from buffix.analysis.index import MethodIndex
 
             self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes,
                                         config=self.config)

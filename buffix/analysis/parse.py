@@ -3,7 +3,7 @@
 The analyzer reads the tree with the standard `ast` module: it only reads, and `ast.parse` costs about a fifth of
 `libcst.parse_module` plus positions (anchors §6). Only when `ast` cannot parse a file does LibCST's parser, whose
 grammar does not depend on the running Python, decide: syntax newer than this interpreter is rewritten in place to
-an older equivalent (buffix.analyzer.newsyntax) and analyzed; anything else is a syntax error.
+an older equivalent (buffix.analysis.newsyntax) and analyzed; anything else is a syntax error.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import tokenize
 from dataclasses import dataclass
 from typing import List
 
-from buffix.findings import Span
+from buffix.core.findings import Span
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -80,7 +80,7 @@ def parse(source: bytes) -> Parsed:
 
 
 def _newer_syntax(text: str) -> "ast.Module | None":
-    from buffix.analyzer.newsyntax import downgrade
+    from buffix.analysis.newsyntax import downgrade
 
     rewritten = downgrade(text)
     return ast.parse(rewritten) if rewritten is not None else None

@@ -1,6 +1,6 @@
 """BFX2: writers that copy raw buffers out: binary writes, os.write / socket sends, bytes.join."""
 
-from buffix.rules import Invalid, Rule
+from buffix.knowledge.rules import Invalid, Rule
 
 _WHY = """{subject} copies the argument's raw buffer, which no proxy provides: a proxied response body raises
 `TypeError` (on wrapt, lazy-object-proxy, werkzeug and Django proxies alike)."""

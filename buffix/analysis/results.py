@@ -6,12 +6,12 @@ import io
 import tokenize
 from typing import Dict, List, Tuple
 
-from buffix.analyzer.engine import Raw
-from buffix.analyzer.parse import Parsed
-from buffix.analyzer.suppress import Suppression, find
-from buffix.analyzer.values import BODY, CHUNKS, CONTAINER, OBJECT
-from buffix.findings import Finding, Fix, FlowStep
-from buffix.rules import all_rules
+from buffix.analysis.engine import Raw
+from buffix.analysis.parse import Parsed
+from buffix.analysis.suppress import Suppression, find
+from buffix.analysis.values import BODY, CHUNKS, CONTAINER, OBJECT
+from buffix.core.findings import Finding, Fix, FlowStep
+from buffix.knowledge.rules import all_rules
 
 
 # what the snippet holds, by the kind of value that reaches the sink (OBJECT: a response a helper reads the body of)
@@ -104,6 +104,6 @@ def _meta(suppressions: List[Suppression], path: str) -> List[Finding]:
 
 
 def _rank(raw: Raw) -> Tuple[int, int]:
-    from buffix.findings import CONFIDENCES
+    from buffix.core.findings import CONFIDENCES
 
     return (CONFIDENCES.index(raw.value.confidence), len(raw.targets))

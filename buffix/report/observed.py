@@ -12,7 +12,7 @@ import os
 import re
 from typing import Any, Dict, List, Sequence, Tuple
 
-from buffix.findings import FileResult, Finding, Fix, FlowStep, Span
+from buffix.core.findings import FileResult, Finding, Fix, FlowStep, Span
 
 _COUNT = re.compile(r" (\d+) time\(s\) ")
 
@@ -110,7 +110,7 @@ def merge_write(path: str, findings: Sequence[Finding]) -> None:
             old = read(path) if os.path.exists(path) and os.path.getsize(path) else []
         except ObservedFileError:
             old = []
-        from buffix.report.output import write_text_atomic
+        from buffix.core.atomic import write_text_atomic
 
         write_text_atomic(path, render(merge(old, findings)))
     finally:
