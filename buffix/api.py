@@ -1,0 +1,1 @@
+"""buffix as a library, without click: what the CLI, the language server and the pytest plugin call."""
