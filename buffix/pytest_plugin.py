@@ -72,8 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if getattr(config, "_buffix_runtime_settings", None) is not None:
         from buffix import runtime
-        from buffix.report.observed import render
         from buffix.report import write_text_atomic
+        from buffix.report.observed import render
 
         observer = runtime.runtime.observer if config._buffix_runtime_settings.observe else None
         if observer is not None:  # this session's findings replace the file's

@@ -5,15 +5,14 @@
 - Code actions: each finding's fix (safe, or labelled unsafe), "fix all" for the file, and "add suppression"
   (`# buffix: ignore[CODE]` at the end of the line).
 - Hover over a finding: its rule's documentation (`buffix explain`).
-The analysis runs in this process, guarded like a pipeline worker's (an exception costs one answer): forking from the
-server's threads could deadlock the child on a lock another thread held.
+The analysis (buffix.api.check_source) runs in this process, guarded like a pipeline worker's (an exception costs
+one answer): forking from the server's threads could deadlock the child on a lock another thread held.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import unquote, urlparse
 
@@ -21,6 +20,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from buffix import __version__
+from buffix.api import check_source, fix_edits
 from buffix.core.findings import FileResult, Finding
 
 DEBOUNCE = 0.25  # seconds a change waits for the next keystroke before analysis
@@ -60,7 +60,7 @@ class BuffixServer(LanguageServer):
             return cached
         path = _path(uri)
         config, problem = self.config_for(path)
-        result = _analyze(document.source, path, config)
+        result = check_source(document.source, path, config)
         if problem:
             self.window_log_message(types.LogMessageParams(types.MessageType.Error, problem))
         analysis = Analysis(document.version, document.source, result)
@@ -83,13 +83,6 @@ def _path(uri: str) -> str:
     return unquote(parsed.path) if parsed.scheme == "file" else uri
 
 
-def _analyze(text: str, path: str, config) -> FileResult:  # type: ignore[no-untyped-def]
-    from buffix.analysis import analyze_source
-    from buffix.pipeline import analyze_guarded
-
-    return analyze_guarded(lambda p, source: analyze_source(source, p, config), path, text.encode("utf-8"))
-
-
 def _range(span) -> types.Range:  # type: ignore[no-untyped-def]
     return types.Range(types.Position(span.line - 1, span.column - 1),
                        types.Position(span.end_line - 1, span.end_column - 1))
@@ -107,13 +100,8 @@ def _diagnostic(finding: Finding) -> types.Diagnostic:
 
 
 def _fix_edits(text: str, path: str, findings: List[Finding], style: str) -> List[types.TextEdit]:
-    from buffix.fixer.apply import fix_source
-
-    targets = tuple(t for f in findings if f.fix is not None for t in f.fix.targets)
-    if not targets:
-        return []
-    applied = fix_source(text.encode("utf-8"), targets, style, path).applied
-    return [types.TextEdit(range=_range(edit.span), new_text=edit.after) for edit in applied]
+    edits = fix_edits(text, path, findings, style)
+    return [types.TextEdit(range=_range(edit.span), new_text=edit.after) for edit in edits]
 
 
 def _suppression(text: str, finding: Finding) -> types.TextEdit:

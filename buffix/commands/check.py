@@ -8,6 +8,7 @@ from typing import Optional, Tuple
 
 import click
 
+from buffix.api import report_edits
 from buffix.commands.common import analyze, exit_code, fail, prepare, selection_options
 
 FORMAT_CHOICES = ("text", "json", "sarif", "github")
@@ -30,11 +31,11 @@ FORMAT_CHOICES = ("text", "json", "sarif", "github")
 @click.option("--show-settings", is_flag=True, help="Print the settings each checked file uses and the config file "
                                                      "they came from, then exit.")
 @click.option("--show-files", is_flag=True, help="List the files that would be checked, with their config, then exit.")
-def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, select: Optional[str], extend_select: Optional[str],
-          ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool],
-          fix_style: Optional[str], force_exclude: bool, no_cache: bool, jobs: Optional[int],
-          stdin_filename: Optional[str], quiet: bool, verbose: bool, color: Optional[bool], output_format: str,
-          output: Optional[str], statistics: bool, show_fixes: bool, diff: bool, exit_zero: bool,
+def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, select: Optional[str],
+          extend_select: Optional[str], ignore: Optional[str], min_confidence: Optional[str],
+          unsafe_fixes: Optional[bool], fix_style: Optional[str], force_exclude: bool, no_cache: bool,
+          jobs: Optional[int], stdin_filename: Optional[str], quiet: bool, verbose: bool, color: Optional[bool],
+          output_format: str, output: Optional[str], statistics: bool, show_fixes: bool, diff: bool, exit_zero: bool,
           write_baseline: Optional[str], baseline: Optional[str], show_settings: bool, show_files: bool,
           observed: Optional[str] = None) -> None:
     """Find HTTP response bodies that reach buffer sinks a proxy breaks.
@@ -90,29 +91,11 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
         if not quiet:
             for entry in stale:
                 click.echo(f"buffix: stale baseline entry (no longer found): {entry.describe()}", err=True)
-    options = ReportOptions(
-        unsafe_fixes=run.unsafe_fixes, verbose=verbose, quiet=quiet, color=use_color(color),
-        show_fixes=show_fixes, edits_for=_edits_for(run, results) if (show_fixes or output_format in ("json", "sarif")) else None,
-        files_checked=len(results),
-    )
+    edits_for = report_edits(run.fix_style, results) if show_fixes or output_format in ("json", "sarif") else None
+    options = ReportOptions(unsafe_fixes=run.unsafe_fixes, verbose=verbose, quiet=quiet, color=use_color(color),
+                            show_fixes=show_fixes, edits_for=edits_for, files_checked=len(results))
     try:
         emit(output_format, results, options, output=output, statistics=statistics)
     except OSError as error:
         fail(f"cannot write {output}: {error.strerror or error}")
     sys.exit(exit_code(results, exit_zero))
-
-
-def _edits_for(run, results):  # type: ignore[no-untyped-def]
-    """The edits each finding's fix makes, computed once per file with the configured style. The fixer (and
-    libcst, ~0.2 s) is imported at the first finding, so a clean run does not pay for it."""
-    edits = None
-
-    def edits_for(finding):  # type: ignore[no-untyped-def]
-        nonlocal edits
-        if edits is None:
-            from buffix.fixsession import edits_by_target
-
-            edits = edits_by_target(run.fix_style, results)
-        return edits(finding)
-
-    return edits_for

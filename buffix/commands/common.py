@@ -1,22 +1,20 @@
-"""What `check` and `fix` share: their options, loading the config, discovery, and the analysis run.
+"""What `check` and `fix` share: their options, and the command line's side of buffix.api's run (usage errors
+exit 2, notes and the progress bar on stderr, stdin).
 
-The data flows one way: discover → prefilter → parse → analyze (in buffix.pipeline, cached and parallel) → the
-command reports (check) or rewrites (fix).
+The data flows one way: discover → prefilter → parse → analyze (buffix.api, cached and parallel) → the command
+reports (check) or rewrites (fix).
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, NoReturn, Optional, Sequence, Tuple
 
 import click
 
-from buffix.core.findings import FileError, FileResult
+from buffix.api import Options, Run, UsageError, check_run, check_source, reads_stdin, resolve
+from buffix.core.findings import FileResult
 
 CONFIDENCE_CHOICES = ("low", "medium", "high")
 STYLE_CHOICES = ("slice", "getitem", "helper")
@@ -29,12 +27,11 @@ def _codes(option: str, value: Optional[str]) -> Optional[Tuple[str, ...]]:
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     if not codes:  # `--select ,` would otherwise turn every rule off without a word
         fail(f"{option}: expected comma-separated rule codes or prefixes, e.g. BFX1,BFX203; got {value!r}")
-    from buffix.knowledge.rules import all_rules
+    from buffix.knowledge.selectors import unknown, unknown_message
 
-    known = all_rules()
-    for code in codes:
-        if not code.startswith("BFX") or not any(k.startswith(code) for k in known):
-            fail(f"{option}: unknown rule code or prefix {code!r}; known codes: {', '.join(known)}")
+    bad = unknown(codes)
+    if bad:
+        fail(f"{option}: {unknown_message(bad[0])}")
     return codes
 
 
@@ -74,226 +71,62 @@ def selection_options(command: Callable) -> Callable:
     return command
 
 
-@dataclass(frozen=True)
-class Group:
-    """Files that share one config (the nearest config file above each, or --config)."""
-
-    config: object  # buffix.config.Config, with the command line's overrides applied
-    roots: Tuple[Path, ...]  # where the analyzer resolves imports from: the config's directory and the paths given
-    files: Tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Run:
-    """The loaded configurations and the files each applies to."""
-
-    groups: Tuple[Group, ...]
-    stdin_name: Optional[str]  # set when the source comes from stdin
-    discovery_errors: Tuple[FileError, ...]
-    unsafe_fixes: bool  # for reports: some group applies unsafe fixes
-    fix_style: str  # for stdin and reports; each group's own is its config's
-
-    @property
-    def config(self) -> object:  # the first group's (stdin has exactly one)
-        return self.groups[0].config
-
-    @property
-    def files(self) -> Tuple[str, ...]:
-        return tuple(sorted(f for g in self.groups for f in g.files))
-
-    @property
-    def roots(self) -> Tuple[Path, ...]:
-        return tuple(dict.fromkeys(r for g in self.groups for r in g.roots))
-
-
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"buffix: error: {message}", err=True)
     sys.exit(2)
 
 
-def _one_line(error: Exception) -> str:  # one line, even when the YAML parser's message spans several
-    return " ".join(line.strip() for line in str(error).splitlines() if line.strip(" ^"))
+def _notify(quiet: bool) -> Optional[Callable[[str], None]]:
+    """The run's notes (skipped paths, config warnings) on stderr, unless --quiet."""
+    return None if quiet else lambda text: click.echo(f"buffix: {text}", err=True)
 
 
 def prepare(paths: Sequence[Path], config_file: Optional[Path], select: Optional[str], extend_select: Optional[str],
             ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool],
             fix_style: Optional[str], force_exclude: bool, stdin_filename: Optional[str], quiet: bool,
             isolated: bool = False) -> Run:
-    """Resolve each file's config with the command line's overrides and discover the files; exit 2 on a usage
-    error. Every file uses the config nearest to it, so results do not depend on the other paths given."""
-    from buffix.config import ConfigError, Resolver
-    from buffix.discovery import discover, exclusion_reason
-
-    from_stdin = [str(p) for p in paths] == ["-"]
-    if "-" in [str(p) for p in paths] and not from_stdin:
-        fail("`-` (stdin) cannot be combined with other paths")
-    overrides = {"select": _codes("--select", select), "min_confidence": min_confidence,
-                 "unsafe_fixes": unsafe_fixes, "fix_style": fix_style}
-    extra_select, extra_ignore = _codes("--extend-select", extend_select), _codes("--ignore", ignore)
+    """The run the command line asks for (buffix.api.resolve); exit 2 on a usage error."""
     try:
-        resolver = Resolver(config_file, isolated)
-    except ConfigError as error:
-        fail(_one_line(error))
-    configs: dict = {}  # id of a resolved config -> it with the overrides
-
-    def config_for(path: object) -> object:
-        try:
-            base = resolver.for_path(path)
-        except ConfigError as error:
-            fail(_one_line(error))
-        if id(base) not in configs:
-            configs[id(base)] = (base, base.with_options(
-                **overrides, extend_select=base.extend_select + extra_select if extra_select else None,
-                ignore=base.ignore + extra_ignore if extra_ignore else None))
-        return configs[id(base)][1]
-
-    if from_stdin:
-        config = config_for(Path(stdin_filename) if stdin_filename else Path.cwd())
-        _warn(resolver, quiet)
-        name = stdin_filename or "-"
-        if force_exclude and stdin_filename:
-            reason = exclusion_reason(stdin_filename, exclude=config.exclude, extend_exclude=config.extend_exclude,
-                                      root=config.root)
-            if reason:  # excluded: fix echoes the input unchanged, check reports nothing
-                if not quiet:
-                    click.echo(f"buffix: skipped {stdin_filename}: {reason}", err=True)
-                name = ""
-        group = Group(config, (Path(name or "."),), ())
-        return Run((group,), name, (), config.unsafe_fixes, config.fix_style)
-    given = tuple(paths) or (Path("."),)
-    files: dict = {}  # path -> the config it was discovered with
-    errors: List[FileError] = []
-    for root in dict.fromkeys(given):
-        walking = config_for(root)
-        found = discover([str(root)], exclude=walking.exclude, extend_exclude=walking.extend_exclude,
-                         force_exclude=force_exclude, root=walking.root)
-        errors.extend(found.errors)
-        for skipped in found.skipped:
-            if skipped.reason == "does not exist":
-                errors.append(FileError(skipped.path, "does not exist"))
-            elif not quiet:
-                click.echo(f"buffix: skipped {skipped.path}: {skipped.reason}", err=True)
-        named = os.path.normpath(str(root))
-        for file in found.files:
-            files.setdefault(str(file), (walking, str(file) == named))
-    members: dict = {}
-    for file, (walking, named) in files.items():
-        config = config_for(file)
-        if config is not walking and (force_exclude or not named) and exclusion_reason(
-                file, exclude=config.exclude, extend_exclude=config.extend_exclude, root=config.root,
-                respect_gitignore=False):
-            continue  # a nested config excludes it
-        members.setdefault(id(config), (config, []))[1].append(file)
-    _warn(resolver, quiet)
-    groups = []
-    for config, group_files in sorted(members.values(), key=lambda m: str(m[0].root)):
-        inside = sorted(str(p) for p in given if _within(p, config.root))  # sorted: order-independent
-        groups.append(Group(config, tuple(Path(p) for p in dict.fromkeys([*inside, config.root])),
-                            tuple(sorted(group_files))))
-    if not groups:  # nothing to check: keep the nearest config for the report
-        config = config_for(given[0])
-        groups.append(Group(config, (Path(config.root),), ()))
-    unsafe = any(g.config.unsafe_fixes for g in groups)
-    return Run(tuple(groups), None, tuple(sorted(errors, key=lambda e: e.path)), unsafe, groups[0].config.fix_style)
-
-
-def _within(path: Path, root: str) -> bool:
-    absolute, base = os.path.abspath(path), os.path.abspath(root)
-    return absolute == base or absolute.startswith(base.rstrip(os.sep) + os.sep)
-
-
-def _warn(resolver: object, quiet: bool) -> None:
-    if not quiet:
-        for warning in resolver.warnings:  # type: ignore[attr-defined]
-            click.echo(f"buffix: warning: {warning}", err=True)
-
-
-def cache_salt(config: object) -> str:
-    """Results stay valid while the config, the shipped catalog and the analyzer's code are unchanged (the
-    buffix version is part of the cache key already; this also covers an edited development checkout)."""
-    import hashlib
-
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(config.fingerprint().encode())  # type: ignore[attr-defined]
-    for source in sorted([*(package / "analysis").rglob("*.py"), *(package / "knowledge").rglob("*.py"),
-                          *(package / "knowledge").rglob("*.yaml")]):
-        info = source.stat()
-        digest.update(f"{source.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
+        reads_stdin(paths)  # the first usage error the command line can hold
+    except UsageError as error:
+        fail(str(error))
+    options = Options(config_file=config_file, isolated=isolated, select=_codes("--select", select),
+                      extend_select=_codes("--extend-select", extend_select), ignore=_codes("--ignore", ignore),
+                      min_confidence=min_confidence, unsafe_fixes=unsafe_fixes, fix_style=fix_style,
+                      force_exclude=force_exclude, stdin_filename=stdin_filename)
+    try:
+        return resolve(paths, options, _notify(quiet))
+    except UsageError as error:
+        fail(str(error))
 
 
 def analyze(run: Run, jobs: Optional[int], no_cache: bool, progress: bool) -> List[FileResult]:
-    """Every file's FileResult (prefiltered files are empty results), discovery errors first, then each config's
-    files, sorted by path."""
+    """Every file's FileResult (buffix.api.check_run), with a progress bar on a terminal for long runs; a stdin
+    run reads stdin."""
     if run.stdin_name is not None:
         return _analyze_stdin(run)
-    results = [FileResult(error.path, (), error) for error in run.discovery_errors]
-    checked: List[FileResult] = []
+    context = click.get_current_context(silent=True)
+    cache_dir = context.meta.get("buffix.cache_dir") if context else None
     total = len(run.files)
-    bar = None
-    if progress and total > 200:
-        from buffix.report import progress as progress_bar
+    if not (progress and total > 200):
+        return check_run(run, jobs=jobs, cache=not no_cache, cache_dir=cache_dir)
+    from buffix.report import progress as progress_bar
 
-        bar = progress_bar(run.files, total, enabled=True)  # a bar only on a terminal
-    with (bar if bar is not None else _nothing()) as shown:
-        offset = 0
-        for group in run.groups:
-            update = None
-            if shown is not None and hasattr(shown, "update"):
-                update = (lambda start: lambda done, _total: shown.update(start + done - shown.pos))(offset)
-            checked.extend(_analyze_group(group, jobs, no_cache, update))
-            offset += len(group.files)
-    results.extend(sorted(checked, key=lambda r: r.path) if len(run.groups) > 1 else checked)
-    return results
-
-
-@contextmanager
-def _nothing():  # type: ignore[no-untyped-def]
-    yield None
-
-
-def _analyze_group(group: Group, jobs: Optional[int], no_cache: bool, update) -> List[FileResult]:  # type: ignore
-    from buffix.pipeline import check_files
-    from buffix.stages import lazy_analyzer_stages
-
-    if not group.files:
-        return []
-    analyze_one, prefilter, prepare = lazy_analyzer_stages(list(group.roots), group.config)
-    cache = None
-    if not no_cache:
-        from buffix.cache import Cache, cache_directory
-
-        context = click.get_current_context(silent=True)
-        directory = cache_directory(group.config.path, group.config.root,  # type: ignore[attr-defined]
-                                    context.meta.get("buffix.cache_dir") if context else None)
-        cache = Cache(Path(group.config.root), salt=cache_salt(group.config), directory=directory)  # type: ignore
-    results = list(check_files(group.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
-                               prepare=prepare, progress=update))
-    if cache is not None:
-        cache.save()
-    return results
+    with progress_bar(run.files, total, enabled=True) as shown:  # a bar only on a terminal
+        update = (lambda done, _total: shown.update(done - shown.pos)) if hasattr(shown, "update") else None
+        return check_run(run, jobs=jobs, cache=not no_cache, cache_dir=cache_dir, progress=update)
 
 
 def _analyze_stdin(run: Run) -> List[FileResult]:
-    from buffix.core.process import WorkerCrashed, run_isolated
-    from buffix.pipeline import analyze_guarded, read_stdin
+    from buffix.pipeline import read_stdin
 
     data, too_large = read_stdin(run.stdin_name or "-")
     if not run.stdin_name:  # excluded by --force-exclude: nothing checked
         return []
     if too_large is not None:
         return [too_large]
-    analyze = partial(_analyze_source, config=run.config)
-    try:  # in a child process, like every file: a parser crash costs a clear error, not the run
-        return [run_isolated(analyze_guarded, analyze, run.stdin_name, data)]
-    except WorkerCrashed as crash:
-        return [FileResult(run.stdin_name, error=FileError(run.stdin_name, str(crash)))]
-
-
-def _analyze_source(path: str, source: bytes, *, config: object) -> FileResult:
-    from buffix.analysis import analyze_source
-
-    return analyze_source(source, path, config)
+    # in a child process, like every file: a parser crash costs a clear error, not the run
+    return [check_source(data, run.stdin_name, run.config, isolate=True)]
 
 
 def exit_code(results: Sequence[FileResult], exit_zero: bool = False) -> int:

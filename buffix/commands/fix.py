@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import click
 
-from buffix.commands.common import Run, analyze, prepare, selection_options
-from buffix.core.findings import FileError, FileResult
+from buffix.api import Run, fix_run, fix_source, unified_diff
+from buffix.commands.common import analyze, prepare, selection_options
+from buffix.core.findings import FileResult
 
 
 @click.command("fix")
@@ -19,8 +20,9 @@ from buffix.core.findings import FileError, FileResult
               help="Merge the findings a `buffix run --observe FILE` recorded (confirmed at run time).")
 @click.option("--diff", is_flag=True, help="Print a unified diff and write nothing; exit 1 if anything would change.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a file was fixed, even if nothing remains.")
-def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, select: Optional[str], extend_select: Optional[str],
-        ignore: Optional[str], min_confidence: Optional[str], unsafe_fixes: Optional[bool], fix_style: Optional[str],
+def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, select: Optional[str],
+        extend_select: Optional[str], ignore: Optional[str], min_confidence: Optional[str],
+        unsafe_fixes: Optional[bool], fix_style: Optional[str],
         force_exclude: bool, no_cache: bool, jobs: Optional[int], stdin_filename: Optional[str], quiet: bool,
         verbose: bool, color: Optional[bool], diff: bool, exit_non_zero_on_fix: bool,
         observed: Optional[str] = None) -> None:
@@ -38,7 +40,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
       buffix fix --unsafe-fixes --fix-style getitem
       cat app.py | buffix fix - --stdin-filename app.py > fixed.py
     """
-    from buffix.fixer import FileChangedError, write_atomic
+    from buffix.core.atomic import FileChangedError, write_bytes_atomic
     from buffix.report import ReportOptions, emit, use_color
 
     run = prepare(paths, config_file, select, extend_select, ignore, min_confidence, unsafe_fixes, fix_style,
@@ -54,7 +56,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
         results = with_observed(results, observed)
     if diff:
         sys.exit(print_diff(run, results, seen))
-    fixes = _fixes(run, results, seen)
+    fixes = fix_run(run, results, seen)
     errors = False
     written = set()
     for result in fixes:
@@ -62,7 +64,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
             errors = True
         elif result.changed:
             try:
-                write_atomic(result.path, result.fixed, expected_original=result.original)
+                write_bytes_atomic(result.path, result.fixed, expected_original=result.original)
                 written.add(result.path)
             except (FileChangedError, OSError) as error:
                 click.echo(f"{result.path}: error: not written: {error}", err=True)
@@ -82,23 +84,9 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
     sys.exit(1 if any(f.remaining for f in fixes) or (exit_non_zero_on_fix and changed) else 0)
 
 
-def _fixes(run: Run, results: Sequence[FileResult], observed: Sequence = ()) -> List:
-    from buffix.fixsession import fix_results
-
-    group_of = {path: group for group in run.groups for path in group.files}
-    fixes = []
-    for group in run.groups:  # each with its own config's style and unsafe-fixes
-        mine = [r for r in results if group_of.get(r.path, run.groups[0]) is group]
-        config = group.config
-        fixes.extend(fix_results(mine, config, group.roots, config.fix_style, config.unsafe_fixes, observed))
-    return sorted(fixes, key=lambda f: f.path) if len(run.groups) > 1 else fixes
-
-
 def print_diff(run: Run, results: Sequence[FileResult], observed: Sequence = ()) -> int:
     """Print what fixing would change as a unified diff; the exit status for `--diff`."""
-    from buffix.fixsession import unified_diff
-
-    fixes = _fixes(run, results, observed)
+    fixes = fix_run(run, results, observed)
     for result in fixes:
         if result.error is not None:
             click.echo(f"{result.error.path}: error: {result.error.message}", err=True)
@@ -111,8 +99,6 @@ def print_diff(run: Run, results: Sequence[FileResult], observed: Sequence = ())
 
 def _fix_stdin(run: Run) -> int:
     """Read a file from stdin, print the fixed source on stdout, findings that remain on stderr."""
-    from buffix.fixsession import FileFix
-    from buffix.core.process import WorkerCrashed, run_isolated
     from buffix.pipeline import read_stdin
 
     data, too_large = read_stdin(run.stdin_name or "-")
@@ -128,10 +114,8 @@ def _fix_stdin(run: Run) -> int:
             click.echo(f"{too_large.path}: error: {too_large.error.message}", err=True)
             return 2
         return 0
-    try:  # in a child process: code nested deep enough kills the parser, which must cost only a clear error
-        result = run_isolated(_fix_source, data, run)
-    except WorkerCrashed as crash:
-        result = FileFix(run.stdin_name, data, None, error=FileError(run.stdin_name, str(crash)))
+    # in a child process: code nested deep enough kills the parser, which must cost only a clear error
+    result = fix_source(data, run.stdin_name, run.config, isolate=True)
     sys.stdout.buffer.write(result.fixed if result.changed else data)
     sys.stdout.flush()
     if result.error is not None:
@@ -140,17 +124,6 @@ def _fix_stdin(run: Run) -> int:
     for finding in result.remaining:
         click.echo(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}", err=True)
     return 1 if result.remaining else 0
-
-
-def _fix_source(data: bytes, run: Run):  # -> buffix.fixsession.FileFix
-    from buffix.analysis import analyze_source
-    from buffix.fixsession import fix_file
-    from buffix.pipeline import analyze_guarded
-
-    def analyze(source: bytes, path: str) -> FileResult:
-        return analyze_guarded(lambda p, s: analyze_source(s, p, run.config), path, source)
-
-    return fix_file(data, run.stdin_name, analyze, run.fix_style, run.unsafe_fixes)
 
 
 def summary(fixes: Sequence, diff: bool) -> str:

@@ -57,8 +57,8 @@ def run(profile: str, release_on_close: bool, buffer_export: bool, proxy_librari
                         proxy_libraries=parse_names(proxy_libraries),
                         observe=os.path.abspath(observe) if observe else "")
     if observe:
-        from buffix.report.observed import render
         from buffix.report import write_text_atomic
+        from buffix.report.observed import render
 
         try:  # this run's processes merge into it: it starts empty, so a clean run leaves no findings
             write_text_atomic(settings.observe, render([]))

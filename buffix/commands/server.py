@@ -18,5 +18,5 @@ def server() -> None:
     except ImportError as error:
         click.echo(f"buffix: error: buffix server needs pygls ({error}); install it with pip install 'pygls>=2'",
                    err=True)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
     main()

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import click
 
-from buffix.commands.common import Run
+from buffix.api import Run
 
 _HIDDEN = ("path", "root", "sources", "sinks")  # shown as their own lines (where from) or counted
 
