@@ -22,12 +22,12 @@ import os
 import signal
 import stat
 from collections import deque
-from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence,
-                    Tuple)
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from buffix.cache import Cache, Signature, digest, signature
-from buffix.core.process import FORK as _FORK, crash_message
 from buffix.core.findings import FileError, FileResult
+from buffix.core.process import FORK as _FORK
+from buffix.core.process import crash_message
 
 Analyze = Callable[[str, bytes], FileResult]
 Prefilter = Callable[[str, bytes], bool]  # (path, source) -> may hold a finding
@@ -284,6 +284,9 @@ class _Pool:
 
 # -- the run -------------------------------------------------------------------------------------------------------
 
+Task = Tuple[int, str, bool]  # (index, path, already screened)
+
+
 def check_files(
     files: Iterable[Any],
     analyze_one: Analyze,
@@ -301,173 +304,217 @@ def check_files(
     in this process (no crash isolation) — the default is to isolate wherever `fork` makes it cheap.
     `prepare(processes)` runs once before the first file is prefiltered or analyzed (so forked workers inherit what it
     builds, with up to `processes` processes of its own), and not at all when the cache answers every file."""
-    paths = sorted({os.fspath(f) for f in files})
-    total = len(paths)
-    jobs = max(1, min(jobs or default_jobs(), default_jobs()))  # CPU-bound: more workers than CPUs only cost memory
-    results: List[Optional[FileResult]] = [None] * total
-    sigs: List[Optional[Signature]] = [None] * total
-    done = 0
+    yield from _CheckRun(files, analyze_one, prefilter, jobs, cache, progress, max_bytes, isolate, prepare,
+                         timeout).run()
 
-    def finish(index: int, key: Optional[str], result: FileResult) -> None:
-        nonlocal done
-        results[index] = result
-        done += 1
-        if cache is not None and key is not None:
-            cache.store(paths[index], sigs[index], key, result)
-        if progress is not None:
-            progress(done, total)
 
-    pending: List[int] = []
-    for index, path in enumerate(paths):
-        if cache is not None:
-            try:
-                sigs[index] = signature(os.stat(path))
-            except OSError:
-                pass  # the read reports it
-            else:
-                hit = cache.lookup_stat(path, sigs[index])  # type: ignore[arg-type]
-                if hit is not None:
-                    results[index] = hit
-                    done += 1
-                    continue
-        pending.append(index)
-    if progress is not None and done:
-        progress(done, total)
+class _CheckRun:
+    """One `check_files` call, phase by phase: cache lookup by stat, inline read and prefilter (small runs), prepare,
+    dispatch to the worker pool, collect the workers' answers. Results are yielded in path order as they fill in."""
 
-    next_out = 0
+    def __init__(self, files: Iterable[Any], analyze_one: Analyze, prefilter: Optional[Prefilter],
+                 jobs: Optional[int], cache: Optional[Cache], progress: Optional[Progress], max_bytes: int,
+                 isolate: bool, prepare: Optional[Callable[[int], Any]], timeout: float) -> None:
+        self.paths = sorted({os.fspath(f) for f in files})
+        self.total = len(self.paths)
+        self.jobs = max(1, min(jobs or default_jobs(), default_jobs()))  # CPU-bound: more workers only cost memory
+        self.analyze_one, self.prefilter, self.max_bytes = analyze_one, prefilter, max_bytes
+        self.cache, self.progress, self.isolate, self.timeout = cache, progress, isolate, timeout
+        self.hashing = cache is not None  # workers send each file's digest, for the cache
+        self.prepare = prepare  # None once it has run
+        self.results: List[Optional[FileResult]] = [None] * self.total
+        self.sigs: List[Optional[Signature]] = [None] * self.total
+        self.done = 0
+        self.next_out = 0  # the first result not yet yielded
+        self.size = 0  # the pool's worker count (lowered when the process limit is reached)
+        self.tasks: Deque[List[Task]] = deque()
 
-    def ready() -> Iterator[FileResult]:
-        nonlocal next_out
-        while next_out < total and results[next_out] is not None:
-            yield results[next_out]  # type: ignore[misc]
-            next_out += 1
+    pool: _Pool  # started by `dispatch`
 
-    yield from ready()
-    prepared = prepare is None
+    def run(self) -> Iterator[FileResult]:
+        pending = self.look_up_cache()
+        yield from self.ready()
+        if len(pending) <= INLINE_LIMIT or self.jobs == 1:
+            work = self.read_inline(pending, use_pool=self.isolate and _FORK or len(pending) > INLINE_LIMIT)
+            yield from self.ready()
+        else:
+            work = [(index, self.paths[index], False) for index in pending]
+        if work:
+            yield from self.dispatch(work)
+        if self.cache is not None:
+            self.cache.save()
+        yield from self.ready()
 
-    def ensure_prepared(processes: int = 1) -> None:
-        nonlocal prepared
-        if not prepared:
-            prepared = True
-            if not PROFILE:
-                prepare(processes)  # type: ignore[misc]
-                return
-            import resource  # the index is built by forked shards too: count their CPU (waited for) as well
+    def finish(self, index: int, key: Optional[str], result: FileResult) -> None:
+        self.results[index] = result
+        self.done += 1
+        if self.cache is not None and key is not None:
+            self.cache.store(self.paths[index], self.sigs[index], key, result)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
-            def cpu() -> float:
-                own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-                return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    def ready(self) -> Iterator[FileResult]:
+        while self.next_out < self.total and self.results[self.next_out] is not None:
+            yield self.results[self.next_out]  # type: ignore[misc]
+            self.next_out += 1
 
-            started = cpu()
-            prepare(processes)  # type: ignore[misc]
-            count_stage("prepare (method index)", cpu() - started)
+    # -- phase 1: the cache, from a stat ----------------------------------------------------------------------------
 
-    hashing = cache is not None
-    use_pool = isolate and _FORK or len(pending) > INLINE_LIMIT
-    work: List[Tuple[int, str, bool]] = []  # (index, path, already screened)
-    if len(pending) <= INLINE_LIMIT or jobs == 1:
-        for index in pending:  # read and prefilter here; only candidates go on
-            path = paths[index]
+    def look_up_cache(self) -> List[int]:
+        """The indexes of the files the cache does not answer from their stat."""
+        pending: List[int] = []
+        for index, path in enumerate(self.paths):
+            if self.cache is not None:
+                try:
+                    self.sigs[index] = sig = signature(os.stat(path))
+                except OSError:
+                    pass  # the read reports it
+                else:
+                    hit = self.cache.lookup_stat(path, sig)
+                    if hit is not None:
+                        self.results[index] = hit
+                        self.done += 1
+                        continue
+            pending.append(index)
+        if self.progress is not None and self.done:
+            self.progress(self.done, self.total)
+        return pending
+
+    # -- phase 2: small runs read and prefilter here ----------------------------------------------------------------
+
+    def read_inline(self, pending: List[int], use_pool: bool) -> List[Task]:
+        """Read and prefilter `pending` in this process (and analyze here too unless `use_pool`); the candidates
+        left for the pool."""
+        work: List[Task] = []
+        for index in pending:
+            path = self.paths[index]
             source, failed = _timed("read", _read, path)
             if failed is not None:
-                finish(index, None, failed)
+                self.finish(index, None, failed)
                 continue
-            key = digest(source) if hashing else None
-            hit = cache.lookup_content(path, sigs[index], key) if cache is not None and key else None
+            key = digest(source) if self.hashing else None
+            hit = self.cache.lookup_content(path, self.sigs[index], key) if self.cache is not None and key else None
             if hit is None:
-                ensure_prepared()
-            result = hit or _screen(path, source, prefilter, max_bytes)
+                self.ensure_prepared()
+            result = hit or _screen(path, source, self.prefilter, self.max_bytes)
             if result is None and not use_pool:
-                result = _timed("analyze", analyze_guarded, analyze_one, path, source)
+                result = _timed("analyze", analyze_guarded, self.analyze_one, path, source)
             if result is None:
                 work.append((index, path, True))
             else:
-                finish(index, None if hit else key, result)
-        yield from ready()
-    else:
-        work = [(index, paths[index], False) for index in pending]
-    if not work:
-        if cache is not None:
-            cache.save()
-        return
+                self.finish(index, None if hit else key, result)
+        return work
 
-    from multiprocessing.connection import wait
+    # -- phase 3: prepare, once --------------------------------------------------------------------------------------
 
-    size = min(jobs, len(work))
-    ensure_prepared(size)  # before the workers fork, so that they inherit it
-    known = frozenset(cache.by_digest) if cache is not None else frozenset()
-    chunk_size = max(1, min(64, len(work) // (size * 8) or 1))
-    tasks: Deque[List[Tuple[int, str, bool]]] = deque(
-        work[i:i + chunk_size] for i in range(0, len(work), chunk_size))
-    pool = _Pool(size, (analyze_one, prefilter, max_bytes, known, hashing))
+    def ensure_prepared(self, processes: int = 1) -> None:
+        prepare, self.prepare = self.prepare, None
+        if prepare is None:
+            return
+        if not PROFILE:
+            prepare(processes)
+            return
+        import resource  # the index is built by forked shards too: count their CPU (waited for) as well
 
-    def give() -> bool:
-        """Start the next chunk; at the process limit (fork fails) run it here when no worker is left."""
-        nonlocal size
+        def cpu() -> float:
+            own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+        started = cpu()
+        prepare(processes)
+        count_stage("prepare (method index)", cpu() - started)
+
+    # -- phase 4: the pool ---------------------------------------------------------------------------------------------
+
+    def dispatch(self, work: List[Task]) -> Iterator[FileResult]:
+        """Hand `work` to the workers in chunks, collect their answers, and yield results as they are ready."""
+        from multiprocessing.connection import wait
+
+        self.size = min(self.jobs, len(work))
+        self.ensure_prepared(self.size)  # before the workers fork, so that they inherit it
+        known = frozenset(self.cache.by_digest) if self.cache is not None else frozenset()
+        chunk_size = max(1, min(64, len(work) // (self.size * 8) or 1))
+        self.tasks = deque(work[i:i + chunk_size] for i in range(0, len(work), chunk_size))
+        self.pool = pool = _Pool(self.size, (self.analyze_one, self.prefilter, self.max_bytes, known, self.hashing))
         try:
-            pool.give(tasks[0])
+            self.fill()
+            while pool.busy:
+                ready_conns = wait(list(pool.busy), timeout=self.timeout)
+                self.stop_hung(ready_conns)
+                for conn in ready_conns:
+                    self.collect(conn)  # type: ignore[arg-type]  # wait() returns what it was given: Connections
+                self.fill()
+                if self.tasks and not pool.busy and not pool.idle:  # every fork failed: the rest runs here
+                    while self.tasks:
+                        self.give()
+                yield from self.ready()
+        finally:
+            pool.close()
+
+    def fill(self) -> None:
+        """Give chunks to idle or new workers, up to the pool's size."""
+        while self.tasks and len(self.pool.busy) < self.size and self.give():
+            pass
+
+    def give(self) -> bool:
+        """Start the next chunk; at the process limit (fork fails) run it here when no worker is left."""
+        try:
+            self.pool.give(self.tasks[0])
         except OSError:
-            if pool.busy:
-                size = len(pool.busy)  # run with the workers there are
+            if self.pool.busy:
+                self.size = len(self.pool.busy)  # run with the workers there are
                 return False
-            for index, path, screened in tasks[0]:
+            for index, path, screened in self.tasks[0]:
                 source, failed = _read(path)
-                result = failed or (None if screened else _screen(path, source, prefilter, max_bytes))  # type: ignore
-                key = digest(source) if hashing and source is not None else None
-                finish(index, key, result or analyze_guarded(analyze_one, path, source))  # type: ignore[arg-type]
-        tasks.popleft()
+                result = failed or (None if screened else _screen(path, source, self.prefilter,  # type: ignore
+                                                                  self.max_bytes))
+                key = digest(source) if self.hashing and source is not None else None
+                self.finish(index, key, result or analyze_guarded(self.analyze_one, path, source))  # type: ignore
+        self.tasks.popleft()
         return True
 
-    try:
-        while tasks and len(pool.busy) < size and give():
-            pass
-        while pool.busy:
-            ready_conns = wait(list(pool.busy), timeout=timeout)
-            now = _now()
-            for conn in [c for c in pool.busy if c not in ready_conns and now - pool.busy[c][2] >= timeout]:
-                process, remaining, _ = pool.busy.pop(conn)  # the watchdog: this worker hangs on its file
-                process.kill()
-                process.join()
-                conn.close()
-                if remaining[1:]:
-                    tasks.appendleft(remaining[1:])
-                finish(remaining[0][0], None, _timed_out(remaining[0][1], timeout))
-            for conn in ready_conns:
-                process, remaining, _ = pool.busy[conn]
-                try:
-                    answers = conn.recv()
-                except (EOFError, OSError):
-                    del pool.busy[conn]
-                    conn.close()
-                    process.join()
-                    suspect, rest = remaining[0], remaining[1:]
-                    if rest:
-                        tasks.appendleft(rest)
-                    finish(suspect[0], _digest_of(suspect[1]) if hashing else None,
-                           _run_alone(suspect, pool, timeout))
-                else:
-                    pool.busy[conn] = (process, remaining, _now())
-                    for index, key, result in answers:
-                        remaining.pop(0)
-                        if result is None:  # the worker found this content in the cache
-                            result = cache.lookup_content(paths[index], sigs[index], key) if cache else None
-                            result = result or analyze_guarded(analyze_one, paths[index], read_source(paths[index]))
-                        finish(index, key, result)
-                    if remaining:
-                        continue
-                    del pool.busy[conn]
-                    pool.idle.append((conn, process))
-            while tasks and len(pool.busy) < size and give():
-                pass
-            if tasks and not pool.busy and not pool.idle:  # every fork failed: the rest runs here
-                while tasks:
-                    give()
-            yield from ready()
-    finally:
-        pool.close()
-    if cache is not None:
-        cache.save()
-    yield from ready()
+    # -- phase 5: the workers' answers ---------------------------------------------------------------------------------
+
+    def stop_hung(self, ready_conns: List[Any]) -> None:
+        """The watchdog: a worker silent for `timeout` seconds hangs on its file; that file is reported, the rest of
+        its chunk goes back to the queue."""
+        pool, now = self.pool, _now()
+        for conn in [c for c in pool.busy if c not in ready_conns and now - pool.busy[c][2] >= self.timeout]:
+            process, remaining, _ = pool.busy.pop(conn)
+            process.kill()
+            process.join()
+            conn.close()
+            if remaining[1:]:
+                self.tasks.appendleft(remaining[1:])
+            self.finish(remaining[0][0], None, _timed_out(remaining[0][1], self.timeout))
+
+    def collect(self, conn: Connection) -> None:
+        """One worker's answers; after its death, the file it was on is re-run alone and the rest is queued again."""
+        pool = self.pool
+        process, remaining, _ = pool.busy[conn]
+        try:
+            answers = conn.recv()
+        except (EOFError, OSError):
+            del pool.busy[conn]
+            conn.close()
+            process.join()
+            suspect, rest = remaining[0], remaining[1:]
+            if rest:
+                self.tasks.appendleft(rest)
+            self.finish(suspect[0], _digest_of(suspect[1]) if self.hashing else None,
+                        _run_alone(suspect, pool, self.timeout))
+            return
+        pool.busy[conn] = (process, remaining, _now())
+        for index, key, result in answers:
+            remaining.pop(0)
+            if result is None:  # the worker found this content in the cache
+                path = self.paths[index]
+                result = self.cache.lookup_content(path, self.sigs[index], key) if self.cache else None
+                result = result or analyze_guarded(self.analyze_one, path, read_source(path))
+            self.finish(index, key, result)
+        if not remaining:
+            del pool.busy[conn]
+            pool.idle.append((conn, process))
 
 
 def _timed_out(path: str, timeout: float) -> FileResult:
