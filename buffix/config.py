@@ -17,9 +17,9 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from buffix.discovery import DEFAULT_EXCLUDES
 from buffix.core.findings import CONFIDENCES
+from buffix.knowledge.fix_styles import STYLE_NAMES
 
 TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
-FIX_STYLES = ("slice", "getitem", "helper")
 DEFAULT_EXCLUDE = DEFAULT_EXCLUDES  # one list, owned by discovery
 
 
@@ -347,7 +347,7 @@ def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
         elif key == "target-version":
             values[name] = _choice(file, key, value, TARGET_VERSIONS)
         elif key == "fix-style":
-            values[name] = _choice(file, key, value, FIX_STYLES)
+            values[name] = _choice(file, key, value, STYLE_NAMES)
         elif key == "unsafe-fixes":
             if not isinstance(value, bool):
                 raise ConfigError(file, key, f"expected true or false, got {value!r}")

@@ -14,10 +14,8 @@ from typing import Callable, List, NoReturn, Optional, Sequence, Tuple
 import click
 
 from buffix.api import Options, Run, UsageError, check_run, check_source, reads_stdin, resolve
-from buffix.core.findings import FileResult
-
-CONFIDENCE_CHOICES = ("low", "medium", "high")
-STYLE_CHOICES = ("slice", "getitem", "helper")
+from buffix.core.findings import CONFIDENCES, FileResult
+from buffix.knowledge.fix_styles import STYLE_NAMES, option_help
 
 
 def _codes(option: str, value: Optional[str]) -> Optional[Tuple[str, ...]]:
@@ -47,12 +45,11 @@ def selection_options(command: Callable) -> Callable:
         click.option("--select", help="Comma-separated codes or prefixes to report (replaces the config's)."),
         click.option("--extend-select", help="Comma-separated codes or prefixes to report in addition."),
         click.option("--ignore", help="Comma-separated codes or prefixes to leave out."),
-        click.option("--min-confidence", type=click.Choice(CONFIDENCE_CHOICES),
+        click.option("--min-confidence", type=click.Choice(CONFIDENCES),
                      help="Lowest confidence to report (default: the config's, else medium)."),
         click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
                      help="Treat fixes marked unsafe as applicable (fix applies them; check marks them [*])."),
-        click.option("--fix-style", type=click.Choice(STYLE_CHOICES),
-                     help="slice: x[:] (default); getitem: x.__getitem__(slice(None)); helper: as_buffer(x)."),
+        click.option("--fix-style", type=click.Choice(STYLE_NAMES), help=option_help()),
         click.option("--force-exclude", is_flag=True,
                      help="Apply exclude patterns and .gitignore to paths named on the command line too."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.buffix_cache/)."),

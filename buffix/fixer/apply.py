@@ -15,12 +15,10 @@ from typing import List, Optional, Sequence, Tuple
 
 from buffix.core.findings import Span
 from buffix.fixer.imports import helper_import
-from buffix.fixer.rewrite import HELPER_NAME, STYLES, RewriteRefused, rewrite
+from buffix.fixer.rewrite import RewriteRefused, rewrite
 from buffix.fixer.source import DecodedSource, Replacement, SourceError, decode_source
 from buffix.fixer.verify import check_fixed, parse_original, rebound_names
-
-# A style calls a name that the file itself must not rebind.
-_NAMES_CALLED = {"getitem": frozenset({"slice"}), "helper": frozenset({HELPER_NAME})}
+from buffix.knowledge.fix_styles import FIX_STYLES, check_style
 
 
 @dataclass(frozen=True)
@@ -59,8 +57,7 @@ class _Target:
 
 def fix_source(source: bytes, targets: Sequence[Span], style: str = "slice", path: str = "<unknown>") -> FixOutcome:
     """Sanitize every target span of `source` in `style`; see FixOutcome for what was done and refused."""
-    if style not in STYLES:
-        raise ValueError(f"unknown fix style {style!r}; expected one of {', '.join(STYLES)}")
+    check_style(style)
     spans = tuple(dict.fromkeys(targets))  # the same site reported twice is one edit
     if not spans:
         return FixOutcome(path, None)
@@ -71,7 +68,7 @@ def fix_source(source: bytes, targets: Sequence[Span], style: str = "slice", pat
         return FixOutcome(path, None, refused=(Refusal(None, f"cannot fix this file: {_message(error)}"),))
 
     refused: List[Refusal] = []
-    rebound = rebound_names(old_tree, _NAMES_CALLED.get(style, frozenset()))
+    rebound = rebound_names(old_tree, FIX_STYLES[style].calls)  # names the spelling calls: the file must not rebind
     if rebound:
         reason = f"the file rebinds {', '.join(sorted(rebound))}, so the {style} style would call the wrong thing"
         return FixOutcome(path, None, refused=tuple(Refusal(span, reason) for span in spans))

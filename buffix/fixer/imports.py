@@ -12,8 +12,8 @@ import ast
 import re
 from typing import Optional
 
-from buffix.fixer.rewrite import HELPER_IMPORT, HELPER_MODULE, HELPER_NAME
 from buffix.fixer.source import DecodedSource, Replacement
+from buffix.knowledge.fix_styles import HELPER_IMPORT, HELPER_MODULE, HELPER_NAME
 
 _COMMENT_LINE = re.compile(r"[ \t\f]*#")
 

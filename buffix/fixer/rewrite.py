@@ -1,4 +1,4 @@
-"""Rewrite one argument expression into its sanitized form, in one of three styles.
+"""Rewrite one argument expression into its sanitized form, in one of the styles of buffix.knowledge.fix_styles.
 
 - `slice` (default):  `x`  →  `x[:]`
 - `getitem`:          `x`  →  `x.__getitem__(slice(None))`   (also reaches through getattr-only proxies)
@@ -17,16 +17,7 @@ from typing import Optional
 
 import libcst as cst
 
-STYLES = ("slice", "getitem", "helper")
-HELPER_NAME = "as_buffer"
-HELPER_MODULE = "buffix.safe"
-HELPER_IMPORT = f"from {HELPER_MODULE} import {HELPER_NAME}"
-
-_TEMPLATES = {
-    "slice": "{}[:]",
-    "getitem": "{}.__getitem__(slice(None))",
-    "helper": HELPER_NAME + "({})",
-}
+from buffix.knowledge.fix_styles import FIX_STYLES, HELPER_NAME, check_style
 
 # Expressions that bind tighter than a trailing `[...]` or `.attr`: no parentheses needed before them.
 _PRIMARY = (
@@ -55,7 +46,7 @@ class RewriteRefused(ValueError):
 
 def rewrite(expr_source: str, style: str = "slice") -> str:
     """The sanitized form of `expr_source`; an already-sanitized expression is returned unchanged."""
-    _check_style(style)
+    check_style(style)
     node = parse_argument(expr_source)
     original = _parse_ast(expr_source)
     if unwrap_sanitizer(original) is not None:
@@ -63,7 +54,7 @@ def rewrite(expr_source: str, style: str = "slice") -> str:
     if isinstance(node, cst.GeneratorExp):
         raise RewriteRefused("a generator cannot be sliced; sanitize the element it yields instead")
     operand = f"({expr_source})" if _needs_parens(node, style) else expr_source
-    result = _TEMPLATES[style].format(operand)
+    result = FIX_STYLES[style].template.format(operand)
     _prove(original, result)
     return result
 
@@ -161,11 +152,6 @@ def unwrap_sanitizer(node: ast.AST) -> Optional[ast.expr]:
     ):
         return func.value
     return None
-
-
-def _check_style(style: str) -> None:
-    if style not in STYLES:
-        raise ValueError(f"unknown fix style {style!r}; expected one of {', '.join(STYLES)}")
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -11,8 +11,8 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from buffix.fixer.rewrite import HELPER_MODULE, HELPER_NAME, unwrap_sanitizer
-
+from buffix.fixer.rewrite import unwrap_sanitizer
+from buffix.knowledge.fix_styles import HELPER_MODULE, HELPER_NAME
 
 # LibCST needs ~430 bytes of memory per byte of source (a 1 MB file: 430 MB, 14 s); above this size the proof is
 # CPython's parse, compile and tree comparison alone, which is what decides what the file means.

@@ -19,7 +19,7 @@ import libcst as cst
 
 from buffix.core.findings import Span
 from buffix.fixer import fix_source
-from buffix.fixer.rewrite import HELPER_IMPORT
+from buffix.knowledge.fix_styles import HELPER_IMPORT
 
 from .cases import decode, line_starts
 from .sites import call_argument_spans

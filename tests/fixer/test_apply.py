@@ -9,8 +9,10 @@ import stat
 
 import pytest
 
+from buffix.core.atomic import FileChangedError
+from buffix.core.atomic import write_bytes_atomic as write_atomic
 from buffix.core.findings import Span
-from buffix.fixer import FileChangedError, fix_source, write_atomic
+from buffix.fixer import fix_source
 from buffix.fixer.verify import check_fixed, parse_original
 
 from .cases import locate

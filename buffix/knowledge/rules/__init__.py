@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, Optional, Tuple
 
+from buffix.knowledge.fix_styles import docs as fix_style_docs
+
 
 @dataclass(frozen=True)
 class Invalid:
@@ -59,12 +61,7 @@ writer. `--fix-style` (or `fix-style` in the config) chooses the spelling — ne
 `x[:] if hasattr(x, "__getitem__") else bytes(x)`, which `hasattr` fools, lets a `str` through and evaluates `x` twice
 (a second `urlopen().read()` returns an empty body):
 
-- `slice` (default): `sink(x[:])` — no dependency; free on `bytes`; works through every proxy that forwards
-  `__getitem__` (wrapt, lazy-object-proxy, werkzeug, Django).
-- `getitem`: `sink(x.__getitem__(slice(None)))` — also reaches through getattr-only (JS-like) proxies; unidiomatic,
-  and refused in a module that rebinds `slice`.
-- `helper`: `sink(as_buffer(x))` with `from buffix.safe import as_buffer` added once — evaluates `x` once, slices,
-  falls back to `__getitem__` and then unwrapping, and raises for `str`/`None`/`int`; needs buffix at run time."""
+""" + fix_style_docs()
 
 
 FAMILY_MODULES = ("buffer_consumer", "binary_writer", "reupload", "proxy_dependent", "slow_copy", "type_check", "meta")
