@@ -262,14 +262,13 @@ def _read_yaml(path: Path) -> Dict[str, Any]:
 
 
 def _codes(file: str, key: str, value: Any) -> Tuple[str, ...]:
-    from buffix.knowledge.rules import all_rules
+    from buffix.knowledge.selectors import unknown, unknown_message
 
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(file, key, "expected a list of rule codes or prefixes, e.g. [\"BFX1\", \"BFX203\"]")
-    known = all_rules()
-    for code in value:
-        if not any(k.startswith(code) for k in known) or not code.startswith("BFX"):
-            raise ConfigError(file, key, f"unknown rule code or prefix {code!r}; known codes: {', '.join(known)}")
+    bad = unknown(value)
+    if bad:
+        raise ConfigError(file, key, unknown_message(bad[0]))
     return tuple(value)
 
 

@@ -12,6 +12,7 @@ from buffix.analysis.suppress import Suppression, find
 from buffix.analysis.values import BODY, CHUNKS, CONTAINER, OBJECT
 from buffix.core.findings import Finding, Fix, FlowStep
 from buffix.knowledge.rules import all_rules
+from buffix.knowledge.selectors import unknown as unknown_selectors
 
 
 # what the snippet holds, by the kind of value that reaches the sink (OBJECT: a response a helper reads the body of)
@@ -86,10 +87,9 @@ def build(raws: List[Raw], parsed: Parsed, path: str, config) -> List[Finding]:
 
 
 def _meta(suppressions: List[Suppression], path: str) -> List[Finding]:
-    known = all_rules()
     out = []
     for s in suppressions:
-        unknown = [c for c in s.codes if not c.startswith("BFX") or not any(k.startswith(c) for k in known)]
+        unknown = unknown_selectors(s.codes)
         if not s.codes:
             out.append(Finding("BFX902", "suppression names no code: write `# buffix: ignore[CODE]`", path, s.span,
                                "high"))

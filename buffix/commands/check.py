@@ -10,14 +10,13 @@ import click
 
 from buffix.api import report_edits
 from buffix.commands.common import analyze, exit_code, fail, prepare, selection_options
-
-FORMAT_CHOICES = ("text", "json", "sarif", "github")
+from buffix.report import FORMATS, formats_help
 
 
 @click.command("check")
 @selection_options
-@click.option("--format", "output_format", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
-              help="text for people; json for tools; sarif for code scanning; github for Actions annotations.")
+@click.option("--format", "output_format", type=click.Choice(tuple(FORMATS)), default="text", show_default=True,
+              help=formats_help())
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file (atomically).")
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of each finding.")
 @click.option("--show-fixes", is_flag=True, help="Show the edits each applicable fix would make.")
@@ -91,7 +90,7 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
         if not quiet:
             for entry in stale:
                 click.echo(f"buffix: stale baseline entry (no longer found): {entry.describe()}", err=True)
-    edits_for = report_edits(run.fix_style, results) if show_fixes or output_format in ("json", "sarif") else None
+    edits_for = report_edits(run.fix_style, results) if show_fixes or FORMATS[output_format].carries_edits else None
     options = ReportOptions(unsafe_fixes=run.unsafe_fixes, verbose=verbose, quiet=quiet, color=use_color(color),
                             show_fixes=show_fixes, edits_for=edits_for, files_checked=len(results))
     try:

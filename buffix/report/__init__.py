@@ -3,8 +3,9 @@
     options = ReportOptions(unsafe_fixes=False, verbose=False, color=use_color(None), edits_for=None)
     emit("sarif", results, options, output="buffix.sarif")   # report to the file, error lines on stderr
 
-Each format is a module with `render(results, options) -> str`. File errors always get one line each on stderr
-(`error_lines`); sarif and github also carry them in the report.
+Each format is a module with `render(results, options) -> str` and an entry in FORMATS, which `check --format`
+offers. File errors always get one line each on stderr (`error_lines`); sarif and github also carry them in the
+report.
 """
 
 from __future__ import annotations
@@ -13,14 +14,34 @@ import dataclasses
 import importlib
 import os
 import sys
-from typing import IO, List, Optional, Sequence
+from dataclasses import dataclass
+from typing import IO, Dict, List, Optional, Sequence
 
 import click
 
 from buffix.core.findings import FileResult
 from buffix.report.common import EditsFor, ReportOptions, TextEdit, applies, error_line, errors_in_order
 
-FORMATS = ("text", "json", "sarif", "github")
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # also the module under buffix.report that renders it
+    purpose: str  # for `--format`'s help: "<name> <purpose>"
+    carries_edits: bool = False  # the report holds each fix's edits (ReportOptions.edits_for)
+    statistics: str = "text"  # the --statistics rendering: "text" or "json"
+
+
+FORMATS: Dict[str, Format] = {f.name: f for f in (
+    Format("text", "for people"),
+    Format("json", "for tools", carries_edits=True, statistics="json"),
+    Format("sarif", "for code scanning", carries_edits=True),
+    Format("github", "for Actions annotations"),
+)}
+
+
+def formats_help() -> str:
+    """`--format`'s help, from FORMATS."""
+    return "; ".join(f"{f.name} {f.purpose}" for f in FORMATS.values()) + "."
 
 
 def render(fmt: str, results: Sequence[FileResult], options: ReportOptions) -> str:
@@ -57,7 +78,7 @@ def emit(fmt: str, results: Sequence[FileResult], options: ReportOptions, output
     if output is not None:
         options = dataclasses.replace(options, color=False)  # a file never gets ANSI codes
     if statistics:
-        text = render_statistics(results, options, "json" if fmt == "json" else "text")
+        text = render_statistics(results, options, FORMATS[fmt].statistics)
     else:
         text = render(fmt, results, options)
     if output is not None:
@@ -82,12 +103,14 @@ def progress(*args, **kwargs):  # type: ignore[no-untyped-def]
 
 __all__ = [
     "FORMATS",
+    "Format",
     "EditsFor",
     "ReportOptions",
     "TextEdit",
     "applies",
     "emit",
     "error_lines",
+    "formats_help",
     "progress",
     "render",
     "render_statistics",
