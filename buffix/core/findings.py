@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
 CONFIDENCES = ("low", "medium", "high")
-APPLICABILITIES = ("safe", "unsafe")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import os
 import site
 import sys
 import sysconfig
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Dict, Iterable, Tuple
 
 _SITE_DIRS = ("site-packages", "dist-packages")
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -105,12 +105,6 @@ class CallerClassifier:
             return package in self._proxied
         return any(f"{os.sep}{name}{os.sep}" in path for name in self._proxied)  # an editable checkout
 
-    def called_internally(self, depth: int = 2) -> bool:
-        """True when the frame `depth` levels up (the caller of the hooked function) is library code."""
-        filename = sys._getframe(depth).f_code.co_filename
-        cached = self.internal_cache.get(filename)
-        return self.is_internal_file(filename) if cached is None else cached
-
     def program_frame(self, depth: int = 2) -> Tuple[str, int]:
         """(file, line) of the nearest program frame at or above `depth`; formatting waits until a report."""
         frame = sys._getframe(depth)
@@ -125,16 +119,3 @@ class CallerClassifier:
                 return filename, frame.f_lineno
             frame = frame.f_back
         return first.f_code.co_filename, first.f_lineno
-
-    def program_site(self, depth: int = 2) -> str:
-        """`file:line` of the nearest program frame at or above `depth`, for reports."""
-        frame: Optional[object] = sys._getframe(depth)
-        first = frame
-        while frame is not None:
-            code = frame.f_code  # type: ignore[attr-defined]
-            if not self.is_internal_file(code.co_filename):
-                return f"{code.co_filename}:{frame.f_lineno}"  # type: ignore[attr-defined]
-            frame = frame.f_back  # type: ignore[attr-defined]
-        if first is None:
-            return "<unknown>"
-        return f"{first.f_code.co_filename}:{first.f_lineno}"  # type: ignore[attr-defined]

@@ -69,10 +69,6 @@ class Runtime:
         return self.registry.snapshot()
 
     # --- who is asking -------------------------------------------------------------------------------------
-    def called_internally(self, depth: int) -> bool:
-        """True when the frame `depth` levels above the caller of this method is library code."""
-        return self.classifier.called_internally(depth + 2)
-
     def program_site(self) -> str:
         filename, line = self.classifier.program_frame(1)
         return f"{filename}:{line}"
