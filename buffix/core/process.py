@@ -52,7 +52,7 @@ def run_isolated(function: Callable[..., Any], *args: Any) -> Any:
     return answer
 
 
-def run_and_send(conn: Connection, function: Callable[..., Any], args: tuple) -> None:
+def run_and_send(conn: Connection, function: Callable[..., Any], args: "tuple[Any, ...]") -> None:
     """A forked child's whole life: send `function(*args)` to the parent (Ctrl-C is the parent's to handle)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn.send(function(*args))
