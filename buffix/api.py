@@ -141,7 +141,7 @@ def resolve(paths: Sequence[Path], options: Options = Options(), notify: Optiona
         group = Group(config, (Path(name or "."),), ())
         return Run((group,), name, (), config.unsafe_fixes, config.fix_style)
     given = tuple(paths) or (Path("."),)
-    files: Dict[str, Tuple[Config, bool]] = {}  # path -> the config it was discovered with, named on the command line
+    files: Dict[str, Tuple[Config, bool]] = {}  # path -> the config it was discovered with; named on the command line?
     errors: List[FileError] = []
     for root in dict.fromkeys(given):
         walking = config_for(root)
@@ -157,13 +157,13 @@ def resolve(paths: Sequence[Path], options: Options = Options(), notify: Optiona
         for file in found.files:
             files.setdefault(str(file), (walking, str(file) == named))
     members: Dict[int, Tuple[Config, List[str]]] = {}
-    for file, (walking, is_named) in files.items():
-        config = config_for(file)
+    for name, (walking, is_named) in files.items():
+        config = config_for(name)
         if config is not walking and (options.force_exclude or not is_named) and exclusion_reason(
-                file, exclude=config.exclude, extend_exclude=config.extend_exclude, root=config.root,
+                name, exclude=config.exclude, extend_exclude=config.extend_exclude, root=config.root,
                 respect_gitignore=False):
             continue  # a nested config excludes it
-        members.setdefault(id(config), (config, []))[1].append(file)
+        members.setdefault(id(config), (config, []))[1].append(name)
     warn()
     groups = []
     for config, group_files in sorted(members.values(), key=lambda m: str(m[0].root)):
@@ -298,7 +298,7 @@ def fix_run(run: Run, results: Sequence[FileResult], observed: Sequence[Finding]
     from buffix.fixsession import fix_results
 
     group_of = {path: group for group in run.groups for path in group.files}
-    fixes = []
+    fixes: List[FileFix] = []
     for group in run.groups:
         mine = [r for r in results if group_of.get(r.path, run.groups[0]) is group]
         config = group.config

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -51,14 +52,16 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
     result = analyze(data, path)
     if result.error is not None:
         return FileFix(path, data, None, remaining=result.findings, error=result.error)
-    current, applied, refused = data, [], []
+    current = data
+    applied: List[Edit] = []
+    refused: List[Refusal] = []
     for _ in range(_MAX_PASSES):
         targets = fix_targets(result.findings, unsafe)
         if not targets:
             break
         outcome = fix_source(current, targets, style, path)
         refused.extend(outcome.refused)
-        if not outcome.changed:
+        if outcome.new_source is None:  # nothing changed
             break
         applied.extend(outcome.applied)
         current = outcome.new_source
@@ -109,10 +112,14 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
                 cause = getattr(error, "strerror", None) or error
                 yield FileFix(result.path, b"", None, error=FileError(result.path, f"cannot read: {cause}"))
                 continue
-            yield guarded(lambda: fix_file(data, result.path, analyze, style, unsafe),
-                          lambda message: FileFix(result.path, data, None, error=FileError(result.path, message)))
+            yield guarded(partial(fix_file, data, result.path, analyze, style, unsafe),
+                          partial(_unfixed, result.path, data))
         elif result.findings:
             yield FileFix(result.path, b"", None, remaining=result.findings)
+
+
+def _unfixed(path: str, data: bytes, message: str) -> FileFix:
+    return FileFix(path, data, None, error=FileError(path, message))
 
 
 def edits_by_target(style: str, results: Sequence[FileResult] = ()) -> Callable[[Finding], Tuple[Edit, ...]]:

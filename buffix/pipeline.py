@@ -22,7 +22,20 @@ import os
 import signal
 import stat
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Deque,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+    Union,
+)
 
 from buffix.cache import Cache, Signature, digest, signature
 from buffix.core.findings import FileError, FileResult
@@ -30,7 +43,8 @@ from buffix.core.process import FORK as _FORK
 from buffix.core.process import crash_message
 
 Analyze = Callable[[str, bytes], FileResult]
-Prefilter = Callable[[str, bytes], bool]  # (path, source) -> may hold a finding
+# (path, source) -> may hold a finding, or (that, the other files the answer was read from)
+Prefilter = Callable[[str, bytes], Union[bool, Tuple[bool, Tuple[str, ...]]]]
 Progress = Callable[[int, int], None]
 
 MAX_BYTES = 4 * 1024 * 1024  # larger files are prefiltered but not parsed: a 10 MB parse needs ~1 GB

@@ -75,7 +75,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         from buffix.report import write_text_atomic
         from buffix.report.observed import render
 
-        observer = runtime.runtime.observer if config._buffix_runtime_settings.observe else None
+        settings = config._buffix_runtime_settings  # type: ignore[attr-defined]  # set by pytest_configure
+        observer = runtime.runtime.observer if settings.observe else None
         if observer is not None:  # this session's findings replace the file's
             write_text_atomic(observer.output, render(observer.findings()))
         runtime.uninstall()

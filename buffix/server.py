@@ -21,7 +21,8 @@ from pygls.lsp.server import LanguageServer
 
 from buffix import __version__
 from buffix.api import check_source, fix_edits
-from buffix.core.findings import FileResult, Finding
+from buffix.config import Config, ConfigError, Resolver
+from buffix.core.findings import FileResult, Finding, Span
 
 DEBOUNCE = 0.25  # seconds a change waits for the next keystroke before analysis
 SOURCE = "buffix"
@@ -37,20 +38,14 @@ class Analysis:
 class BuffixServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("buffix", __version__)
-        from buffix.config import Resolver
-
         self.resolver = Resolver()
         self.analyses: Dict[str, Analysis] = {}
         self.pending: Dict[str, asyncio.Task] = {}
 
-    def config_for(self, path: str):  # type: ignore[no-untyped-def]
-        from buffix.config import ConfigError
-
+    def config_for(self, path: str) -> Tuple[Config, Optional[str]]:
         try:
             return self.resolver.for_path(path), None
         except ConfigError as error:
-            from buffix.config import Config
-
             return Config(), str(error)
 
     def analyze(self, uri: str) -> Analysis:
@@ -83,7 +78,7 @@ def _path(uri: str) -> str:
     return unquote(parsed.path) if parsed.scheme == "file" else uri
 
 
-def _range(span) -> types.Range:  # type: ignore[no-untyped-def]
+def _range(span: Span) -> types.Range:
     return types.Range(types.Position(span.line - 1, span.column - 1),
                        types.Position(span.end_line - 1, span.end_column - 1))
 
@@ -140,8 +135,6 @@ async def did_change(ls: BuffixServer, params: types.DidChangeTextDocumentParams
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: BuffixServer, params: types.DidSaveTextDocumentParams) -> None:
-    from buffix.config import Resolver
-
     ls.resolver = Resolver()  # a saved config file takes effect
     ls.analyses.pop(params.text_document.uri, None)
     ls.publish(params.text_document.uri)

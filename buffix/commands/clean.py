@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import click
 
@@ -20,7 +20,7 @@ def clean(paths: Tuple[Path, ...], cache_dir: Optional[str]) -> None:
     from buffix.cache import CACHE_DIR, cache_directory, is_cache
     from buffix.config import find_config
 
-    found = []
+    found: List[Path] = []
     for start in paths or (Path("."),):
         try:
             config = find_config(start.resolve() if start.is_dir() else start.resolve().parent)
@@ -32,10 +32,10 @@ def clean(paths: Tuple[Path, ...], cache_dir: Optional[str]) -> None:
                 found.append(Path(directory) / CACHE_DIR)
             names[:] = [n for n in names if n not in (CACHE_DIR, ".git")]
     removed = 0
-    for directory in dict.fromkeys(p.resolve() for p in found):
-        if directory.is_dir() and is_cache(directory):
-            shutil.rmtree(directory, ignore_errors=True)
-            click.echo(f"Removed {directory}")
+    for cache in dict.fromkeys(p.resolve() for p in found):
+        if cache.is_dir() and is_cache(cache):
+            shutil.rmtree(cache, ignore_errors=True)
+            click.echo(f"Removed {cache}")
             removed += 1
     if not removed:
         click.echo("No cache to remove.")

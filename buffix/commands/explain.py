@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Tuple
+from typing import TYPE_CHECKING, List, Tuple
 
 import click
+
+if TYPE_CHECKING:
+    from buffix.knowledge.rules import Rule
 
 
 @click.command(short_help="Show a rule's full documentation.")
@@ -27,7 +30,7 @@ def explain(codes: Tuple[str, ...], fmt: str) -> None:
     from buffix.knowledge.rules import all_rules
 
     rules = all_rules()
-    chosen = []
+    chosen: List[Rule] = []
     for code in codes:
         matching = [rule for key, rule in rules.items() if key.startswith(code.upper())] if code.strip() else []
         if not matching:

@@ -62,7 +62,7 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
     for result in fixes:
         if result.error is not None:
             errors = True
-        elif result.changed:
+        elif result.fixed is not None:
             try:
                 write_bytes_atomic(result.path, result.fixed, expected_original=result.original)
                 written.add(result.path)
@@ -116,7 +116,7 @@ def _fix_stdin(run: Run) -> int:
         return 0
     # in a child process: code nested deep enough kills the parser, which must cost only a clear error
     result = fix_source(data, run.stdin_name, run.config, isolate=True)
-    sys.stdout.buffer.write(result.fixed if result.changed else data)
+    sys.stdout.buffer.write(result.fixed if result.fixed is not None else data)
     sys.stdout.flush()
     if result.error is not None:
         click.echo(f"{result.error.path}: error: {result.error.message}", err=True)

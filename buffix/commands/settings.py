@@ -21,9 +21,9 @@ def print_settings(run: Run) -> int:
     for group in run.groups:
         config = group.config
         click.echo(f"Settings from {_where(config)}")
-        click.echo(f"  root = {config.root}")  # type: ignore[attr-defined]
+        click.echo(f"  root = {config.root}")
         click.echo(f"  files = {len(group.files)}")
-        for field in fields(config):  # type: ignore[arg-type]
+        for field in fields(config):
             if field.name in _HIDDEN:
                 continue
             value = getattr(config, field.name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Set, Tuple
 
 from buffix.core.findings import Span
 from buffix.fixer.imports import helper_import
@@ -93,7 +93,7 @@ def fix_source(source: bytes, targets: Sequence[Span], style: str = "slice", pat
 def _nest(targets: List[_Target], refused: List[Refusal]) -> List[_Target]:
     """Arrange targets as a forest by containment; refuse the pairs that overlap without nesting."""
     ordered = sorted(targets, key=lambda t: (t.start, -t.end))
-    crossing = set()
+    crossing: Set[int] = set()
     open_targets: List[_Target] = []
     for target in ordered:
         while open_targets and open_targets[-1].end <= target.start:
