@@ -2,7 +2,7 @@
 
 from buffix.knowledge.families import BINARY_WRITER
 from buffix.knowledge.model import SinkGroup
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 _WHY = """{subject} copies the argument's raw buffer, which no proxy provides: a proxied response body raises
 `TypeError` (on wrapt, lazy-object-proxy, werkzeug and Django proxies alike)."""

@@ -3,7 +3,7 @@ rules, their sinks and the objects whose methods are sinks."""
 
 from buffix.knowledge.families import BUFFER_CONSUMER
 from buffix.knowledge.model import SinkGroup
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 _WHY = """A body handed out wrapped in a proxy (wrapt `ObjectProxy`, lazy-object-proxy, werkzeug `LocalProxy`,
 Django `SimpleLazyObject`) forwards attributes and most dunders, but no proxy can provide the C buffer protocol

@@ -1,6 +1,6 @@
 """BFX9: findings about buffix's own suppression comments."""
 
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 _FORMAT = ("Suppressions read `# buffix: ignore[CODE, ...]` on the finding's line or on the line above; "
            "codes are required.")

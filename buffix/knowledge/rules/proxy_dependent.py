@@ -2,7 +2,7 @@
 
 from buffix.knowledge.families import PROXY_DEPENDENT
 from buffix.knowledge.model import SinkGroup
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 _WHY = """wrapt, lazy-object-proxy, werkzeug and Django proxies forward `__bytes__`, `__add__` and `__radd__`, so this
 works with them, but it raises `TypeError` on a proxy that forwards only attribute access, and wrapt changed

@@ -3,7 +3,7 @@
 
 from buffix.knowledge.families import REUPLOAD
 from buffix.knowledge.libraries import all_libraries
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 RULES = (
     Rule(

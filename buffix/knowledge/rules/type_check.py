@@ -2,7 +2,7 @@
 
 from buffix.knowledge.families import TYPE_CHECK
 from buffix.knowledge.model import SinkGroup
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 RULES = (
     Rule(
