@@ -313,7 +313,7 @@ def _choice(file: str, key: str, value: Any, allowed: Tuple[str, ...]) -> str:
 
 def _entries(file: str, key: str, value: Any) -> Tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(file, key, "expected a list of tables (mappings), see buffix/knowledge/catalog.yaml for the schema")
+        raise ConfigError(file, key, "expected a list of tables (mappings), see docs/configuration.md for the schema")
     return tuple(json.dumps(v, sort_keys=True) for v in value)
 
 

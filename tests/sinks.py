@@ -1,10 +1,12 @@
-"""The operations of the semantics failure table (shared facts §2.1) as data, grouped by what a proxy does to them.
+"""The operations of the semantics failure table (docs/semantics.md) as data, grouped by what a proxy does to them.
 
-Each `SinkOp` has `name` (the source spelling, `p` is the body), `family` (code of buffix.knowledge.families), `payload`
-(the `tests.payloads` kind its body must be; "binary" ops accept any bytes, though `p == body` compares with that
-payload), `needs` (an optional module; skip when `op.available` is False) and `op(p)`: runs the operation on `p`
-and returns a comparable result.  The sink is the first thing applied to `p`, so `op(proxy)` fails exactly where
-the sink does, and `op(body)` / `op(proxy[:])` give the reference result.
+Each `SinkOp` has `name` (the source spelling, `p` is the body), `sink` (the target of the sink catalog,
+buffix.knowledge.sinks, it goes through: `builtins.memoryview`, `*.write`, `a + body`), `family` (the code prefix
+of that sink's group, so the catalog decides it; None for FORWARDED_OPS), `payload` (the `tests.payloads` kind its
+body must be; "binary" ops accept any bytes, though `p == body` compares with that payload), `needs` (an optional
+module; skip when `op.available` is False) and `op(p)`: runs the operation on `p` and returns a comparable result.
+The sink is the first thing applied to `p`, so `op(proxy)` fails exactly where the sink does, and `op(body)` /
+`op(proxy[:])` give the reference result.
 Re-upload ops post to `$BUFFIX_TEST_URL/echo` (the `server` fixture sets it).
 
   FAILING_OPS          BFX1 buffer consumers, BFX2 writers, BFX3 re-uploads: TypeError on every proxy
@@ -39,6 +41,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
 
+from buffix.knowledge.sinks import group_of
 from tests import payloads
 
 URL_ENV = "BUFFIX_TEST_URL"
@@ -54,6 +57,7 @@ class SinkOp:
     payload: str
     op: Callable[[Any], Any]
     needs: Optional[str] = None
+    sink: Optional[str] = None  # a target of buffix.knowledge.sinks
 
     @property
     def available(self) -> bool:
@@ -176,75 +180,84 @@ def _aiohttp_post(p: Any) -> dict:
     return asyncio.run(post())
 
 
-_op = SinkOp  # positional shorthand for the tables below
+def _op(name: str, sink: str, payload: str, op: Callable[[Any], Any], needs: Optional[str] = None) -> SinkOp:
+    """An op through the catalog's `sink`: its family is that sink group's."""
+    return SinkOp(name, group_of(sink).code[:4], payload, op, needs, sink)
+
+
+def _forwarded(name: str, payload: str, op: Callable[[Any], Any], needs: Optional[str] = None,
+               sink: Optional[str] = None) -> SinkOp:
+    """An op a wrapt-like proxy forwards (family None), measuring the catalog's `sink` when it names one."""
+    return SinkOp(name, None, payload, op, needs, sink)
 
 
 FAILING_OPS: Tuple[SinkOp, ...] = (
     # BFX1: buffer consumers
-    _op("memoryview(p)", "BFX1", "binary", lambda p: bytes(memoryview(p))),
-    _op("io.BytesIO(p)", "BFX1", "binary", lambda p: io.BytesIO(p).read()),
-    _op("base64.b64encode(p)", "BFX1", "binary", lambda p: base64.b64encode(p)),
-    _op("base64.b64decode(p)", "BFX1", "base64", lambda p: base64.b64decode(p)),
-    _op("hashlib.sha256(p)", "BFX1", "binary", lambda p: hashlib.sha256(p).hexdigest()),
-    _op("h.update(p)", "BFX1", "binary", _hash_update),
-    _op("hmac.new(k, p, 'sha256')", "BFX1", "binary", lambda p: hmac.new(HMAC_KEY, p, "sha256").hexdigest()),
-    _op("zlib.crc32(p)", "BFX1", "binary", lambda p: zlib.crc32(p)),
-    _op("zlib.decompress(p)", "BFX1", "zlibdata", lambda p: zlib.decompress(p)),
-    _op("gzip.decompress(p)", "BFX1", "gzipdata", lambda p: gzip.decompress(p)),
-    _op("struct.unpack_from('>IHB', p)", "BFX1", "struct", lambda p: struct.unpack_from(">IHB", p)),
-    _op("numpy.frombuffer(p, dtype=uint8)", "BFX1", "binary", _numpy_frombuffer, needs="numpy"),
-    _op("str(p, 'utf-8')", "BFX1", "text", lambda p: str(p, "utf-8")),
-    _op("codecs.decode(p, 'utf-8')", "BFX1", "text", lambda p: codecs.decode(p, "utf-8")),
-    _op("pickle.loads(p)", "BFX1", "pickle", lambda p: pickle.loads(p)),
-    _op("ET.fromstring(p)", "BFX1", "xml", lambda p: ET.tostring(ET.fromstring(p))),
-    _op("re.match(rb'...', p, re.S)", "BFX1", "binary", lambda p: re.match(rb"(.)(.{3})", p, re.S).groups()),
-    _op("wave.open(io.BytesIO(p))", "BFX1", "wav", _wave_open),
-    _op("PIL.Image.open(io.BytesIO(p))", "BFX1", "bmp", _pil_open, needs="PIL"),
+    _op("memoryview(p)", "builtins.memoryview", "binary", lambda p: bytes(memoryview(p))),
+    _op("io.BytesIO(p)", "io.BytesIO", "binary", lambda p: io.BytesIO(p).read()),
+    _op("base64.b64encode(p)", "base64.b64encode", "binary", lambda p: base64.b64encode(p)),
+    _op("base64.b64decode(p)", "base64.b64decode", "base64", lambda p: base64.b64decode(p)),
+    _op("hashlib.sha256(p)", "hashlib.sha256", "binary", lambda p: hashlib.sha256(p).hexdigest()),
+    _op("h.update(p)", "*.update", "binary", _hash_update),
+    _op("hmac.new(k, p, 'sha256')", "hmac.new", "binary", lambda p: hmac.new(HMAC_KEY, p, "sha256").hexdigest()),
+    _op("zlib.crc32(p)", "zlib.crc32", "binary", lambda p: zlib.crc32(p)),
+    _op("zlib.decompress(p)", "zlib.decompress", "zlibdata", lambda p: zlib.decompress(p)),
+    _op("gzip.decompress(p)", "gzip.decompress", "gzipdata", lambda p: gzip.decompress(p)),
+    _op("struct.unpack_from('>IHB', p)", "struct.unpack_from", "struct", lambda p: struct.unpack_from(">IHB", p)),
+    _op("numpy.frombuffer(p, dtype=uint8)", "numpy.frombuffer", "binary", _numpy_frombuffer, needs="numpy"),
+    _op("str(p, 'utf-8')", "builtins.str", "text", lambda p: str(p, "utf-8")),
+    _op("codecs.decode(p, 'utf-8')", "codecs.decode", "text", lambda p: codecs.decode(p, "utf-8")),
+    _op("pickle.loads(p)", "pickle.loads", "pickle", lambda p: pickle.loads(p)),
+    _op("ET.fromstring(p)", "xml.etree.ElementTree.fromstring", "xml", lambda p: ET.tostring(ET.fromstring(p))),
+    _op("re.match(rb'...', p, re.S)", "re.match", "binary", lambda p: re.match(rb"(.)(.{3})", p, re.S).groups()),
+    _op("wave.open(io.BytesIO(p))", "io.BytesIO", "wav", _wave_open),
+    _op("PIL.Image.open(io.BytesIO(p))", "io.BytesIO", "bmp", _pil_open, needs="PIL"),
     # BFX2: binary writers
-    _op("open(path, 'wb').write(p)", "BFX2", "binary", _file_write),
-    _op("os.write(fd, p)", "BFX2", "binary", _os_write),
-    _op("sock.sendall(p)", "BFX2", "binary", _sendall),
-    _op("BytesIO().write(p)", "BFX2", "binary", _bytesio_write),
-    _op('b"".join([p, p])', "BFX2", "binary", lambda p: b"".join([p, p])),
+    _op("open(path, 'wb').write(p)", "*.write", "binary", _file_write),
+    _op("os.write(fd, p)", "os.write", "binary", _os_write),
+    _op("sock.sendall(p)", "*.sendall", "binary", _sendall),
+    _op("BytesIO().write(p)", "*.write", "binary", _bytesio_write),
+    _op('b"".join([p, p])', "*.join", "binary", lambda p: b"".join([p, p])),
     # BFX3: re-uploads
-    _op("requests.post(url, data=p)", "BFX3", "binary", _requests_post, needs="requests"),
-    _op("httpx.post(url, content=p)", "BFX3", "binary", _httpx_post, needs="httpx"),
-    _op("urlopen(Request(url, data=p))", "BFX3", "binary", _urlopen_post),
+    _op("requests.post(url, data=p)", "requests.post", "binary", _requests_post, needs="requests"),
+    _op("httpx.post(url, content=p)", "httpx.post", "binary", _httpx_post, needs="httpx"),
+    _op("urlopen(Request(url, data=p))", "urllib.request.Request", "binary", _urlopen_post),
 )
 
 PROXY_DEPENDENT_OPS: Tuple[SinkOp, ...] = (
-    _op("bytes(p)", "BFX4", "binary", lambda p: bytes(p)),
-    _op('b"x" + p', "BFX4", "binary", lambda p: b"x" + p),
-    _op('p + b"x"', "BFX4", "binary", lambda p: p + b"x"),
+    _op("bytes(p)", "builtins.bytes", "binary", lambda p: bytes(p)),
+    _op('b"x" + p', "a + body", "binary", lambda p: b"x" + p),
+    _op('p + b"x"', "a + body", "binary", lambda p: p + b"x"),
 )
 
 SLOW_COPY_OPS: Tuple[SinkOp, ...] = (
-    _op("bytearray(p)", "BFX5", "binary", lambda p: bytearray(p)),
-    _op("array.array('B', p)", "BFX5", "binary", lambda p: array.array("B", p).tobytes()),
+    _op("bytearray(p)", "builtins.bytearray", "binary", lambda p: bytearray(p)),
+    _op("array.array('B', p)", "array.array", "binary", lambda p: array.array("B", p).tobytes()),
 )
 
 _BINARY = payloads.payload("binary")
 _TEXT = payloads.payload("text")
 
 FORWARDED_OPS: Tuple[SinkOp, ...] = (
-    _op("len(p)", None, "binary", lambda p: len(p)),
-    _op("p[0]", None, "binary", lambda p: p[0]),
-    _op("p[:]", None, "binary", lambda p: p[:]),
-    _op("p[1:5]", None, "binary", lambda p: p[1:5]),
-    _op("b'fox' in p", None, "text", lambda p: b"fox" in p),
-    _op("p == body", None, "binary", lambda p: p == _BINARY),
-    _op("p != body", None, "binary", lambda p: p != _BINARY),
-    _op("hash(p)", None, "binary", lambda p: hash(p)),
-    _op("bool(p)", None, "binary", lambda p: bool(p)),
-    _op("p.decode()", None, "text", lambda p: p.decode()),
-    _op("p.startswith(prefix)", None, "text", lambda p: p.startswith(_TEXT[:6])),
-    _op("p.hex()", None, "binary", lambda p: p.hex()),
-    _op("int.from_bytes(p, 'big')", None, "binary", lambda p: int.from_bytes(p, "big")),
-    _op("json.loads(p)", None, "json", lambda p: json.loads(p)),
-    _op("isinstance(p, bytes)", None, "binary", lambda p: isinstance(p, bytes)),
+    _forwarded("len(p)", "binary", lambda p: len(p)),
+    _forwarded("p[0]", "binary", lambda p: p[0]),
+    _forwarded("p[:]", "binary", lambda p: p[:]),
+    _forwarded("p[1:5]", "binary", lambda p: p[1:5]),
+    _forwarded("b'fox' in p", "text", lambda p: b"fox" in p),
+    _forwarded("p == body", "binary", lambda p: p == _BINARY),
+    _forwarded("p != body", "binary", lambda p: p != _BINARY),
+    _forwarded("hash(p)", "binary", lambda p: hash(p)),
+    _forwarded("bool(p)", "binary", lambda p: bool(p)),
+    _forwarded("p.decode()", "text", lambda p: p.decode()),
+    _forwarded("p.startswith(prefix)", "text", lambda p: p.startswith(_TEXT[:6])),
+    _forwarded("p.hex()", "binary", lambda p: p.hex()),
+    _forwarded("int.from_bytes(p, 'big')", "binary", lambda p: int.from_bytes(p, "big")),
+    _forwarded("json.loads(p)", "json", lambda p: json.loads(p)),
+    _forwarded("isinstance(p, bytes)", "binary", lambda p: isinstance(p, bytes), sink="isinstance(body, bytes)"),
     # Measured: aiohttp uploads work through a wrapt-like proxy, because aiohttp slices the body itself
     # (BytesPayload.write_with_length writes value[:content_length]) after an isinstance check the proxy passes.
-    _op("aiohttp session.post(url, data=p)", None, "binary", _aiohttp_post, needs="aiohttp"),
+    _forwarded("aiohttp session.post(url, data=p)", "binary", _aiohttp_post, needs="aiohttp",
+               sink="aiohttp.ClientSession.post"),
 )
 
 ALL_OPS: Tuple[SinkOp, ...] = FAILING_OPS + PROXY_DEPENDENT_OPS + SLOW_COPY_OPS + FORWARDED_OPS

@@ -1,4 +1,5 @@
-"""The catalog (buffix/knowledge/catalog.yaml plus the user's extra entries), validated once and indexed for lookups."""
+"""The analyzer's catalog: the shipped knowledge (client library files, family modules' sinks, guesses) plus the
+user's extra entries, validated once and indexed for lookups. The schema is in docs/configuration.md."""
 
 from __future__ import annotations
 
@@ -180,7 +181,8 @@ def _sink_specs(raw: Any, where: str) -> List[SinkSpec]:
     entry = _mapping(raw, where)
     _check_keys(entry, ("call", "method", "arg", "keyword", "accepts", "when", "code"), where)
     if ("call" in entry) == ("method" in entry):
-        raise CatalogError(where, "give exactly one of 'call' (a qualified function) or 'method' (Type.method or *.method)")
+        raise CatalogError(where,
+                           "give exactly one of 'call' (a qualified function) or 'method' (Type.method or *.method)")
     code = entry.get("code")
     if code not in all_rules():
         raise CatalogError(_where(where, "code"), f"unknown rule code {code!r}; known: {', '.join(all_rules())}")
@@ -209,7 +211,8 @@ def _sink_specs(raw: Any, where: str) -> List[SinkSpec]:
     return specs
 
 
-def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]] = None, extra_origin: str = "") -> Catalog:
+def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]] = None,
+          extra_origin: str = "") -> Catalog:
     """Validate the shipped catalog plus the user's extra `sources` / `sinks` / `sanitizers`."""
     raw = _mapping(raw, origin)
     _check_keys(raw, ("version", "types", "response_names", "sources", "objects", "sinks", "sanitizers",
@@ -334,15 +337,39 @@ def _screened_names(catalog: Catalog, declared: Iterable[str] = ()) -> None:
     catalog.response_members = frozenset((*guessed.attributes, *guessed.methods) if guessed else ())
 
 
+SHIPPED = "buffix.knowledge"  # where validation errors in the shipped knowledge point
+
+
 @lru_cache(maxsize=1)
 def _shipped() -> Mapping[str, Any]:
-    import yaml
-    from importlib import resources
+    """The shipped knowledge in the catalog schema (the one user config `sources`/`sinks` share): the client library
+    files, the family modules' sinks and the objects their method sinks are called on, and the analyzer's guesses."""
+    from buffix.knowledge import guesses, sinks
+    from buffix.knowledge.libraries import all_libraries
+    from buffix.knowledge.rules import family_modules
 
-    text = resources.files("buffix.knowledge").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    libraries = all_libraries()
+    types: Dict[str, Any] = {}
+    for library in libraries:
+        types.update(library.types)
+    objects: Dict[str, Any] = {}
+    for module in family_modules():
+        types.update(getattr(module, "RECEIVER_TYPES", {}))
+        objects.update(getattr(module, "RECEIVER_OBJECTS", {}))
+    types.update(guesses.GUESSED_TYPES)
+    return {
+        "version": 1,
+        "types": types,
+        "response_names": guesses.RESPONSE_NAMES,
+        "sources": {name: value for library in libraries for name, value in library.sources.items()},
+        "aliases": {alias: name for library in libraries for alias, name in library.aliases.items()},
+        "objects": objects,
+        "sinks": [entry for entry in (group.entry() for group in sinks.sink_groups()) if entry is not None],
+        "sanitizers": list(sinks.SANITIZERS),
+        "common_methods": list(guesses.COMMON_METHODS),
+    }
 
 
 def load_catalog(extra: Optional[Mapping[str, Any]] = None, extra_origin: str = "config") -> Catalog:
     """The shipped catalog, extended with the config's `sources`, `sinks` and `sanitizers` entries."""
-    return build(_shipped(), "buffix/knowledge/catalog.yaml", extra, extra_origin)
+    return build(_shipped(), SHIPPED, extra, extra_origin)

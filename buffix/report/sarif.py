@@ -14,16 +14,16 @@ from urllib.parse import quote
 
 from buffix import __version__
 from buffix.core.findings import FileResult, Finding, Span
+from buffix.knowledge.rules import level_of
 from buffix.report.common import ReportOptions, edits_of, errors_in_order, findings_in_order, posix_relative, rule_table
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 BASE_ID = "%SRCROOT%"
-# Families that raise TypeError on every proxy are errors; the rest depend on the proxy or only cost time.
-ERROR_FAMILIES = ("BFX1", "BFX2", "BFX3")
 
 
 def default_level(code: str) -> str:
-    return "error" if code.startswith(ERROR_FAMILIES) else "warning"
+    """The level its family module gives a code (buffix/knowledge/rules/*.py: LEVEL)."""
+    return level_of(code)
 
 
 def _descriptor(code: str, rule: Any) -> Dict[str, Any]:

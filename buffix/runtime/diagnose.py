@@ -8,27 +8,30 @@ from __future__ import annotations
 
 import linecache
 import re
+from functools import lru_cache
 from types import TracebackType
 from typing import Optional, Tuple
 
-from buffix.knowledge.families import BINARY_WRITER, BUFFER_CONSUMER, FAMILIES, REUPLOAD, SLOW_COPY, Family
+from buffix.knowledge.families import BUFFER_CONSUMER, FAMILIES, REUPLOAD, Family
 
-# The program line that failed says which family it is; first match wins (data, not if-chains).
-# Keyword arguments only: `data = io.BytesIO(body)` is an assignment, not a re-upload. No pattern for
-# PROXY_DEPENDENT: the wrapt profile never refuses bytes() or +, and the strict profile names BFX4 in its
-# message; a bare `+` (URL building on the failing line) would otherwise misfile buffer consumers.
-LINE_PATTERNS: Tuple[Tuple[re.Pattern, Family], ...] = (
-    (re.compile(r"[(,]\s*(data|content|body)\s*=(?!=)|\bRequest\("), REUPLOAD),
-    (re.compile(r"\.(write|writelines|send|sendall|sendto)\(|\bos\.write\(|\.join\("), BINARY_WRITER),
-    (re.compile(r"\bbytearray\(|\barray\.array\(|\bbytes\(\s*list\("), SLOW_COPY),
-)
+
+@lru_cache(maxsize=1)
+def line_patterns() -> Tuple[Tuple["re.Pattern[str]", Family], ...]:
+    """The program line that failed says which family it is; first match wins. The patterns are the sink catalog's
+    `failing_line`s (buffix/knowledge/model.SinkGroup), joined per family, in family order. Built on the first
+    failure explained, not when the runtime starts."""
+    from buffix.knowledge.sinks import failing_lines
+
+    lines = failing_lines()
+    return tuple((re.compile("|".join(lines[f.code])), f) for f in FAMILIES if f.code in lines)
+
+
 _CODE_IN_MESSAGE = re.compile(r"\b(BFX\d)\b")
 
 
 def _involves_proxy(exc: BaseException, tb: Optional[TracebackType]) -> bool:
-    from buffix.runtime.proxy import HINT, BodyProxy
-
     from buffix.runtime import runtime
+    from buffix.runtime.proxy import HINT, BodyProxy
 
     message = str(exc)
     if HINT in message or "response body proxy" in message:
@@ -76,14 +79,15 @@ def _program_line(tb: Optional[TracebackType]) -> Tuple[str, int, str]:
 
 
 def family_for(message: str, line: str) -> Family:
-    if LINE_PATTERNS[0][0].search(line):  # a re-upload fails inside the client, whatever refused there
-        return REUPLOAD
+    patterns = line_patterns()
+    if any(family is REUPLOAD and pattern.search(line) for pattern, family in patterns):
+        return REUPLOAD  # a re-upload fails inside the client, whatever refused there
     match = _CODE_IN_MESSAGE.search(message)
     if match:
         for family in FAMILIES:
             if family.code == match.group(1):
                 return family
-    for pattern, family in LINE_PATTERNS:
+    for pattern, family in patterns:
         if pattern.search(line):
             return family
     return BUFFER_CONSUMER

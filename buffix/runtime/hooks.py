@@ -1,6 +1,7 @@
-"""Where the runtime plugs into each client library: a catalog of hook points (data), and one small wrapper
-factory per kind of hook point. Installing replaces class attributes; uninstalling puts the very same original
-objects back (identity preserved), so a library looks exactly as if buffix had never been there.
+"""Where the runtime plugs into each client library: the hook points of the library files
+(buffix/knowledge/libraries/), and one small wrapper factory per kind of hook point. Installing replaces class
+attributes; uninstalling puts the very same original objects back (identity preserved), so a library looks exactly as
+if buffix had never been there.
 """
 
 from __future__ import annotations
@@ -9,124 +10,22 @@ import functools
 import importlib
 import os
 import sys
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import wrapt
 
+from buffix.knowledge.libraries import all_hooks
+from buffix.knowledge.model import DELETE, HookPoint
 from buffix.runtime.core import Runtime
 
-DELETE = object()  # cache_empty value meaning "delete the attribute" (httpx tests `hasattr(self, "_content")`)
-
-
-@dataclass(frozen=True)
-class HookPoint:
-    library: str  # the distribution a user would name ("requests", "httpx", ...)
-    module: str
-    owner: str  # class name inside `module`
-    attribute: str
-    kind: str  # one of WRAPPER_FACTORIES
-    source: str = ""  # how findings and reports name the body ("requests Response.content")
-    cache_attr: str = ""  # where the response keeps the body it returns again (cleared on release)
-    cache_empty: Any = None
-    related: Tuple[str, ...] = ()  # "link": attributes of the response that are its body streams
-    linked: bool = False  # the hooked object is a stream; its bodies belong to the response linked to it
-
-
-HOOK_POINTS: Tuple[HookPoint, ...] = (
-    # requests: the body is cached in _content; raw.read() is urllib3's and hooked there
-    HookPoint("requests", "requests.models", "Response", "content", "cached_property",
-              "requests Response.content", "_content"),
-    HookPoint("requests", "requests.models", "Response", "iter_content", "chunks", "requests Response.iter_content()"),
-    HookPoint("requests", "requests.models", "Response", "close", "close"),
-    # httpx, sync and async: the client closes the response itself right after reading it
-    HookPoint("httpx", "httpx", "Response", "content", "cached_property", "httpx Response.content",
-              "_content", DELETE),
-    HookPoint("httpx", "httpx", "Response", "read", "cached_method", "httpx Response.read()", "_content", DELETE),
-    HookPoint("httpx", "httpx", "Response", "aread", "cached_coroutine", "httpx Response.aread()", "_content", DELETE),
-    HookPoint("httpx", "httpx", "Response", "iter_bytes", "chunks", "httpx Response.iter_bytes()"),
-    HookPoint("httpx", "httpx", "Response", "iter_raw", "chunks", "httpx Response.iter_raw()"),
-    HookPoint("httpx", "httpx", "Response", "aiter_bytes", "async_chunks", "httpx Response.aiter_bytes()"),
-    HookPoint("httpx", "httpx", "Response", "aiter_raw", "async_chunks", "httpx Response.aiter_raw()"),
-    HookPoint("httpx", "httpx", "Response", "close", "close"),
-    HookPoint("httpx", "httpx", "Response", "aclose", "close"),
-    # aiohttp: ClientResponse caches _body; resp.content is a StreamReader
-    HookPoint("aiohttp", "aiohttp", "ClientResponse", "read", "cached_coroutine", "aiohttp ClientResponse.read()",
-              "_body"),
-    HookPoint("aiohttp", "aiohttp", "ClientResponse", "start", "link", related=("content",)),
-    HookPoint("aiohttp", "aiohttp", "ClientResponse", "close", "close"),
-    HookPoint("aiohttp", "aiohttp", "ClientResponse", "release", "close"),
-    *(
-        HookPoint("aiohttp", "aiohttp.streams", reader, method, kind, f"aiohttp resp.content.{method}()", linked=True)
-        for reader, method, kind in (
-            ("StreamReader", "read", "coroutine"),
-            ("StreamReader", "readany", "coroutine"),
-            ("StreamReader", "readexactly", "coroutine"),
-            ("StreamReader", "iter_chunked", "async_chunks"),
-            ("StreamReader", "iter_any", "async_chunks"),
-            ("EmptyStreamReader", "read", "coroutine"),
-            ("EmptyStreamReader", "readany", "coroutine"),
-            ("EmptyStreamReader", "readexactly", "coroutine"),
-        )
-    ),
-    # urllib3 (also what requests' `raw` is)
-    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "data", "cached_property", "urllib3 HTTPResponse.data",
-              "_body"),
-    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "read", "method", "urllib3 HTTPResponse.read()"),
-    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "stream", "chunks", "urllib3 HTTPResponse.stream()"),
-    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "close", "close"),
-    HookPoint("urllib3", "urllib3.response", "HTTPResponse", "readable", "c_reader_probe"),
-    # boto3 / botocore: the program reads an S3 object's StreamingBody; botocore's own reads (of urllib3, and of
-    # the body in a checksum check) are library reads by location
-    *(
-        HookPoint("botocore", module, owner, method, kind, f"botocore StreamingBody.{method}()")
-        for module, owner, method, kind in (
-            ("botocore.response", "StreamingBody", "read", "method"),
-            ("botocore.response", "StreamingBody", "__next__", "method"),
-            ("botocore.response", "StreamingBody", "iter_chunks", "chunks"),
-            ("botocore.response", "StreamingBody", "iter_lines", "chunks"),
-            ("botocore.response", "StreamingBody", "__iter__", "chunks"),
-            ("botocore.response", "StreamingBody", "close", "close"),
-            ("botocore.response", "StreamingBody", "__exit__", "close"),
-            ("botocore.httpchecksum", "StreamingChecksumBody", "read", "method"),
-        )
-    ),
-    # aiobotocore: the async twin (its reads of aiohttp are library reads)
-    *(
-        HookPoint("aiobotocore", module, owner, method, kind, f"aiobotocore StreamingBody.{method}()")
-        for module, owner, method, kind in (
-            ("aiobotocore.response", "AioStreamingBody", "read", "coroutine"),
-            ("aiobotocore.response", "AioStreamingBodyBase", "__anext__", "coroutine"),
-            ("aiobotocore.response", "AioStreamingBodyBase", "iter_chunks", "async_chunks"),
-            ("aiobotocore.response", "AioStreamingBodyBase", "iter_lines", "async_chunks"),
-            ("aiobotocore.response", "AioStreamingBodyBase", "__aiter__", "async_chunks"),
-            ("aiobotocore.response", "AioStreamingBody", "close", "close"),
-            ("aiobotocore.response", "AioStreamingBodyBase", "__aexit__", "close"),
-            ("aiobotocore.httpchecksum", "_ChecksumMixin", "read", "coroutine"),
-        )
-    ),
-    # urllib.request.urlopen(...) returns http.client.HTTPResponse; nothing is cached (a second read() is b"")
-    HookPoint("urllib", "http.client", "HTTPResponse", "read", "method", "urlopen() HTTPResponse.read()"),
-    HookPoint("urllib", "http.client", "HTTPResponse", "close", "close"),
-    HookPoint("urllib", "http.client", "HTTPResponse", "readable", "c_reader_probe"),
-)
+# The hook points are the library files' (buffix/knowledge/libraries/): the order there is the install order.
+HOOK_POINTS: Tuple[HookPoint, ...] = tuple(point for hooks in all_hooks() for point in hooks.points)
 
 # Code in these packages reads its own bodies; it gets the real body (see callsite.py).
-LIBRARY_PACKAGES: Dict[str, Tuple[str, ...]] = {
-    "requests": ("requests",),
-    "httpx": ("httpx", "httpcore"),
-    "aiohttp": ("aiohttp",),
-    "urllib3": ("urllib3",),
-    "botocore": ("botocore",),
-    "aiobotocore": ("aiobotocore",),
-    "urllib": (),  # the standard library is always library code
-}
+LIBRARY_PACKAGES: Dict[str, Tuple[str, ...]] = {hooks.library: hooks.packages for hooks in all_hooks()}
 
 # Lazy installs wait for this module's import to finish (its package imports every hooked submodule).
-IMPORT_TRIGGERS: Dict[str, str] = {
-    "requests": "requests", "httpx": "httpx", "aiohttp": "aiohttp", "urllib3": "urllib3", "urllib": "http.client",
-    "botocore": "botocore.httpchecksum", "aiobotocore": "aiobotocore.httpchecksum",  # each imports .response
-}
+IMPORT_TRIGGERS: Dict[str, str] = {hooks.library: hooks.trigger for hooks in all_hooks()}
 
 
 # --- one wrapper factory per kind -----------------------------------------------------------------------------
@@ -143,6 +42,7 @@ def _clearer(point: HookPoint) -> Callable[[Any], None]:
 
 def _cached_property(rt: Runtime, point: HookPoint, original: property) -> property:
     getter, clear = original.fget, _clearer(point)
+    assert getter is not None  # a hooked body attribute is a readable property
 
     states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_file
 
@@ -298,13 +198,13 @@ class Installer:
         for library in wanted:
             if lazy and IMPORT_TRIGGERS[library] not in sys.modules:
                 self._pending += (library,)
-                generation = self._generation
-                wrapt.register_post_import_hook(
-                    lambda _module, lib=library: self._imported(lib, generation), IMPORT_TRIGGERS[library]
-                )
+                wrapt.register_post_import_hook(self._waiting(library, self._generation), IMPORT_TRIGGERS[library])
             elif self._install_library(library):
                 self.libraries += (library,)
         return self.libraries
+
+    def _waiting(self, library: str, generation: int) -> Callable[[Any], None]:
+        return lambda _module: self._imported(library, generation)
 
     def _imported(self, library: str, generation: int) -> None:
         if generation == self._generation and library in self._pending:

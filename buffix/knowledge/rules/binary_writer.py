@@ -1,6 +1,8 @@
 """BFX2: writers that copy raw buffers out: binary writes, os.write / socket sends, bytes.join."""
 
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.families import BINARY_WRITER
+from buffix.knowledge.model import SinkGroup
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 _WHY = """{subject} copies the argument's raw buffer, which no proxy provides: a proxied response body raises
 `TypeError` (on wrapt, lazy-object-proxy, werkzeug and Django proxies alike)."""
@@ -67,4 +69,21 @@ RULES = (
             Invalid("import httpx\nr = httpx.get(u)\ndata = b''.join([r.content, b'\\n'])", 3, 17),
         ),
     ),
+)
+
+FAMILY = BINARY_WRITER
+LEVEL = "error"  # TypeError on every proxy
+
+SINKS = (
+    SinkGroup("BFX201", method=("*.write",), arg=0, failing_line=r"\.write\("),
+    SinkGroup("BFX201", method=("*.writelines",), arg=0, accepts="chunks", failing_line=r"\.writelines\(",
+              unmeasured="not in the runtime matrix (tests/sinks.py)"),
+    SinkGroup("BFX201", method=("*.write_bytes",), arg=0, keyword=("data",),
+              unmeasured="not in the runtime matrix (tests/sinks.py)"),
+    SinkGroup("BFX201", method=("*.writestr",), arg=1, keyword=("data",),
+              unmeasured="not in the runtime matrix (tests/sinks.py)"),
+    SinkGroup("BFX202", call=("os.write",), arg=1, keyword=("data",), failing_line=r"\bos\.write\("),
+    SinkGroup("BFX202", method=("*.send", "*.sendall", "*.sendto"), arg=0, keyword=("data",),
+              failing_line=r"\.(send|sendall|sendto)\("),
+    SinkGroup("BFX203", method=("*.join",), arg=0, accepts="chunks", failing_line=r"\.join\("),
 )

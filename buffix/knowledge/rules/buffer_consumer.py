@@ -1,6 +1,9 @@
-"""BFX1: operations that need the C buffer protocol, which no proxy provides (TypeError on every proxy kind)."""
+"""BFX1: operations that need the C buffer protocol, which no proxy provides (TypeError on every proxy kind): the
+rules, their sinks and the objects whose methods are sinks."""
 
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.families import BUFFER_CONSUMER
+from buffix.knowledge.model import SinkGroup
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 _WHY = """A body handed out wrapped in a proxy (wrapt `ObjectProxy`, lazy-object-proxy, werkzeug `LocalProxy`,
 Django `SimpleLazyObject`) forwards attributes and most dunders, but no proxy can provide the C buffer protocol
@@ -44,7 +47,8 @@ RULES = (
         extra_why="\n\nIf the body may be a mutable `bytearray`, `memoryview(x[:])` views a copy, not the original.",
     ),
     _rule(
-        "io.BytesIO()", "BFX102", "bytesio-of-body", "`io.BytesIO()` (and every loader fed through it: PIL, wave, zipfile, tarfile...)",
+        "io.BytesIO()", "BFX102", "bytesio-of-body",
+        "`io.BytesIO()` (and every loader fed through it: PIL, wave, zipfile, tarfile...)",
         "import io, requests\nfrom PIL import Image\nimg = Image.open(io.BytesIO(requests.get(url).content))",
         "import io, requests\nfrom PIL import Image\nimg = Image.open(io.BytesIO(requests.get(url).content[:]))",
         valid=(
@@ -75,7 +79,8 @@ RULES = (
         "import hashlib, requests\ndigest = hashlib.sha256(requests.get(url).content[:]).hexdigest()",
         valid=(
             "import hashlib\ndigest = hashlib.sha256(b'abc').hexdigest()",
-            "import hashlib, requests\nh = hashlib.md5()\nfor chunk in requests.get(u, stream=True).iter_content(1024):\n"
+            "import hashlib, requests\nh = hashlib.md5()\n"
+            "for chunk in requests.get(u, stream=True).iter_content(1024):\n"
             "    h.update(chunk[:])",
         ),
         invalid=(
@@ -102,7 +107,8 @@ RULES = (
         valid=("import struct\n(n,) = struct.unpack('>I', b'\\x00\\x00\\x00\\x01')",),
         invalid=(
             Invalid("import struct, requests\n(magic,) = struct.unpack_from('>I', requests.get(url).content)", 2, 37),
-            Invalid("import numpy as np, requests\narr = np.frombuffer(requests.get(u).content, dtype=np.uint8)", 2, 21),
+            Invalid("import numpy as np, requests\n"
+                    "arr = np.frombuffer(requests.get(u).content, dtype=np.uint8)", 2, 21),
         ),
     ),
     _rule(
@@ -120,7 +126,8 @@ RULES = (
         extra_why=" By hand, `body.decode(encoding)` is as good: `decode` is a method, which every proxy forwards.",
     ),
     _rule(
-        "deserializing (pickle, ElementTree, re)", "BFX108", "deserialize-body", "`pickle.loads`, ElementTree `fromstring`/`XML` and `re` with bytes patterns",
+        "deserializing (pickle, ElementTree, re)", "BFX108", "deserialize-body",
+        "`pickle.loads`, ElementTree `fromstring`/`XML` and `re` with bytes patterns",
         "import pickle, requests\nobj = pickle.loads(requests.get(url).content)",
         "import pickle, requests\nobj = pickle.loads(requests.get(url).content[:])",
         valid=(
@@ -129,8 +136,89 @@ RULES = (
         ),
         invalid=(
             Invalid("import pickle, requests\nobj = pickle.loads(requests.get(url).content)", 2, 20),
-            Invalid("import xml.etree.ElementTree as ET, requests\nroot = ET.fromstring(requests.get(u).content)", 2, 22),
+            Invalid("import xml.etree.ElementTree as ET, requests\n"
+                    "root = ET.fromstring(requests.get(u).content)", 2, 22),
             Invalid("import re, requests\nm = re.search(b'<title>', requests.get(u).content)", 2, 27),
         ),
     ),
 )
+
+FAMILY = BUFFER_CONSUMER
+LEVEL = "error"  # TypeError on every proxy
+
+_UNMEASURED = "not in the runtime matrix (tests/sinks.py)"
+_BASE64 = ("b64encode", "b64decode", "standard_b64encode", "standard_b64decode", "urlsafe_b64encode",
+           "urlsafe_b64decode", "b32encode", "b32decode", "b32hexencode", "b32hexdecode", "b16encode", "b16decode",
+           "b85encode", "b85decode", "a85encode", "a85decode", "encodebytes", "decodebytes")
+_BINASCII = ("hexlify", "unhexlify", "b2a_base64", "a2b_base64", "b2a_hex", "a2b_hex", "crc32", "crc_hqx", "b2a_qp",
+             "a2b_qp")
+_HASHLIB = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b", "blake2s", "sha3_224", "sha3_256",
+            "sha3_384", "sha3_512", "shake_128", "shake_256")
+_RE = ("match", "search", "fullmatch", "findall", "finditer", "split")
+
+SINKS = (
+    SinkGroup("BFX101", call=("builtins.memoryview",), arg=0, keyword=("object",)),
+    SinkGroup("BFX102", call=("io.BytesIO", "_io.BytesIO"), arg=0, keyword=("initial_bytes",)),
+    SinkGroup("BFX103", call=tuple(f"base64.{name}" for name in _BASE64), arg=0, keyword=("s", "b")),
+    SinkGroup("BFX103", call=tuple(f"binascii.{name}" for name in _BINASCII), arg=0, keyword=("data",),
+              unmeasured=_UNMEASURED),
+    SinkGroup("BFX104", call=tuple(f"hashlib.{name}" for name in _HASHLIB), arg=0, keyword=("string", "data")),
+    SinkGroup("BFX104", call=("hashlib.new",), arg=1, keyword=("string", "data"), unmeasured=_UNMEASURED),
+    SinkGroup("BFX104", call=("hmac.new", "hmac.digest"), arg=1, keyword=("msg",)),
+    SinkGroup("BFX104", call=("zlib.crc32", "zlib.adler32"), arg=0, keyword=("data",)),
+    SinkGroup("BFX104", method=("*.update",), arg=0),
+    SinkGroup("BFX105", call=("zlib.decompress", "zlib.compress", "gzip.decompress", "gzip.compress",
+                              "bz2.decompress", "bz2.compress", "lzma.decompress", "lzma.compress",
+                              "brotli.decompress", "zstandard.decompress"), arg=0, keyword=("data",)),
+    SinkGroup("BFX105", method=("*.decompress", "*.compress"), arg=0, keyword=("data",), unmeasured=_UNMEASURED),
+    SinkGroup("BFX106", call=("struct.unpack", "struct.unpack_from", "struct.iter_unpack"), arg=1,
+              keyword=("buffer",)),
+    SinkGroup("BFX106", method=("struct.Struct.unpack", "struct.Struct.unpack_from", "struct.Struct.iter_unpack"),
+              arg=0, keyword=("buffer",), unmeasured=_UNMEASURED),
+    SinkGroup("BFX106", call=("numpy.frombuffer",), arg=0, keyword=("buffer",)),
+    SinkGroup("BFX107", call=("builtins.str",), arg=0, keyword=("object",), when="encoded"),
+    SinkGroup("BFX107", call=("codecs.decode", "codecs.encode"), arg=0, keyword=("obj",)),
+    SinkGroup("BFX108", call=("pickle.loads", "_pickle.loads", "marshal.loads"), arg=0, keyword=("data",)),
+    SinkGroup("BFX108", call=("xml.etree.ElementTree.fromstring", "xml.etree.ElementTree.XML",
+                              "xml.etree.cElementTree.fromstring", "xml.etree.cElementTree.XML",
+                              "defusedxml.ElementTree.fromstring"), arg=0, keyword=("text",)),
+    SinkGroup("BFX108", call=("xml.dom.minidom.parseString", "xml.dom.pulldom.parseString", "xml.sax.parseString",
+                              "defusedxml.minidom.parseString", "defusedxml.sax.parseString"), arg=0,
+              keyword=("string",), unmeasured=_UNMEASURED),
+    SinkGroup("BFX108", call=tuple(f"re.{name}" for name in _RE), arg=1, keyword=("string",)),
+    SinkGroup("BFX108", call=("re.sub", "re.subn"), arg=2, keyword=("string",), unmeasured=_UNMEASURED),
+    SinkGroup("BFX108", method=tuple(f"re.Pattern.{name}" for name in _RE), arg=0, keyword=("string",),
+              unmeasured=_UNMEASURED),
+    SinkGroup("BFX108", method=("re.Pattern.sub", "re.Pattern.subn"), arg=1, keyword=("string",),
+              unmeasured=_UNMEASURED),
+    SinkGroup("BFX108", method=("PIL.ImageFile.Parser.feed", "xml.etree.ElementTree.XMLParser.feed"), arg=0,
+              keyword=("data",), unmeasured=_UNMEASURED),
+    SinkGroup("BFX104", method=("Crypto.Cipher.encrypt", "Crypto.Cipher.decrypt"), arg=0,
+              keyword=("plaintext", "ciphertext"), unmeasured=_UNMEASURED),
+    SinkGroup("BFX104", call=("Crypto.Cipher.AES.new", "Cryptodome.Cipher.AES.new"), arg=0, keyword=("key",),
+              unmeasured=_UNMEASURED),
+)
+
+# The receivers of the method sinks above: C parsers and ciphers, whose methods take a buffer. RECEIVER_TYPES are
+# catalog types (what their methods return), RECEIVER_OBJECTS the callables that make one.
+RECEIVER_TYPES = {
+    "re.Pattern": {},
+    "struct.Struct": {},
+    "PIL.ImageFile.Parser": {},
+    "xml.etree.ElementTree.XMLParser": {},
+    "Crypto.Cipher": {},
+    "cryptography.Cipher": {"methods": {"encryptor": "cryptography.CipherContext",
+                                        "decryptor": "cryptography.CipherContext"}},
+    "cryptography.CipherContext": {},
+}
+RECEIVER_OBJECTS = {
+    "re.compile": "re.Pattern",
+    "struct.Struct": "struct.Struct",
+    "PIL.ImageFile.Parser": "PIL.ImageFile.Parser",
+    "xml.etree.ElementTree.XMLParser": "xml.etree.ElementTree.XMLParser",
+    "xml.etree.ElementTree.XMLPullParser": "xml.etree.ElementTree.XMLParser",
+    "xml.etree.cElementTree.XMLParser": "xml.etree.ElementTree.XMLParser",
+    "Crypto.Cipher.AES.new": "Crypto.Cipher",
+    "Cryptodome.Cipher.AES.new": "Crypto.Cipher",
+    "cryptography.hazmat.primitives.ciphers.Cipher": "cryptography.Cipher",
+}

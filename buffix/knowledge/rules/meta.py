@@ -1,8 +1,9 @@
 """BFX9: findings about buffix's own suppression comments."""
 
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.rules.rule import Invalid, Rule
 
-_FORMAT = "Suppressions read `# buffix: ignore[CODE, ...]` on the finding's line or on the line above; codes are required."
+_FORMAT = ("Suppressions read `# buffix: ignore[CODE, ...]` on the finding's line or on the line above; "
+           "codes are required.")
 
 RULES = (
     Rule(
@@ -32,3 +33,7 @@ RULES = (
         invalid=(Invalid("x = 1  # buffix: ignore[BFX1O1]", 1, 8), Invalid("x = 1  # buffix: ignore", 1, 8)),
     ),
 )
+
+FAMILY = None  # about buffix's own comments, not about a proxied body
+LEVEL = "warning"
+SINKS = ()

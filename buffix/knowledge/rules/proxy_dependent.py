@@ -1,6 +1,8 @@
 """BFX4: conversions that work only on proxies forwarding __bytes__ / __add__ / __radd__."""
 
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.families import PROXY_DEPENDENT
+from buffix.knowledge.model import SinkGroup
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 _WHY = """wrapt, lazy-object-proxy, werkzeug and Django proxies forward `__bytes__`, `__add__` and `__radd__`, so this
 works with them, but it raises `TypeError` on a proxy that forwards only attribute access, and wrapt changed
@@ -40,4 +42,14 @@ RULES = (
                     "    data += chunk", 4, 13),
         ),
     ),
+)
+
+FAMILY = PROXY_DEPENDENT
+LEVEL = "warning"  # works or fails depending on the proxy
+
+# No failing_line: the wrapt profile never refuses bytes() or +, and the strict profile names BFX4 in its message;
+# a bare `+` (URL building on the failing line) would otherwise misfile buffer consumers.
+SINKS = (
+    SinkGroup("BFX401", call=("builtins.bytes",), arg=0, keyword=("source",), when="single"),
+    SinkGroup("BFX402", syntax="a + body"),
 )

@@ -1,6 +1,9 @@
-"""BFX3: a response body sent again as a request body."""
+"""BFX3: a response body sent again as a request body. The sinks are the client libraries' own
+(buffix/knowledge/libraries/: each file's `reuploads`)."""
 
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.families import REUPLOAD
+from buffix.knowledge.libraries import all_libraries
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 RULES = (
     Rule(
@@ -26,3 +29,7 @@ RULES = (
         ),
     ),
 )
+
+FAMILY = REUPLOAD
+LEVEL = "error"  # TypeError on every proxy
+SINKS = tuple(group for library in all_libraries() for group in library.reuploads)

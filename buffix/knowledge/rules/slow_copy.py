@@ -1,6 +1,8 @@
 """BFX5: copies that silently iterate a proxied body int by int."""
 
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.families import SLOW_COPY
+from buffix.knowledge.model import SinkGroup
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 RULES = (
     Rule(
@@ -23,4 +25,15 @@ RULES = (
             Invalid("import requests\nb = bytes(list(requests.get(url).content))", 2, 16),
         ),
     ),
+)
+
+FAMILY = SLOW_COPY
+LEVEL = "warning"  # nothing fails, it is only slow
+
+SINKS = (
+    SinkGroup("BFX501", call=("builtins.bytearray",), arg=0, keyword=("source",), when="single",
+              failing_line=r"\bbytearray\("),
+    SinkGroup("BFX501", call=("array.array",), arg=1, keyword=("initializer",), failing_line=r"\barray\.array\("),
+    SinkGroup("BFX501", syntax="bytes(list(body))", failing_line=r"\bbytes\(\s*list\(",
+              unmeasured="not in the runtime matrix (tests/sinks.py)"),
 )

@@ -1,6 +1,8 @@
 """BFX6: type checks that cannot see through a proxy (report only)."""
 
-from buffix.knowledge.rules import Invalid, Rule
+from buffix.knowledge.families import TYPE_CHECK
+from buffix.knowledge.model import SinkGroup
+from buffix.knowledge.rules.rule import Invalid, Rule
 
 RULES = (
     Rule(
@@ -12,7 +14,8 @@ RULES = (
         why="`type(p) is bytes` is False for every proxy, so the bytes branch is silently skipped. "
         "`isinstance(p, bytes)` is True for wrapt, lazy-object-proxy, werkzeug and Django proxies (they forward "
         "`__class__`), so the guard lets a proxy into code that then fails in `memoryview`, `write`, ...",
-        example="import requests\nbody = requests.get(url).content\nif isinstance(body, bytes):\n    view = memoryview(body[:])",
+        example="import requests\nbody = requests.get(url).content\nif isinstance(body, bytes):\n"
+        "    view = memoryview(body[:])",
         use_instead="import requests\nbody = requests.get(url).content[:]\nif isinstance(body, bytes):\n"
         "    view = memoryview(body)",
         fix_safety="No automatic fix: the right change depends on what the check was meant to decide. Take `x[:]` "
@@ -26,4 +29,12 @@ RULES = (
                     "    pass", 3, 4),
         ),
     ),
+)
+
+FAMILY = TYPE_CHECK
+LEVEL = "warning"  # a wrong branch, not an exception
+
+SINKS = (
+    SinkGroup("BFX601", syntax="isinstance(body, bytes)"),
+    SinkGroup("BFX601", syntax="type(body) is bytes", unmeasured="not in the runtime matrix (tests/sinks.py)"),
 )

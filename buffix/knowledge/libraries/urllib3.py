@@ -1,0 +1,43 @@
+"""urllib3 (also what requests' `raw` is): PoolManager and HTTPResponse for the analyzer and the runtime."""
+
+from buffix.knowledge.model import HookPoint, Hooks, Library, SinkGroup
+
+_MANAGER_METHODS = ("request", "urlopen", "request_encode_url", "request_encode_body")
+_BODY = r"[(,]\s*body\s*=(?!=)"
+
+LIBRARY = Library(
+    name="urllib3",
+    types={
+        "urllib3.PoolManager": {"methods": {m: "urllib3.HTTPResponse" for m in _MANAGER_METHODS}},
+        "urllib3.HTTPResponse": {
+            "annotations": ["urllib3.HTTPResponse", "urllib3.BaseHTTPResponse", "urllib3.response.HTTPResponse",
+                            "urllib3.response.BaseHTTPResponse"],
+            "attributes": {"data": "body"},
+            "methods": {"read": "body", "read1": "body", "stream": "chunks", "read_chunked": "chunks"},
+            "iterates": "body",
+        },
+    },
+    sources={
+        **{f"urllib3.{name}": "urllib3.PoolManager"
+           for name in ("PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool",
+                        "connection_from_url", "proxy_from_url", "poolmanager.PoolManager")},
+        "urllib3.request": "urllib3.HTTPResponse",
+    },
+    reuploads=(
+        SinkGroup("BFX301", method=("urllib3.PoolManager.request", "urllib3.PoolManager.urlopen"), arg=2,
+                  keyword=("body",), failing_line=_BODY, unmeasured="no urllib3 upload in the runtime matrix"),
+        SinkGroup("BFX301", call=("urllib3.request",), arg=2, keyword=("body",), failing_line=_BODY,
+                  unmeasured="no urllib3 upload in the runtime matrix"),
+    ),
+    hooks=(
+        Hooks("urllib3", packages=("urllib3",), trigger="urllib3", points=(
+            HookPoint("urllib3", "urllib3.response", "HTTPResponse", "data", "cached_property",
+                      "urllib3 HTTPResponse.data", "_body"),
+            HookPoint("urllib3", "urllib3.response", "HTTPResponse", "read", "method", "urllib3 HTTPResponse.read()"),
+            HookPoint("urllib3", "urllib3.response", "HTTPResponse", "stream", "chunks",
+                      "urllib3 HTTPResponse.stream()"),
+            HookPoint("urllib3", "urllib3.response", "HTTPResponse", "close", "close"),
+            HookPoint("urllib3", "urllib3.response", "HTTPResponse", "readable", "c_reader_probe"),
+        )),
+    ),
+)
