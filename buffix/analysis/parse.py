@@ -1,4 +1,4 @@
-"""Decode (BOM, PEP 263) and parse a file; map AST positions to 1-based character spans.
+"""Decode (buffix.core.source) and parse a file; map AST positions to 1-based character spans.
 
 The analyzer reads the tree with the standard `ast` module: it only reads, and `ast.parse` costs about a fifth of
 `libcst.parse_module` plus positions (anchors §6). Only when `ast` cannot parse a file does LibCST's parser, whose
@@ -9,15 +9,11 @@ an older equivalent (buffix.analysis.newsyntax) and analyzed; anything else is a
 from __future__ import annotations
 
 import ast
-import io
-import re
-import tokenize
 from dataclasses import dataclass
 from typing import List
 
 from buffix.core.findings import Span
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+from buffix.core.source import SourceError, character_column, decode, segment, split_lines
 
 
 class ParseFailure(Exception):
@@ -31,39 +27,25 @@ class Parsed:
     lines: List[str]
 
     def span(self, node: ast.AST) -> Span:
+        """ast columns are UTF-8 byte offsets; findings count characters."""
         end_line = getattr(node, "end_lineno", None) or node.lineno
         end_col = getattr(node, "end_col_offset", None)
         if end_col is None:
             end_col = node.col_offset
-        return Span(node.lineno, self._column(node.lineno, node.col_offset),
-                    end_line, self._column(end_line, end_col))
-
-    def _column(self, line: int, utf8_offset: int) -> int:
-        """ast columns are UTF-8 byte offsets; findings count characters."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        if text.isascii():
-            return utf8_offset + 1
-        return len(text.encode("utf-8")[:utf8_offset].decode("utf-8", "replace")) + 1
+        lines, count = self.lines, len(self.lines)
+        return Span(node.lineno, character_column(lines[node.lineno - 1] if 0 < node.lineno <= count else "",
+                                                  node.col_offset),
+                    end_line, character_column(lines[end_line - 1] if 0 < end_line <= count else "", end_col))
 
     def segment(self, span: Span) -> str:
-        if span.line == span.end_line:
-            return self.lines[span.line - 1][span.column - 1 : span.end_column - 1]
-        first = self.lines[span.line - 1][span.column - 1 :]
-        middle = self.lines[span.line : span.end_line - 1]
-        last = self.lines[span.end_line - 1][: span.end_column - 1]
-        return "\n".join([first, *middle, last])
-
-
-def decode(source: bytes) -> str:
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        return source.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
-        raise ParseFailure(f"cannot decode: {exc}") from None
+        return segment(self.lines, span)
 
 
 def parse(source: bytes) -> Parsed:
-    text = decode(source)
+    try:
+        text = decode(source).text
+    except SourceError as error:
+        raise ParseFailure(f"cannot decode: {error.cause}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
@@ -76,7 +58,7 @@ def parse(source: bytes) -> Parsed:
         raise ParseFailure(f"cannot parse: {exc}") from None
     except RecursionError:
         raise ParseFailure("syntax error: expression nested too deeply to parse") from None
-    return Parsed(text, tree, _NEWLINE.split(text))
+    return Parsed(text, tree, split_lines(text))
 
 
 def _newer_syntax(text: str) -> "ast.Module | None":

@@ -9,22 +9,19 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
-from buffix.analysis import might_contain_sink
-from buffix.analysis.index import DISPATCH_FILES
-from buffix.analysis.module import ClassInfo, Module
+from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
+from buffix.analysis.flow.known import is_static
+from buffix.analysis.flow.model import CATALOG_TYPE, OBJECT, Val
+from buffix.analysis.flow.scope import absolute
+from buffix.analysis.module import Module
 from buffix.analysis.parse import ParseFailure, parse
-from buffix.analysis.scope import absolute
-from buffix.analysis.tokens import ALWAYS, Matcher, screens
-from buffix.analysis.values import OBJECT, Val
-
-if TYPE_CHECKING:
-    from buffix.analysis.index import MethodIndex
+from buffix.analysis.prefilter.index import CALLED, DISPATCH_FILES, MethodIndex
+from buffix.analysis.prefilter.tokens import ALWAYS, Matcher, might_contain_sink, screens
 
 _MAX_REEXPORTS = 3
 MODULE_BUDGET = 2_000_000  # characters of parsed module source kept at once (~45 bytes of memory per character)
-_MAX_SUBCLASSES = 16
 # after a newline (the file gets one prepended): a literal first character lets `re` skip ahead; `^` with MULTILINE
 # does not
 _IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import(?P<names>[\w \t,]*)"
@@ -102,7 +99,7 @@ class Project:
                     bases.append(base)
         self.bases = bases
         self.roots = [Path(r).resolve() for r in roots]
-        self._methods: Optional["MethodIndex"] = None
+        self._methods: Optional[MethodIndex] = None
         self._body_calls: Optional[FrozenSet[bytes]] = None
         self._modules: Dict[str, Optional[Module]] = {}
         self._loaded_bytes = 0  # source size of the parsed modules in `_modules`
@@ -273,7 +270,9 @@ class Project:
             if value is None or not value.tainted:
                 continue
             found = True
-            needed = self.catalog.reading_members(value.type) if value.kind == OBJECT and value.type else None
+            needed = None
+            if value.kind is OBJECT and value.type:  # a tree class or a bound method: no member to name
+                needed = self.catalog.reading_members(value.type) if value.role is CATALOG_TYPE else frozenset()
             if needed is None:
                 return ALWAYS
             members |= needed
@@ -310,8 +309,6 @@ class Project:
 
     def _calls_body_method(self, data: bytes) -> bool:
         """Does the file call a method of the tree whose text names a body?"""
-        from buffix.analysis.index import CALLED
-
         methods = self.index_methods()
         if self._body_calls is None:
             self._body_calls = methods.body_methods(self.catalog.common_methods)
@@ -321,11 +318,9 @@ class Project:
             return True
         return False
 
-    def index_methods(self, processes: int = 1) -> "MethodIndex":
+    def index_methods(self, processes: int = 1) -> MethodIndex:
         """The tree's method index (one byte-level scan of every file, in up to `processes` processes), built once."""
         if self._methods is None:
-            from buffix.analysis.index import MethodIndex
-
             self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes,
                                         config=self.config)
         return self._methods
@@ -393,7 +388,7 @@ class Project:
             seen = {info.qualname}
             pending = [info]
             budget = DISPATCH_FILES  # files parsed for this search: a framework base (TestCase) is not followed
-            while pending and len(found) < _MAX_SUBCLASSES:
+            while pending and len(found) < MAX_SUBCLASSES:
                 base = pending.pop(0)
                 files = self.index_methods().subclassing(base.node.name)
                 if len(files) > budget:
@@ -407,7 +402,7 @@ class Project:
                             seen.add(candidate.qualname)
                             found.append(candidate)
                             pending.append(candidate)
-            self._subclasses[info.qualname] = found[:_MAX_SUBCLASSES]
+            self._subclasses[info.qualname] = found[:MAX_SUBCLASSES]
         for sub in self._subclasses[info.qualname]:
             sub.module.consulted()  # type: ignore[union-attr]
         return self._subclasses[info.qualname]
@@ -426,7 +421,7 @@ class Project:
             owner, _, cls_name = module_part.rpartition(".")
             outer = self.module(owner) if owner else None
             info = outer.classes.get(cls_name) if outer is not None else None
-            if info is not None and name in info.methods and _is_static_like(info.methods[name]):
+            if info is not None and name in info.methods and is_static(info.methods[name]):
                 return outer, info.methods[name], None
             return None
         if name in module.functions:
@@ -467,7 +462,3 @@ class Project:
             return module.classes[name]
         reexport = module.names.imports.get(name)
         return self.find_class(reexport, depth + 1) if reexport else None
-
-
-def _is_static_like(function: ast.AST) -> bool:
-    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in getattr(function, "decorator_list", ()))

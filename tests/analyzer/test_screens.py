@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import random
-import textwrap
 import re
 import sysconfig
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from buffix.analysis import analyze_source, might_contain_sink, screen
+from buffix.analysis.prefilter.tokens import Matcher, package_uses, screens
 from buffix.analysis.project import Project
-from buffix.analysis.tokens import Matcher, package_uses, screens
 from buffix.config import Config
 from buffix.knowledge.rules import all_rules
 from tests.analyzer.golden import FIXTURES, cases, expectations

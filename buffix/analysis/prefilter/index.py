@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 if TYPE_CHECKING:
-    from buffix.analysis.tokens import Screens
+    from buffix.analysis.prefilter.tokens import Screens
     from buffix.config import Config
 
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
