@@ -8,7 +8,8 @@ from typing import Optional
 from buffix.analysis.module import Module
 from buffix.analysis.parse import ParseFailure, parse
 from buffix.analysis.prefilter.screen import others
-from buffix.analysis.project import Project, module_name
+from buffix.analysis.project.finder import module_name
+from buffix.analysis.project.queries import Project
 from buffix.analysis.results import build
 from buffix.config import Config
 from buffix.core.findings import FileError, FileResult

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from buffix.analysis import analyze_source, screen
-from buffix.analysis import project as project_module
 from buffix.analysis.project import Project
+from buffix.analysis.project import loader as project_module
 from buffix.config import Config
 from tests.analyzer.golden import FIXTURES
 
