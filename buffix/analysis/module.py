@@ -212,9 +212,9 @@ class Module:
                     stated = self._documented(cls.node).get(arg.arg)  # Google style documents __init__ there
                 documented = frame.annotated(stated, arg, "documented")
                 frame.env[arg.arg] = documented.at_most("medium") if documented is not None else None
-        for arg in (args.vararg, args.kwarg):
-            if arg is not None:
-                frame.env[arg.arg] = None
+        for rest in (args.vararg, args.kwarg):
+            if rest is not None:
+                frame.env[rest.arg] = None
         for index, (attr, value) in enumerate(seeds):  # an instance built from bodies: its self.* hold them
             start = replace(value, flow=(), param=Param(index, attribute=True), entries=(), confidence="high",
                             attrs=())

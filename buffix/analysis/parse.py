@@ -27,14 +27,16 @@ class Parsed:
     lines: List[str]
 
     def span(self, node: ast.AST) -> Span:
-        """ast columns are UTF-8 byte offsets; findings count characters."""
-        end_line = getattr(node, "end_lineno", None) or node.lineno
+        """ast columns are UTF-8 byte offsets; findings count characters. `node` has a position (an expression,
+        statement, argument...): the analyzer spans nothing else."""
+        line: int = node.lineno  # type: ignore[attr-defined]
+        column: int = node.col_offset  # type: ignore[attr-defined]
+        end_line = getattr(node, "end_lineno", None) or line
         end_col = getattr(node, "end_col_offset", None)
         if end_col is None:
-            end_col = node.col_offset
+            end_col = column
         lines, count = self.lines, len(self.lines)
-        return Span(node.lineno, character_column(lines[node.lineno - 1] if 0 < node.lineno <= count else "",
-                                                  node.col_offset),
+        return Span(line, character_column(lines[line - 1] if 0 < line <= count else "", column),
                     end_line, character_column(lines[end_line - 1] if 0 < end_line <= count else "", end_col))
 
     def segment(self, span: Span) -> str:
@@ -51,9 +53,10 @@ def parse(source: bytes) -> Parsed:
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
-        tree = _newer_syntax(text)
-        if tree is None:
+        downgraded = _newer_syntax(text)
+        if downgraded is None:
             raise ParseFailure(_explain(exc)) from None
+        tree = downgraded
     except ValueError as exc:  # null bytes
         raise ParseFailure(f"cannot parse: {exc}") from None
     except RecursionError:

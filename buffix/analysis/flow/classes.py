@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Protocol, Set, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Protocol, Set, Tuple
 
 from buffix.analysis.flow.model import Raw, Summary, Val
 from buffix.analysis.flow.scope import Names
@@ -49,8 +49,10 @@ class ModuleContext(Protocol):
     in_tests: bool
     project: Optional[Tree]
     classes: Dict[str, "ClassInfo"]
-    functions: Dict[str, ast.AST]
     raw: List[Raw]
+
+    @property
+    def functions(self) -> Mapping[str, ast.AST]: ...  # its top-level functions by name
 
     def defer(self, node: ast.AST, frame: Any) -> None: ...  # frame: the evaluator's Frame the node is defined in
     def qualname_of(self, node: ast.AST) -> Optional[str]: ...

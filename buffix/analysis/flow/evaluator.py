@@ -279,7 +279,7 @@ class Frame:
 
     stmt_AsyncWith = stmt_With
 
-    def stmt_Try(self, node: "ast.Try | ast.TryStar") -> None:
+    def stmt_Try(self, node: ast.Try) -> None:  # and ast.TryStar, which has the same fields
         before = dict(self.env)
         guard = any(self._catches_type_error(h.type) for h in node.handlers)
         self.guarded += guard
@@ -1031,7 +1031,7 @@ class Frame:
         attributes of the instance a method is called on."""
         tainted = _arguments(module, function, cls, args) if args is not None else {}
         tainted.update({Param(i, attribute=True): (where, value) for i, (_, where, value) in enumerate(seeds)})
-        summary = module.summarize(function, cls, {p.index: v for p, (_, v) in tainted.items() if not p.attribute},
+        summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
                                    closure, tuple((attr, value) for attr, _, value in seeds))
         return self._apply(node, summary, tainted, name, cap)
 
@@ -1073,14 +1073,16 @@ class Frame:
         every method; methods of a wrapper are called by code we do not see (PIL calls `read()`), so each is
         checked now, and calls on the instance later resolve to the class's methods with the same seeds."""
         found = info.method("__init__")
-        if found is None or found[0].module is None:
+        if found is None:
             return None
         owner, init = found
         module = owner.module
+        if module is None:
+            return None
         tainted = _arguments(module, init, info, args)
         if not tainted:
             return None
-        summary = module.summarize(init, info, {p.index: v for p, (_, v) in tainted.items()})
+        summary = module.summarize(init, info, {p.position: v for p, (_, v) in tainted.items()})
         name = info.node.name
         self._apply(node, summary, tainted, name, "high")
         kept = []

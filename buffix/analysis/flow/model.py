@@ -45,10 +45,11 @@ GUESSED_RESPONSE = "?response"  # the catalog's type of a value guessed to be a 
 
 
 class Param(NamedTuple):
-    """While summarizing a function: the input a value derives from, the function's parameter `index` or, for a
-    method of an instance built from bodies (`attribute`), the `index`th of the instance's tainted self.* (sorted)."""
+    """While summarizing a function: the input a value derives from, the function's parameter at `position` or, for
+    a method of an instance built from bodies (`attribute`), the `position`th of the instance's tainted self.*
+    (sorted by name)."""
 
-    index: int
+    position: int
     attribute: bool = False
 
 

@@ -61,7 +61,8 @@ class _Collector(ast.NodeVisitor):
     def visit_Global(self, node: ast.Global) -> None:
         self.names.declared_global.update(node.names)
 
-    visit_Nonlocal = visit_Global
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.names.declared_global.update(node.names)
 
     def _scope(self, node: ast.AST) -> None:
         if not isinstance(node, ast.Lambda):

@@ -141,9 +141,10 @@ class Project:
         file = self.index_methods().unique(name, bearing=not tainted_args)
         if file is None:
             return None
-        qualname = module_name(file)[0]
-        module = self.module(qualname)
-        for info in module.classes.values() if module is not None else ():
+        module = self.module(module_name(file)[0])
+        if module is None:
+            return None
+        for info in module.classes.values():
             if name in info.methods:
                 return module, info.methods[name], info
         return None
