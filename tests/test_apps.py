@@ -55,10 +55,14 @@ def test_the_strict_runtime_breaks_every_unsafe_app(references, name):
         assert "TypeError" in done.stderr and "buffix: this TypeError comes from a response body proxy" in done.stderr
 
 
+@pytest.mark.parametrize("policy", [[], ["--release-on-close"]], ids=["track", "release_on_close"])
 @pytest.mark.parametrize("profile", ["wrapt", "strict"])
 @pytest.mark.parametrize("name", APPS)
-def test_fixed_apps_run_under_the_runtime_with_identical_output(references, fixed_apps, name, profile):
-    done = run(BUFFIX + ["run", "--profile", profile, "--", sys.executable, str(fixed_apps / name)], fixed_apps)
+def test_fixed_apps_run_under_the_runtime_with_identical_output(references, fixed_apps, name, profile, policy):
+    """Byte-identical output under either profile, and under release_on_close too: freeing a body when its response
+    closes must never touch one the program still uses (issue 12, item 1)."""
+    done = run(BUFFIX + ["run", "--profile", profile, *policy, "--", sys.executable, str(fixed_apps / name)],
+               fixed_apps)
     assert done.returncode == 0, f"{name} still fails after buffix fix:\n{done.stderr}"
     assert done.stdout == references[name]
 

@@ -81,7 +81,7 @@ def write_bytes_atomic(path: str, data: bytes, expected_original: Optional[bytes
         raise
 
 
-def _owner(path: str):
+def _owner(path: str) -> "tuple[int, int]":
     info = os.stat(path)
     return info.st_uid, info.st_gid
 

@@ -31,7 +31,8 @@ class WorkerCrashed(Exception):
 
 def run_isolated(function: Callable[..., Any], *args: Any) -> Any:
     """`function(*args)` in a forked child (for stdin, which no pool serves): a parser killed by SIGSEGV raises
-    WorkerCrashed here instead of ending buffix. Runs in this process where there is no fork."""
+    WorkerCrashed here instead of ending buffix. Runs in this process where there is no fork, or where fork fails
+    (the process limit): unprotected from a native crash, but the work gets done."""
     if not FORK:
         return function(*args)
     import multiprocessing
@@ -39,7 +40,12 @@ def run_isolated(function: Callable[..., Any], *args: Any) -> Any:
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe()
     process = context.Process(target=run_and_send, args=(theirs, function, args), daemon=True)
-    process.start()
+    try:
+        process.start()
+    except OSError:
+        ours.close()
+        theirs.close()
+        return function(*args)
     theirs.close()
     try:
         answer = ours.recv()
@@ -52,7 +58,7 @@ def run_isolated(function: Callable[..., Any], *args: Any) -> Any:
     return answer
 
 
-def run_and_send(conn: Connection, function: Callable[..., Any], args: tuple) -> None:
+def run_and_send(conn: Connection, function: Callable[..., Any], args: "tuple[Any, ...]") -> None:
     """A forked child's whole life: send `function(*args)` to the parent (Ctrl-C is the parent's to handle)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn.send(function(*args))

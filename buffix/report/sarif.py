@@ -46,7 +46,7 @@ class _Locator:
     def artifact(self, path: str) -> Dict[str, Any]:
         relative, inside = posix_relative(path, self.base)
         if inside:
-            return {"uri": quote(relative), "uriBaseId": BASE_ID}
+            return {"uri": quote(os.fsencode(relative)), "uriBaseId": BASE_ID}  # a non-UTF-8 name: its bytes
         return {"uri": Path(os.path.abspath(path)).as_uri()}
 
     def location(self, path: str, span: Span, message: str = "") -> Dict[str, Any]:

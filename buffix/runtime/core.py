@@ -248,14 +248,18 @@ class Runtime:
                 self.registry.suspect(record, site)
 
     def release(self, state: ResponseState, response: Any, site: str) -> None:
-        """Drop every reference the runtime, the proxy and the response hold to the state's bodies."""
+        """Drop every reference the runtime, the proxy and the response hold to the body the response caches.
+
+        Only that body: what the response keeps is what a retained response pins. A body the program read from a
+        stream (urllib's `read()`, chunks) was never the response's, and `with urlopen(u) as r: data = r.read()`
+        followed by a use of `data` is correct code that must keep working."""
         state.released = True
-        if response is not None and state.cached is not None and state.clear_cache is not None:
+        cached = state.cached
+        if response is not None and cached is not None and state.clear_cache is not None:
             state.clear_cache(response)
-        state.cached = None
         collect = False
         for record in list(state.records):
-            if record.released:
+            if record.released or record is not cached:
                 continue
             try:
                 for proxy in record.alive_proxies():
@@ -265,6 +269,7 @@ class Runtime:
                 continue
             self.registry.mark_released(record, site)
             record.holder = None
+            state.cached = None  # kept until then: a refused release is retried when the response is finalized
             collect = collect or record.size >= self.settings.gc_threshold
         if collect:
             self._maybe_collect()

@@ -40,7 +40,8 @@ FLOWS: Tuple[str, ...] = (
     "comprehension", "conditional", "other",
 )
 CLIENTS: Tuple[str, ...] = (
-    "requests", "niquests", "httpx", "httpx2", "aiohttp", "urllib", "urllib3", "boto3", "aiobotocore", "none", "unknown",
+    "requests", "niquests", "httpx", "httpx2", "aiohttp", "urllib", "urllib3", "boto3", "aiobotocore",
+    "none", "unknown",
 )
 # How a package was labelled: `blind` by reading its code before any buffix output was seen; `tool-assisted` for
 # the first corpus, labelled with the tool in hand. A label added while reviewing buffix's output says origin: review.

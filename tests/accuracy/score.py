@@ -9,7 +9,8 @@ scores the development half. Scoring the test half appends a line to test-split-
 Fetches the pinned packages (fetch.py; cached), runs `buffix check --format json` over their sources from the
 source root, and matches each finding to a label by package, path and line (a finding whose line range covers a
 label also matches). A finding reported at a call site, whose flow ends at a sink inside the called function, is
-matched by that sink (the last step of its flow) when its own line is unlabelled: labels name sinks. A finding is correct when it sits on a positive label and its code equals the label's code,
+matched by that sink (the last step of its flow) when its own line is unlabelled: labels name sinks. A finding
+is correct when it sits on a positive label and its code equals the label's code,
 or the label's code is a prefix of it. Every other finding is a false positive: on a `silent` label, with the
 wrong code, or on an unlabelled line ("unlabelled - review": read the code, then label it either way).
 
@@ -42,7 +43,16 @@ if not __package__:  # run as a script: make `tests.accuracy` importable
 
 from tests.accuracy.fetch import DEFAULT_CACHE, fetch_all, source_root
 from tests.accuracy.labelset import (
-    CLIENTS, CODES, FLOWS, ORIGINS, PACKAGES_DIR, SPLITS, Label, LabelError, LabelSet, load_labelset,
+    CLIENTS,
+    CODES,
+    FLOWS,
+    ORIGINS,
+    PACKAGES_DIR,
+    SPLITS,
+    Label,
+    LabelError,
+    LabelSet,
+    load_labelset,
 )
 
 RECALL_TARGET = 0.95

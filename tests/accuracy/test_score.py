@@ -22,7 +22,7 @@ sha256: "{SHA}"
 category: downloader
 labelling: blind
 labels:
-  - {{path: demo/dl.py, line: 10, expect: BFX201, flow: chunk-loop, client: requests, note: write of iter_content chunk}}
+  - {{path: demo/dl.py, line: 10, expect: BFX201, flow: chunk-loop, client: requests, note: write of a chunk}}
   - {{path: demo/dl.py, line: 20, expect: BFX104, flow: variable, client: httpx, note: sha256 of resp.content}}
   - {{path: demo/io.py, line: 5, expect: BFX102, flow: attribute, client: requests, note: BytesIO of self.body}}
   - {{path: demo/dl.py, line: 30, expect: silent, flow: direct, note: hash of a local str}}
@@ -126,8 +126,11 @@ def test_a_crash_of_buffix_is_an_error_not_a_score(tmp_path, labels):
 
 def test_a_call_site_finding_is_judged_by_the_sink_its_flow_ends_at(tmp_path, labels):
     src = tmp_path / "cache" / "src"
-    via = lambda path, line: [{"path": "demo/demo/caller.py", "line": 7, "description": "passed to `save()`"},
-                              {"path": str(src / "demo" / path), "line": line, "description": "reaches the sink"}]
+
+    def via(path, line):
+        return [{"path": "demo/demo/caller.py", "line": 7, "description": "passed to `save()`"},
+                {"path": str(src / "demo" / path), "line": line, "description": "reaches the sink"}]
+
     findings = tmp_path / "findings.json"
     findings.write_text(json.dumps([
         # reported where the body is passed on; the flow ends at labelled sinks (absolute or relative paths)
@@ -173,8 +176,8 @@ def test_the_split_is_a_fixed_hash_and_scoring_the_test_half_is_logged(tmp_path,
     (tmp_path / "cache" / "downloads" / "demo-1.0-py3-none-any.whl").write_bytes(b"")
     fake = tmp_path / "fake_buffix.py"
     fake.write_text("import json; print(json.dumps([]))", encoding="utf-8")
-    result = run_score("--split", "test", "--labels", str(labels), "--cache", str(tmp_path / "cache"), "--log", str(log),
-              "--why", "final check", "--buffix", f"{sys.executable} {fake}")
+    result = run_score("--split", "test", "--labels", str(labels), "--cache", str(tmp_path / "cache"),
+                       "--log", str(log), "--why", "final check", "--buffix", f"{sys.executable} {fake}")
     assert "== split test: 1 packages" in result.stdout, result.stderr
     assert log.read_text(encoding="utf-8").count("final check") == 1
 

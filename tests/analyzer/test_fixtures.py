@@ -6,13 +6,15 @@ import pytest
 
 from buffix.analysis import analyze_source
 from buffix.config import Config
-from tests.analyzer.golden import FIXTURES, actual, analyze, cases, expectations
+from tests.analyzer.golden import REGENERATE, FIXTURES, actual, analyze, cases, expectations, regenerate
 
 CASES = cases()
 
 
 @pytest.mark.parametrize("path", CASES, ids=[str(p.relative_to(FIXTURES)) for p in CASES])
 def test_golden(path):
+    if REGENERATE and not path.name.startswith("neg_"):
+        regenerate(path)
     expected = expectations(path)
     if path.name.startswith("neg_"):
         assert not expected
@@ -60,3 +62,13 @@ def test_type_check_has_no_fix():
     findings = analyze(FIXTURES / "sinks_other.py").findings
     assert all(f.fix is None for f in findings if f.code == "BFX601")
     assert all(f.fix is not None for f in findings if f.code != "BFX601")
+
+
+def test_regenerate_restores_the_annotations(tmp_path):
+    original = (FIXTURES / "flows.py").read_text(encoding="utf-8")
+    stripped = tmp_path / "flows.py"
+    stripped.write_text("\n".join(line.split("  # expect:")[0] for line in original.splitlines()) + "\n",
+                        encoding="utf-8")
+    assert not expectations(stripped)
+    regenerate(stripped)
+    assert stripped.read_text(encoding="utf-8") == original

@@ -39,3 +39,22 @@ def test_rule_docs(code):
         assert heading in rule.docs
     assert rule.valid and rule.invalid
     assert rule.fixable == (code[3] not in "69")
+
+
+FIXABLE = sorted(code for code, rule in all_rules().items() if rule.fixable)
+
+
+@pytest.mark.parametrize("code", FIXABLE)
+def test_fix_of_example_is_use_instead(code):
+    """The docs' promise, kept by the real CLI: `buffix fix` turns the rule's example into its "use instead"."""
+    import subprocess
+    import sys
+    import textwrap
+
+    rule = all_rules()[code]
+    example, use_instead = (textwrap.dedent(text).strip() + "\n" for text in (rule.example, rule.use_instead))
+    assert any(f.code == code for f in _findings(example)), f"the example of {code} has no {code} finding"
+    run = subprocess.run([sys.executable, "-m", "buffix", "fix", "--unsafe-fixes", "--min-confidence", "low", "-"],
+                         input=example.encode(), capture_output=True)
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout.decode() == use_instead

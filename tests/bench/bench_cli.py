@@ -169,8 +169,9 @@ def main() -> None:
     for _, argv in cases[:2] + extra[:2] * args.extra:  # fill the caches the warm rows read
         subprocess.run(argv, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     before = load()
+    ruff_version = subprocess.run([ruff, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"corpus: {len(files)} files, {lines:,} lines ({', '.join(PACKAGES)}); jobs={jobs}; "
-          f"{sys.version.split()[0]}; {subprocess.run([ruff, '--version'], capture_output=True, text=True).stdout.strip()}")
+          f"{sys.version.split()[0]}; {ruff_version}")
     print(f"load before: {before}")
     print(f"{'run (median of n)':30} {'files':>6} {'lines':>10} {'wall s':>7} {'min-max':>11} {'CPU s':>7}"
           f" {'lines/s':>10} {'max RSS MiB':>12} {'exit':>5} {'n':>3}", flush=True)

@@ -130,14 +130,14 @@ def isolated(body: bytes, n: int) -> Dict[str, Dict[str, float]]:
         read = READERS[name]
         responses = [build() for _ in range(n)]
 
-        def access_all() -> float:
+        def access_all(responses=responses, read=read) -> float:
             start = time.perf_counter()
             for r in responses:
                 b = read(r)
                 del b
             return (time.perf_counter() - start) / n
 
-        def drop_all() -> float:
+        def drop_all(responses=responses) -> float:
             start = time.perf_counter()
             responses.clear()
             return (time.perf_counter() - start) / n
@@ -199,12 +199,12 @@ def memory(url: str, loops: int, keep: bool) -> Dict[str, tuple]:
     out = {}
     for mode in ("no runtime", "track", "release_on_close"):
         session = requests.Session()
-        session.get(url).content  # warm
+        _ = session.get(url).content  # warm
         gc.collect()
         tracemalloc.start()
         kept: List[Any] = []
 
-        def loop() -> None:
+        def loop(session=session, kept=kept) -> None:
             for _ in range(loops):
                 r = session.get(url)
                 assert len(r.content) > 0

@@ -1,7 +1,7 @@
 """Python 3.12+ root-cause mode (PEP 688 `__buffer__`), checked on a real 3.12+ interpreter when one exists.
 
 The child program (fixtures/runtime/buffer_export/child.py) runs in a venv built from a pyenv 3.12+ build (or
-python3.12/3.13 on PATH), cached under .buffix_cache/ so reruns are fast; it needs only wrapt from PyPI.
+python3.12/3.13 on PATH), cached under .buffix_cache/ so reruns are fast; it needs wrapt and requests from PyPI.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import subprocess
 import sys
 import venv
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import pytest
 
@@ -49,29 +49,38 @@ def wrapt_version() -> str:
     return version("wrapt")
 
 
+def pins() -> List[str]:
+    """wrapt, and requests (whose cached body release_on_close frees), at this venv's versions."""
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in ("wrapt", "requests")]
+
+
 @pytest.fixture(scope="module")
 def python312() -> str:
-    """The venv's interpreter, with wrapt (the same version as this venv's) installed."""
+    """The venv's interpreter, with wrapt and requests (the same versions as this venv's) installed."""
     base = find_python312()
     if base is None:
         pytest.skip("no Python 3.12+ interpreter on this machine (looked for $(pyenv root)/versions/3.12+ and "
                     "python3.12/python3.13 on PATH); root-cause mode needs PEP 688")
     folder = CACHE / f"py312-venv-{Path(base).resolve().parent.parent.name}"
     python = folder / "bin" / "python"
-    has_wrapt = [str(python), "-c", "import wrapt, sys; sys.exit(wrapt.__version__ != %r)" % wrapt_version()]
-    if python.exists() and subprocess.run(has_wrapt, capture_output=True, timeout=60).returncode == 0:
+    installed = "import sys, importlib.metadata as m; sys.exit(any(f'{n}=={m.version(n)}' != p for p in sys.argv[1:] " \
+                "for n in [p.split('==')[0]]))"
+    has_pins = [str(python), "-c", installed, *pins()]
+    if python.exists() and subprocess.run(has_pins, capture_output=True, timeout=60).returncode == 0:
         return str(python)
     shutil.rmtree(folder, ignore_errors=True)
     made = subprocess.run([base, "-m", "venv", str(folder)], capture_output=True, text=True, timeout=120)
     if made.returncode != 0:
         pytest.skip(f"could not create a venv with {base}: {made.stderr.strip()[-300:]}")
     pip = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"wrapt=={wrapt_version()}"],
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *pins()],
         capture_output=True, text=True, timeout=300,
     )
     if pip.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
-        pytest.skip(f"could not pip install wrapt into the {base} venv (no network?): {pip.stderr.strip()[-300:]}")
+        pytest.skip(f"could not pip install wrapt and requests into the {base} venv (no network?): {pip.stderr.strip()[-300:]}")
     return str(python)
 
 
@@ -94,6 +103,7 @@ def test_buffer_export_makes_unsafe_sites_work_and_guards_release(python312, ser
         "body used after release raises BodyReleasedError",
         "a scoped view",
         "released at close when no view is left",
+        "a stream's body outlives its response",
     ], run.stdout
     major, minor = map(int, run.stdout.splitlines()[-1].split()[1:])
     assert (major, minor) >= (3, 12)

@@ -108,7 +108,7 @@ RULES = (
     _rule(
         "decoding with str()/codecs", "BFX107", "decode-body-via-str", "`str(x, encoding)` and `codecs.decode`",
         "import requests\ntext = str(requests.get(url).content, 'utf-8')",
-        "import requests\ntext = requests.get(url).content.decode('utf-8')  # or str(...content[:], 'utf-8')",
+        "import requests\ntext = str(requests.get(url).content[:], 'utf-8')",
         valid=(
             "import requests\ntext = requests.get(url).content.decode('utf-8')",
             "import requests\nlabel = str(requests.get(url).content)",
@@ -117,6 +117,7 @@ RULES = (
             Invalid("import requests\ntext = str(requests.get(url).content, 'utf-8')", 2, 12),
             Invalid("import codecs, requests\ncodecs.decode(requests.get(u).content, 'latin-1')", 2, 15),
         ),
+        extra_why=" By hand, `body.decode(encoding)` is as good: `decode` is a method, which every proxy forwards.",
     ),
     _rule(
         "deserializing (pickle, ElementTree, re)", "BFX108", "deserialize-body", "`pickle.loads`, ElementTree `fromstring`/`XML` and `re` with bytes patterns",

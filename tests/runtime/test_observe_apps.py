@@ -1,0 +1,82 @@
+"""Observe mode on the bundled example apps (issue 11's done-when): a run on Python 3.12+ changes no output and turns
+every unsafe app into confirmed findings; `buffix fix --observed` fixes them; a second observed run records nothing.
+
+The apps run in a cached 3.12+ venv holding the client libraries at this venv's versions (pip, once)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.test_buffer_export import CACHE, find_python312
+
+REPO = Path(__file__).resolve().parents[2]
+APPS = REPO / "fixtures" / "apps"
+BUFFIX = [sys.executable, "-m", "buffix"]
+NEEDS = ("wrapt", "click", "pyyaml", "requests", "httpx", "aiohttp", "urllib3")
+
+
+def _pins() -> list:
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in NEEDS]
+
+
+@pytest.fixture(scope="module")
+def python312_apps() -> str:
+    base = find_python312()
+    if base is None:
+        pytest.skip("no Python 3.12+ interpreter on this machine (observe mode records buffer exports on 3.12+)")
+    folder = CACHE / f"py312-apps-venv-{Path(base).resolve().parent.parent.name}"
+    python = folder / "bin" / "python"
+    stamp = folder / "pins.txt"
+    if python.exists() and stamp.is_file() and stamp.read_text() == "\n".join(_pins()):
+        return str(python)
+    shutil.rmtree(folder, ignore_errors=True)
+    if subprocess.run([base, "-m", "venv", str(folder)], capture_output=True, timeout=120).returncode != 0:
+        pytest.skip(f"could not create a venv with {base}")
+    pip = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *_pins()],
+                         capture_output=True, text=True, timeout=600)
+    if pip.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"could not pip install into the 3.12 venv: {pip.stderr.strip()[-300:]}")
+    stamp.write_text("\n".join(_pins()))
+    return str(python)
+
+
+def _run(argv: list, cwd: Path, server) -> subprocess.CompletedProcess:
+    env = {**os.environ, "BUFFIX_TEST_URL": server.url_for("").rstrip("/"), "PYTHONPATH": str(REPO)}
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_observed_apps_are_fixed_from_their_findings_and_then_observe_nothing(server, tmp_path, python312_apps):
+    apps = tmp_path / "apps"
+    shutil.copytree(APPS, apps, ignore=shutil.ignore_patterns("README.md", "__pycache__"))
+    names = sorted(p.name for p in apps.glob("*.py") if not p.name.startswith("_"))
+    plain = {name: _run([python312_apps, name], apps, server) for name in names}
+    assert all(run.returncode == 0 for run in plain.values()), {n: r.stderr for n, r in plain.items() if r.returncode}
+
+    suite = ["sh", "-c", 'for app in "$@"; do "$0" "$app" || exit 1; done', python312_apps, *names]  # one run
+    expected = "".join(plain[name].stdout for name in names)
+
+    observed = tmp_path / "observed.json"
+    run = _run([*BUFFIX, "run", "--observe", str(observed), "--", *suite], apps, server)
+    assert run.returncode == 0 and run.stdout == expected, run.stderr
+    findings = json.loads(observed.read_text())
+    seen = {Path(f["path"]).name for f in findings}
+    assert seen == {n for n in names if not n.startswith("clean_")}, seen
+    assert all(f["confidence"] == "confirmed" for f in findings)
+
+    fixed = _run([*BUFFIX, "fix", "--no-cache", "--observed", str(observed), "."], apps, server)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+
+    again = tmp_path / "again.json"
+    run = _run([*BUFFIX, "run", "--observe", str(again), "--", *suite], apps, server)
+    assert run.returncode == 0 and run.stdout == expected, run.stderr
+    assert json.loads(again.read_text()) == []
