@@ -1,9 +1,9 @@
 """Decode (buffix.core.source) and parse a file; map AST positions to 1-based character spans.
 
 The analyzer reads the tree with the standard `ast` module: it only reads, and `ast.parse` costs about a fifth of
-`libcst.parse_module` plus positions (anchors §6). Only when `ast` cannot parse a file does LibCST's parser, whose
-grammar does not depend on the running Python, decide: syntax newer than this interpreter is rewritten in place to
-an older equivalent (buffix.analysis.newsyntax) and analyzed; anything else is a syntax error.
+`libcst.parse_module` plus positions (docs/performance.md). Only when `ast` cannot parse a file does LibCST's
+parser, whose grammar does not depend on the running Python, decide: syntax newer than this interpreter is rewritten
+in place to an older equivalent (buffix.analysis.newsyntax) and analyzed; anything else is a syntax error.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The byte-level screens (analyzer/tokens.py) and the prefilter built on them: never lose a finding, skip the rest."""
+"""The byte-level screens (analysis/prefilter/tokens.py) and the prefilter built on them: never lose a finding, skip the rest."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A cheap import table per scope: which local name means which qualified name, and which names are rebound.
 
-This is what QualifiedNameProvider would tell, at a fraction of its cost (anchors §6): one walk per scope.
+This is what QualifiedNameProvider would tell, at a fraction of its cost (docs/performance.md): one walk per scope.
 """
 
 from __future__ import annotations
