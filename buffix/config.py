@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from buffix.discovery import DEFAULT_EXCLUDES
 from buffix.core.findings import CONFIDENCES
+from buffix.discovery import DEFAULT_EXCLUDES
 from buffix.knowledge.fix_styles import STYLE_NAMES
 
 TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))

@@ -2,7 +2,8 @@
 
 Rules, as users know them from ruff and git:
 - every `.gitignore` applies relative to its own directory, deeper files win, negations re-include, and
-  `.git/info/exclude` comes last; an excluded directory is pruned, so nothing under it is re-included (git does the same);
+  `.git/info/exclude` comes last; an excluded directory is pruned, so nothing under it is re-included (git does
+  the same);
 - `exclude` replaces the default excludes and `extend-exclude` adds to them; both are gitignore-style patterns relative
   to the project root;
 - a file named on the command line is always checked, unless `force_exclude` (pre-commit passes every staged file);

@@ -15,7 +15,12 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Opti
 
 from buffix.runtime.callsite import CallerClassifier
 from buffix.runtime.proxy import (
-    BodyProxy, BodyReleasedError, BufferBodyProxy, ObserveBodyProxy, StrictBodyProxy, release_proxy,
+    BodyProxy,
+    BodyReleasedError,
+    BufferBodyProxy,
+    ObserveBodyProxy,
+    StrictBodyProxy,
+    release_proxy,
 )
 from buffix.runtime.registry import FINALIZED, Registry, ResponseState, Stats
 from buffix.runtime.settings import RuntimeUnavailable, Settings
@@ -90,7 +95,8 @@ class Runtime:
         ref = self._links.get(id(stream))
         return ref() if ref is not None else None
 
-    def _new_state_locked(self, response: Any, source: str, clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
+    def _new_state_locked(self, response: Any, source: str,
+                          clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
         state = ResponseState(source, clear_cache)
         key = id(response)
         try:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-import json
 import linecache
-import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -96,7 +94,8 @@ class Observer:
                 code = KIND_CODES.get(site.kind) or "BFX1"
             target = _argument_span(site, call, arg)
             fix = Fix("safe", (target,)) if target is not None else None
-            reason = "" if fix else "; no fix: the callee is not in the catalog, so which argument is the body is unknown"
+            reason = "" if fix else ("; no fix: the callee is not in the catalog, so which argument is the body is "
+                                     "unknown")
             message = (f"response body ({entry['source']}) reached `{sink or '?'}` through {KIND_TEXT[site.kind]} "
                        f"{entry['count']} time(s) at run time (observed){reason}")
             created_path, _, created_line = entry["created_at"].rpartition(":")

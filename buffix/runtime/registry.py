@@ -14,7 +14,6 @@ import weakref
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
-
 FINALIZED = "<finalization>"
 
 
