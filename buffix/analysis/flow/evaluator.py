@@ -471,6 +471,8 @@ class Frame:
         if self.imported(node.value):
             return None  # `module.attr`: a module, not a value we track
         base = self.ev(node.value)
+        if (base is None or base.kind is CLEAN) and self._any_receiver_sink(node):
+            return Val(CLEAN, type=f"*.{node.attr}", role=SINK_METHOD)  # `write = fp.write`: calling it writes
         if base is not None and base.kind is OBJECT:
             catalog = self.module.catalog
             if (base.catalog_type, node.attr) in catalog.method_sinks:  # `find = pattern.findall`
@@ -488,6 +490,13 @@ class Frame:
                 return self.derive(result, Val(OBJECT, confidence="low", type=UNKNOWN), node,
                                    f"`.{node.attr}` on a value of unknown type")
         return None
+
+    def _any_receiver_sink(self, node: ast.Attribute) -> bool:
+        """Is `x.name` a sink whatever `x` is, as a call `x.name(...)` would be? Not when `x` is `self` and its
+        class defines the method: a call of it runs that method."""
+        if ("*", node.attr) not in self.module.catalog.method_sinks:
+            return False
+        return not (self._is_self(node.value) and self.cls is not None and self.cls.method(node.attr) is not None)
 
     def expr_Subscript(self, node: ast.Subscript) -> Optional[Val]:
         base = self.ev(node.value)
