@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import warnings
 from collections import Counter
-from typing import Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import libcst as cst
 
@@ -48,11 +48,11 @@ def check_fixed(old_tree: ast.Module, old_data: bytes, new_text: str, new_data: 
         new_tree = parse_original(new_data, path)
     except (SyntaxError, ValueError) as error:
         return f"Python cannot parse the result: {_first_line(str(error))}"
-    error, warned = _compile(new_tree, path)
-    if error is not None or warned:
-        old_error, old_warned = _compile(old_tree, path)
-        if error is not None and error != old_error:
-            return f"the result does not compile: {error}"
+    failure, warned = _compile(new_tree, path)
+    if failure is not None or warned:
+        old_failure, old_warned = _compile(old_tree, path)
+        if failure is not None and failure != old_failure:
+            return f"the result does not compile: {failure}"
         new_warnings = sorted((warned - old_warned).elements())
         if new_warnings:  # e.g. `(lambda: x)[:]`: the compiler knows it raises
             return f"the compiler warns about the result: {new_warnings[0]}"
@@ -65,7 +65,9 @@ def parse_original(data: bytes, path: str) -> ast.Module:
     """The tree of the file; raises SyntaxError/ValueError when Python cannot parse it. Warnings stay quiet."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        tree = compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    assert isinstance(tree, ast.Module)  # what "exec" mode with PyCF_ONLY_AST gives
+    return tree
 
 
 def _libcst_fails(data: bytes) -> bool:
@@ -95,7 +97,7 @@ def _same_but_sanitizers(old: ast.Module, new: ast.Module) -> bool:
     def body(tree: ast.Module) -> list:
         return [statement for statement in tree.body if not _is_helper_import(statement)]
 
-    stack = [(body(old), body(new))]
+    stack: List[Tuple[Any, Any]] = [(body(old), body(new))]
     while stack:
         a, b = stack.pop()
         if isinstance(a, ast.AST):

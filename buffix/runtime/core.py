@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import weakref
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional, cast
 
 from buffix.runtime.callsite import CallerClassifier
 from buffix.runtime.proxy import (
@@ -265,7 +265,7 @@ class Runtime:
                 continue
             try:
                 for proxy in record.alive_proxies():
-                    release_proxy(proxy)
+                    release_proxy(cast(BodyProxy, proxy))
             except BufferError as refused:  # root-cause mode: a view of the body is still exported
                 self.registry.suspect(record, f"{site} (release refused: {refused})")
                 continue

@@ -14,6 +14,7 @@ import linecache
 import sys
 import threading
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, Dict, List, Optional, Tuple
 
 from buffix.core.findings import Finding, Fix, FlowStep, Span
@@ -49,7 +50,7 @@ class Observer:
 
     # --- recording (called from the proxy's exporting dunders) ----------------------------------------------
     def export(self, kind: str, record: Any) -> None:
-        frame = sys._getframe(2)
+        frame: Optional[FrameType] = sys._getframe(2)
         internal = self.runtime.classifier.is_internal_file
         while frame is not None and internal(frame.f_code.co_filename):
             frame = frame.f_back
