@@ -186,7 +186,9 @@ class Frame:
         statement replaces is never seen by them (`self.f = urlopen(u)` then `self.f = Wrapper(self.f)`)."""
         for attr in [a for a in self.unpublished if a not in keep]:
             value = self.unpublished.pop(attr)
-            if self.cls is not None:
+            # a value made from a summarized call's arguments is that call's (Summary.stores), not the class's:
+            # published, it would leak into every later file's analysis
+            if self.cls is not None and (value is None or value.param is None):
                 self.cls.attrs[attr] = merge([self.cls.attrs.get(attr, value), value])
 
     def _overwritten(self, following: Optional[ast.stmt]) -> Tuple[str, ...]:
