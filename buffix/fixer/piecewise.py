@@ -3,7 +3,7 @@
 The whole-file proof holds the syntax trees of the original and of the result at once (~190 bytes of memory per
 byte of source each, plus LibCST's ~430 up to LIBCST_MAX_BYTES). A top-level statement is a module by itself, and
 every byte outside the edits is copied from the original, so proving each edited statement alone proves the file:
-it is parsed and compiled under the module's `from __future__` flags and on its own line numbers, so messages and
+it is compiled under the module's `from __future__` flags and parsed on its own line numbers, so messages and
 warnings are the ones the whole file gives. The file's tree is read once, for the outline and the module-wide
 decisions (names a style must not find rebound, where the helper import goes), and dropped before the proof.
 """
@@ -90,7 +90,7 @@ def check_pieces(
         new.append(text[cursor:end])
         line = pieces.first_lines[first]
         try:
-            old_tree = parse_fragment(old, line, path, pieces.future_flags)
+            old_tree = parse_fragment(old, line, path)
         except (SyntaxError, ValueError) as error:
             raise NotSeparable(str(error)) from None
         if len(old_tree.body) != sum(pieces.statements[first : last + 1]):

@@ -55,13 +55,13 @@ def check_fragment(
     return problem or _python_problem(old_tree, _padded(new_text, first_line), path, future_flags)
 
 
-def parse_fragment(text: str, first_line: int, path: str, future_flags: int) -> ast.Module:
+def parse_fragment(text: str, first_line: int, path: str) -> ast.Module:
     """The tree of a fragment, with the line numbers it has in its file; raises as `parse_original`."""
-    return parse_original(_padded(text, first_line), path, future_flags)
+    return parse_original(_padded(text, first_line), path)
 
 
 def future_flags(tree: ast.Module) -> int:
-    """The compiler flags of the module's `from __future__` imports (a fragment is compiled under them)."""
+    """The compiler flags of the module's `from __future__` imports: a fragment is compiled under them."""
     flags = 0
     for statement in tree.body:
         if isinstance(statement, ast.ImportFrom) and statement.module == "__future__" and not statement.level:
@@ -82,7 +82,7 @@ def _libcst_problem(old_source: Union[str, bytes], new_text: str) -> Optional[st
 
 def _python_problem(old_tree: ast.Module, new_source: Union[str, bytes], path: str, flags: int) -> Optional[str]:
     try:
-        new_tree = parse_original(new_source, path, flags)
+        new_tree = parse_original(new_source, path)
     except (SyntaxError, ValueError) as error:
         return f"Python cannot parse the result: {_first_line(str(error))}"
     error, warned = _compile(new_tree, path, flags)
@@ -102,11 +102,12 @@ def _padded(text: str, first_line: int) -> str:
     return "\n" * (first_line - 1) + text  # positions and messages name the file's lines
 
 
-def parse_original(data: Union[str, bytes], path: str, future_flags: int = 0) -> ast.Module:
-    """The tree of the file; raises SyntaxError/ValueError when Python cannot parse it. Warnings stay quiet."""
+def parse_original(data: Union[str, bytes], path: str) -> ast.Module:
+    """The tree of the file; raises SyntaxError/ValueError when Python cannot parse it. Warnings stay quiet.
+    (A `from __future__` import in the file does not change how it parses, only how it compiles.)"""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return compile(data, path, "exec", flags=ast.PyCF_ONLY_AST | future_flags, dont_inherit=True)
+        return compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
 
 
 def _libcst_fails(data: Union[str, bytes]) -> bool:
