@@ -28,10 +28,10 @@ def helper_import(source: DecodedSource, tree: ast.Module) -> Optional[Replaceme
             break
         leading.append(statement)
     following = tree.body[len(leading)] if len(leading) < len(tree.body) else None
-    while leading and following is not None and leading[-1].end_lineno >= _first_line(following):
+    while leading and following is not None and _last_line(leading[-1]) >= _first_line(following):
         leading.pop()  # `import io; io.BytesIO(x)`: the import shares its line with code
     if leading:
-        line = leading[-1].end_lineno + 1
+        line = _last_line(leading[-1]) + 1
     elif following is not None:
         line = _above_comments(source, _first_line(following))
     else:
@@ -63,6 +63,10 @@ def _is_docstring(statement: ast.stmt) -> bool:
 def _first_line(statement: ast.stmt) -> int:
     decorators = getattr(statement, "decorator_list", [])
     return min([statement.lineno] + [decorator.lineno for decorator in decorators])
+
+
+def _last_line(statement: ast.stmt) -> int:
+    return statement.end_lineno or statement.lineno  # end_lineno is always set by the parser
 
 
 def _above_comments(source: DecodedSource, line: int) -> int:

@@ -8,7 +8,7 @@ import __future__
 import ast
 import warnings
 from collections import Counter
-from typing import Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
 
@@ -85,11 +85,11 @@ def _python_problem(old_tree: ast.Module, new_source: Union[str, bytes], path: s
         new_tree = parse_original(new_source, path)
     except (SyntaxError, ValueError) as error:
         return f"Python cannot parse the result: {_first_line(str(error))}"
-    error, warned = _compile(new_tree, path, flags)
-    if error is not None or warned:
+    new_error, warned = _compile(new_tree, path, flags)
+    if new_error is not None or warned:
         old_error, old_warned = _compile(old_tree, path, flags)
-        if error is not None and error != old_error:
-            return f"the result does not compile: {error}"
+        if new_error is not None and new_error != old_error:
+            return f"the result does not compile: {new_error}"
         new_warnings = sorted((warned - old_warned).elements())
         if new_warnings:  # e.g. `(lambda: x)[:]`: the compiler knows it raises
             return f"the compiler warns about the result: {new_warnings[0]}"
@@ -107,7 +107,9 @@ def parse_original(data: Union[str, bytes], path: str) -> ast.Module:
     (A `from __future__` import in the file does not change how it parses, only how it compiles.)"""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        tree = compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    assert isinstance(tree, ast.Module)  # what "exec" with PyCF_ONLY_AST gives
+    return tree
 
 
 def _libcst_fails(data: Union[str, bytes]) -> bool:
@@ -137,7 +139,7 @@ def _same_but_sanitizers(old: ast.Module, new: ast.Module) -> bool:
     def body(tree: ast.Module) -> list:
         return [statement for statement in tree.body if not _is_helper_import(statement)]
 
-    stack = [(body(old), body(new))]
+    stack: List[Tuple[Any, Any]] = [(body(old), body(new))]
     while stack:
         a, b = stack.pop()
         if isinstance(a, ast.AST):

@@ -4,9 +4,9 @@
 
 Generates files of the given sizes in MB (functions whose response body reaches `memoryview()`: one fixable
 finding per function), then runs `buffix check --no-cache --jobs 1 FILE` and `buffix fix --no-cache --jobs 1 FILE`
-on a fresh copy of each, and the same two commands (default jobs) on a copy of the bench corpus
-(--corpus, default .buffix_cache/bench/corpus, made by bench_cli.py; never fixed in place). Peak RSS is that of the largest process
-of each command (os.wait4 of the child, which covers the workers it waited for). `--buffix` picks the executable,
+on a fresh copy of each, and the same two commands (default jobs) on a copy of the bench corpus (--corpus, default
+.buffix_cache/bench/corpus, made by bench_cli.py; never fixed in place). Peak RSS is that of the largest process of
+each command (os.wait4 of the child, which covers the workers it waited for). `--buffix` picks the executable,
 so a checkout from before a change can be measured the same way.
 """
 
