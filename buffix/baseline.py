@@ -129,8 +129,9 @@ def _header_end(statement: ast.stmt) -> int:
     body = getattr(statement, "body", None)
     if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
         return max(statement.lineno, body[0].lineno - 1)
-    if isinstance(statement, getattr(ast, "Match", ())) and statement.cases:
-        return max(statement.lineno, statement.cases[0].pattern.lineno - 1)
+    cases = getattr(statement, "cases", None)  # ast.Match (3.10+)
+    if cases:
+        return max(statement.lineno, cases[0].pattern.lineno - 1)
     return statement.end_lineno or statement.lineno
 
 

@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from buffix.discovery import DEFAULT_EXCLUDES
 from buffix.core.findings import CONFIDENCES
+from buffix.discovery import DEFAULT_EXCLUDES
 from buffix.knowledge.fix_styles import STYLE_NAMES
 
 TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
@@ -47,12 +47,13 @@ class Config:
     target_version: str = "py39"
     fix_style: str = "slice"
     unsafe_fixes: bool = False
+    proxy_libraries: Tuple[str, ...] = ()  # runtime only (`buffix run`, the pytest plugin): not part of results
     path: Optional[str] = field(default=None, compare=False)  # the file it came from
     root: str = field(default=".", compare=False)  # directory that relative patterns are matched from
 
     def fingerprint(self) -> str:
         """Stable hash of everything that changes results (for result caches)."""
-        data = {k: v for k, v in asdict(self).items() if k not in ("path", "root")}
+        data = {k: v for k, v in asdict(self).items() if k not in ("path", "root", "proxy_libraries")}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
     def enabled(self, code: str, path: Optional[str] = None) -> bool:
@@ -332,7 +333,7 @@ def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
                                  for g, c in sorted(value.items()))
         elif key in ("sources", "sinks"):
             values[name] = _entries(file, key, value)
-        elif key == "sanitizers":
+        elif key in ("sanitizers", "proxy-libraries"):
             values[name] = _strings(file, key, value)
         elif key in ("exclude", "extend-exclude"):
             values[name] = _patterns(file, key, value)
@@ -353,7 +354,8 @@ def parse_config(data: Mapping[str, Any], file: str, root: str = ".") -> Config:
             values[name] = value
         else:
             allowed = ("select, ignore, extend-select, per-file-ignores, sources, sinks, sanitizers, exclude, "
-                       "extend-exclude, src, min-confidence, target-version, fix-style, unsafe-fixes, extend")
+                       "extend-exclude, src, min-confidence, target-version, fix-style, unsafe-fixes, proxy-libraries, "
+                       "extend")
             raise ConfigError(file, str(key), f"unknown setting; allowed: {allowed}")
     config = Config(path=file, root=root, **values)
     if config.sources or config.sinks or config.sanitizers:

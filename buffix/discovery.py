@@ -2,7 +2,8 @@
 
 Rules, as users know them from ruff and git:
 - every `.gitignore` applies relative to its own directory, deeper files win, negations re-include, and
-  `.git/info/exclude` comes last; an excluded directory is pruned, so nothing under it is re-included (git does the same);
+  `.git/info/exclude` comes last; an excluded directory is pruned, so nothing under it is re-included (git does
+  the same);
 - `exclude` replaces the default excludes and `extend-exclude` adds to them; both are gitignore-style patterns relative
   to the project root;
 - a file named on the command line is always checked, unless `force_exclude` (pre-commit passes every staged file);
@@ -19,7 +20,7 @@ import stat
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple, cast
 
 from buffix.core.findings import FileError
 
@@ -101,7 +102,7 @@ class _Rules:
         if self.ordered is not None or not walked:
             spec = self.ordered or self.full
             result = spec.check_file(candidate)
-            return self.lines[result.index] if result.include else None
+            return self.lines[cast(int, result.index)] if result.include else None
         anchored, rest = self.dirs if is_dir else self.files
         group = anchored.get(rel.split("/", 1)[0]) if anchored else None
         found = group.match(candidate) if group is not None else None
@@ -127,7 +128,7 @@ class _Spec:
 
     def match(self, rel: str) -> Optional[str]:
         result = self.spec.check_file(rel)
-        return self.lines[result.index] if result.include else None
+        return self.lines[cast(int, result.index)] if result.include else None
 
 
 def _spec(lines: Sequence[str]) -> GitIgnoreSpec:
@@ -174,7 +175,7 @@ def _ignored_by(chain: Tuple[_Ignore, ...], path: str, is_dir: bool, walked: boo
             rel = path[len(rules.base) + 1:]
             result = rules.ordered.check_file(rel + "/" if is_dir else rel)
             if result.include is not None:
-                return f"{ignore.source}: {rules.lines[result.index]}" if result.include else None
+                return f"{ignore.source}: {rules.lines[cast(int, result.index)]}" if result.include else None
             continue
         pattern = rules.match(path, name, is_dir, walked)
         if pattern is not None:

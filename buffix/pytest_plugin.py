@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import copy
 import os
-from typing import Any, Generator, List
+from pathlib import Path
+from typing import Any, Generator, List, Tuple
 
 import pytest
 
@@ -42,6 +43,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="with --buffix-runtime=observe: where the confirmed findings are written (buffix JSON)",
     )
     group.addoption(
+        "--buffix-proxy-libraries", default=None, metavar="PKG,...",
+        help="with --buffix-runtime: installed packages whose code gets proxies like the tests' (default: "
+             "`proxy-libraries` of the config found from the rootdir)",
+    )
+    group.addoption(
         "--buffix-release-on-close", action="store_true", default=False,
         help="with --buffix-runtime: free each body when its response closes (leak hunting)",
     )
@@ -56,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from buffix import runtime
 
     policy = "release_on_close" if config.getoption("buffix_release_on_close") else "track"
+    proxied = _proxy_libraries(config)
     if profile == "observe":
         from buffix.runtime.observe import ALL_FAMILIES, LIMITATION
         from buffix.runtime.settings import Settings
@@ -64,9 +71,23 @@ def pytest_configure(config: pytest.Config) -> None:
             config.issue_config_time_warning(pytest.PytestWarning(LIMITATION), stacklevel=2)
         output = os.path.abspath(config.getoption("buffix_observe"))
         config._buffix_runtime_settings = runtime.install(  # type: ignore[attr-defined]
-            settings=Settings(policy=policy, observe=output))
+            settings=Settings(policy=policy, observe=output, proxy_libraries=proxied))
         return
-    config._buffix_runtime_settings = runtime.install(profile, policy)  # type: ignore[attr-defined]
+    config._buffix_runtime_settings = runtime.install(  # type: ignore[attr-defined]
+        profile, policy, proxy_libraries=proxied)
+
+
+def _proxy_libraries(config: pytest.Config) -> Tuple[str, ...]:
+    from buffix.config import ConfigError, load_config
+    from buffix.runtime.settings import parse_names
+
+    named = config.getoption("buffix_proxy_libraries")
+    if named is not None:
+        return parse_names(named)
+    try:
+        return load_config(Path(str(config.rootpath))).proxy_libraries
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

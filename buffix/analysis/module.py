@@ -6,92 +6,18 @@ import ast
 import builtins
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
+from dataclasses import replace
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from buffix.knowledge.catalog import Catalog
-from buffix.analysis.engine import SEED, Frame, Raw, Summary
+from buffix.analysis.flow.classes import ClassInfo, Function, Tree
+from buffix.analysis.flow.evaluator import Frame
+from buffix.analysis.flow.known import is_static
+from buffix.analysis.flow.model import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Param, Raw, Summary, Val, merge
+from buffix.analysis.flow.scope import Names, collect
 from buffix.analysis.parse import Parsed
-from buffix.analysis.scope import Names, collect
-from buffix.analysis.values import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Val, merge
-
-if TYPE_CHECKING:
-    from buffix.analysis.project import Project
+from buffix.knowledge.catalog import Catalog
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_MAX_MRO = 12
-_MAX_SUBCLASSES = 16
-
-
-@dataclass(eq=False)
-class ClassInfo:
-    node: ast.ClassDef
-    qualname: str
-    methods: Dict[str, ast.AST] = field(default_factory=dict)
-    attrs: Dict[str, Optional[Val]] = field(default_factory=dict)
-    module: Optional["Module"] = None
-    learned: bool = False  # its methods ran once, so `attrs` knows what they store in self.*
-    _bases: Optional[List["ClassInfo"]] = None
-
-    def bases(self) -> List["ClassInfo"]:
-        """Base classes defined in the analyzed tree (resolved on first use)."""
-        if self._bases is None:
-            self._bases = []
-            if self.module is not None:
-                found = (self.module.resolve_class(b) for b in self.node.bases)
-                self._bases = [b for b in found if b is not None and b is not self]
-        return self._bases
-
-    def mro(self) -> List["ClassInfo"]:
-        order: List[ClassInfo] = []
-        pending = [self]
-        while pending and len(order) < _MAX_MRO:
-            info = pending.pop(0)
-            if info not in order:
-                order.append(info)
-                pending.extend(info.bases())
-                if info.module is not None:
-                    info.module.consulted()
-        return order
-
-    def method(self, name: str) -> Optional[Tuple["ClassInfo", ast.AST]]:
-        for info in self.mro():
-            if name in info.methods:
-                return info, info.methods[name]
-        return None
-
-    def catalog_type(self) -> Optional[str]:
-        """The catalog type this class derives from (`class Session(requests.Session)`), if any."""
-        for info in self.mro():
-            for base in info.node.bases if info.module is not None else ():
-                catalog, qualname = info.module.catalog, info.module.frame.qualname(base) or ""  # type: ignore
-                made = catalog.sources.get(qualname)  # `requests.Session` builds a requests.Session
-                found = catalog.annotations.get(qualname) or (made.value if made is not None and made.is_type else None)
-                if found is not None:
-                    return found
-        return None
-
-    def subclasses(self) -> List["ClassInfo"]:
-        """Classes of the tree deriving from this one, nearest first (a call on a value typed as this class may
-        run any of their overrides)."""
-        if self.module is None:
-            return []
-        if self.module.project is not None:
-            return self.module.project.subclasses(self)
-        found: List[ClassInfo] = []
-        for info in self.module.classes.values():
-            if info is not self and any(b.qualname == self.qualname for b in info.mro()[1:]):
-                found.append(info)
-        return found[:_MAX_SUBCLASSES]
-
-    def attr(self, name: str) -> Tuple[bool, Optional[Val]]:
-        """What methods of this class or its bases store in `self.<name>`."""
-        for info in self.mro():
-            if not info.learned and info.module is not None:
-                info.module.learn(info)
-            if name in info.attrs:
-                return True, info.attrs[name]
-        return False, None
 
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
@@ -108,7 +34,7 @@ def is_test_module(path: str, qualname: str) -> bool:
 
 class Module:
     def __init__(self, path: str, parsed: Parsed, catalog: Catalog, qualname: str, is_package: bool = False,
-                 project: Optional["Project"] = None, emitting: bool = True) -> None:
+                 project: Optional[Tree] = None, emitting: bool = True) -> None:
         self.path = path
         self.parsed = parsed
         self.catalog = catalog
@@ -133,6 +59,14 @@ class Module:
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
+
+    def defer(self, node: ast.AST, frame: Frame) -> None:
+        """Analyze a function or class defined in `frame` once the module's top level has run (`analyze`)."""
+        self.pending.append((node, frame))
+
+    def qualname_of(self, node: ast.AST) -> Optional[str]:
+        """What `node` names at the module's top level (`requests.Session` in a class's bases)."""
+        return self.frame.qualname(node)
 
     def dispose(self) -> None:
         """Break the module's reference cycles (frames and classes point back to it) once its findings are built,
@@ -245,7 +179,7 @@ class Module:
     def parameters(self, function: ast.AST, cls: Optional[ClassInfo]) -> List[str]:
         args: ast.arguments = function.args  # type: ignore[attr-defined]
         names = [a.arg for a in (*args.posonlyargs, *args.args)]
-        if cls is not None and names and not _is_static(function):
+        if cls is not None and names and not is_static(function):
             names = names[1:]
         return names + [a.arg for a in args.kwonlyargs]
 
@@ -253,7 +187,7 @@ class Module:
                        tainted: Optional[Dict[int, Val]] = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Frame:
         args: ast.arguments = function.args  # type: ignore[attr-defined]
         positional = [*args.posonlyargs, *args.args]
-        self_name = positional[0].arg if cls is not None and positional and not _is_static(function) else None
+        self_name = positional[0].arg if cls is not None and positional and not is_static(function) else None
         # No pre-walk of the function (it was the main cost): parameters are bound below, local imports and
         # assignments are learned as the frame executes them.
         names = Names(bound={a.arg for a in (*positional, *args.kwonlyargs, args.vararg, args.kwarg) if a})
@@ -268,7 +202,7 @@ class Module:
         for index, arg in enumerate(params):
             if tainted and index in tainted:
                 # the caller applies its own confidence: a summary is shared by sure and guessed callers
-                start = replace(tainted[index], flow=(), param=index, entries=(), confidence="high")
+                start = replace(tainted[index], flow=(), param=Param(index), entries=(), confidence="high")
                 frame.env[arg.arg] = frame.step(start, arg, f"parameter `{arg.arg}` of `{name}()`")
             elif arg.annotation is not None:
                 frame.env[arg.arg] = frame.annotated(arg.annotation, arg)
@@ -278,11 +212,12 @@ class Module:
                     stated = self._documented(cls.node).get(arg.arg)  # Google style documents __init__ there
                 documented = frame.annotated(stated, arg, "documented")
                 frame.env[arg.arg] = documented.at_most("medium") if documented is not None else None
-        for arg in (args.vararg, args.kwarg):
-            if arg is not None:
-                frame.env[arg.arg] = None
+        for rest in (args.vararg, args.kwarg):
+            if rest is not None:
+                frame.env[rest.arg] = None
         for index, (attr, value) in enumerate(seeds):  # an instance built from bodies: its self.* hold them
-            start = replace(value, flow=(), param=SEED + index, entries=(), confidence="high", attrs=())
+            start = replace(value, flow=(), param=Param(index, attribute=True), entries=(), confidence="high",
+                            attrs=())
             frame.env["self." + attr] = frame.step(start, function, f"`self.{attr}` of the instance")
         return frame
 
@@ -291,7 +226,8 @@ class Module:
         key = id(function)
         if key not in self._docstrings:
             self._docstrings[key] = {}
-            doc = ast.get_docstring(function, clean=False) if isinstance(function, (*_FUNCTIONS, ast.ClassDef)) else None
+            documented = isinstance(function, (*_FUNCTIONS, ast.ClassDef))
+            doc = ast.get_docstring(function, clean=False) if documented else None  # type: ignore[arg-type]
             for match in _DOC_TYPE.finditer(doc or ""):
                 name = match.group("g") or match.group("s") or match.group("n")
                 text = (match.group("gt") or match.group("st") or match.group("nt") or "").split(",")[0].strip()
@@ -307,8 +243,8 @@ class Module:
                   parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary:
         """What a call returns and which parameters reach sinks, for these argument kinds (cached).
         `parent`: the frame a nested function was defined in (its closure)."""
-        key = (id(function), id(cls), tuple(sorted((i, v.kind, v.type, v.slot) for i, v in tainted.items())),
-               tuple((a, v.kind, v.type, v.slot) for a, v in seeds))
+        key = (id(function), id(cls), tuple(sorted((i, v.kind, v.type, v.role, v.slot) for i, v in tainted.items())),
+               tuple((a, v.kind, v.type, v.role, v.slot) for a, v in seeds))
         self.consulted()
         if key in self._summaries:
             return self._summaries[key]
@@ -322,12 +258,13 @@ class Module:
         else:
             returns = merge(frame.returns) if frame.returns else None
         stores = tuple((k[5:], v) for k, v in frame.env.items()
-                       if k.startswith("self.") and v is not None and v.tainted and 0 <= v.param < SEED)
+                       if k.startswith("self.") and v is not None and v.tainted and v.param is not None
+                       and not v.param.attribute)
         summary = Summary(returns, tuple(frame.hits), stores)
         self._summaries[key] = summary
         return summary
 
-    def find_function(self, qualname: str, tainted_args: bool) -> Optional[Tuple["Module", ast.AST, Optional[ClassInfo]]]:
+    def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]:
         """A function of this module (`pkg.mod.f`) or, through the project, of another module of the tree."""
         prefix, _, name = qualname.rpartition(".")
         if prefix == self.qualname and name in self.functions:
@@ -350,14 +287,9 @@ def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional
     if any((d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")) in _CONTEXT_MANAGERS
            for d in getattr(function, "decorator_list", ())):
         return item
-    if item is None or item.kind == CLEAN:
+    if item is None or item.kind is CLEAN:
         return item
-    if item.kind == BODY or (item.kind == CONTAINER and item.slot >= 0):
+    if item.kind is BODY or (item.kind is CONTAINER and item.slot >= 0):
         name = getattr(function, "name", "generator")
         return frame.step(replace(item, kind=CHUNKS, entries=()), function, f"yielded by `{name}()`")
     return None
-
-
-def _is_static(function: ast.AST) -> bool:
-    return any(isinstance(d, ast.Name) and d.id == "staticmethod"
-               for d in getattr(function, "decorator_list", ()))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from typing import List, Optional, Tuple
 
-Edit = Tuple[int, int, str]  # (start offset, end offset, replacement) in the text
+Edit = Tuple[int, int, Optional[str]]  # (start offset, end offset, replacement; None: blank it) in the text
 
 
 def downgrade(text: str) -> Optional[str]:
@@ -33,7 +33,7 @@ def downgrade(text: str) -> Optional[str]:
     positions = wrapper.resolve(PositionProvider)
     starts = _line_starts(text)
 
-    def offsets(node: object) -> Tuple[int, int]:
+    def offsets(node: "cst.CSTNode") -> Tuple[int, int]:
         where = positions[node]
         return (starts[where.start.line - 1] + where.start.column, starts[where.end.line - 1] + where.end.column)
 
@@ -41,12 +41,14 @@ def downgrade(text: str) -> Optional[str]:
 
     class Finder(cst.CSTVisitor):
         def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            if getattr(node, "type_parameters", None) is not None:
-                edits.append((*offsets(node.type_parameters), None))
+            parameters = getattr(node, "type_parameters", None)
+            if parameters is not None:
+                edits.append((*offsets(parameters), None))
 
         def visit_ClassDef(self, node: cst.ClassDef) -> None:
-            if getattr(node, "type_parameters", None) is not None:
-                edits.append((*offsets(node.type_parameters), None))
+            parameters = getattr(node, "type_parameters", None)
+            if parameters is not None:
+                edits.append((*offsets(parameters), None))
 
         def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
             start, end = offsets(node)
@@ -61,7 +63,7 @@ def downgrade(text: str) -> Optional[str]:
                 return False
             return True
 
-        def visit_TemplatedString(self, node: object) -> bool:
+        def visit_TemplatedString(self, node: "cst.CSTNode") -> bool:
             edits.append((*offsets(node), None))
             return False
 
@@ -72,13 +74,13 @@ def downgrade(text: str) -> Optional[str]:
                     start, end = offsets(kind)
                     edits.append((start, end, f"({text[start:end]})"))
 
-        def visit_TryStar(self, node: object) -> None:
+        def visit_TryStar(self, node: "cst.CSTNode") -> None:
             for handler in node.handlers:  # type: ignore[attr-defined]
                 start, _ = offsets(handler)
                 star = text.index("*", start)
                 edits.append((star, star + 1, " "))
 
-        def visit_Match(self, node: object) -> None:
+        def visit_Match(self, node: "cst.CSTNode") -> None:
             start, _ = offsets(node)
             edits.append((start, start + len("match"), "if   "))
             for case in node.cases:  # type: ignore[attr-defined]

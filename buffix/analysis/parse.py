@@ -1,23 +1,19 @@
-"""Decode (BOM, PEP 263) and parse a file; map AST positions to 1-based character spans.
+"""Decode (buffix.core.source) and parse a file; map AST positions to 1-based character spans.
 
 The analyzer reads the tree with the standard `ast` module: it only reads, and `ast.parse` costs about a fifth of
-`libcst.parse_module` plus positions (anchors §6). Only when `ast` cannot parse a file does LibCST's parser, whose
-grammar does not depend on the running Python, decide: syntax newer than this interpreter is rewritten in place to
-an older equivalent (buffix.analysis.newsyntax) and analyzed; anything else is a syntax error.
+`libcst.parse_module` plus positions (docs/performance.md). Only when `ast` cannot parse a file does LibCST's
+parser, whose grammar does not depend on the running Python, decide: syntax newer than this interpreter is rewritten
+in place to an older equivalent (buffix.analysis.newsyntax) and analyzed; anything else is a syntax error.
 """
 
 from __future__ import annotations
 
 import ast
-import io
-import re
-import tokenize
 from dataclasses import dataclass
 from typing import List
 
 from buffix.core.findings import Span
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
+from buffix.core.source import SourceError, character_column, decode, segment, split_lines
 
 
 class ParseFailure(Exception):
@@ -31,52 +27,41 @@ class Parsed:
     lines: List[str]
 
     def span(self, node: ast.AST) -> Span:
-        end_line = getattr(node, "end_lineno", None) or node.lineno
+        """ast columns are UTF-8 byte offsets; findings count characters. `node` has a position (an expression,
+        statement, argument...): the analyzer spans nothing else."""
+        line: int = node.lineno  # type: ignore[attr-defined]
+        column: int = node.col_offset  # type: ignore[attr-defined]
+        end_line = getattr(node, "end_lineno", None) or line
         end_col = getattr(node, "end_col_offset", None)
         if end_col is None:
-            end_col = node.col_offset
-        return Span(node.lineno, self._column(node.lineno, node.col_offset),
-                    end_line, self._column(end_line, end_col))
-
-    def _column(self, line: int, utf8_offset: int) -> int:
-        """ast columns are UTF-8 byte offsets; findings count characters."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        if text.isascii():
-            return utf8_offset + 1
-        return len(text.encode("utf-8")[:utf8_offset].decode("utf-8", "replace")) + 1
+            end_col = column
+        lines, count = self.lines, len(self.lines)
+        return Span(line, character_column(lines[line - 1] if 0 < line <= count else "", column),
+                    end_line, character_column(lines[end_line - 1] if 0 < end_line <= count else "", end_col))
 
     def segment(self, span: Span) -> str:
-        if span.line == span.end_line:
-            return self.lines[span.line - 1][span.column - 1 : span.end_column - 1]
-        first = self.lines[span.line - 1][span.column - 1 :]
-        middle = self.lines[span.line : span.end_line - 1]
-        last = self.lines[span.end_line - 1][: span.end_column - 1]
-        return "\n".join([first, *middle, last])
-
-
-def decode(source: bytes) -> str:
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        return source.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
-        raise ParseFailure(f"cannot decode: {exc}") from None
+        return segment(self.lines, span)
 
 
 def parse(source: bytes) -> Parsed:
-    text = decode(source)
+    try:
+        text = decode(source).text
+    except SourceError as error:
+        raise ParseFailure(f"cannot decode: {error.cause}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
-        tree = _newer_syntax(text)
-        if tree is None:
+        downgraded = _newer_syntax(text)
+        if downgraded is None:
             raise ParseFailure(_explain(exc)) from None
+        tree = downgraded
     except ValueError as exc:  # null bytes
         raise ParseFailure(f"cannot parse: {exc}") from None
     except RecursionError:
         raise ParseFailure("syntax error: expression nested too deeply to parse") from None
-    return Parsed(text, tree, _NEWLINE.split(text))
+    return Parsed(text, tree, split_lines(text))
 
 
 def _newer_syntax(text: str) -> "ast.Module | None":

@@ -6,14 +6,12 @@ import io
 import tokenize
 from typing import Dict, List, Tuple
 
-from buffix.analysis.engine import Raw
+from buffix.analysis.flow.model import BODY, CHUNKS, CONTAINER, OBJECT, Raw
 from buffix.analysis.parse import Parsed
 from buffix.analysis.suppress import Suppression, find
-from buffix.analysis.values import BODY, CHUNKS, CONTAINER, OBJECT
 from buffix.core.findings import Finding, Fix, FlowStep
 from buffix.knowledge.rules import all_rules
 from buffix.knowledge.selectors import unknown as unknown_selectors
-
 
 # what the snippet holds, by the kind of value that reaches the sink (OBJECT: a response a helper reads the body of)
 _SUBJECTS = {BODY: "response body", CHUNKS: "chunks of a response body", CONTAINER: "a container of response bodies",

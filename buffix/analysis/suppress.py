@@ -1,5 +1,6 @@
 """`# buffix: ignore[CODE, ...]` comments: on the finding's line, or alone on the line above it; and
-`# buffix: ignore-file[CODE, ...]` anywhere in the file, on a line of its own, for every finding of those codes in it."""
+`# buffix: ignore-file[CODE, ...]` anywhere in the file, on a line of its own, for every finding of those codes in
+it."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Optional, Tuple
 
 import click
@@ -25,6 +26,17 @@ def runtime_environment(settings: Settings, report: bool) -> dict:
     return env
 
 
+def configured_proxy_libraries() -> Tuple[str, ...]:
+    """`proxy-libraries` of the nearest config above the current directory (a bad config: exit 2, one line)."""
+    from buffix.config import ConfigError, load_config
+
+    try:
+        return load_config(Path.cwd()).proxy_libraries
+    except ConfigError as error:
+        click.echo(f"buffix run: {error}", err=True)
+        sys.exit(2)
+
+
 @click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("--profile", type=click.Choice(PROFILES), default="wrapt", show_default=True,
               help="wrapt: behave like wrapt.ObjectProxy; strict: also refuse bytes(), + and iteration copies.")
@@ -32,7 +44,8 @@ def runtime_environment(settings: Settings, report: bool) -> dict:
               help="Leak hunting: free each body when its response closes; later use raises BodyReleasedError.")
 @click.option("--buffer-export", is_flag=True, help="Python 3.12+: the proxy exports the buffer protocol (PEP 688).")
 @click.option("--proxy-libraries", metavar="PKG,...", default="",
-              help="Installed packages whose code gets proxies like the program's (to check a library you maintain).")
+              help="Installed packages whose code gets proxies like the program's (to check a library you maintain; "
+                   "default: `proxy-libraries` of the config found from the current directory).")
 @click.option("--observe", "observe", metavar="FILE", default=None,
               help="Observe mode: the program runs unchanged and every unsafe use of a body is recorded; FILE gets "
                    "the confirmed findings (buffix JSON) for `buffix check/fix --observed FILE`.")
@@ -54,7 +67,7 @@ def run(profile: str, release_on_close: bool, buffer_export: bool, proxy_librari
     """
     policy = "release_on_close" if release_on_close else POLICIES[0]
     settings = Settings(profile=profile, policy=policy, buffer_export=buffer_export,
-                        proxy_libraries=parse_names(proxy_libraries),
+                        proxy_libraries=parse_names(proxy_libraries) or configured_proxy_libraries(),
                         observe=os.path.abspath(observe) if observe else "")
     if observe:
         from buffix.report import write_text_atomic

@@ -28,10 +28,10 @@ def helper_import(source: DecodedSource, tree: ast.Module) -> Optional[Replaceme
             break
         leading.append(statement)
     following = tree.body[len(leading)] if len(leading) < len(tree.body) else None
-    while leading and following is not None and _last_line(leading[-1]) >= _first_line(following):
+    while leading and following is not None and _end_line(leading[-1]) >= _first_line(following):
         leading.pop()  # `import io; io.BytesIO(x)`: the import shares its line with code
     if leading:
-        line = _last_line(leading[-1]) + 1
+        line = _end_line(leading[-1]) + 1
     elif following is not None:
         line = _above_comments(source, _first_line(following))
     else:
@@ -65,10 +65,6 @@ def _first_line(statement: ast.stmt) -> int:
     return min([statement.lineno] + [decorator.lineno for decorator in decorators])
 
 
-def _last_line(statement: ast.stmt) -> int:
-    return statement.end_lineno or statement.lineno  # end_lineno is always set by the parser
-
-
 def _above_comments(source: DecodedSource, line: int) -> int:
     """The first line of the comment block right above `line` (comments there describe that statement)."""
     while line > 1 and _COMMENT_LINE.match(source.line_text(line - 1)):
@@ -84,3 +80,7 @@ def _after_cookie_lines(source: DecodedSource) -> int:
             break
         end = source.line_starts[line - 1] + len(source.line_text(line))
     return end
+
+
+def _end_line(statement: ast.stmt) -> int:
+    return statement.end_lineno or statement.lineno  # set by ast.parse; Optional only for hand-built nodes

@@ -7,20 +7,13 @@ mixed) are kept because they are never touched.
 
 from __future__ import annotations
 
-import codecs
-import io
-import re
-import tokenize
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
 from buffix.core.findings import Span
+from buffix.core.source import NEWLINE, SourceError, decode, line_starts
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")  # Python's line breaks; str.splitlines() knows more (\f, \x1c, …)
-
-
-class SourceError(ValueError):
-    """The bytes cannot be decoded as Python source, or a position lies outside the text."""
+__all__ = ["DecodedSource", "Replacement", "SourceError", "decode_source"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +38,7 @@ class DecodedSource:
         if not 1 <= line <= len(self.line_starts):
             raise SourceError(f"line {line} is outside the file (1..{len(self.line_starts)})")
         start = self.line_starts[line - 1]
-        length = len(_NEWLINE.sub("", self.line_text(line)))
+        length = len(NEWLINE.sub("", self.line_text(line)))
         if not 1 <= column <= length + 1:
             raise SourceError(f"column {column} is outside line {line} (1..{length + 1})")
         return start + column - 1
@@ -65,10 +58,10 @@ class DecodedSource:
 
     def newline_before(self, offset: int) -> str:
         """The line break ending the line before `offset` (or the file's first one; "\\n" if it has none)."""
-        breaks = list(_NEWLINE.finditer(self.text, 0, offset))
+        breaks = list(NEWLINE.finditer(self.text, 0, offset))
         if breaks:
             return breaks[-1].group()
-        first = _NEWLINE.search(self.text)
+        first = NEWLINE.search(self.text)
         return first.group() if first else "\n"
 
     def replace(self, replacements: Sequence[Replacement]) -> Tuple[str, bytes]:
@@ -96,24 +89,9 @@ class DecodedSource:
 
 
 def decode_source(data: bytes) -> DecodedSource:
-    """Decode as the interpreter does: BOM, then a PEP 263 cookie on line 1 or 2, else UTF-8."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:
-        raise SourceError(f"cannot detect the encoding: {error.msg}") from None
-    bom = b""
-    if encoding == "utf-8-sig":
-        encoding = "utf-8"
-        if data.startswith(codecs.BOM_UTF8):
-            bom = codecs.BOM_UTF8
-    try:
-        text = data[len(bom) :].decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        raise SourceError(f"cannot decode as {encoding}: {error}") from None
-    starts = [0] + [match.end() for match in _NEWLINE.finditer(text)]
-    if starts[-1] == len(text) and len(starts) > 1:
-        starts.pop()  # a final line break does not open an empty line
-    return DecodedSource(data, text, encoding, bom, tuple(starts))
+    """Decode as the interpreter does (buffix.core.source.decode), with the lines' start offsets."""
+    decoded = decode(data)
+    return DecodedSource(data, decoded.text, decoded.encoding, decoded.bom, line_starts(decoded.text))
 
 
 def _span_text(span: Span) -> str:

@@ -85,11 +85,11 @@ def _python_problem(old_tree: ast.Module, new_source: Union[str, bytes], path: s
         new_tree = parse_original(new_source, path)
     except (SyntaxError, ValueError) as error:
         return f"Python cannot parse the result: {_first_line(str(error))}"
-    new_error, warned = _compile(new_tree, path, flags)
-    if new_error is not None or warned:
-        old_error, old_warned = _compile(old_tree, path, flags)
-        if new_error is not None and new_error != old_error:
-            return f"the result does not compile: {new_error}"
+    failure, warned = _compile(new_tree, path, flags)
+    if failure is not None or warned:
+        old_failure, old_warned = _compile(old_tree, path, flags)
+        if failure is not None and failure != old_failure:
+            return f"the result does not compile: {failure}"
         new_warnings = sorted((warned - old_warned).elements())
         if new_warnings:  # e.g. `(lambda: x)[:]`: the compiler knows it raises
             return f"the compiler warns about the result: {new_warnings[0]}"
@@ -108,7 +108,7 @@ def parse_original(data: Union[str, bytes], path: str) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tree = compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    assert isinstance(tree, ast.Module)  # what "exec" with PyCF_ONLY_AST gives
+    assert isinstance(tree, ast.Module)  # what "exec" mode with PyCF_ONLY_AST gives
     return tree
 
 

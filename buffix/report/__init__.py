@@ -94,7 +94,7 @@ def write_text_atomic(path: str, text: str, exclusive: bool = False) -> None:
     write(path, text, exclusive)
 
 
-def progress(*args, **kwargs):  # type: ignore[no-untyped-def]
+def progress(*args, **kwargs):
     """buffix.report.progress.progress, imported on use."""
     from buffix.report.progress import progress as bar
 

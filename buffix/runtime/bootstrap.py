@@ -48,7 +48,7 @@ def write_observations_at_exit() -> None:
     atexit.register(write)
 
 
-def _excepthook(previous):  # type: ignore[no-untyped-def]
+def _excepthook(previous):
     def hook(kind: Type[BaseException], exc: BaseException, tb: Optional[TracebackType]) -> None:
         previous(kind, exc, tb)
         text = explain(exc, tb)

@@ -12,7 +12,8 @@ import os
 import site
 import sys
 import sysconfig
-from typing import Dict, Iterable, Tuple
+from types import FrameType
+from typing import Dict, Iterable, Optional, Tuple
 
 _SITE_DIRS = ("site-packages", "dist-packages")
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -107,8 +108,8 @@ class CallerClassifier:
 
     def program_frame(self, depth: int = 2) -> Tuple[str, int]:
         """(file, line) of the nearest program frame at or above `depth`; formatting waits until a report."""
-        frame = sys._getframe(depth)
-        first = frame
+        first = sys._getframe(depth)
+        frame: Optional[FrameType] = first
         cache = self.internal_cache
         while frame is not None:
             filename = frame.f_code.co_filename

@@ -11,11 +11,16 @@ import sys
 import threading
 import time
 import weakref
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional, cast
 
 from buffix.runtime.callsite import CallerClassifier
 from buffix.runtime.proxy import (
-    BodyProxy, BodyReleasedError, BufferBodyProxy, ObserveBodyProxy, StrictBodyProxy, release_proxy,
+    BodyProxy,
+    BodyReleasedError,
+    BufferBodyProxy,
+    ObserveBodyProxy,
+    StrictBodyProxy,
+    release_proxy,
 )
 from buffix.runtime.registry import FINALIZED, Registry, ResponseState, Stats
 from buffix.runtime.settings import RuntimeUnavailable, Settings
@@ -90,7 +95,8 @@ class Runtime:
         ref = self._links.get(id(stream))
         return ref() if ref is not None else None
 
-    def _new_state_locked(self, response: Any, source: str, clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
+    def _new_state_locked(self, response: Any, source: str,
+                          clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
         state = ResponseState(source, clear_cache)
         key = id(response)
         try:
@@ -259,7 +265,7 @@ class Runtime:
                 continue
             try:
                 for proxy in record.alive_proxies():
-                    release_proxy(proxy)
+                    release_proxy(cast(BodyProxy, proxy))
             except BufferError as refused:  # root-cause mode: a view of the body is still exported
                 self.registry.suspect(record, f"{site} (release refused: {refused})")
                 continue

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import ast
 import builtins
-import json
 import linecache
-import os
 import sys
 import threading
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, Dict, List, Optional, Tuple
 
 from buffix.core.findings import Finding, Fix, FlowStep, Span
@@ -51,7 +50,7 @@ class Observer:
 
     # --- recording (called from the proxy's exporting dunders) ----------------------------------------------
     def export(self, kind: str, record: Any) -> None:
-        frame = sys._getframe(2)
+        frame: Optional[FrameType] = sys._getframe(2)
         internal = self.runtime.classifier.is_internal_file
         while frame is not None and internal(frame.f_code.co_filename):
             frame = frame.f_back
@@ -96,7 +95,8 @@ class Observer:
                 code = KIND_CODES.get(site.kind) or "BFX1"
             target = _argument_span(site, call, arg)
             fix = Fix("safe", (target,)) if target is not None else None
-            reason = "" if fix else "; no fix: the callee is not in the catalog, so which argument is the body is unknown"
+            reason = "" if fix else ("; no fix: the callee is not in the catalog, so which argument is the body is "
+                                     "unknown")
             message = (f"response body ({entry['source']}) reached `{sink or '?'}` through {KIND_TEXT[site.kind]} "
                        f"{entry['count']} time(s) at run time (observed){reason}")
             created_path, _, created_line = entry["created_at"].rpartition(":")

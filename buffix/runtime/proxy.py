@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
-from typing import Any
+from typing import Any, SupportsIndex
 
 import wrapt
 
@@ -174,8 +174,8 @@ class BodyProxy(wrapt.ObjectProxy):
 
     # wrapt forwards __class__ to the body, so `isinstance(body, bytes)` holds; after a release it must raise like
     # every other access (json.loads asks isinstance first), not turn False or name _ReleasedBody
-    @property
-    def __class__(self) -> type:  # type: ignore[override]
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
         return self._body_for("isinstance()/__class__").__class__
 
     def __repr__(self) -> str:
@@ -202,7 +202,7 @@ class BodyProxy(wrapt.ObjectProxy):
         self._body_for("pickle")
         return super().__reduce__()
 
-    def __reduce_ex__(self, protocol: int) -> Any:
+    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
         self._body_for("pickle")
         return super().__reduce_ex__(protocol)
 

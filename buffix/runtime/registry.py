@@ -14,7 +14,6 @@ import weakref
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
-
 FINALIZED = "<finalization>"
 
 
@@ -132,6 +131,7 @@ class Watch(weakref.ref):
     inside garbage collection (CPython 3.11 can crash when it does, issue 11); `handler` runs at the next drain."""
 
     __slots__ = ("handler",)
+    handler: Callable[["Watch"], None]
 
 
 class Registry:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import Mapping, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 PROFILES = ("wrapt", "strict")
 POLICIES = ("track", "release_on_close")
@@ -43,7 +43,7 @@ class Settings:
         if self.gc_threshold < 0 or self.slow_copy_warn_bytes < 0 or self.gc_min_interval < 0:
             raise ValueError("runtime thresholds must not be negative")
 
-    def with_changes(self, **changes: object) -> "Settings":
+    def with_changes(self, **changes: Any) -> "Settings":
         return replace(self, **{key: value for key, value in changes.items() if value is not None})
 
     def to_env(self) -> dict:

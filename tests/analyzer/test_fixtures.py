@@ -6,7 +6,7 @@ import pytest
 
 from buffix.analysis import analyze_source
 from buffix.config import Config
-from tests.analyzer.golden import REGENERATE, FIXTURES, actual, analyze, cases, expectations, regenerate
+from tests.analyzer.golden import FIXTURES, REGENERATE, actual, analyze, cases, expectations, regenerate
 
 CASES = cases()
 

@@ -1,18 +1,18 @@
-"""The byte-level screens (analyzer/tokens.py) and the prefilter built on them: never lose a finding, skip the rest."""
+"""The byte-level screens (analysis/prefilter/tokens.py) and the prefilter built on them: never lose a finding, skip the rest."""
 
 from __future__ import annotations
 
 import random
-import textwrap
 import re
 import sysconfig
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from buffix.analysis import analyze_source, might_contain_sink, screen
+from buffix.analysis.prefilter.tokens import Matcher, package_uses, screens
 from buffix.analysis.project import Project
-from buffix.analysis.tokens import Matcher, package_uses, screens
 from buffix.config import Config
 from buffix.knowledge.rules import all_rules
 from tests.analyzer.golden import FIXTURES, cases, expectations

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from buffix.analysis import analyze_source, screen
-from buffix.analysis import project as project_module
 from buffix.analysis.project import Project
+from buffix.analysis.project import loader as project_module
 from buffix.config import Config
 from tests.analyzer.golden import FIXTURES
 
@@ -128,8 +128,8 @@ def test_a_response_handed_to_a_helper_that_reads_it(tmp_path):
 
 def test_the_method_index_is_the_same_scanned_in_parallel(monkeypatch):
     """Shards scanned in forked processes merge into exactly the index one process builds."""
-    from buffix.analysis import index
-    from buffix.analysis.tokens import screens
+    from buffix.analysis.prefilter import index
+    from buffix.analysis.prefilter.tokens import screens
 
     screen = screens(Config().catalog())
     alone = index.MethodIndex([FIXTURES], screen, jobs=1)

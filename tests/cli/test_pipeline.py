@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from buffix.cache import Cache
-from buffix.core.findings import FileError, FileResult, Finding, Span
+from buffix.core.findings import FileResult, Finding, Span
 from buffix.pipeline import check_files
 
 UNSAFE = "import requests\n\ndef get(url):\n    body = requests.get(url).content\n    return memoryview(body)\n"
@@ -42,8 +42,8 @@ def mentions_requests(path: str, source: bytes) -> bool:
 def stages():
     """The real buffix analyzer when it is there; else the libcst one above."""
     try:
-        from buffix.stages import analyzer_stages
         from buffix.config import Config
+        from buffix.stages import analyzer_stages
 
         return analyzer_stages([Path(".")], Config())
     except ImportError:

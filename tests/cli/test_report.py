@@ -16,12 +16,12 @@ import jsonschema
 import pytest
 
 from buffix.analysis import analyze_source
+from buffix.core.atomic import write_text_atomic
 from buffix.core.findings import FileError, FileResult, Finding, Fix, Span
 from buffix.fixer import fix_source
+from buffix.knowledge.rules import all_rules
 from buffix.report import FORMATS, ReportOptions, emit, error_lines, progress, render, render_statistics, use_color
 from buffix.report.github import escape_data, escape_property
-from buffix.core.atomic import write_text_atomic
-from buffix.knowledge.rules import all_rules
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
 

@@ -30,7 +30,8 @@ def generated(count: int, seed: int, each) -> None:
     """Call `each(name, source)` for `count` programs from hypothesmith's grammar- and CST-based strategies, as they
     are drawn (nothing is kept: memory stays flat, and the figures so far are printed every 500 programs)."""
     import hypothesmith
-    from hypothesis import HealthCheck, given, seed as hseed, settings
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
 
     drawn = [0]
     for strategy in (hypothesmith.from_grammar(), hypothesmith.from_node()):

@@ -50,7 +50,7 @@ def main() -> int:
     reasons = collections.Counter()
     failures = []
     with multiprocessing.Pool(options.jobs) as pool:
-        for path, style, result in pool.imap_unordered(_job, tasks, chunksize=4):
+        for _path, style, result in pool.imap_unordered(_job, tasks, chunksize=4):
             if result is None:
                 totals["runs skipped (Python cannot parse the file)"] += 1
                 continue

@@ -113,6 +113,6 @@ def test_unknown_style():
 
 
 def test_never_emits_a_guard():
-    for source, *expected in CASES:
+    for _source, *expected in CASES:
         for fixed in expected:
             assert "hasattr" not in fixed and "isinstance" not in fixed and "__wrapped__" not in fixed

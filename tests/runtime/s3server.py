@@ -7,9 +7,9 @@ import base64
 import hashlib
 import threading
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Dict, Iterator, Optional
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -25,7 +25,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise NotImplementedError("the test sends whole bodies")
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def _reply(self, status: int, body: bytes = b"", headers: Dict[str, str] = {}) -> None:
+    def _reply(self, status: int, body: bytes = b"", headers: Optional[Dict[str, str]] = None) -> None:
+        if headers is None:
+            headers = {}
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

@@ -100,6 +100,30 @@ def test_run_passes_proxy_libraries_to_every_process(server, installed_helper, t
     assert opted.stdout.strip().startswith("BodyProxy"), opted.stderr
 
 
+def test_run_and_the_pytest_plugin_read_proxy_libraries_from_the_config(server, installed_helper, tmp_path):
+    fakelib, _ = installed_helper
+    (tmp_path / "pyproject.toml").write_text('[tool.buffix]\nproxy-libraries = ["fakelib"]\n')
+    program = tmp_path / "prog.py"
+    program.write_text("import sys, fakelib\nprint(type(fakelib.fetch(sys.argv[1])).__name__)\n")
+    (tmp_path / "test_lib.py").write_text(
+        "import os, fakelib\nfrom buffix.runtime import BodyProxy\n\n"
+        "def test_proxied():\n    assert isinstance(fakelib.fetch(os.environ['URL']), BodyProxy)\n")
+    script = Path(sys.executable).with_name("buffix")
+    url = server.url_for("/bytes/10")
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(fakelib.__file__)), "URL": url}
+    run = subprocess.run([str(script), "run", "--", sys.executable, str(program), url], capture_output=True,
+                         text=True, timeout=60, env=env, cwd=tmp_path)
+    assert run.stdout.strip().startswith("BodyProxy"), run.stderr
+    session = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--buffix-runtime",
+                              "test_lib.py"], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert session.returncode == 0, session.stdout + session.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.buffix]\nproxy-libraries = "fakelib"\n')
+    bad = subprocess.run([str(script), "run", "--", sys.executable, str(program), url], capture_output=True,
+                         text=True, timeout=60, env=env, cwd=tmp_path)
+    assert bad.returncode == 2 and "proxy-libraries: expected a list of strings" in bad.stderr, bad.stderr
+    assert bad.stderr.count("\n") == 1 and bad.stdout == ""
+
+
 @pytest.mark.parametrize("client", ["urllib", "urllib3"])
 def test_c_readers_wrapping_a_response_read_the_real_body(server, client):
     import io

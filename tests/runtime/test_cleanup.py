@@ -202,7 +202,7 @@ def test_correct_program_output_is_identical_under_the_runtime(program):
     running = {name: subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=program.parent)
                for name, cmd in commands.items()}
     results = {name: (p.communicate(timeout=60), p.returncode) for name, p in running.items()}
-    for name, ((out, err), code) in results.items():
+    for name, ((_out, err), code) in results.items():
         assert code == 0, f"{program.name} failed ({name}):\n{err.decode(errors='replace')}"
     assert results["plain"][0][0], f"{program.name} printed nothing"
     assert results["runtime"][0][0] == results["plain"][0][0]

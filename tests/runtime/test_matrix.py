@@ -124,8 +124,9 @@ def test_streaming_paths_yield_one_proxy_per_chunk(downloaded, server):
 
 
 def test_large_iteration_copy_warns_with_the_faster_form(wrapt_runtime, server):
-    import requests
     import warnings
+
+    import requests
 
     from buffix.runtime import SlowCopyWarning
 

@@ -9,8 +9,8 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Callable, List, Optional
 
 import pytest

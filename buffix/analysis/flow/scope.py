@@ -1,13 +1,13 @@
 """A cheap import table per scope: which local name means which qualified name, and which names are rebound.
 
-This is what QualifiedNameProvider would tell, at a fraction of its cost (anchors §6): one walk per scope.
+This is what QualifiedNameProvider would tell, at a fraction of its cost (docs/performance.md): one walk per scope.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Set
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -55,12 +55,14 @@ class _Collector(ast.NodeVisitor):
                 self.names.star = True
                 self.names.star_modules.append(module)
             else:
-                self.names.imports.setdefault(alias.asname or alias.name, f"{module}.{alias.name}" if module else alias.name)
+                qualname = f"{module}.{alias.name}" if module else alias.name
+                self.names.imports.setdefault(alias.asname or alias.name, qualname)
 
     def visit_Global(self, node: ast.Global) -> None:
         self.names.declared_global.update(node.names)
 
-    visit_Nonlocal = visit_Global
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.names.declared_global.update(node.names)
 
     def _scope(self, node: ast.AST) -> None:
         if not isinstance(node, ast.Lambda):
@@ -102,19 +104,20 @@ class _Collector(ast.NodeVisitor):
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
 
 
-def collect(body: list, package: str, args: Optional[ast.arguments] = None) -> Names:
-    """Names bound directly in a scope made of `body` (nested scopes excluded) plus its parameters."""
+def collect(body: list, package: str) -> Names:
+    """Names bound directly in a scope made of `body` (nested scopes excluded)."""
     names = Names()
     collector = _Collector(names, package)
-    if args is not None:
-        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-            if arg is not None:
-                names.bound.add(arg.arg)
     for stmt in body:
         collector.visit(stmt)
     for name in _rebound(body) & set(names.imports):
         del names.imports[name]
     return names
+
+
+def add_import(names: Names, package: str, node: ast.AST) -> None:
+    """Learn an import statement met while a function runs (function scopes are not walked up front)."""
+    _Collector(names, package).visit(node)
 
 
 def _rebound(body: list) -> Set[str]:

@@ -116,3 +116,16 @@ def package_uses(catalog: "Catalog") -> Mapping[str, Matcher]:
     member reading a response got from a request guessed on a session (`self.session.get(url)`, then `.read()`)."""
     return {package: Matcher(members=names | catalog.response_members, imported=dict.fromkeys(names, ALWAYS))
             for package, names in catalog.packages.items()}
+
+
+def might_contain_sink(source: bytes, catalog: "Catalog") -> bool:
+    """Stage 1: False means the file cannot hold a finding on its own: it names no client library, response type,
+    body member or suppression, and no response-like name (`resp`) together with a member that reads one (`.read`).
+
+    Every finding needs a body, and a body enters a file only through a token this knows. Bodies returned by
+    helpers of other modules are caught by stage 2 (prefilter.stage_two), which also sees files that name a
+    response but read it only through such a helper.
+    """
+    screen = screens(catalog)
+    return bool(screen.named.search(source) or screen.response.search(source)
+                and screen.response_uses.search(source))

@@ -12,12 +12,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, TypeVar
 
 if TYPE_CHECKING:
-    from buffix.analysis.tokens import Screens
+    from buffix.analysis.prefilter.tokens import Screens
     from buffix.config import Config
 
+K = TypeVar("K")  # the key of a fact table (a method name, a class name)
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
 PARALLEL_FILES = 2000  # a scan shard's least files: forking a process costs about what scanning 100 files does
 DISPATCH_FILES = 16  # the most files a search for a class's subclasses parses (project.Project.subclasses)
@@ -64,10 +65,14 @@ class _Facts:
         self.file.update(other.file)
         self.sure |= other.sure
         self.abstract |= other.abstract
-        for mine, theirs in ((self.bearing, other.bearing), (self.subclassing, other.subclassing),
-                             (self.classes, other.classes)):
-            for key, files in theirs.items():
-                mine.setdefault(key, set()).update(files)
+        _merge(self.bearing, other.bearing)
+        _merge(self.subclassing, other.subclassing)
+        _merge(self.classes, other.classes)
+
+
+def _merge(mine: Dict[K, Set[str]], theirs: Dict[K, Set[str]]) -> None:
+    for key, files in theirs.items():
+        mine.setdefault(key, set()).update(files)
 
 
 def _scan(paths: Sequence[str], screen: "Screens") -> _Facts:

@@ -1,0 +1,46 @@
+"""Analyze one file: parse it, run the flow analysis over its module, and turn what it found into findings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+from buffix.analysis.module import Module
+from buffix.analysis.parse import ParseFailure, parse
+from buffix.analysis.prefilter.screen import others
+from buffix.analysis.project.finder import module_name
+from buffix.analysis.project.queries import Project
+from buffix.analysis.results import build
+from buffix.config import Config
+from buffix.core.findings import FileError, FileResult
+
+
+def analyze_source(source: bytes, path: str, config: Optional[Config] = None,
+                   project: Optional[Project] = None) -> FileResult:
+    """Analyze one file. With a `project`, `depends_on` lists the tree's other files its result was read from."""
+    if project is None:
+        return _analyze(source, path, config, None)
+    with project.tracking() as used:
+        result = _analyze(source, path, config, project)
+    project.trim()
+    return replace(result, depends_on=others(used, path))
+
+
+def _analyze(source: bytes, path: str, config: Optional[Config], project: Optional[Project]) -> FileResult:
+    config = config if config is not None else Config()
+    try:
+        parsed = parse(source)
+    except ParseFailure as exc:
+        return FileResult(path, (), FileError(path, str(exc)))
+    qualname, is_package = module_name(path)
+    catalog = project.catalog if project is not None else config.catalog()
+    module = Module(path, parsed, catalog, qualname, is_package, project)
+    try:
+        raws = module.analyze()
+        return FileResult(path, tuple(build(raws, parsed, path, config)))
+    except RecursionError:
+        return FileResult(path, (), FileError(path, "code nested too deeply to analyze"))
+    except Exception as exc:  # a bug in buffix must not end the run: report it against the file
+        return FileResult(path, (), FileError(path, f"internal error while analyzing: {type(exc).__name__}: {exc}"))
+    finally:
+        module.dispose()

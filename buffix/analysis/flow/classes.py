@@ -1,0 +1,140 @@
+"""The classes of the analyzed tree, and what the evaluator and a class ask of the module and the tree they are in.
+
+`ModuleContext` and `Tree` are the interfaces of `buffix.analysis.module.Module` and `buffix.analysis.project.Project`
+as seen from below: the evaluator runs inside a module that runs evaluators, so one side must know the other only by
+its interface.
+"""
+
+from __future__ import annotations
+
+import ast
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Protocol, Set, Tuple
+
+from buffix.analysis.flow.model import Raw, Summary, Val
+from buffix.analysis.flow.scope import Names
+from buffix.analysis.parse import Parsed
+from buffix.knowledge.catalog import Catalog
+
+MAX_MRO = 12
+MAX_SUBCLASSES = 16  # the most subclasses a call on a class's instance may dispatch to
+
+Function = Tuple["ModuleContext", ast.AST, Optional["ClassInfo"]]  # a function of the tree: module, node, class
+
+
+class Tree(Protocol):
+    """What a module asks of the analyzed tree (buffix.analysis.project.Project)."""
+
+    def consult(self, path: str) -> None: ...
+    def tracking(self) -> AbstractContextManager[Set[str]]: ...
+    def find_class(self, qualname: str) -> Optional["ClassInfo"]: ...
+    def find_function(self, qualname: str, tainted_args: bool = True) -> Optional[Function]: ...
+    def method_by_name(self, name: str, tainted_args: bool) -> Optional[Function]: ...
+    def class_by_name(self, name: str, near: str) -> Optional[str]: ...
+    def has_module(self, name: str) -> bool: ...
+    def subclasses(self, info: "ClassInfo") -> List["ClassInfo"]: ...
+
+
+class ModuleContext(Protocol):
+    """What a class and the evaluator ask of the module they run in (buffix.analysis.module.Module)."""
+
+    path: str
+    parsed: Parsed
+    catalog: Catalog
+    qualname: str
+    package: str
+    names: Names
+    emitting: bool
+    in_tests: bool
+    project: Optional[Tree]
+    classes: Dict[str, "ClassInfo"]
+    raw: List[Raw]
+
+    @property
+    def functions(self) -> Mapping[str, ast.AST]: ...  # its top-level functions by name
+
+    def defer(self, node: ast.AST, frame: Any) -> None: ...  # frame: the evaluator's Frame the node is defined in
+    def qualname_of(self, node: ast.AST) -> Optional[str]: ...
+    def consulted(self) -> None: ...
+    def learn(self, info: "ClassInfo") -> None: ...
+    def resolve_class(self, node: ast.AST) -> Optional["ClassInfo"]: ...
+    def tree_class(self, node: ast.AST, by_name: bool = False) -> Optional[str]: ...
+    def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]: ...
+    def parameters(self, function: ast.AST, cls: Optional["ClassInfo"]) -> List[str]: ...
+    def summarize(self, function: ast.AST, cls: Optional["ClassInfo"], tainted: Dict[int, Val],
+                  parent: Any = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary: ...
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: ast.ClassDef
+    qualname: str
+    methods: Dict[str, ast.AST] = field(default_factory=dict)
+    attrs: Dict[str, Optional[Val]] = field(default_factory=dict)
+    module: Optional[ModuleContext] = None
+    learned: bool = False  # its methods ran once, so `attrs` knows what they store in self.*
+    _bases: Optional[List["ClassInfo"]] = None
+
+    def bases(self) -> List["ClassInfo"]:
+        """Base classes defined in the analyzed tree (resolved on first use)."""
+        if self._bases is None:
+            self._bases = []
+            if self.module is not None:
+                found = (self.module.resolve_class(b) for b in self.node.bases)
+                self._bases = [b for b in found if b is not None and b is not self]
+        return self._bases
+
+    def mro(self) -> List["ClassInfo"]:
+        order: List[ClassInfo] = []
+        pending = [self]
+        while pending and len(order) < MAX_MRO:
+            info = pending.pop(0)
+            if info not in order:
+                order.append(info)
+                pending.extend(info.bases())
+                if info.module is not None:
+                    info.module.consulted()
+        return order
+
+    def method(self, name: str) -> Optional[Tuple["ClassInfo", ast.AST]]:
+        for info in self.mro():
+            if name in info.methods:
+                return info, info.methods[name]
+        return None
+
+    def catalog_type(self) -> Optional[str]:
+        """The catalog type this class derives from (`class Session(requests.Session)`), if any."""
+        for info in self.mro():
+            module = info.module
+            if module is None:
+                continue
+            for base in info.node.bases:
+                catalog, qualname = module.catalog, module.qualname_of(base) or ""
+                made = catalog.sources.get(qualname)  # `requests.Session` builds a requests.Session
+                found = catalog.annotations.get(qualname) or (made.value if made is not None and made.is_type else None)
+                if found is not None:
+                    return found
+        return None
+
+    def subclasses(self) -> List["ClassInfo"]:
+        """Classes of the tree deriving from this one, nearest first (a call on a value typed as this class may
+        run any of their overrides)."""
+        if self.module is None:
+            return []
+        if self.module.project is not None:
+            return self.module.project.subclasses(self)
+        found: List[ClassInfo] = []
+        for info in self.module.classes.values():
+            if info is not self and any(b.qualname == self.qualname for b in info.mro()[1:]):
+                found.append(info)
+        return found[:MAX_SUBCLASSES]
+
+    def attr(self, name: str) -> Tuple[bool, Optional[Val]]:
+        """What methods of this class or its bases store in `self.<name>`."""
+        for info in self.mro():
+            if not info.learned and info.module is not None:
+                info.module.learn(info)
+            if name in info.attrs:
+                return True, info.attrs[name]
+        return False, None

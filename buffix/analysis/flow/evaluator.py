@@ -1,0 +1,1193 @@
+"""The flow analysis: walk one scope's statements in order, track what each name holds, and check every call.
+
+A `Frame` is one scope being analyzed (module, class body, function). Values (model.Val) say whether an expression
+holds a response body, chunks, a container of bodies or a client/response object of a catalog type. Branches are
+analyzed separately and merged; loops run twice so loop-carried flows are seen.
+
+Handlers are found by the node's type name, as pyflakes' checker does: `stmt_Assign` runs an `ast.Assign`,
+`expr_Call` evaluates an `ast.Call`; a node without a handler has its children walked.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import replace
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from buffix.analysis.flow import known
+from buffix.analysis.flow.classes import ClassInfo, ModuleContext
+from buffix.analysis.flow.model import (
+    BODY,
+    BOUND_METHOD,
+    BYTEARRAY,
+    CATALOG_KINDS,
+    CATALOG_TYPE,
+    CHUNKS,
+    CLEAN,
+    CLEAN_VAL,
+    CONTAINER,
+    GUESSED_RESPONSE,
+    OBJECT,
+    SINK_METHOD,
+    TREE_CLASS,
+    UNKNOWN,
+    Hit,
+    Kind,
+    Param,
+    Raw,
+    Role,
+    Summary,
+    Val,
+    carries,
+    is_body,
+    merge,
+    weakest,
+)
+from buffix.analysis.flow.scope import Names, add_import
+from buffix.core.findings import FlowStep, Span
+from buffix.knowledge.catalog import Result, SinkSpec
+
+Seeds = Tuple[Tuple[str, ast.expr, Val], ...]  # an instance's tainted attributes: (attribute, where from, value)
+Tainted = Dict[Param, Tuple[ast.expr, Val]]  # a call's tainted inputs: where each came from and its value
+_NOUNS = {BODY: "the body", CHUNKS: "chunks of the body", CONTAINER: "lines of the body"}
+
+
+class Args:
+    """A call's arguments, each evaluated once."""
+
+    def __init__(self, frame: "Frame", node: ast.Call) -> None:
+        self.node = node
+        self.positional: List[ast.expr] = []
+        self.starred: Optional[Val] = None  # the first `*items` argument's value (positions after it are unknown)
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                self.starred = frame.ev(arg)
+                break
+            self.positional.append(arg)
+        self.values: Dict[int, Optional[Val]] = {id(a): frame.ev(a) for a in self.positional}
+        self.keywords: Dict[str, ast.expr] = {}
+        for keyword in node.keywords:
+            self.values[id(keyword.value)] = frame.ev(keyword.value)
+            if keyword.arg is not None:
+                self.keywords[keyword.arg] = keyword.value
+
+    def get(self, position: Optional[int], keywords: Tuple[str, ...] = ()) -> Optional[ast.expr]:
+        if position is not None and position < len(self.positional):
+            return self.positional[position]
+        for name in keywords:
+            if name in self.keywords:
+                return self.keywords[name]
+        return None
+
+    def value(self, node: Optional[ast.expr]) -> Optional[Val]:
+        return self.values.get(id(node)) if node is not None else None
+
+    def tainted(self) -> bool:
+        return any(carries(v) for v in self.values.values())
+
+
+def _chunks(value: Optional[Val]) -> bool:
+    return value is not None and value.kind in (CHUNKS, CONTAINER)
+
+
+class Frame:
+    def __init__(self, module: ModuleContext, names: Names, parent: Optional["Frame"] = None,
+                 cls: Optional[ClassInfo] = None, self_name: Optional[str] = None, emit: bool = True) -> None:
+        self.module = module
+        self.names = names
+        self.parent = parent
+        self.cls = cls
+        self.self_name = self_name
+        self.emit = emit
+        self.env: Dict[str, Optional[Val]] = {}
+        self.functions: Dict[str, ast.AST] = {}
+        self.returns: List[Optional[Val]] = []
+        self.yields: List[Optional[Val]] = []
+        self.hits: List[Hit] = []
+        self.stmt_line = 1
+        self.awaited: Optional[ast.AST] = None  # the expression of the innermost `await` / `async with`
+        self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
+        self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
+
+    # ---- names -------------------------------------------------------------------------------------------
+    def lookup(self, name: str) -> Tuple[bool, Optional[Val]]:
+        frame: Optional[Frame] = self
+        while frame is not None:
+            if name in frame.env:
+                return True, frame.env[name]
+            if name in frame.names.bound or name in frame.names.imports:
+                return True, None
+            frame = frame.parent
+        return False, None
+
+    def qualname(self, node: ast.AST) -> Optional[str]:
+        if isinstance(node, ast.Attribute):
+            base = self.qualname(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if not isinstance(node, ast.Name):
+            return None
+        frame: Optional[Frame] = self
+        while frame is not None:
+            if node.id in frame.env:
+                return None
+            if node.id in frame.names.imports:
+                return frame.names.imports[node.id]
+            if node.id in frame.names.bound:
+                return None
+            frame = frame.parent
+        if self.module.names.star_modules and not hasattr(builtins, node.id):
+            return self._starred(node.id)
+        return "builtins." + node.id
+
+    def _starred(self, name: str) -> Optional[str]:
+        """A name no scope binds, in a module with `from m import *`: what the catalog knows as `m.name`
+        (`from requests import *; get(url)`), else unknown, never a clean builtin."""
+        catalog = self.module.catalog
+        for module in reversed(self.module.names.star_modules):  # a later star import shadows an earlier one
+            qualname = f"{module}.{name}"
+            if qualname in catalog.sources or qualname in catalog.objects or qualname in catalog.call_sinks:
+                return qualname
+        return None
+
+    def imported(self, node: ast.AST) -> Optional[str]:
+        """The qualified name of `node` when its root name comes from an import (`hashlib.sha256`)."""
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None
+        qualname = self.qualname(node)
+        return qualname if qualname and not qualname.startswith("builtins.") else None
+
+    def span(self, node: ast.AST) -> Span:
+        return self.module.parsed.span(node)
+
+    def step(self, value: Val, node: ast.AST, description: str) -> Val:
+        return value.step(self.span(node), description, self.module.path)
+
+    def _is_self(self, node: ast.AST) -> bool:
+        return isinstance(node, ast.Name) and node.id == self.self_name
+
+    def _is_bytes_type(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Tuple):
+            return any(self._is_bytes_type(e) for e in node.elts)
+        return self.qualname(node) in known.BYTES_TYPES
+
+    # ---- statements ------------------------------------------------------------------------------------------
+    def run(self, body: Sequence[ast.stmt]) -> None:
+        for index, stmt in enumerate(body):
+            self.stmt(stmt)
+            if self.unpublished:
+                self._publish(self._overwritten(body[index + 1] if index + 1 < len(body) else None))
+
+    def _publish(self, keep: Sequence[str] = ()) -> None:
+        """Make what this method stored in self.* visible to the class's other methods. A store the very next
+        statement replaces is never seen by them (`self.f = urlopen(u)` then `self.f = Wrapper(self.f)`)."""
+        for attr in [a for a in self.unpublished if a not in keep]:
+            value = self.unpublished.pop(attr)
+            if self.cls is not None:
+                self.cls.attrs[attr] = merge([self.cls.attrs.get(attr, value), value])
+
+    def _overwritten(self, following: Optional[ast.stmt]) -> Tuple[str, ...]:
+        """The self.* attributes `following` assigns without letting other code see their current value first."""
+        if not isinstance(following, ast.Assign) or self.self_name is None:
+            return ()
+        for node in ast.walk(following.value):
+            if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda, ast.NamedExpr)):
+                return ()
+            if isinstance(node, ast.Call) and any(isinstance(n, ast.Name) and n.id == self.self_name
+                                                  for n in (*ast.walk(node.func), *node.args,
+                                                            *(k.value for k in node.keywords))):
+                return ()  # `self.method()` or `f(self)` may read the attribute in between
+        return tuple(t.attr for t in following.targets if isinstance(t, ast.Attribute) and self._is_self(t.value))
+
+    def stmt(self, node: ast.stmt) -> None:
+        self.stmt_line = node.lineno
+        handler = _STATEMENTS.get(type(node).__name__)
+        if handler is not None:
+            handler(self, node)
+            return
+        for child in ast.iter_child_nodes(node):  # assert, raise, delete, match subjects...
+            if isinstance(child, ast.expr):
+                self.ev(child)
+            elif isinstance(child, ast.stmt):
+                self.stmt(child)
+            elif hasattr(child, "body"):  # match_case, excepthandler
+                self._branches([child.body])
+
+    def stmt_Expr(self, node: ast.Expr) -> None:
+        self.ev(node.value)
+
+    def stmt_Assign(self, node: ast.Assign) -> None:
+        value = self.ev(node.value)
+        for target in node.targets:
+            if (isinstance(target, ast.Name) and isinstance(node.value, ast.Constant)
+                    and target.id in self.names.imports and self.parent is None):
+                continue  # `requests = None` after a failed import keeps the import's meaning
+            self.bind(target, value, node.value)
+
+    def stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
+        value = self.ev(node.value) if node.value is not None else None
+        if value is None or not value.tainted:  # a tree class only types what is otherwise unknown
+            value = self.annotated(node.annotation, node.target, classes=value is None) or value
+        if node.value is not None or value is not None:
+            self.bind(node.target, value, node.value or node.target)
+
+    def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        target = self.ev(node.target) if not isinstance(node.target, ast.Subscript) else None
+        value = self.ev(node.value)
+        if not isinstance(node.op, ast.Add):
+            return
+        if target is not None and target.kind is CONTAINER:
+            if value is not None and value.kind in (CONTAINER, CHUNKS):
+                self.bind(node.target, merge([target, value]), node.value)
+            return
+        if target is not None and is_body(target):
+            self.report("BFX402", node.target, "+=", target, (), fixable=False)
+            return
+        if value is not None and is_body(value):
+            self.report("BFX402", node.value, "+=", value, (self.span(node.value),))
+        self.bind(node.target, CLEAN_VAL, node.value)
+
+    def stmt_Return(self, node: ast.Return) -> None:
+        self.returns.append(self.ev(node.value) if node.value is not None else CLEAN_VAL)
+
+    def stmt_If(self, node: ast.If) -> None:
+        self.ev(node.test)
+        self._branches([node.body, node.orelse])
+
+    def stmt_While(self, node: ast.While) -> None:
+        self.ev(node.test)
+        self._loop(node.body, node.orelse)
+
+    def stmt_For(self, node: "ast.For | ast.AsyncFor") -> None:
+        items = self.iterate(self.ev(node.iter), node.iter)
+        self.bind(node.target, items, node.iter)
+        self._loop(node.body, node.orelse, rebind=(node.target, items, node.iter))
+
+    stmt_AsyncFor = stmt_For
+
+    def stmt_With(self, node: "ast.With | ast.AsyncWith") -> None:
+        for item in node.items:
+            if isinstance(node, ast.AsyncWith):
+                self.awaited = item.context_expr
+            value = self.ev(item.context_expr)
+            if item.optional_vars is not None:
+                self.bind(item.optional_vars, value if value is None or value.tainted else None, item.context_expr)
+        self.run(node.body)
+
+    stmt_AsyncWith = stmt_With
+
+    def stmt_Try(self, node: ast.Try) -> None:  # and ast.TryStar, which has the same fields
+        before = dict(self.env)
+        guard = any(self._catches_type_error(h.type) for h in node.handlers)
+        self.guarded += guard
+        self.run(node.body)
+        self.guarded -= guard
+        after_body = dict(self.env)
+        self.run(node.orelse)
+        ends = [dict(self.env)]
+        for handler in node.handlers:
+            self.env = dict(before)
+            self.env.update({k: merge([v, self.env.get(k)]) for k, v in after_body.items()})
+            if handler.name:
+                self.env[handler.name] = None
+            self.run(handler.body)
+            ends.append(dict(self.env))
+        self._join(ends)
+        self.run(node.finalbody)
+
+    stmt_TryStar = stmt_Try
+
+    def _catches_type_error(self, node: Optional[ast.AST]) -> bool:
+        if isinstance(node, ast.Tuple):
+            return any(self._catches_type_error(e) for e in node.elts)
+        return node is not None and self.qualname(node) == "builtins.TypeError"
+
+    def stmt_FunctionDef(self, node: "ast.FunctionDef | ast.AsyncFunctionDef") -> None:
+        for expr in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
+            if expr is not None:
+                self.ev(expr)
+        self.functions[node.name] = node
+        self.env[node.name] = None
+        if self.emit and self.module.emitting:
+            self.module.defer(node, self)
+
+    stmt_AsyncFunctionDef = stmt_FunctionDef
+
+    def stmt_ClassDef(self, node: ast.ClassDef) -> None:
+        for expr in (*node.decorator_list, *node.bases):
+            self.ev(expr)
+        self.env[node.name] = None
+        if self.emit and self.module.emitting:
+            self.module.defer(node, self)
+
+    def stmt_Import(self, node: "ast.Import | ast.ImportFrom") -> None:
+        if self.parent is None:
+            return  # the module's import table was collected up front
+        add_import(self.names, self.module.package, node)
+        for alias in node.names:
+            self.env.pop((alias.asname or alias.name).split(".")[0], None)
+
+    stmt_ImportFrom = stmt_Import
+
+    def _branches(self, bodies: Sequence[Sequence[ast.stmt]]) -> None:
+        start = dict(self.env)
+        ends = []
+        for body in bodies:
+            self.env = dict(start)
+            self.run(body)
+            ends.append(self.env)
+        self._join(ends)
+
+    def _join(self, envs: List[Dict[str, Optional[Val]]]) -> None:
+        keys = {k for env in envs for k in env}
+        self.env = {k: merge([env.get(k) for env in envs]) if all(k in e for e in envs)
+                    else merge([env[k] for env in envs if k in env] + [None]) for k in keys}
+
+    def _loop(self, body: Sequence[ast.stmt], orelse: Sequence[ast.stmt],
+              rebind: Optional[Tuple[ast.AST, Optional[Val], ast.AST]] = None) -> None:
+        start = dict(self.env)
+        self.run(body)
+        self._join([start, self.env])
+        if any(v is not None and v.tainted and start.get(k) != v for k, v in self.env.items()):
+            if rebind is not None:  # loop-carried values: a container filled at the end of one pass
+                self.bind(*rebind)
+            self.run(body)
+            self._join([start, self.env])
+        self.run(orelse)
+
+    # ---- binding -----------------------------------------------------------------------------------------
+    def bind(self, target: ast.AST, value: Optional[Val], source: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            if value is not None and value.tainted:
+                value = self.step(value, target, f"assigned to `{target.id}`")
+            self.env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            self._bind_many(target.elts, value, source)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, value if value is None or value.kind is not BODY else None, source)
+        elif isinstance(target, ast.Attribute) and self._is_self(target.value):
+            key = "self." + target.attr
+            if value is not None and value.tainted:
+                value = self.step(value, target, f"stored in `self.{target.attr}`")
+            self.env[key] = value
+            self.unpublished[target.attr] = value
+        elif isinstance(target, ast.Subscript) and value is not None and is_body(value):
+            base = self.ev(target.value)
+            if base is None or base.kind in (CONTAINER, CLEAN):
+                self._add_entry(target.value, base, value, source)
+
+    def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST) -> None:
+        """A body enters a container (`parts.append(chunk)`): remember where, that is what the fix slices."""
+        entry = self.span(item)
+        name = self.module.parsed.segment(self.span(target))
+        value = self.step(replace(value, kind=CONTAINER, entries=(entry,)), item, f"collected in `{name}`")
+        merged = merge([container if container is not None and container.kind is CONTAINER else None, value])
+        if isinstance(target, ast.Name):
+            self.env[target.id] = merged
+        elif isinstance(target, ast.Attribute) and self._is_self(target.value):
+            self.env["self." + target.attr] = merged
+            self.unpublished[target.attr] = merged
+
+    def _bind_many(self, targets: Sequence[ast.expr], value: Optional[Val], source: ast.AST) -> None:
+        sources = list(source.elts) if isinstance(source, (ast.Tuple, ast.List)) else []
+        if len(sources) == len(targets) and not any(isinstance(t, ast.Starred) for t in targets):
+            for target, element in zip(targets, sources):
+                self.bind(target, self.ev(element), element)
+            return
+        if (value is not None and value.kind is CONTAINER and 0 <= value.slot < len(targets)
+                and not any(isinstance(t, ast.Starred) for t in targets)):
+            for index, target in enumerate(targets):  # `data, status = fetch()` where fetch returns (body, 200)
+                item = replace(value, kind=BODY, entries=(), slot=-1) if index == value.slot else None
+                self.bind(target, item, source)
+            return
+        element_value = None
+        if value is not None and value.kind in (CONTAINER, CHUNKS):
+            element_value = replace(value, kind=BODY, entries=(), slot=-1)
+        for target in targets:
+            self.bind(target, element_value, source)
+
+    def annotated(self, annotation: Optional[ast.AST], where: ast.AST, how: str = "annotated",
+                  classes: bool = True) -> Optional[Val]:
+        """A value typed by an annotation naming a response type (`r: requests.Response`, `Optional[...]`), else
+        one naming a class of the analyzed tree (`msg: HTTPMessage`: calls on it reach that class's methods)."""
+        names: List[ast.AST] = []
+        for node in ast.walk(annotation) if annotation is not None else ():
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                try:
+                    parsed = ast.parse(node.value, mode="eval").body
+                except SyntaxError:
+                    continue
+                names.extend(n for n in ast.walk(parsed) if isinstance(n, (ast.Name, ast.Attribute)))
+            elif isinstance(node, (ast.Name, ast.Attribute)):
+                names.append(node)
+        for node in names:
+            qualname = self.qualname(node)
+            type_name = self.module.catalog.annotations.get(qualname or "")
+            if type_name is not None:
+                return self.step(Val(OBJECT, type=type_name), where, f"{how} as `{qualname}`")
+        for node in known.alternatives(annotation) if classes else ():
+            cls = self.module.tree_class(node, by_name=how == "documented")
+            if cls is not None:
+                return self.step(Val(OBJECT, type=cls, role=TREE_CLASS), where,
+                                 f"{how} as `{cls.rpartition('.')[2]}`")
+        return None
+
+    # ---- expressions ---------------------------------------------------------------------------------------
+    def ev(self, node: Optional[ast.AST]) -> Optional[Val]:
+        if node is None:
+            return None
+        handler = _EXPRESSIONS.get(type(node).__name__)
+        if handler is not None:
+            return handler(self, node)
+        for child in ast.iter_child_nodes(node):  # evaluate sub-expressions for their sinks
+            if isinstance(child, ast.expr):
+                self.ev(child)
+        return CLEAN_VAL if isinstance(node, (ast.Constant, ast.JoinedStr, ast.UnaryOp, ast.Dict)) else None
+
+    def expr_Constant(self, node: ast.Constant) -> Val:
+        return CLEAN_VAL
+
+    def expr_Name(self, node: ast.Name) -> Optional[Val]:
+        found, value = self.lookup(node.id)
+        if value is None and node.id not in self.names.imports and self.module.catalog.response_names.match(node.id):
+            if not found or self.qualname(node) is None:
+                sure = "low" if self.module.in_tests else "medium"  # in tests, mostly a mock or a fake
+                guess = Val(OBJECT, confidence=sure, type=GUESSED_RESPONSE)
+                return self.step(guess, node, f"`{node.id}` is guessed to be a response from its name")
+        return value
+
+    def expr_Attribute(self, node: ast.Attribute) -> Optional[Val]:
+        if self._is_self(node.value):
+            key = "self." + node.attr
+            if key in self.env:
+                return self.env[key]
+            if self.cls is not None:
+                found, value = self.cls.attr(node.attr)
+                if found:
+                    return value
+        if self.imported(node.value):
+            return None  # `module.attr`: a module, not a value we track
+        base = self.ev(node.value)
+        if (base is None or base.kind is CLEAN) and self._any_receiver_sink(node):
+            return Val(CLEAN, type=f"*.{node.attr}", role=SINK_METHOD)  # `write = fp.write`: calling it writes
+        if base is not None and base.kind is OBJECT:
+            catalog = self.module.catalog
+            if (base.catalog_type, node.attr) in catalog.method_sinks:  # `find = pattern.findall`
+                return Val(CLEAN, type=f"{base.type}.{node.attr}", role=SINK_METHOD)
+            spec = catalog.types.get(base.catalog_type)
+            result = spec.attributes.get(node.attr) if spec else None
+            if result is None and spec is not None and node.attr in spec.methods:  # `read = resp.raw.read`
+                return self.step(replace(base, type=f"{base.type}.{node.attr}", role=BOUND_METHOD), node,
+                                 f"the bound method `.{node.attr}`")
+            return self.derive(result, base, node, f"`.{node.attr}`") if result else None
+        if base is None:
+            guess = self.module.catalog.types.get(UNKNOWN)
+            result = guess.attributes.get(node.attr) if guess else None
+            if result is not None:
+                return self.derive(result, Val(OBJECT, confidence="low", type=UNKNOWN), node,
+                                   f"`.{node.attr}` on a value of unknown type")
+        return None
+
+    def _any_receiver_sink(self, node: ast.Attribute) -> bool:
+        """Is `x.name` a sink whatever `x` is, as a call `x.name(...)` would be? Not when `x` is `self` and its
+        class defines the method: a call of it runs that method."""
+        if ("*", node.attr) not in self.module.catalog.method_sinks:
+            return False
+        return not (self._is_self(node.value) and self.cls is not None and self.cls.method(node.attr) is not None)
+
+    def expr_Subscript(self, node: ast.Subscript) -> Optional[Val]:
+        base = self.ev(node.value)
+        self.ev(node.slice)
+        if base is None:
+            return None
+        if isinstance(node.slice, ast.Slice):
+            return base if base.kind is CONTAINER else CLEAN_VAL  # x[:] is the sanitizer
+        if base.kind is CONTAINER:
+            return self.step(replace(base, kind=BODY, entries=()), node, "an item of the container")
+        if base.kind is OBJECT and isinstance(node.slice, ast.Constant):
+            spec = self.module.catalog.types.get(base.catalog_type)
+            result = spec.items.get(str(node.slice.value)) if spec else None
+            return self.derive(result, base, node, f"`[{node.slice.value!r}]`") if result else None
+        return CLEAN_VAL if base.kind is BODY else None
+
+    def expr_Await(self, node: ast.Await) -> Optional[Val]:
+        self.awaited = node.value  # `await x.get(url)`: an awaited request is evidence of an HTTP client
+        return self.ev(node.value)
+
+    def expr_NamedExpr(self, node: ast.NamedExpr) -> Optional[Val]:
+        value = self.ev(node.value)
+        self.bind(node.target, value, node.value)
+        return self.env.get(node.target.id) if isinstance(node.target, ast.Name) else value
+
+    def expr_IfExp(self, node: ast.IfExp) -> Optional[Val]:
+        self.ev(node.test)
+        return merge([self.ev(node.body), self.ev(node.orelse)])
+
+    def expr_BoolOp(self, node: ast.BoolOp) -> Optional[Val]:
+        return merge([self.ev(v) for v in node.values])
+
+    def expr_Starred(self, node: ast.Starred) -> Optional[Val]:
+        return self.ev(node.value)
+
+    def expr_BinOp(self, node: ast.BinOp) -> Optional[Val]:
+        left, right = self.ev(node.left), self.ev(node.right)
+        if not isinstance(node.op, ast.Add):
+            return CLEAN_VAL if left is not None and right is not None else None
+        if left is not None and right is not None and CONTAINER in (left.kind, right.kind):
+            return merge([left, right])
+        for operand, value in ((node.left, left), (node.right, right)):
+            if value is not None and is_body(value):
+                self.report("BFX402", operand, "+", value, (self.span(operand),))
+        return CLEAN_VAL if left is not None or right is not None else None
+
+    def expr_Compare(self, node: ast.Compare) -> Val:
+        operands = [node.left, *node.comparators]
+        for operand in operands:
+            self.ev(operand)
+        if any(isinstance(op, (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)) for op in node.ops):
+            for operand in operands:
+                if (isinstance(operand, ast.Call) and self.qualname(operand.func) == "builtins.type"
+                        and len(operand.args) == 1 and any(self._is_bytes_type(o) for o in operands)):
+                    value = self.ev(operand.args[0])
+                    if value is not None and is_body(value):
+                        self.report("BFX601", node, "type() is bytes", value, (), fixable=False)
+        return CLEAN_VAL
+
+    def expr_List(self, node: "ast.List | ast.Tuple | ast.Set") -> Val:
+        entries = []
+        best: List[Optional[Val]] = []
+        slots = []
+        for index, element in enumerate(node.elts):
+            value = self.ev(element)
+            if value is not None and is_body(value):
+                entries.append(self.span(element))
+                best.append(value)
+                slots.append(index)
+            elif value is not None and value.kind in (CONTAINER, CHUNKS) and isinstance(element, ast.Starred):
+                best.append(value)
+                entries.extend(value.entries)
+                slots.append(-1)
+        if not best:
+            return CLEAN_VAL
+        merged = merge(best)
+        assert merged is not None
+        slot = slots[0] if isinstance(node, ast.Tuple) and len(slots) == 1 else -1  # (body, status)
+        merged = replace(merged, kind=CONTAINER, entries=tuple(entries), slot=slot)
+        return self.step(merged, node, "collected in a tuple" if slot >= 0 else "collected in a container")
+
+    expr_Tuple = expr_Set = expr_List
+
+    def expr_ListComp(self, node: "ast.ListComp | ast.SetComp | ast.GeneratorExp") -> Optional[Val]:
+        saved = dict(self.env)
+        for generator in node.generators:
+            items = self.iterate(self.ev(generator.iter), generator.iter)
+            self.bind(generator.target, items, generator.iter)
+            for condition in generator.ifs:
+                self.ev(condition)
+        element = self.ev(node.elt)
+        self.env = {**saved, **{k: v for k, v in self.env.items() if k not in saved and known.walrus_binds(node, k)}}
+        if element is not None and element.kind is CONTAINER and element.slot >= 0:  # `[(url, body) for ...]`
+            return self.step(replace(element, kind=CHUNKS), node, "pairs collected by a comprehension")
+        if element is None or not is_body(element):
+            return CLEAN_VAL if element is not None else None
+        kind = CHUNKS if isinstance(node, ast.GeneratorExp) else CONTAINER
+        value = replace(element, kind=kind, entries=(self.span(node.elt),))
+        return self.step(value, node, "collected by a comprehension")
+
+    expr_SetComp = expr_GeneratorExp = expr_ListComp
+
+    def expr_Lambda(self, node: ast.Lambda) -> None:
+        return None
+
+    def expr_Yield(self, node: ast.Yield) -> None:
+        self.yields.append(self.ev(node.value) if node.value is not None else CLEAN_VAL)
+        return None  # what `send()` passes in
+
+    def expr_YieldFrom(self, node: ast.YieldFrom) -> None:
+        self.yields.append(self.iterate(self.ev(node.value), node.value))
+        return None
+
+    def iterate(self, value: Optional[Val], node: ast.AST) -> Optional[Val]:
+        """What iterating over `value` yields."""
+        if value is None:
+            return None
+        if value.kind is CHUNKS and value.slot >= 0:
+            return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
+        if value.kind in (CHUNKS, CONTAINER):
+            return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
+        if value.kind is OBJECT and value.role is TREE_CLASS:
+            iterator = (self.instance_call(node, value, "__iter__")
+                        or self.instance_call(node, value, "__aiter__"))
+            return self.iterate(iterator, node) if iterator is not None and iterator.kind is not OBJECT else None
+        if value.kind is OBJECT:
+            spec = self.module.catalog.types.get(value.catalog_type)
+            if spec is not None and spec.iterates is not None:
+                return self.derive(spec.iterates, value, node, "iterating it")
+            return None
+        return CLEAN_VAL if value.kind is BODY else None
+
+    def derive(self, result: Optional[Result], base: Val, node: ast.AST, how: str) -> Optional[Val]:
+        """What a catalog member (`result`) of `base` gives."""
+        if result is None:
+            return None
+        owner = base.type.lstrip("?") or "response"
+        kind = CATALOG_KINDS.get(result.value)
+        if kind is not None:
+            value = Val(kind, flow=base.flow, param=base.param)
+            noun = _NOUNS[kind]
+            text = f"{how} gives {noun} of {known.article(owner)}" if owner != "?" else f"{how} gives {noun}"
+        else:
+            value = Val(OBJECT, flow=base.flow, type=result.value, param=base.param)
+            text = f"{how} gives {known.article(result.value)}"
+        value = value.at_most(weakest(base.confidence, result.confidence))
+        return self.step(value, node, text)
+
+    # ---- findings --------------------------------------------------------------------------------------------
+    def report(self, code: str, node: ast.AST, label: str, value: Val, targets: Tuple[Span, ...],
+               fixable: bool = True, shadowable: bool = False,
+               tail: Optional[Tuple[FlowStep, ...]] = None) -> None:
+        span = self.span(node)
+        if tail is None:
+            tail = (FlowStep(span, f"reaches `{label}`", self.module.path),)
+        if (value.param is None and not self.emit) or self.guarded:
+            return
+        raw = Raw(code, span, label, self.module.parsed.segment(span), replace(value, flow=value.flow + tail),
+                  targets, fixable, self.stmt_line, shadowable or self.names.star or self.module.names.star,
+                  self.module.path)
+        if value.param is not None:
+            self.hits.append(Hit(value.param, raw))
+        else:
+            self.module.raw.append(raw)
+
+    # ---- calls: sources, sinks, sanitizers, container mutations and calls into the tree -----------------------
+    def expr_Call(self, node: ast.Call) -> Optional[Val]:
+        args = Args(self, node)
+        func = node.func
+        qualname = self.imported(func) if isinstance(func, ast.Attribute) else self.qualname(func)
+        if isinstance(func, ast.Attribute) and qualname is None:
+            return self._method(node, func, args)
+        if isinstance(func, ast.Name):
+            handled, value = self._call_name(node, func, args)
+            if handled:
+                return value
+        if qualname is None:
+            self.ev(func)
+            return None
+        return self._qualified(node, qualname, args)
+
+    def _call_name(self, node: ast.Call, func: ast.Name, args: Args) -> Tuple[bool, Optional[Val]]:
+        """A bare name the module binds: a method kept as a value, a local function or closure, a class of the
+        module built from bodies. Gives (handled, value)."""
+        bound = self.lookup(func.id)[1]
+        if bound is not None and bound.kind is OBJECT and bound.role is BOUND_METHOD:
+            return True, self.call_bound(bound, node)
+        if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
+            owner, _, method = bound.type.rpartition(".")
+            for spec in self.module.catalog.method_sinks.get((owner, method), ()):
+                self._check(spec, node, args)  # a bound method kept as a value: `find_charset(content)`
+            return True, None
+        local, scope = self._local_function(func.id)
+        if local is not None:
+            return True, self._call_function(node, args, self.module, local, None, func.id, closure=scope)
+        if func.id in self.module.classes and self.lookup(func.id)[1] is None:
+            if self._subclass_sink(node, args):
+                return True, CLEAN_VAL
+            if args.tainted():
+                return True, self._construct(node, args, self.module.classes[func.id])
+        return False, None
+
+    def call_bound(self, bound: Val, node: ast.Call) -> Optional[Val]:
+        """Calling a catalog method kept as a value (`read = resp.read1 if ... else resp.read; read(n)`)."""
+        owner, _, method = bound.type.rpartition(".")
+        spec = self.module.catalog.types.get(owner)
+        result = spec.methods.get(method) if spec is not None else None
+        if not result:
+            return None
+        return self.derive(result, replace(bound, type=owner, role=CATALOG_TYPE), node, f"`{method}()`")
+
+    def _label(self, node: ast.Call) -> str:
+        text = self.module.parsed.segment(self.span(node.func))
+        return (text if len(text) <= 40 else "…" + text[-39:]) + "()"
+
+    def _qualified(self, node: ast.Call, qualname: str, args: Args) -> Optional[Val]:
+        """A call of a name that resolves to a qualified name: the catalog's, a builtin's, a function of the tree."""
+        catalog = self.module.catalog
+        if qualname in catalog.sanitizers:
+            return CLEAN_VAL
+        for spec in catalog.call_sinks.get(qualname, ()):
+            self._check(spec, node, args)
+        before = _BEFORE_SOURCES.get(qualname)
+        if before is not None:
+            handled, value = before(self, node, args)
+            if handled:
+                return value
+        result = catalog.sources.get(qualname) or catalog.objects.get(qualname)
+        if result is not None:
+            return self.derive(result, Val(OBJECT, type=UNKNOWN), node, f"`{qualname}()`")
+        after = _AFTER_SOURCES.get(qualname)
+        if after is not None:
+            handled, value = after(self, node, qualname, args)
+            if handled:
+                return value
+        return self._tree_call(node, qualname, args)
+
+    def _tree_call(self, node: ast.Call, qualname: str, args: Args) -> Optional[Val]:
+        """A class of the tree built from bodies, or a function of the tree."""
+        tainted = args.tainted()
+        if self._subclass_sink(node, args):
+            return CLEAN_VAL
+        info = self.module.resolve_class(node.func) if tainted else None
+        if info is not None:
+            return self._construct(node, args, info)
+        found = self.module.find_function(qualname, tainted)
+        if found is not None:
+            module, function, cls = found
+            return self._call_function(node, args, module, function, cls, qualname.rsplit(".", 1)[-1])
+        return CLEAN_VAL if qualname.startswith("builtins.") else None
+
+    # calls handled before the catalog's sources are looked up: (handled, value)
+    def _call_bytes(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        self._iterating_copy(node, args)
+        return False, None
+
+    def _call_isinstance(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        cls = args.get(1)
+        value = args.value(args.get(0))
+        if cls is not None and self._is_bytes_type(cls) and value is not None and is_body(value):
+            self.report("BFX601", node, "isinstance(..., bytes)", value, (), fixable=False)
+        return True, CLEAN_VAL
+
+    def _call_cast(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        return True, args.value(args.get(1))
+
+    # calls handled after them: (handled, value)
+    def _call_wrapper(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        """Chunks through an iterator wrapper (`tqdm(r.iter_content())`)."""
+        value = args.value(args.get(known.WRAPPERS[qualname]))
+        if value is not None and _chunks(value):
+            return True, self.step(replace(value, kind=CHUNKS), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
+        return False, None
+
+    def _call_pairing(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`enumerate`/`zip` pairs with chunks: each item is a tuple holding a chunk."""
+        for index, item in enumerate(args.positional):
+            value = args.value(item)
+            if value is not None and _chunks(value) and value.slot < 0:
+                slot = index + 1 if qualname == "builtins.enumerate" else index
+                return True, self.step(replace(value, kind=CHUNKS, slot=slot), node,
+                                       f"paired by `{qualname[9:]}()`")
+        return False, None
+
+    def _call_anext(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        value = args.value(args.get(0))
+        if value is not None and _chunks(value):
+            taken = CONTAINER if value.slot >= 0 else BODY
+            return True, self.step(replace(value, kind=taken, entries=()), node, "the next chunk")
+        return False, None
+
+    def _call_gather(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        """What `asyncio.gather` collects."""
+        starred = args.starred
+        if starred is not None and _chunks(starred):  # `gather(*(fetch(u) for u in urls))`
+            return True, self.step(replace(starred, kind=CONTAINER if starred.slot < 0 else CHUNKS), node,
+                                   "results of `asyncio.gather()`")
+        bodies = [v for v in (args.value(a) for a in args.positional) if v is not None and is_body(v)]
+        if bodies:
+            return True, self.step(replace(bodies[0], kind=CONTAINER, entries=(), slot=-1), node,
+                                   "results of `asyncio.gather()`")
+        return False, None
+
+    def _call_pass_through(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`list(chunks)`, `iter(container)`: the same items; `iter(read, b"")`, `iter(lambda: ..., b"")`: chunks."""
+        first = args.value(args.get(0))
+        if first is not None and _chunks(first):
+            kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") else CONTAINER
+            return True, replace(first, kind=kind)
+        if qualname != "builtins.iter" or len(args.positional) != 2:
+            return False, None
+        if first is not None and first.kind is OBJECT and first.role is BOUND_METHOD:
+            produced = self.call_bound(first, node)
+        elif isinstance(args.positional[0], ast.Lambda):
+            produced = self.ev(args.positional[0].body)  # `iter(lambda: stream.read(n), b"")`: chunks until b""
+        else:
+            return False, None
+        if produced is not None and is_body(produced):
+            return True, self.step(replace(produced, kind=CHUNKS, entries=()), node, "chunks read by `iter()`")
+        return True, None
+
+    def _call_partial(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        first = args.value(args.get(0))
+        if first is not None and first.kind is OBJECT and first.role is BOUND_METHOD:
+            return True, first  # `partial(resp.read, 1024)`: still that method
+        return False, None
+
+    def _call_next(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        first = args.value(args.get(0))
+        if first is not None and _chunks(first):
+            return True, self.step(replace(first, kind=BODY, entries=()), node, "the next chunk")
+        return False, None
+
+    def _call_bytearray(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        return True, BYTEARRAY
+
+    def _subclass_sink(self, node: ast.Call, args: Args) -> bool:
+        """`MemoryFile(path, None, body)` where `class MemoryFile(io.BytesIO)` is defined in the tree: constructing
+        a subclass of a buffer-consuming type feeds it the body (whatever the argument's position)."""
+        bodies = [(a, v) for a, v in ((a, args.value(a)) for a in (*args.positional, *args.keywords.values()))
+                  if v is not None and is_body(v)]
+        if not bodies:
+            return False
+        info = self.module.resolve_class(node.func)
+        if info is None:
+            return False
+        catalog = self.module.catalog
+        for owner in info.mro():
+            for base in owner.node.bases:
+                base_name = owner.module.qualname_of(base) if owner.module is not None else None
+                for spec in catalog.call_sinks.get(base_name or "", ()):
+                    for arg, value in bodies:
+                        self.report(spec.code, arg, f"{self._label(node)} (a {base_name} subclass)", value,
+                                    (self.span(arg),))
+                    return True
+        return False
+
+    def _check(self, spec: SinkSpec, node: ast.Call, args: Args) -> None:
+        if spec.when == "single" and len(args.positional) + len(args.keywords) != 1:
+            return
+        if spec.when == "encoded" and len(args.positional) < 2 and not {"encoding", "errors"} & set(args.keywords):
+            return
+        target = args.get(spec.arg, spec.keywords)
+        value = args.value(target)
+        if target is None or value is None:
+            return
+        label = self._label(node)
+        if spec.accepts == "body" and value.kind is BODY:
+            self.report(spec.code, target, label, value, (self.span(target),))
+        elif spec.accepts == "chunks" and value.kind in (CHUNKS, CONTAINER):
+            self.report(spec.code, target, label, value, value.entries, fixable=bool(value.entries))
+
+    def _iterating_copy(self, node: ast.Call, args: Args) -> None:
+        """`bytes(list(body))`, `bytearray(tuple(body))`: the inner call iterates the body."""
+        inner = args.get(0, ("source",))
+        if (isinstance(inner, ast.Call) and len(inner.args) == 1
+                and self.qualname(inner.func) in known.ITERATING_COPIES):
+            value = self.ev(inner.args[0])
+            if value is not None and is_body(value):
+                self.report("BFX501", inner.args[0], self._label(inner), value, (self.span(inner.args[0]),))
+
+    # ---- method calls, by what the receiver holds ------------------------------------------------------------
+    def _method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+        if self._is_self(func.value) and self.cls is not None:  # self.method(): own, inherited or overridden
+            resolved, value = self._dispatch(node, args, self.cls, func.attr, (), func.attr)
+            if resolved:
+                return value
+        receiver = self.ev(func.value)
+        if receiver is None:
+            return self._on_unknown(node, func, args)
+        return _RECEIVERS[receiver.kind](self, node, func, args, receiver)
+
+    def _any_receiver_sinks(self, node: ast.Call, name: str, args: Args) -> None:
+        for spec in self.module.catalog.method_sinks.get(("*", name), ()):
+            self._check(spec, node, args)
+
+    def _mutations(self, func: ast.Attribute, receiver: Optional[Val], args: Args) -> None:
+        if func.attr in known.CONTAINER_ADD or func.attr in known.CONTAINER_EXTEND:
+            self._mutate(func.value, receiver, func.attr, args)
+
+    def _on_unknown(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+        """A receiver of unknown type: a request on something named like a client, a member the catalog knows on
+        any receiver, or the one method of the tree with that name."""
+        name = func.attr
+        self._any_receiver_sinks(node, name, args)
+        self._mutations(func, None, args)
+        catalog = self.module.catalog
+        if (name in known.HTTP_VERBS and (node.args or "url" in args.keywords)
+                and (self.awaited is node or known.looks_like_client(func.value))):
+            # `*session` names an HTTP session; a bare `*client` is medium only where the module imports an HTTP
+            # client library with this method: a test framework's `self.client.get(...)` (Django, Starlette) is not
+            sure = "medium" if self._library_method(name) or known.names_session(func.value) else "low"
+            start = Val(OBJECT, confidence=sure, type=GUESSED_RESPONSE)
+            why = "an awaited request" if self.awaited is node else "a request on a client"
+            return self.step(start, node, f"`.{name}()` on an unknown value: {why}, guessed to give a response")
+        guess = catalog.types.get(UNKNOWN)
+        result = guess.methods.get(name) if guess else None
+        if result is not None:
+            # `self._client.get_object(...)`; `self._orig.iter_content()` in a module importing requests
+            sure = "medium" if known.looks_like_client(func.value) or self._library_method(name) else "low"
+            return self.derive(result, Val(OBJECT, confidence=sure, type=UNKNOWN), node,
+                               f"`.{name}()` on an unknown value")
+        return self._by_name(node, func, args)
+
+    def _on_body(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
+        """Bytes have no `.read()`: `x.content.read()` is aiohttp's StreamReader, whatever `x` is. Any other
+        bytes method returns real bytes."""
+        name = func.attr
+        if isinstance(func.value, ast.Attribute) and func.value.attr == "content":
+            stream = self.module.catalog.types.get("aiohttp.StreamReader")
+            result = stream.methods.get(name) if stream is not None else None
+            if result is not None:
+                base = Val(OBJECT, confidence=weakest("medium", known.raised(receiver.confidence)),
+                           flow=receiver.flow, type="aiohttp.StreamReader", param=receiver.param)
+                return self.derive(result, base, node, f"`.content.{name}()` (a stream)")
+        return CLEAN_VAL
+
+    def _on_clean(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
+        """`buffer.extend(body)` on a bytearray copies the body; other methods of a clean value give clean ones."""
+        if receiver.role is Role.BYTEARRAY and func.attr == "extend":
+            item = args.get(0)
+            value = args.value(item)
+            if item is not None and value is not None and is_body(value):
+                self.report("BFX501", item, self._label(node), value, (self.span(item),))
+            return None
+        self._any_receiver_sinks(node, func.attr, args)
+        self._mutations(func, receiver, args)
+        return CLEAN_VAL
+
+    def _on_container(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
+        name = func.attr
+        self._any_receiver_sinks(node, name, args)
+        self._mutations(func, receiver, args)
+        if name in known.TAKE:
+            taken = replace(receiver, kind=BODY, entries=(), slot=-1)
+            return self.step(taken, node, "taken from the container")
+        return receiver if name == "copy" else CLEAN_VAL
+
+    def _on_chunks(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
+        name = func.attr
+        if name in known.SELF_ITER:
+            return receiver
+        if name in known.NEXT:  # `it.__next__()`, `queue.get()`
+            kind_taken = CONTAINER if receiver.slot >= 0 else BODY
+            return self.step(replace(receiver, kind=kind_taken, entries=()), node, "the next chunk")
+        return None
+
+    def _on_object(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
+        """A client, response, stream... of a catalog type, or an instance of a tree class."""
+        name = func.attr
+        catalog = self.module.catalog
+        for spec in catalog.method_sinks.get((receiver.catalog_type, name), ()):
+            self._check(spec, node, args)
+        self._any_receiver_sinks(node, name, args)
+        if receiver.role is TREE_CLASS:
+            return self.instance_call(node, receiver, name, args, func.value)
+        spec_type = catalog.types.get(receiver.catalog_type)
+        result = spec_type.methods.get(name) if spec_type else None
+        if result is None and catalog.response_names.match(known.last_name(func.value)):
+            # `response` holds another response type on some path (`if type(response).__name__ == ...`)
+            guess = catalog.types.get(GUESSED_RESPONSE)
+            result = guess.methods.get(name) if guess else None
+            receiver = replace(receiver, type=GUESSED_RESPONSE, role=CATALOG_TYPE).at_most("medium")
+        return self.derive(result, receiver, node, f"`.{name}()`") if result else None
+
+    def _by_name(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+        """`x.get_from_cdn(url)` with `x` of unknown type: the one method of the tree with that name, at medium
+        confidence (see prefilter.index.MethodIndex)."""
+        project = self.module.project
+        if project is None or self.imported(func.value):
+            return None
+        found = project.method_by_name(func.attr, args.tainted())
+        if found is None:
+            return None
+        module, function, cls = found
+        assert cls is not None
+        return self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}", cap="medium")
+
+    def _library_method(self, name: str) -> bool:
+        """Does the module import a client library one of whose types has a method `name`?"""
+        catalog = self.module.catalog
+        libraries = {catalog.library(q.split(".")[0]) for q in self.module.names.imports.values()}
+        return any(t.split(".")[0] in libraries for t, spec in catalog.types.items() if name in spec.methods)
+
+    def _mutate(self, target: ast.expr, receiver: Optional[Val], name: str, args: Args) -> None:
+        if name in known.CONTAINER_ADD:
+            item = args.get(known.CONTAINER_ADD[name])
+            value = args.value(item)
+            if item is not None and value is not None and is_body(value):
+                self._add_entry(target, receiver, value, item)
+            elif value is not None and value.kind is CONTAINER and value.slot >= 0 and item is not None:
+                # `queue.put((offset, chunk))`: a collection of (offset, body) tuples
+                self.bind(target, self.step(replace(value, kind=CHUNKS), item, "queued"), item)
+        else:
+            item = args.get(0)
+            value = args.value(item)
+            if value is not None and value.kind in (CONTAINER, CHUNKS) and item is not None:
+                merged = merge([receiver if receiver is not None and receiver.kind is CONTAINER else None,
+                                replace(value, kind=CONTAINER)])
+                self.bind(target, merged, item)
+
+    # ---- calls into functions of the tree ----------------------------------------------------------------
+    def _local_function(self, name: str) -> Tuple[Optional[ast.AST], Optional["Frame"]]:
+        """The function a bare name calls, and the frame it was defined in when that is a function's (a closure)."""
+        current: Optional[Frame] = self
+        while current is not None:
+            if name in current.functions:
+                return current.functions[name], current if current.parent is not None else None
+            if name in current.env or name in current.names.bound and current.parent is not None:
+                return None, None
+            if name in current.names.imports and current.parent is not None:  # a local import shadows
+                return None, None
+            current = current.parent
+        return self.module.functions.get(name), None
+
+    def _call_function(self, node: ast.AST, args: Optional[Args], module: ModuleContext, function: ast.AST,
+                       cls: Optional[ClassInfo], name: str, cap: str = "high", closure: Optional["Frame"] = None,
+                       seeds: Seeds = ()) -> Optional[Val]:
+        """A call into a function of the analyzed tree: apply its summary for the argument values given.
+        `cap` bounds the confidence of what it gives when the callee itself is a guess; `seeds` are the tainted
+        attributes of the instance a method is called on."""
+        tainted = _arguments(module, function, cls, args) if args is not None else {}
+        tainted.update({Param(i, attribute=True): (where, value) for i, (_, where, value) in enumerate(seeds)})
+        summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
+                                   closure, tuple((attr, value) for attr, _, value in seeds))
+        return self._apply(node, summary, tainted, name, cap)
+
+    def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
+        """Complete the summary's flows with the caller's values: report its hits, give its return value."""
+        call_step = FlowStep(self.span(node), f"passed to `{name}()`", self.module.path)
+        for hit in summary.hits:
+            if hit.param not in tainted:
+                continue
+            arg, value = tainted[hit.param]
+            reached = replace(hit.raw.value, flow=value.flow + (call_step,) + hit.raw.value.flow, param=value.param,
+                              confidence=weakest(value.confidence, hit.raw.value.confidence, cap))
+            raw = replace(hit.raw, value=reached)
+            if value.param is not None:
+                self.hits.append(Hit(value.param, raw))  # our own input: the caller's caller completes it
+            elif known.same_file(raw.path, self.module.path):
+                if self.emit and not self.guarded:
+                    self.module.raw.append(replace(raw, path=self.module.path))
+            else:
+                sliceable = value.kind is BODY and hit.raw.value.kind is BODY and bool(hit.raw.targets)
+                self.report(raw.code, arg, f"{raw.label} in {name}()", value.at_most(cap),
+                            (self.span(arg),) if sliceable else (),
+                            fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
+        returned = summary.returns
+        if returned is None or not returned.tainted:
+            return returned
+        if returned.param is not None:
+            if returned.param not in tainted:
+                return None
+            _, value = tainted[returned.param]
+            flow = value.flow + (call_step,) + returned.flow
+            return replace(returned, flow=flow, param=value.param,
+                           confidence=weakest(value.confidence, returned.confidence, cap))
+        return returned.at_most(cap).step(self.span(node), f"returned by `{name}()`", self.module.path)
+
+    # ---- instances of the tree's classes -------------------------------------------------------------------------
+    def _construct(self, node: ast.Call, args: Args, info: ClassInfo) -> Optional[Val]:
+        """`SeekableFileObject(resp)`: a class of the tree built from bodies. What `__init__` keeps in self.* seeds
+        every method; methods of a wrapper are called by code we do not see (PIL calls `read()`), so each is
+        checked now, and calls on the instance later resolve to the class's methods with the same seeds."""
+        found = info.method("__init__")
+        if found is None:
+            return None
+        owner, init = found
+        module = owner.module
+        if module is None:
+            return None
+        tainted = _arguments(module, init, info, args)
+        if not tainted:
+            return None
+        summary = module.summarize(init, info, {p.position: v for p, (_, v) in tainted.items()})
+        name = info.node.name
+        self._apply(node, summary, tainted, name, "high")
+        kept = []
+        for attr, stored in sorted(summary.stores, key=lambda item: item[0]):
+            if stored.param in tainted:
+                where, value = tainted[stored.param]
+                flow = value.flow + (FlowStep(self.span(node), f"kept by `{name}()`", self.module.path),) + stored.flow
+                kept.append((attr, where, replace(stored, flow=flow, param=value.param,
+                                                  confidence=weakest(value.confidence, stored.confidence))))
+        if not kept:
+            return None
+        seeds = tuple(kept)
+        for method_name, method in info.methods.items():
+            if method_name != "__init__" and info.module is not None:
+                self._call_function(node, None, info.module, method, info, f"{name}.{method_name}", seeds=seeds)
+        instance = Val(OBJECT, type=info.qualname, role=TREE_CLASS, attrs=tuple((a, v) for a, _, v in seeds),
+                       confidence=weakest(*(v.confidence for _, _, v in seeds)))
+        return self.step(instance, node, f"an instance of `{name}` holding it")
+
+    def instance_call(self, node: ast.AST, receiver: Val, name: str, args: Optional[Args] = None,
+                      where: Optional[ast.expr] = None) -> Optional[Val]:
+        """`receiver.name(...)` on an instance of a tree class (`iter(x)` is `x.__iter__()`)."""
+        qualname = receiver.type
+        prefix, _, class_name = qualname.rpartition(".")
+        if prefix == self.module.qualname:
+            info = self.module.classes.get(class_name)
+        else:
+            project = self.module.project
+            info = project.find_class(qualname) if project is not None else None
+        if info is None:
+            return None
+        known_type = info.catalog_type()
+        if known_type is not None:  # a subclass of a client type: its methods give what the client's give
+            spec = self.module.catalog.types.get(known_type)
+            result = spec.methods.get(name) if spec is not None else None
+            if not result:
+                return None
+            return self.derive(result, replace(receiver, type=known_type, role=CATALOG_TYPE, attrs=()), node,
+                               f"`.{name}()`")
+        origin: ast.expr = where or node  # type: ignore[assignment]  # `iter(x)`: the node stands for the receiver
+        seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
+        return self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}")[1]
+
+    def _dispatch(self, node: ast.AST, args: Optional[Args], info: ClassInfo, name: str, seeds: Seeds,
+                  label: str) -> Tuple[bool, Optional[Val]]:
+        """Call `name` on an instance of `info`: the method it finds; when that one is abstract, every override
+        below it too, since one of them really runs (which one is a guess: medium at most).
+        Gives (resolved, merged value)."""
+        found = info.method(name)
+        if found is None or found[0].module is None:
+            return False, None  # inherited from outside the tree (or a mixin's): its subclasses are not searched
+        results = [self._call_function(node, args, found[0].module, found[1], info, label, seeds=seeds)]
+        if not known.abstract(found[1]):
+            return True, results[0]
+        for sub in info.subclasses():
+            if name in sub.methods and sub.module is not None:
+                results.append(self._call_function(node, args, sub.module, sub.methods[name], sub,
+                                                   f"{sub.node.name}.{name}", cap="medium", seeds=seeds))
+        return True, merge(results)
+
+
+def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo], args: Args) -> Tainted:
+    """The tainted arguments of a call, by parameter."""
+    params = module.parameters(function, cls)
+    tainted: Tainted = {}
+    for index, arg in enumerate(args.positional[: len(params)]):
+        value = args.value(arg)
+        if value is not None and carries(value):
+            tainted[Param(index)] = (arg, value)
+    for keyword, arg in args.keywords.items():
+        value = args.value(arg)
+        if keyword in params and value is not None and carries(value):
+            tainted[Param(params.index(keyword))] = (arg, value)
+    return tainted
+
+
+def _handlers(prefix: str) -> Dict[str, Callable]:
+    return {name[len(prefix):]: handler for name, handler in vars(Frame).items() if name.startswith(prefix)}
+
+
+_STATEMENTS: Dict[str, Callable] = _handlers("stmt_")  # ast node type name -> handler
+_EXPRESSIONS: Dict[str, Callable] = _handlers("expr_")
+_BEFORE_SOURCES: Dict[str, Callable] = {
+    "builtins.bytes": Frame._call_bytes, "builtins.bytearray": Frame._call_bytes,
+    "builtins.isinstance": Frame._call_isinstance,
+    "typing.cast": Frame._call_cast, "typing_extensions.cast": Frame._call_cast,
+}
+_AFTER_SOURCES: Dict[str, Callable] = {
+    **dict.fromkeys(known.WRAPPERS, Frame._call_wrapper),
+    **dict.fromkeys(known.PAIRING, Frame._call_pairing),
+    "builtins.anext": Frame._call_anext,
+    "asyncio.gather": Frame._call_gather,
+    **dict.fromkeys(known.PASS_THROUGH, Frame._call_pass_through),
+    "functools.partial": Frame._call_partial,
+    "builtins.next": Frame._call_next,
+    "builtins.bytearray": Frame._call_bytearray,
+}
+_RECEIVERS: Dict[Kind, Callable] = {BODY: Frame._on_body, CLEAN: Frame._on_clean, CONTAINER: Frame._on_container,
+                                    CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object}

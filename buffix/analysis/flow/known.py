@@ -1,0 +1,99 @@
+"""What the evaluator knows of calls and annotations by their names alone (no frame, no catalog): container
+mutators, builtins that pass items through, iterator wrappers, HTTP verbs, and small syntactic tests."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import os
+import re
+from typing import List, Optional
+
+CONTAINER_ADD = {"append": 0, "appendleft": 0, "insert": 1, "add": 0, "put": 0, "put_nowait": 0}  # item position
+CONTAINER_EXTEND = ("extend", "extendleft", "update")
+PASS_THROUGH = {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.iter",
+                "collections.deque", "builtins.set"}  # a container or chunks in, the same items out
+ITERATING_COPIES = {"builtins.list", "builtins.tuple", "builtins.iter"}
+BYTES_TYPES = {"builtins.bytes"}
+# Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
+WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
+            "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0}
+PAIRING = {"builtins.enumerate", "builtins.zip"}  # items are tuples: `(index, chunk)`, `(name, chunk)`
+TAKE = frozenset({"pop", "popleft", "get", "get_nowait"})  # list/deque/queue: take one item out
+NEXT = frozenset({"__next__", "__anext__", "get", "get_nowait"})  # iterators and queues of chunks
+SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks returns itself
+HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
+_CLIENT_NAME = re.compile(r"(?i)(?:session|client)$")
+
+
+def alternatives(annotation: Optional[ast.AST]) -> List[ast.expr]:
+    """The types a value annotated so may have: `X`, `Optional[X]`, `X | None`, `Union[X, Y]`, `"X"`; not the
+    type arguments of a container (`list[X]` holds X, it is not one)."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return alternatives(ast.parse(annotation.value, mode="eval").body)
+        except SyntaxError:
+            return []
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return alternatives(annotation.left) + alternatives(annotation.right)
+    if isinstance(annotation, ast.Subscript):
+        base = annotation.value
+        name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+        if name in ("Optional", "Union"):
+            items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+            return [found for item in items for found in alternatives(item)]
+        return []
+    return [annotation] if isinstance(annotation, (ast.Name, ast.Attribute)) else []
+
+
+def abstract(function: ast.AST) -> bool:
+    """`@abstractmethod`, or a body that only raises NotImplementedError: some subclass must override it. (An empty
+    hook, `def setUp(self): pass`, is a real method: following every override of hooks costs too much.)"""
+    if any((d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")) == "abstractmethod"
+           for d in getattr(function, "decorator_list", ())):
+        return True
+    body = [s for s in getattr(function, "body", ())
+            if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]  # docstring, `...`
+    return (len(body) == 1 and isinstance(body[0], ast.Raise) and body[0].exc is not None
+            and "NotImplementedError" in ast.dump(body[0].exc))
+
+
+def is_static(function: ast.AST) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in getattr(function, "decorator_list", ()))
+
+
+def last_name(node: ast.AST) -> str:
+    """`b` of `a.b`, `a` of `a`, else ""."""
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
+def names_session(node: ast.AST) -> bool:
+    return last_name(node).lower().endswith("session")
+
+
+def looks_like_client(node: ast.AST) -> bool:
+    return bool(_CLIENT_NAME.search(last_name(node)))
+
+
+def walrus_binds(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.NamedExpr) and getattr(n.target, "id", None) == name for n in ast.walk(node))
+
+
+def raised(confidence: str) -> str:
+    """`.content` of an unknown value is a low guess; `.content.read()` on it is a medium one."""
+    return "medium" if confidence == "low" else confidence
+
+
+def article(noun: str) -> str:
+    """`a requests.Response`, `an aiohttp.StreamReader`."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def same_file(a: str, b: str) -> bool:
+    """The tree's copy of the file being analyzed is named by another path (absolute, not as given)."""
+    return a == b or _real(a) == _real(b)

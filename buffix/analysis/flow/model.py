@@ -1,0 +1,161 @@
+"""What the flow analysis tracks and produces: abstract values, the findings before filtering, function summaries.
+
+A `Val` says what an expression holds (`Kind`), how sure we are, and how it got there. An OBJECT's `type` names a
+catalog type, a class of the analyzed tree or a bound method, as its `role` says. While a function is summarized,
+`param` says which of its inputs a value derives from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Iterable, NamedTuple, Optional, Tuple
+
+from buffix.core.findings import CONFIDENCES, FlowStep, Span
+
+
+class Kind(Enum):
+    BODY = "body"  # a response body: what a proxy wraps
+    CHUNKS = "chunks"  # an iterable yielding bodies (iter_content(), a generator over chunks)
+    CONTAINER = "container"  # a list/deque/tuple holding bodies
+    OBJECT = "object"  # a client, response, stream... (see Role)
+    CLEAN = "clean"  # known not to be (or hold) a body
+
+
+BODY, CHUNKS, CONTAINER, OBJECT, CLEAN = Kind.BODY, Kind.CHUNKS, Kind.CONTAINER, Kind.OBJECT, Kind.CLEAN
+TAINTED = (BODY, CHUNKS, CONTAINER, OBJECT)
+# the catalog's kinds (catalog.KINDS: what a source or member yields when it is no type) as value kinds
+CATALOG_KINDS = {"body": BODY, "chunks": CHUNKS, "container": CONTAINER}
+
+
+class Role(Enum):
+    """What `Val.type` names."""
+
+    CATALOG_TYPE = "catalog type"  # OBJECT: a catalog type, its guesses UNKNOWN and GUESSED_RESPONSE included
+    TREE_CLASS = "tree class"  # OBJECT: an instance of a class of the analyzed tree (`type` is its qualified name)
+    BOUND_METHOD = "bound method"  # OBJECT: a catalog method bound to its receiver (`type` is "<type>.<method>")
+    SINK_METHOD = "sink method"  # CLEAN: a catalog sink method kept as a value (`type` is "<type>.<method>")
+    BYTEARRAY = "bytearray"  # CLEAN: a bytearray, which `.extend(body)` copies a body into
+
+
+CATALOG_TYPE, TREE_CLASS, BOUND_METHOD, SINK_METHOD = (Role.CATALOG_TYPE, Role.TREE_CLASS, Role.BOUND_METHOD,
+                                                        Role.SINK_METHOD)
+UNKNOWN = "?"  # the catalog's type of a value of unknown type (its members that give a body whatever the receiver)
+GUESSED_RESPONSE = "?response"  # the catalog's type of a value guessed to be a response (from its name, a request)
+
+
+class Param(NamedTuple):
+    """While summarizing a function: the input a value derives from, the function's parameter at `position` or, for
+    a method of an instance built from bodies (`attribute`), the `position`th of the instance's tainted self.*
+    (sorted by name)."""
+
+    position: int
+    attribute: bool = False
+
+
+@dataclass(frozen=True)
+class Val:
+    kind: Kind
+    confidence: str = "high"
+    flow: Tuple[FlowStep, ...] = ()
+    type: str = ""  # OBJECT (and two CLEAN roles): what `role` says
+    entries: Tuple[Span, ...] = ()  # CHUNKS/CONTAINER: where each body entered (the fix targets)
+    param: Optional[Param] = None  # while summarizing a function: the input this value derives from
+    slot: int = -1  # CONTAINER: a tuple whose item `slot` is the body; CHUNKS: each item is such a tuple
+    attrs: Tuple[Tuple[str, "Val"], ...] = ()  # OBJECT of a TREE_CLASS: its tainted self.*
+    role: Role = CATALOG_TYPE
+
+    @property
+    def tainted(self) -> bool:
+        return self.kind in TAINTED
+
+    @property
+    def catalog_type(self) -> str:
+        """The catalog type `type` names; "" when it names none (a tree class, a bound method...)."""
+        return self.type if self.role is CATALOG_TYPE else ""
+
+    def step(self, span: Span, description: str, path: Optional[str]) -> "Val":
+        if self.flow and self.flow[-1].span == span and self.flow[-1].path == path:
+            return self
+        return replace(self, flow=self.flow + (FlowStep(span, description, path),))
+
+    def at_most(self, confidence: str) -> "Val":
+        return replace(self, confidence=weakest(self.confidence, confidence))
+
+
+CLEAN_VAL = Val(CLEAN)
+BYTEARRAY = Val(CLEAN, type="builtins.bytearray", role=Role.BYTEARRAY)
+
+
+def weakest(*confidences: str) -> str:
+    return min(confidences, key=CONFIDENCES.index)
+
+
+def carries(value: Optional[Val]) -> bool:
+    """Tainted, and more than a type: an instance of a tree class known only from an annotation holds no body yet
+    (calls on it are resolved; passing it on is not followed)."""
+    return (value is not None and value.tainted
+            and not (value.kind is OBJECT and value.role is TREE_CLASS and not value.attrs))
+
+
+def is_body(value: Optional[Val]) -> bool:
+    return value is not None and value.kind is BODY
+
+
+def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
+    """Join the values of several branches: a body on any branch is a body; entries add up."""
+    best: Optional[Val] = None
+    seen_unknown = False
+    for value in values:
+        if value is None:
+            seen_unknown = True
+            continue
+        if best is None or _rank(value) > _rank(best):
+            entries = best.entries if best is not None and best.kind is value.kind else ()
+            best = replace(value, entries=_union(value.entries, entries))
+        elif value.kind is best.kind and value.entries:
+            best = replace(best, entries=_union(best.entries, value.entries))
+    if best is not None and best.kind is CLEAN and seen_unknown:
+        return None
+    return best
+
+
+def _rank(value: Val) -> Tuple[int, int]:
+    return (1 if value.tainted else 0, CONFIDENCES.index(value.confidence))
+
+
+def _union(a: Tuple[Span, ...], b: Tuple[Span, ...]) -> Tuple[Span, ...]:
+    return a + tuple(s for s in b if s not in a)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A finding before filtering, suppression and fix-safety decisions; `path` is the module of the sink."""
+
+    code: str
+    span: Span
+    label: str
+    snippet: str
+    value: Val
+    targets: Tuple[Span, ...]
+    fixable: bool
+    stmt_line: int
+    shadowable: bool = False
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """While summarizing: an input's value reached a sink. A caller that passes a body completes the flow
+    (source -> call -> parameter -> sink) and reports it at the sink when the callee is in the same file, else at
+    its own argument (a file's findings, and the fixes they carry, stay in that file)."""
+
+    param: Param
+    raw: Raw
+
+
+@dataclass(frozen=True)
+class Summary:
+    returns: Optional[Val] = None
+    hits: Tuple[Hit, ...] = ()
+    stores: Tuple[Tuple[str, Val], ...] = ()  # self.<attr> given a parameter's value (what a constructor keeps)

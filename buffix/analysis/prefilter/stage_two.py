@@ -1,0 +1,206 @@
+"""Prefilter, stage 2: does a file without source tokens use a helper of the tree that returns a body?
+
+Demand-driven: only the functions and classes the file imports by name, or calls through an imported module
+(`net.fetch(url)`), are summarized, and only in modules that could make a body (`_may_return_bodies`). A helper
+returning a session or response counts only where the file names a member that reads a body from it
+(`session.get(url)` then `.read()`). A file naming a response (`resp`) also counts when it imports a module of the
+tree that reads bodies through a response's members: it may hand the response over.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Protocol, Set, Tuple
+
+from buffix.analysis.flow.classes import ClassInfo, ModuleContext
+from buffix.analysis.flow.model import CATALOG_TYPE, OBJECT, Val
+from buffix.analysis.flow.scope import absolute
+from buffix.analysis.prefilter.index import CALLED, MethodIndex
+from buffix.analysis.prefilter.tokens import ALWAYS, Matcher, screens
+from buffix.knowledge.catalog import Catalog
+
+# after a newline (the file gets one prepended): a literal first character lets `re` skip ahead; `^` with MULTILINE
+# does not
+_IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import(?P<names>[\w \t,]*)"
+                     rb"|import[ \t]+(?P<plain>[\w.]+))")
+_NAME = re.compile(rb"(\w+)(?:[ \t]+as[ \t]+\w+)?")
+_ATTRIBUTE = re.compile(rb"\.[ \t]*(\w+)")  # `.name`: what a file may reach through a module or an instance
+_PROTOCOL = frozenset(("__iter__", "__aiter__", "__next__", "__anext__", "__enter__", "__aenter__", "__call__",
+                       "__getitem__", "__bytes__"))  # methods a file calls without naming them
+
+
+class Modules(Protocol):
+    """What stage 2 asks of the analyzed tree (buffix.analysis.project.Project)."""
+
+    catalog: Catalog
+
+    def module(self, name: str) -> Optional[ModuleContext]: ...
+    def use(self, name: str) -> None: ...
+    def has_module(self, name: str) -> bool: ...
+    def text(self, name: str) -> Optional[bytes]: ...
+    def top_level_names(self) -> FrozenSet[bytes]: ...
+    def consult(self, path: str) -> None: ...
+    def tracking(self) -> AbstractContextManager[Set[str]]: ...
+    def remembered(self, cache: Dict[Any, Tuple[Any, Tuple[str, ...]]], key: Any,
+                   compute: Callable[[], Any]) -> Any: ...
+    def bears_bodies(self, name: str) -> bool: ...
+    def index_methods(self, processes: int = 1) -> MethodIndex: ...
+
+
+class _Attributes:
+    """The `.name`s a file mentions (what it may reach through a module or an instance), found on first use."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    @functools.cached_property
+    def names(self) -> Set[str]:
+        return {n.decode("ascii", "replace") for n in _ATTRIBUTE.findall(self._data)}
+
+
+@dataclass(frozen=True)
+class _Imported:
+    """What one import statement brings from the tree."""
+
+    modules: Tuple[str, ...]  # the tree's modules it names (the answer depends on them)
+    names: Tuple[Tuple[str, str], ...]  # (module, name): `from module import name`
+    objects: Tuple[str, ...]  # modules bound as objects: `import pkg.net`, `from pkg import net`
+
+
+class StageTwo:
+    """Stage 2 over one tree; its answers are kept as plain data, so they outlive the tree's parsed modules."""
+
+    def __init__(self, tree: Modules, package_of: Callable[[str], str]) -> None:
+        self._tree = tree
+        self._catalog = tree.catalog
+        self._package_of = package_of  # the package a file's relative imports start from
+        self._body_calls: Optional[FrozenSet[bytes]] = None
+        self._returners: Dict[Tuple[str, str], Tuple[Optional[Val], Tuple[str, ...]]] = {}  # (module, f or C.m)
+        self._readers: Dict[FrozenSet[str], Matcher] = {}
+        self._definitions: Dict[str, Tuple[FrozenSet[str], Tuple[str, ...]]] = {}
+        self._reading: Dict[str, bool] = {}
+        self._imports: Dict[Tuple[str, bytes], _Imported] = {}
+
+    def imports_body_module(self, path: str, data: bytes) -> bool:
+        """Does the file at `path`, holding `data`, use a helper of the tree that returns a body? (module docstring)"""
+        package = self._package_of(path)
+        attributes = _Attributes(data)
+        tree = self._tree.top_level_names()
+        passes_response = screens(self._catalog).response.search(data)  # `save(response, path)`: read elsewhere
+        for match in _IMPORT.finditer(b"\n" + data):
+            if not match.group("dots") and (match.group("plain") or match.group("module")).split(b".")[0] not in tree:
+                continue  # `import os`, `from aiohttp import web`: nothing of the tree
+            imported = self._imported(package, match)
+            for module in imported.modules:
+                self._tree.use(module)
+            if passes_response and any(self._reads_responses(module) for module in imported.modules):
+                return True
+            uses = list(imported.names)
+            uses += [(module, name) for module in imported.objects
+                     for name in sorted(attributes.names.intersection(self._defined(module)))]
+            for module, name in uses:
+                reads = self._body_reads(module, name, attributes)
+                if reads is not None and reads.search(data):
+                    return True
+        return self.calls_body_method(data)
+
+    def _imported(self, package: str, match: "re.Match[bytes]") -> _Imported:
+        """What one import statement of a module in `package` brings from the tree. Cached: thousands of files share
+        each import line."""
+        statement = match.group(0).lstrip()
+        key = (package if match.group("dots") else "", statement)  # an absolute import means the same everywhere
+        if key not in self._imports:
+            plain = match.group("plain")
+            dots, names = (b"", plain) if plain is not None else (match.group("dots"), match.group("module"))
+            name = absolute(names.decode("ascii", "replace"), len(dots), package)
+            objects, pairs = [], []
+            if plain is not None:
+                objects.append(name)
+            else:
+                for item in (n.decode("ascii", "replace") for n in _NAME.findall(match.group("names") or b"")):
+                    submodule = f"{name}.{item}" if name else item
+                    if self._tree.has_module(submodule):  # `from pkg import net`, used as `net.stream(url)`
+                        objects.append(submodule)
+                    elif name:
+                        pairs.append((name, item))
+            modules = tuple(m for m in {*objects, *(m for m, _ in pairs)} if self._tree.has_module(m))
+            pairs = [(m, n) for m, n in pairs if m in modules]
+            self._imports[key] = _Imported(modules, tuple(pairs), tuple(m for m in objects if m in modules))
+        return self._imports[key]
+
+    def _defined(self, name: str) -> FrozenSet[str]:
+        """Names of the functions and classes of module `name` that may return a body (none if it cannot)."""
+        def compute() -> FrozenSet[str]:
+            module = self._tree.module(name) if self._may_return_bodies(name) else None
+            return frozenset((*module.functions, *module.classes) if module is not None else ())
+
+        return self._tree.remembered(self._definitions, name, compute)
+
+    def _body_reads(self, module_part: str, name: str, attributes: _Attributes) -> Optional[Matcher]:
+        """What a file using function `name` of module `module_part` must name to get a body from it: nothing
+        (ALWAYS) for a body, the reading members for a session or response; None: no body at all. For a class,
+        the same over the methods the file may call (`attributes`) and the protocol ones (iterating a `BaseStream`
+        whose `__iter__` yields an override's chunks)."""
+        module = self._tree.module(module_part) if name in self._defined(module_part) else None
+        if module is None:
+            return None
+        if name in module.functions:
+            return self._reads_of([self._returned(module, name, None)])
+        info = module.classes[name]
+        methods = sorted(m for m in info.methods if m in attributes.names or m in _PROTOCOL)
+        return self._reads_of([self._returned(module, m, info) for m in methods])
+
+    def _returned(self, module: ModuleContext, name: str, cls: Optional[ClassInfo]) -> Optional[Val]:
+        """What function `name` (a method of `cls`) returns when called with nothing tainted (summarized once)."""
+        key = (module.qualname, f"{cls.node.name}.{name}" if cls is not None else name)
+        function = cls.methods[name] if cls is not None else module.functions[name]
+        return self._tree.remembered(self._returners, key, lambda: module.summarize(function, cls, {}).returns)
+
+    def _reads_of(self, values: Iterable[Optional[Val]]) -> Optional[Matcher]:
+        members: Set[str] = set()
+        found = False
+        for value in values:
+            if value is None or not value.tainted:
+                continue
+            found = True
+            needed = None
+            if value.kind is OBJECT and value.type:  # a tree class or a bound method: no member to name
+                needed = self._catalog.reading_members(value.type) if value.role is CATALOG_TYPE else frozenset()
+            if needed is None:
+                return ALWAYS
+            members |= needed
+        if not found or not members:
+            return None
+        key = frozenset(members)
+        if key not in self._readers:
+            self._readers[key] = Matcher(members=key)
+        return self._readers[key]
+
+    def _reads_responses(self, name: str) -> bool:
+        """Does module `name` read a body through a member of a response (`.read()`, `.content`): may a
+        response-like value the file hands it reach a sink there? (cheap, cached)"""
+        if name not in self._reading:
+            text = self._tree.text(name)
+            self._reading[name] = text is not None and screens(self._catalog).response_uses.search(text)
+        return self._reading[name]
+
+    def _may_return_bodies(self, name: str) -> bool:
+        """Can module `name` hand out a body: does it make one itself, or call a body method of the tree?"""
+        if self._tree.bears_bodies(name):
+            return True
+        text = self._tree.text(name)
+        return text is not None and self.calls_body_method(text)
+
+    def calls_body_method(self, data: bytes) -> bool:
+        """Does the file call a method of the tree whose text names a body?"""
+        methods = self._tree.index_methods()
+        if self._body_calls is None:
+            self._body_calls = methods.body_methods(self._catalog.common_methods)
+        for name in self._body_calls.intersection(CALLED.findall(data)):
+            for file in methods.bearing_files(name.decode("ascii")):
+                self._tree.consult(file)
+            return True
+        return False

@@ -1,0 +1,169 @@
+"""The analyzed tree as a whole: other modules are parsed and summarized only when a candidate file calls into them.
+
+`Project` answers the questions that cross modules (which function or class a qualified name means, the one method
+of the tree with a name, a class's subclasses), built on the finder (names -> files), the loader (files -> parsed
+modules, within a memory budget) and the dependency tracking (which files an answer was read from).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
+from buffix.analysis.flow.known import is_static
+from buffix.analysis.module import Module
+from buffix.analysis.prefilter.index import DISPATCH_FILES, MethodIndex
+from buffix.analysis.prefilter.stage_two import StageTwo
+from buffix.analysis.prefilter.tokens import might_contain_sink, screens
+from buffix.analysis.project.dependencies import Dependencies
+from buffix.analysis.project.finder import ModuleFinder, module_name, search_bases
+from buffix.analysis.project.loader import ModuleLoader
+from buffix.config import Config
+
+_MAX_REEXPORTS = 3
+Found = Tuple[Module, ast.AST, Optional[ClassInfo]]  # a function of the tree: its module, node and class
+
+
+def _package_of(path: str) -> str:
+    """The package the relative imports of the file at `path` start from."""
+    package = module_name(path)[0]
+    return package if path.endswith("__init__.py") else package.rpartition(".")[0]
+
+
+class Project:
+    def __init__(self, roots: Iterable[Path], config: Optional[Config] = None) -> None:
+        roots = list(roots)
+        self.config = config if config is not None else Config()
+        self.catalog = self.config.catalog()
+        self.roots = [Path(r).resolve() for r in roots]
+        self.bases = search_bases(roots, self.config.root, self.config.src)
+        self._finder = ModuleFinder(self.bases)
+        self._dependencies = Dependencies()
+        self._loader = ModuleLoader(self._finder, self._dependencies, self.catalog, self)
+        self._stage_two = StageTwo(self, _package_of)
+        self._methods: Optional[MethodIndex] = None
+        self._bearing: Dict[str, bool] = {}
+        self._subclasses: Dict[str, List[ClassInfo]] = {}
+        # the parts' answers, under the names the modules and stage 2 ask them by
+        self.tracking = self._dependencies.tracking
+        self.consult = self._dependencies.consult
+        self.remembered = self._dependencies.remembered
+        self.has_module = self._finder.has_module
+        self.text = self._finder.text
+        self.top_level_names = self._finder.top_level_names
+        self.use = self._loader.use
+        self.module = self._loader.module
+        self.imports_body_module = self._stage_two.imports_body_module
+
+    def trim(self) -> None:
+        """Between files: forget the parsed modules once they pass the loader's budget (with what points into them);
+        answers kept as plain data (stage 2's) stay."""
+        if self._loader.trim():
+            self._subclasses.clear()
+
+    def index_methods(self, processes: int = 1) -> MethodIndex:
+        """The tree's method index (one byte-level scan of every file, in up to `processes` processes), built once."""
+        if self._methods is None:
+            self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes, config=self.config)
+        return self._methods
+
+    def bears_bodies(self, name: str) -> bool:
+        """Can module `name` of the tree make a body on its own: does it pass the prefilter's stage 1? (cached)"""
+        self.use(name)
+        if name not in self._bearing:
+            text = self.text(name)
+            self._bearing[name] = text is not None and might_contain_sink(text, self.catalog)
+        return self._bearing[name]
+
+    def class_by_name(self, name: str, near: str) -> Optional[str]:
+        """The qualified name of the one class of the tree named `name` (a docstring's unimported type), when it
+        is in the same top-level package as module `near`."""
+        file = self.index_methods().class_file(name)
+        module = module_name(file)[0] if file is not None else ""
+        return f"{module}.{name}" if module.split(".")[0] == near.split(".")[0] else None
+
+    def subclasses(self, info: ClassInfo) -> List[ClassInfo]:
+        """Classes of the tree deriving from `info`, nearest first: files whose `class X(...)` lines name the base
+        (the method index's scan) are parsed, and each of their classes is kept if its bases really lead there."""
+        if info.qualname not in self._subclasses:
+            found: List[ClassInfo] = []
+            seen = {info.qualname}
+            pending = [info]
+            budget = DISPATCH_FILES  # files parsed for this search: a framework base (TestCase) is not followed
+            while pending and len(found) < MAX_SUBCLASSES:
+                base = pending.pop(0)
+                files = self.index_methods().subclassing(base.node.name)
+                if len(files) > budget:
+                    break
+                budget -= len(files)
+                for file in files:
+                    module = self.module(module_name(file)[0])
+                    for candidate in module.classes.values() if module is not None else ():
+                        if candidate.qualname not in seen and any(b.qualname == base.qualname
+                                                                  for b in candidate.bases()):
+                            seen.add(candidate.qualname)
+                            found.append(candidate)
+                            pending.append(candidate)
+            self._subclasses[info.qualname] = found[:MAX_SUBCLASSES]
+        for sub in self._subclasses[info.qualname]:
+            if sub.module is not None:
+                sub.module.consulted()
+        return self._subclasses[info.qualname]
+
+    def find_function(self, qualname: str, tainted_args: bool = True, depth: int = 0) -> Optional[Found]:
+        """The function `qualname` of the tree; without tainted arguments only if its module can return bodies."""
+        module_part, _, name = qualname.rpartition(".")
+        if not module_part or depth > _MAX_REEXPORTS:
+            return None
+        if not tainted_args and not self.bears_bodies(module_part) and self.has_module(module_part):
+            reexport = self._reexport(module_part, name)  # `from .util import urlopen` in a package's __init__
+            return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
+        module = self.module(module_part)
+        if module is None:
+            owner, _, cls_name = module_part.rpartition(".")
+            outer = self.module(owner) if owner else None
+            info = outer.classes.get(cls_name) if outer is not None else None
+            if outer is not None and info is not None and name in info.methods and is_static(info.methods[name]):
+                return outer, info.methods[name], None
+            return None
+        if name in module.functions:
+            return module, module.functions[name], None
+        reexport = module.names.imports.get(name)  # `from .net import fetch` in a package's __init__
+        return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
+
+    def method_by_name(self, name: str, tainted_args: bool) -> Optional[Found]:
+        """The method `name` when exactly one class of the tree defines it (and it is not a common name);
+        without tainted arguments only if its module can return bodies."""
+        if name in self.catalog.common_methods or name.startswith("__"):
+            return None
+        file = self.index_methods().unique(name, bearing=not tainted_args)
+        if file is None:
+            return None
+        module = self.module(module_name(file)[0])
+        if module is None:
+            return None
+        for info in module.classes.values():
+            if name in info.methods:
+                return module, info.methods[name], info
+        return None
+
+    def _reexport(self, module_part: str, name: str) -> Optional[str]:
+        file = self._finder.locate(module_part)
+        if file is None or file.name != "__init__.py":
+            return None
+        module = self.module(module_part)
+        return module.names.imports.get(name) if module is not None and name not in module.functions else None
+
+    def find_class(self, qualname: str, depth: int = 0) -> Optional[ClassInfo]:
+        module_part, _, name = qualname.rpartition(".")
+        if not module_part or depth > _MAX_REEXPORTS or not self.has_module(module_part):
+            return None
+        module = self.module(module_part)
+        if module is None:
+            return None
+        if name in module.classes:
+            return module.classes[name]
+        reexport = module.names.imports.get(name)
+        return self.find_class(reexport, depth + 1) if reexport else None
