@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import List, Optional, Sequence, Set, Tuple, Union
 
 from buffix.core.findings import Span
 from buffix.fixer.imports import helper_import
+from buffix.fixer.piecewise import PIECEWISE_MIN_BYTES, NotSeparable, Outline, check_pieces, outline
 from buffix.fixer.rewrite import RewriteRefused, rewrite
 from buffix.fixer.source import DecodedSource, Replacement, SourceError, decode_source
 from buffix.fixer.verify import check_fixed, parse_original, rebound_names
@@ -56,21 +57,58 @@ class _Target:
 
 
 def fix_source(source: bytes, targets: Sequence[Span], style: str = "slice", path: str = "<unknown>") -> FixOutcome:
-    """Sanitize every target span of `source` in `style`; see FixOutcome for what was done and refused."""
+    """Sanitize every target span of `source` in `style`; see FixOutcome for what was done and refused.
+    A file above PIECEWISE_MIN_BYTES is proven one edited top-level statement at a time (buffix.fixer.piecewise)."""
+    return _fix(source, targets, style, path, piecewise=len(source) > PIECEWISE_MIN_BYTES)
+
+
+def fix_whole_file(source: bytes, targets: Sequence[Span], style: str = "slice", path: str = "<unknown>") -> FixOutcome:
+    """`fix_source` with the proof on the whole file, whatever its size."""
+    return _fix(source, targets, style, path, piecewise=False)
+
+
+def fix_in_pieces(source: bytes, targets: Sequence[Span], style: str = "slice", path: str = "<unknown>") -> FixOutcome:
+    """`fix_source` with the proof on the edited top-level statements, whatever the file's size (the same result)."""
+    return _fix(source, targets, style, path, piecewise=True)
+
+
+@dataclass(frozen=True)
+class _Module:
+    """What the fix needs of the file's tree; in piecewise mode the tree itself is not kept."""
+
+    rebound: frozenset  # names the style calls that the module binds itself
+    insertion: Optional[Replacement]  # the helper import, when the style needs one
+    insertion_problem: Optional[str]
+    proof: Union[ast.Module, Outline]  # the original's tree (whole-file proof) or its outline (piecewise)
+
+
+def _read_module(decoded: DecodedSource, path: str, style: str, piecewise: bool) -> _Module:
+    tree = parse_original(decoded.data, path)
+    insertion, problem = None, None
+    if style == "helper":
+        try:
+            insertion = helper_import(decoded, tree)
+        except (SourceError, ValueError) as error:
+            problem = _message(error)
+    proof = outline(decoded, tree) if piecewise else tree
+    return _Module(rebound_names(tree, FIX_STYLES[style].calls), insertion, problem, proof)
+
+
+def _fix(source: bytes, targets: Sequence[Span], style: str, path: str, piecewise: bool) -> FixOutcome:
     check_style(style)
     spans = tuple(dict.fromkeys(targets))  # the same site reported twice is one edit
     if not spans:
         return FixOutcome(path, None)
     try:
         decoded = decode_source(source)
-        old_tree = parse_original(source, path)
+        module = _read_module(decoded, path, style, piecewise)  # in piecewise mode the tree is gone on return
     except (SourceError, SyntaxError, ValueError) as error:
         return FixOutcome(path, None, refused=(Refusal(None, f"cannot fix this file: {_message(error)}"),))
 
     refused: List[Refusal] = []
-    rebound = rebound_names(old_tree, FIX_STYLES[style].calls)  # names the spelling calls: the file must not rebind
-    if rebound:
-        reason = f"the file rebinds {', '.join(sorted(rebound))}, so the {style} style would call the wrong thing"
+    if module.rebound:  # the spelling would call the module's own name
+        names = ", ".join(sorted(module.rebound))
+        reason = f"the file rebinds {names}, so the {style} style would call the wrong thing"
         return FixOutcome(path, None, refused=tuple(Refusal(span, reason) for span in spans))
     located = []
     for span in spans:
@@ -87,7 +125,10 @@ def fix_source(source: bytes, targets: Sequence[Span], style: str = "slice", pat
         new_text = _compose(root, decoded.text, style, applied, refused, unchanged)
         if new_text != decoded.text[root.start : root.end]:
             replacements.append(Replacement(root.start, root.end, new_text))
-    return _finish(decoded, old_tree, replacements, style, path, applied, refused, unchanged)
+    try:
+        return _finish(decoded, module, replacements, path, applied, refused, unchanged)
+    except NotSeparable:  # a unit does not stand alone: the whole-file proof decides
+        return _fix(source, targets, style, path, piecewise=False)
 
 
 def _nest(targets: List[_Target], refused: List[Refusal]) -> List[_Target]:
@@ -139,9 +180,8 @@ def _compose(
 
 def _finish(
     decoded: DecodedSource,
-    old_tree: ast.Module,
+    module: _Module,
     replacements: List[Replacement],
-    style: str,
     path: str,
     applied: List[Edit],
     refused: List[Refusal],
@@ -158,15 +198,18 @@ def _finish(
 
     if not replacements:
         return outcome(None)
-    try:
-        if style == "helper":
-            insertion = helper_import(decoded, old_tree)
-            if insertion is not None:
-                replacements.append(insertion)
-        new_text, new_data = decoded.replace(replacements)
-        problem = check_fixed(old_tree, decoded.data, new_text, new_data, path)
-    except (SourceError, ValueError) as error:
-        problem = _message(error)
+    problem = module.insertion_problem
+    if problem is None:
+        if module.insertion is not None:
+            replacements.append(module.insertion)
+        try:
+            new_text, new_data = decoded.replace(replacements)
+            if isinstance(module.proof, Outline):
+                problem = check_pieces(decoded, module.proof, replacements, len(new_data), path)
+            else:
+                problem = check_fixed(module.proof, decoded.data, new_text, new_data, path)
+        except (SourceError, ValueError) as error:
+            problem = _message(error)
     if problem is None:
         return outcome(new_data)
     refused.extend(Refusal(edit.span, f"not applied: {problem}") for edit in applied)

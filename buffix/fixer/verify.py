@@ -3,11 +3,12 @@ did, and its syntax tree is the original's with nothing but sanitizers added.
 """
 
 from __future__ import annotations
+import __future__
 
 import ast
 import warnings
 from collections import Counter
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
 
@@ -21,6 +22,8 @@ LIBCST_MAX_BYTES = 256 * 1024
 
 def rebound_names(tree: ast.AST, names: frozenset) -> frozenset:
     """Which of `names` the module binds itself (so `slice(None)` or `as_buffer(x)` would not mean ours)."""
+    if not names:  # the default style calls nothing: no need to walk a large tree
+        return frozenset()
     bound = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -38,19 +41,53 @@ def rebound_names(tree: ast.AST, names: frozenset) -> frozenset:
 
 def check_fixed(old_tree: ast.Module, old_data: bytes, new_text: str, new_data: bytes, path: str) -> Optional[str]:
     """Why the fixed file must not be written, or None when it is proven."""
+    problem = _libcst_problem(old_data, new_text) if len(new_data) <= LIBCST_MAX_BYTES else None
+    return problem or _python_problem(old_tree, new_data, path, 0)
+
+
+def check_fragment(
+    old_tree: ast.Module, old_text: str, new_text: str, first_line: int, path: str, future_flags: int, libcst: bool
+) -> Optional[str]:
+    """Why a fixed fragment (whole top-level statements starting on `first_line`) must not be written, or None:
+    the proof of `check_fixed`, under the module's `from __future__` flags; `old_tree` is `parse_fragment`'s.
+    `libcst`: whether the whole file is small enough that `check_fixed` would have LibCST parse it."""
+    problem = _libcst_problem(old_text, new_text) if libcst else None
+    return problem or _python_problem(old_tree, _padded(new_text, first_line), path, future_flags)
+
+
+def parse_fragment(text: str, first_line: int, path: str) -> ast.Module:
+    """The tree of a fragment, with the line numbers it has in its file; raises as `parse_original`."""
+    return parse_original(_padded(text, first_line), path)
+
+
+def future_flags(tree: ast.Module) -> int:
+    """The compiler flags of the module's `from __future__` imports: a fragment is compiled under them."""
+    flags = 0
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__" and not statement.level:
+            for alias in statement.names:
+                feature = getattr(__future__, alias.name, None)
+                flags |= getattr(feature, "compiler_flag", 0)
+    return flags
+
+
+def _libcst_problem(old_source: Union[str, bytes], new_text: str) -> Optional[str]:
     try:
-        if len(new_data) <= LIBCST_MAX_BYTES:
-            cst.parse_module(new_text)
+        cst.parse_module(new_text)
     except cst.ParserSyntaxError as error:
-        also = " (nor the original)" if _libcst_fails(old_data) else ""
+        also = " (nor the original)" if _libcst_fails(old_source) else ""
         return f"LibCST cannot parse the result{also}: {_first_line(str(error))}"
+    return None
+
+
+def _python_problem(old_tree: ast.Module, new_source: Union[str, bytes], path: str, flags: int) -> Optional[str]:
     try:
-        new_tree = parse_original(new_data, path)
+        new_tree = parse_original(new_source, path)
     except (SyntaxError, ValueError) as error:
         return f"Python cannot parse the result: {_first_line(str(error))}"
-    failure, warned = _compile(new_tree, path)
+    failure, warned = _compile(new_tree, path, flags)
     if failure is not None or warned:
-        old_failure, old_warned = _compile(old_tree, path)
+        old_failure, old_warned = _compile(old_tree, path, flags)
         if failure is not None and failure != old_failure:
             return f"the result does not compile: {failure}"
         new_warnings = sorted((warned - old_warned).elements())
@@ -61,8 +98,13 @@ def check_fixed(old_tree: ast.Module, old_data: bytes, new_text: str, new_data: 
     return None
 
 
-def parse_original(data: bytes, path: str) -> ast.Module:
-    """The tree of the file; raises SyntaxError/ValueError when Python cannot parse it. Warnings stay quiet."""
+def _padded(text: str, first_line: int) -> str:
+    return "\n" * (first_line - 1) + text  # positions and messages name the file's lines
+
+
+def parse_original(data: Union[str, bytes], path: str) -> ast.Module:
+    """The tree of the file; raises SyntaxError/ValueError when Python cannot parse it. Warnings stay quiet.
+    (A `from __future__` import in the file does not change how it parses, only how it compiles.)"""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tree = compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
@@ -70,7 +112,7 @@ def parse_original(data: bytes, path: str) -> ast.Module:
     return tree
 
 
-def _libcst_fails(data: bytes) -> bool:
+def _libcst_fails(data: Union[str, bytes]) -> bool:
     try:
         cst.parse_module(data)
     except cst.ParserSyntaxError:
@@ -78,12 +120,12 @@ def _libcst_fails(data: bytes) -> bool:
     return False
 
 
-def _compile(tree: ast.Module, path: str) -> Tuple[Optional[str], Counter]:
+def _compile(tree: ast.Module, path: str, flags: int) -> Tuple[Optional[str], Counter]:
     """The error that compiling the tree raises, and the SyntaxWarnings it gives."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SyntaxWarning)
         try:
-            compile(tree, path, "exec", dont_inherit=True)
+            compile(tree, path, "exec", flags=flags, dont_inherit=True)
         except SyntaxError as error:  # compared without its line: the helper import shifts lines
             return _first_line(error.msg), Counter()
         except ValueError as error:

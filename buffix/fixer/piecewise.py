@@ -1,0 +1,101 @@
+"""Prove the fix of a large file piece by piece: only the top-level statements that hold an edit are parsed again.
+
+The whole-file proof holds the syntax trees of the original and of the result at once (~190 bytes of memory per
+byte of source each, plus LibCST's ~430 up to LIBCST_MAX_BYTES). A top-level statement is a module by itself, and
+every byte outside the edits is copied from the original, so proving each edited statement alone proves the file:
+it is compiled under the module's `from __future__` flags and parsed on its own line numbers, so messages and
+warnings are the ones the whole file gives. The file's tree is read once, for the outline and the module-wide
+decisions (names a style must not find rebound, where the helper import goes), and dropped before the proof.
+"""
+
+from __future__ import annotations
+
+import ast
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from buffix.fixer.source import DecodedSource, Replacement
+from buffix.fixer.verify import LIBCST_MAX_BYTES, check_fragment, future_flags, parse_fragment
+
+# Below this size the whole-file proof is cheap (at most ~200 MiB with LibCST) and it is the proof that ran for
+# years; above it the whole-file proof had to leave LibCST out, which the pieces bring back.
+PIECEWISE_MIN_BYTES = LIBCST_MAX_BYTES
+# Adjacent edited statements are proven together up to this size: far fewer parser calls, LibCST stays < 30 MiB.
+_FRAGMENT_CHARS = 64 * 1024
+
+
+class NotSeparable(Exception):
+    """A piece does not parse alone as it does in its file (a backslash continuing onto a blank line, say)."""
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The file cut into units that cover it: each unit is the top-level statements sharing lines with one another,
+    with the comment and blank lines above them (the last unit runs to the end of the file)."""
+
+    starts: Tuple[int, ...]  # character offset where each unit begins
+    first_lines: Tuple[int, ...]  # the line it begins on
+    statements: Tuple[int, ...]  # how many top-level statements it holds
+    future_flags: int  # of the module's `from __future__` imports
+
+
+def outline(source: DecodedSource, tree: ast.Module) -> Outline:
+    starts: List[int] = []
+    first_lines: List[int] = []
+    counts: List[int] = []
+    end_line = 0
+    for statement in tree.body:
+        first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
+        if counts and first <= end_line:  # `import io; io.BytesIO(x)`: one unit
+            counts[-1] += 1
+        else:
+            line = end_line + 1
+            starts.append(source.line_starts[line - 1] if line <= len(source.line_starts) else len(source.text))
+            first_lines.append(line)
+            counts.append(1)
+        end_line = max(end_line, statement.end_lineno or statement.lineno)
+    return Outline(tuple(starts), tuple(first_lines), tuple(counts), future_flags(tree))
+
+
+def check_pieces(
+    source: DecodedSource, pieces: Outline, replacements: Sequence[Replacement], new_size: int, path: str
+) -> Optional[str]:
+    """Why the edited file (of `new_size` bytes) must not be written, or None when every edited unit is proven
+    alone. Raises NotSeparable when a unit is not, alone, the module it is in the file (prove the whole file)."""
+    libcst = new_size <= LIBCST_MAX_BYTES  # as check_fixed decides: LibCST's time and memory grow with the file
+    if not pieces.starts:
+        raise NotSeparable("the file has no statements")
+    text = source.text
+    ends = pieces.starts[1:] + (len(text),)
+    groups: List[List] = []  # [first unit, last unit, replacements]
+    for replacement in sorted(replacements, key=lambda r: (r.start, r.end)):
+        first = bisect_right(pieces.starts, replacement.start) - 1
+        last = max(first, bisect_left(pieces.starts, replacement.end) - 1)  # an insertion at a unit's start: that unit
+        if groups and (
+            first <= groups[-1][1]
+            or (first == groups[-1][1] + 1 and ends[last] - pieces.starts[groups[-1][0]] <= _FRAGMENT_CHARS)
+        ):
+            groups[-1][1] = max(groups[-1][1], last)
+            groups[-1][2].append(replacement)
+        else:
+            groups.append([first, last, [replacement]])
+    for first, last, edits in groups:
+        start, end = pieces.starts[first], ends[last]
+        old = text[start:end]
+        new, cursor = [], start
+        for edit in edits:
+            new += [text[cursor : edit.start], edit.text]
+            cursor = edit.end
+        new.append(text[cursor:end])
+        line = pieces.first_lines[first]
+        try:
+            old_tree = parse_fragment(old, line, path)
+        except (SyntaxError, ValueError) as error:
+            raise NotSeparable(str(error)) from None
+        if len(old_tree.body) != sum(pieces.statements[first : last + 1]):
+            raise NotSeparable(f"the statements from line {line} parse differently alone")
+        problem = check_fragment(old_tree, old, "".join(new), line, path, pieces.future_flags, libcst)
+        if problem is not None:
+            return problem
+    return None

@@ -1,0 +1,93 @@
+"""Peak memory of `buffix fix` against `buffix check` (issue 12 item 7). A script, not a test:
+
+    .venv/bin/python tests/bench/bench_fix_memory.py [--buffix PATH] [--sizes 0.5,1,2,3.9] [--no-corpus]
+
+Generates files of the given sizes in MB (functions whose response body reaches `memoryview()`: one fixable
+finding per function), then runs `buffix check --no-cache --jobs 1 FILE` and `buffix fix --no-cache --jobs 1 FILE`
+on a fresh copy of each, and the same two commands (default jobs) on a copy of the bench corpus (--corpus, default
+.buffix_cache/bench/corpus, made by bench_cli.py; never fixed in place). Peak RSS is that of the largest process of
+each command (os.wait4 of the child, which covers the workers it waited for). `--buffix` picks the executable,
+so a checkout from before a change can be measured the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / ".buffix_cache" / "bench" / "corpus"
+FUNCTION = "def f{0}(u):\n    data = requests.get(u).content\n    return memoryview(data)\n\n\n"
+
+
+def generate(path: Path, megabytes: float) -> None:
+    """A module of `megabytes` MB: an import, then functions with one fixable site each."""
+    limit = int(megabytes * 1_000_000)
+    parts, size, index = ["import requests\n\n\n"], 0, 0
+    while size < limit:
+        parts.append(FUNCTION.format(index))
+        size += len(parts[-1])
+        index += 1
+    path.write_text("".join(parts), encoding="utf-8")
+
+
+def measure(command: list, cwd: Path) -> dict:
+    """Wall time, exit status and peak RSS (MiB) of the command's largest process."""
+    start = time.monotonic()
+    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall": time.monotonic() - start, "exit": child.returncode, "rss": usage.ru_maxrss / 1024}
+
+
+def row(label: str, size_mb: float, check: dict, fix: dict) -> str:
+    return (f"{label:<14} {size_mb:>8.2f} {check['rss']:>10.0f} {fix['rss']:>10.0f} {fix['rss'] - check['rss']:>+9.0f}"
+            f" {check['wall']:>8.1f} {fix['wall']:>8.1f} {check['exit']:>3}/{fix['exit']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--buffix", default=str(Path(sys.executable).with_name("buffix")))
+    parser.add_argument("--sizes", default="0.5,1,2,3.9", help="generated file sizes in MB, comma-separated")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the bench corpus (copied, never fixed in place)")
+    parser.add_argument("--no-corpus", action="store_true", help="skip the bench corpus")
+    args = parser.parse_args()
+    buffix = [args.buffix]
+    print(f"{'input':<14} {'MB':>8} {'check MiB':>10} {'fix MiB':>10} {'fix-chk':>9} {'check s':>8} {'fix s':>8}"
+          f" exit", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench_fix_memory_") as temp:
+        work = Path(temp)
+        for megabytes in (float(size) for size in args.sizes.split(",") if size):
+            source = work / f"gen_{megabytes}.py"
+            generate(source, megabytes)
+            size = source.stat().st_size / 1_000_000
+            results = {}
+            for command in ("check", "fix"):
+                target = work / "target.py"
+                shutil.copyfile(source, target)  # fix rewrites it: every command starts from the same bytes
+                results[command] = measure(buffix + [command, "--no-cache", "--jobs", "1", target.name], work)
+            print(row("generated", size, results["check"], results["fix"]), flush=True)
+        if not args.no_corpus:
+            if not args.corpus.is_dir():
+                print(f"no corpus at {args.corpus}: run tests/bench/bench_cli.py once", file=sys.stderr)
+                return 2
+            size = sum(p.stat().st_size for p in args.corpus.rglob("*.py")) / 1_000_000
+            results = {}
+            for command in ("check", "fix"):
+                copy = work / "corpus"
+                if copy.exists():
+                    shutil.rmtree(copy)
+                shutil.copytree(args.corpus, copy, symlinks=True)
+                results[command] = measure(buffix + [command, "--no-cache", "-q", "."], copy)
+            print(row("bench corpus", size, results["check"], results["fix"]), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
