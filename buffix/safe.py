@@ -7,7 +7,7 @@ order: `body[:]` (any proxy that forwards `__getitem__`: wrapt, lazy-object-prox
 `body.__getitem__(slice(None))` (getattr-only proxies, which forward attributes but no dunders), then the
 same on `body.__wrapped__`. The result must export the buffer protocol (bytes, bytearray, memoryview, array,
 mmap, …); anything else, a `str` above all, raises TypeError instead of slipping through. No `hasattr` or
-`isinstance` guard decides the path: proxies fool both (shared facts, semantics §3).
+`isinstance` guard decides the path: proxies fool both (docs/semantics.md, facts 3 and 6).
 """
 
 from __future__ import annotations

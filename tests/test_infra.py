@@ -25,7 +25,7 @@ DECODES_GZIP = {p.name for p in clients.ACCESS_PATHS if p.client != "urllib"}  #
 
 
 class GetattrOnlyProxy:
-    """A JS-like proxy: explicit attributes forward, implicit dunders do not (semantics §1, kind a)."""
+    """A JS-like proxy: explicit attributes forward, implicit dunders do not (docs/semantics.md, fact 2)."""
 
     __slots__ = ("_target", "__weakref__")
 
@@ -218,7 +218,7 @@ def test_families_are_known():
     assert len({op.name for op in sinks.ALL_OPS}) == len(sinks.ALL_OPS)
 
 
-# The catalog's grouping must match what a real proxy library does (semantics §2.1, column c: wrapt).
+# The catalog's grouping must match what a real proxy library does (docs/semantics.md, fact 2: wrapt).
 @pytest.mark.parametrize("op", available(sinks.FAILING_OPS))
 def test_failing_ops_fail_on_wrapt(server, op):
     body = payloads.payload(op.payload)

@@ -1,4 +1,4 @@
-"""Rule families: one per measured behaviour of a proxied body (shared facts, semantics §7).
+"""Rule families: one per measured behaviour of a proxied body (docs/semantics.md, facts 1-4).
 
 The analyzer's rules belong to these families and the runtime names them when it explains a failure,
 so a user sees the same code in `buffix check` output and in a failing test.

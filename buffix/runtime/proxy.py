@@ -1,5 +1,5 @@
 """The tracking body proxy: a `wrapt.ObjectProxy` that forwards what real instrumentation forwards and records
-each access, but never the buffer protocol (semantics §7: "forward what wrapt forwards, and nothing more").
+each access, but never the buffer protocol (docs/semantics.md, fact 2: forward what wrapt forwards, and nothing more).
 
 Type-level dunders never reach `__getattr__`, so every forwarded dunder is overridden here to record itself.
 The class names carry the safe form, so even a C-level refusal that buffix cannot word itself reads
@@ -33,7 +33,7 @@ class BodyReleasedError(RuntimeError):
 
 
 class SlowCopyWarning(RuntimeWarning):
-    """A large body is being copied by iterating it int by int (semantics §4).
+    """A large body is being copied by iterating it int by int (docs/semantics.md, fact 4).
 
     Shown once per body; filter it like any warning (`-W ignore::buffix.runtime.SlowCopyWarning`). Where the
     filters turn it into an error (`-W error`, pytest's `filterwarnings = error`) it is not raised: the copy goes on

@@ -81,7 +81,7 @@ def test_forwarded_ops_behave_as_on_the_real_body(downloaded, path, op, profile)
     assert outcome(op, body) == outcome(op, payloads.payload(op.payload))
 
 
-# int.from_bytes goes through __bytes__, which strict refuses as a getattr-only proxy would (semantics §2.1, column a)
+# int.from_bytes goes through __bytes__, which strict refuses as a getattr-only proxy would (docs/semantics.md, fact 2)
 STRICT_CONVERSIONS = {"int.from_bytes(p, 'big')"}
 
 SIZES = (0, payloads.KIB, payloads.MIB)
