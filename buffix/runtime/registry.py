@@ -1,9 +1,8 @@
 """Thread-safe accounting of every body the runtime wrapped.
 
 A body (`bytes` / `bytearray`) cannot be weakly referenced (docs/semantics.md, fact 8), so the runtime tracks what
-it can:
-the proxies it handed out (weakly) and whether the response still caches the body. A body is *live* while a
-proxy of it is alive or its response still caches it; its bytes count towards `bytes_live` until then.
+it can: the proxies it handed out (weakly) and whether the response still caches the body. A body is *live* while
+a proxy of it is alive or its response still caches it; its bytes count towards `bytes_live` until then.
 """
 
 from __future__ import annotations
