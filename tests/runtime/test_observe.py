@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.runtime.test_buffer_export import CACHE, find_python312, wrapt_version
+from tests.runtime.py312 import venv_with
 
 pytestmark = pytest.mark.usefixtures("server")
 REPO = Path(__file__).resolve().parents[2]
@@ -48,24 +47,8 @@ def test_observe_on_this_interpreter_records_the_proxy_dependent_and_slow_copy_s
 
 @pytest.fixture(scope="module")
 def python312_full() -> str:
-    """A 3.12+ venv with what buffix's report and catalog need (wrapt, click, pyyaml), cached."""
-    base = find_python312()
-    if base is None:
-        pytest.skip("no Python 3.12+ interpreter on this machine")
-    folder = CACHE / f"py312-observe-venv-{Path(base).resolve().parent.parent.name}"
-    python = folder / "bin" / "python"
-    probe = [str(python), "-c", "import wrapt, click, yaml, sys; sys.exit(wrapt.__version__ != %r)" % wrapt_version()]
-    if python.exists() and subprocess.run(probe, capture_output=True, timeout=60).returncode == 0:
-        return str(python)
-    shutil.rmtree(folder, ignore_errors=True)
-    if subprocess.run([base, "-m", "venv", str(folder)], capture_output=True, timeout=120).returncode != 0:
-        pytest.skip(f"could not create a venv with {base}")
-    pip = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                          f"wrapt=={wrapt_version()}", "click", "pyyaml"], capture_output=True, text=True, timeout=300)
-    if pip.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.skip(f"could not pip install into the 3.12 venv: {pip.stderr.strip()[-300:]}")
-    return str(python)
+    """A 3.12+ venv with what buffix's report needs (wrapt, click, pyyaml)."""
+    return venv_with("py312-observe-venv", ("wrapt", "click", "pyyaml"), "observe mode records every family there")
 
 
 def test_observe_on_python_312_records_buffer_consumers_with_their_catalog_rule_and_fix(server, tmp_path,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.test_buffer_export import CACHE, find_python312
+from tests.runtime.py312 import venv_with
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = REPO / "fixtures" / "apps"
@@ -22,32 +22,9 @@ BUFFIX = [sys.executable, "-m", "buffix"]
 NEEDS = ("wrapt", "click", "pyyaml", "requests", "httpx", "aiohttp", "urllib3")
 
 
-def _pins() -> list:
-    from importlib.metadata import version
-
-    return [f"{name}=={version(name)}" for name in NEEDS]
-
-
 @pytest.fixture(scope="module")
 def python312_apps() -> str:
-    base = find_python312()
-    if base is None:
-        pytest.skip("no Python 3.12+ interpreter on this machine (observe mode records buffer exports on 3.12+)")
-    folder = CACHE / f"py312-apps-venv-{Path(base).resolve().parent.parent.name}"
-    python = folder / "bin" / "python"
-    stamp = folder / "pins.txt"
-    if python.exists() and stamp.is_file() and stamp.read_text() == "\n".join(_pins()):
-        return str(python)
-    shutil.rmtree(folder, ignore_errors=True)
-    if subprocess.run([base, "-m", "venv", str(folder)], capture_output=True, timeout=120).returncode != 0:
-        pytest.skip(f"could not create a venv with {base}")
-    pip = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *_pins()],
-                         capture_output=True, text=True, timeout=600)
-    if pip.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.skip(f"could not pip install into the 3.12 venv: {pip.stderr.strip()[-300:]}")
-    stamp.write_text("\n".join(_pins()))
-    return str(python)
+    return venv_with("py312-apps-venv", NEEDS, "observe mode records buffer exports on 3.12+")
 
 
 def _run(argv: list, cwd: Path, server) -> subprocess.CompletedProcess:
