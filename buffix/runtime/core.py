@@ -256,24 +256,21 @@ class Runtime:
         stream (urllib's `read()`, chunks) was never the response's, and `with urlopen(u) as r: data = r.read()`
         followed by a use of `data` is correct code that must keep working."""
         state.released = True
-        cached = state.cached
-        if response is not None and cached is not None and state.clear_cache is not None:
+        record = state.cached
+        if response is not None and record is not None and state.clear_cache is not None:
             state.clear_cache(response)
-        collect = False
-        for record in list(state.records):
-            if record.released or record is not cached:
-                continue
-            try:
-                for proxy in record.alive_proxies():
-                    release_proxy(cast(BodyProxy, proxy))
-            except BufferError as refused:  # root-cause mode: a view of the body is still exported
-                self.registry.suspect(record, f"{site} (release refused: {refused})")
-                continue
-            self.registry.mark_released(record, site)
-            record.holder = None
-            state.cached = None  # kept until then: a refused release is retried when the response is finalized
-            collect = collect or record.size >= self.settings.gc_threshold
-        if collect:
+        if record is None or record.released:
+            return
+        try:
+            for proxy in record.alive_proxies():
+                release_proxy(cast(BodyProxy, proxy))
+        except BufferError as refused:  # root-cause mode: a view of the body is still exported
+            self.registry.suspect(record, f"{site} (release refused: {refused})")
+            return  # state.cached stays: the release is retried when the response is finalized
+        self.registry.mark_released(record, site)
+        record.holder = None
+        state.cached = None
+        if record.size >= self.settings.gc_threshold:
             self._maybe_collect()
 
     def _maybe_collect(self) -> None:
