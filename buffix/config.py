@@ -44,12 +44,17 @@ class Config:
     extend_exclude: Tuple[str, ...] = ()
     src: Tuple[str, ...] = ()  # directories absolute imports resolve from (relative to `root`), before the defaults
     min_confidence: str = "medium"
-    target_version: str = "py39"
+    target_version: Optional[str] = None  # unset: no syntax is too new (docs/configuration.md)
     fix_style: str = "slice"
     unsafe_fixes: bool = False
     proxy_libraries: Tuple[str, ...] = ()  # runtime only (`buffix run`, the pytest plugin): not part of results
     path: Optional[str] = field(default=None, compare=False)  # the file it came from
     root: str = field(default=".", compare=False)  # directory that relative patterns are matched from
+
+    @property
+    def python_version(self) -> Optional[Tuple[int, int]]:
+        """`target-version` as (major, minor): `py312` is (3, 12); None when it is not set."""
+        return None if self.target_version is None else (3, int(self.target_version[len("py3"):]))
 
     def fingerprint(self) -> str:
         """Stable hash of everything that changes results (for result caches)."""

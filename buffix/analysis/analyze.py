@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Optional
 
 from buffix.analysis.module import Module
-from buffix.analysis.parse import ParseFailure, parse
+from buffix.analysis.parse import ParseFailure, Parsed, parse
 from buffix.analysis.prefilter.screen import others
 from buffix.analysis.project.finder import module_name
 from buffix.analysis.project.queries import Project
@@ -37,10 +37,22 @@ def _analyze(source: bytes, path: str, config: Optional[Config], project: Option
     module = Module(path, parsed, catalog, qualname, is_package, project)
     try:
         raws = module.analyze()
-        return FileResult(path, tuple(build(raws, parsed, path, config)))
+        return FileResult(path, tuple(build(raws, parsed, path, config)), _too_new(parsed, path, config))
     except RecursionError:
         return FileResult(path, (), FileError(path, "code nested too deeply to analyze"))
     except Exception as exc:  # a bug in buffix must not end the run: report it against the file
         return FileResult(path, (), FileError(path, f"internal error while analyzing: {type(exc).__name__}: {exc}"))
     finally:
         module.dispose()
+
+
+def _too_new(parsed: Parsed, path: str, config: Config) -> Optional[FileError]:
+    """Syntax that `target-version` cannot run, as ruff reports it: a syntax error of the file, which is analyzed
+    all the same."""
+    version = config.python_version
+    use = parsed.newer_than(version) if version is not None else None
+    if use is None:
+        return None
+    added = ".".join(map(str, use.feature.version))
+    return FileError(path, f"syntax error at line {use.line}: {use.feature.name} needs Python {added}, "
+                           f"target-version is {config.target_version}")

@@ -3,16 +3,17 @@
 The analyzer reads the tree with the standard `ast` module: it only reads, and `ast.parse` costs about a fifth of
 `libcst.parse_module` plus positions (docs/performance.md). Only when `ast` cannot parse a file does LibCST's
 parser, whose grammar does not depend on the running Python, decide: syntax newer than this interpreter is rewritten
-in place to an older equivalent (buffix.analysis.newsyntax) and analyzed; anything else is a syntax error.
+in place to an older equivalent (buffix.core.newsyntax) and analyzed; anything else is a syntax error.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import List
+from typing import List, Optional, Tuple
 
 from buffix.core.findings import Span
+from buffix.core.newsyntax import Use, first_newer
 from buffix.core.source import SourceError, character_column, decode, segment, split_lines
 
 
@@ -25,6 +26,7 @@ class Parsed:
     text: str
     tree: ast.Module
     lines: List[str]
+    rewritten: Tuple[Use, ...] = ()  # the newer constructs this interpreter's `ast` could not parse, rewritten
 
     def span(self, node: ast.AST) -> Span:
         """ast columns are UTF-8 byte offsets; findings count characters. `node` has a position (an expression,
@@ -42,6 +44,10 @@ class Parsed:
     def segment(self, span: Span) -> str:
         return segment(self.lines, span)
 
+    def newer_than(self, version: Tuple[int, int]) -> Optional[Use]:
+        """The first use of syntax that Python `version` cannot parse (whichever Python runs buffix)."""
+        return first_newer(self.text, self.tree, self.rewritten, version)
+
 
 def parse(source: bytes) -> Parsed:
     try:
@@ -53,22 +59,17 @@ def parse(source: bytes) -> Parsed:
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
-        downgraded = _newer_syntax(text)
+        from buffix.core.newsyntax import downgrade
+
+        downgraded = downgrade(text)
         if downgraded is None:
             raise ParseFailure(_explain(exc)) from None
-        tree = downgraded
+        return Parsed(text, downgraded.tree, split_lines(text), downgraded.uses)
     except ValueError as exc:  # null bytes
         raise ParseFailure(f"cannot parse: {exc}") from None
     except RecursionError:
         raise ParseFailure("syntax error: expression nested too deeply to parse") from None
     return Parsed(text, tree, split_lines(text))
-
-
-def _newer_syntax(text: str) -> "ast.Module | None":
-    from buffix.analysis.newsyntax import downgrade
-
-    rewritten = downgrade(text)
-    return ast.parse(rewritten) if rewritten is not None else None
 
 
 def _explain(exc: SyntaxError) -> str:

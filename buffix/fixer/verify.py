@@ -12,6 +12,8 @@ from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
 
+from buffix.core.newsyntax import downgrade
+from buffix.core.source import SourceError, decode
 from buffix.fixer.rewrite import unwrap_sanitizer
 from buffix.knowledge.fix_styles import HELPER_MODULE, HELPER_NAME
 
@@ -104,12 +106,31 @@ def _padded(text: str, first_line: int) -> str:
 
 def parse_original(data: Union[str, bytes], path: str) -> ast.Module:
     """The tree of the file; raises SyntaxError/ValueError when Python cannot parse it. Warnings stay quiet.
-    (A `from __future__` import in the file does not change how it parses, only how it compiles.)"""
+    (A `from __future__` import in the file does not change how it parses, only how it compiles.)
+    Syntax newer than this interpreter is read as the analyzer reads it (buffix.core.newsyntax): the tree of its
+    in-place rewrite, so the original and the fixed file are compared the same way whichever Python runs buffix."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tree = compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        try:
+            tree = compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError:
+            text = _text(data)
+            downgraded = downgrade(text) if text is not None else None
+            if downgraded is None:  # a real syntax error: the interpreter's message says where
+                raise
+            tree = downgraded.tree
     assert isinstance(tree, ast.Module)  # what "exec" mode with PyCF_ONLY_AST gives
     return tree
+
+
+def _text(data: Union[str, bytes]) -> Optional[str]:
+    """The source as text without a BOM; None when it does not decode."""
+    if isinstance(data, bytes):
+        try:
+            return decode(data).text
+        except SourceError:
+            return None
+    return data[1:] if data.startswith("\ufeff") else data
 
 
 def _libcst_fails(data: Union[str, bytes]) -> bool:

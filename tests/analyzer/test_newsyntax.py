@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from buffix.analysis.newsyntax import downgrade
+from buffix.core.newsyntax import downgrade
 
 BUFFIX = str(Path(sys.executable).with_name("buffix"))
 SINK = "import io, requests\n\ndef load(u):\n    return io.BytesIO(requests.get(u).content)\n"
@@ -46,8 +46,10 @@ def test_newer_syntax_is_analyzed_with_true_positions(tmp_path, case):
 @pytest.mark.parametrize("case", sorted(NEWER))
 def test_the_rewrite_keeps_every_line_and_parses(case):
     text = NEWER[case] + SINK
-    rewritten = downgrade(text)
-    assert rewritten is not None and rewritten.count("\n") == text.count("\n")
+    downgraded = downgrade(text)
+    assert downgraded is not None
+    rewritten = downgraded.text
+    assert rewritten.count("\n") == text.count("\n")
     assert rewritten.splitlines()[-1] == text.splitlines()[-1]
 
 
@@ -65,3 +67,66 @@ def test_null_bytes_are_not_blamed_on_the_python_version(tmp_path):
     done = subprocess.run([BUFFIX, "check", "--no-cache", "--isolated", "nul.py"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "null bytes" in done.stderr and "newer" not in done.stderr, done.stderr
+
+
+# Layouts the statement split must see through: a decorator above the rejected line, text at column 0 inside a
+# docstring, `else:` at column 0, a backslash continuation, comments, several rejected statements, CRLF and \f.
+LAYOUTS = {
+    "decorated": "import functools\n\n@functools.cache\ndef f[T](x: T) -> T:\n    return x\n",
+    "docstring_col0": ('def g():\n    """Usage:\nx = 1\n    """\n    return f"{x["a"]}"\n\nclass Box[T]:\n'
+                       '    pass\n'),
+    "else_col0": "if flag:\n    def f[T](): pass\nelse:\n    def f(): pass\ny = 2\n",
+    "continuation": "x = 1 + \\\n2\ntype Alias = int\nz = f'{x!r}'\n",
+    "many": "".join(f"# {i}\ndef f{i}[T](x: T) -> T:\n    return f\"{{x[\"k\"]}}\"\n\n" for i in range(20)),
+    "crlf_formfeed": "\x0c\r\nimport io\r\n\x0c\r\ntype X = int\r\ndef h[T]():\r\n    pass\r\n",
+    "first_and_last": "type A = int\nx = 1\n" * 3 + "class C[T]: pass\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(LAYOUTS))
+def test_the_statement_split_rewrites_what_the_whole_file_rewrite_does(case):
+    from buffix.core import newsyntax
+
+    text = LAYOUTS[case] + SINK
+    by_statements = newsyntax._by_statements(text)
+    assert by_statements is not None, "the file should split into statements"
+    assert by_statements == newsyntax._rewrite(text)
+    assert downgrade(text).text == by_statements[0]
+
+
+def test_a_syntax_error_after_newer_syntax_is_still_an_error():
+    assert downgrade("def f[T](): pass\nx = (\n" + SINK) is None
+    assert downgrade("type X = int\n" + SINK + "def broken(:\n    pass\n") is None
+
+
+ADDED = {"pep695_def": "3.12", "pep695_class": "3.12", "pep695_alias": "3.12", "pep701_fstring": "3.12",
+         "pep701_multiline": "3.12", "pep758_except": "3.14", "except_star": "3.11", "tstring": "3.14",
+         "match": "3.10"}
+
+
+@pytest.mark.parametrize("target", ["py39", "py311", "py314"])
+def test_syntax_newer_than_target_version_is_a_syntax_error_of_the_file(tmp_path, target):
+    """One line per file naming the line, the construct and the version that added it; exit 2; the file is still
+    analyzed (its finding is reported)."""
+    (tmp_path / "pyproject.toml").write_text(f'[tool.buffix]\ntarget-version = "{target}"\n')
+    for case, prefix in NEWER.items():
+        (tmp_path / f"{case}.py").write_text(prefix + SINK)
+    done = subprocess.run([BUFFIX, "check", "--no-cache", "--format", "json", "."], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    target_minor = int(target[3:])
+    too_new = {case for case, added in ADDED.items() if int(added.split(".")[1]) > target_minor}
+    assert done.returncode == (2 if too_new else 1), done.stderr
+    assert sorted(f["path"] for f in json.loads(done.stdout)) == sorted(f"{case}.py" for case in NEWER)
+    errors = {line.split(":")[0][: -len(".py")]: line for line in done.stderr.splitlines()}
+    assert set(errors) == too_new, done.stderr
+    for case in too_new:
+        line = 3 if case.startswith(("pep758", "except")) else 1  # the `except` line
+        assert errors[case].startswith(f"{case}.py: error: syntax error at line {line}: "), errors[case]
+        assert f"needs Python {ADDED[case]}, target-version is {target}" in errors[case]
+
+
+def test_without_target_version_no_syntax_is_too_new(tmp_path):
+    (tmp_path / "new.py").write_text(NEWER["pep695_def"] + NEWER["match"] + SINK)
+    done = subprocess.run([BUFFIX, "check", "--no-cache", "--format", "json", "new.py"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr == "", done.stderr
