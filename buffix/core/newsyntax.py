@@ -39,7 +39,7 @@ class Feature:
     version: Tuple[int, int]
 
 
-TYPE_PARAMETERS = Feature("PEP 695 type parameters", (3, 12))
+TYPE_PARAMETERS = Feature("a PEP 695 type parameter list", (3, 12))
 TYPE_STATEMENT = Feature("a PEP 695 `type` statement", (3, 12))
 PEP701_FSTRING = Feature("a PEP 701 f-string (nested quotes, backslash, comment or line break in a replacement field)",
                          (3, 12))
@@ -68,6 +68,7 @@ Edit = Tuple[int, int, Optional[str], Feature]  # (start, end offset, replacemen
 
 _STATEMENT_START = re.compile(r"[^\s#)\]}]")  # a line that may begin a top-level statement ...
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")  # ... unless it continues the one before
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line with its break, or the last one without
 _TRIES = 8  # candidate boundaries tried on each side of an error before the whole file goes to LibCST
 
 
@@ -297,12 +298,25 @@ def _parses(snippet: str) -> bool:
 
 
 def _blank(segment: str) -> str:
-    """An empty string literal of the same size; across lines, parenthesized so the newlines stay (later lines do
-    not move)."""
+    """An empty string literal of the same size (it still concatenates with string literals next to it); across
+    lines, continued by backslashes so the line breaks stay and later lines do not move."""
     if "\n" not in segment and "\r" not in segment:
         return '""' + " " * (len(segment) - 2)
-    middle = "".join(c if c in "\r\n" else " " for c in segment[3:-1])
-    return '(""' + middle + ")"
+    return '""' + _continued(segment[2:])
+
+
+def _continued(segment: str) -> str:
+    """Spaces, keeping the line breaks; each line that breaks inside the segment ends in a backslash, so the
+    statement stays one logical line (an empty line gains that character: nothing else is on it). Type parameters
+    across lines become this."""
+    pieces = []
+    for line in _LINE.findall(segment):
+        content = line.rstrip("\r\n")
+        if len(content) == len(line):  # the last line: the segment ends on it
+            pieces.append(" " * len(content))
+        else:
+            pieces.append(" " * max(0, len(content) - 1) + "\\" + line[len(content):])
+    return "".join(pieces)
 
 
 def _apply(text: str, edits: List[Edit]) -> str:
@@ -312,7 +326,7 @@ def _apply(text: str, edits: List[Edit]) -> str:
             continue
         segment = text[start:end]
         if new is None:  # blank: a string literal for an expression, spaces for type parameters
-            new = _blank(segment) if segment[:1] not in "[" else "".join(c if c in "\r\n" else " " for c in segment)
+            new = _continued(segment) if segment.startswith("[") else _blank(segment)
         elif len(new) < len(segment) and "\n" not in segment:
             new = new + " " * (len(segment) - len(new))
         pieces.append(text[last:start])

@@ -20,6 +20,8 @@ NEWER = {  # each needs a newer Python than some supported one; the sink after i
     "pep695_alias": "type Pair[T] = tuple[T, T]\n",
     "pep701_fstring": 'label = f"{ {"a": 1}["a"]} {"\\n".join([])}"\n',
     "pep701_multiline": 'label = f"{\n    1 + 1\n}"\n',
+    "pep701_concatenated": 'label = (\n    f"{\n        1\n    }"\n    "tail"\n)\n',
+    "pep695_multiline": "def wrap[\n    T,\n\n](x: T) -> T:\n    return x\n",
     "pep758_except": "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n",
     "except_star": "try:\n    pass\nexcept* ValueError:\n    pass\n",
     "tstring": 'greeting = t"hello {name}"\n',
@@ -100,7 +102,7 @@ def test_a_syntax_error_after_newer_syntax_is_still_an_error():
 
 
 ADDED = {"pep695_def": "3.12", "pep695_class": "3.12", "pep695_alias": "3.12", "pep701_fstring": "3.12",
-         "pep701_multiline": "3.12", "pep758_except": "3.14", "except_star": "3.11", "tstring": "3.14",
+         "pep701_multiline": "3.12", "pep701_concatenated": "3.12", "pep695_multiline": "3.12", "pep758_except": "3.14", "except_star": "3.11", "tstring": "3.14",
          "match": "3.10"}
 
 
@@ -120,7 +122,7 @@ def test_syntax_newer_than_target_version_is_a_syntax_error_of_the_file(tmp_path
     errors = {line.split(":")[0][: -len(".py")]: line for line in done.stderr.splitlines()}
     assert set(errors) == too_new, done.stderr
     for case in too_new:
-        line = 3 if case.startswith(("pep758", "except")) else 1  # the `except` line
+        line = {"pep758_except": 3, "except_star": 3, "pep701_concatenated": 2}.get(case, 1)
         assert errors[case].startswith(f"{case}.py: error: syntax error at line {line}: "), errors[case]
         assert f"needs Python {ADDED[case]}, target-version is {target}" in errors[case]
 
