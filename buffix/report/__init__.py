@@ -1,11 +1,11 @@
-"""Reports over `Sequence[FileResult]`: text, json, sarif and github formats, --statistics, --output, progress.
+"""Reports over `Sequence[FileResult]`: the formats of FORMATS, --statistics, --output, --output-format, progress.
 
     options = ReportOptions(unsafe_fixes=False, verbose=False, color=use_color(None), edits_for=None)
     emit("sarif", results, options, output="buffix.sarif")   # report to the file, error lines on stderr
 
-Each format is a module with `render(results, options) -> str` and an entry in FORMATS, which `check --format`
-offers. File errors always get one line each on stderr (`error_lines`); sarif and github also carry them in the
-report.
+Each format is a module with `render(results, options) -> str` and an entry in FORMATS, which `check --format` and
+`--output-format` offer. File errors always get one line each on stderr (`error_lines`); every format but text also
+carries them in the report. docs/output.md describes each format.
 """
 
 from __future__ import annotations
@@ -28,14 +28,16 @@ class Format:
     name: str  # also the module under buffix.report that renders it
     purpose: str  # for `--format`'s help: "<name> <purpose>"
     carries_edits: bool = False  # the report holds each fix's edits (ReportOptions.edits_for)
-    statistics: str = "text"  # the --statistics rendering: "text" or "json"
+    statistics: Optional[str] = None  # the --statistics rendering, "text" or "json"; None: it cannot carry them
 
 
 FORMATS: Dict[str, Format] = {f.name: f for f in (
-    Format("text", "for people"),
-    Format("json", "for tools", carries_edits=True, statistics="json"),
+    Format("text", "for people", statistics="text"),
+    Format("json", "for tools (versioned, docs/output.md)", carries_edits=True, statistics="json"),
     Format("sarif", "for code scanning", carries_edits=True),
     Format("github", "for Actions annotations"),
+    Format("gitlab", "for GitLab Code Quality"),
+    Format("junit", "for CI test reports"),
 )}
 
 
