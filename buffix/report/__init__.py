@@ -15,7 +15,7 @@ import importlib
 import os
 import sys
 from dataclasses import dataclass
-from typing import IO, Dict, List, Optional, Sequence
+from typing import IO, Dict, List, Optional, Sequence, Tuple
 
 import click
 
@@ -73,20 +73,27 @@ def use_color(flag: Optional[bool], stream: Optional[IO] = None) -> bool:
 
 
 def emit(fmt: str, results: Sequence[FileResult], options: ReportOptions, output: Optional[str] = None,
-         statistics: bool = False) -> None:
-    """Print file errors on stderr, then the report (or the statistics table) to stdout or, atomically, to `output`."""
+         statistics: bool = False, outputs: Sequence[Tuple[str, str]] = ()) -> List[str]:
+    """Print file errors on stderr, then the report (or the statistics table) to stdout or, atomically, to `output`,
+    and write each (format, file) of `outputs`. Returns one line per file that could not be written (the others
+    are written all the same)."""
     for line in error_lines(results):
         click.echo(line, err=True)
-    if output is not None:
-        options = dataclasses.replace(options, color=False)  # a file never gets ANSI codes
+    plain = dataclasses.replace(options, color=False)  # a file never gets ANSI codes
     if statistics:
-        text = render_statistics(results, options, FORMATS[fmt].statistics)
+        text = render_statistics(results, plain if output else options, FORMATS[fmt].statistics or "text")
     else:
-        text = render(fmt, results, options)
-    if output is not None:
-        write_text_atomic(output, text)
-    elif text:
+        text = render(fmt, results, plain if output else options)
+    unwritten = []
+    for path, report in [*([(output, text)] if output is not None else []),
+                         *((path, render(extra, results, plain)) for extra, path in outputs)]:
+        try:
+            write_text_atomic(path, report)
+        except OSError as error:
+            unwritten.append(f"cannot write {path}: {error.strerror or error}")
+    if output is None and text:
         click.echo(text, nl=False, color=options.color)
+    return unwritten
 
 
 def write_text_atomic(path: str, text: str, exclusive: bool = False) -> None:
