@@ -15,12 +15,14 @@ from buffix.core.findings import FileResult
 from buffix.report.common import ReportOptions, Reported, errors_in_order, report_path, reported
 
 SUITE = "buffix"
-# characters XML 1.0 cannot hold, even escaped (C0 controls but tab, newline, carriage return; U+FFFE, U+FFFF)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# characters XML 1.0 cannot hold, even escaped (C0 controls but tab, newline, carriage return; U+FFFE, U+FFFF), and
+# the lone surrogates that stand for the bytes of a file name that is not UTF-8
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def xml_text(text: str) -> str:
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """`text` with what XML cannot hold spelled as Python escapes (`\\x01`, `\\udce9`), on stdout as in a file."""
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _element(parent: ElementTree.Element, tag: str, text: str = "", **attributes: str) -> ElementTree.Element:
