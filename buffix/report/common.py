@@ -66,6 +66,11 @@ class Reported:
     docs: str  # docs_reference
     fingerprint: str  # buffix.report.fingerprint
 
+    @property
+    def rule(self) -> str:
+        """Code and name, `BFX102 bytesio-of-body` (the code alone when no rule has it)."""
+        return f"{self.finding.code} {self.name}" if self.name else self.finding.code
+
 
 def reported(results: Sequence[FileResult], options: ReportOptions) -> List[Reported]:
     """Every finding in report order, with what every machine-readable format says about it."""

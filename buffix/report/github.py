@@ -37,7 +37,7 @@ def render(results: Sequence[FileResult], options: ReportOptions) -> str:
                 ("col", item.finding.column),
                 ("endLine", item.finding.end_line),
                 ("endColumn", item.finding.end_column),
-                ("title", f"buffix ({item.finding.code} {item.name})" if item.name else f"buffix ({item.finding.code})"),
+                ("title", f"buffix ({item.rule})"),
             ),
             f"{item.finding.message}\nDocs: {item.docs}",
             COMMANDS[item.severity],

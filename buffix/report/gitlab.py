@@ -11,7 +11,7 @@ import json
 from typing import Any, Dict, List, Sequence
 
 from buffix.core.findings import FileResult
-from buffix.report.common import ReportOptions, Reported, errors_in_order, report_path, reported
+from buffix.report.common import Reported, ReportOptions, errors_in_order, report_path, reported
 
 # GitLab's severity for each SARIF level (GitLab: info, minor, major, critical, blocker); a file buffix could not
 # check is `critical`: nothing in it was checked
@@ -21,11 +21,10 @@ ERROR_SEVERITY = "critical"
 
 def issue(item: Reported) -> Dict[str, Any]:
     finding = item.finding
-    rule = f"{finding.code} {item.name}" if item.name else finding.code
     return {
         "type": "issue",
         "check_name": finding.code,
-        "description": f"{rule}: {finding.message} (docs: {item.docs})",
+        "description": f"{item.rule}: {finding.message} (docs: {item.docs})",
         "categories": ["Bug Risk"],
         "fingerprint": item.fingerprint,
         "severity": SEVERITY[item.severity],

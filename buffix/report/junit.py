@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ElementTree
 from typing import Dict, List, Sequence, Tuple
 
 from buffix.core.findings import FileResult
-from buffix.report.common import ReportOptions, Reported, errors_in_order, report_path, reported
+from buffix.report.common import Reported, ReportOptions, errors_in_order, report_path, reported
 
 SUITE = "buffix"
 # characters XML 1.0 cannot hold, even escaped (C0 controls but tab, newline, carriage return; U+FFFE, U+FFFF), and
@@ -37,10 +37,9 @@ def _suite(root: ElementTree.Element, path: str, findings: List[Reported], error
                      failures=str(len(findings)), errors=str(int(bool(error))), skipped="0")
     for item in findings:
         finding = item.finding
-        rule = f"{finding.code} {item.name}" if item.name else finding.code
-        case = _element(suite, "testcase", name=f"{rule} {finding.line}:{finding.column}", classname=path)
+        case = _element(suite, "testcase", name=f"{item.rule} {finding.line}:{finding.column}", classname=path)
         _element(case, "failure",
-                 f"{path}:{finding.line}:{finding.column}: {rule}\n{finding.message}\nDocs: {item.docs}",
+                 f"{path}:{finding.line}:{finding.column}: {item.rule}\n{finding.message}\nDocs: {item.docs}",
                  message=finding.message, type=finding.code)
     if error:
         case = _element(suite, "testcase", name="check", classname=path)
