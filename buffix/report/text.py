@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import List, Sequence
+import os
+from typing import List, Optional, Sequence
 
 import click
 
 from buffix.core.findings import FileResult, Finding
-from buffix.report.common import ReportOptions, applies, count, edits_of, findings_in_order
+from buffix.report.common import (
+    ReportOptions,
+    applies,
+    count,
+    docs_reference,
+    edits_of,
+    findings_in_order,
+    report_path,
+    rule_name,
+)
 
 
 def render(results: Sequence[FileResult], options: ReportOptions) -> str:
@@ -35,14 +45,24 @@ def _details(finding: Finding, options: ReportOptions) -> List[str]:
     lines = []
     for number, step in enumerate(finding.flow, 1):
         lead = "    flow: " if number == 1 else "          "
-        where = f"{step.path or finding.path}:{step.span.line}:{step.span.column}"
+        where = f"{_step_path(step.path, finding.path)}:{step.span.line}:{step.span.column}"
         lines.append(f"{lead}{number}. {where} {step.description}")
     lines.append(f"    confidence: {finding.confidence}")
     if finding.fix is not None:
         reason = f" ({finding.fix.reason})" if finding.fix.reason else ""
         hidden = "" if applies(finding, options.unsafe_fixes) else ", enable with --unsafe-fixes"
         lines.append(f"    fix: {finding.fix.applicability}{reason}{hidden}")
+    name = rule_name(finding.code, options)
+    lines.append(f"    rule: {finding.code}{' ' + name if name else ''} (docs: {docs_reference(finding.code)})")
     return lines
+
+
+def _step_path(step: Optional[str], finding: str) -> str:
+    """A hop in another module is named like the finding's file: relative to the current directory unless the
+    finding's own path was given absolute."""
+    if step is None:
+        return finding
+    return step if os.path.isabs(finding) else report_path(step, ".")
 
 
 def summary(results: Sequence[FileResult], options: ReportOptions) -> List[str]:

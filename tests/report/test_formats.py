@@ -232,3 +232,12 @@ def test_github_levels_follow_the_family_level_and_file_errors_are_errors(tree):
         assert match["message"].endswith(f"%0ADocs: buffix explain {code}")
     assert [m["command"] for m in findings] == ["error", "warning", "warning"]  # BFX1 error; BFX4, BFX6 warnings
     assert [(m["command"], m["file"], m["title"]) for m in errors] == [("error", p, "error") for p in ERRORS]
+
+
+# ---- text ---------------------------------------------------------------------------------------------------------
+def test_text_verbose_names_the_rule_and_each_hop_relative_to_the_current_directory(tree):
+    done = buffix("check", "--no-cache", "--verbose", "svc", cwd=tree)
+    assert done.returncode == 1, done.stderr
+    assert "    rule: BFX104 hash-of-body (docs: buffix explain BFX104)" in done.stdout.splitlines()
+    hops = re.findall(r"^\s+(?:flow: )?\d+\. (\S+):\d+:\d+ ", done.stdout, re.M)
+    assert "svc/_downloads.py" in hops and all(hop.startswith("svc/") for hop in hops)
