@@ -8,7 +8,11 @@ Rules, as users know them from ruff and git:
   to the project root;
 - a file named on the command line is always checked, unless `force_exclude` (pre-commit passes every staged file);
 - an explicitly named path that yields nothing is reported in `skipped` with the reason, never a silent "0 files";
-- `-` means stdin and is passed through as `Discovery.stdin`.
+- `-` means stdin and is passed through as `Discovery.stdin`;
+- a broken symlink or a symlink loop met while walking is a warning and skipped, as in ruff (whose walk reports it and
+  goes on); the same link named on the command line is an error;
+- with gitignore respected, git's global excludes file (`core.excludesFile`, default `$XDG_CONFIG_HOME/git/ignore`)
+  applies below the top of every repository, before `.git/info/exclude` and the `.gitignore` files.
 
 The walk uses `os.scandir` and stats only symlinks: directory and file kinds come from the directory listing.
 """
@@ -49,7 +53,8 @@ class Skipped:
 class Discovery:
     files: Tuple[Path, ...]  # sorted by their string form, deduplicated
     skipped: Tuple[Skipped, ...] = ()
-    errors: Tuple[FileError, ...] = ()  # unreadable directories, broken links, symlink loops, pipes named *.py
+    errors: Tuple[FileError, ...] = ()  # unreadable directories, pipes named *.py, named broken links
+    warnings: Tuple[FileError, ...] = ()  # broken links and symlink loops met while walking, skipped
     stdin: bool = False  # `-` was among the paths
 
 
@@ -201,6 +206,7 @@ class _Walker:
         self.root = root
         self.files: Set[str] = set()
         self.errors: List[FileError] = []
+        self.warnings: List[FileError] = []
         self.walked: Set[Tuple[int, int]] = set()  # real identities of walked directories
         self._chains: Dict[str, Tuple[_Ignore, ...]] = {}
 
@@ -303,15 +309,15 @@ class _Walker:
             target = os.stat(child_abs)
         except OSError as exc:
             if is_python and exclusion(child_abs, name, False) is None:
-                self.errors.append(FileError(child_shown, _link_problem(exc)))
+                self.warnings.append(FileError(child_shown, _link_problem(exc)))
             return
         if stat.S_ISDIR(target.st_mode):
             if exclusion(child_abs, name, True) is not None:
                 return
             target_id = (target.st_dev, target.st_ino)
             if target_id in ancestors:
-                self.errors.append(FileError(
-                    child_shown, f"symlink loop: points back to {os.readlink(child_abs)}, not followed"))
+                self.warnings.append(FileError(
+                    child_shown, f"symlink loop: points back to {os.readlink(child_abs)}"))
             elif target_id not in self.walked:  # a second link to a walked directory adds nothing
                 self.walked.add(target_id)
                 stack.append((child_shown, child_abs, target_id, chain, ancestors + (target_id,), False))
@@ -394,4 +400,5 @@ def discover(
             walker.files.add(shown)
     files = tuple(Path(f) for f in sorted(walker.files))
     errors = tuple(sorted(walker.errors, key=lambda e: e.path))
-    return Discovery(files, tuple(skipped), errors, stdin)
+    warnings = tuple(sorted(walker.warnings, key=lambda e: e.path))
+    return Discovery(files, tuple(skipped), errors, warnings=warnings, stdin=stdin)

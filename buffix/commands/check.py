@@ -110,8 +110,9 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
 
         sys.exit(write_suppressions(results, "TODO" if reason is None else reason, quiet))
     edits_for = report_edits(run.fix_style, results) if show_fixes or FORMATS[output_format].carries_edits else None
+    checked = len(results) - len(run.discovery_errors)  # a path that does not exist was never a file checked
     options = ReportOptions(unsafe_fixes=run.unsafe_fixes, verbose=verbose, quiet=quiet, color=use_color(color),
-                            show_fixes=show_fixes, edits_for=edits_for, files_checked=len(results))
+                            show_fixes=show_fixes, edits_for=edits_for, files_checked=checked)
     try:
         emit(output_format, results, options, output=output, statistics=statistics)
     except OSError as error:
