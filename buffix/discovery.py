@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple, cast
 
@@ -188,6 +189,48 @@ def _ignored_by(chain: Tuple[_Ignore, ...], path: str, is_dir: bool, walked: boo
     return None
 
 
+@lru_cache(maxsize=None)
+def global_excludes_file(top: str) -> Optional[str]:
+    """Git's global excludes file for the repository at `top`: `core.excludesFile`, else
+    `$XDG_CONFIG_HOME/git/ignore` (default `~/.config/git/ignore`), as git does. Only when a config file git reads
+    may set it (it names the key, or includes other files) does `git config` run (~10 ms); no git: the default."""
+    if _may_set_excludes_file(top):
+        try:
+            done: Optional[subprocess.CompletedProcess] = subprocess.run(
+                ["git", "config", "--path", "--get", "core.excludesFile"], cwd=top, text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+        except OSError:
+            done = None
+        if done is not None and done.returncode == 0 and done.stdout.strip():
+            return os.path.join(top, os.path.expanduser(done.stdout.strip()))  # a relative setting is from the top
+    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(config_home, "git", "ignore")
+
+
+def _may_set_excludes_file(top: str) -> bool:
+    if any(name in os.environ for name in ("GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG", "GIT_DIR")):
+        return True
+    if not os.path.isdir(os.path.join(top, ".git")):  # a worktree or submodule: its config is elsewhere
+        return True
+    files = [os.path.join(top, ".git", "config")]
+    if not os.environ.get("GIT_CONFIG_NOSYSTEM"):
+        files.append(os.environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig")
+    if "GIT_CONFIG_GLOBAL" in os.environ:
+        files.append(os.environ["GIT_CONFIG_GLOBAL"])
+    else:
+        config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        files += [os.path.join(config_home, "git", "config"), os.path.join(os.path.expanduser("~"), ".gitconfig")]
+    for file in files:
+        try:
+            with open(file, "rb") as handle:
+                text = handle.read().lower()
+        except OSError:
+            continue
+        if b"excludesfile" in text or b"[include" in text:
+            return True
+    return False
+
+
 def _git_top(directory: str) -> Optional[str]:
     current = directory
     while True:
@@ -222,9 +265,12 @@ class _Walker:
         top = _git_top(directory)
         chain: List[_Ignore] = []
         if top is not None:
-            info = _load_ignore(top, os.path.join(top, ".git", "info", "exclude"))
-            if info:
-                chain.append(info)
+            excludes_file = global_excludes_file(top)
+            for ignore_file in ([excludes_file] if excludes_file else []) + [os.path.join(top, ".git", "info",
+                                                                                          "exclude")]:
+                loaded = _load_ignore(top, ignore_file)
+                if loaded:
+                    chain.append(loaded)
         elif directory == self.root or directory.startswith(self.root + os.sep):
             top = self.root
         else:  # outside any repository and the project: no ignore files apply from above
