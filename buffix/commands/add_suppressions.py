@@ -13,7 +13,7 @@ from buffix.core.findings import FileResult
 def write_suppressions(results: Sequence[FileResult], reason: str, quiet: bool) -> int:
     """Add the comments, print what was done; the exit status (2 when a file had an error or was not written)."""
     from buffix.analysis.add_suppressions import add_suppressions
-    from buffix.core.atomic import FileChangedError, write_bytes_atomic
+    from buffix.core.atomic import write_bytes_atomic
     from buffix.report import error_lines
 
     for line in error_lines(results):
