@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from buffix.analysis.parse import ParseFailure, parse
 from buffix.analysis.suppress import PATTERN, Suppression, find
+from buffix.config import Config
 from buffix.core.findings import Finding
 from buffix.core.source import NEWLINE, SourceError, decode
 
@@ -50,8 +51,10 @@ class _Layout:
     code: Tuple[Tuple[int, str], ...]  # the tokens that are code (not comments or blank-line breaks)
 
 
-def add_suppressions(data: bytes, path: str, findings: Sequence[Finding], reason: str = DEFAULT_REASON) -> Added:
-    """`data` with a suppression comment for each of `findings` (reported in this file); see the module docstring."""
+def add_suppressions(data: bytes, path: str, findings: Sequence[Finding], reason: str = DEFAULT_REASON,
+                     config: Optional[Config] = None) -> Added:
+    """`data` with a suppression comment for each of `findings` (reported in this file); see the module docstring.
+    With `config`, the edited file is also analyzed again: none of the findings may remain."""
     wanted = [f for f in findings if not f.code.startswith(SELF_CODES)]
     about_comments = tuple((f, "it is about a suppression comment: edit that comment") for f in findings
                            if f.code.startswith(SELF_CODES))
@@ -111,6 +114,8 @@ def add_suppressions(data: bytes, path: str, findings: Sequence[Finding], reason
                      error=f"cannot add suppressions: the reason cannot be written in the file's encoding "
                            f"({decoded.encoding})")
     problem = _verify(new_data, new_text, layout, wanted, refused, statements, sorted(above))
+    if problem is None and config is not None:
+        problem = _reanalyze(new_data, path, config, wanted, refused, sorted(above))
     if problem:
         return Added(path, data, None, 0, tuple(refused), error=f"cannot add suppressions safely: {problem}")
     return Added(path, data, new_data, len(at_end) + len(above), tuple(refused))
@@ -203,9 +208,7 @@ def _verify(new_data: bytes, new_text: str, layout: _Layout, findings: Sequence[
     except (tokenize.TokenError, SyntaxError) as error:
         return f"the edited file does not tokenize: {error}"
 
-    def moved(line: int) -> int:
-        return line + sum(1 for above in inserted_above if above <= line)
-
+    moved = _mover(inserted_above)
     suppressions = find(normal)
     skipped = {id(f) for f, _ in refused}
     for finding in findings:
@@ -214,4 +217,22 @@ def _verify(new_data: bytes, new_text: str, layout: _Layout, findings: Sequence[
         lines = {moved(finding.line), moved(first_line(finding))}
         if not any(s.covers(finding.code, lines) for s in suppressions):
             return f"{finding.code} at line {finding.line} would stay unsuppressed"
+    return None
+
+
+def _mover(inserted_above: Sequence[int]):
+    """old line number -> its number after the own-line comments were inserted above the lines listed"""
+    return lambda line: line + sum(1 for above in inserted_above if above <= line)
+
+
+def _reanalyze(new_data: bytes, path: str, config: Config, findings: Sequence[Finding],
+               refused: Sequence[Tuple[Finding, str]], inserted_above: Sequence[int]) -> Optional[str]:
+    from buffix.analysis.analyze import analyze_source
+
+    moved = _mover(inserted_above)
+    skipped = {id(f) for f, _ in refused}
+    remaining = {(f.code, f.line, f.column) for f in analyze_source(new_data, path, config).findings}
+    for finding in findings:
+        if id(finding) not in skipped and (finding.code, moved(finding.line), finding.column) in remaining:
+            return f"{finding.code} at line {finding.line} is still found after the edit"
     return None

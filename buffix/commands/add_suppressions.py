@@ -7,10 +7,11 @@ from typing import Sequence
 
 import click
 
+from buffix.api import Run
 from buffix.core.findings import FileResult
 
 
-def write_suppressions(results: Sequence[FileResult], reason: str, quiet: bool) -> int:
+def write_suppressions(run: Run, results: Sequence[FileResult], reason: str, quiet: bool) -> int:
     """Add the comments, print what was done; the exit status (2 when a file had an error or was not written)."""
     from buffix.analysis.add_suppressions import add_suppressions
     from buffix.core.atomic import write_bytes_atomic
@@ -19,6 +20,7 @@ def write_suppressions(results: Sequence[FileResult], reason: str, quiet: bool) 
     for line in error_lines(results):
         click.echo(line, err=True)
     failed = any(r.error is not None for r in results)
+    config_of = {path: group.config for group in run.groups for path in group.files}
     comments = files = 0
     for result in results:
         if result.error is not None or not result.findings:
@@ -30,7 +32,7 @@ def write_suppressions(results: Sequence[FileResult], reason: str, quiet: bool) 
             click.echo(f"{result.path}: error: cannot read: {error.strerror or error}", err=True)
             failed = True
             continue
-        added = add_suppressions(original, result.path, result.findings, reason)
+        added = add_suppressions(original, result.path, result.findings, reason, config_of.get(result.path))
         for finding, why in added.refused:
             click.echo(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} not suppressed: {why}",
                        err=True)

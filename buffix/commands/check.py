@@ -108,7 +108,7 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
     if add_suppressions:
         from buffix.commands.add_suppressions import write_suppressions
 
-        sys.exit(write_suppressions(results, "TODO" if reason is None else reason, quiet))
+        sys.exit(write_suppressions(run, results, "TODO" if reason is None else reason, quiet))
     edits_for = report_edits(run.fix_style, results) if show_fixes or FORMATS[output_format].carries_edits else None
     checked = len(results) - len(run.discovery_errors)  # a path that does not exist was never a file checked
     options = ReportOptions(unsafe_fixes=run.unsafe_fixes, verbose=verbose, quiet=quiet, color=use_color(color),

@@ -157,3 +157,20 @@ def test_ignore_file_suppresses_the_whole_file(tmp_path):
     result = buffix(tmp_path)
     assert result.returncode == 1
     assert [line.split(" ")[1] for line in result.stdout.splitlines() if line.startswith("a.py:")] == ["BFX104"]
+
+
+def test_an_own_line_suppression_above_a_statement_is_extended(tmp_path):
+    source = HEAD + ('# buffix: ignore[BFX104]  # reason: known\n'
+                     'd = f"""{memoryview(resp.content)}\n{hashlib.sha256(resp.content)}"""\n')
+    text = rollout(tmp_path, source)
+    assert text.splitlines()[3:] == ['# buffix: ignore[BFX104, BFX101]  # reason: known',
+                                     'd = f"""{memoryview(resp.content)}', '{hashlib.sha256(resp.content)}"""']
+
+
+def test_select_limits_what_is_suppressed(tmp_path):
+    (tmp_path / "a.py").write_text(HEAD + "memoryview(resp.content)\nhashlib.sha256(resp.content)\n")
+    assert add(tmp_path, "--select", "BFX104").returncode == 0
+    assert (tmp_path / "a.py").read_text().splitlines()[3:] == [
+        "memoryview(resp.content)", "hashlib.sha256(resp.content)  # buffix: ignore[BFX104]  # reason: TODO"]
+    left = buffix(tmp_path)
+    assert left.returncode == 1 and left.stdout.startswith("a.py:4:12: BFX101 ")
