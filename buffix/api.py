@@ -227,13 +227,15 @@ def _check_group(group: Group, jobs: Optional[int], use_cache: bool, cache_dir: 
 
     if not group.files:
         return []
-    analyze_one, prefilter, prepare = lazy_analyzer_stages(list(group.roots), group.config)
     cache: Optional[Cache] = None
+    index_store = None
     if use_cache:
-        from buffix.cache import Cache, cache_directory
+        from buffix.cache import Cache, StatStore, cache_directory
 
         directory = cache_directory(group.config.path, group.config.root, cache_dir)
         cache = Cache(Path(group.config.root), salt=cache_salt(group.config), directory=directory)
+        index_store = StatStore(directory, salt="method index\0" + cache_salt(group.config))
+    analyze_one, prefilter, prepare = lazy_analyzer_stages(list(group.roots), group.config, index_store)
     results = list(check_files(group.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
                                prepare=prepare, progress=progress))
     if cache is not None:
