@@ -148,6 +148,8 @@ def resolve(paths: Sequence[Path], options: Options = Options(), notify: Optiona
         found = discover([str(root)], exclude=walking.exclude, extend_exclude=walking.extend_exclude,
                          force_exclude=options.force_exclude, root=walking.root)
         errors.extend(found.errors)
+        for warning in found.warnings:
+            tell(f"warning: {warning.path}: {warning.message}; skipped")
         for skipped in found.skipped:
             if skipped.reason == "does not exist":
                 errors.append(FileError(skipped.path, "does not exist"))

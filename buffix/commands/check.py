@@ -38,13 +38,18 @@ from buffix.report import FORMATS, formats_help
 @click.option("--show-settings", is_flag=True, help="Print the settings each checked file uses and the config file "
                                                      "they came from, then exit.")
 @click.option("--show-files", is_flag=True, help="List the files that would be checked, with their config, then exit.")
+@click.option("--add-suppressions", is_flag=True,
+              help="Write a `# buffix: ignore[CODE]  # reason: TODO` comment for each finding instead of reporting it.")
+@click.option("--reason", default=None, metavar="TEXT",
+              help="The reason --add-suppressions writes after the codes (default: TODO; \"\" for none).")
 def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, select: Optional[str],
           extend_select: Optional[str], ignore: Optional[str], min_confidence: Optional[str],
           unsafe_fixes: Optional[bool], fix_style: Optional[str], force_exclude: bool, no_cache: bool,
           jobs: Optional[int], stdin_filename: Optional[str], quiet: bool, verbose: bool, color: Optional[bool],
           output_format: str, output: Optional[str], output_formats: Tuple[str, ...], report_root: Optional[Path],
           statistics: bool, show_fixes: bool, diff: bool, exit_zero: bool, write_baseline: Optional[str],
-          baseline: Optional[str], show_settings: bool, show_files: bool, observed: Optional[str] = None) -> None:
+          baseline: Optional[str], show_settings: bool, show_files: bool, add_suppressions: bool = False,
+          reason: Optional[str] = None, observed: Optional[str] = None) -> None:
     """Find HTTP response bodies that reach buffer sinks a proxy breaks.
 
     Exit status: 0 no findings, 1 findings, 2 usage, config, unreadable or unparseable input.
@@ -58,14 +63,25 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
       buffix check --select BFX1,BFX2 --min-confidence high
       buffix check --write-baseline .buffix-baseline.json   # adopt on a large codebase...
       buffix check --baseline .buffix-baseline.json         # ...then fail only on new findings
+      buffix check --add-suppressions --reason "TICKET-12"  # or suppress what is there, line by line
       cat app.py | buffix check - --stdin-filename app.py
     """
     from buffix.report import ReportOptions, emit, use_color
 
     outputs = _outputs(output_formats, output)
     _check_report_options(output_format, statistics, diff, outputs, report_root)
+    if reason is not None and not add_suppressions:
+        fail("--reason needs --add-suppressions")
+    if add_suppressions:
+        from buffix.commands.add_suppressions import check_reason
+
+        if diff or write_baseline:
+            fail(f"--add-suppressions cannot be combined with {'--diff' if diff else '--write-baseline'}")
+        check_reason(reason or "")
     run = prepare(paths, config_file, select, extend_select, ignore, min_confidence, unsafe_fixes, fix_style,
                   force_exclude, stdin_filename, quiet, isolated)
+    if add_suppressions and run.stdin_name is not None:
+        fail("--add-suppressions writes files: it cannot read stdin")
     if show_settings or show_files:
         from buffix.commands.settings import print_files, print_settings
 
@@ -101,10 +117,15 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
         if not quiet:
             for entry in stale:
                 click.echo(f"buffix: stale baseline entry (no longer found): {entry.describe()}", err=True)
+    if add_suppressions:
+        from buffix.commands.add_suppressions import write_suppressions
+
+        sys.exit(write_suppressions(run, results, "TODO" if reason is None else reason, quiet))
     carries_edits = any(FORMATS[fmt].carries_edits for fmt in (output_format, *(fmt for fmt, _ in outputs)))
     edits_for = report_edits(run.fix_style, results) if show_fixes or carries_edits else None
+    checked = len(results) - len(run.discovery_errors)  # a path that does not exist was never a file checked
     options = ReportOptions(unsafe_fixes=run.unsafe_fixes, verbose=verbose, quiet=quiet, color=use_color(color),
-                            show_fixes=show_fixes, edits_for=edits_for, files_checked=len(results),
+                            show_fixes=show_fixes, edits_for=edits_for, files_checked=checked,
                             base=str(report_root or "."))
     unwritten = emit(output_format, results, options, output=output, statistics=statistics, outputs=outputs)
     for line in unwritten:

@@ -63,11 +63,14 @@ def error_lines(results: Sequence[FileResult]) -> List[str]:
 
 
 def use_color(flag: Optional[bool], stream: Optional[IO] = None) -> bool:
-    """--color/--no-color wins; otherwise colour only on a terminal and never when NO_COLOR is set (no-color.org)."""
+    """--color/--no-color wins; then NO_COLOR (no-color.org) turns colour off and FORCE_COLOR (force-color.org) on,
+    each when set and not empty, NO_COLOR first, as ruff reads them; otherwise colour only on a terminal."""
     if flag is not None:
         return flag
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     stream = stream if stream is not None else sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)())
 

@@ -99,7 +99,7 @@ def test_exit_codes(tmp_path):
     assert usage.returncode == 2 and "Invalid value for '--format'" in usage.stderr and usage.stdout == ""
     missing = buffix("check", "--exit-zero", "clean.py", "nothere.py", cwd=tmp_path)  # errors beat --exit-zero
     assert missing.returncode == 2 and missing.stderr == "nothere.py: error: does not exist\n"
-    assert summary(missing.stdout) == (2, 0, 0, 1)
+    assert summary(missing.stdout) == (1, 0, 0, 1)  # a path that does not exist is no file checked
     unknown = buffix("check", "--select", "BFX1,XYZ9", cwd=tmp_path)
     assert unknown.returncode == 2 and unknown.stdout == "" and len(unknown.stderr.splitlines()) == 1
     assert "--select: unknown rule code or prefix 'XYZ9'" in unknown.stderr
@@ -373,7 +373,7 @@ def _tamper(root: Path, marker: str) -> None:
     for index in (root / ".buffix_cache").glob("*/*.json"):
         entries = read_index(index)  # rewritten with its checksum: a hit, not a corrupt cache
         for entry in entries.values():
-            if entry[4]:
+            if isinstance(entry[4], dict):  # a result (the method index's store holds lists of facts)
                 for finding in entry[4]["f"]:
                     finding[1] = marker
         write_index(index, entries)
@@ -409,7 +409,8 @@ def test_cache_hits_and_invalidation(tmp_path):
     newer = subprocess.run([sys.executable, "-m", "buffix", "check", "a.py", "clean.py"], cwd=tmp_path,
                            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(copy)})
     assert newer.stdout == first.stdout
-    assert len(list(cache.glob("99.*/*.json"))) == 1  # its own cache beside the old one
+    # its own result cache and method index store beside the old ones
+    assert len(list(cache.glob("99.*/*.json"))) == 2
 
 
 def test_no_cache_writes_nothing(tmp_path):
