@@ -69,7 +69,11 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
     from buffix.report import ReportOptions, emit, use_color
 
     outputs = _outputs(output_formats, output)
-    _check_report_options(output_format, statistics, diff, outputs, report_root)
+    reportless = next((option for option, given in (("--write-baseline", write_baseline),
+                                                     ("--add-suppressions", add_suppressions),
+                                                     ("--show-settings", show_settings), ("--show-files", show_files))
+                       if given), None)
+    _check_report_options(output_format, statistics, diff, outputs, report_root, output, reportless)
     if reason is not None and not add_suppressions:
         fail("--reason needs --add-suppressions")
     if add_suppressions:
@@ -152,8 +156,14 @@ def _outputs(specs: Tuple[str, ...], output: Optional[str]) -> List[Tuple[str, s
 
 
 def _check_report_options(output_format: str, statistics: bool, diff: bool, outputs: List[Tuple[str, str]],
-                          report_root: Optional[Path]) -> None:
-    """Usage errors among the report options: what a format cannot carry is refused, never silently replaced."""
+                          report_root: Optional[Path], output: Optional[str], reportless: Optional[str]) -> None:
+    """Usage errors among the report options: what a format or a run cannot carry is refused, never silently
+    dropped. `reportless` is the option that makes the run print no report (--write-baseline...), if any."""
+    if reportless is not None:
+        given = (f"--format {output_format}" if output_format != "text" else "--statistics" if statistics
+                 else "--output-format" if outputs else "--output" if output and not diff else None)
+        if given is not None:
+            fail(f"{reportless} writes no report; it cannot be combined with {given}")
     if statistics and FORMATS[output_format].statistics is None:
         carrying = " or ".join(f.name for f in FORMATS.values() if f.statistics)
         fail(f"--statistics cannot be shown in the {output_format} format; use --format {carrying}")

@@ -96,3 +96,15 @@ def test_diff_with_a_report_option_is_a_usage_error(tree, args, given):
     done = buffix("check", "--diff", *args, cwd=tree)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == f"buffix: error: --diff prints a unified diff, not a report; it cannot be combined with {given}\n"
+
+
+@pytest.mark.parametrize("reportless", [("--write-baseline", "b.json"), ("--add-suppressions",), ("--show-settings",),
+                                        ("--show-files",)])
+@pytest.mark.parametrize("args, given", [(("--format", "sarif"), "--format sarif"), (("--statistics",), "--statistics"),
+                                         (("--output-format", "json=r.json"), "--output-format"),
+                                         (("-o", "r.txt"), "--output")])
+def test_a_run_that_prints_no_report_refuses_report_options(tree, reportless, args, given):
+    done = buffix("check", *reportless, *args, cwd=tree)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"buffix: error: {reportless[0]} writes no report; it cannot be combined with {given}\n"
+    assert sorted(p.name for p in tree.iterdir()) == ["svc"] and "ignore" not in (tree / "svc" / "app.py").read_text()
