@@ -118,7 +118,9 @@ def test_syntax_newer_than_target_version_is_a_syntax_error_of_the_file(tmp_path
     target_minor = int(target[3:])
     too_new = {case for case, added in ADDED.items() if int(added.split(".")[1]) > target_minor}
     assert done.returncode == (2 if too_new else 1), done.stderr
-    assert sorted(f["path"] for f in json.loads(done.stdout)) == sorted(f"{case}.py" for case in NEWER)
+    report = json.loads(done.stdout)
+    assert sorted(f["path"] for f in report["findings"]) == sorted(f"{case}.py" for case in NEWER)
+    assert {e["path"][: -len(".py")] for e in report["errors"]} == too_new
     errors = {line.split(":")[0][: -len(".py")]: line for line in done.stderr.splitlines()}
     assert set(errors) == too_new, done.stderr
     for case in too_new:

@@ -1,5 +1,5 @@
 """Findings and CPU of `buffix check` on the bench corpus's files that this interpreter's `ast` cannot parse (the
-LibCST fallback of buffix/analysis/newsyntax.py). A script, not a test:
+LibCST fallback of buffix/core/newsyntax.py). A script, not a test:
 
     .venv/bin/python tests/bench/fallback_compare.py --save before.json     # on the old commit
     .venv/bin/python tests/bench/fallback_compare.py --against before.json  # on the new one: exit 1 on any change
@@ -41,9 +41,14 @@ def check(root: Path, files: list, jobs: int) -> tuple:
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     findings = sorted({json.dumps([f["path"], f["code"], f["line"], f["column"], f["message"]])
-                       for f in json.loads(done.stdout or "[]")})
+                       for f in _findings(json.loads(done.stdout or "[]"))})
     errors = sorted(set(line for line in done.stderr.splitlines() if line.strip()))
     return {"findings": findings, "errors": errors, "status": done.returncode}, cpu, time.perf_counter() - started
+
+
+def _findings(report) -> list:
+    """The findings of either JSON shape: a list (before JSON v1) or {"version", "findings", "errors"}."""
+    return report if isinstance(report, list) else report["findings"]
 
 
 def main() -> None:
