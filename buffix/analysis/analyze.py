@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Optional
 
 from buffix.analysis.module import Module
-from buffix.analysis.parse import ParseFailure, Parsed, parse
+from buffix.analysis.parse import Parsed, ParseFailure, parse
 from buffix.analysis.prefilter.screen import others
 from buffix.analysis.project.finder import module_name
 from buffix.analysis.project.queries import Project

@@ -204,7 +204,7 @@ def _offsets_state() -> type:
     the fast path never imports LibCST."""
     from libcst._nodes.internal import CodegenState
 
-    class Offsets(CodegenState):  # type: ignore[misc]
+    class Offsets(CodegenState):
         def __init__(self, default_indent: str, default_newline: str) -> None:
             super().__init__(default_indent=default_indent, default_newline=default_newline)
             self.offset = 0
@@ -264,15 +264,15 @@ def _edits(text: str, state: Any) -> List[Edit]:
         if kind == "TypeParameters":
             edits.append((start, end, None, TYPE_PARAMETERS))
         elif kind == "TypeAlias":
-            value = text[slice(*spans[id(node.value)])]  # type: ignore[attr-defined]
-            edits.append((start, end, f"{node.name.value} = {value}", TYPE_STATEMENT))  # type: ignore
+            value = text[slice(*spans[id(node.value)])]
+            edits.append((start, end, f"{node.name.value} = {value}", TYPE_STATEMENT))
         elif kind == "FormattedString":
             if not _parses(text[start:end]):
                 edits.append((start, end, None, PEP701_FSTRING))
         elif kind == "TemplatedString":
             edits.append((start, end, None, TSTRING))
         elif kind == "ExceptHandler":
-            kind_node = node.type  # type: ignore[attr-defined]
+            kind_node = node.type
             if isinstance(kind_node, cst.Tuple) and not kind_node.lpar:
                 tuple_start, tuple_end = spans[id(kind_node)]
                 edits.append((tuple_start, tuple_end, f"({text[tuple_start:tuple_end]})", EXCEPT_TUPLE))
@@ -281,7 +281,7 @@ def _edits(text: str, state: Any) -> List[Edit]:
             edits.append((star, star + 1, " ", EXCEPT_STAR))
         elif kind == "Match" and _REWRITE_MATCH:
             edits.append((start, start + len("match"), "if   ", MATCH))
-            for case in node.cases:  # type: ignore[attr-defined]
+            for case in node.cases:
                 begin, _ = spans[id(case)]
                 body, _ = spans[id(case.body)]  # the header's `:` is the last one before the body
                 colon = text.rfind(":", begin, body)
@@ -377,8 +377,8 @@ def _walk(tree: ast.Module, wanted: List[_Parsed]) -> List[Use]:
         node = nodes.pop()
         feature = kinds.get(type(node).__name__)
         if feature is not None:  # `except*` is where its handler is, as when it is rewritten
-            at = node.handlers[0] if isinstance(node, getattr(ast, "TryStar", ())) and node.handlers else node
-            found.append(Use(feature, getattr(at, "lineno", 1)))
+            handlers = getattr(node, "handlers", None) if type(node).__name__ == "TryStar" else None
+            found.append(Use(feature, getattr(handlers[0] if handlers else node, "lineno", 1)))
         if "type_params" in kinds and getattr(node, "type_params", None):
             found.append(Use(kinds["type_params"], getattr(node, "lineno", 1)))
         if expressions:
