@@ -176,6 +176,7 @@ class Comparison:
     mode: str
     total_plain: int
     total_under: int
+    passed_plain: int
     plain_seconds: float
     under_seconds: float
     differing: Tuple[Tuple[str, str, str, str], ...]  # (test, plain state, state under buffix, its message)
@@ -212,7 +213,8 @@ def compare(python: str, cwd: Path, args: Sequence[str], modes: Sequence[str], c
                         flaky.append(test)
             kept = tuple((test, plain.get(test, ("missing", ""))[0], *under.get(test, ("missing", "")))
                          for test in differing if test not in flaky)
-            results.append(Comparison(mode, len(plain), len(under), plain_seconds, under_seconds, kept,
+            passed = sum(1 for state, _ in plain.values() if state == "passed")
+            results.append(Comparison(mode, len(plain), len(under), passed, plain_seconds, under_seconds, kept,
                                       tuple(flaky)))
         return results
 
@@ -236,7 +238,8 @@ def strip_targets(args: Sequence[str]) -> List[str]:
 
 def describe(result: Comparison) -> str:
     ratio = result.under_seconds / result.plain_seconds if result.plain_seconds else float("nan")
-    lines = [f"[{result.mode}] {result.total_plain} tests plainly, {result.total_under} under buffix run "
+    lines = [f"[{result.mode}] {result.total_plain} tests plainly ({result.passed_plain} passed), "
+             f"{result.total_under} under buffix run "
              f"{' '.join(MODES[result.mode])}; {len(result.differing)} differ"
              f"{f' ({len(result.flaky)} more did once but not again alone: flaky)' if result.flaky else ''}; "
              f"wall time {result.plain_seconds:.1f}s vs {result.under_seconds:.1f}s ({ratio:.2f}x)"]
