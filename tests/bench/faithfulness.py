@@ -189,24 +189,35 @@ class Comparison:
 
 def compare(python: str, cwd: Path, args: Sequence[str], modes: Sequence[str], confirm: bool = True,
             keep: Path = Path()) -> List[Comparison]:
+    """Plain vs each mode. With `keep`, the junit files (and each run's seconds) stay there, and a run whose
+    files are already there is not repeated: a long comparison can be resumed mode by mode."""
     with tempfile.TemporaryDirectory() as scratch:
         folder = keep.resolve() if str(keep) not in ("", ".") else Path(scratch)  # the suite runs elsewhere
         folder.mkdir(parents=True, exist_ok=True)
-        plain_seconds = run_pytest(python, cwd, "plain", args, folder / "plain.xml")
+
+        def timed_run(mode: str, options: Sequence[str], name: str) -> float:
+            junit, seconds = folder / f"{name}.xml", folder / f"{name}.seconds"
+            if junit.is_file() and seconds.is_file():
+                return float(seconds.read_text())
+            taken = run_pytest(python, cwd, mode, options, junit)
+            seconds.write_text(f"{taken:.1f}\n")
+            return taken
+
+        plain_seconds = timed_run("plain", args, "plain")
         plain = outcomes(folder / "plain.xml")
         results = []
         for mode in modes:
-            under_seconds = run_pytest(python, cwd, mode, args, folder / f"{mode}.xml")
+            under_seconds = timed_run(mode, args, mode)
             under = outcomes(folder / f"{mode}.xml")
             differing = sorted(test for test in plain.keys() | under.keys()
                                if plain.get(test, ("missing", ""))[0] != under.get(test, ("missing", ""))[0])
             flaky: List[str] = []
             if confirm and differing:
                 options = [*strip_targets(args), *differing]
-                run_pytest(python, cwd, "plain", options, folder / "again-plain.xml")
-                run_pytest(python, cwd, mode, options, folder / f"again-{mode}.xml")
-                again_plain = outcomes(folder / "again-plain.xml")
-                again_under = outcomes(folder / f"again-{mode}.xml")
+                timed_run("plain", options, f"again-plain-{mode}")
+                timed_run(mode, options, f"again-{mode}")
+                again_plain, again_under = outcomes(folder / f"again-plain-{mode}.xml"), outcomes(
+                    folder / f"again-{mode}.xml")
                 for test in differing:
                     first = again_plain.get(test, ("missing", ""))[0]
                     if first == again_under.get(test, ("missing", ""))[0] and first != "missing":
@@ -257,7 +268,7 @@ def main() -> int:
     parser.add_argument("--subset", default="", help="a named part of the suite (aiohttp: client, client-functional)")
     parser.add_argument("--modes", default="wrapt", help=f"comma-separated, of {', '.join(MODES)} (default wrapt)")
     parser.add_argument("--no-confirm", action="store_true", help="do not run differing tests again alone")
-    parser.add_argument("--keep", default="", help="keep the junit files in this folder")
+    parser.add_argument("--keep", default="", help="keep the junit files in this folder (and reuse those there)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     options = parser.parse_args()
     modes = [mode.strip() for mode in options.modes.split(",") if mode.strip()]
