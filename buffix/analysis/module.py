@@ -12,7 +12,21 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
 from buffix.analysis.flow.known import is_static
-from buffix.analysis.flow.model import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Param, Raw, Summary, Val, merge
+from buffix.analysis.flow.model import (
+    BODY,
+    CHUNKS,
+    CLEAN,
+    CONTAINER,
+    EVERY_ITEM,
+    OBJECT,
+    TUPLE,
+    Param,
+    Raw,
+    Summary,
+    Val,
+    as_input,
+    merge,
+)
 from buffix.analysis.flow.scope import Names, collect
 from buffix.analysis.parse import Parsed
 from buffix.knowledge.catalog import Catalog
@@ -202,7 +216,7 @@ class Module:
         for index, arg in enumerate(params):
             if tainted and index in tainted:
                 # the caller applies its own confidence: a summary is shared by sure and guessed callers
-                start = replace(tainted[index], flow=(), param=Param(index), entries=(), confidence="high")
+                start = replace(as_input(tainted[index], Param(index)), attrs=tainted[index].attrs)
                 frame.env[arg.arg] = frame.step(start, arg, f"parameter `{arg.arg}` of `{name}()`")
             elif arg.annotation is not None:
                 frame.env[arg.arg] = frame.annotated(arg.annotation, arg)
@@ -216,8 +230,7 @@ class Module:
             if rest is not None:
                 frame.env[rest.arg] = None
         for index, (attr, value) in enumerate(seeds):  # an instance built from bodies: its self.* hold them
-            start = replace(value, flow=(), param=Param(index, attribute=True), entries=(), confidence="high",
-                            attrs=())
+            start = as_input(value, Param(index, attribute=True))
             frame.env["self." + attr] = frame.step(start, function, f"`self.{attr}` of the instance")
         return frame
 
@@ -243,8 +256,8 @@ class Module:
                   parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary:
         """What a call returns and which parameters reach sinks, for these argument kinds (cached).
         `parent`: the frame a nested function was defined in (its closure)."""
-        key = (id(function), id(cls), tuple(sorted((i, v.kind, v.type, v.role, v.slot) for i, v in tainted.items())),
-               tuple((a, v.kind, v.type, v.role, v.slot) for a, v in seeds))
+        key = (id(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
+               tuple((a, v.shape) for a, v in seeds))
         self.consulted()
         if key in self._summaries:
             return self._summaries[key]
@@ -289,7 +302,10 @@ def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional
         return item
     if item is None or item.kind is CLEAN:
         return item
+    name = getattr(function, "name", "generator")
     if item.kind is BODY or (item.kind is CONTAINER and item.slot >= 0):
-        name = getattr(function, "name", "generator")
         return frame.step(replace(item, kind=CHUNKS, entries=()), function, f"yielded by `{name}()`")
+    if item.kind in (OBJECT, TUPLE):  # responses, or `(name, chunks)` pairs: an iterable of them
+        each = Val(TUPLE, confidence=item.confidence, param=item.param, parts=((EVERY_ITEM, item),))
+        return frame.step(each, function, f"yielded by `{name}()`")
     return None

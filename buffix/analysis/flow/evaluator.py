@@ -27,10 +27,12 @@ from buffix.analysis.flow.model import (
     CLEAN,
     CLEAN_VAL,
     CONTAINER,
+    EVERY_ITEM,
     GUESSED_RESPONSE,
     OBJECT,
     SINK_METHOD,
     TREE_CLASS,
+    TUPLE,
     UNKNOWN,
     Hit,
     Kind,
@@ -40,6 +42,7 @@ from buffix.analysis.flow.model import (
     Summary,
     Val,
     carries,
+    collection,
     is_body,
     merge,
     weakest,
@@ -399,6 +402,11 @@ class Frame:
             for target, element in zip(targets, sources):
                 self.bind(target, self.ev(element), element)
             return
+        if value is not None and value.kind is TUPLE and not any(isinstance(t, ast.Starred) for t in targets):
+            for index, target in enumerate(targets):  # `response, chunks = open_stream(url)`
+                item = value.part(index)
+                self.bind(target, self.step(item, source, "unpacked") if item is not None else None, source)
+            return
         if (value is not None and value.kind is CONTAINER and 0 <= value.slot < len(targets)
                 and not any(isinstance(t, ast.Starred) for t in targets)):
             for index, target in enumerate(targets):  # `data, status = fetch()` where fetch returns (body, 200)
@@ -509,6 +517,10 @@ class Frame:
             return base if base.kind is CONTAINER else CLEAN_VAL  # x[:] is the sanitizer
         if base.kind is CONTAINER:
             return self.step(replace(base, kind=BODY, entries=()), node, "an item of the container")
+        if base.kind is TUPLE:
+            index = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            item = base.part(index if isinstance(index, int) and index >= 0 else None)
+            return self.step(item, node, "an item of the tuple") if item is not None else None
         if base.kind is OBJECT and isinstance(node.slice, ast.Constant):
             spec = self.module.catalog.types.get(base.catalog_type)
             result = spec.items.get(str(node.slice.value)) if spec else None
@@ -562,8 +574,12 @@ class Frame:
         entries = []
         best: List[Optional[Val]] = []
         slots = []
+        others = []  # tainted items that are no bodies: `(response, chunks)`
         for index, element in enumerate(node.elts):
             value = self.ev(element)
+            if value is not None and value.kind in (OBJECT, TUPLE, CHUNKS, CONTAINER) and carries(value) and not (
+                    isinstance(element, ast.Starred) or (value.kind is CONTAINER and value.slot >= 0)):
+                others.append((index if isinstance(node, ast.Tuple) else EVERY_ITEM, value))
             if value is not None and is_body(value):
                 entries.append(self.span(element))
                 best.append(value)
@@ -573,7 +589,10 @@ class Frame:
                 entries.extend(value.entries)
                 slots.append(-1)
         if not best:
-            return CLEAN_VAL
+            held = collection(others)
+            if held is None:
+                return CLEAN_VAL
+            return self.step(held, node, "held in a tuple" if isinstance(node, ast.Tuple) else "held in a list")
         merged = merge(best)
         assert merged is not None
         slot = slots[0] if isinstance(node, ast.Tuple) and len(slots) == 1 else -1  # (body, status)
@@ -593,6 +612,10 @@ class Frame:
         self.env = {**saved, **{k: v for k, v in self.env.items() if k not in saved and known.walrus_binds(node, k)}}
         if element is not None and element.kind is CONTAINER and element.slot >= 0:  # `[(url, body) for ...]`
             return self.step(replace(element, kind=CHUNKS), node, "pairs collected by a comprehension")
+        if element is not None and element.kind in (OBJECT, TUPLE) and carries(element):  # `[s.get(u) for u in ...]`
+            each = collection(((EVERY_ITEM, element),))
+            assert each is not None
+            return self.step(each, node, "collected by a comprehension")
         if element is None or not is_body(element):
             return CLEAN_VAL if element is not None else None
         kind = CHUNKS if isinstance(node, ast.GeneratorExp) else CONTAINER
@@ -620,6 +643,9 @@ class Frame:
             return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
         if value.kind in (CHUNKS, CONTAINER):
             return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
+        if value.kind is TUPLE:
+            item = value.part(None)
+            return self.step(item, node, "each item") if item is not None else None
         if value.kind is OBJECT and value.role is TREE_CLASS:
             iterator = (self.instance_call(node, value, "__iter__")
                         or self.instance_call(node, value, "__aiter__"))
@@ -771,6 +797,8 @@ class Frame:
         value = args.value(args.get(known.WRAPPERS[qualname]))
         if value is not None and _chunks(value):
             return True, self.step(replace(value, kind=CHUNKS), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
+        if value is not None and value.kind is TUPLE:
+            return True, self.step(_every_item(value), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
         return False, None
 
     def _call_pairing(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
@@ -781,10 +809,18 @@ class Frame:
                 slot = index + 1 if qualname == "builtins.enumerate" else index
                 return True, self.step(replace(value, kind=CHUNKS, slot=slot), node,
                                        f"paired by `{qualname[9:]}()`")
+            if value is not None and value.kind is TUPLE:  # `enumerate(responses)`: (index, response) pairs
+                item = value.part(None)
+                position = index + 1 if qualname == "builtins.enumerate" else index
+                pairs = collection(((EVERY_ITEM, collection(((position, item),))),))
+                if pairs is not None:
+                    return True, self.step(pairs, node, f"paired by `{qualname[9:]}()`")
         return False, None
 
     def _call_anext(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         value = args.value(args.get(0))
+        if value is not None and value.kind is TUPLE:
+            return True, self._next_item(value, node)
         if value is not None and _chunks(value):
             taken = CONTAINER if value.slot >= 0 else BODY
             return True, self.step(replace(value, kind=taken, entries=()), node, "the next chunk")
@@ -796,6 +832,12 @@ class Frame:
         if starred is not None and _chunks(starred):  # `gather(*(fetch(u) for u in urls))`
             return True, self.step(replace(starred, kind=CONTAINER if starred.slot < 0 else CHUNKS), node,
                                    "results of `asyncio.gather()`")
+        if starred is not None and starred.kind is TUPLE:  # `gather(*[open_stream(u) for u in urls])`
+            return True, self.step(_every_item(starred), node, "results of `asyncio.gather()`")
+        if starred is None and not any(is_body(args.value(a)) for a in args.positional):
+            held = collection((i, args.value(a)) for i, a in enumerate(args.positional))  # `r1, r2 = gather(...)`
+            if held is not None:
+                return True, self.step(held, node, "results of `asyncio.gather()`")
         bodies = [v for v in (args.value(a) for a in args.positional) if v is not None and is_body(v)]
         if bodies:
             return True, self.step(replace(bodies[0], kind=CONTAINER, entries=(), slot=-1), node,
@@ -808,6 +850,8 @@ class Frame:
         if first is not None and _chunks(first):
             kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") else CONTAINER
             return True, replace(first, kind=kind)
+        if first is not None and first.kind is TUPLE and len(args.positional) == 1:
+            return True, first if qualname in ("builtins.list", "builtins.tuple") else _every_item(first)
         if qualname != "builtins.iter" or len(args.positional) != 2:
             return False, None
         if first is not None and first.kind is OBJECT and first.role is BOUND_METHOD:
@@ -828,6 +872,8 @@ class Frame:
 
     def _call_next(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         first = args.value(args.get(0))
+        if first is not None and first.kind is TUPLE:
+            return True, self._next_item(first, node)
         if first is not None and _chunks(first):
             return True, self.step(replace(first, kind=BODY, entries=()), node, "the next chunk")
         return False, None
@@ -957,6 +1003,22 @@ class Frame:
             return self.step(taken, node, "taken from the container")
         return receiver if name == "copy" else CLEAN_VAL
 
+    def _on_tuple(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
+        """A tuple or list holding responses or chunk iterators (`pairs.pop()`, `holder.__enter__()`), or an
+        iterator of them (`it.__next__()`)."""
+        name = func.attr
+        self._any_receiver_sinks(node, name, args)
+        self._mutations(func, receiver, args)
+        if name in known.SELF_ITER or name in ("__enter__", "__aenter__", "copy"):  # a @contextmanager's value
+            return receiver
+        if name in known.TAKE or name in known.NEXT:
+            return self._next_item(receiver, node)
+        return CLEAN_VAL
+
+    def _next_item(self, value: Val, node: ast.AST) -> Optional[Val]:
+        item = value.part(None)
+        return self.step(item, node, "an item") if item is not None else None
+
     def _on_chunks(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
         name = func.attr
         if name in known.SELF_ITER:
@@ -1012,6 +1074,13 @@ class Frame:
             elif value is not None and value.kind is CONTAINER and value.slot >= 0 and item is not None:
                 # `queue.put((offset, chunk))`: a collection of (offset, body) tuples
                 self.bind(target, self.step(replace(value, kind=CHUNKS), item, "queued"), item)
+            elif (value is not None and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value) and item is not None
+                  and (receiver is None or receiver.kind in (TUPLE, CLEAN))):
+                # `responses.append(resp)`: a list of responses (or of chunk iterators)
+                held = collection(((EVERY_ITEM, value),))
+                assert held is not None
+                merged = merge([receiver if receiver is not None and receiver.kind is TUPLE else None, held])
+                self.bind(target, self.step(merged, item, "collected") if merged is not None else None, item)
         else:
             item = args.get(0)
             value = args.value(item)
@@ -1066,9 +1135,17 @@ class Frame:
                 self.report(raw.code, arg, f"{raw.label} in {name}()", value.at_most(cap),
                             (self.span(arg),) if sliceable else (),
                             fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
-        returned = summary.returns
+        return self._returned(node, summary.returns, tainted, name, cap, call_step)
+
+    def _returned(self, node: ast.AST, returned: Optional[Val], tainted: Tainted, name: str, cap: str,
+                  call_step: FlowStep) -> Optional[Val]:
+        """What a call gives: the summary's return value, completed with the caller's inputs it derives from."""
         if returned is None or not returned.tainted:
             return returned
+        if returned.kind is TUPLE and any(part.param is not None for _, part in returned.parts):
+            parts = [(p, self._returned(node, v, tainted, name, cap, call_step)) for p, v in returned.parts]
+            held = collection(parts, flow=returned.flow)
+            return held.step(self.span(node), f"returned by `{name}()`", self.module.path) if held else None
         if returned.param is not None:
             if returned.param not in tainted:
                 return None
@@ -1155,6 +1232,12 @@ class Frame:
         return True, merge(results)
 
 
+def _every_item(value: Val) -> Val:
+    """A TUPLE whose items lost their positions (`sorted(pairs)`, `gather(*tasks)`): every item may be any part."""
+    item = value.part(None)
+    return replace(value, parts=((EVERY_ITEM, item),)) if item is not None else value
+
+
 def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo], args: Args) -> Tainted:
     """The tainted arguments of a call, by parameter."""
     params = module.parameters(function, cls)
@@ -1192,4 +1275,4 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     "builtins.bytearray": Frame._call_bytearray,
 }
 _RECEIVERS: Dict[Kind, Callable] = {BODY: Frame._on_body, CLEAN: Frame._on_clean, CONTAINER: Frame._on_container,
-                                    CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object}
+                                    CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object, TUPLE: Frame._on_tuple}
