@@ -810,9 +810,9 @@ class Frame:
                 return True, self.step(replace(value, kind=CHUNKS, slot=slot), node,
                                        f"paired by `{qualname[9:]}()`")
             if value is not None and value.kind is TUPLE:  # `enumerate(responses)`: (index, response) pairs
-                item = value.part(None)
+                held = value.part(None)
                 position = index + 1 if qualname == "builtins.enumerate" else index
-                pairs = collection(((EVERY_ITEM, collection(((position, item),))),))
+                pairs = collection(((EVERY_ITEM, collection(((position, held),))),))
                 if pairs is not None:
                     return True, self.step(pairs, node, f"paired by `{qualname[9:]}()`")
         return False, None
