@@ -859,10 +859,26 @@ class Frame:
         elif isinstance(args.positional[0], ast.Lambda):
             produced = self.ev(args.positional[0].body)  # `iter(lambda: stream.read(n), b"")`: chunks until b""
         else:
-            return False, None
+            call = self._call_of(args.positional[0])  # `iter(self.read1, b"")`, `iter(partial(f, n), b"")`
+            if call is None:
+                return False, None
+            produced = self.ev(call)
         if produced is not None and is_body(produced):
             return True, self.step(replace(produced, kind=CHUNKS, entries=()), node, "chunks read by `iter()`")
         return True, None
+
+    def _call_of(self, callable_node: ast.expr) -> Optional[ast.Call]:
+        """The call that calling `callable_node` makes: `f()` for `f` or `obj.m`, `f(*a, **k)` for
+        `functools.partial(f, *a, **k)`; None for anything else."""
+        if isinstance(callable_node, ast.Call) and self.qualname(callable_node.func) == "functools.partial":
+            if not callable_node.args or isinstance(callable_node.args[0], ast.Starred):
+                return None
+            call = ast.Call(func=callable_node.args[0], args=callable_node.args[1:], keywords=callable_node.keywords)
+        elif isinstance(callable_node, (ast.Name, ast.Attribute)):
+            call = ast.Call(func=callable_node, args=[], keywords=[])
+        else:
+            return None
+        return ast.copy_location(call, callable_node)
 
     def _call_partial(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         first = args.value(args.get(0))
