@@ -125,8 +125,16 @@ class Frame:
         return False, None
 
     def qualname(self, node: ast.AST) -> Optional[str]:
+        """The qualified name `node` spells, the tree's re-exports followed (`from .compat import requests`)."""
+        qualname = self._spelled(node)
+        project = self.module.project
+        if qualname is None or project is None or qualname.startswith("builtins."):
+            return qualname
+        return project.reexported(qualname)
+
+    def _spelled(self, node: ast.AST) -> Optional[str]:
         if isinstance(node, ast.Attribute):
-            base = self.qualname(node.value)
+            base = self._spelled(node.value)
             return f"{base}.{node.attr}" if base else None
         if not isinstance(node, ast.Name):
             return None
