@@ -7,7 +7,7 @@ import builtins
 import re
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
@@ -70,6 +70,7 @@ class Module:
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
         self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
+        self._branching: Dict[int, FrozenSet[str]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
@@ -89,6 +90,7 @@ class Module:
         self.classes.clear()
         self.pending.clear()
         self._summaries.clear()
+        self._branching.clear()
         self.raw = []
 
     def consulted(self) -> None:
@@ -253,17 +255,20 @@ class Module:
         return self._docstrings[key]
 
     def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],
-                  parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary:
+                  parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = (),
+                  constants: Tuple[Tuple[str, Any], ...] = ()) -> Summary:
         """What a call returns and which parameters reach sinks, for these argument kinds (cached).
-        `parent`: the frame a nested function was defined in (its closure)."""
+        `parent`: the frame a nested function was defined in (its closure); `constants`: the parameters the call
+        sets to a literal (or leaves at a literal default) that a condition of the function tests."""
         key = (id(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
-               tuple((a, v.shape) for a, v in seeds))
+               tuple((a, v.shape) for a, v in seeds), tuple((n, type(v), v) for n, v in constants))
         self.consulted()
         if key in self._summaries:
             return self._summaries[key]
         self._summaries[key] = Summary()  # recursion: assume nothing while in progress
         self.run_top_level()
         frame = self.function_frame(function, parent or self.frame, cls, emit=False, tainted=tainted, seeds=seeds)
+        frame.constants.update(constants)
         with self._computing():
             frame.run(function.body)  # type: ignore[attr-defined]
         if frame.yields:
@@ -276,6 +281,18 @@ class Module:
         summary = Summary(returns, tuple(frame.hits), stores)
         self._summaries[key] = summary
         return summary
+
+    def branching(self, function: ast.AST) -> FrozenSet[str]:
+        """The parameters of `function` that a condition in its body tests (`if decoded:`, `x if raw else y`)."""
+        key = id(function)
+        if key not in self._branching:
+            args: ast.arguments = function.args  # type: ignore[attr-defined]
+            params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+            tested = {n.id for stmt in function.body  # type: ignore[attr-defined]
+                      for node in ast.walk(stmt) if isinstance(node, (ast.If, ast.IfExp))
+                      for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+            self._branching[key] = frozenset(params & tested)
+        return self._branching[key]
 
     def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]:
         """A function of this module (`pkg.mod.f`) or, through the project, of another module of the tree."""

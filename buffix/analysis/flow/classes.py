@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Protocol, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Protocol, Set, Tuple
 
 from buffix.analysis.flow.model import Raw, Summary, Val
 from buffix.analysis.flow.scope import Names
@@ -64,7 +64,9 @@ class ModuleContext(Protocol):
     def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]: ...
     def parameters(self, function: ast.AST, cls: Optional["ClassInfo"]) -> List[str]: ...
     def summarize(self, function: ast.AST, cls: Optional["ClassInfo"], tainted: Dict[int, Val],
-                  parent: Any = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary: ...
+                  parent: Any = None, seeds: Tuple[Tuple[str, Val], ...] = (),
+                  constants: Tuple[Tuple[str, Any], ...] = ()) -> Summary: ...
+    def branching(self, function: ast.AST) -> FrozenSet[str]: ...
 
 
 @dataclass(eq=False)

@@ -112,6 +112,7 @@ class Frame:
         self.awaited: Optional[ast.AST] = None  # the expression of the innermost `await` / `async with`
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
+        self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
 
     # ---- names -------------------------------------------------------------------------------------------
     def lookup(self, name: str) -> Tuple[bool, Optional[Val]]:
@@ -248,6 +249,8 @@ class Frame:
             self.bind(node.target, value, node.value or node.target)
 
     def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self.constants.pop(node.target.id, None)
         target = self.ev(node.target) if not isinstance(node.target, ast.Subscript) else None
         value = self.ev(node.value)
         if not isinstance(node.op, ast.Add):
@@ -268,7 +271,33 @@ class Frame:
 
     def stmt_If(self, node: ast.If) -> None:
         self.ev(node.test)
-        self._branches([node.body, node.orelse])
+        decided = self.decided(node.test)
+        if decided is None:
+            self._branches([node.body, node.orelse])
+        else:  # `if decoded:` in a call made with `decoded=True`: only that branch runs
+            self.run(node.body if decided else node.orelse)
+
+    def decided(self, test: ast.expr) -> Optional[bool]:
+        """The truth of a condition on parameters set to literals (`decoded`, `not raw`, `mode == "bytes"`,
+        `encoding is None`), else None."""
+        if isinstance(test, ast.Name) and test.id in self.constants:
+            return bool(self.constants[test.id])
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.decided(test.operand)
+            return None if inner is None else not inner
+        if isinstance(test, ast.BoolOp):
+            values = [self.decided(v) for v in test.values]
+            if isinstance(test.op, ast.And):
+                return False if False in values else (True if all(v is True for v in values) else None)
+            return True if True in values else (False if all(v is False for v in values) else None)
+        if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
+                and test.left.id in self.constants and isinstance(test.comparators[0], ast.Constant)):
+            left, right, op = self.constants[test.left.id], test.comparators[0].value, test.ops[0]
+            if isinstance(op, (ast.Is, ast.IsNot)) and right is None:
+                return (left is None) is isinstance(op, ast.Is)
+            if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
+                return (left == right) is isinstance(op, ast.Eq)
+        return None
 
     def stmt_While(self, node: ast.While) -> None:
         self.ev(node.test)
@@ -374,6 +403,7 @@ class Frame:
     # ---- binding -----------------------------------------------------------------------------------------
     def bind(self, target: ast.AST, value: Optional[Val], source: ast.AST) -> None:
         if isinstance(target, ast.Name):
+            self.constants.pop(target.id, None)
             if value is not None and value.tainted:
                 value = self.step(value, target, f"assigned to `{target.id}`")
             self.env[target.id] = value
@@ -546,6 +576,9 @@ class Frame:
 
     def expr_IfExp(self, node: ast.IfExp) -> Optional[Val]:
         self.ev(node.test)
+        decided = self.decided(node.test)
+        if decided is not None:
+            return self.ev(node.body if decided else node.orelse)
         return merge([self.ev(node.body), self.ev(node.orelse)])
 
     def expr_BoolOp(self, node: ast.BoolOp) -> Optional[Val]:
@@ -1135,8 +1168,9 @@ class Frame:
         attributes of the instance a method is called on."""
         tainted = _arguments(module, function, cls, args) if args is not None else {}
         tainted.update({Param(i, attribute=True): (where, value) for i, (_, where, value) in enumerate(seeds)})
+        constants = _constants(module, function, cls, args) if args is not None else ()
         summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
-                                   closure, tuple((attr, value) for attr, _, value in seeds))
+                                   closure, tuple((attr, value) for attr, _, value in seeds), constants)
         return self._apply(node, summary, tainted, name, cap)
 
     def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
@@ -1275,6 +1309,31 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
         if keyword in params and value is not None and carries(value):
             tainted[Param(params.index(keyword))] = (arg, value)
     return tainted
+
+
+def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo],
+               args: Args) -> Tuple[Tuple[str, object], ...]:
+    """The parameters a condition of `function` tests that this call sets to a literal, or leaves at a literal
+    default (`get_content(url, decoded=True)`): (name, value), by name."""
+    tested = module.branching(function)
+    if not tested:
+        return ()
+    params = module.parameters(function, cls)
+    spec: ast.arguments = function.args  # type: ignore[attr-defined]
+    positional = [a.arg for a in (*spec.posonlyargs, *spec.args)][-len(spec.defaults):] if spec.defaults else []
+    defaults = {**dict(zip(positional, spec.defaults)),
+                **{a.arg: d for a, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None}}
+    unpacked = args.starred is not None or any(k.arg is None for k in args.node.keywords)  # `*a`, `**kw`
+    found = []
+    for name in sorted(tested):
+        index = params.index(name) if name in params else -1
+        given = args.get(index if 0 <= index < len(args.positional) else None, (name,))
+        if given is None and unpacked:
+            continue
+        literal = given if given is not None else defaults.get(name)
+        if isinstance(literal, ast.Constant):
+            found.append((name, literal.value))
+    return tuple(found)
 
 
 def _handlers(prefix: str) -> Dict[str, Callable]:
