@@ -272,10 +272,36 @@ class Frame:
     def stmt_If(self, node: ast.If) -> None:
         self.ev(node.test)
         decided = self.decided(node.test)
-        if decided is None:
-            self._branches([node.body, node.orelse])
-        else:  # `if decoded:` in a call made with `decoded=True`: only that branch runs
+        if decided is not None:  # `if decoded:` in a call made with `decoded=True`: only that branch runs
             self.run(node.body if decided else node.orelse)
+            return
+        text = self._text_check(node.test)
+        if text is None:
+            self._branches([node.body, node.orelse])
+            return
+        name, when = text  # `if isinstance(data, str):` data is no body in that branch
+        bodies = [node.body, node.orelse] if when else [node.orelse, node.body]
+        start = dict(self.env)
+        self.env[name] = CLEAN_VAL
+        self.run(bodies[0])
+        ends = [self.env]
+        self.env = dict(start)
+        self.run(bodies[1])
+        self._join([*ends, self.env])
+
+    def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool]]:
+        """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text). A body
+        is bytes or a proxy of bytes, never a str."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        call = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+        if not (isinstance(call, ast.Call) and len(call.args) == 2 and isinstance(call.args[0], ast.Name)
+                and self.qualname(call.func) == "builtins.isinstance"):
+            return None
+        types = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
+        if not types or any(self.qualname(t) != "builtins.str" for t in types):
+            return None
+        name = call.args[0].id
+        return (name, not negated) if is_body(self.env.get(name)) else None
 
     def decided(self, test: ast.expr) -> Optional[bool]:
         """The truth of a condition on parameters set to literals (`decoded`, `not raw`, `mode == "bytes"`,
