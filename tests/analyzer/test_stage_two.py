@@ -144,7 +144,7 @@ def test_the_method_index_is_the_same_scanned_in_parallel(monkeypatch):
 
 def test_a_helper_class_reexported_by_its_package_is_followed(tmp_path):
     """`from app.files import File` where app/files/__init__.py only re-exports File from app/files/storage.py:
-    the file that calls `File.read(url)` still reaches the helper's body, with the prefilter on and off."""
+    the file that calls `File.read(url)` is kept by the prefilter, and the helper's body is found."""
     (tmp_path / "app" / "files").mkdir(parents=True)
     (tmp_path / "app" / "__init__.py").write_text("")
     (tmp_path / "app" / "files" / "__init__.py").write_text(
