@@ -11,8 +11,20 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
-from buffix.analysis.flow.known import is_static
-from buffix.analysis.flow.model import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Param, Raw, Summary, Val, merge
+from buffix.analysis.flow.known import is_classmethod, is_static
+from buffix.analysis.flow.model import (
+    BODY,
+    CHUNKS,
+    CLASS,
+    CLEAN,
+    CONTAINER,
+    OBJECT,
+    Param,
+    Raw,
+    Summary,
+    Val,
+    merge,
+)
 from buffix.analysis.flow.scope import Names, collect
 from buffix.analysis.parse import Parsed
 from buffix.knowledge.catalog import Catalog
@@ -118,13 +130,7 @@ class Module:
             info = ClassInfo(node, f"{self.qualname}.{node.name}",
                              {s.name: s for s in node.body if isinstance(s, _FUNCTIONS)}, module=self)
         info.learned = True
-        body_frame = Frame(self, collect(node.body, self.package), parent=parent, cls=info, emit=True)
-        for stmt in node.body:
-            if not isinstance(stmt, _FUNCTIONS):
-                body_frame.stmt(stmt)
-        for name, value in body_frame.env.items():
-            if value is not None and value.tainted:
-                info.attrs.setdefault(name, value)
+        self._run_class_body(info, parent, emit=True)
         # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
         for _ in range(3):
             known = {k for k, v in info.attrs.items() if v is not None and v.tainted}
@@ -135,11 +141,24 @@ class Module:
                 break
             del self.raw[raw_mark:], self.pending[pending_mark:]
 
+    def _run_class_body(self, info: ClassInfo, parent: Frame, emit: bool) -> None:
+        """Run the class body's statements: its class attributes (`_registry = {'http': HTTPStorage}`)."""
+        node = info.node
+        body_frame = Frame(self, collect(node.body, self.package), parent=parent, cls=info, emit=emit)
+        for stmt in node.body:
+            if not isinstance(stmt, _FUNCTIONS):
+                body_frame.stmt(stmt)
+        for name, value in body_frame.env.items():
+            if value is not None and value.tainted:
+                info.attrs.setdefault(name, value)
+
     def learn(self, info: ClassInfo) -> None:
-        """Run a class's methods once, silently, to learn what they store in self.* (on demand only)."""
+        """Run a class's body and methods once, silently, to learn its class attributes and what its methods
+        store in self.* (on demand only)."""
         info.learned = True
         self.run_top_level()
         with self._computing():
+            self._run_class_body(info, self.frame, emit=False)
             for method in info.methods.values():
                 self.function_frame(method, self.frame, info, emit=False).run(method.body)  # type: ignore[attr-defined]
 
@@ -194,7 +213,9 @@ class Module:
         frame = Frame(self, names, parent=parent, cls=cls, self_name=self_name, emit=emit)
         if cls is None and parent.self_name is not None and parent.self_name not in names.bound:
             frame.cls, frame.self_name = parent.cls, parent.self_name  # a nested function reading the method's self
-        if self_name is not None:
+        if self_name is not None and cls is not None and is_classmethod(function):
+            frame.env[self_name] = Val(OBJECT, type=cls.qualname, role=CLASS)  # `cls(...)` builds an instance
+        elif self_name is not None:
             own_type = self.catalog.annotations.get(cls.qualname) if cls is not None else None
             frame.env[self_name] = Val(OBJECT, type=own_type) if own_type else None
         params = [a for a in positional if a.arg != self_name] + list(args.kwonlyargs)
@@ -257,6 +278,7 @@ class Module:
             returns = _generated(frame, function, merge(frame.yields))
         else:
             returns = merge(frame.returns) if frame.returns else None
+            returns = _declared(frame, function, returns)
         stores = tuple((k[5:], v) for k, v in frame.env.items()
                        if k.startswith("self.") and v is not None and v.tainted and v.param is not None
                        and not v.param.attribute)
@@ -280,6 +302,18 @@ _DOC_TYPE = re.compile(
     r"|(?P<n>\w+)[ \t]+:[ \t]+(?P<nt>[\w.`~]+)[ \t]*$)",  # NumPy: `storage : BaseStorage`
     re.MULTILINE)
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
+
+
+def _declared(frame: Frame, function: ast.AST, returns: Optional[Val]) -> Optional[Val]:
+    """What a function returns when the flow does not say: what its return annotation names (`-> "Bot"`, a
+    property's `-> BaseRequest`). A tree class only types a value known to hold nothing more."""
+    annotation = getattr(function, "returns", None)
+    if annotation is None or (returns is not None and returns.tainted):
+        return returns
+    declared = frame.annotated(annotation, function, "declared to return", classes=True)
+    if declared is None or (returns is not None and declared.catalog_type):
+        return returns  # a response type does not override what the flow found clean
+    return declared
 
 
 def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional[Val]:
