@@ -23,6 +23,7 @@ from buffix.analysis.flow.model import (
     Raw,
     Summary,
     Val,
+    carries,
     merge,
 )
 from buffix.analysis.flow.scope import Names, collect
@@ -94,8 +95,7 @@ class Module:
         the files those were computed from: a cached summary must still name them (result cache invalidation)."""
         if self.project is not None:
             self.project.consult(self.path)
-            for path in self.depends:
-                self.project.consult(path)
+            self.project.consult_all(self.depends)
 
     @contextmanager
     def _computing(self) -> Iterator[None]:
@@ -133,17 +133,18 @@ class Module:
         self._run_class_body(info, parent, emit=True)
         # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
         for _ in range(3):
-            known = {k for k, v in info.attrs.items() if v is not None and v.tainted}
+            known = {k for k, v in info.attrs.items() if carries(v)}  # a type alone is no reason to run again
             raw_mark, pending_mark = len(self.raw), len(self.pending)
             for method in info.methods.values():
                 self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
-            if {k for k, v in info.attrs.items() if v is not None and v.tainted} <= known:
+            if {k for k, v in info.attrs.items() if carries(v)} <= known:
                 break
             del self.raw[raw_mark:], self.pending[pending_mark:]
 
     def _run_class_body(self, info: ClassInfo, parent: Frame, emit: bool) -> None:
         """Run the class body's statements: its class attributes (`_registry = {'http': HTTPStorage}`)."""
         node = info.node
+        info.body_learned = True
         body_frame = Frame(self, collect(node.body, self.package), parent=parent, cls=info, emit=emit)
         for stmt in node.body:
             if not isinstance(stmt, _FUNCTIONS):
@@ -151,14 +152,21 @@ class Module:
         for name, value in body_frame.env.items():
             if value is not None and value.tainted:
                 info.attrs.setdefault(name, value)
+                info.class_attrs.setdefault(name, value)
+
+    def learn_body(self, info: ClassInfo) -> None:
+        """Run a class's body once, silently: its class attributes, without running its methods (on demand)."""
+        self.run_top_level()
+        with self._computing():
+            self._run_class_body(info, self.frame, emit=False)
 
     def learn(self, info: ClassInfo) -> None:
         """Run a class's body and methods once, silently, to learn its class attributes and what its methods
         store in self.* (on demand only)."""
         info.learned = True
-        self.run_top_level()
+        if not info.body_learned:
+            self.learn_body(info)
         with self._computing():
-            self._run_class_body(info, self.frame, emit=False)
             for method in info.methods.values():
                 self.function_frame(method, self.frame, info, emit=False).run(method.body)  # type: ignore[attr-defined]
 

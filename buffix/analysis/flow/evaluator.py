@@ -1294,8 +1294,8 @@ class Frame:
         return merge(results)
 
     def _member_of(self, node: ast.Attribute, base: Val) -> Optional[Val]:
-        """`bot.request`, `File._registry`: what the instance holds (what it was built from, what its class's
-        methods store in self.*, a property's value) or the class attribute, for each class of the family."""
+        """`bot.request`, `File._registry`: what the instance holds (what it was built from, a property's value) or
+        the class attribute, for each class of the family."""
         held = dict(base.attrs).get(node.attr)
         if held is not None:
             return self.step(held, node, f"`.{node.attr}` of the instance")
@@ -1305,7 +1305,7 @@ class Frame:
             info = self._class_info(qualname)
             if info is None:
                 continue
-            found, value = info.attr(node.attr)
+            found, value = info.class_attr(node.attr)  # its methods are not run for this: learning costs
             method = info.method(node.attr)
             if found:
                 results.append(value)
@@ -1329,6 +1329,8 @@ class Frame:
         """`self.receive(...)` where some method did `self.receive = self._receive_rate`: that method's value."""
         assert self.cls is not None
         key = "self." + func.attr
+        if key not in self.env and not self.cls.rebinds(func.attr):
+            return None
         stored = self.env[key] if key in self.env else self.cls.attr(func.attr)[1]
         if stored is None or stored.kind is not OBJECT or stored.role is not TREE_METHOD:
             return None

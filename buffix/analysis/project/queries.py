@@ -49,6 +49,7 @@ class Project:
         # the parts' answers, under the names the modules and stage 2 ask them by
         self.tracking = self._dependencies.tracking
         self.consult = self._dependencies.consult
+        self.consult_all = self._dependencies.consult_all
         self.remembered = self._dependencies.remembered
         self.has_module = self._finder.has_module
         self.text = self._finder.text
