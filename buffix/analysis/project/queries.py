@@ -8,13 +8,15 @@ modules, within a memory budget) and the dependency tracking (which files an ans
 from __future__ import annotations
 
 import ast
+import os
+import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple, cast
 
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_classmethod, is_static
 from buffix.analysis.module import Module
-from buffix.analysis.prefilter.index import DISPATCH_FILES, MethodIndex
+from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
 from buffix.analysis.prefilter.tokens import might_contain_sink, screens
 from buffix.analysis.project.dependencies import Dependencies
@@ -33,8 +35,11 @@ def _package_of(path: str) -> str:
 
 
 class Project:
-    def __init__(self, roots: Iterable[Path], config: Optional[Config] = None) -> None:
+    def __init__(self, roots: Iterable[Path], config: Optional[Config] = None,
+                 index_store: Optional[FactStore] = None) -> None:
+        """`index_store`: where the method index keeps its per-file facts across runs (buffix.cache.StatStore)."""
         roots = list(roots)
+        self._index_store = index_store
         self.config = config if config is not None else Config()
         self.catalog = self.config.catalog()
         self.roots = [Path(r).resolve() for r in roots]
@@ -46,6 +51,7 @@ class Project:
         self._methods: Optional[MethodIndex] = None
         self._bearing: Dict[str, bool] = {}
         self._subclasses: Dict[str, List[ClassInfo]] = {}
+        self._reexports: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
         # the parts' answers, under the names the modules and stage 2 ask them by
         self.tracking = self._dependencies.tracking
         self.consult = self._dependencies.consult
@@ -67,7 +73,8 @@ class Project:
     def index_methods(self, processes: int = 1) -> MethodIndex:
         """The tree's method index (one byte-level scan of every file, in up to `processes` processes), built once."""
         if self._methods is None:
-            self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes, config=self.config)
+            self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes, config=self.config,
+                                        store=self._index_store)
         return self._methods
 
     def bears_bodies(self, name: str) -> bool:
@@ -113,6 +120,34 @@ class Project:
                 sub.module.consulted()
         return self._subclasses[info.qualname]
 
+    def reexported(self, qualname: str) -> str:
+        """What `qualname` names once the tree's re-exports are followed: `pkg.compat.requests.get` is
+        `requests.get` when pkg/compat.py imports requests; `pkg.File` is `pkg.files.File` when pkg/__init__.py
+        imports it from there. Unchanged when it is not the tree's, or the tree defines it where it says."""
+        if os.fsencode(qualname.partition(".")[0]) not in self.top_level_names():
+            return qualname
+        return self.remembered(self._reexports, qualname, lambda: self._follow(qualname, 0))
+
+    def _follow(self, qualname: str, depth: int) -> str:
+        parts = qualname.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            module_part, name = ".".join(parts[:end]), parts[end]
+            if not self.has_module(module_part):
+                continue
+            text = self.text(module_part) or b""
+            word = re.escape(name.encode())
+            # decided without parsing where the text settles it: the module defines the name, or never spells it
+            if not re.search(rb"\b" + word + rb"\b", text) or re.search(
+                    rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+" + word + rb"\b", text):
+                return qualname
+            module = self.module(module_part)
+            target = module.names.imports.get(name) if module is not None else None
+            if target is None or depth >= _MAX_REEXPORTS:
+                return qualname
+            resolved = ".".join([target, *parts[end + 1:]])
+            return self._follow(resolved, depth + 1) if resolved != qualname else qualname
+        return qualname
+
     def find_function(self, qualname: str, tainted_args: bool = True, depth: int = 0) -> Optional[Found]:
         """The function `qualname` of the tree; without tainted arguments only if its module can return bodies."""
         module_part, _, name = qualname.rpartition(".")
@@ -136,9 +171,10 @@ class Project:
         method = info.methods.get(name) if info is not None else None
         if info is None or info.module is None or method is None:
             return None
+        module = cast(Module, info.module)  # the tree's classes live in its modules
         if is_static(method):
-            return info.module, method, None
-        return (info.module, method, info) if is_classmethod(method) else None
+            return module, method, None
+        return (module, method, info) if is_classmethod(method) else None
 
     def method_by_name(self, name: str, tainted_args: bool) -> Optional[Found]:
         """The method `name` when exactly one class of the tree defines it (and it is not a common name);
