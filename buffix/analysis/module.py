@@ -11,10 +11,11 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
-from buffix.analysis.flow.known import is_static
+from buffix.analysis.flow.known import is_classmethod, is_static
 from buffix.analysis.flow.model import (
     BODY,
     CHUNKS,
+    CLASS,
     CLEAN,
     CONTAINER,
     EVERY_ITEM,
@@ -25,6 +26,7 @@ from buffix.analysis.flow.model import (
     Summary,
     Val,
     as_input,
+    carries,
     merge,
 )
 from buffix.analysis.flow.scope import Names, collect
@@ -98,8 +100,7 @@ class Module:
         the files those were computed from: a cached summary must still name them (result cache invalidation)."""
         if self.project is not None:
             self.project.consult(self.path)
-            for path in self.depends:
-                self.project.consult(path)
+            self.project.consult_all(self.depends)
 
     @contextmanager
     def _computing(self) -> Iterator[None]:
@@ -134,27 +135,42 @@ class Module:
             info = ClassInfo(node, f"{self.qualname}.{node.name}",
                              {s.name: s for s in node.body if isinstance(s, _FUNCTIONS)}, module=self)
         info.learned = True
-        body_frame = Frame(self, collect(node.body, self.package), parent=parent, cls=info, emit=True)
+        self._run_class_body(info, parent, emit=True)
+        # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
+        for _ in range(3):
+            known = {k for k, v in info.attrs.items() if carries(v)}  # a type alone is no reason to run again
+            raw_mark, pending_mark = len(self.raw), len(self.pending)
+            for method in info.methods.values():
+                self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
+            if {k for k, v in info.attrs.items() if carries(v)} <= known:
+                break
+            del self.raw[raw_mark:], self.pending[pending_mark:]
+
+    def _run_class_body(self, info: ClassInfo, parent: Frame, emit: bool) -> None:
+        """Run the class body's statements: its class attributes (`_registry = {'http': HTTPStorage}`)."""
+        node = info.node
+        info.body_learned = True
+        body_frame = Frame(self, collect(node.body, self.package), parent=parent, cls=info, emit=emit)
         for stmt in node.body:
             if not isinstance(stmt, _FUNCTIONS):
                 body_frame.stmt(stmt)
         for name, value in body_frame.env.items():
             if value is not None and value.tainted:
                 info.attrs.setdefault(name, value)
-        # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
-        for _ in range(3):
-            known = {k for k, v in info.attrs.items() if v is not None and v.tainted}
-            raw_mark, pending_mark = len(self.raw), len(self.pending)
-            for method in info.methods.values():
-                self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
-            if {k for k, v in info.attrs.items() if v is not None and v.tainted} <= known:
-                break
-            del self.raw[raw_mark:], self.pending[pending_mark:]
+                info.class_attrs.setdefault(name, value)
+
+    def learn_body(self, info: ClassInfo) -> None:
+        """Run a class's body once, silently: its class attributes, without running its methods (on demand)."""
+        self.run_top_level()
+        with self._computing():
+            self._run_class_body(info, self.frame, emit=False)
 
     def learn(self, info: ClassInfo) -> None:
-        """Run a class's methods once, silently, to learn what they store in self.* (on demand only)."""
+        """Run a class's body and methods once, silently, to learn its class attributes and what its methods
+        store in self.* (on demand only)."""
         info.learned = True
-        self.run_top_level()
+        if not info.body_learned:
+            self.learn_body(info)
         with self._computing():
             for method in info.methods.values():
                 self.function_frame(method, self.frame, info, emit=False).run(method.body)  # type: ignore[attr-defined]
@@ -210,7 +226,9 @@ class Module:
         frame = Frame(self, names, parent=parent, cls=cls, self_name=self_name, emit=emit)
         if cls is None and parent.self_name is not None and parent.self_name not in names.bound:
             frame.cls, frame.self_name = parent.cls, parent.self_name  # a nested function reading the method's self
-        if self_name is not None:
+        if self_name is not None and cls is not None and is_classmethod(function):
+            frame.env[self_name] = Val(OBJECT, type=cls.qualname, role=CLASS)  # `cls(...)` builds an instance
+        elif self_name is not None:
             own_type = self.catalog.annotations.get(cls.qualname) if cls is not None else None
             frame.env[self_name] = Val(OBJECT, type=own_type) if own_type else None
         params = [a for a in positional if a.arg != self_name] + list(args.kwonlyargs)
@@ -275,6 +293,7 @@ class Module:
             returns = _generated(frame, function, merge(frame.yields))
         else:
             returns = merge(frame.returns) if frame.returns else None
+            returns = _declared(frame, function, returns)
         stores = tuple((k[5:], v) for k, v in frame.env.items()
                        if k.startswith("self.") and v is not None and v.tainted and v.param is not None
                        and not v.param.attribute)
@@ -310,6 +329,18 @@ _DOC_TYPE = re.compile(
     r"|(?P<n>\w+)[ \t]+:[ \t]+(?P<nt>[\w.`~]+)[ \t]*$)",  # NumPy: `storage : BaseStorage`
     re.MULTILINE)
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
+
+
+def _declared(frame: Frame, function: ast.AST, returns: Optional[Val]) -> Optional[Val]:
+    """What a function returns when the flow does not say: what its return annotation names (`-> "Bot"`, a
+    property's `-> BaseRequest`). A tree class only types a value known to hold nothing more."""
+    annotation = getattr(function, "returns", None)
+    if annotation is None or (returns is not None and returns.tainted):
+        return returns
+    declared = frame.annotated(annotation, function, "declared to return", classes=True)
+    if declared is None or (returns is not None and declared.catalog_type):
+        return returns  # a response type does not override what the flow found clean
+    return declared
 
 
 def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional[Val]:

@@ -27,6 +27,7 @@ class Tree(Protocol):
     """What a module asks of the analyzed tree (buffix.analysis.project.Project)."""
 
     def consult(self, path: str) -> None: ...
+    def consult_all(self, paths: Set[str]) -> None: ...
     def tracking(self) -> AbstractContextManager[Set[str]]: ...
     def find_class(self, qualname: str) -> Optional["ClassInfo"]: ...
     def find_function(self, qualname: str, tainted_args: bool = True) -> Optional[Function]: ...
@@ -59,6 +60,7 @@ class ModuleContext(Protocol):
     def qualname_of(self, node: ast.AST) -> Optional[str]: ...
     def consulted(self) -> None: ...
     def learn(self, info: "ClassInfo") -> None: ...
+    def learn_body(self, info: "ClassInfo") -> None: ...
     def resolve_class(self, node: ast.AST) -> Optional["ClassInfo"]: ...
     def tree_class(self, node: ast.AST, by_name: bool = False) -> Optional[str]: ...
     def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]: ...
@@ -77,7 +79,11 @@ class ClassInfo:
     attrs: Dict[str, Optional[Val]] = field(default_factory=dict)
     module: Optional[ModuleContext] = None
     learned: bool = False  # its methods ran once, so `attrs` knows what they store in self.*
+    class_attrs: Dict[str, Optional[Val]] = field(default_factory=dict)  # what its body binds (tainted only)
+    body_learned: bool = False  # its body ran, so `class_attrs` is complete
     _bases: Optional[List["ClassInfo"]] = None
+    _rebound: Optional[Set[str]] = None
+    _mro: Optional[List["ClassInfo"]] = None
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -89,16 +95,19 @@ class ClassInfo:
         return self._bases
 
     def mro(self) -> List["ClassInfo"]:
-        order: List[ClassInfo] = []
-        pending = [self]
-        while pending and len(order) < MAX_MRO:
-            info = pending.pop(0)
-            if info not in order:
-                order.append(info)
-                pending.extend(info.bases())
-                if info.module is not None:
-                    info.module.consulted()
-        return order
+        if self._mro is None:
+            order: List[ClassInfo] = []
+            pending = [self]
+            while pending and len(order) < MAX_MRO:
+                info = pending.pop(0)
+                if info not in order:
+                    order.append(info)
+                    pending.extend(info.bases())
+            self._mro = order
+        for info in self._mro:  # every answer read from these classes depends on their files
+            if info.module is not None:
+                info.module.consulted()
+        return self._mro
 
     def method(self, name: str) -> Optional[Tuple["ClassInfo", ast.AST]]:
         for info in self.mro():
@@ -132,6 +141,27 @@ class ClassInfo:
             if info is not self and any(b.qualname == self.qualname for b in info.mro()[1:]):
                 found.append(info)
         return found[:MAX_SUBCLASSES]
+
+    def class_attr(self, name: str) -> Tuple[bool, Optional[Val]]:
+        """What the body of this class or of its bases binds to `name` (`_registry = {...}`); methods not run."""
+        for info in self.mro():
+            if not info.body_learned and info.module is not None:
+                info.module.learn_body(info)
+            if name in info.class_attrs:
+                return True, info.class_attrs[name]
+        return False, None
+
+    def rebinds(self, name: str) -> bool:
+        """Does a method of this class or of its bases assign an attribute to `<x>.name` (`self.receive =
+        self._receive_rate`)? A syntactic test, so that calls of ordinary methods need not learn the class."""
+        return any(name in info._rebinding() for info in self.mro())
+
+    def _rebinding(self) -> Set[str]:
+        if self._rebound is None:  # each class's methods are walked once
+            self._rebound = {target.attr for method in self.methods.values() for node in ast.walk(method)
+                             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute)
+                             for target in node.targets if isinstance(target, ast.Attribute)}
+        return self._rebound
 
     def attr(self, name: str) -> Tuple[bool, Optional[Val]]:
         """What methods of this class or its bases store in `self.<name>`."""

@@ -24,14 +24,18 @@ from buffix.analysis.flow.model import (
     CATALOG_KINDS,
     CATALOG_TYPE,
     CHUNKS,
+    CLASS,
     CLEAN,
     CLEAN_VAL,
+    COLLECTION_ROLES,
     CONTAINER,
     EVERY_ITEM,
     GUESSED_RESPONSE,
+    ITEM_ROLES,
     OBJECT,
     SINK_METHOD,
     TREE_CLASS,
+    TREE_METHOD,
     TUPLE,
     UNKNOWN,
     Hit,
@@ -43,8 +47,10 @@ from buffix.analysis.flow.model import (
     Val,
     carries,
     collection,
+    family,
     is_body,
     merge,
+    of_family,
     weakest,
 )
 from buffix.analysis.flow.scope import Names, add_import
@@ -443,6 +449,9 @@ class Frame:
                 value = self.step(value, target, f"stored in `self.{target.attr}`")
             self.env[key] = value
             self.unpublished[target.attr] = value
+        elif (isinstance(target, ast.Subscript) and value is not None and value.kind is OBJECT
+              and value.role in COLLECTION_ROLES):
+            self._store_item(target.value, value)
         elif isinstance(target, ast.Subscript) and value is not None and is_body(value):
             base = self.ev(target.value)
             if base is None or base.kind in (CONTAINER, CLEAN):
@@ -526,6 +535,8 @@ class Frame:
 
     def expr_Name(self, node: ast.Name) -> Optional[Val]:
         found, value = self.lookup(node.id)
+        if value is None and node.id in self.module.classes and self._names_module_class(node.id):
+            return Val(OBJECT, type=self.module.classes[node.id].qualname, role=CLASS)
         if value is None and node.id not in self.names.imports and self.module.catalog.response_names.match(node.id):
             if not found or self.qualname(node) is None:
                 sure = "low" if self.module.in_tests else "medium"  # in tests, mostly a mock or a fake
@@ -542,11 +553,16 @@ class Frame:
                 found, value = self.cls.attr(node.attr)
                 if found:
                     return value
+                found, value = self._own_member(node)
+                if found:
+                    return value
         if self.imported(node.value):
             return None  # `module.attr`: a module, not a value we track
         base = self.ev(node.value)
         if (base is None or base.kind is CLEAN) and self._any_receiver_sink(node):
             return Val(CLEAN, type=f"*.{node.attr}", role=SINK_METHOD)  # `write = fp.write`: calling it writes
+        if base is not None and base.kind is OBJECT and base.role in (TREE_CLASS, CLASS):
+            return self._member_of(node, base)
         if base is not None and base.kind is OBJECT:
             catalog = self.module.catalog
             if (base.catalog_type, node.attr) in catalog.method_sinks:  # `find = pattern.findall`
@@ -581,6 +597,8 @@ class Frame:
             return base if base.kind is CONTAINER else CLEAN_VAL  # x[:] is the sanitizer
         if base.kind is CONTAINER:
             return self.step(replace(base, kind=BODY, entries=()), node, "an item of the container")
+        if base.kind is OBJECT and base.role in ITEM_ROLES:
+            return self._item_of(base, node)
         if base.kind is TUPLE:
             index = node.slice.value if isinstance(node.slice, ast.Constant) else None
             item = base.part(index if isinstance(index, int) and index >= 0 else None)
@@ -641,9 +659,11 @@ class Frame:
         entries = []
         best: List[Optional[Val]] = []
         slots = []
+        values = []
         others = []  # tainted items that are no bodies: `(response, chunks)`
         for index, element in enumerate(node.elts):
-            value = self.ev(element)
+            value = self._element(element)
+            values.append(value)
             if value is not None and value.kind in (OBJECT, TUPLE, CHUNKS, CONTAINER) and carries(value) and not (
                     isinstance(element, ast.Starred) or (value.kind is CONTAINER and value.slot >= 0)):
                 others.append((index if isinstance(node, ast.Tuple) else EVERY_ITEM, value))
@@ -658,7 +678,7 @@ class Frame:
         if not best:
             held = collection(others)
             if held is None:
-                return CLEAN_VAL
+                return self._collected(values) or CLEAN_VAL  # `(HTTPStorage, LocalStorage)`: a family
             return self.step(held, node, "held in a tuple" if isinstance(node, ast.Tuple) else "held in a list")
         merged = merge(best)
         assert merged is not None
@@ -710,6 +730,8 @@ class Frame:
             return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
         if value.kind in (CHUNKS, CONTAINER):
             return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
+        if value.kind is OBJECT and value.role in ITEM_ROLES:
+            return self._item_of(value, node)
         if value.kind is TUPLE:
             item = value.part(None)
             return self.step(item, node, "each item") if item is not None else None
@@ -769,7 +791,9 @@ class Frame:
             if handled:
                 return value
         if qualname is None:
-            self.ev(func)
+            callee = self.ev(func)
+            if callee is not None and callee.kind is OBJECT and callee.role is CLASS:  # `registry[kind]()`
+                return self._instantiate(node, args, callee)
             return None
         return self._qualified(node, qualname, args)
 
@@ -779,6 +803,10 @@ class Frame:
         bound = self.lookup(func.id)[1]
         if bound is not None and bound.kind is OBJECT and bound.role is BOUND_METHOD:
             return True, self.call_bound(bound, node)
+        if bound is not None and bound.kind is OBJECT and bound.role is TREE_METHOD:
+            return True, self._call_tree_method(node, args, bound)
+        if bound is not None and bound.kind is OBJECT and bound.role is CLASS:  # `cls(...)`, `factory = Kind`
+            return True, self._instantiate(node, args, bound)
         if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
             owner, _, method = bound.type.rpartition(".")
             for spec in self.module.catalog.method_sinks.get((owner, method), ()):
@@ -790,8 +818,9 @@ class Frame:
         if func.id in self.module.classes and self.lookup(func.id)[1] is None:
             if self._subclass_sink(node, args):
                 return True, CLEAN_VAL
-            if args.tainted():
-                return True, self._construct(node, args, self.module.classes[func.id])
+            info = self.module.classes[func.id]
+            built = self._construct(node, args, info) if args.tainted() else None
+            return True, built or self._typed_instance(node, info.qualname)
         return False, None
 
     def call_bound(self, bound: Val, node: ast.Call) -> Optional[Val]:
@@ -836,12 +865,15 @@ class Frame:
             return CLEAN_VAL
         info = self.module.resolve_class(node.func) if tainted else None
         if info is not None:
-            return self._construct(node, args, info)
+            return self._construct(node, args, info) or self._typed_instance(node, info.qualname)
         found = self.module.find_function(qualname, tainted)
         if found is not None:
             module, function, cls = found
             return self._call_function(node, args, module, function, cls, qualname.rsplit(".", 1)[-1])
-        return CLEAN_VAL if qualname.startswith("builtins.") else None
+        if qualname.startswith("builtins."):
+            return CLEAN_VAL
+        named = self.module.tree_class(node.func)  # `HTTPStorage()`: calls on it reach its methods
+        return self._typed_instance(node, named) if named is not None else None
 
     # calls handled before the catalog's sources are looked up: (handled, value)
     def _call_bytes(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
@@ -1013,6 +1045,9 @@ class Frame:
     def _method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
         if self._is_self(func.value) and self.cls is not None:  # self.method(): own, inherited or overridden
             resolved, value = self._dispatch(node, args, self.cls, func.attr, (), func.attr)
+            rebound = self._rebound_method(node, func, args)  # `self.receive = self._receive_rate`
+            if rebound is not None:
+                return merge([value, rebound]) if resolved else rebound
             if resolved:
                 return value
         receiver = self.ev(func.value)
@@ -1120,6 +1155,10 @@ class Frame:
         self._any_receiver_sinks(node, name, args)
         if receiver.role is TREE_CLASS:
             return self.instance_call(node, receiver, name, args, func.value)
+        if receiver.role is CLASS:
+            return self._class_call(node, func, args, receiver)
+        if receiver.role in ITEM_ROLES:
+            return self._item_of(receiver, node) if name == "get" else None
         spec_type = catalog.types.get(receiver.catalog_type)
         result = spec_type.methods.get(name) if spec_type else None
         if result is None and catalog.response_names.match(known.last_name(func.value)):
@@ -1276,37 +1315,49 @@ class Frame:
 
     def instance_call(self, node: ast.AST, receiver: Val, name: str, args: Optional[Args] = None,
                       where: Optional[ast.expr] = None) -> Optional[Val]:
-        """`receiver.name(...)` on an instance of a tree class (`iter(x)` is `x.__iter__()`)."""
+        """`receiver.name(...)` on an instance of a tree class (`iter(x)` is `x.__iter__()`); on an instance of a
+        family, the method of each class (one of them really runs: medium at most)."""
+        members = family(receiver)
+        cap = "high" if len(members) == 1 else "medium"
+        results = [self._member_call(node, replace(receiver, type=qualname), name, args, where, cap)
+                   for qualname in members]
+        return merge(results) if results else None
+
+    def _member_call(self, node: ast.AST, receiver: Val, name: str, args: Optional[Args],
+                     where: Optional[ast.expr], cap: str) -> Optional[Val]:
         qualname = receiver.type
-        prefix, _, class_name = qualname.rpartition(".")
-        if prefix == self.module.qualname:
-            info = self.module.classes.get(class_name)
-        else:
-            project = self.module.project
-            info = project.find_class(qualname) if project is not None else None
+        info = self._class_info(qualname)
         if info is None:
             return None
+        class_name = qualname.rpartition(".")[2]
         known_type = info.catalog_type()
         if known_type is not None:  # a subclass of a client type: its methods give what the client's give
             spec = self.module.catalog.types.get(known_type)
             result = spec.methods.get(name) if spec is not None else None
             if not result:
                 return None
-            return self.derive(result, replace(receiver, type=known_type, role=CATALOG_TYPE, attrs=()), node,
-                               f"`.{name}()`")
+            return self.derive(result, replace(receiver, type=known_type, role=CATALOG_TYPE, attrs=()).at_most(cap),
+                               node, f"`.{name}()`")
         origin: ast.expr = where or node  # type: ignore[assignment]  # `iter(x)`: the node stands for the receiver
         seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
-        return self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}")[1]
+        return self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
+
+    def _class_info(self, qualname: str) -> Optional[ClassInfo]:
+        prefix, _, class_name = qualname.rpartition(".")
+        if prefix == self.module.qualname:
+            return self.module.classes.get(class_name)
+        project = self.module.project
+        return project.find_class(qualname) if project is not None else None
 
     def _dispatch(self, node: ast.AST, args: Optional[Args], info: ClassInfo, name: str, seeds: Seeds,
-                  label: str) -> Tuple[bool, Optional[Val]]:
+                  label: str, cap: str = "high") -> Tuple[bool, Optional[Val]]:
         """Call `name` on an instance of `info`: the method it finds; when that one is abstract, every override
         below it too, since one of them really runs (which one is a guess: medium at most).
         Gives (resolved, merged value)."""
         found = info.method(name)
         if found is None or found[0].module is None:
             return False, None  # inherited from outside the tree (or a mixin's): its subclasses are not searched
-        results = [self._call_function(node, args, found[0].module, found[1], info, label, seeds=seeds)]
+        results = [self._call_function(node, args, found[0].module, found[1], info, label, cap=cap, seeds=seeds)]
         if not known.abstract(found[1]):
             return True, results[0]
         for sub in info.subclasses():
@@ -1314,6 +1365,144 @@ class Frame:
                 results.append(self._call_function(node, args, sub.module, sub.methods[name], sub,
                                                    f"{sub.node.name}.{name}", cap="medium", seeds=seeds))
         return True, merge(results)
+
+    # ---- the tree's classes as values: families, class objects, members of other instances ------------------
+    def _names_module_class(self, name: str) -> bool:
+        """Does `name`, read here, mean the module's class of that name (not a local or parameter shadowing it)?"""
+        frame: Optional[Frame] = self
+        while frame is not None:
+            if frame.parent is None:
+                return frame.env.get(name) is None and name not in frame.names.imports
+            if name in frame.env or name in frame.names.bound or name in frame.names.imports:
+                return False
+            frame = frame.parent
+        return False
+
+    def _element(self, node: ast.expr) -> Optional[Val]:
+        """An element of a collection literal; an imported class of the tree there is that class (a registry
+        `{'http': HTTPStorage}`), known by its name without loading its module."""
+        value = self.ev(node)
+        if value is None and isinstance(node, (ast.Name, ast.Attribute)):
+            qualname = self.module.tree_class(node)
+            if qualname is not None:
+                return Val(OBJECT, type=qualname, role=CLASS)
+        return value
+
+    def _collected(self, values: Sequence[Optional[Val]]) -> Optional[Val]:
+        """A dict, list or tuple of classes (instances) of the tree: a collection of their family."""
+        items = [v for v in values if v is not None and v.kind is OBJECT
+                 and (v.role in COLLECTION_ROLES or v.role in ITEM_ROLES)]
+        if not items:
+            return None
+        first = items[0]
+        role = COLLECTION_ROLES.get(first.role, first.role)
+        same = [v for v in items if COLLECTION_ROLES.get(v.role, v.role) is role]
+        return Val(OBJECT, type=of_family(q for v in same for q in family(v)), role=role,
+                   confidence=weakest(*(v.confidence for v in same)), flow=first.flow)
+
+    def expr_Dict(self, node: ast.Dict) -> Val:
+        for key in node.keys:
+            self.ev(key)
+        return self._collected([self._element(value) for value in node.values]) or CLEAN_VAL
+
+    def _item_of(self, collection: Val, node: ast.AST) -> Val:
+        return self.step(replace(collection, role=ITEM_ROLES[collection.role]), node, "an item of the registry")
+
+    def _store_item(self, target: ast.AST, value: Val) -> None:
+        """`registry[kind] = Storage()`: the dict (a name, or self.<attr>) now holds an item of that family."""
+        current = self.ev(target)
+        collection = replace(value, role=COLLECTION_ROLES[value.role])
+        if current is not None and current.kind is OBJECT and current.role is collection.role:
+            collection = merge([current, collection]) or collection
+        if isinstance(target, ast.Name):
+            self.env[target.id] = self.step(collection, target, f"stored in `{target.id}`")
+        elif isinstance(target, ast.Attribute) and self._is_self(target.value):
+            self.env["self." + target.attr] = self.unpublished[target.attr] = collection
+
+    def _typed_instance(self, node: ast.AST, qualname: str) -> Val:
+        """An instance of a tree class built without a body: calls on it resolve to its methods."""
+        return self.step(Val(OBJECT, type=qualname, role=TREE_CLASS), node,
+                         f"an instance of `{qualname.rpartition('.')[2]}`")
+
+    def _instantiate(self, node: ast.Call, args: Args, classes: Val) -> Optional[Val]:
+        """Calling a class kept as a value (`cls(...)`, `registry[kind]()`): an instance of it (of the family)."""
+        members = family(classes)
+        if len(members) == 1 and args.tainted():
+            info = self._class_info(members[0])
+            built = self._construct(node, args, info) if info is not None else None
+            if built is not None:
+                return built
+        instance = replace(classes, role=TREE_CLASS, attrs=())
+        return self.step(instance, node, f"an instance of `{' or '.join(q.rpartition('.')[2] for q in members)}`")
+
+    def _class_call(self, node: ast.Call, func: ast.Attribute, args: Args, classes: Val) -> Optional[Val]:
+        """`File.read(uri)`, `cls.from_data(body)`: a static or class method of the class (of each of the family);
+        anything else is as on a value of unknown type."""
+        members = family(classes)
+        cap = "high" if len(members) == 1 else "medium"
+        results: List[Optional[Val]] = []
+        for qualname in members:
+            info = self._class_info(qualname)
+            found = info.method(func.attr) if info is not None else None
+            if info is None or found is None or found[0].module is None:
+                continue
+            owner, method = found
+            if known.is_static(method) or known.is_classmethod(method):
+                results.append(self._call_function(node, args, owner.module, method, info,  # type: ignore[arg-type]
+                                                   f"{info.node.name}.{func.attr}", cap=cap))
+        if not results:
+            return self._on_unknown(node, func, args)
+        return merge(results)
+
+    def _member_of(self, node: ast.Attribute, base: Val) -> Optional[Val]:
+        """`bot.request`, `File._registry`: what the instance holds (what it was built from, a property's value) or
+        the class attribute, for each class of the family."""
+        held = dict(base.attrs).get(node.attr)
+        if held is not None:
+            return self.step(held, node, f"`.{node.attr}` of the instance")
+        members = family(base)
+        results: List[Optional[Val]] = []
+        for qualname in members:
+            info = self._class_info(qualname)
+            if info is None:
+                continue
+            found, value = info.class_attr(node.attr)  # its methods are not run for this: learning costs
+            method = info.method(node.attr)
+            if found:
+                results.append(value)
+            elif base.role is TREE_CLASS and method is not None and known.is_property(method[1]):
+                results.append(self._member_call(node, replace(base, type=qualname), node.attr, None, None,
+                                                 "high" if len(members) == 1 else "medium"))
+        return merge(results) if results else None
+
+    def _own_member(self, node: ast.Attribute) -> Tuple[bool, Optional[Val]]:
+        """`self.raw_html` of a property of the class: the getter's value; `self._receive_rate` of a method: that
+        method bound to self (calling the value runs it). Gives (found, value)."""
+        assert self.cls is not None
+        found = self.cls.method(node.attr)
+        if found is None or found[0].module is None:
+            return False, None
+        if known.is_property(found[1]):
+            return True, self._dispatch(node, None, self.cls, node.attr, (), node.attr)[1]
+        return True, Val(OBJECT, type=f"{self.cls.qualname}.{node.attr}", role=TREE_METHOD)
+
+    def _rebound_method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+        """`self.receive(...)` where some method did `self.receive = self._receive_rate`: that method's value."""
+        assert self.cls is not None
+        key = "self." + func.attr
+        if key not in self.env and not self.cls.rebinds(func.attr):
+            return None
+        stored = self.env[key] if key in self.env else self.cls.attr(func.attr)[1]
+        if stored is None or stored.kind is not OBJECT or stored.role is not TREE_METHOD:
+            return None
+        return self._call_tree_method(node, args, stored)
+
+    def _call_tree_method(self, node: ast.Call, args: Args, bound: Val) -> Optional[Val]:
+        owner, _, name = bound.type.rpartition(".")
+        info = self.cls if self.cls is not None and self.cls.method(name) is not None else self._class_info(owner)
+        if info is None:
+            return None
+        return self._dispatch(node, args, info, name, (), name)[1]
 
 
 def _every_item(value: Val) -> Val:

@@ -11,10 +11,10 @@ import ast
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple, cast
 
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
-from buffix.analysis.flow.known import is_static
+from buffix.analysis.flow.known import is_classmethod, is_static
 from buffix.analysis.module import Module
 from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
@@ -55,6 +55,7 @@ class Project:
         # the parts' answers, under the names the modules and stage 2 ask them by
         self.tracking = self._dependencies.tracking
         self.consult = self._dependencies.consult
+        self.consult_all = self._dependencies.consult_all
         self.remembered = self._dependencies.remembered
         self.has_module = self._finder.has_module
         self.text = self._finder.text
@@ -157,16 +158,23 @@ class Project:
             return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
         module = self.module(module_part)
         if module is None:
-            owner, _, cls_name = module_part.rpartition(".")
-            outer = self.module(owner) if owner else None
-            info = outer.classes.get(cls_name) if outer is not None else None
-            if outer is not None and info is not None and name in info.methods and is_static(info.methods[name]):
-                return outer, info.methods[name], None
-            return None
+            return self._class_function(module_part, name)
         if name in module.functions:
             return module, module.functions[name], None
         reexport = module.names.imports.get(name)  # `from .net import fetch` in a package's __init__
         return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
+
+    def _class_function(self, class_part: str, name: str) -> Optional[Found]:
+        """`pkg.File.read`: a static method (a class method) of a class of the tree, also one a package re-exports
+        (`from .file import File` in its __init__)."""
+        info = self.find_class(class_part) if "." in class_part else None
+        method = info.methods.get(name) if info is not None else None
+        if info is None or info.module is None or method is None:
+            return None
+        module = cast(Module, info.module)  # the tree's classes live in its modules
+        if is_static(method):
+            return module, method, None
+        return (module, method, info) if is_classmethod(method) else None
 
     def method_by_name(self, name: str, tainted_args: bool) -> Optional[Found]:
         """The method `name` when exactly one class of the tree defines it (and it is not a common name);
