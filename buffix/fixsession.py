@@ -18,6 +18,9 @@ from buffix.fixer.source import SourceError, decode_source
 
 Analyze = Callable[[bytes, str], FileResult]
 _MAX_PASSES = 4  # a fix may reveal a finding that depended on it; stop well before any loop
+# A file above this is analyzed in a forked child, as `check` analyzes it in a worker: its tree (~190 bytes per byte
+# of source) then never joins what this process holds, so `fix` peaks where `check` does (bench_fix_memory.py).
+ANALYZED_APART_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,13 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
 
     from buffix.analysis import analyze_source
     from buffix.analysis.project import Project
-    from buffix.pipeline import MAX_BYTES, analyze_guarded, guarded, read_source
+    from buffix.pipeline import MAX_BYTES, guarded, read_source
 
     project = Project(list(roots), config)
     first = set()
 
     def analyze(data: bytes, name: str) -> FileResult:  # the pipeline's guard: deep code, analyzer bugs
-        result = analyze_guarded(lambda p, s: analyze_source(s, p, config, project), name, data)
+        result = _analyzed(lambda p, s: analyze_source(s, p, config, project), name, data)
         if observed and name not in first:
             from buffix.report.observed import merge_into
 
@@ -116,6 +119,20 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
                           partial(_unfixed, result.path, data))
         elif result.findings:
             yield FileFix(result.path, b"", None, remaining=result.findings)
+
+
+def _analyzed(analyze: Callable[[str, bytes], FileResult], path: str, data: bytes) -> FileResult:
+    """`analyze_guarded`, in a forked child for a file above ANALYZED_APART_BYTES (which also survives a parser
+    killed by a signal); here for smaller files (a fork costs more than their analysis)."""
+    from buffix.core.process import WorkerCrashed, run_isolated
+    from buffix.pipeline import analyze_guarded
+
+    if len(data) <= ANALYZED_APART_BYTES:
+        return analyze_guarded(analyze, path, data)
+    try:
+        return run_isolated(analyze_guarded, analyze, path, data)
+    except WorkerCrashed as crash:
+        return FileResult(path, error=FileError(path, str(crash)))
 
 
 def _unfixed(path: str, data: bytes, message: str) -> FileFix:

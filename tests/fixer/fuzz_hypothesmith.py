@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import random
+import signal
 import sys
 import sysconfig
 import time
@@ -46,27 +47,31 @@ def failure_kind(message: str) -> str:
 
 
 def generated(count: int, seed: int, each) -> None:
-    """Call `each(half, name, source, inserted)` for `count` programs, half from hypothesmith's grammar-based and
-    half from its CST-based strategy, each with sink calls inserted at statement positions (tests/fixer/injection.py;
-    `inserted` says whether they could be), as they are drawn (nothing is kept: memory stays flat)."""
+    """Call `each(half, name, source, inserted)` for `count` programs, each drawn from hypothesmith's grammar-based or
+    CST-based strategy (about half each, mixed: a run cut short covers both), each with sink calls inserted at statement
+    positions (tests/fixer/injection.py; `inserted` says whether they could be), as they are drawn (nothing is
+    kept: memory stays flat)."""
     import hypothesmith
+    from fixer.injection import with_sites
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hseed
+    from hypothesis import strategies as st
 
-    from fixer.injection import with_sites
+    def tagged(half, strategy):
+        return with_sites(strategy).map(lambda drawn: (half, *drawn))
 
-    drawn, current = [0], [""]
-    for half, strategy in (("from_grammar", hypothesmith.from_grammar()), ("from_node", hypothesmith.from_node())):
-        @hseed(seed)
-        @settings(max_examples=count // 2, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-        @given(with_sites(strategy))
-        def run(drawn_program):
-            source, inserted = drawn_program
-            drawn[0] += 1
-            each(current[0], f"<generated {drawn[0]}>", source.encode("utf-8", "surrogatepass"), inserted)
+    programs = st.one_of(tagged("from_grammar", hypothesmith.from_grammar()), tagged("from_node", hypothesmith.from_node()))
+    drawn = [0]
 
-        current[0] = half
-        run()
+    @hseed(seed)
+    @settings(max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(programs)
+    def run(program):
+        half, source, inserted = program
+        drawn[0] += 1
+        each(half, f"<generated {drawn[0]}>", source.encode("utf-8", "surrogatepass"), inserted)
+
+    run()
 
 
 def main() -> int:
@@ -99,10 +104,15 @@ def main() -> int:
         totals["edits applied"] += result.applied
         totals["targets refused"] += result.refused
         failures.extend((half, f"[{style}] {failure}") for failure in result.failures)
-        if totals["programs"] % 500 == 0:
+        if totals["programs"] % 250 == 0:
             print(f"... {half}: {dict(totals)}, failures: {len(failures)}", file=sys.stderr, flush=True)
 
-    generated(options.programs, options.seed, each)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a run cut short still prints its figures
+    try:
+        generated(options.programs, options.seed, each)
+    except KeyboardInterrupt:
+        print("interrupted: the figures so far", flush=True)
+        options.no_stdlib = True
     if not options.no_stdlib:
         stdlib = Path(sysconfig.get_paths()["stdlib"])
         for path in sorted(stdlib.rglob("*.py")):
