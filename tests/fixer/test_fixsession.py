@@ -18,7 +18,7 @@ import pytest
 
 from buffix.core.findings import FileResult, Finding, Span
 from buffix.core.process import FORK
-from buffix.fixsession import ANALYZED_APART_BYTES, _analyzed
+from buffix.fixsession import ANALYZED_APART_BYTES, AnalysisApart
 
 FUNCTION = "def f{0}(u):\n    data = requests.get(u).content\n    return memoryview(data)\n\n\n"
 needs_fork = pytest.mark.skipif(not FORK, reason="analysis apart needs fork")
@@ -31,10 +31,16 @@ def _pid_finding(path: str, source: bytes) -> FileResult:
 
 @needs_fork
 def test_a_large_file_is_analyzed_in_another_process_and_a_small_one_here():
-    large = _analyzed(_pid_finding, "big.py", b"#" * (ANALYZED_APART_BYTES + 1))
-    small = _analyzed(_pid_finding, "small.py", b"#" * ANALYZED_APART_BYTES)
+    apart = AnalysisApart(_pid_finding)
+    try:
+        large = apart("big.py", b"#" * (ANALYZED_APART_BYTES + 1))
+        small = apart("small.py", b"#" * ANALYZED_APART_BYTES)
+        again = apart("big2.py", b"#" * (ANALYZED_APART_BYTES + 1))
+    finally:
+        apart.close()
     assert small.findings[0].message == str(os.getpid())
     assert large.findings[0].message != str(os.getpid()) and large.error is None
+    assert again.findings[0].message == large.findings[0].message  # one child serves the run
 
 
 def _killed(path: str, source: bytes) -> FileResult:
@@ -45,8 +51,13 @@ def _killed(path: str, source: bytes) -> FileResult:
 
 @needs_fork
 def test_a_parser_killed_while_analyzing_a_large_file_costs_only_that_file():
-    result = _analyzed(_killed, "big.py", b"#" * (ANALYZED_APART_BYTES + 1))
-    assert result.error is not None and "killed by SIGSEGV" in result.error.message
+    apart = AnalysisApart(_killed)
+    try:
+        results = [apart(name, b"#" * (ANALYZED_APART_BYTES + 1)) for name in ("a.py", "b.py")]
+    finally:
+        apart.close()
+    for result in results:  # each file in its own child: the second gets a new one
+        assert result.error is not None and "killed by SIGSEGV" in result.error.message
 
 
 def test_fix_of_a_large_file_end_to_end(tmp_path: Path):
