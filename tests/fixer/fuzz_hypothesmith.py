@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixer.fuzzing import check_source  # noqa: E402
 
 STYLES = ("slice", "getitem", "helper")
+HALVES = ("from_grammar", "from_node")
 # What a failure message says, for the figures by kind (tests/fixer/fuzzing.py words them).
 FAILURE_KINDS = (
     ("crash", "crash"),
@@ -46,32 +47,32 @@ def failure_kind(message: str) -> str:
     return next((kind for kind, words in FAILURE_KINDS if words in message), "other")
 
 
-def generated(count: int, seed: int, each) -> None:
-    """Call `each(half, name, source, inserted)` for `count` programs, each drawn from hypothesmith's grammar-based or
-    CST-based strategy (about half each, mixed: a run cut short covers both), each with sink calls inserted at statement
-    positions (tests/fixer/injection.py; `inserted` says whether they could be), as they are drawn (nothing is
-    kept: memory stays flat)."""
+def generated(count: int, seed: int, each, halves=HALVES) -> None:
+    """Call `each(half, name, source, inserted)` for `count` programs, split evenly between the `halves` (hypothesmith's
+    grammar-based and CST-based strategies), each with sink calls inserted at statement positions
+    (tests/fixer/injection.py; `inserted` says whether they could be), as they are drawn (nothing is kept: memory
+    stays flat). One half after the other: `st.one_of` of the two draws almost only the first."""
     import hypothesmith
     from fixer.injection import with_sites
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hseed
-    from hypothesis import strategies as st
 
-    def tagged(half, strategy):
-        return with_sites(strategy).map(lambda drawn: (half, *drawn))
-
-    programs = st.one_of(tagged("from_grammar", hypothesmith.from_grammar()), tagged("from_node", hypothesmith.from_node()))
+    strategies = {"from_grammar": hypothesmith.from_grammar, "from_node": hypothesmith.from_node}
     drawn = [0]
+    def runner(half: str):
+        @hseed(seed)
+        @settings(max_examples=count // len(halves), database=None, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(with_sites(strategies[half]()))
+        def run(program):
+            source, inserted = program
+            drawn[0] += 1
+            each(half, f"<generated {drawn[0]}>", source.encode("utf-8", "surrogatepass"), inserted)
 
-    @hseed(seed)
-    @settings(max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(programs)
-    def run(program):
-        half, source, inserted = program
-        drawn[0] += 1
-        each(half, f"<generated {drawn[0]}>", source.encode("utf-8", "surrogatepass"), inserted)
+        return run
 
-    run()
+    for half in halves:
+        runner(half)()
 
 
 def main() -> int:
@@ -79,6 +80,7 @@ def main() -> int:
     parser.add_argument("--programs", type=int, default=10_000, help="generated programs (default 10,000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-stdlib", action="store_true", help="only the generated programs")
+    parser.add_argument("--half", choices=HALVES, help="only this strategy's programs")
     options = parser.parse_args()
     warnings.simplefilter("ignore")
     started = time.perf_counter()
@@ -109,7 +111,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a run cut short still prints its figures
     try:
-        generated(options.programs, options.seed, each)
+        generated(options.programs, options.seed, each, (options.half,) if options.half else HALVES)
     except KeyboardInterrupt:
         print("interrupted: the figures so far", flush=True)
         options.no_stdlib = True
