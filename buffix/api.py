@@ -148,6 +148,8 @@ def resolve(paths: Sequence[Path], options: Options = Options(), notify: Optiona
         found = discover([str(root)], exclude=walking.exclude, extend_exclude=walking.extend_exclude,
                          force_exclude=options.force_exclude, root=walking.root)
         errors.extend(found.errors)
+        for warning in found.warnings:
+            tell(f"warning: {warning.path}: {warning.message}; skipped")
         for skipped in found.skipped:
             if skipped.reason == "does not exist":
                 errors.append(FileError(skipped.path, "does not exist"))
@@ -225,13 +227,15 @@ def _check_group(group: Group, jobs: Optional[int], use_cache: bool, cache_dir: 
 
     if not group.files:
         return []
-    analyze_one, prefilter, prepare = lazy_analyzer_stages(list(group.roots), group.config)
     cache: Optional[Cache] = None
+    index_store = None
     if use_cache:
-        from buffix.cache import Cache, cache_directory
+        from buffix.cache import Cache, StatStore, cache_directory
 
         directory = cache_directory(group.config.path, group.config.root, cache_dir)
         cache = Cache(Path(group.config.root), salt=cache_salt(group.config), directory=directory)
+        index_store = StatStore(directory, salt="method index\0" + cache_salt(group.config))
+    analyze_one, prefilter, prepare = lazy_analyzer_stages(list(group.roots), group.config, index_store)
     results = list(check_files(group.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
                                prepare=prepare, progress=progress))
     if cache is not None:

@@ -16,6 +16,7 @@ kept under MAX_BYTES by removing the least recently written indexes; `buffix cle
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -46,36 +47,56 @@ def digest(source: bytes) -> str:
     return hashlib.sha256(source).hexdigest()[:32]
 
 
-class Cache:
+class StatStore:
+    """One index file of per-file values kept by stat signature: `get` / `put` per file, `save()` once at the end.
+    The method index keeps its per-file facts so (cheap to recompute, so no content hash); Cache adds content
+    digests and results on top."""
+
+    def __init__(self, directory: Path, salt: str = "", version: str = __version__) -> None:
+        self.directory = Path(directory)
+        fingerprint = hashlib.sha256(f"{_FORMAT}\0{version}\0{salt}".encode()).hexdigest()[:16]
+        self.file = self.directory / version / f"{fingerprint}.json"
+        self.changed = False
+
+    @functools.cached_property
+    def entries(self) -> Dict[str, List[Any]]:
+        """path -> [mtime_ns, size, ino, digest, value], read on first use (a warm run may never need it)."""
+        return _load(self.file)
+
+    def get(self, path: str, sig: Signature) -> Any:
+        entry = self.entries.get(os.path.abspath(path))
+        return entry[4] if entry is not None and (entry[0], entry[1], entry[2]) == tuple(sig) else None
+
+    def put(self, path: str, sig: Optional[Signature], value: Any, key: str = "") -> None:
+        if sig is None or time.time_ns() - sig[0] < _RACY_NS:
+            sig = (-1, -1, -1)  # never matches: may change again within its mtime tick, so the next run reads it
+        entry = [sig[0], sig[1], sig[2], key, value]
+        path = os.path.abspath(path)  # the index survives a run from another directory
+        if self.entries.get(path) != entry:
+            self.entries[path] = entry
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the index atomically; a failure (read-only tree, full disk) only costs the next run its speed."""
+        if self.changed:
+            self.changed = not _save(self.directory, self.file, self.entries)
+
+
+class Cache(StatStore):
     """`Cache(root, salt)`; `lookup_stat` / `lookup_content` / `store` per file, `save()` once at the end."""
 
     def __init__(self, root: Path, salt: str = "", version: str = __version__,
                  directory: Optional[Path] = None) -> None:
-        self.directory = Path(directory) if directory is not None else Path(root) / CACHE_DIR
-        fingerprint = hashlib.sha256(f"{_FORMAT}\0{version}\0{salt}".encode()).hexdigest()[:16]
-        self.file = self.directory / version / f"{fingerprint}.json"
-        self.entries: Dict[str, List[Any]] = self._load()  # path -> [mtime_ns, size, ino, digest, result]
+        super().__init__(Path(directory) if directory is not None else Path(root) / CACHE_DIR, salt, version)
         self.by_digest: Dict[str, Any] = {entry[3]: entry[4] for entry in self.entries.values()}
-        self.changed = False
         self.hits = 0
 
-    def _load(self) -> Dict[str, List[Any]]:
-        try:
-            return read_index(self.file)
-        except FileNotFoundError:
-            return {}
-        except OSError as exc:
-            _warn(f"{self.file}: cache not readable ({exc.strerror or exc}); running without it")
-        except ValueError as exc:
-            _warn(f"{self.file}: corrupt cache discarded ({exc})")
-        return {}
-
     def lookup_stat(self, path: str, sig: Signature) -> Optional[FileResult]:
-        entry = self.entries.get(os.path.abspath(path))
-        if entry is None or entry[0] != sig[0] or entry[1] != sig[1] or entry[2] != sig[2]:
+        encoded = self.get(path, sig)
+        if encoded is None:
             return None
-        result = _decode(path, entry[4])
-        if result is not None and _dependencies_unchanged(entry[4]):
+        result = _decode(path, encoded)
+        if result is not None and _dependencies_unchanged(encoded):
             self.hits += 1
             return result
         return None
@@ -89,35 +110,38 @@ class Cache:
         if result is None or result.depends_on:  # a result read from other files is bound to its own path
             return None
         self.hits += 1
-        self._remember(path, sig, key, encoded)
+        self.put(path, sig, encoded, key)
         return result
 
     def store(self, path: str, sig: Optional[Signature], key: str, result: FileResult) -> None:
         encoded = _encode(result)
         self.by_digest[key] = encoded
-        self._remember(path, sig, key, encoded)
+        self.put(path, sig, encoded, key)
 
-    def _remember(self, path: str, sig: Optional[Signature], key: str, encoded: Any) -> None:
-        if sig is None or time.time_ns() - sig[0] < _RACY_NS:
-            sig = (-1, -1, -1)  # never matches: the next run hashes this file
-        entry = [sig[0], sig[1], sig[2], key, encoded]
-        path = os.path.abspath(path)  # the index survives a run from another directory
-        if self.entries.get(path) != entry:
-            self.entries[path] = entry
-            self.changed = True
 
-    def save(self) -> None:
-        """Write the index atomically; a failure (read-only tree, full disk) only costs the next run its speed."""
-        if not self.changed:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            _mark(self.directory)
-            write_index(self.file, self.entries)
-            self.changed = False
-            prune(self.directory, keep=self.file)
-        except OSError:
-            pass
+def _load(file: Path) -> Dict[str, List[Any]]:
+    try:
+        return read_index(file)
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        _warn(f"{file}: cache not readable ({exc.strerror or exc}); running without it")
+    except ValueError as exc:
+        _warn(f"{file}: corrupt cache discarded ({exc})")
+    return {}
+
+
+def _save(directory: Path, file: Path, entries: Dict[str, List[Any]]) -> bool:
+    """Write an index atomically, then prune; False when it could not be written (read-only tree, full disk): that
+    only costs the next run its speed."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        _mark(directory)
+        write_index(file, entries)
+        prune(directory, keep=file)
+        return True
+    except OSError:
+        return False
 
 
 def read_index(file: Path) -> Dict[str, List[Any]]:

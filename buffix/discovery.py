@@ -8,7 +8,11 @@ Rules, as users know them from ruff and git:
   to the project root;
 - a file named on the command line is always checked, unless `force_exclude` (pre-commit passes every staged file);
 - an explicitly named path that yields nothing is reported in `skipped` with the reason, never a silent "0 files";
-- `-` means stdin and is passed through as `Discovery.stdin`.
+- `-` means stdin and is passed through as `Discovery.stdin`;
+- a broken symlink or a symlink loop met while walking is a warning and skipped, as in ruff (whose walk reports it and
+  goes on); the same link named on the command line is an error;
+- with gitignore respected, git's global excludes file (`core.excludesFile`, default `$XDG_CONFIG_HOME/git/ignore`)
+  applies below the top of every repository, before `.git/info/exclude` and the `.gitignore` files.
 
 The walk uses `os.scandir` and stats only symlinks: directory and file kinds come from the directory listing.
 """
@@ -17,8 +21,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple, cast
 
@@ -49,7 +54,8 @@ class Skipped:
 class Discovery:
     files: Tuple[Path, ...]  # sorted by their string form, deduplicated
     skipped: Tuple[Skipped, ...] = ()
-    errors: Tuple[FileError, ...] = ()  # unreadable directories, broken links, symlink loops, pipes named *.py
+    errors: Tuple[FileError, ...] = ()  # unreadable directories, pipes named *.py, named broken links
+    warnings: Tuple[FileError, ...] = ()  # broken links and symlink loops met while walking, skipped
     stdin: bool = False  # `-` was among the paths
 
 
@@ -183,6 +189,48 @@ def _ignored_by(chain: Tuple[_Ignore, ...], path: str, is_dir: bool, walked: boo
     return None
 
 
+@lru_cache(maxsize=None)
+def global_excludes_file(top: str) -> Optional[str]:
+    """Git's global excludes file for the repository at `top`: `core.excludesFile`, else
+    `$XDG_CONFIG_HOME/git/ignore` (default `~/.config/git/ignore`), as git does. Only when a config file git reads
+    may set it (it names the key, or includes other files) does `git config` run (~10 ms); no git: the default."""
+    if _may_set_excludes_file(top):
+        try:
+            done: Optional[subprocess.CompletedProcess] = subprocess.run(
+                ["git", "config", "--path", "--get", "core.excludesFile"], cwd=top, text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+        except OSError:
+            done = None
+        if done is not None and done.returncode == 0 and done.stdout.strip():
+            return os.path.join(top, os.path.expanduser(done.stdout.strip()))  # a relative setting is from the top
+    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(config_home, "git", "ignore")
+
+
+def _may_set_excludes_file(top: str) -> bool:
+    if any(name in os.environ for name in ("GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG", "GIT_DIR")):
+        return True
+    if not os.path.isdir(os.path.join(top, ".git")):  # a worktree or submodule: its config is elsewhere
+        return True
+    files = [os.path.join(top, ".git", "config")]
+    if not os.environ.get("GIT_CONFIG_NOSYSTEM"):
+        files.append(os.environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig")
+    if "GIT_CONFIG_GLOBAL" in os.environ:
+        files.append(os.environ["GIT_CONFIG_GLOBAL"])
+    else:
+        config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        files += [os.path.join(config_home, "git", "config"), os.path.join(os.path.expanduser("~"), ".gitconfig")]
+    for file in files:
+        try:
+            with open(file, "rb") as handle:
+                text = handle.read().lower()
+        except OSError:
+            continue
+        if b"excludesfile" in text or b"[include" in text:
+            return True
+    return False
+
+
 def _git_top(directory: str) -> Optional[str]:
     current = directory
     while True:
@@ -201,6 +249,7 @@ class _Walker:
         self.root = root
         self.files: Set[str] = set()
         self.errors: List[FileError] = []
+        self.warnings: List[FileError] = []
         self.walked: Set[Tuple[int, int]] = set()  # real identities of walked directories
         self._chains: Dict[str, Tuple[_Ignore, ...]] = {}
 
@@ -216,9 +265,12 @@ class _Walker:
         top = _git_top(directory)
         chain: List[_Ignore] = []
         if top is not None:
-            info = _load_ignore(top, os.path.join(top, ".git", "info", "exclude"))
-            if info:
-                chain.append(info)
+            excludes_file = global_excludes_file(top)
+            for ignore_file in ([excludes_file] if excludes_file else []) + [os.path.join(top, ".git", "info",
+                                                                                          "exclude")]:
+                loaded = _load_ignore(top, ignore_file)
+                if loaded:
+                    chain.append(loaded)
         elif directory == self.root or directory.startswith(self.root + os.sep):
             top = self.root
         else:  # outside any repository and the project: no ignore files apply from above
@@ -303,15 +355,15 @@ class _Walker:
             target = os.stat(child_abs)
         except OSError as exc:
             if is_python and exclusion(child_abs, name, False) is None:
-                self.errors.append(FileError(child_shown, _link_problem(exc)))
+                self.warnings.append(FileError(child_shown, _link_problem(exc)))
             return
         if stat.S_ISDIR(target.st_mode):
             if exclusion(child_abs, name, True) is not None:
                 return
             target_id = (target.st_dev, target.st_ino)
             if target_id in ancestors:
-                self.errors.append(FileError(
-                    child_shown, f"symlink loop: points back to {os.readlink(child_abs)}, not followed"))
+                self.warnings.append(FileError(
+                    child_shown, f"symlink loop: points back to {os.readlink(child_abs)}"))
             elif target_id not in self.walked:  # a second link to a walked directory adds nothing
                 self.walked.add(target_id)
                 stack.append((child_shown, child_abs, target_id, chain, ancestors + (target_id,), False))
@@ -394,4 +446,5 @@ def discover(
             walker.files.add(shown)
     files = tuple(Path(f) for f in sorted(walker.files))
     errors = tuple(sorted(walker.errors, key=lambda e: e.path))
-    return Discovery(files, tuple(skipped), errors, stdin)
+    warnings = tuple(sorted(walker.warnings, key=lambda e: e.path))
+    return Discovery(files, tuple(skipped), errors, warnings=warnings, stdin=stdin)

@@ -99,7 +99,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         settings = config._buffix_runtime_settings  # type: ignore[attr-defined]  # set by pytest_configure
         observer = runtime.runtime.observer if settings.observe else None
         if observer is not None:  # this session's findings replace the file's
-            write_text_atomic(observer.output, render(observer.findings()))
+            write_text_atomic(observer.output, render(observer.findings(), os.path.dirname(observer.output)))
         runtime.uninstall()
 
 

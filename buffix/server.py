@@ -3,7 +3,7 @@
 - Diagnostics on open, change and save, computed from the editor's text with each file's own config (the nearest
   config file, as `check` resolves it) and cached by document version; a change waits for typing to pause.
 - Code actions: each finding's fix (safe, or labelled unsafe), "fix all" for the file, and "add suppression"
-  (`# buffix: ignore[CODE]` at the end of the line).
+  (the comment `buffix check --add-suppressions` would write, placed and verified the same way).
 - Hover over a finding: its rule's documentation (`buffix explain`).
 The analysis (buffix.api.check_source) runs in this process, guarded like a pipeline worker's (an exception costs
 one answer): forking from the server's threads could deadlock the child on a lock another thread held.
@@ -24,6 +24,8 @@ from buffix.api import check_source, fix_edits
 from buffix.config import Config, ConfigError, Resolver
 from buffix.core.findings import FileResult, Finding, Span
 
+_SEVERITIES = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
+               "note": types.DiagnosticSeverity.Information}  # SARIF levels, as the rule modules name them
 DEBOUNCE = 0.25  # seconds a change waits for the next keystroke before analysis
 SOURCE = "buffix"
 
@@ -84,10 +86,10 @@ def _range(span: Span) -> types.Range:
 
 
 def _diagnostic(finding: Finding) -> types.Diagnostic:
-    from buffix.knowledge.rules import all_rules
+    from buffix.knowledge.rules import all_rules, level_of
 
     rule = all_rules().get(finding.code)
-    severity = types.DiagnosticSeverity.Warning if finding.code.startswith("BFX9") else types.DiagnosticSeverity.Error
+    severity = _SEVERITIES.get(level_of(finding.code), types.DiagnosticSeverity.Warning)
     return types.Diagnostic(
         range=_range(finding.span), message=finding.message, severity=severity, source=SOURCE, code=finding.code,
         code_description=None, data={"name": rule.name if rule else "", "fix": finding.fix.applicability
@@ -99,15 +101,23 @@ def _fix_edits(text: str, path: str, findings: List[Finding], style: str) -> Lis
     return [types.TextEdit(range=_range(edit.span), new_text=edit.after) for edit in edits]
 
 
-def _suppression(text: str, finding: Finding) -> types.TextEdit:
-    line = text.splitlines()[finding.line - 1] if finding.line <= len(text.splitlines()) else ""
-    end = types.Position(finding.line - 1, len(line))
-    comment = f"  # buffix: ignore[{finding.code}]  reason: "
-    if "# buffix: ignore[" in line:  # add the code to the line's suppression instead of a second comment
-        start = line.index("# buffix: ignore[") + len("# buffix: ignore[")
-        position = types.Position(finding.line - 1, start)
-        return types.TextEdit(range=types.Range(position, position), new_text=f"{finding.code}, ")
-    return types.TextEdit(range=types.Range(end, end), new_text=comment)
+def _suppression(text: str, path: str, finding: Finding) -> Optional[types.TextEdit]:
+    """The edit `buffix check --add-suppressions` would make for this one finding (the same placement, merging and
+    re-parse check), as the lines it changes; None when no comment can be placed safely."""
+    from buffix.analysis.add_suppressions import add_suppressions
+
+    added = add_suppressions(text.encode("utf-8"), path, [finding])
+    if added.data is None:
+        return None
+    old, new = text.splitlines(keepends=True), added.data.decode("utf-8").splitlines(keepends=True)
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old, end_new = end_old - 1, end_new - 1
+    area = types.Range(types.Position(start, 0), types.Position(end_old, 0))
+    return types.TextEdit(range=area, new_text="".join(new[start:end_new]))
 
 
 server = BuffixServer()
@@ -169,9 +179,11 @@ def code_actions(ls: BuffixServer, params: types.CodeActionParams) -> List[types
                     title=f"buffix: fix {finding.code}{label}", kind=types.CodeActionKind.QuickFix,
                     diagnostics=diagnostic, is_preferred=finding.fix.applicability == "safe",
                     edit=types.WorkspaceEdit(changes={uri: edits})))
-        actions.append(types.CodeAction(
-            title=f"buffix: add suppression for {finding.code}", kind=types.CodeActionKind.QuickFix,
-            diagnostics=diagnostic, edit=types.WorkspaceEdit(changes={uri: [_suppression(analysis.text, finding)]})))
+        suppression = _suppression(analysis.text, path, finding)
+        if suppression is not None:
+            actions.append(types.CodeAction(
+                title=f"buffix: add suppression for {finding.code}", kind=types.CodeActionKind.QuickFix,
+                diagnostics=diagnostic, edit=types.WorkspaceEdit(changes={uri: [suppression]})))
     unsafe = config.unsafe_fixes
     fixable = [f for f in analysis.result.findings
                if f.fix is not None and (f.fix.applicability == "safe" or unsafe)]

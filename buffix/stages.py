@@ -16,28 +16,31 @@ def analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilt
     return analyze, prefilter
 
 
-def lazy_analyzer_stages(roots: Sequence[Any], config: Any) -> Tuple[Analyze, Prefilter, Callable[[int], Any]]:
+def lazy_analyzer_stages(roots: Sequence[Any], config: Any, index_store: Any = None
+                         ) -> Tuple[Analyze, Prefilter, Callable[[int], Any]]:
     """Like `analyzer_stages`, plus the `prepare` of `check_files`: the analyzer (its catalog, libcst) is loaded only
-    when some file is not answered by the cache."""
+    when some file is not answered by the cache. `index_store` keeps the method index's per-file facts across runs
+    (buffix.cache.StatStore)."""
     from functools import partial
 
-    project = _LazyProject(roots, config)
+    project = _LazyProject(roots, config, index_store)
     return partial(_analyze, config=config, project=project), partial(_prefilter, project=project), project
 
 
 class _LazyProject:
     """The analyzer's Project, built on first call (picklable before that, for platforms without fork)."""
 
-    def __init__(self, roots: Sequence[Any], config: Any) -> None:
+    def __init__(self, roots: Sequence[Any], config: Any, index_store: Any = None) -> None:
         self.roots = list(roots)
         self.config = config
+        self.index_store = index_store
         self.project: Any = None
 
     def __call__(self, processes: int = 1) -> Any:
         if self.project is None:
             from buffix.analysis import Project
 
-            self.project = Project(self.roots, self.config)
+            self.project = Project(self.roots, self.config, self.index_store)
         if processes > 1:  # a run of many files: each worker's stage 2 needs the tree's method index; build it once
             self.project.index_methods(processes)
         return self.project

@@ -10,6 +10,7 @@ from buffix.analysis.flow.model import BODY, CHUNKS, CONTAINER, OBJECT, Raw
 from buffix.analysis.parse import Parsed
 from buffix.analysis.suppress import Suppression, find
 from buffix.core.findings import Finding, Fix, FlowStep
+from buffix.knowledge.families import family_of
 from buffix.knowledge.rules import all_rules
 from buffix.knowledge.selectors import unknown as unknown_selectors
 
@@ -22,8 +23,9 @@ def _message(raw: Raw) -> str:
     rule = all_rules()[raw.code]
     subject = _SUBJECTS.get(raw.value.kind, "response body")
     snippet = " ".join(raw.snippet.split())
-    snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
-    return f"{subject} `{snippet}` reaches `{raw.label}`: {rule.summary}"
+    snippet = snippet if len(snippet) <= 32 else snippet[:31] + "…"
+    family = family_of(raw.code)  # the family says what goes wrong in a few words; the message names the sink once
+    return f"{subject} `{snippet}` reaches `{raw.label}`: {family.effect if family else rule.summary}"
 
 
 def _has_comment(parsed: Parsed, raw: Raw) -> bool:

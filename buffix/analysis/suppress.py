@@ -1,6 +1,7 @@
 """`# buffix: ignore[CODE, ...]` comments: on the finding's line, or alone on the line above it; and
 `# buffix: ignore-file[CODE, ...]` anywhere in the file, on a line of its own, for every finding of those codes in
-it."""
+it. Text after the marker (`# reason: ...`) is free-form. `buffix check --add-suppressions` writes these comments
+(buffix.analysis.add_suppressions)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from typing import Iterable, List, Set, Tuple
 
 from buffix.core.findings import Span
 
-_PATTERN = re.compile(
+PATTERN = re.compile(
     r"""
-    \#\s*buffix:\s*ignore(?P<file>-file)?\b  # the marker; -file: the whole file
+    (?P<marker>\#\s*buffix:\s*ignore(?P<file>-file)?\b)  # the marker; -file: the whole file
     (?:\[(?P<codes>[^\]]*)\])?        # [CODE, ...]; required, a bare marker is reported
     """,
     re.VERBOSE | re.IGNORECASE,
@@ -41,7 +42,7 @@ class Suppression:
 
 
 def find(text: str) -> List[Suppression]:
-    if "buffix" not in text or not _PATTERN.search(text):
+    if "buffix" not in text or not PATTERN.search(text):
         return []
     found = []
     try:
@@ -51,7 +52,7 @@ def find(text: str) -> List[Suppression]:
     for token in tokens:
         if token.type != tokenize.COMMENT:
             continue
-        match = _PATTERN.search(token.string)
+        match = PATTERN.search(token.string)
         if not match:
             continue
         line, column = token.start

@@ -59,9 +59,10 @@ def selection_options(command: Callable) -> Callable:
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: CPU count)."),
         click.option("--stdin-filename", help="The path of the file read from stdin (PATHS is `-`)."),
         click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary or skipped paths."),
-        click.option("--verbose", "-v", is_flag=True, help="Show each finding's flow, confidence and fix safety."),
-        click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, "
-                                                              "unless NO_COLOR is set)."),
+        click.option("--verbose", "-v", is_flag=True,
+                     help="Show each finding's source line, flow, confidence and fix safety."),
+        click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal; "
+                                                              "NO_COLOR turns it off, FORCE_COLOR on)."),
     ]
     for option in reversed(options):
         command = option(command)

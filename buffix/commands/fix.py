@@ -84,13 +84,25 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
     sys.exit(1 if any(f.remaining for f in fixes) or (exit_non_zero_on_fix and changed) else 0)
 
 
-def print_diff(run: Run, results: Sequence[FileResult], observed: Sequence = ()) -> int:
-    """Print what fixing would change as a unified diff; the exit status for `--diff`."""
+def print_diff(run: Run, results: Sequence[FileResult], observed: Sequence = (), output: Optional[str] = None) -> int:
+    """Print what fixing would change as a unified diff (to stdout, or atomically to `output`); the exit status for
+    `--diff`."""
     fixes = fix_run(run, results, observed)
+    diffs = []
     for result in fixes:
         if result.error is not None:
             click.echo(f"{result.error.path}: error: {result.error.message}", err=True)
-        click.echo(unified_diff(result), nl=False)
+        diffs.append(unified_diff(result))
+    if output is None:
+        click.echo("".join(diffs), nl=False)
+    else:
+        from buffix.core.atomic import write_text_atomic
+
+        try:
+            write_text_atomic(output, "".join(diffs))
+        except OSError as error:
+            click.echo(f"buffix: error: cannot write {output}: {error.strerror or error}", err=True)
+            return 2
     click.echo(summary(fixes, diff=True), err=True)
     if any(f.error for f in fixes) or any(r.error for r in results):
         return 2

@@ -1,11 +1,11 @@
-"""Reports over `Sequence[FileResult]`: text, json, sarif and github formats, --statistics, --output, progress.
+"""Reports over `Sequence[FileResult]`: the formats of FORMATS, --statistics, --output, --output-format, progress.
 
     options = ReportOptions(unsafe_fixes=False, verbose=False, color=use_color(None), edits_for=None)
     emit("sarif", results, options, output="buffix.sarif")   # report to the file, error lines on stderr
 
-Each format is a module with `render(results, options) -> str` and an entry in FORMATS, which `check --format`
-offers. File errors always get one line each on stderr (`error_lines`); sarif and github also carry them in the
-report.
+Each format is a module with `render(results, options) -> str` and an entry in FORMATS, which `check --format` and
+`--output-format` offer. File errors always get one line each on stderr (`error_lines`); every format but text also
+carries them in the report. docs/output.md describes each format.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import importlib
 import os
 import sys
 from dataclasses import dataclass
-from typing import IO, Dict, List, Optional, Sequence
+from typing import IO, Dict, List, Optional, Sequence, Tuple
 
 import click
 
@@ -28,14 +28,16 @@ class Format:
     name: str  # also the module under buffix.report that renders it
     purpose: str  # for `--format`'s help: "<name> <purpose>"
     carries_edits: bool = False  # the report holds each fix's edits (ReportOptions.edits_for)
-    statistics: str = "text"  # the --statistics rendering: "text" or "json"
+    statistics: Optional[str] = None  # the --statistics rendering, "text" or "json"; None: it cannot carry them
 
 
 FORMATS: Dict[str, Format] = {f.name: f for f in (
-    Format("text", "for people"),
-    Format("json", "for tools", carries_edits=True, statistics="json"),
+    Format("text", "for people", statistics="text"),
+    Format("json", "for tools (versioned, docs/output.md)", carries_edits=True, statistics="json"),
     Format("sarif", "for code scanning", carries_edits=True),
     Format("github", "for Actions annotations"),
+    Format("gitlab", "for GitLab Code Quality"),
+    Format("junit", "for CI test reports"),
 )}
 
 
@@ -61,30 +63,40 @@ def error_lines(results: Sequence[FileResult]) -> List[str]:
 
 
 def use_color(flag: Optional[bool], stream: Optional[IO] = None) -> bool:
-    """--color/--no-color wins; otherwise colour only on a terminal and never when NO_COLOR is set (no-color.org)."""
+    """--color/--no-color wins; then NO_COLOR (no-color.org) turns colour off and FORCE_COLOR (force-color.org) on,
+    each when set and not empty, NO_COLOR first, as ruff reads them; otherwise colour only on a terminal."""
     if flag is not None:
         return flag
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     stream = stream if stream is not None else sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
 def emit(fmt: str, results: Sequence[FileResult], options: ReportOptions, output: Optional[str] = None,
-         statistics: bool = False) -> None:
-    """Print file errors on stderr, then the report (or the statistics table) to stdout or, atomically, to `output`."""
+         statistics: bool = False, outputs: Sequence[Tuple[str, str]] = ()) -> List[str]:
+    """Print file errors on stderr, then the report (or the statistics table) to stdout or, atomically, to `output`,
+    and write each (format, file) of `outputs`. Returns one line per file that could not be written (the others
+    are written all the same)."""
     for line in error_lines(results):
         click.echo(line, err=True)
-    if output is not None:
-        options = dataclasses.replace(options, color=False)  # a file never gets ANSI codes
+    plain = dataclasses.replace(options, color=False)  # a file never gets ANSI codes
     if statistics:
-        text = render_statistics(results, options, FORMATS[fmt].statistics)
+        text = render_statistics(results, plain if output else options, FORMATS[fmt].statistics or "text")
     else:
-        text = render(fmt, results, options)
-    if output is not None:
-        write_text_atomic(output, text)
-    elif text:
+        text = render(fmt, results, plain if output else options)
+    unwritten = []
+    for path, report in [*([(output, text)] if output is not None else []),
+                         *((path, render(extra, results, plain)) for extra, path in outputs)]:
+        try:
+            write_text_atomic(path, report)
+        except OSError as error:
+            unwritten.append(f"cannot write {path}: {error.strerror or error}")
+    if output is None and text:
         click.echo(text, nl=False, color=options.color)
+    return unwritten
 
 
 def write_text_atomic(path: str, text: str, exclusive: bool = False) -> None:

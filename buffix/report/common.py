@@ -27,7 +27,7 @@ class ReportOptions:
     quiet: bool = False  # text: findings only, no summary
     color: bool = False  # text: ANSI colour through click.style
     show_fixes: bool = False  # text: list the edits of each applicable fix
-    base: str = "."  # SARIF: artifact URIs are relative to this directory (uriBaseId %SRCROOT%)
+    base: str = "."  # machine formats write paths relative to this directory (SARIF: uriBaseId %SRCROOT%)
     edits_for: Optional[EditsFor] = None
     rules: Optional[Mapping[str, Any]] = None  # code -> buffix.knowledge.rules.Rule; None: all shipped rules
     files_checked: Optional[int] = None  # text summary: files checked, when results omit prefilter-skipped files
@@ -55,6 +55,34 @@ def edits_of(finding: Finding, edits_for: Optional[EditsFor]) -> List[TextEdit]:
     return edits
 
 
+@dataclass(frozen=True)
+class Reported:
+    """A finding as the machine-readable formats carry it: its report path and its rule's facts."""
+
+    finding: Finding
+    path: str  # report_path of the finding's file
+    name: str  # the rule's name, "" for an unknown code
+    severity: str  # the rule family's SARIF level: "error" | "warning" | "note"
+    docs: str  # docs_reference
+    fingerprint: str  # buffix.report.fingerprint
+
+    @property
+    def rule(self) -> str:
+        """Code and name, `BFX102 bytesio-of-body` (the code alone when no rule has it)."""
+        return f"{self.finding.code} {self.name}" if self.name else self.finding.code
+
+
+def reported(results: Sequence[FileResult], options: ReportOptions) -> List[Reported]:
+    """Every finding in report order, with what every machine-readable format says about it."""
+    from buffix.knowledge.rules import level_of
+    from buffix.report.fingerprint import fingerprints
+
+    findings = [(f, report_path(f.path, options.base)) for f in findings_in_order(results)]
+    return [Reported(finding, path, rule_name(finding.code, options), level_of(finding.code),
+                     docs_reference(finding.code), fingerprint)
+            for (finding, path), fingerprint in zip(findings, fingerprints(findings))]
+
+
 def findings_in_order(results: Sequence[FileResult]) -> Iterator[Finding]:
     for result in sorted(results, key=lambda r: r.path):
         yield from sorted(result.findings, key=lambda f: (f.line, f.column, f.code))
@@ -79,6 +107,22 @@ def count(number: int, noun: str, plural: Optional[str] = None) -> str:
 def error_line(error: FileError) -> str:
     """The one line that names a file buffix could not check and why (printed on stderr)."""
     return f"{error.path}: error: {error.message}"
+
+
+def report_path(path: str, base: str) -> str:
+    """How a machine-readable report names `path`: relative to `base`, forward slashes (`../` when outside it);
+    `-` (stdin without --stdin-filename) stays `-`."""
+    return path if path == "-" else posix_relative(path, base)[0]
+
+
+def rule_name(code: str, options: ReportOptions) -> str:
+    """The rule's kebab-case name (`bytesio-of-body`); "" for a code no rule has."""
+    return str(getattr(rule_table(options).get(code), "name", ""))
+
+
+def docs_reference(code: str) -> str:
+    """Where a rule's docs are, in every installation: the command that prints them."""
+    return f"buffix explain {code}"
 
 
 def posix_relative(path: str, base: str) -> Tuple[str, bool]:

@@ -1,11 +1,16 @@
-"""GitHub Actions workflow commands: one `::error …::message` annotation per finding and per unreadable file."""
+"""GitHub Actions workflow commands: one annotation per finding, `::error` or `::warning` as the rule family's SARIF
+level says (buffix/knowledge/rules/*.py: LEVEL; a `note` is `::notice`), and one `::error` per file buffix could not
+check. Paths are relative to the report's base (the repository root in Actions, where the runner resolves them)."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
 from buffix.core.findings import FileResult
-from buffix.report.common import ReportOptions, errors_in_order, findings_in_order
+from buffix.report.common import ReportOptions, errors_in_order, report_path, reported
+
+# workflow command for each SARIF level
+COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def escape_data(text: str) -> str:
@@ -27,16 +32,18 @@ def render(results: Sequence[FileResult], options: ReportOptions) -> str:
     lines = [
         command(
             (
-                ("file", f.path),
-                ("line", f.line),
-                ("col", f.column),
-                ("endLine", f.end_line),
-                ("endColumn", f.end_column),
-                ("title", f"buffix ({f.code})"),
+                ("file", item.path),
+                ("line", item.finding.line),
+                ("col", item.finding.column),
+                ("endLine", item.finding.end_line),
+                ("endColumn", item.finding.end_column),
+                ("title", f"buffix ({item.rule})"),
             ),
-            f.message,
+            f"{item.finding.message}\nDocs: {item.docs}",
+            COMMANDS[item.severity],
         )
-        for f in findings_in_order(results)
+        for item in reported(results, options)
     ]
-    lines += [command((("file", e.path), ("title", "buffix (error)")), e.message) for e in errors_in_order(results)]
+    lines += [command((("file", report_path(e.path, options.base)), ("title", "buffix (error)")), e.message)
+              for e in errors_in_order(results)]
     return "".join(line + "\n" for line in lines)

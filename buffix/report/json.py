@@ -1,15 +1,23 @@
-"""A JSON array of finding objects, one per finding, with the fix's edits and the flow."""
+"""The JSON report, version 1: `{"version": 1, "findings": [...], "errors": [...]}` (docs/output.md; its schema is
+docs/schemas/buffix-report-v1.schema.json). With --statistics, `statistics` replaces `findings`.
+
+VERSION changes only when a field is removed, renamed or changes meaning; new fields are added without a change,
+so a reader ignores keys it does not know.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
-from buffix.core.findings import FileResult, Finding
-from buffix.report.common import ReportOptions, edits_of, findings_in_order
+from buffix.core.findings import FileResult
+from buffix.report.common import Reported, ReportOptions, edits_of, errors_in_order, report_path, reported
+
+VERSION = 1
 
 
-def finding_object(finding: Finding, options: ReportOptions) -> Dict[str, Any]:
+def finding_object(item: Reported, options: ReportOptions) -> Dict[str, Any]:
+    finding = item.finding
     fix: Optional[Dict[str, Any]] = None
     if finding.fix is not None:
         fix = {
@@ -28,17 +36,21 @@ def finding_object(finding: Finding, options: ReportOptions) -> Dict[str, Any]:
         }
     return {
         "code": finding.code,
+        "name": item.name,
+        "severity": item.severity,
+        "docs": item.docs,
         "message": finding.message,
-        "path": finding.path,
+        "path": item.path,
         "line": finding.line,
         "column": finding.column,
         "end_line": finding.end_line,
         "end_column": finding.end_column,
         "confidence": finding.confidence,
+        "fingerprint": item.fingerprint,
         "fix": fix,
         "flow": [
             {
-                "path": step.path or finding.path,
+                "path": report_path(step.path, options.base) if step.path else item.path,
                 "line": step.span.line,
                 "column": step.span.column,
                 "description": step.description,
@@ -48,5 +60,14 @@ def finding_object(finding: Finding, options: ReportOptions) -> Dict[str, Any]:
     }
 
 
+def error_objects(results: Sequence[FileResult], options: ReportOptions) -> List[Dict[str, str]]:
+    return [{"path": report_path(e.path, options.base), "message": e.message} for e in errors_in_order(results)]
+
+
+def dumps(document: Dict[str, Any]) -> str:
+    return json.dumps(document, indent=2) + "\n"
+
+
 def render(results: Sequence[FileResult], options: ReportOptions) -> str:
-    return json.dumps([finding_object(f, options) for f in findings_in_order(results)], indent=2) + "\n"
+    findings = [finding_object(item, options) for item in reported(results, options)]
+    return dumps({"version": VERSION, "findings": findings, "errors": error_objects(results, options)})

@@ -1,7 +1,8 @@
 """Findings a run observed (`buffix run --observe FILE`, `pytest --buffix-runtime=observe`): written through buffix's
 own JSON report writer, merged across the processes of a run, and read back by `check/fix --observed FILE`.
 
-The file is the JSON report: a plain list of finding objects, or an object with "findings" (the versioned form).
+The file is the JSON report (buffix.report.json; a plain list of finding objects, the form before version 1, is read
+too). Its paths are relative to the file's own directory, so the file means the same from any working directory.
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ def read_objects(path: str) -> List[Dict[str, Any]]:
     return items
 
 
-def finding_from_object(item: Dict[str, Any]) -> Finding:
+def _resolve(path: str, base: str) -> str:
+    return path if path == "-" or os.path.isabs(path) else os.path.normpath(os.path.join(base, path))
+
+
+def finding_from_object(item: Dict[str, Any], base: str = ".") -> Finding:
+    """A finding of the file's JSON; relative paths are resolved against `base`, the file's directory."""
     try:
         span = Span(int(item["line"]), int(item["column"]), int(item["end_line"]), int(item["end_column"]))
         fix = None
@@ -42,15 +48,17 @@ def finding_from_object(item: Dict[str, Any]) -> Finding:
                             for e in item["fix"].get("edits", ()))
             fix = Fix(str(item["fix"].get("applicability", "safe")), targets, str(item["fix"].get("reason", "")))
         flow = tuple(FlowStep(Span(int(s["line"]), int(s["column"]), int(s["line"]), int(s["column"])),
-                              str(s.get("description", "")), s.get("path")) for s in item.get("flow", ()))
-        return Finding(str(item["code"]), str(item["message"]), str(item["path"]), span,
+                              str(s.get("description", "")), _resolve(str(s["path"]), base) if s.get("path") else None)
+                     for s in item.get("flow", ()))
+        return Finding(str(item["code"]), str(item["message"]), _resolve(str(item["path"]), base), span,
                        str(item.get("confidence", "confirmed")), flow, fix)
     except (KeyError, TypeError, ValueError) as error:
         raise ObservedFileError(f"a finding without a usable {error}") from None
 
 
 def read(path: str) -> List[Finding]:
-    return [finding_from_object(item) for item in read_objects(path)]
+    base = os.path.dirname(os.path.abspath(path))
+    return [finding_from_object(item, base) for item in read_objects(path)]
 
 
 def _slice_edit(finding: Finding) -> List[Tuple[Span, str]]:
@@ -88,7 +96,8 @@ def merge(old: Sequence[Finding], new: Sequence[Finding]) -> List[Finding]:
     return sorted(merged.values(), key=lambda f: (f.path, f.line, f.column, f.code))
 
 
-def render(findings: Sequence[Finding]) -> str:
+def render(findings: Sequence[Finding], base: str = ".") -> str:
+    """The JSON report of `findings`, paths relative to `base` (the directory of the file it is written to)."""
     from buffix.report.common import ReportOptions
     from buffix.report.json import render as render_json
 
@@ -96,7 +105,7 @@ def render(findings: Sequence[Finding]) -> str:
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
     results = [FileResult(path, tuple(items)) for path, items in by_path.items()]
-    return render_json(results, ReportOptions(unsafe_fixes=True, edits_for=_slice_edit))
+    return render_json(results, ReportOptions(unsafe_fixes=True, edits_for=_slice_edit, base=base))
 
 
 def merge_write(path: str, findings: Sequence[Finding]) -> None:
@@ -112,7 +121,7 @@ def merge_write(path: str, findings: Sequence[Finding]) -> None:
             old = []
         from buffix.core.atomic import write_text_atomic
 
-        write_text_atomic(path, render(merge(old, findings)))
+        write_text_atomic(path, render(merge(old, findings), os.path.dirname(os.path.abspath(path))))
     finally:
         os.close(folder)
 

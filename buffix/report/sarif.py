@@ -1,7 +1,10 @@
-"""SARIF 2.1.0: rule metadata from the rule docs, results with flows and fixes, file errors as notifications.
+"""SARIF 2.1.0: rule metadata from the rule docs, results with flows, fixes and fingerprints, file errors as
+notifications.
 
 Columns are code points (`columnKind: unicodeCodePoints`), end columns exclusive, as SARIF regions define them.
-Artifact URIs are relative to the report's base directory, named `%SRCROOT%` in `originalUriBaseIds`.
+Artifact URIs are relative to the report's base directory (--report-root, default the current directory), named
+`%SRCROOT%` in `originalUriBaseIds`. Each result has `partialFingerprints["buffix/v1"]` (buffix.report.fingerprint);
+each rule `properties.precision` and `properties["problem.severity"]`, as GitHub code scanning reads them.
 """
 
 from __future__ import annotations
@@ -13,12 +16,24 @@ from typing import Any, Dict, List, Mapping, Sequence
 from urllib.parse import quote
 
 from buffix import __version__
-from buffix.core.findings import FileResult, Finding, Span
-from buffix.knowledge.rules import level_of
-from buffix.report.common import ReportOptions, edits_of, errors_in_order, findings_in_order, posix_relative, rule_table
+from buffix.core.findings import FileResult, Span
+from buffix.knowledge.rules import level_of, precision_of
+from buffix.report.common import (
+    Reported,
+    ReportOptions,
+    docs_reference,
+    edits_of,
+    errors_in_order,
+    posix_relative,
+    reported,
+    rule_table,
+)
+from buffix.report.fingerprint import KEY as FINGERPRINT_KEY
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 BASE_ID = "%SRCROOT%"
+# GitHub code scanning's `problem.severity` for each SARIF level
+PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 
 
 def default_level(code: str) -> str:
@@ -27,15 +42,18 @@ def default_level(code: str) -> str:
 
 
 def _descriptor(code: str, rule: Any) -> Dict[str, Any]:
-    descriptor: Dict[str, Any] = {"id": code, "defaultConfiguration": {"level": default_level(code)}}
+    level = default_level(code)
+    properties: Dict[str, Any] = {"precision": precision_of(code), "problem.severity": PROBLEM_SEVERITY[level],
+                                  "docs": docs_reference(code)}
+    descriptor: Dict[str, Any] = {"id": code, "defaultConfiguration": {"level": level}, "properties": properties}
     if rule is not None:
         descriptor.update(
             name=rule.name,
             shortDescription={"text": rule.summary},
             fullDescription={"text": " ".join(rule.what.split())},
             help={"text": rule.docs, "markdown": rule.docs},
-            properties={"fixable": bool(rule.fixable)},
         )
+        properties["fixable"] = bool(rule.fixable)
     return descriptor
 
 
@@ -62,13 +80,15 @@ def region(span: Span) -> Dict[str, int]:
     return {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line, "endColumn": span.end_column}
 
 
-def _result(finding: Finding, index: int, locate: _Locator, options: ReportOptions) -> Dict[str, Any]:
+def _result(item: Reported, index: int, locate: _Locator, options: ReportOptions) -> Dict[str, Any]:
+    finding = item.finding
     result: Dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": index,
-        "level": default_level(finding.code),
+        "level": item.severity,
         "message": {"text": finding.message},
         "locations": [locate.location(finding.path, finding.span)],
+        "partialFingerprints": {FINGERPRINT_KEY: item.fingerprint},
         "properties": {"confidence": finding.confidence},
     }
     if finding.flow:
@@ -99,8 +119,8 @@ def _result(finding: Finding, index: int, locate: _Locator, options: ReportOptio
 
 def sarif_log(results: Sequence[FileResult], options: ReportOptions) -> Dict[str, Any]:
     rules: Mapping[str, Any] = rule_table(options)
-    findings = list(findings_in_order(results))
-    codes = list(rules) + sorted({f.code for f in findings} - set(rules))  # unknown codes still get a descriptor
+    findings = reported(results, options)
+    codes = list(rules) + sorted({f.finding.code for f in findings} - set(rules))  # unknown codes get one too
     index = {code: i for i, code in enumerate(codes)}
     locate = _Locator(options.base)
     errors = errors_in_order(results)
@@ -127,7 +147,7 @@ def sarif_log(results: Sequence[FileResult], options: ReportOptions) -> Dict[str
         "invocations": [invocation],
         "originalUriBaseIds": {BASE_ID: {"uri": base_uri}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.code], locate, options) for f in findings],
+        "results": [_result(f, index[f.finding.code], locate, options) for f in findings],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import List, Sequence
@@ -43,5 +42,8 @@ def render(results: Sequence[FileResult], options: ReportOptions) -> str:
 
 
 def render_json(results: Sequence[FileResult], options: ReportOptions) -> str:
+    """The JSON report's document (buffix.report.json) with `statistics` in place of `findings`."""
+    from buffix.report.json import VERSION, dumps, error_objects
+
     table = [{"count": r.count, "code": r.code, "name": r.name, "fixable": r.fixable} for r in rows(results, options)]
-    return json.dumps(table, indent=2) + "\n"
+    return dumps({"version": VERSION, "statistics": table, "errors": error_objects(results, options)})

@@ -127,7 +127,9 @@ def run_buffix(command: Sequence[str], src: Path, packages: Iterable[str], timeo
     if not result.stdout.strip():
         raise ScoreError(f"{shlex.join(argv)} exited {result.returncode} and printed no JSON:\n{tail}")
     run = parse_findings(result.stdout, src, origin=f"output of {shlex.join(argv)}")
-    run.file_errors += [line for line in result.stderr.splitlines() if line.strip()]
+    in_report = set(run.file_errors)  # the versioned JSON carries the file errors stderr also names
+    run.file_errors += [line for line in result.stderr.splitlines()
+                        if line.strip() and line.replace(": error: ", ": ", 1) not in in_report]
     run.seconds = seconds
     return run
 

@@ -34,7 +34,7 @@ def test_json_format(tmp_path):
     (tmp_path / "bad.py").write_text(BAD_BODY)
     done = run(tmp_path, "--format", "json", "bad.py")
     assert done.returncode == 1
-    [item] = json.loads(done.stdout)
+    [item] = json.loads(done.stdout)["findings"]
     assert (item["code"], item["line"], item["column"], item["end_line"], item["end_column"]) == ("BFX101", 3, 19, 3, 23)
     assert item["confidence"] == "high"
     assert item["fix"] == {"applicability": "safe", "reason": "",
@@ -142,8 +142,7 @@ def test_a_project_under_a_folder_named_tests_is_not_test_code(tmp_path):
     result = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "--format", "json",
                              "--min-confidence", "low", "tests/service"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1, result.stderr
-    findings = json.loads(result.stdout)
-    findings = findings["findings"] if isinstance(findings, dict) else findings
+    findings = json.loads(result.stdout)["findings"]
     confidence = {(Path(f["path"]).name, f["line"]): f["confidence"] for f in findings}
     assert confidence[("test_handlers.py", 12)] == "low"
     assert confidence[("handlers.py", 12)] != "low"

@@ -103,7 +103,7 @@ def check(root: Path, *args: str) -> list:
     done = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "--format", "json", *args],
                           cwd=root, capture_output=True, text=True, timeout=300)
     assert done.returncode in (0, 1), done.stderr
-    return json.loads(done.stdout)
+    return json.loads(done.stdout)["findings"]
 
 
 def test_findings_do_not_depend_on_workers_or_file_order(tmp_path):

@@ -17,7 +17,7 @@ def codes(tmp_path: Path, text: str) -> list:
     done = subprocess.run([BUFFIX, "check", "--no-cache", "--isolated", "--format", "json", "m.py"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, 1), done.stderr
-    return sorted((f["code"], f["line"]) for f in json.loads(done.stdout))
+    return sorted((f["code"], f["line"]) for f in json.loads(done.stdout)["findings"])
 
 
 def test_ignore_file_silences_its_codes_everywhere_in_the_file(tmp_path):

@@ -38,7 +38,7 @@ def test_newer_syntax_is_analyzed_with_true_positions(tmp_path, case):
     prefix = NEWER[case]
     done = check(tmp_path, "new.py", prefix + SINK)
     assert done.returncode == 1, done.stdout + done.stderr
-    [finding] = json.loads(done.stdout)
+    [finding] = json.loads(done.stdout)["findings"]
     lines = prefix.count("\n")
     assert (finding["code"], finding["line"], finding["column"]) == ("BFX102", lines + 4, 23)
 

@@ -140,3 +140,47 @@ def test_the_method_index_is_the_same_scanned_in_parallel(monkeypatch):
         return {**vars(built), "_file": {name: built._file[name] for name in built._unique}}
 
     assert facts(parallel) == facts(alone)
+
+
+def test_the_method_index_read_back_from_its_store_is_the_index_a_fresh_scan_builds(tmp_path):
+    """Per-file facts kept by stat signature (buffix.cache.StatStore) give exactly a fresh scan's index, also after
+    a file changes, appears or disappears between runs."""
+    import os
+    import shutil
+
+    from buffix.analysis.prefilter import index
+    from buffix.analysis.prefilter.tokens import screens
+    from buffix.cache import StatStore
+
+    screen = screens(Config().catalog())
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES, tree)
+    store_dir = tmp_path / "cache"
+    old = 1_600_000_000  # seconds: older than the racy window, so the store trusts the signatures
+
+    def age_all() -> None:
+        for number, path in enumerate(sorted(tree.rglob("*.py"))):
+            os.utime(path, (old + number, old + number))
+
+    def facts(built) -> dict:  # `_file` is only read for names defined once
+        return {**vars(built), "_file": {name: built._file[name] for name in built._unique}}
+
+    def with_store() -> index.MethodIndex:
+        store = StatStore(store_dir, salt="test")
+        built = index.MethodIndex([tree], screen, jobs=1, store=store)
+        assert store.entries  # the store holds the tree's facts after the build
+        return built
+
+    age_all()
+    first = with_store()
+    assert first._bearing and first._unique and first._subclassing
+    assert facts(with_store()) == facts(first) == facts(index.MethodIndex([tree], screen, jobs=1))
+    some = sorted(tree.rglob("*.py"))
+    some[0].write_text(some[0].read_text() + "\n\nclass Added(Base):\n    def only_here_now(self):\n"
+                       "        return requests.get(u).content\n")
+    some[1].unlink()
+    (tree / "new_module.py").write_text("class Fresh:\n    def brand_new_method(self):\n        pass\n")
+    age_all()
+    again = with_store()
+    assert "only_here_now" in again._unique and "brand_new_method" in again._unique
+    assert facts(again) == facts(index.MethodIndex([tree], screen, jobs=1))

@@ -99,7 +99,7 @@ def test_exit_codes(tmp_path):
     assert usage.returncode == 2 and "Invalid value for '--format'" in usage.stderr and usage.stdout == ""
     missing = buffix("check", "--exit-zero", "clean.py", "nothere.py", cwd=tmp_path)  # errors beat --exit-zero
     assert missing.returncode == 2 and missing.stderr == "nothere.py: error: does not exist\n"
-    assert summary(missing.stdout) == (2, 0, 0, 1)
+    assert summary(missing.stdout) == (1, 0, 0, 1)  # a path that does not exist is no file checked
     unknown = buffix("check", "--select", "BFX1,XYZ9", cwd=tmp_path)
     assert unknown.returncode == 2 and unknown.stdout == "" and len(unknown.stderr.splitlines()) == 1
     assert "--select: unknown rule code or prefix 'XYZ9'" in unknown.stderr
@@ -141,8 +141,9 @@ def _source_text(root: Path, path: str, line: int, column: int, end_line: int, e
 def test_json_has_the_documented_keys_edits_and_applicability(project):
     done = buffix("check", "--format", "json", "--min-confidence", "low", cwd=project)
     assert done.returncode == 1 and done.stderr == ""
-    findings = json.loads(done.stdout)
-    keys = {"code", "message", "path", "line", "column", "end_line", "end_column", "confidence", "fix", "flow"}
+    findings = json.loads(done.stdout)["findings"]
+    keys = {"code", "name", "severity", "docs", "message", "path", "line", "column", "end_line", "end_column",
+            "confidence", "fingerprint", "fix", "flow"}
     assert all(set(f) == keys for f in findings)
     assert [(f["path"], f["code"], f["confidence"], f["fix"] and f["fix"]["applicability"]) for f in findings] == [
         ("a.py", "BFX104", "high", "safe"), ("b.py", "BFX101", "medium", "unsafe"),
@@ -182,8 +183,9 @@ def test_sarif_validates_against_the_official_schema(project):
     assert run["invocations"][0]["executionSuccessful"] is True
 
 
-GITHUB = re.compile(r"^::error file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<col>\d+),endLine=(?P<end_line>\d+),"
-                    r"endColumn=(?P<end_col>\d+),title=buffix \((?P<code>BFX\d+)\)::(?P<message>.+)$")
+GITHUB = re.compile(r"^::(?P<level>error|warning) file=(?P<file>[^,]+),line=(?P<line>\d+),col=(?P<col>\d+),"
+                    r"endLine=(?P<end_line>\d+),endColumn=(?P<end_col>\d+),title=buffix \((?P<code>BFX\d+) [a-z-]+\)"
+                    r"::(?P<message>.+)$")
 
 
 def test_github_annotations(project):
@@ -193,9 +195,9 @@ def test_github_annotations(project):
     lines = done.stdout.splitlines()
     found = [GITHUB.match(line) for line in lines[:3]]
     assert all(found), lines
-    assert [(m["file"], m["line"], m["col"], m["end_line"], m["end_col"], m["code"]) for m in found] == [
-        ("a.py", "8", "27", "8", "39", "BFX104"), ("b.py", "2", "16", "2", "32", "BFX101"),
-        ("c.py", "4", "4", "4", "23", "BFX601")]
+    assert [(m["level"], m["file"], m["line"], m["col"], m["end_line"], m["end_col"], m["code"]) for m in found] == [
+        ("error", "a.py", "8", "27", "8", "39", "BFX104"), ("error", "b.py", "2", "16", "2", "32", "BFX101"),
+        ("warning", "c.py", "4", "4", "4", "23", "BFX601")]  # BFX6 is a warning in SARIF too
     assert re.match(r"^::error file=broken\.py,title=buffix \(error\)::syntax error", lines[3]) and len(lines) == 4
     assert done.stderr.startswith("broken.py: error: syntax error")  # and the one line on stderr
 
@@ -220,9 +222,10 @@ def test_statistics(project):
     assert done.stdout.splitlines() == ["2  BFX101  [ ] memoryview-of-body", "1  BFX104  [*] hash-of-body",
                                         "1  BFX601  [ ] proxy-blind-type-check"]
     table = json.loads(buffix("check", "--statistics", "--format", "json", "--unsafe-fixes", cwd=project).stdout)
-    assert table == [{"count": 1, "code": "BFX101", "name": "memoryview-of-body", "fixable": True},
-                     {"count": 1, "code": "BFX104", "name": "hash-of-body", "fixable": True},
-                     {"count": 1, "code": "BFX601", "name": "proxy-blind-type-check", "fixable": False}]
+    assert table["statistics"] == [
+        {"count": 1, "code": "BFX101", "name": "memoryview-of-body", "fixable": True},
+        {"count": 1, "code": "BFX104", "name": "hash-of-body", "fixable": True},
+        {"count": 1, "code": "BFX601", "name": "proxy-blind-type-check", "fixable": False}]
 
 
 def test_show_fixes(project):
@@ -235,7 +238,7 @@ def test_show_fixes(project):
 
 
 def _codes(done: subprocess.CompletedProcess) -> list:
-    return [f["code"] for f in json.loads(done.stdout)]
+    return [f["code"] for f in json.loads(done.stdout)["findings"]]
 
 
 def test_select_ignore_extend_select_and_min_confidence(project):
@@ -292,7 +295,7 @@ def test_baseline_round_trip(tmp_path):
     app.write_text(moved + "\n\ndef new(resp):\n    return hashlib.md5(resp.content)\n")
     done = buffix("check", "--baseline", "baseline.json", "--format", "json", cwd=tmp_path)
     assert done.returncode == 1
-    assert [(f["code"], f["line"]) for f in json.loads(done.stdout)] == [("BFX104", len(moved.splitlines()) + 4)]
+    assert [(f["code"], f["line"]) for f in json.loads(done.stdout)["findings"]] == [("BFX104", len(moved.splitlines()) + 4)]
 
     app.write_text(moved.replace("memoryview(response.content)", "memoryview(response.content[:])"))
     done = buffix("check", "--baseline", "baseline.json", cwd=tmp_path)
@@ -316,7 +319,7 @@ def test_gitignore_excludes_and_force_exclude(tmp_path):
         "vendor/v.py": UNSAFE, "notes.txt": UNSAFE,
         ".buffix.yaml": "extend-exclude: [vendor]\n",
     })
-    paths = lambda done: sorted({f["path"] for f in json.loads(done.stdout)})  # noqa: E731
+    paths = lambda done: sorted({f["path"] for f in json.loads(done.stdout)["findings"]})  # noqa: E731
     done = buffix("check", "--format", "json", cwd=tmp_path)
     assert paths(done) == ["pkg/keep_pb2.py", "pkg/mod.py"] and done.stderr == ""
     assert summary(buffix("check", cwd=tmp_path).stdout)[0] == 3  # .pyi files count
@@ -351,7 +354,7 @@ def test_stdin(tmp_path):
     assert done.returncode == 1
     assert done.stdout.startswith("src/app.py:8:27: BFX104 [*] ") and summary(done.stdout) == (1, 1, 1, 0)
     anonymous = buffix("check", "-", "--format", "json", cwd=tmp_path, stdin=UNSAFE.encode())
-    assert [f["path"] for f in json.loads(anonymous.stdout)] == ["-"]
+    assert [f["path"] for f in json.loads(anonymous.stdout)["findings"]] == ["-"]
     assert buffix("check", "-", cwd=tmp_path, stdin=CLEAN.encode()).returncode == 0
     excluded = buffix("check", "-", "--force-exclude", "--stdin-filename", "generated/app.py", cwd=tmp_path,
                       stdin=UNSAFE.encode())
@@ -370,7 +373,7 @@ def _tamper(root: Path, marker: str) -> None:
     for index in (root / ".buffix_cache").glob("*/*.json"):
         entries = read_index(index)  # rewritten with its checksum: a hit, not a corrupt cache
         for entry in entries.values():
-            if entry[4]:
+            if isinstance(entry[4], dict):  # a result (the method index's store holds lists of facts)
                 for finding in entry[4]["f"]:
                     finding[1] = marker
         write_index(index, entries)
@@ -406,7 +409,8 @@ def test_cache_hits_and_invalidation(tmp_path):
     newer = subprocess.run([sys.executable, "-m", "buffix", "check", "a.py", "clean.py"], cwd=tmp_path,
                            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(copy)})
     assert newer.stdout == first.stdout
-    assert len(list(cache.glob("99.*/*.json"))) == 1  # its own cache beside the old one
+    # its own result cache and method index store beside the old ones
+    assert len(list(cache.glob("99.*/*.json"))) == 2
 
 
 def test_no_cache_writes_nothing(tmp_path):
@@ -438,7 +442,7 @@ def test_jobs_give_identical_output(tmp_path):
     one = buffix("check", "--no-cache", "--jobs", "1", "--format", "json", cwd=tmp_path)
     two = buffix("check", "--no-cache", "--jobs", "2", "--format", "json", cwd=tmp_path)
     assert one.returncode == two.returncode == 1
-    assert one.stdout == two.stdout and len(json.loads(one.stdout)) == 34 + 33
+    assert one.stdout == two.stdout and len(json.loads(one.stdout)["findings"]) == 34 + 33
     text = buffix("check", "--no-cache", "-j", "2", cwd=tmp_path)
     assert summary(text.stdout) == (100, 67, 34, 0)
 

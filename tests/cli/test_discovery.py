@@ -76,7 +76,7 @@ def test_explicit_paths_that_give_nothing_say_why(tmp_path):
         "does not exist", "not a Python file", "no Python files found under this directory"]
 
 
-def test_symlink_loops_broken_links_and_pipes_are_errors_not_hangs(tmp_path):
+def test_symlink_loops_and_broken_links_are_warnings_pipes_are_errors_none_hang(tmp_path):
     tree(tmp_path, {"pkg/a.py": ""})
     (tmp_path / "pkg" / "loop").symlink_to(tmp_path / "pkg")  # a directory link back to its parent
     (tmp_path / "pkg" / "self.py").symlink_to(tmp_path / "pkg" / "self.py")
@@ -85,11 +85,13 @@ def test_symlink_loops_broken_links_and_pipes_are_errors_not_hangs(tmp_path):
     (tmp_path / "alias").symlink_to(tmp_path / "pkg")  # a second route to a walked directory adds nothing
     result = discover([str(tmp_path)], root=str(tmp_path))
     assert found(result, tmp_path) == ["alias/a.py"] or found(result, tmp_path) == ["pkg/a.py"]
-    messages = {Path(e.path).name: e.message for e in result.errors}
-    assert messages["loop"].startswith("symlink loop")
-    assert messages["self.py"].startswith("symlink loop")
-    assert messages["dangling.py"].startswith("broken symlink")
-    assert messages["pipe.py"] == "not a regular file (a named pipe)"
+    warnings = {Path(e.path).name: e.message for e in result.warnings}
+    assert warnings["loop"].startswith("symlink loop")
+    assert warnings["self.py"].startswith("symlink loop")
+    assert warnings["dangling.py"].startswith("broken symlink")
+    assert {Path(e.path).name: e.message for e in result.errors} == {"pipe.py": "not a regular file (a named pipe)"}
+    named = discover([str(tmp_path / "pkg" / "dangling.py"), str(tmp_path / "pkg" / "self.py")], root=str(tmp_path))
+    assert [Path(e.path).name for e in named.errors] == ["dangling.py", "self.py"] and not named.warnings
 
 
 def test_relative_paths_are_shown_as_given(tmp_path, monkeypatch):

@@ -77,8 +77,8 @@ def test_fix_stdin(tmp_path):
 
 def test_fix_respects_selection_and_check_json_agrees(tmp_path):
     tree(tmp_path, {"a.py": UNSAFE, "b.py": "import io\nimport requests\n\nio.BytesIO(requests.get('u').content)\n"})
-    edits = {f["path"]: f["fix"]["edits"] for f in json.loads(buffix("check", "--format", "json",
-                                                                      cwd=tmp_path).stdout)}
+    report = json.loads(buffix("check", "--format", "json", cwd=tmp_path).stdout)
+    edits = {f["path"]: f["fix"]["edits"] for f in report["findings"]}
     done = buffix("fix", "--select", "BFX104", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == "Fixed 1 site in 1 file; nothing remains\n"
     assert (tmp_path / "a.py").read_text() == FIXED and (tmp_path / "b.py").read_text().count("[:]") == 0

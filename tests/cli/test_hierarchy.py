@@ -34,7 +34,7 @@ def findings(cwd: Path, *args: str) -> dict:
     done = buffix(cwd, "check", "--no-cache", "--format", "json", *args)
     assert done.returncode in (0, 1), done.stderr
     by_file: dict = {}
-    for finding in json.loads(done.stdout):
+    for finding in json.loads(done.stdout)["findings"]:
         by_file.setdefault(finding["path"], set()).add(finding["code"])
     return by_file
 

@@ -123,14 +123,20 @@ def test_colour_only_when_enabled_and_no_color_respected(tree, monkeypatch):
 
 # ---- json -------------------------------------------------------------------------------------------------------
 def test_json_objects(tree):
-    objects = json.loads(render("json", tree, ReportOptions(edits_for=real_edits)))
+    document = json.loads(render("json", tree, ReportOptions(edits_for=real_edits)))
+    assert document["version"] == 1
+    assert document["errors"] == [{"path": "broken.py", "message": "cannot decode: invalid utf-8 byte 0xff at 1:3"}]
+    objects = document["findings"]
     findings = sorted(all_findings(tree), key=lambda f: (f.path, f.line, f.column))
     assert len(objects) == len(findings)
     for obj, finding in zip(objects, findings):
-        assert set(obj) == {"code", "message", "path", "line", "column", "end_line", "end_column", "confidence",
-                            "fix", "flow"}
+        assert set(obj) == {"code", "name", "severity", "docs", "message", "path", "line", "column", "end_line",
+                            "end_column", "confidence", "fingerprint", "fix", "flow"}
         assert (obj["code"], obj["path"], obj["line"], obj["column"], obj["end_line"], obj["end_column"]) == (
             finding.code, finding.path, finding.line, finding.column, finding.end_line, finding.end_column)
+        rule = all_rules()[finding.code]
+        assert (obj["name"], obj["docs"]) == (rule.name, f"buffix explain {finding.code}")
+        assert obj["severity"] == "error"  # BFX1's LEVEL
         assert obj["confidence"] in ("low", "medium", "high")
         assert [(s["line"], s["column"], s["description"]) for s in obj["flow"]] == [
             (s.span.line, s.span.column, s.description) for s in finding.flow]
@@ -140,12 +146,14 @@ def test_json_objects(tree):
             before = source[edit["line"] - 1][edit["column"] - 1 : edit["end_column"] - 1]
             assert edit["replacement"] == before + "[:]"
     assert all(obj["fix"]["edits"] for obj in objects)
-    assert all(obj["fix"]["edits"] == [] for obj in json.loads(render("json", tree, ReportOptions())))
+    without_edits = json.loads(render("json", tree, ReportOptions()))["findings"]
+    assert all(obj["fix"]["edits"] == [] for obj in without_edits)
 
 
 def test_json_of_a_finding_without_fix_is_null():
     finding = Finding("BFX601", "type check", "a.py", Span(1, 1, 1, 9), "low")
-    assert json.loads(render("json", [FileResult("a.py", (finding,))], ReportOptions()))[0]["fix"] is None
+    (obj,) = json.loads(render("json", [FileResult("a.py", (finding,))], ReportOptions()))["findings"]
+    assert obj["fix"] is None and obj["severity"] == "warning"  # BFX6's LEVEL
 
 
 # ---- sarif ------------------------------------------------------------------------------------------------------
@@ -209,8 +217,8 @@ def test_schema_rejects_a_broken_log(tree):
 
 # ---- github -----------------------------------------------------------------------------------------------------
 ANNOTATION = re.compile(
-    r"^::error file=(?P<file>[^,:]+),line=(?P<line>\d+),col=(?P<col>\d+),endLine=(?P<end_line>\d+),"
-    r"endColumn=(?P<end_col>\d+),title=buffix \((?P<code>BFX\d+)\)::(?P<message>[^\r\n]*)$"
+    r"^::(?P<level>error|warning) file=(?P<file>[^,:]+),line=(?P<line>\d+),col=(?P<col>\d+),endLine=(?P<end_line>\d+),"
+    r"endColumn=(?P<end_col>\d+),title=buffix \((?P<code>BFX\d+) (?P<name>[a-z-]+)\)::(?P<message>[^\r\n]*)$"
 )
 
 
@@ -227,7 +235,8 @@ def test_github_annotations(tree):
         assert (match["file"], int(match["line"]), int(match["col"]), int(match["end_line"]), int(match["end_col"]),
                 match["code"]) == (finding.path, finding.line, finding.column, finding.end_line, finding.end_column,
                                    finding.code)
-        assert unescape(match["message"]) == finding.message
+        assert unescape(match["message"]) == f"{finding.message}\nDocs: buffix explain {finding.code}"
+        assert (match["level"], match["name"]) == ("error", all_rules()[finding.code].name)
     assert lines[len(findings):] == [
         "::error file=broken.py,title=buffix (error)::cannot decode: invalid utf-8 byte 0xff at 1:3"]
 
@@ -238,14 +247,14 @@ def test_github_escaping_of_properties_and_message():
     finding = Finding("BFX101", message, path, Span(1, 2, 3, 4), "high")
     (line,) = render("github", [FileResult(path, (finding,))], ReportOptions()).splitlines()
     assert line == (
-        "::error file=dir%2Cwith%3Aodd%25/a.py,line=1,col=2,endLine=3,endColumn=4,title=buffix (BFX101)"
-        "::100%25 broken,%0D%0Asecond line: here"
+        "::error file=dir%2Cwith%3Aodd%25/a.py,line=1,col=2,endLine=3,endColumn=4,title=buffix (BFX101 "
+        "memoryview-of-body)::100%25 broken,%0D%0Asecond line: here%0ADocs: buffix explain BFX101"
     )
     assert escape_property("a,b:c%\n") == "a%2Cb%3Ac%25%0A"
     assert escape_data("a,b:c%\r") == "a,b:c%25%0D"
     properties, _, data = line[len("::error "):].partition("::")
     fields = dict(item.split("=", 1) for item in properties.split(","))
-    assert unescape(fields["file"]) == path and unescape(data) == message
+    assert unescape(fields["file"]) == path and unescape(data) == message + "\nDocs: buffix explain BFX101"
 
 
 # ---- statistics, errors, output, progress -----------------------------------------------------------------------
@@ -259,7 +268,8 @@ def test_statistics_sorted_by_count(tree):
     names = {r[2]: r[4] for r in rows}
     assert all(names[code] == all_rules()[code].name for code in names)
     stats = json.loads(render_statistics(tree + [extra], ReportOptions(), "json"))
-    assert [(s["count"], s["code"]) for s in stats] == [(int(r[1]), r[2]) for r in rows]
+    assert [(s["count"], s["code"]) for s in stats["statistics"]] == [(int(r[1]), r[2]) for r in rows]
+    assert stats["version"] == 1 and [e["path"] for e in stats["errors"]] == ["broken.py"]
 
 
 def test_error_lines_name_the_file_and_cause(tree):

@@ -63,6 +63,7 @@ def test_each_family_module_names_its_family_level_and_sinks_of_its_own_codes():
     for module in family_modules():
         codes = {rule.code for rule in module.RULES}
         assert module.LEVEL in ("error", "warning", "note")
+        assert module.PRECISION in ("very-high", "high", "medium", "low")  # SARIF's rule precision values
         assert {group.code for group in module.SINKS} <= codes, module.__name__
         if module.FAMILY is not None:
             assert all(code.startswith(module.FAMILY.code) for code in codes), module.__name__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 from pathlib import Path
 
@@ -120,8 +121,12 @@ def test_code_actions_fix_suppress_and_fix_all(tmp_path):
         every = _apply(SOURCE, titles["buffix: fix all"].edit.changes[uri])
         assert "io.BytesIO(data[:]), base64.b64encode(data[:])" in every
         suppressed = _apply(SOURCE, titles["buffix: add suppression for BFX103"].edit.changes[uri])
-        assert suppressed.splitlines()[4].endswith("# buffix: ignore[BFX103]  reason: ")
+        assert suppressed.splitlines()[4].endswith("# buffix: ignore[BFX103]  # reason: TODO")
         compile(suppressed, "m.py", "exec")
+        path.write_text(suppressed)  # the comment is one `buffix check` honours: BFX103 is gone, BFX102 stays
+        checked = subprocess.run([BUFFIX, "check", "--no-cache", "-q", str(path)], capture_output=True, text=True,
+                                 timeout=HANG_GUARD)
+        assert " BFX102 " in checked.stdout and " BFX103 " not in checked.stdout
 
     run(tmp_path, scenario)
 

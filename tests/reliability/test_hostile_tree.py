@@ -25,8 +25,11 @@ BROKEN = {  # name -> what its error line says
     "latin.py": "cannot decode",
     "syntax.py": "syntax error",
     "huge.py": "too large",
+}
+SKIPPED = {  # met while walking: a warning, and the run goes on (as in ruff)
     "loop.py": "symlink loop",
     "dangling.py": "broken symlink",
+    "pkg/self": "symlink loop",
 }
 
 
@@ -86,6 +89,9 @@ def test_hostile_tree(tmp_path):
     for name, cause in BROKEN.items():
         lines = [line for line in err.splitlines() if line.startswith(f"{name}: ")]
         assert len(lines) == 1 and cause in lines[0], (name, err)
+    for name, cause in SKIPPED.items():
+        lines = [line for line in err.splitlines() if line.startswith(f"buffix: warning: {name}: ")]
+        assert len(lines) == 1 and cause in lines[0] and lines[0].endswith("; skipped"), (name, err)
     assert "corrupt cache discarded" in err
     assert "fifo.py" in err  # said, not read (a read would block)
     assert snapshot(tmp_path) == before  # check writes nothing in the tree

@@ -32,7 +32,7 @@ def test_sarif_uri_holds_the_names_bytes(tmp_path):
     assert uris == {"caf%E9.py"}
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "gitlab", "junit"])
 def test_other_formats_report_the_finding(tmp_path, fmt):
     run = check(tmp_path, "--format", fmt)
     assert run.returncode == 1, run.stderr.decode(errors="replace")

@@ -45,7 +45,7 @@ def test_observed_apps_are_fixed_from_their_findings_and_then_observe_nothing(se
     observed = tmp_path / "observed.json"
     run = _run([*BUFFIX, "run", "--observe", str(observed), "--", *suite], apps, server)
     assert run.returncode == 0 and run.stdout == expected, run.stderr
-    findings = json.loads(observed.read_text())
+    findings = json.loads(observed.read_text())["findings"]
     seen = {Path(f["path"]).name for f in findings}
     assert seen == {n for n in names if not n.startswith("clean_")}, seen
     assert all(f["confidence"] == "confirmed" for f in findings)
@@ -56,4 +56,4 @@ def test_observed_apps_are_fixed_from_their_findings_and_then_observe_nothing(se
     again = tmp_path / "again.json"
     run = _run([*BUFFIX, "run", "--observe", str(again), "--", *suite], apps, server)
     assert run.returncode == 0 and run.stdout == expected, run.stderr
-    assert json.loads(again.read_text()) == []
+    assert json.loads(again.read_text())["findings"] == []

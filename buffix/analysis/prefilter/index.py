@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, TypeVar
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
 
 if TYPE_CHECKING:
     from buffix.analysis.prefilter.tokens import Screens
     from buffix.config import Config
 
-K = TypeVar("K")  # the key of a fact table (a method name, a class name)
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
 PARALLEL_FILES = 2000  # a scan shard's least files: forking a process costs about what scanning 100 files does
 DISPATCH_FILES = 16  # the most files a search for a class's subclasses parses (project.Project.subclasses)
@@ -48,65 +48,74 @@ def _methods(data: bytes) -> Iterable["re.Match[bytes]"]:
             yield match
 
 
+FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int]]
+"""One file's part of the index: its class statements (name, base names) and its indented defs (name -> flags,
+OR-ed over the file's defs of that name). Plain lists and dicts: they are kept as JSON as they are."""
+_ABSTRACT, _BEARING, _SURE = 1, 2, 4  # a def's flags
+
+
 @dataclass
 class _Facts:
-    """What the scan of some files of the tree learned; the scans of disjoint shards merge into one."""
+    """What the scan of the tree learned: each file's FileFacts added in path order."""
 
-    counts: Counter = field(default_factory=Counter)  # method name (bytes) -> files defining it
+    counts: Counter = field(default_factory=Counter)  # method name -> files defining it
     file: Dict[str, str] = field(default_factory=dict)  # method -> a file defining it (the one, when unique)
     bearing: Dict[str, Set[str]] = field(default_factory=dict)  # method -> files where its own text names a body
     sure: Set[str] = field(default_factory=set)  # methods whose text names a client library or body member
     abstract: Set[str] = field(default_factory=set)  # methods some class declares abstract
-    subclassing: Dict[bytes, Set[str]] = field(default_factory=dict)  # a name in a class's bases -> files
-    classes: Dict[bytes, Set[str]] = field(default_factory=dict)  # a class name -> files defining a class so named
+    subclassing: Dict[str, Set[str]] = field(default_factory=dict)  # a name in a class's bases -> files
+    classes: Dict[str, Set[str]] = field(default_factory=dict)  # a class name -> files defining a class so named
 
-    def update(self, other: "_Facts") -> None:
-        self.counts.update(other.counts)
-        self.file.update(other.file)
-        self.sure |= other.sure
-        self.abstract |= other.abstract
-        _merge(self.bearing, other.bearing)
-        _merge(self.subclassing, other.subclassing)
-        _merge(self.classes, other.classes)
+    def add(self, path: str, facts: FileFacts) -> None:
+        classes, methods = facts
+        for name, bases in classes:
+            self.classes.setdefault(name, set()).add(path)
+            for base in bases:
+                self.subclassing.setdefault(base, set()).add(path)
+        self.counts.update(methods.keys())
+        for method, flags in methods.items():
+            self.file[method] = path
+            if flags & _ABSTRACT:
+                self.abstract.add(method)
+            if flags & _BEARING:
+                self.bearing.setdefault(method, set()).add(path)
+            if flags & _SURE:
+                self.sure.add(method)
 
 
-def _merge(mine: Dict[K, Set[str]], theirs: Dict[K, Set[str]]) -> None:
-    for key, files in theirs.items():
-        mine.setdefault(key, set()).update(files)
+def _file_facts(data: bytes, screen: "Screens") -> FileFacts:
+    # `\w` of a bytes pattern is ASCII: names decode losslessly
+    classes = [(statement.group(1).decode("ascii"),
+                [base.decode("ascii") for base in _WORD.findall(statement.group(2) or b"")])
+               for statement in _CLASS.finditer(data)]
+    found = list(_methods(data))
+    bearing = screen.libraries.search(data)  # most files name no client library at all
+    methods: Dict[str, int] = {}
+    for match, after in zip(found, found[1:] + [None]):
+        end = after.start() if after is not None else len(data)
+        flags = 0
+        if data.find(b"NotImplementedError", match.end(), end) >= 0 or data.find(
+                b"abstractmethod", max(0, match.start() - 80), match.start()) >= 0:
+            flags |= _ABSTRACT
+        if bearing and screen.any_source.search(data, match.end(), end):
+            flags |= _BEARING | (_SURE if screen.sure.search(data, match.end(), end) else 0)
+        name = match.group(1).decode("ascii")
+        methods[name] = methods.get(name, 0) | flags
+    return classes, methods
 
 
-def _scan(paths: Sequence[str], screen: "Screens") -> _Facts:
-    facts = _Facts()
+def _scan(paths: Sequence[str], screen: "Screens") -> Dict[str, FileFacts]:
+    scanned = {}
     for path in paths:
         try:
-            if not os.path.isfile(path):  # a named pipe would block the whole run
-                continue
             with open(path, "rb") as handle:
-                data = handle.read()
+                scanned[path] = _file_facts(handle.read(), screen)
         except OSError:
             continue
-        for statement in _CLASS.finditer(data):
-            facts.classes.setdefault(statement.group(1), set()).add(path)
-            for base in _WORD.findall(statement.group(2) or b""):
-                facts.subclassing.setdefault(base, set()).add(path)
-        found = list(_methods(data))
-        facts.counts.update({m.group(1) for m in found})
-        bearing = screen.libraries.search(data)  # most files name no client library at all
-        for match, after in zip(found, found[1:] + [None]):
-            name = match.group(1).decode("ascii", "replace")
-            facts.file[name] = path
-            end = after.start() if after is not None else len(data)
-            if data.find(b"NotImplementedError", match.end(), end) >= 0 or data.find(
-                    b"abstractmethod", max(0, match.start() - 80), match.start()) >= 0:
-                facts.abstract.add(name)
-            if bearing and screen.any_source.search(data, match.end(), end):
-                facts.bearing.setdefault(name, set()).add(path)
-                if screen.sure.search(data, match.end(), end):
-                    facts.sure.add(name)
-    return facts
+    return scanned
 
 
-def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> _Facts:
+def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> Dict[str, FileFacts]:
     """Scan here and in `jobs - 1` forked processes when the tree is large enough to pay for them."""
     shards = min(jobs, len(paths) // PARALLEL_FILES) if hasattr(os, "fork") else 1
     if shards <= 1:
@@ -124,34 +133,79 @@ def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> _Facts:
         process.start()
         theirs.close()
         children.append((ours, process))
-    facts = _scan(paths[0::shards], screen)
+    scanned = _scan(paths[0::shards], screen)
     for shard, (conn, process) in enumerate(children, 1):
         try:
-            facts.update(conn.recv())
+            scanned.update(conn.recv())
         except EOFError:  # the child died (killed, out of memory): scan its shard here
-            facts.update(_scan(paths[shard::shards], screen))
+            scanned.update(_scan(paths[shard::shards], screen))
         conn.close()
         process.join()
-    return facts
+    return scanned
 
+
+class FactStore(Protocol):
+    """Per-file facts kept across runs by stat signature (buffix.cache.StatStore): a file whose signature is
+    unchanged is not read again."""
+
+    def get(self, path: str, signature: Tuple[int, int, int]) -> Any: ...
+    def put(self, path: str, signature: Tuple[int, int, int], value: Any) -> None: ...
+    def save(self) -> None: ...
+
+
+def _known(value: Any) -> Optional[FileFacts]:
+    """A stored FileFacts (JSON turned its tuples into lists), or None when the entry has another shape."""
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], list) and isinstance(value[1], dict):
+        return value[0], value[1]
+    return None
+
+
+def _facts_of_tree(paths: List[str], screen: "Screens", jobs: int, store: Optional[FactStore]) -> _Facts:
+    """The tree's facts, merged in `paths` order; files the store knows unchanged are not read."""
+    per_file: Dict[str, FileFacts] = {}
+    missing: Dict[str, Tuple[int, int, int]] = {}
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode):  # a named pipe would block the whole run
+            continue
+        signature = (info.st_mtime_ns, info.st_size, info.st_ino)
+        known = _known(store.get(path, signature)) if store is not None else None
+        if known is not None:
+            per_file[path] = known
+        else:
+            missing[path] = signature
+    scanned = _scan_all(list(missing), screen, jobs)
+    if store is not None:
+        for path, found in scanned.items():
+            store.put(path, missing[path], list(found))
+        store.save()
+    per_file.update(scanned)
+    facts = _Facts()
+    for path in paths:
+        if path in per_file:
+            facts.add(path, per_file[path])
+    return facts
 
 
 class MethodIndex:
     def __init__(self, roots: Iterable[Path], screen: "Screens", jobs: int = 1,
-                 config: Optional["Config"] = None) -> None:
+                 config: Optional["Config"] = None, store: Optional[FactStore] = None) -> None:
         """A method counts as bearing when its file names a client library or response type (`screen.libraries`)
         and its own text names a body source, possibly guessed (`resp.read()`); it counts even when several classes
         define it when that text names no guess (`screen.sure`). `jobs`: processes the scan may use; `config`: the
-        excludes the walk honours."""
-        facts = _scan_all(_python_files(roots, config), screen, jobs)
+        excludes the walk honours; `store`: per-file facts of earlier runs."""
+        facts = _facts_of_tree(_python_files(roots, config), screen, jobs, store)
         self._file = facts.file
         self._bearing = facts.bearing
         self._sure = facts.sure
         self._abstract = facts.abstract
         self._subclassing = facts.subclassing
         self._classes = facts.classes
-        self._unique = {n.decode("ascii", "replace") for n, c in facts.counts.items() if c == 1}
-        self._few = {n.decode("ascii", "replace") for n, c in facts.counts.items() if c <= DISPATCH_FILES}
+        self._unique = {n for n, c in facts.counts.items() if c == 1}
+        self._few = {n for n, c in facts.counts.items() if c <= DISPATCH_FILES}
 
     def body_methods(self, common: FrozenSet[str]) -> FrozenSet[bytes]:
         """Names of the methods that may return a body (prefilter, stage 2), as bytes: unique ones, and those a
@@ -165,11 +219,11 @@ class MethodIndex:
 
     def subclassing(self, name: str) -> List[str]:
         """Files with a class statement naming `name` among its bases (a superset: the caller checks)."""
-        return sorted(self._subclassing.get(name.encode(), ()))
+        return sorted(self._subclassing.get(name, ()))
 
     def class_file(self, name: str) -> Optional[str]:
         """The one file defining a class named `name`, or None when none or several do."""
-        files = self._classes.get(name.encode(), ())
+        files = self._classes.get(name, ())
         return next(iter(files)) if len(files) == 1 else None
 
     def unique(self, name: str, bearing: bool = False) -> Optional[str]:

@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_static
 from buffix.analysis.module import Module
-from buffix.analysis.prefilter.index import DISPATCH_FILES, MethodIndex
+from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
 from buffix.analysis.prefilter.tokens import might_contain_sink, screens
 from buffix.analysis.project.dependencies import Dependencies
@@ -33,8 +33,11 @@ def _package_of(path: str) -> str:
 
 
 class Project:
-    def __init__(self, roots: Iterable[Path], config: Optional[Config] = None) -> None:
+    def __init__(self, roots: Iterable[Path], config: Optional[Config] = None,
+                 index_store: Optional[FactStore] = None) -> None:
+        """`index_store`: where the method index keeps its per-file facts across runs (buffix.cache.StatStore)."""
         roots = list(roots)
+        self._index_store = index_store
         self.config = config if config is not None else Config()
         self.catalog = self.config.catalog()
         self.roots = [Path(r).resolve() for r in roots]
@@ -66,7 +69,8 @@ class Project:
     def index_methods(self, processes: int = 1) -> MethodIndex:
         """The tree's method index (one byte-level scan of every file, in up to `processes` processes), built once."""
         if self._methods is None:
-            self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes, config=self.config)
+            self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes, config=self.config,
+                                        store=self._index_store)
         return self._methods
 
     def bears_bodies(self, name: str) -> bool:

@@ -3,7 +3,8 @@
     all_rules()["BFX101"].docs     # what it does / why it is bad / example / use instead / fix safety
 
 A family module tells everything about its codes: `RULES`, `FAMILY` (a buffix.knowledge.families.Family, or None),
-`LEVEL` (the SARIF level of its findings) and `SINKS` (its buffix.knowledge.model.SinkGroup entries, the sink catalog).
+`LEVEL` (the SARIF level of its findings), `PRECISION` (SARIF's rule precision: "very-high", "high", "medium" or
+"low") and `SINKS` (its buffix.knowledge.model.SinkGroup entries, the sink catalog).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Dict, Optional, Tuple
 from buffix.knowledge.rules.rule import FIX_STYLES, Invalid, Rule
 
 __all__ = ["FAMILY_MODULES", "FIX_STYLES", "Invalid", "Rule", "all_rules", "family_module", "family_modules",
-           "level_of"]
+           "level_of", "precision_of"]
 
 FAMILY_MODULES = ("buffer_consumer", "binary_writer", "reupload", "proxy_dependent", "slow_copy", "type_check", "meta")
 
@@ -50,3 +51,10 @@ def level_of(code: str) -> str:
     """The SARIF level of a code's findings: its family module's LEVEL ("warning" for an unknown family)."""
     module = family_module(code)
     return module.LEVEL if module is not None else "warning"
+
+
+def precision_of(code: str) -> str:
+    """How often a code's findings are right, in SARIF's words: its family module's PRECISION ("medium" for an
+    unknown family)."""
+    module = family_module(code)
+    return module.PRECISION if module is not None else "medium"

@@ -145,6 +145,7 @@ RULES = (
 
 FAMILY = BUFFER_CONSUMER
 LEVEL = "error"  # TypeError on every proxy
+PRECISION = "high"  # the sink fails on every proxy: a false positive is a value that is not a body
 
 _UNMEASURED = "not in the runtime matrix (tests/sinks.py)"
 _BASE64 = ("b64encode", "b64decode", "standard_b64encode", "standard_b64decode", "urlsafe_b64encode",

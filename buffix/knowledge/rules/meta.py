@@ -36,4 +36,5 @@ RULES = (
 
 FAMILY = None  # about buffix's own comments, not about a proxied body
 LEVEL = "warning"
+PRECISION = "very-high"  # a fact about the comment itself
 SINKS = ()
