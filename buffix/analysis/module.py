@@ -7,12 +7,26 @@ import builtins
 import re
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
 from buffix.analysis.flow.known import is_static
-from buffix.analysis.flow.model import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Param, Raw, Summary, Val, merge
+from buffix.analysis.flow.model import (
+    BODY,
+    CHUNKS,
+    CLEAN,
+    CONTAINER,
+    EVERY_ITEM,
+    OBJECT,
+    TUPLE,
+    Param,
+    Raw,
+    Summary,
+    Val,
+    as_input,
+    merge,
+)
 from buffix.analysis.flow.scope import Names, collect
 from buffix.analysis.parse import Parsed
 from buffix.knowledge.catalog import Catalog
@@ -56,6 +70,7 @@ class Module:
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
         self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
+        self._branching: Dict[int, FrozenSet[str]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
@@ -75,6 +90,7 @@ class Module:
         self.classes.clear()
         self.pending.clear()
         self._summaries.clear()
+        self._branching.clear()
         self.raw = []
 
     def consulted(self) -> None:
@@ -202,7 +218,7 @@ class Module:
         for index, arg in enumerate(params):
             if tainted and index in tainted:
                 # the caller applies its own confidence: a summary is shared by sure and guessed callers
-                start = replace(tainted[index], flow=(), param=Param(index), entries=(), confidence="high")
+                start = replace(as_input(tainted[index], Param(index)), attrs=tainted[index].attrs)
                 frame.env[arg.arg] = frame.step(start, arg, f"parameter `{arg.arg}` of `{name}()`")
             elif arg.annotation is not None:
                 frame.env[arg.arg] = frame.annotated(arg.annotation, arg)
@@ -216,8 +232,7 @@ class Module:
             if rest is not None:
                 frame.env[rest.arg] = None
         for index, (attr, value) in enumerate(seeds):  # an instance built from bodies: its self.* hold them
-            start = replace(value, flow=(), param=Param(index, attribute=True), entries=(), confidence="high",
-                            attrs=())
+            start = as_input(value, Param(index, attribute=True))
             frame.env["self." + attr] = frame.step(start, function, f"`self.{attr}` of the instance")
         return frame
 
@@ -240,17 +255,20 @@ class Module:
         return self._docstrings[key]
 
     def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],
-                  parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary:
+                  parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = (),
+                  constants: Tuple[Tuple[str, Any], ...] = ()) -> Summary:
         """What a call returns and which parameters reach sinks, for these argument kinds (cached).
-        `parent`: the frame a nested function was defined in (its closure)."""
-        key = (id(function), id(cls), tuple(sorted((i, v.kind, v.type, v.role, v.slot) for i, v in tainted.items())),
-               tuple((a, v.kind, v.type, v.role, v.slot) for a, v in seeds))
+        `parent`: the frame a nested function was defined in (its closure); `constants`: the parameters the call
+        sets to a literal (or leaves at a literal default) that a condition of the function tests."""
+        key = (id(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
+               tuple((a, v.shape) for a, v in seeds), tuple((n, type(v), v) for n, v in constants))
         self.consulted()
         if key in self._summaries:
             return self._summaries[key]
         self._summaries[key] = Summary()  # recursion: assume nothing while in progress
         self.run_top_level()
         frame = self.function_frame(function, parent or self.frame, cls, emit=False, tainted=tainted, seeds=seeds)
+        frame.constants.update(constants)
         with self._computing():
             frame.run(function.body)  # type: ignore[attr-defined]
         if frame.yields:
@@ -263,6 +281,18 @@ class Module:
         summary = Summary(returns, tuple(frame.hits), stores)
         self._summaries[key] = summary
         return summary
+
+    def branching(self, function: ast.AST) -> FrozenSet[str]:
+        """The parameters of `function` that a condition in its body tests (`if decoded:`, `x if raw else y`)."""
+        key = id(function)
+        if key not in self._branching:
+            args: ast.arguments = function.args  # type: ignore[attr-defined]
+            params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+            tested = {n.id for stmt in function.body  # type: ignore[attr-defined]
+                      for node in ast.walk(stmt) if isinstance(node, (ast.If, ast.IfExp))
+                      for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+            self._branching[key] = frozenset(params & tested)
+        return self._branching[key]
 
     def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]:
         """A function of this module (`pkg.mod.f`) or, through the project, of another module of the tree."""
@@ -289,7 +319,10 @@ def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional
         return item
     if item is None or item.kind is CLEAN:
         return item
+    name = getattr(function, "name", "generator")
     if item.kind is BODY or (item.kind is CONTAINER and item.slot >= 0):
-        name = getattr(function, "name", "generator")
         return frame.step(replace(item, kind=CHUNKS, entries=()), function, f"yielded by `{name}()`")
+    if item.kind in (OBJECT, TUPLE):  # responses, or `(name, chunks)` pairs: an iterable of them
+        each = Val(TUPLE, confidence=item.confidence, param=item.param, parts=((EVERY_ITEM, item),))
+        return frame.step(each, function, f"yielded by `{name}()`")
     return None

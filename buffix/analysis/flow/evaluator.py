@@ -27,10 +27,12 @@ from buffix.analysis.flow.model import (
     CLEAN,
     CLEAN_VAL,
     CONTAINER,
+    EVERY_ITEM,
     GUESSED_RESPONSE,
     OBJECT,
     SINK_METHOD,
     TREE_CLASS,
+    TUPLE,
     UNKNOWN,
     Hit,
     Kind,
@@ -40,6 +42,7 @@ from buffix.analysis.flow.model import (
     Summary,
     Val,
     carries,
+    collection,
     is_body,
     merge,
     weakest,
@@ -109,6 +112,7 @@ class Frame:
         self.awaited: Optional[ast.AST] = None  # the expression of the innermost `await` / `async with`
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
+        self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
 
     # ---- names -------------------------------------------------------------------------------------------
     def lookup(self, name: str) -> Tuple[bool, Optional[Val]]:
@@ -122,8 +126,16 @@ class Frame:
         return False, None
 
     def qualname(self, node: ast.AST) -> Optional[str]:
+        """The qualified name `node` spells, the tree's re-exports followed (`from .compat import requests`)."""
+        qualname = self._spelled(node)
+        project = self.module.project
+        if qualname is None or project is None or qualname.startswith("builtins."):
+            return qualname
+        return project.reexported(qualname)
+
+    def _spelled(self, node: ast.AST) -> Optional[str]:
         if isinstance(node, ast.Attribute):
-            base = self.qualname(node.value)
+            base = self._spelled(node.value)
             return f"{base}.{node.attr}" if base else None
         if not isinstance(node, ast.Name):
             return None
@@ -237,6 +249,8 @@ class Frame:
             self.bind(node.target, value, node.value or node.target)
 
     def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self.constants.pop(node.target.id, None)
         target = self.ev(node.target) if not isinstance(node.target, ast.Subscript) else None
         value = self.ev(node.value)
         if not isinstance(node.op, ast.Add):
@@ -257,7 +271,59 @@ class Frame:
 
     def stmt_If(self, node: ast.If) -> None:
         self.ev(node.test)
-        self._branches([node.body, node.orelse])
+        decided = self.decided(node.test)
+        if decided is not None:  # `if decoded:` in a call made with `decoded=True`: only that branch runs
+            self.run(node.body if decided else node.orelse)
+            return
+        text = self._text_check(node.test)
+        if text is None:
+            self._branches([node.body, node.orelse])
+            return
+        name, when = text  # `if isinstance(data, str):` data is no body in that branch
+        bodies = [node.body, node.orelse] if when else [node.orelse, node.body]
+        start = dict(self.env)
+        self.env[name] = CLEAN_VAL
+        self.run(bodies[0])
+        ends = [self.env]
+        self.env = dict(start)
+        self.run(bodies[1])
+        self._join([*ends, self.env])
+
+    def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool]]:
+        """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text). A body
+        is bytes or a proxy of bytes, never a str."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        call = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+        if not (isinstance(call, ast.Call) and len(call.args) == 2 and isinstance(call.args[0], ast.Name)
+                and self.qualname(call.func) == "builtins.isinstance"):
+            return None
+        types = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
+        if not types or any(self.qualname(t) != "builtins.str" for t in types):
+            return None
+        name = call.args[0].id
+        return (name, not negated) if is_body(self.env.get(name)) else None
+
+    def decided(self, test: ast.expr) -> Optional[bool]:
+        """The truth of a condition on parameters set to literals (`decoded`, `not raw`, `mode == "bytes"`,
+        `encoding is None`), else None."""
+        if isinstance(test, ast.Name) and test.id in self.constants:
+            return bool(self.constants[test.id])
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.decided(test.operand)
+            return None if inner is None else not inner
+        if isinstance(test, ast.BoolOp):
+            values = [self.decided(v) for v in test.values]
+            if isinstance(test.op, ast.And):
+                return False if False in values else (True if all(v is True for v in values) else None)
+            return True if True in values else (False if all(v is False for v in values) else None)
+        if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
+                and test.left.id in self.constants and isinstance(test.comparators[0], ast.Constant)):
+            left, right, op = self.constants[test.left.id], test.comparators[0].value, test.ops[0]
+            if isinstance(op, (ast.Is, ast.IsNot)) and right is None:
+                return (left is None) is isinstance(op, ast.Is)
+            if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
+                return (left == right) is isinstance(op, ast.Eq)
+        return None
 
     def stmt_While(self, node: ast.While) -> None:
         self.ev(node.test)
@@ -363,6 +429,7 @@ class Frame:
     # ---- binding -----------------------------------------------------------------------------------------
     def bind(self, target: ast.AST, value: Optional[Val], source: ast.AST) -> None:
         if isinstance(target, ast.Name):
+            self.constants.pop(target.id, None)
             if value is not None and value.tainted:
                 value = self.step(value, target, f"assigned to `{target.id}`")
             self.env[target.id] = value
@@ -398,6 +465,11 @@ class Frame:
         if len(sources) == len(targets) and not any(isinstance(t, ast.Starred) for t in targets):
             for target, element in zip(targets, sources):
                 self.bind(target, self.ev(element), element)
+            return
+        if value is not None and value.kind is TUPLE and not any(isinstance(t, ast.Starred) for t in targets):
+            for index, target in enumerate(targets):  # `response, chunks = open_stream(url)`
+                item = value.part(index)
+                self.bind(target, self.step(item, source, "unpacked") if item is not None else None, source)
             return
         if (value is not None and value.kind is CONTAINER and 0 <= value.slot < len(targets)
                 and not any(isinstance(t, ast.Starred) for t in targets)):
@@ -509,6 +581,10 @@ class Frame:
             return base if base.kind is CONTAINER else CLEAN_VAL  # x[:] is the sanitizer
         if base.kind is CONTAINER:
             return self.step(replace(base, kind=BODY, entries=()), node, "an item of the container")
+        if base.kind is TUPLE:
+            index = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            item = base.part(index if isinstance(index, int) and index >= 0 else None)
+            return self.step(item, node, "an item of the tuple") if item is not None else None
         if base.kind is OBJECT and isinstance(node.slice, ast.Constant):
             spec = self.module.catalog.types.get(base.catalog_type)
             result = spec.items.get(str(node.slice.value)) if spec else None
@@ -526,6 +602,9 @@ class Frame:
 
     def expr_IfExp(self, node: ast.IfExp) -> Optional[Val]:
         self.ev(node.test)
+        decided = self.decided(node.test)
+        if decided is not None:
+            return self.ev(node.body if decided else node.orelse)
         return merge([self.ev(node.body), self.ev(node.orelse)])
 
     def expr_BoolOp(self, node: ast.BoolOp) -> Optional[Val]:
@@ -562,8 +641,12 @@ class Frame:
         entries = []
         best: List[Optional[Val]] = []
         slots = []
+        others = []  # tainted items that are no bodies: `(response, chunks)`
         for index, element in enumerate(node.elts):
             value = self.ev(element)
+            if value is not None and value.kind in (OBJECT, TUPLE, CHUNKS, CONTAINER) and carries(value) and not (
+                    isinstance(element, ast.Starred) or (value.kind is CONTAINER and value.slot >= 0)):
+                others.append((index if isinstance(node, ast.Tuple) else EVERY_ITEM, value))
             if value is not None and is_body(value):
                 entries.append(self.span(element))
                 best.append(value)
@@ -573,7 +656,10 @@ class Frame:
                 entries.extend(value.entries)
                 slots.append(-1)
         if not best:
-            return CLEAN_VAL
+            held = collection(others)
+            if held is None:
+                return CLEAN_VAL
+            return self.step(held, node, "held in a tuple" if isinstance(node, ast.Tuple) else "held in a list")
         merged = merge(best)
         assert merged is not None
         slot = slots[0] if isinstance(node, ast.Tuple) and len(slots) == 1 else -1  # (body, status)
@@ -593,6 +679,10 @@ class Frame:
         self.env = {**saved, **{k: v for k, v in self.env.items() if k not in saved and known.walrus_binds(node, k)}}
         if element is not None and element.kind is CONTAINER and element.slot >= 0:  # `[(url, body) for ...]`
             return self.step(replace(element, kind=CHUNKS), node, "pairs collected by a comprehension")
+        if element is not None and element.kind in (OBJECT, TUPLE) and carries(element):  # `[s.get(u) for u in ...]`
+            each = collection(((EVERY_ITEM, element),))
+            assert each is not None
+            return self.step(each, node, "collected by a comprehension")
         if element is None or not is_body(element):
             return CLEAN_VAL if element is not None else None
         kind = CHUNKS if isinstance(node, ast.GeneratorExp) else CONTAINER
@@ -620,6 +710,9 @@ class Frame:
             return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
         if value.kind in (CHUNKS, CONTAINER):
             return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
+        if value.kind is TUPLE:
+            item = value.part(None)
+            return self.step(item, node, "each item") if item is not None else None
         if value.kind is OBJECT and value.role is TREE_CLASS:
             iterator = (self.instance_call(node, value, "__iter__")
                         or self.instance_call(node, value, "__aiter__"))
@@ -771,6 +864,8 @@ class Frame:
         value = args.value(args.get(known.WRAPPERS[qualname]))
         if value is not None and _chunks(value):
             return True, self.step(replace(value, kind=CHUNKS), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
+        if value is not None and value.kind is TUPLE:
+            return True, self.step(_every_item(value), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
         return False, None
 
     def _call_pairing(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
@@ -781,10 +876,18 @@ class Frame:
                 slot = index + 1 if qualname == "builtins.enumerate" else index
                 return True, self.step(replace(value, kind=CHUNKS, slot=slot), node,
                                        f"paired by `{qualname[9:]}()`")
+            if value is not None and value.kind is TUPLE:  # `enumerate(responses)`: (index, response) pairs
+                held = value.part(None)
+                position = index + 1 if qualname == "builtins.enumerate" else index
+                pairs = collection(((EVERY_ITEM, collection(((position, held),))),))
+                if pairs is not None:
+                    return True, self.step(pairs, node, f"paired by `{qualname[9:]}()`")
         return False, None
 
     def _call_anext(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         value = args.value(args.get(0))
+        if value is not None and value.kind is TUPLE:
+            return True, self._next_item(value, node)
         if value is not None and _chunks(value):
             taken = CONTAINER if value.slot >= 0 else BODY
             return True, self.step(replace(value, kind=taken, entries=()), node, "the next chunk")
@@ -796,6 +899,12 @@ class Frame:
         if starred is not None and _chunks(starred):  # `gather(*(fetch(u) for u in urls))`
             return True, self.step(replace(starred, kind=CONTAINER if starred.slot < 0 else CHUNKS), node,
                                    "results of `asyncio.gather()`")
+        if starred is not None and starred.kind is TUPLE:  # `gather(*[open_stream(u) for u in urls])`
+            return True, self.step(_every_item(starred), node, "results of `asyncio.gather()`")
+        if starred is None and not any(is_body(args.value(a)) for a in args.positional):
+            held = collection((i, args.value(a)) for i, a in enumerate(args.positional))  # `r1, r2 = gather(...)`
+            if held is not None:
+                return True, self.step(held, node, "results of `asyncio.gather()`")
         bodies = [v for v in (args.value(a) for a in args.positional) if v is not None and is_body(v)]
         if bodies:
             return True, self.step(replace(bodies[0], kind=CONTAINER, entries=(), slot=-1), node,
@@ -808,6 +917,8 @@ class Frame:
         if first is not None and _chunks(first):
             kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") else CONTAINER
             return True, replace(first, kind=kind)
+        if first is not None and first.kind is TUPLE and len(args.positional) == 1:
+            return True, first if qualname in ("builtins.list", "builtins.tuple") else _every_item(first)
         if qualname != "builtins.iter" or len(args.positional) != 2:
             return False, None
         if first is not None and first.kind is OBJECT and first.role is BOUND_METHOD:
@@ -815,10 +926,26 @@ class Frame:
         elif isinstance(args.positional[0], ast.Lambda):
             produced = self.ev(args.positional[0].body)  # `iter(lambda: stream.read(n), b"")`: chunks until b""
         else:
-            return False, None
+            call = self._call_of(args.positional[0])  # `iter(self.read1, b"")`, `iter(partial(f, n), b"")`
+            if call is None:
+                return False, None
+            produced = self.ev(call)
         if produced is not None and is_body(produced):
             return True, self.step(replace(produced, kind=CHUNKS, entries=()), node, "chunks read by `iter()`")
         return True, None
+
+    def _call_of(self, callable_node: ast.expr) -> Optional[ast.Call]:
+        """The call that calling `callable_node` makes: `f()` for `f` or `obj.m`, `f(*a, **k)` for
+        `functools.partial(f, *a, **k)`; None for anything else."""
+        if isinstance(callable_node, ast.Call) and self.qualname(callable_node.func) == "functools.partial":
+            if not callable_node.args or isinstance(callable_node.args[0], ast.Starred):
+                return None
+            call = ast.Call(func=callable_node.args[0], args=callable_node.args[1:], keywords=callable_node.keywords)
+        elif isinstance(callable_node, (ast.Name, ast.Attribute)):
+            call = ast.Call(func=callable_node, args=[], keywords=[])
+        else:
+            return None
+        return ast.copy_location(call, callable_node)
 
     def _call_partial(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         first = args.value(args.get(0))
@@ -828,6 +955,8 @@ class Frame:
 
     def _call_next(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         first = args.value(args.get(0))
+        if first is not None and first.kind is TUPLE:
+            return True, self._next_item(first, node)
         if first is not None and _chunks(first):
             return True, self.step(replace(first, kind=BODY, entries=()), node, "the next chunk")
         return False, None
@@ -957,6 +1086,22 @@ class Frame:
             return self.step(taken, node, "taken from the container")
         return receiver if name == "copy" else CLEAN_VAL
 
+    def _on_tuple(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
+        """A tuple or list holding responses or chunk iterators (`pairs.pop()`, `holder.__enter__()`), or an
+        iterator of them (`it.__next__()`)."""
+        name = func.attr
+        self._any_receiver_sinks(node, name, args)
+        self._mutations(func, receiver, args)
+        if name in known.SELF_ITER or name in ("__enter__", "__aenter__", "copy"):  # a @contextmanager's value
+            return receiver
+        if name in known.TAKE or name in known.NEXT:
+            return self._next_item(receiver, node)
+        return CLEAN_VAL
+
+    def _next_item(self, value: Val, node: ast.AST) -> Optional[Val]:
+        item = value.part(None)
+        return self.step(item, node, "an item") if item is not None else None
+
     def _on_chunks(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
         name = func.attr
         if name in known.SELF_ITER:
@@ -1012,6 +1157,13 @@ class Frame:
             elif value is not None and value.kind is CONTAINER and value.slot >= 0 and item is not None:
                 # `queue.put((offset, chunk))`: a collection of (offset, body) tuples
                 self.bind(target, self.step(replace(value, kind=CHUNKS), item, "queued"), item)
+            elif (value is not None and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value) and item is not None
+                  and (receiver is None or receiver.kind in (TUPLE, CLEAN))):
+                # `responses.append(resp)`: a list of responses (or of chunk iterators)
+                held = collection(((EVERY_ITEM, value),))
+                assert held is not None
+                merged = merge([receiver if receiver is not None and receiver.kind is TUPLE else None, held])
+                self.bind(target, self.step(merged, item, "collected") if merged is not None else None, item)
         else:
             item = args.get(0)
             value = args.value(item)
@@ -1042,8 +1194,9 @@ class Frame:
         attributes of the instance a method is called on."""
         tainted = _arguments(module, function, cls, args) if args is not None else {}
         tainted.update({Param(i, attribute=True): (where, value) for i, (_, where, value) in enumerate(seeds)})
+        constants = _constants(module, function, cls, args) if args is not None else ()
         summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
-                                   closure, tuple((attr, value) for attr, _, value in seeds))
+                                   closure, tuple((attr, value) for attr, _, value in seeds), constants)
         return self._apply(node, summary, tainted, name, cap)
 
     def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
@@ -1066,9 +1219,17 @@ class Frame:
                 self.report(raw.code, arg, f"{raw.label} in {name}()", value.at_most(cap),
                             (self.span(arg),) if sliceable else (),
                             fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
-        returned = summary.returns
+        return self._returned(node, summary.returns, tainted, name, cap, call_step)
+
+    def _returned(self, node: ast.AST, returned: Optional[Val], tainted: Tainted, name: str, cap: str,
+                  call_step: FlowStep) -> Optional[Val]:
+        """What a call gives: the summary's return value, completed with the caller's inputs it derives from."""
         if returned is None or not returned.tainted:
             return returned
+        if returned.kind is TUPLE and any(part.param is not None for _, part in returned.parts):
+            parts = [(p, self._returned(node, v, tainted, name, cap, call_step)) for p, v in returned.parts]
+            held = collection(parts, flow=returned.flow)
+            return held.step(self.span(node), f"returned by `{name}()`", self.module.path) if held else None
         if returned.param is not None:
             if returned.param not in tainted:
                 return None
@@ -1155,6 +1316,12 @@ class Frame:
         return True, merge(results)
 
 
+def _every_item(value: Val) -> Val:
+    """A TUPLE whose items lost their positions (`sorted(pairs)`, `gather(*tasks)`): every item may be any part."""
+    item = value.part(None)
+    return replace(value, parts=((EVERY_ITEM, item),)) if item is not None else value
+
+
 def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo], args: Args) -> Tainted:
     """The tainted arguments of a call, by parameter."""
     params = module.parameters(function, cls)
@@ -1168,6 +1335,31 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
         if keyword in params and value is not None and carries(value):
             tainted[Param(params.index(keyword))] = (arg, value)
     return tainted
+
+
+def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo],
+               args: Args) -> Tuple[Tuple[str, object], ...]:
+    """The parameters a condition of `function` tests that this call sets to a literal, or leaves at a literal
+    default (`get_content(url, decoded=True)`): (name, value), by name."""
+    tested = module.branching(function)
+    if not tested:
+        return ()
+    params = module.parameters(function, cls)
+    spec: ast.arguments = function.args  # type: ignore[attr-defined]
+    positional = [a.arg for a in (*spec.posonlyargs, *spec.args)][-len(spec.defaults):] if spec.defaults else []
+    defaults = {**dict(zip(positional, spec.defaults)),
+                **{a.arg: d for a, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None}}
+    unpacked = args.starred is not None or any(k.arg is None for k in args.node.keywords)  # `*a`, `**kw`
+    found = []
+    for name in sorted(tested):
+        index = params.index(name) if name in params else -1
+        given = args.get(index if 0 <= index < len(args.positional) else None, (name,))
+        if given is None and unpacked:
+            continue
+        literal = given if given is not None else defaults.get(name)
+        if isinstance(literal, ast.Constant):
+            found.append((name, literal.value))
+    return tuple(found)
 
 
 def _handlers(prefix: str) -> Dict[str, Callable]:
@@ -1192,4 +1384,4 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     "builtins.bytearray": Frame._call_bytearray,
 }
 _RECEIVERS: Dict[Kind, Callable] = {BODY: Frame._on_body, CLEAN: Frame._on_clean, CONTAINER: Frame._on_container,
-                                    CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object}
+                                    CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object, TUPLE: Frame._on_tuple}

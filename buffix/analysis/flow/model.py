@@ -19,11 +19,14 @@ class Kind(Enum):
     CHUNKS = "chunks"  # an iterable yielding bodies (iter_content(), a generator over chunks)
     CONTAINER = "container"  # a list/deque/tuple holding bodies
     OBJECT = "object"  # a client, response, stream... (see Role)
+    TUPLE = "tuple"  # a tuple, list or iterable holding tainted values that are not bodies (see Val.parts)
     CLEAN = "clean"  # known not to be (or hold) a body
 
 
-BODY, CHUNKS, CONTAINER, OBJECT, CLEAN = Kind.BODY, Kind.CHUNKS, Kind.CONTAINER, Kind.OBJECT, Kind.CLEAN
-TAINTED = (BODY, CHUNKS, CONTAINER, OBJECT)
+BODY, CHUNKS, CONTAINER, OBJECT, TUPLE, CLEAN = (Kind.BODY, Kind.CHUNKS, Kind.CONTAINER, Kind.OBJECT, Kind.TUPLE,
+                                                 Kind.CLEAN)
+TAINTED = (BODY, CHUNKS, CONTAINER, OBJECT, TUPLE)
+EVERY_ITEM = -1  # a TUPLE part's position when it stands for every item (a list filled in a loop, a comprehension)
 # the catalog's kinds (catalog.KINDS: what a source or member yields when it is no type) as value kinds
 CATALOG_KINDS = {"body": BODY, "chunks": CHUNKS, "container": CONTAINER}
 
@@ -64,6 +67,8 @@ class Val:
     slot: int = -1  # CONTAINER: a tuple whose item `slot` is the body; CHUNKS: each item is such a tuple
     attrs: Tuple[Tuple[str, "Val"], ...] = ()  # OBJECT of a TREE_CLASS: its tainted self.*
     role: Role = CATALOG_TYPE
+    # TUPLE: its tainted items, by position (`(response, chunks)`), or one part at EVERY_ITEM (`[resp for ...]`)
+    parts: Tuple[Tuple[int, "Val"], ...] = ()
 
     @property
     def tainted(self) -> bool:
@@ -81,6 +86,16 @@ class Val:
 
     def at_most(self, confidence: str) -> "Val":
         return replace(self, confidence=weakest(self.confidence, confidence))
+
+    def part(self, position: Optional[int]) -> Optional["Val"]:
+        """TUPLE: the value of the item at `position` (None: any item); None when it holds nothing tainted."""
+        found = [v for p, v in self.parts if p == position or p == EVERY_ITEM or position is None]
+        return merge(found) if found else None
+
+    @property
+    def shape(self) -> tuple:
+        """What a summary computed for this value depends on (not its flow or confidence)."""
+        return (self.kind, self.type, self.role, self.slot, tuple((p, v.shape) for p, v in self.parts))
 
 
 CLEAN_VAL = Val(CLEAN)
@@ -103,7 +118,8 @@ def is_body(value: Optional[Val]) -> bool:
 
 
 def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
-    """Join the values of several branches: a body on any branch is a body; entries add up."""
+    """Join the values of several branches: a body on any branch is a body; entries and TUPLE parts add up."""
+    values = list(values)
     best: Optional[Val] = None
     seen_unknown = False
     for value in values:
@@ -117,6 +133,13 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
             best = replace(best, entries=_union(best.entries, value.entries))
     if best is not None and best.kind is CLEAN and seen_unknown:
         return None
+    if best is not None and best.kind is TUPLE:
+        tuples = [v for v in values if v is not None and v.kind is TUPLE]
+        if len(tuples) > 1:
+            joined: Tuple[Tuple[int, Val], ...] = ()
+            for value in tuples:
+                joined = _joined(joined, value.parts)
+            best = replace(best, parts=joined)
     return best
 
 
@@ -126,6 +149,32 @@ def _rank(value: Val) -> Tuple[int, int]:
 
 def _union(a: Tuple[Span, ...], b: Tuple[Span, ...]) -> Tuple[Span, ...]:
     return a + tuple(s for s in b if s not in a)
+
+
+def _joined(a: Tuple[Tuple[int, Val], ...], b: Tuple[Tuple[int, Val], ...]) -> Tuple[Tuple[int, Val], ...]:
+    """The parts of two TUPLE branches, position by position."""
+    positions = sorted({p for p, _ in a} | {p for p, _ in b})
+    joined = []
+    for position in positions:
+        value = merge([v for p, v in (*a, *b) if p == position])
+        if value is not None:
+            joined.append((position, value))
+    return tuple(joined)
+
+
+def as_input(value: Val, param: Param) -> Val:
+    """`value` as a summarized function's input `param` sees it: no flow yet, sure (the caller applies its own
+    confidence); a TUPLE's parts derive from the same input."""
+    parts = tuple((p, as_input(v, param)) for p, v in value.parts)
+    return replace(value, flow=(), param=param, entries=(), confidence="high", attrs=(), parts=parts)
+
+
+def collection(parts: Iterable[Tuple[int, Optional[Val]]], flow: Tuple[FlowStep, ...] = ()) -> Optional[Val]:
+    """A TUPLE of the tainted values among `parts`; None when none is tainted."""
+    kept = tuple((p, v) for p, v in parts if v is not None and carries(v))
+    if not kept:
+        return None
+    return Val(TUPLE, confidence=weakest(*(v.confidence for _, v in kept)), flow=flow, parts=kept)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class Modules(Protocol):
     def module(self, name: str) -> Optional[ModuleContext]: ...
     def use(self, name: str) -> None: ...
     def has_module(self, name: str) -> bool: ...
+    def reexported(self, qualname: str) -> str: ...
     def text(self, name: str) -> Optional[bytes]: ...
     def top_level_names(self) -> FrozenSet[bytes]: ...
     def consult(self, path: str) -> None: ...
@@ -116,7 +117,7 @@ class StageTwo:
             plain = match.group("plain")
             dots, names = (b"", plain) if plain is not None else (match.group("dots"), match.group("module"))
             name = absolute(names.decode("ascii", "replace"), len(dots), package)
-            objects, pairs = [], []
+            objects, pairs, passed = [], [], []
             if plain is not None:
                 objects.append(name)
             else:
@@ -125,8 +126,11 @@ class StageTwo:
                     if self._tree.has_module(submodule):  # `from pkg import net`, used as `net.stream(url)`
                         objects.append(submodule)
                     elif name:
-                        pairs.append((name, item))
-            modules = tuple(m for m in {*objects, *(m for m, _ in pairs)} if self._tree.has_module(m))
+                        # `from pkg import File` where pkg/__init__.py imports it from pkg.files: that module's
+                        module_part, _, last = self._tree.reexported(submodule).rpartition(".")
+                        pairs.append((module_part, last) if module_part else (name, item))
+                        passed.append(name)
+            modules = tuple(m for m in {*objects, *(m for m, _ in pairs), *passed} if self._tree.has_module(m))
             pairs = [(m, n) for m, n in pairs if m in modules]
             self._imports[key] = _Imported(modules, tuple(pairs), tuple(m for m in objects if m in modules))
         return self._imports[key]

@@ -8,6 +8,8 @@ modules, within a memory budget) and the dependency tracking (which files an ans
 from __future__ import annotations
 
 import ast
+import os
+import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -49,6 +51,7 @@ class Project:
         self._methods: Optional[MethodIndex] = None
         self._bearing: Dict[str, bool] = {}
         self._subclasses: Dict[str, List[ClassInfo]] = {}
+        self._reexports: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
         # the parts' answers, under the names the modules and stage 2 ask them by
         self.tracking = self._dependencies.tracking
         self.consult = self._dependencies.consult
@@ -115,6 +118,34 @@ class Project:
             if sub.module is not None:
                 sub.module.consulted()
         return self._subclasses[info.qualname]
+
+    def reexported(self, qualname: str) -> str:
+        """What `qualname` names once the tree's re-exports are followed: `pkg.compat.requests.get` is
+        `requests.get` when pkg/compat.py imports requests; `pkg.File` is `pkg.files.File` when pkg/__init__.py
+        imports it from there. Unchanged when it is not the tree's, or the tree defines it where it says."""
+        if os.fsencode(qualname.partition(".")[0]) not in self.top_level_names():
+            return qualname
+        return self.remembered(self._reexports, qualname, lambda: self._follow(qualname, 0))
+
+    def _follow(self, qualname: str, depth: int) -> str:
+        parts = qualname.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            module_part, name = ".".join(parts[:end]), parts[end]
+            if not self.has_module(module_part):
+                continue
+            text = self.text(module_part) or b""
+            word = re.escape(name.encode())
+            # decided without parsing where the text settles it: the module defines the name, or never spells it
+            if not re.search(rb"\b" + word + rb"\b", text) or re.search(
+                    rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+" + word + rb"\b", text):
+                return qualname
+            module = self.module(module_part)
+            target = module.names.imports.get(name) if module is not None else None
+            if target is None or depth >= _MAX_REEXPORTS:
+                return qualname
+            resolved = ".".join([target, *parts[end + 1:]])
+            return self._follow(resolved, depth + 1) if resolved != qualname else qualname
+        return qualname
 
     def find_function(self, qualname: str, tainted_args: bool = True, depth: int = 0) -> Optional[Found]:
         """The function `qualname` of the tree; without tainted arguments only if its module can return bodies."""
