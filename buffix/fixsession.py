@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from buffix.core.findings import FileError, FileResult, Finding, Span
 from buffix.fixer.apply import Edit, Refusal, fix_source
@@ -18,6 +18,9 @@ from buffix.fixer.source import SourceError, decode_source
 
 Analyze = Callable[[bytes, str], FileResult]
 _MAX_PASSES = 4  # a fix may reveal a finding that depended on it; stop well before any loop
+# A file above this is analyzed in a forked child (AnalysisApart), as `check` analyzes it in a worker: its tree (~190
+# bytes per byte of source) never joins what this process holds, so `fix` peaks near `check` (bench_fix_memory.py).
+ANALYZED_APART_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -77,23 +80,32 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
                 unsafe: bool, observed: Sequence[Finding] = ()) -> Iterator[FileFix]:
     """Fix, in memory, every file whose analysis (from the check pipeline) has a fix that applies; `observed`
     findings (`fix --observed`) join each file's first analysis (their positions hold only before any edit)."""
-    import os
-
     from buffix.analysis import analyze_source
     from buffix.analysis.project import Project
-    from buffix.pipeline import MAX_BYTES, analyze_guarded, guarded, read_source
 
     project = Project(list(roots), config)
     first = set()
+    apart = AnalysisApart(lambda p, s: analyze_source(s, p, config, project))
 
     def analyze(data: bytes, name: str) -> FileResult:  # the pipeline's guard: deep code, analyzer bugs
-        result = analyze_guarded(lambda p, s: analyze_source(s, p, config, project), name, data)
+        result = apart(name, data)
         if observed and name not in first:
             from buffix.report.observed import merge_into
 
             first.add(name)
             result = merge_into([result], observed)[0]
         return result
+
+    try:
+        yield from _fixes(results, analyze, style, unsafe)
+    finally:
+        apart.close()
+
+
+def _fixes(results: Sequence[FileResult], analyze: Analyze, style: str, unsafe: bool) -> Iterator[FileFix]:
+    import os
+
+    from buffix.pipeline import MAX_BYTES, guarded, read_source
 
     seen = set()  # a file reached through a symlink and as itself is one file: fixed once
     for result in results:
@@ -116,6 +128,77 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
                           partial(_unfixed, result.path, data))
         elif result.findings:
             yield FileFix(result.path, b"", None, remaining=result.findings)
+
+
+class AnalysisApart:
+    """`analyze_guarded(analyze, path, data)`, for a file above ANALYZED_APART_BYTES in one forked child that serves
+    every such file of the run: started at the first one, before this process grows by fixing it (a forked child's
+    size counts the pages it shares with its parent), and it takes a parser killed by a signal with it (the file
+    gets a FileError; the next large file gets a new child). Smaller files, or no fork: in this process."""
+
+    def __init__(self, analyze: Callable[[str, bytes], FileResult]) -> None:
+        self.analyze = analyze
+        self.child: Optional[Tuple[Any, Any]] = None  # (connection, process)
+
+    def __call__(self, path: str, data: bytes) -> FileResult:
+        from buffix.core.process import crash_message
+        from buffix.pipeline import analyze_guarded
+
+        if len(data) <= ANALYZED_APART_BYTES or not self._started():
+            return analyze_guarded(self.analyze, path, data)
+        conn, process = self.child  # type: ignore[misc]  # _started() set it
+        try:
+            conn.send((path, data))
+            return conn.recv()
+        except (EOFError, OSError):
+            self.child = None
+            conn.close()
+            process.join()
+            return FileResult(path, error=FileError(path, crash_message(process)))
+
+    def _started(self) -> bool:
+        from buffix.core.process import FORK
+
+        if self.child is None and FORK:
+            import multiprocessing
+
+            ours, theirs = multiprocessing.get_context("fork").Pipe()
+            process = multiprocessing.get_context("fork").Process(target=_serve, args=(theirs, self.analyze),
+                                                                   daemon=True)
+            try:
+                process.start()
+            except OSError:  # the process limit: analyze here
+                ours.close()
+                return False
+            finally:
+                theirs.close()
+            self.child = (ours, process)
+        return self.child is not None
+
+    def close(self) -> None:
+        if self.child is not None:
+            conn, process = self.child
+            self.child = None
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+            conn.close()
+            process.join()
+
+
+def _serve(conn: Any, analyze: Callable[[str, bytes], FileResult]) -> None:
+    """The child's whole life: answer each (path, data) with its guarded analysis until None."""
+    import signal
+
+    from buffix.pipeline import analyze_guarded
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while True:
+        request = conn.recv()
+        if request is None:
+            return
+        conn.send(analyze_guarded(analyze, *request))
 
 
 def _unfixed(path: str, data: bytes, message: str) -> FileFix:

@@ -7,12 +7,28 @@ import builtins
 import re
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
-from buffix.analysis.flow.known import is_static
-from buffix.analysis.flow.model import BODY, CHUNKS, CLEAN, CONTAINER, OBJECT, Param, Raw, Summary, Val, merge
+from buffix.analysis.flow.known import is_classmethod, is_static
+from buffix.analysis.flow.model import (
+    BODY,
+    CHUNKS,
+    CLASS,
+    CLEAN,
+    CONTAINER,
+    EVERY_ITEM,
+    OBJECT,
+    TUPLE,
+    Param,
+    Raw,
+    Summary,
+    Val,
+    as_input,
+    carries,
+    merge,
+)
 from buffix.analysis.flow.scope import Names, collect
 from buffix.analysis.parse import Parsed
 from buffix.knowledge.catalog import Catalog
@@ -56,6 +72,7 @@ class Module:
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
         self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
+        self._branching: Dict[int, FrozenSet[str]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
@@ -75,6 +92,7 @@ class Module:
         self.classes.clear()
         self.pending.clear()
         self._summaries.clear()
+        self._branching.clear()
         self.raw = []
 
     def consulted(self) -> None:
@@ -82,8 +100,7 @@ class Module:
         the files those were computed from: a cached summary must still name them (result cache invalidation)."""
         if self.project is not None:
             self.project.consult(self.path)
-            for path in self.depends:
-                self.project.consult(path)
+            self.project.consult_all(self.depends)
 
     @contextmanager
     def _computing(self) -> Iterator[None]:
@@ -118,27 +135,42 @@ class Module:
             info = ClassInfo(node, f"{self.qualname}.{node.name}",
                              {s.name: s for s in node.body if isinstance(s, _FUNCTIONS)}, module=self)
         info.learned = True
-        body_frame = Frame(self, collect(node.body, self.package), parent=parent, cls=info, emit=True)
+        self._run_class_body(info, parent, emit=True)
+        # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
+        for _ in range(3):
+            known = {k for k, v in info.attrs.items() if carries(v)}  # a type alone is no reason to run again
+            raw_mark, pending_mark = len(self.raw), len(self.pending)
+            for method in info.methods.values():
+                self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
+            if {k for k, v in info.attrs.items() if carries(v)} <= known:
+                break
+            del self.raw[raw_mark:], self.pending[pending_mark:]
+
+    def _run_class_body(self, info: ClassInfo, parent: Frame, emit: bool) -> None:
+        """Run the class body's statements: its class attributes (`_registry = {'http': HTTPStorage}`)."""
+        node = info.node
+        info.body_learned = True
+        body_frame = Frame(self, collect(node.body, self.package), parent=parent, cls=info, emit=emit)
         for stmt in node.body:
             if not isinstance(stmt, _FUNCTIONS):
                 body_frame.stmt(stmt)
         for name, value in body_frame.env.items():
             if value is not None and value.tainted:
                 info.attrs.setdefault(name, value)
-        # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
-        for _ in range(3):
-            known = {k for k, v in info.attrs.items() if v is not None and v.tainted}
-            raw_mark, pending_mark = len(self.raw), len(self.pending)
-            for method in info.methods.values():
-                self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
-            if {k for k, v in info.attrs.items() if v is not None and v.tainted} <= known:
-                break
-            del self.raw[raw_mark:], self.pending[pending_mark:]
+                info.class_attrs.setdefault(name, value)
+
+    def learn_body(self, info: ClassInfo) -> None:
+        """Run a class's body once, silently: its class attributes, without running its methods (on demand)."""
+        self.run_top_level()
+        with self._computing():
+            self._run_class_body(info, self.frame, emit=False)
 
     def learn(self, info: ClassInfo) -> None:
-        """Run a class's methods once, silently, to learn what they store in self.* (on demand only)."""
+        """Run a class's body and methods once, silently, to learn its class attributes and what its methods
+        store in self.* (on demand only)."""
         info.learned = True
-        self.run_top_level()
+        if not info.body_learned:
+            self.learn_body(info)
         with self._computing():
             for method in info.methods.values():
                 self.function_frame(method, self.frame, info, emit=False).run(method.body)  # type: ignore[attr-defined]
@@ -194,7 +226,9 @@ class Module:
         frame = Frame(self, names, parent=parent, cls=cls, self_name=self_name, emit=emit)
         if cls is None and parent.self_name is not None and parent.self_name not in names.bound:
             frame.cls, frame.self_name = parent.cls, parent.self_name  # a nested function reading the method's self
-        if self_name is not None:
+        if self_name is not None and cls is not None and is_classmethod(function):
+            frame.env[self_name] = Val(OBJECT, type=cls.qualname, role=CLASS)  # `cls(...)` builds an instance
+        elif self_name is not None:
             own_type = self.catalog.annotations.get(cls.qualname) if cls is not None else None
             frame.env[self_name] = Val(OBJECT, type=own_type) if own_type else None
         params = [a for a in positional if a.arg != self_name] + list(args.kwonlyargs)
@@ -202,7 +236,7 @@ class Module:
         for index, arg in enumerate(params):
             if tainted and index in tainted:
                 # the caller applies its own confidence: a summary is shared by sure and guessed callers
-                start = replace(tainted[index], flow=(), param=Param(index), entries=(), confidence="high")
+                start = replace(as_input(tainted[index], Param(index)), attrs=tainted[index].attrs)
                 frame.env[arg.arg] = frame.step(start, arg, f"parameter `{arg.arg}` of `{name}()`")
             elif arg.annotation is not None:
                 frame.env[arg.arg] = frame.annotated(arg.annotation, arg)
@@ -216,8 +250,7 @@ class Module:
             if rest is not None:
                 frame.env[rest.arg] = None
         for index, (attr, value) in enumerate(seeds):  # an instance built from bodies: its self.* hold them
-            start = replace(value, flow=(), param=Param(index, attribute=True), entries=(), confidence="high",
-                            attrs=())
+            start = as_input(value, Param(index, attribute=True))
             frame.env["self." + attr] = frame.step(start, function, f"`self.{attr}` of the instance")
         return frame
 
@@ -240,29 +273,45 @@ class Module:
         return self._docstrings[key]
 
     def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],
-                  parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary:
+                  parent: Optional[Frame] = None, seeds: Tuple[Tuple[str, Val], ...] = (),
+                  constants: Tuple[Tuple[str, Any], ...] = ()) -> Summary:
         """What a call returns and which parameters reach sinks, for these argument kinds (cached).
-        `parent`: the frame a nested function was defined in (its closure)."""
-        key = (id(function), id(cls), tuple(sorted((i, v.kind, v.type, v.role, v.slot) for i, v in tainted.items())),
-               tuple((a, v.kind, v.type, v.role, v.slot) for a, v in seeds))
+        `parent`: the frame a nested function was defined in (its closure); `constants`: the parameters the call
+        sets to a literal (or leaves at a literal default) that a condition of the function tests."""
+        key = (id(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
+               tuple((a, v.shape) for a, v in seeds), tuple((n, type(v), v) for n, v in constants))
         self.consulted()
         if key in self._summaries:
             return self._summaries[key]
         self._summaries[key] = Summary()  # recursion: assume nothing while in progress
         self.run_top_level()
         frame = self.function_frame(function, parent or self.frame, cls, emit=False, tainted=tainted, seeds=seeds)
+        frame.constants.update(constants)
         with self._computing():
             frame.run(function.body)  # type: ignore[attr-defined]
         if frame.yields:
             returns = _generated(frame, function, merge(frame.yields))
         else:
             returns = merge(frame.returns) if frame.returns else None
+            returns = _declared(frame, function, returns)
         stores = tuple((k[5:], v) for k, v in frame.env.items()
                        if k.startswith("self.") and v is not None and v.tainted and v.param is not None
                        and not v.param.attribute)
         summary = Summary(returns, tuple(frame.hits), stores)
         self._summaries[key] = summary
         return summary
+
+    def branching(self, function: ast.AST) -> FrozenSet[str]:
+        """The parameters of `function` that a condition in its body tests (`if decoded:`, `x if raw else y`)."""
+        key = id(function)
+        if key not in self._branching:
+            args: ast.arguments = function.args  # type: ignore[attr-defined]
+            params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+            tested = {n.id for stmt in function.body  # type: ignore[attr-defined]
+                      for node in ast.walk(stmt) if isinstance(node, (ast.If, ast.IfExp))
+                      for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+            self._branching[key] = frozenset(params & tested)
+        return self._branching[key]
 
     def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]:
         """A function of this module (`pkg.mod.f`) or, through the project, of another module of the tree."""
@@ -282,6 +331,18 @@ _DOC_TYPE = re.compile(
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 
 
+def _declared(frame: Frame, function: ast.AST, returns: Optional[Val]) -> Optional[Val]:
+    """What a function returns when the flow does not say: what its return annotation names (`-> "Bot"`, a
+    property's `-> BaseRequest`). A tree class only types a value known to hold nothing more."""
+    annotation = getattr(function, "returns", None)
+    if annotation is None or (returns is not None and returns.tainted):
+        return returns
+    declared = frame.annotated(annotation, function, "declared to return", classes=True)
+    if declared is None or (returns is not None and declared.catalog_type):
+        return returns  # a response type does not override what the flow found clean
+    return declared
+
+
 def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional[Val]:
     """What calling a generator gives: its chunks, or (a @contextmanager) the value it yields to the `with`."""
     if any((d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "")) in _CONTEXT_MANAGERS
@@ -289,7 +350,10 @@ def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional
         return item
     if item is None or item.kind is CLEAN:
         return item
+    name = getattr(function, "name", "generator")
     if item.kind is BODY or (item.kind is CONTAINER and item.slot >= 0):
-        name = getattr(function, "name", "generator")
         return frame.step(replace(item, kind=CHUNKS, entries=()), function, f"yielded by `{name}()`")
+    if item.kind in (OBJECT, TUPLE):  # responses, or `(name, chunks)` pairs: an iterable of them
+        each = Val(TUPLE, confidence=item.confidence, param=item.param, parts=((EVERY_ITEM, item),))
+        return frame.step(each, function, f"yielded by `{name}()`")
     return None

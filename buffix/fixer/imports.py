@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Optional
+from typing import List, Optional
 
 from buffix.fixer.source import DecodedSource, Replacement
 from buffix.knowledge.fix_styles import HELPER_IMPORT, HELPER_MODULE, HELPER_NAME
@@ -24,7 +24,7 @@ def helper_import(source: DecodedSource, tree: ast.Module) -> Optional[Replaceme
         return None
     leading = []
     for index, statement in enumerate(tree.body):
-        if not (isinstance(statement, (ast.Import, ast.ImportFrom)) or (index == 0 and _is_docstring(statement))):
+        if not _is_leading(statement, index):
             break
         leading.append(statement)
     following = tree.body[len(leading)] if len(leading) < len(tree.body) else None
@@ -41,6 +41,34 @@ def helper_import(source: DecodedSource, tree: ast.Module) -> Optional[Replaceme
     if offset and source.text[offset - 1] not in "\r\n":  # the last line has no line break: add one before
         return Replacement(offset, offset, source.newline_before(offset) + HELPER_IMPORT)
     return Replacement(offset, offset, HELPER_IMPORT + source.newline_before(offset))
+
+
+class HeadBuilder:
+    """The part of the module `helper_import` reads, from the top-level statements in order: the leading
+    docstring and imports, then the first other statement's lines only (its body may be large)."""
+
+    def __init__(self) -> None:
+        self.body: List[ast.stmt] = []
+        self.done = False
+
+    def add(self, statement: ast.stmt, index: int) -> None:
+        if self.done:
+            return
+        if _is_leading(statement, index):
+            self.body.append(statement)
+            return
+        stand_in = ast.Pass(lineno=_first_line(statement), col_offset=0, end_lineno=_end_line(statement),
+                            end_col_offset=0)
+        self.body.append(stand_in)
+        self.done = True
+
+    def module(self) -> ast.Module:
+        return ast.Module(body=self.body, type_ignores=[])
+
+
+def _is_leading(statement: ast.stmt, index: int) -> bool:
+    """A statement of the leading block the helper import goes after: imports, and a docstring first."""
+    return isinstance(statement, (ast.Import, ast.ImportFrom)) or (index == 0 and _is_docstring(statement))
 
 
 def imports_helper(statement: ast.stmt) -> bool:

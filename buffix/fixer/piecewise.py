@@ -11,12 +11,22 @@ decisions (names a style must not find rebound, where the helper import goes), a
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
+from buffix.fixer.imports import HeadBuilder, imports_helper
 from buffix.fixer.source import DecodedSource, Replacement
-from buffix.fixer.verify import LIBCST_MAX_BYTES, check_fragment, future_flags, parse_fragment
+from buffix.fixer.verify import (
+    LIBCST_MAX_BYTES,
+    check_fragment,
+    future_flags,
+    parse_fragment,
+    parse_original,
+    rebound_names,
+)
 
 # Below this size the whole-file proof is cheap (at most ~200 MiB with LibCST) and it is the proof that ran for
 # years; above it the whole-file proof had to leave LibCST out, which the pieces bring back.
@@ -41,21 +51,110 @@ class Outline:
 
 
 def outline(source: DecodedSource, tree: ast.Module) -> Outline:
-    starts: List[int] = []
-    first_lines: List[int] = []
-    counts: List[int] = []
-    end_line = 0
+    builder = _OutlineBuilder(source)
     for statement in tree.body:
+        builder.add(statement)
+    return builder.build(future_flags(tree))
+
+
+class _OutlineBuilder:
+    """Outline's units, from the top-level statements in order."""
+
+    def __init__(self, source: DecodedSource) -> None:
+        self.source = source
+        self.starts: List[int] = []
+        self.first_lines: List[int] = []
+        self.counts: List[int] = []
+        self.end_line = 0
+
+    def add(self, statement: ast.stmt) -> None:
         first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
-        if counts and first <= end_line:  # `import io; io.BytesIO(x)`: one unit
-            counts[-1] += 1
+        if self.counts and first <= self.end_line:  # `import io; io.BytesIO(x)`: one unit
+            self.counts[-1] += 1
         else:
-            line = end_line + 1
-            starts.append(source.line_starts[line - 1] if line <= len(source.line_starts) else len(source.text))
-            first_lines.append(line)
-            counts.append(1)
-        end_line = max(end_line, statement.end_lineno or statement.lineno)
-    return Outline(tuple(starts), tuple(first_lines), tuple(counts), future_flags(tree))
+            line = self.end_line + 1
+            starts = self.source.line_starts
+            self.starts.append(starts[line - 1] if line <= len(starts) else len(self.source.text))
+            self.first_lines.append(line)
+            self.counts.append(1)
+        self.end_line = max(self.end_line, statement.end_lineno or statement.lineno)
+
+    def build(self, flags: int) -> Outline:
+        return Outline(tuple(self.starts), tuple(self.first_lines), tuple(self.counts), flags)
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What the fix needs of the whole file, read one top-level statement at a time (`read_in_pieces`)."""
+
+    outline: Outline
+    rebound: frozenset  # of the names asked for, those the module binds itself (verify.rebound_names)
+    imports_helper: bool  # some top-level statement imports the helper already
+    head: ast.Module  # the leading docstring and imports, then a stand-in for the next statement (imports.py)
+
+
+def read_in_pieces(source: DecodedSource, path: str, names: frozenset) -> ModuleFacts:
+    """The facts of `outline`, `rebound_names`, `future_flags` and `helper_import` without the file's tree: each
+    top-level statement (found with `tokenize`) is parsed alone, on its own line numbers, and dropped, so memory
+    is bounded by the largest statement instead of the file. Raises NotSeparable when the file does not cut into
+    statements that parse alone (a syntax error, say): the whole-file reading decides, with its message."""
+    builder = _OutlineBuilder(source)
+    rebound: set = set()
+    flags, helper, head, index = 0, False, HeadBuilder(), 0
+    for first, last in statement_lines(source.text, len(source.line_starts)):
+        tree = _parse_lines(source, first, last, path)
+        if names:
+            rebound |= rebound_names(tree, names)
+        flags |= future_flags(tree)
+        for statement in tree.body:
+            builder.add(statement)
+            helper = helper or imports_helper(statement)
+            head.add(statement, index)
+            index += 1
+    return ModuleFacts(builder.build(flags), frozenset(rebound), helper, head.module())
+
+
+def _parse_lines(source: DecodedSource, first: int, last: int, path: str) -> ast.Module:
+    starts = source.line_starts
+    end = starts[last] if last < len(starts) else len(source.text)
+    try:
+        tree = parse_original(source.text[starts[first - 1] : end], path)
+    except (SyntaxError, ValueError) as error:
+        raise NotSeparable(f"line {first}: {error}") from None
+    return ast.increment_lineno(tree, first - 1)
+
+
+_CONTINUES = frozenset(("else", "elif", "except", "finally"))  # clauses of the compound statement above them
+_UNCOUNTED = frozenset((tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE,
+                        tokenize.ENDMARKER))
+
+
+def statement_lines(text: str, lines: int) -> Iterator[Tuple[int, int]]:
+    """(first line, last line) of each top-level statement with the comment and blank lines above it (the last one
+    runs to the end of the file, line `lines`); statements on one line (`;`) come as one. Raises NotSeparable
+    when the text does not tokenize."""
+    depth, start, last_newline, decorator = 0, 1, 0, False
+    at_line_start = True  # the next counted token begins a logical line
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
+            kind = token.type
+            if kind == tokenize.INDENT:
+                depth += 1
+            elif kind == tokenize.DEDENT:
+                depth -= 1
+            elif kind == tokenize.NEWLINE:
+                last_newline, at_line_start = token.start[0], True
+            elif kind not in _UNCOUNTED and at_line_start:
+                at_line_start = False
+                if depth == 0:
+                    joins = decorator or (kind == tokenize.NAME and token.string in _CONTINUES)
+                    if last_newline and not joins:
+                        yield start, last_newline
+                        start = last_newline + 1
+                    decorator = token.string == "@"
+    except (tokenize.TokenError, SyntaxError) as error:
+        raise NotSeparable(f"the file does not tokenize: {error}") from None
+    yield start, max(start, lines)
 
 
 def check_pieces(

@@ -79,7 +79,8 @@ class Catalog:
     members: FrozenSet[str] = frozenset()  # members that yield a body on any receiver, and declared attributes
     declared_members: FrozenSet[str] = frozenset()  # attributes the config declares as sources
     response_members: FrozenSet[str] = frozenset()  # members a response-like name yields a body through
-    aliases: Mapping[str, str] = field(default_factory=dict)  # API-compatible fork -> the library it copies
+    # API-compatible fork -> the library it copies; a library's re-export -> what it re-exports
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
     def library(self, top: str) -> str:
         """The catalogued library an imported top-level name stands for (`niquests` -> `requests`)."""
@@ -303,11 +304,12 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
 
 def _aliased(table: Mapping[str, Any], aliases: Mapping[str, str]) -> Dict[str, Any]:
     """The entries of `table` under each alias's name (`requests.get` -> `niquests.get`): a fork keeps the API, so
-    it shares the types (`requests.Response`) and every method sink on them."""
+    it shares the types (`requests.Response`) and every method sink on them. A dotted alias is a re-export: the
+    same object under another module's name (`botocore.compat.ETree` is `xml.etree.ElementTree`)."""
     copied: Dict[str, Any] = {}
     for alias, library in aliases.items():
         for name, value in table.items():
-            if name.split(".")[0] == library:
+            if name == library or name.startswith(library + "."):
                 copied.setdefault(alias + name[len(library):], value)
     return copied
 

@@ -9,7 +9,8 @@ GUESSED_TYPES = {
         "methods": {"read": "body@medium", "aread": "body@medium", "read1": "body@medium",
                     "iter_content": "chunks@medium", "iter_bytes": "chunks@medium", "aiter_bytes": "chunks@medium",
                     "iter_raw": "chunks@medium", "aiter_raw": "chunks@medium", "iter_chunked": "chunks@medium",
-                    "iter_any": "chunks@medium"},
+                    "iter_any": "chunks@medium", "stream": "chunks@medium"},  # urllib3's `resp.stream(amt)`
+        "items": {"Body": "botocore.StreamingBody@medium"},  # `resp["Body"].read()`: an S3 get_object response
     },
     "?": {
         "attributes": {"content": "body@low"},

@@ -93,7 +93,8 @@ class Library:
     name: str
     types: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # type name -> members (catalog schema)
     sources: Mapping[str, str] = field(default_factory=dict)  # qualified callable -> what it returns
-    aliases: Mapping[str, str] = field(default_factory=dict)  # API-compatible fork -> the library it copies
+    # API-compatible fork -> the library it copies; or a name the library re-exports -> what it re-exports
+    aliases: Mapping[str, str] = field(default_factory=dict)
     reuploads: Tuple[SinkGroup, ...] = ()  # BFX3: where a body is sent again as a request body
     hooks: Tuple[Hooks, ...] = ()
     analyzer_only: str = ""  # why the runtime does not hook it (empty when `hooks` are given)

@@ -58,6 +58,12 @@ class CallerClassifier:
     and the installed packages named in `proxy_libraries` (a team checking a library it maintains).
     Classifying never touches the filesystem (an asyncio program under blockbuster must not block), never
     raises, and each file's answer is cached.
+
+    The answer is a function of the code's file name alone, so caching it per file name is caching it per code
+    object, with a key whose hash the string keeps. The one exception is a made-up name ("<string>", "<attrs
+    generated init ...>", "<doctest ...>"): code compiled from text shares it with every other such code, whoever
+    compiled it. For those the module the code runs in (the frame's `__file__`) decides, and nothing is cached
+    under the shared name. docs/runtime.md has the whole argument.
     """
 
     def __init__(self, library_dirs: Iterable[str] = (), proxy_libraries: Iterable[str] = ()) -> None:
@@ -78,9 +84,34 @@ class CallerClassifier:
         self._proxied = tuple(sorted({name.strip() for name in names if name.strip()}))
         self.internal_cache.clear()
 
+    def is_internal_frame(self, frame: FrameType) -> bool:
+        """Whether the code running in `frame` is library code (the hooks' question)."""
+        filename = frame.f_code.co_filename
+        cached = self.internal_cache.get(filename)
+        if cached is not None:
+            return cached
+        if filename.startswith("<") and not filename.startswith("<frozen "):
+            return self._compiled_text_is_internal(frame)
+        return self.is_internal_file(filename)
+
+    def _compiled_text_is_internal(self, frame: FrameType) -> bool:
+        """Code compiled from text (exec, eval, generated methods) is the module's it runs in; with no module file
+        (`python -c`, a fresh namespace) it is the program's, as code the program runs itself."""
+        try:
+            module_file = frame.f_globals.get("__file__")
+        except Exception:  # an odd globals mapping: answered, not raised
+            return False
+        if isinstance(module_file, str) and module_file and not module_file.startswith("<"):
+            return self.is_internal_file(module_file)
+        return False
+
     def is_internal_file(self, filename: str) -> bool:
+        """Whether code of `filename` is library code; a made-up name ("<string>") counts as the program's here
+        and is not cached (is_internal_frame knows better)."""
         cached = self.internal_cache.get(filename)
         if cached is None:
+            if filename.startswith("<") and not filename.startswith("<frozen "):
+                return False
             try:
                 cached = self._classify(filename)
             except Exception:  # never let a classification break a read; library code gets the real body
@@ -115,7 +146,7 @@ class CallerClassifier:
             filename = frame.f_code.co_filename
             internal = cache.get(filename)
             if internal is None:
-                internal = self.is_internal_file(filename)
+                internal = self.is_internal_frame(frame)
             if not internal:
                 return filename, frame.f_lineno
             frame = frame.f_back

@@ -70,7 +70,7 @@ def _program_line(tb: Optional[TracebackType]) -> Tuple[str, int, str]:
     found = ("<unknown>", 0, "")
     while tb is not None:
         code = tb.tb_frame.f_code
-        if not runtime.classifier.is_internal_file(code.co_filename):
+        if not runtime.classifier.is_internal_frame(tb.tb_frame):
             line = linecache.getline(code.co_filename, tb.tb_lineno).strip()
             column = _column(tb)
             found = (f"{code.co_filename}:{tb.tb_lineno}" + (f":{column}" if column else ""), tb.tb_lineno, line)

@@ -44,15 +44,16 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
     getter, clear = original.fget, _clearer(point)
     assert getter is not None  # a hooked body attribute is a readable property
 
-    states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_file
+    states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_frame
 
     def get_body(response: Any) -> Any:  # the hottest hook: guard and caller check inlined
         state = states.get(id(response))
         if state is not None and state.released:
             rt.guard(response, point.attribute)
         body = getter(response)
-        filename = sys._getframe(1).f_code.co_filename
-        if internal.get(filename) or (filename not in internal and classify(filename)):
+        frame = sys._getframe(1)
+        filename = frame.f_code.co_filename
+        if internal.get(filename) or (filename not in internal and classify(frame)):
             return body
         return rt.wrap(response, body, point.source, clear)
 
@@ -68,7 +69,7 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
     the coroutine happens to be awaited (a task created by asyncio.gather runs from the event loop).
     """
     where, linked = point.attribute + "()", point.linked
-    states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_file
+    states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_frame
 
     @functools.wraps(original)
     def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:  # hot: the guard and the caller check are inlined
@@ -83,8 +84,9 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
                 rt.guard(owner, where)
             if state.c_reader:
                 return original(obj, *args, **kwargs)
-        filename = sys._getframe(1).f_code.co_filename
-        if internal.get(filename) or (filename not in internal and classify(filename)):
+        frame = sys._getframe(1)
+        filename = frame.f_code.co_filename
+        if internal.get(filename) or (filename not in internal and classify(frame)):
             return original(obj, *args, **kwargs)
         return adapt(owner, lambda: original(obj, *args, **kwargs))
 
@@ -126,12 +128,13 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
 def _c_reader_probe(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
     """io.BufferedReader and io.TextIOWrapper (C) ask `readable()` when they wrap a stream; asked from no Python
     library frame, that is a C reader taking over the reads, which are library reads (the real body)."""
-    internal, classify = rt.classifier.internal_cache, rt.classifier.is_internal_file
+    internal, classify = rt.classifier.internal_cache, rt.classifier.is_internal_frame
 
     @functools.wraps(original)
     def readable(response: Any, *args: Any, **kwargs: Any) -> Any:
-        filename = sys._getframe(1).f_code.co_filename
-        if not (internal.get(filename) or (filename not in internal and classify(filename))):
+        frame = sys._getframe(1)
+        filename = frame.f_code.co_filename
+        if not (internal.get(filename) or (filename not in internal and classify(frame))):
             rt.read_by_c_reader(response)
         return original(response, *args, **kwargs)
 

@@ -51,8 +51,8 @@ class Observer:
     # --- recording (called from the proxy's exporting dunders) ----------------------------------------------
     def export(self, kind: str, record: Any) -> None:
         frame: Optional[FrameType] = sys._getframe(2)
-        internal = self.runtime.classifier.is_internal_file
-        while frame is not None and internal(frame.f_code.co_filename):
+        internal = self.runtime.classifier.is_internal_frame
+        while frame is not None and internal(frame):
             frame = frame.f_back
         if frame is None:
             return

@@ -142,6 +142,24 @@ def test_the_method_index_is_the_same_scanned_in_parallel(monkeypatch):
     assert facts(parallel) == facts(alone)
 
 
+def test_a_helper_class_reexported_by_its_package_is_followed(tmp_path):
+    """`from app.files import File` where app/files/__init__.py only re-exports File from app/files/storage.py:
+    the file that calls `File.read(url)` is kept by the prefilter, and the helper's body is found."""
+    (tmp_path / "app" / "files").mkdir(parents=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "files" / "__init__.py").write_text(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .storage import File\n")
+    (tmp_path / "app" / "files" / "storage.py").write_text(
+        "import requests\n\n\nclass File:\n    @staticmethod\n    def read(url):\n"
+        "        return requests.get(url).content\n")
+    use = tmp_path / "app" / "use.py"
+    use.write_text("import io\nfrom app.files import File\n\n\ndef f(url):\n    return io.BytesIO(File.read(url))\n")
+    project = Project([tmp_path])
+    assert screen(str(use), use.read_bytes(), project)[0]
+    result = analyze_source(use.read_bytes(), str(use), project.config, Project([tmp_path]))
+    assert [(f.code, f.line) for f in result.findings] == [("BFX102", 6)]
+
+
 def test_the_method_index_read_back_from_its_store_is_the_index_a_fresh_scan_builds(tmp_path):
     """Per-file facts kept by stat signature (buffix.cache.StatStore) give exactly a fresh scan's index, also after
     a file changes, appears or disappears between runs."""

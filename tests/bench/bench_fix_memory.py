@@ -8,6 +8,10 @@ on a fresh copy of each, and the same two commands (default jobs) on a copy of t
 .buffix_cache/bench/corpus, made by bench_cli.py; never fixed in place). Peak RSS is that of the largest process of
 each command (os.wait4 of the child, which covers the workers it waited for). `--buffix` picks the executable,
 so a checkout from before a change can be measured the same way.
+
+`--parts` measures, each in a fresh process on the largest generated file, what the parts cost above the
+process's size after its imports: `ast.parse` of the whole file, `ast.parse` of each top-level statement alone
+(tokenize finds them; nothing kept), `read_in_pieces` (the fixer's reading of a large file) and `fix_source`.
 """
 
 from __future__ import annotations
@@ -46,6 +50,49 @@ def measure(command: list, cwd: Path) -> dict:
     return {"wall": time.monotonic() - start, "exit": child.returncode, "rss": usage.ru_maxrss / 1024}
 
 
+PART = """
+import ast, resource, sys
+from pathlib import Path
+from buffix.core.findings import Span
+from buffix.fixer import fix_source
+from buffix.fixer.piecewise import read_in_pieces, statement_lines
+from buffix.fixer.source import decode_source
+data = Path(sys.argv[2]).read_bytes()
+decoded = decode_source(data)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+part = sys.argv[1]
+if part == "ast.parse, whole file":
+    tree = ast.parse(data)
+elif part == "ast.parse, one statement at a time":
+    for first, last in statement_lines(decoded.text, len(decoded.line_starts)):
+        end = decoded.line_starts[last] if last < len(decoded.line_starts) else len(decoded.text)
+        ast.parse(decoded.text[decoded.line_starts[first - 1]:end])
+elif part == "read_in_pieces":
+    read_in_pieces(decoded, "big.py", frozenset({"slice"}))
+else:
+    spans = []
+    for number, line in enumerate(decoded.text.splitlines(), 1):
+        if "memoryview(data)" in line:
+            column = line.index("memoryview(data)") + len("memoryview(") + 1
+            spans.append(Span(number, column, number, column + len("data")))
+    assert fix_source(data, spans, "slice", "big.py").changed
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+"""
+PARTS = ("ast.parse, whole file", "ast.parse, one statement at a time", "read_in_pieces", "fix_source (piecewise)")
+
+
+def measure_parts(source: Path) -> None:
+    size = source.stat().st_size
+    print(f"\nabove the process after its imports, on {size / 1_000_000:.2f} MB:")
+    for part in PARTS:
+        started = time.monotonic()
+        out = subprocess.run([sys.executable, "-c", PART, part, str(source)], capture_output=True, text=True,
+                             check=True).stdout
+        mib = float(out.strip().splitlines()[-1])
+        print(f"  {part:<36} {mib:>7.0f} MiB  {mib * 1024 * 1024 / size:>6.1f}x the file"
+              f"  {time.monotonic() - started:>6.1f} s", flush=True)
+
+
 def row(label: str, size_mb: float, check: dict, fix: dict) -> str:
     return (f"{label:<14} {size_mb:>8.2f} {check['rss']:>10.0f} {fix['rss']:>10.0f} {fix['rss'] - check['rss']:>+9.0f}"
             f" {check['wall']:>8.1f} {fix['wall']:>8.1f} {check['exit']:>3}/{fix['exit']}")
@@ -57,12 +104,18 @@ def main() -> int:
     parser.add_argument("--sizes", default="0.5,1,2,3.9", help="generated file sizes in MB, comma-separated")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the bench corpus (copied, never fixed in place)")
     parser.add_argument("--no-corpus", action="store_true", help="skip the bench corpus")
+    parser.add_argument("--parts", action="store_true", help="only the parts' memory, on the largest size")
     args = parser.parse_args()
     buffix = [args.buffix]
-    print(f"{'input':<14} {'MB':>8} {'check MiB':>10} {'fix MiB':>10} {'fix-chk':>9} {'check s':>8} {'fix s':>8}"
-          f" exit", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench_fix_memory_") as temp:
         work = Path(temp)
+        if args.parts:
+            source = work / "big.py"
+            generate(source, max(float(size) for size in args.sizes.split(",") if size))
+            measure_parts(source)
+            return 0
+        print(f"{'input':<14} {'MB':>8} {'check MiB':>10} {'fix MiB':>10} {'fix-chk':>9} {'check s':>8} {'fix s':>8}"
+              f" exit", flush=True)
         for megabytes in (float(size) for size in args.sizes.split(",") if size):
             source = work / f"gen_{megabytes}.py"
             generate(source, megabytes)

@@ -19,6 +19,8 @@ from buffix.fixer import STYLES, fix_source
 
 from .expressions import TOP_LEVEL
 from .fuzzing import check_source
+from .injection import insert_statements, with_sites
+from .sites import call_argument_spans
 
 FAST = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
@@ -78,6 +80,29 @@ def test_hypothesmith_programs(source, style):
         return  # lone surrogates: not a file anyone can save
     result = check_source(data, style, "hypothesmith.py")
     assert result is None or not result.failures, result.failures
+
+
+@pytest.mark.skipif(hypothesmith is None, reason="hypothesmith is not installed")
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(program=with_sites(hypothesmith.from_node()) if hypothesmith else st.nothing(), style=st.sampled_from(STYLES))
+def test_cst_programs_get_call_sites_inserted(program, style):
+    """hypothesmith's CST-based programs have no calls of their own: the fuzz inserts sink calls into each."""
+    source, inserted = program
+    assert inserted
+    assert call_argument_spans(source)
+    result = check_source(source.encode("utf-8", "surrogatepass"), style, "inserted.py")
+    assert result is not None and result.sites and not result.failures, result
+
+
+def test_statements_are_inserted_at_every_kind_of_position():
+    program = "import os\nclass C:\n    x = 1\nif a: pass\n"
+    statement = "memoryview(resp.content)"
+    placed = {insert_statements(program, [statement], [index]) for index in range(12)}
+    assert "class C:\n    memoryview(resp.content)\n    x = 1\n" in "".join(placed)  # an indented block
+    assert "if a: pass; memoryview(resp.content)\n" in "".join(placed)  # after a `;`
+    assert "import os\nmemoryview(resp.content)\n" in "".join(placed)  # the module
+    assert insert_statements("from __future__ import annotations\n", [statement], [0]).startswith("from __future__")
+    assert insert_statements("x = (\n", [statement], [0]) is None  # nothing Python parses
 
 
 def _stdlib_sample(count: int, seed: int):

@@ -9,14 +9,26 @@ flags that change how a distant statement parses, and a unit that does not stand
 from __future__ import annotations
 import __future__
 
+import random
+import sysconfig
+from pathlib import Path
+
 import pytest
 
 from buffix.core.findings import Span
 from buffix.fixer import STYLES, fix_source
 from buffix.fixer.apply import fix_in_pieces, fix_whole_file
-from buffix.fixer.piecewise import PIECEWISE_MIN_BYTES, NotSeparable, check_pieces, outline
+from buffix.fixer.imports import helper_import, imports_helper
+from buffix.fixer.piecewise import (
+    PIECEWISE_MIN_BYTES,
+    NotSeparable,
+    check_pieces,
+    outline,
+    read_in_pieces,
+    statement_lines,
+)
 from buffix.fixer.source import Replacement, decode_source
-from buffix.fixer.verify import parse_original
+from buffix.fixer.verify import parse_original, rebound_names
 from buffix.knowledge.fix_styles import HELPER_IMPORT
 
 from .cases import case_names, load_case
@@ -178,3 +190,79 @@ def test_statements_sharing_a_line_are_one_unit():
     outcome = fix_source(data, spans, "slice", "big.py")
     assert outcome == fix_whole_file(data, spans, "slice", "big.py") and outcome.new_source.endswith(
         b"memoryview(data[:])\n")
+
+
+# -- reading the module one statement at a time (read_in_pieces): the same facts as the whole tree -------------------
+
+_NAMES = frozenset({"slice", "as_buffer"})  # what the getitem and helper styles call
+
+
+def _whole_facts(data: bytes):
+    decoded = decode_source(data)
+    tree = parse_original(data, "m.py")
+    return (outline(decoded, tree), rebound_names(tree, _NAMES), any(imports_helper(s) for s in tree.body),
+            helper_import(decoded, tree))
+
+
+def _piece_facts(data: bytes):
+    decoded = decode_source(data)
+    facts = read_in_pieces(decoded, "m.py", _NAMES)
+    return facts.outline, facts.rebound, facts.imports_helper, helper_import(decoded, facts.head)
+
+
+SHAPES = {
+    "decorators": "import os\n@a\n@b(1)\ndef f():\n    pass\n\n@c\nclass C:\n    x = 1\n",
+    "clauses": "if a:\n    pass\nelif b:\n    pass\nelse:\n    pass\ntry:\n    x\nexcept E:\n    y\nfinally:\n    z\n"
+               "for i in x:\n    pass\nelse:\n    pass\nwhile x:\n    pass\nelse:\n    pass\n",
+    "semicolons": "import io; io.BytesIO(x)\ny = 1; z = (\n    2)\n",
+    "comments and blank lines": "# head\n\n\nx = 1  # trailing\n\n# about f\ndef f():\n    # inside\n    pass\n"
+                                "    # dedented comment\n# end\n",
+    "no final newline": "x = 1\ny = memoryview(x)",
+    "CR and CRLF line endings": "x = 1\ry = (1,\r\n  2)\r\ndef f():\r    pass\r",
+    "strings across lines": 'x = """\nelse:\n@d\n"""\ny = f(\n"""\n"""\n)\n',
+    "backslash continuations": "x = 1 + \\\n    2\nif x: \\\n    pass\n",
+    "docstring, future, helper import": '"""Doc."""\nfrom __future__ import annotations\n'
+                                         "from buffix.safe import as_buffer\nslice = 1\ndef as_buffer(x): pass\n",
+    "match and async": "match x:\n    case 1:\n        pass\nasync def f():\n    async with a as slice:\n        pass\n",
+    "form feed and tabs": "\x0cx = 1\nif x:\n\tpass\n\x0cy = 2\n",
+    "only comments": "# nothing here\n\n",
+    "empty": "",
+    "one-line compound statements": "if x: pass\nelse: y = 1\nclass C: pass\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_read_in_pieces_gives_the_facts_of_the_whole_tree(name):
+    data = SHAPES[name].encode("utf-8")
+    assert _piece_facts(data) == _whole_facts(data)
+
+
+def test_read_in_pieces_on_a_stdlib_sample():
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
+    for path in random.Random(12).sample(files, 40):
+        data = path.read_bytes()
+        try:
+            whole = _whole_facts(data)
+        except (SyntaxError, ValueError):
+            continue
+        assert _piece_facts(data) == whole, path
+
+
+def test_read_in_pieces_refuses_what_does_not_cut_into_statements():
+    for text in ("x = (\n", "def f():\n  pass\n pass\n", "x = 1\n  y = 2\n", "else:\n    pass\n", "x = $\n"):
+        with pytest.raises(NotSeparable):
+            read_in_pieces(decode_source(text.encode()), "m.py", _NAMES)
+
+
+def test_a_syntax_error_is_reported_as_in_whole_file_mode():
+    data, spans = _large("import requests\n", functions=3, tail="def broken(:\n    pass\n")
+    outcome = fix_source(data, spans, "slice", "big.py")
+    assert outcome == fix_whole_file(data, spans, "slice", "big.py")
+    assert outcome.refused and "cannot fix this file: line" in outcome.refused[0].reason
+
+
+def test_statement_lines_cover_the_file():
+    text = SHAPES["comments and blank lines"] + SHAPES["decorators"]
+    lines = statement_lines(text, len(decode_source(text.encode()).line_starts))
+    assert list(lines) == [(1, 4), (5, 9), (10, 12), (13, 16), (17, 20)]

@@ -37,3 +37,7 @@ def downloaded(server) -> Iterator[Callable[[str, AccessPath, str], List[object]
 
     yield get
     cache.clear()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: runs a third-party suite; only with BUFFIX_SLOW=1")

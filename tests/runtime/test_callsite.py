@@ -53,6 +53,37 @@ def test_installed_code_reads_real_bodies_and_project_code_gets_proxies(server, 
         assert type(fakelib.fetch(url)) is bytes
 
 
+GENERATED = ("exec(compile(" + repr(HELPER) + ", '<string>', 'exec'), globals())\n")
+
+
+def test_code_compiled_from_text_belongs_to_the_module_it_runs_in(server, tmp_path, monkeypatch):
+    """Every exec'd snippet is named "<string>": the installed package's generated reader reads the real body,
+    the project's twin and `python -c` style code (no module file) get proxies, whichever ran first."""
+    site = tmp_path / "venv" / "lib" / "python3" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "genlib.py").write_text(GENERATED)
+    (tmp_path / "genproj.py").write_text(GENERATED)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import genlib
+    import genproj
+
+    namespace: dict = {}
+    exec(compile(HELPER, "<string>", "exec"), namespace)  # no __file__: code the program runs itself
+    url = server.url_for("/bytes/300")
+    try:
+        with runtime.installed() as rt:
+            assert genlib.fetch.__code__.co_filename == genproj.fetch.__code__.co_filename == "<string>"
+            assert isinstance(genproj.fetch(url), BodyProxy)
+            assert type(genlib.fetch(url)) is bytes
+            assert isinstance(namespace["fetch"](url), BodyProxy)
+            assert isinstance(genproj.fetch(url), BodyProxy)
+            assert "<string>" not in rt.classifier.internal_cache
+    finally:
+        for name in ("genlib", "genproj"):
+            sys.modules.pop(name, None)
+
+
 def test_classifying_never_touches_the_filesystem_and_never_raises(monkeypatch):
     classifier = CallerClassifier()
 

@@ -136,3 +136,17 @@ def test_a_users_own_sitecustomize_still_runs():
     assert plain.stdout == b"runtime installed: False\nuser sitecustomize: yes\n", text(plain.stderr)
     assert under.returncode == 0 and under.stderr == b""
     assert under.stdout == b"runtime installed: True\nuser sitecustomize: yes\n"
+
+
+def test_pytest_with_warnings_as_errors_runs_under_buffix_run(tmp_path):
+    """buffix is imported before pytest marks its plugin's package for assertion rewriting; a suite that turns
+    warnings into errors (aiohttp's `filterwarnings = error`) must still start (issue 11)."""
+    (tmp_path / "test_body.py").write_text(
+        "import os\nimport requests\n\n\ndef test_safe_form():\n"
+        "    body = requests.get(os.environ['BUFFIX_TEST_URL'] + '/bytes/100', timeout=10).content\n"
+        "    assert len(bytes(body[:])) == 100\n")
+    args = [PY, "-m", "pytest", "-W", "error", "-p", "no:cacheprovider", "-q", str(tmp_path / "test_body.py")]
+    plain, under = concurrently(lambda: run(args), lambda: run(args, runtime=[]))
+    assert plain.returncode == 0, text(plain.stdout)
+    assert under.returncode == 0, text(under.stdout + under.stderr)
+    assert b"1 passed" in under.stdout

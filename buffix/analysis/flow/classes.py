@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Protocol, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Protocol, Set, Tuple
 
 from buffix.analysis.flow.model import Raw, Summary, Val
 from buffix.analysis.flow.scope import Names
@@ -27,12 +27,14 @@ class Tree(Protocol):
     """What a module asks of the analyzed tree (buffix.analysis.project.Project)."""
 
     def consult(self, path: str) -> None: ...
+    def consult_all(self, paths: Set[str]) -> None: ...
     def tracking(self) -> AbstractContextManager[Set[str]]: ...
     def find_class(self, qualname: str) -> Optional["ClassInfo"]: ...
     def find_function(self, qualname: str, tainted_args: bool = True) -> Optional[Function]: ...
     def method_by_name(self, name: str, tainted_args: bool) -> Optional[Function]: ...
     def class_by_name(self, name: str, near: str) -> Optional[str]: ...
     def has_module(self, name: str) -> bool: ...
+    def reexported(self, qualname: str) -> str: ...
     def subclasses(self, info: "ClassInfo") -> List["ClassInfo"]: ...
 
 
@@ -58,12 +60,15 @@ class ModuleContext(Protocol):
     def qualname_of(self, node: ast.AST) -> Optional[str]: ...
     def consulted(self) -> None: ...
     def learn(self, info: "ClassInfo") -> None: ...
+    def learn_body(self, info: "ClassInfo") -> None: ...
     def resolve_class(self, node: ast.AST) -> Optional["ClassInfo"]: ...
     def tree_class(self, node: ast.AST, by_name: bool = False) -> Optional[str]: ...
     def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]: ...
     def parameters(self, function: ast.AST, cls: Optional["ClassInfo"]) -> List[str]: ...
     def summarize(self, function: ast.AST, cls: Optional["ClassInfo"], tainted: Dict[int, Val],
-                  parent: Any = None, seeds: Tuple[Tuple[str, Val], ...] = ()) -> Summary: ...
+                  parent: Any = None, seeds: Tuple[Tuple[str, Val], ...] = (),
+                  constants: Tuple[Tuple[str, Any], ...] = ()) -> Summary: ...
+    def branching(self, function: ast.AST) -> FrozenSet[str]: ...
 
 
 @dataclass(eq=False)
@@ -74,7 +79,11 @@ class ClassInfo:
     attrs: Dict[str, Optional[Val]] = field(default_factory=dict)
     module: Optional[ModuleContext] = None
     learned: bool = False  # its methods ran once, so `attrs` knows what they store in self.*
+    class_attrs: Dict[str, Optional[Val]] = field(default_factory=dict)  # what its body binds (tainted only)
+    body_learned: bool = False  # its body ran, so `class_attrs` is complete
     _bases: Optional[List["ClassInfo"]] = None
+    _rebound: Optional[Set[str]] = None
+    _mro: Optional[List["ClassInfo"]] = None
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -86,16 +95,19 @@ class ClassInfo:
         return self._bases
 
     def mro(self) -> List["ClassInfo"]:
-        order: List[ClassInfo] = []
-        pending = [self]
-        while pending and len(order) < MAX_MRO:
-            info = pending.pop(0)
-            if info not in order:
-                order.append(info)
-                pending.extend(info.bases())
-                if info.module is not None:
-                    info.module.consulted()
-        return order
+        if self._mro is None:
+            order: List[ClassInfo] = []
+            pending = [self]
+            while pending and len(order) < MAX_MRO:
+                info = pending.pop(0)
+                if info not in order:
+                    order.append(info)
+                    pending.extend(info.bases())
+            self._mro = order
+        for info in self._mro:  # every answer read from these classes depends on their files
+            if info.module is not None:
+                info.module.consulted()
+        return self._mro
 
     def method(self, name: str) -> Optional[Tuple["ClassInfo", ast.AST]]:
         for info in self.mro():
@@ -129,6 +141,27 @@ class ClassInfo:
             if info is not self and any(b.qualname == self.qualname for b in info.mro()[1:]):
                 found.append(info)
         return found[:MAX_SUBCLASSES]
+
+    def class_attr(self, name: str) -> Tuple[bool, Optional[Val]]:
+        """What the body of this class or of its bases binds to `name` (`_registry = {...}`); methods not run."""
+        for info in self.mro():
+            if not info.body_learned and info.module is not None:
+                info.module.learn_body(info)
+            if name in info.class_attrs:
+                return True, info.class_attrs[name]
+        return False, None
+
+    def rebinds(self, name: str) -> bool:
+        """Does a method of this class or of its bases assign an attribute to `<x>.name` (`self.receive =
+        self._receive_rate`)? A syntactic test, so that calls of ordinary methods need not learn the class."""
+        return any(name in info._rebinding() for info in self.mro())
+
+    def _rebinding(self) -> Set[str]:
+        if self._rebound is None:  # each class's methods are walked once
+            self._rebound = {target.attr for method in self.methods.values() for node in ast.walk(method)
+                             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute)
+                             for target in node.targets if isinstance(target, ast.Attribute)}
+        return self._rebound
 
     def attr(self, name: str) -> Tuple[bool, Optional[Val]]:
         """What methods of this class or its bases store in `self.<name>`."""

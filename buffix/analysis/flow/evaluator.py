@@ -24,13 +24,19 @@ from buffix.analysis.flow.model import (
     CATALOG_KINDS,
     CATALOG_TYPE,
     CHUNKS,
+    CLASS,
     CLEAN,
     CLEAN_VAL,
+    COLLECTION_ROLES,
     CONTAINER,
+    EVERY_ITEM,
     GUESSED_RESPONSE,
+    ITEM_ROLES,
     OBJECT,
     SINK_METHOD,
     TREE_CLASS,
+    TREE_METHOD,
+    TUPLE,
     UNKNOWN,
     Hit,
     Kind,
@@ -40,8 +46,11 @@ from buffix.analysis.flow.model import (
     Summary,
     Val,
     carries,
+    collection,
+    family,
     is_body,
     merge,
+    of_family,
     weakest,
 )
 from buffix.analysis.flow.scope import Names, add_import
@@ -109,6 +118,7 @@ class Frame:
         self.awaited: Optional[ast.AST] = None  # the expression of the innermost `await` / `async with`
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
+        self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
 
     # ---- names -------------------------------------------------------------------------------------------
     def lookup(self, name: str) -> Tuple[bool, Optional[Val]]:
@@ -122,8 +132,16 @@ class Frame:
         return False, None
 
     def qualname(self, node: ast.AST) -> Optional[str]:
+        """The qualified name `node` spells, the tree's re-exports followed (`from .compat import requests`)."""
+        qualname = self._spelled(node)
+        project = self.module.project
+        if qualname is None or project is None or qualname.startswith("builtins."):
+            return qualname
+        return project.reexported(qualname)
+
+    def _spelled(self, node: ast.AST) -> Optional[str]:
         if isinstance(node, ast.Attribute):
-            base = self.qualname(node.value)
+            base = self._spelled(node.value)
             return f"{base}.{node.attr}" if base else None
         if not isinstance(node, ast.Name):
             return None
@@ -237,6 +255,8 @@ class Frame:
             self.bind(node.target, value, node.value or node.target)
 
     def stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self.constants.pop(node.target.id, None)
         target = self.ev(node.target) if not isinstance(node.target, ast.Subscript) else None
         value = self.ev(node.value)
         if not isinstance(node.op, ast.Add):
@@ -257,7 +277,59 @@ class Frame:
 
     def stmt_If(self, node: ast.If) -> None:
         self.ev(node.test)
-        self._branches([node.body, node.orelse])
+        decided = self.decided(node.test)
+        if decided is not None:  # `if decoded:` in a call made with `decoded=True`: only that branch runs
+            self.run(node.body if decided else node.orelse)
+            return
+        text = self._text_check(node.test)
+        if text is None:
+            self._branches([node.body, node.orelse])
+            return
+        name, when = text  # `if isinstance(data, str):` data is no body in that branch
+        bodies = [node.body, node.orelse] if when else [node.orelse, node.body]
+        start = dict(self.env)
+        self.env[name] = CLEAN_VAL
+        self.run(bodies[0])
+        ends = [self.env]
+        self.env = dict(start)
+        self.run(bodies[1])
+        self._join([*ends, self.env])
+
+    def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool]]:
+        """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text). A body
+        is bytes or a proxy of bytes, never a str."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        call = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+        if not (isinstance(call, ast.Call) and len(call.args) == 2 and isinstance(call.args[0], ast.Name)
+                and self.qualname(call.func) == "builtins.isinstance"):
+            return None
+        types = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
+        if not types or any(self.qualname(t) != "builtins.str" for t in types):
+            return None
+        name = call.args[0].id
+        return (name, not negated) if is_body(self.env.get(name)) else None
+
+    def decided(self, test: ast.expr) -> Optional[bool]:
+        """The truth of a condition on parameters set to literals (`decoded`, `not raw`, `mode == "bytes"`,
+        `encoding is None`), else None."""
+        if isinstance(test, ast.Name) and test.id in self.constants:
+            return bool(self.constants[test.id])
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.decided(test.operand)
+            return None if inner is None else not inner
+        if isinstance(test, ast.BoolOp):
+            values = [self.decided(v) for v in test.values]
+            if isinstance(test.op, ast.And):
+                return False if False in values else (True if all(v is True for v in values) else None)
+            return True if True in values else (False if all(v is False for v in values) else None)
+        if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
+                and test.left.id in self.constants and isinstance(test.comparators[0], ast.Constant)):
+            left, right, op = self.constants[test.left.id], test.comparators[0].value, test.ops[0]
+            if isinstance(op, (ast.Is, ast.IsNot)) and right is None:
+                return (left is None) is isinstance(op, ast.Is)
+            if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
+                return (left == right) is isinstance(op, ast.Eq)
+        return None
 
     def stmt_While(self, node: ast.While) -> None:
         self.ev(node.test)
@@ -363,6 +435,7 @@ class Frame:
     # ---- binding -----------------------------------------------------------------------------------------
     def bind(self, target: ast.AST, value: Optional[Val], source: ast.AST) -> None:
         if isinstance(target, ast.Name):
+            self.constants.pop(target.id, None)
             if value is not None and value.tainted:
                 value = self.step(value, target, f"assigned to `{target.id}`")
             self.env[target.id] = value
@@ -376,6 +449,9 @@ class Frame:
                 value = self.step(value, target, f"stored in `self.{target.attr}`")
             self.env[key] = value
             self.unpublished[target.attr] = value
+        elif (isinstance(target, ast.Subscript) and value is not None and value.kind is OBJECT
+              and value.role in COLLECTION_ROLES):
+            self._store_item(target.value, value)
         elif isinstance(target, ast.Subscript) and value is not None and is_body(value):
             base = self.ev(target.value)
             if base is None or base.kind in (CONTAINER, CLEAN):
@@ -398,6 +474,11 @@ class Frame:
         if len(sources) == len(targets) and not any(isinstance(t, ast.Starred) for t in targets):
             for target, element in zip(targets, sources):
                 self.bind(target, self.ev(element), element)
+            return
+        if value is not None and value.kind is TUPLE and not any(isinstance(t, ast.Starred) for t in targets):
+            for index, target in enumerate(targets):  # `response, chunks = open_stream(url)`
+                item = value.part(index)
+                self.bind(target, self.step(item, source, "unpacked") if item is not None else None, source)
             return
         if (value is not None and value.kind is CONTAINER and 0 <= value.slot < len(targets)
                 and not any(isinstance(t, ast.Starred) for t in targets)):
@@ -454,6 +535,8 @@ class Frame:
 
     def expr_Name(self, node: ast.Name) -> Optional[Val]:
         found, value = self.lookup(node.id)
+        if value is None and node.id in self.module.classes and self._names_module_class(node.id):
+            return Val(OBJECT, type=self.module.classes[node.id].qualname, role=CLASS)
         if value is None and node.id not in self.names.imports and self.module.catalog.response_names.match(node.id):
             if not found or self.qualname(node) is None:
                 sure = "low" if self.module.in_tests else "medium"  # in tests, mostly a mock or a fake
@@ -470,11 +553,16 @@ class Frame:
                 found, value = self.cls.attr(node.attr)
                 if found:
                     return value
+                found, value = self._own_member(node)
+                if found:
+                    return value
         if self.imported(node.value):
             return None  # `module.attr`: a module, not a value we track
         base = self.ev(node.value)
         if (base is None or base.kind is CLEAN) and self._any_receiver_sink(node):
             return Val(CLEAN, type=f"*.{node.attr}", role=SINK_METHOD)  # `write = fp.write`: calling it writes
+        if base is not None and base.kind is OBJECT and base.role in (TREE_CLASS, CLASS):
+            return self._member_of(node, base)
         if base is not None and base.kind is OBJECT:
             catalog = self.module.catalog
             if (base.catalog_type, node.attr) in catalog.method_sinks:  # `find = pattern.findall`
@@ -509,6 +597,12 @@ class Frame:
             return base if base.kind is CONTAINER else CLEAN_VAL  # x[:] is the sanitizer
         if base.kind is CONTAINER:
             return self.step(replace(base, kind=BODY, entries=()), node, "an item of the container")
+        if base.kind is OBJECT and base.role in ITEM_ROLES:
+            return self._item_of(base, node)
+        if base.kind is TUPLE:
+            index = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            item = base.part(index if isinstance(index, int) and index >= 0 else None)
+            return self.step(item, node, "an item of the tuple") if item is not None else None
         if base.kind is OBJECT and isinstance(node.slice, ast.Constant):
             spec = self.module.catalog.types.get(base.catalog_type)
             result = spec.items.get(str(node.slice.value)) if spec else None
@@ -526,6 +620,9 @@ class Frame:
 
     def expr_IfExp(self, node: ast.IfExp) -> Optional[Val]:
         self.ev(node.test)
+        decided = self.decided(node.test)
+        if decided is not None:
+            return self.ev(node.body if decided else node.orelse)
         return merge([self.ev(node.body), self.ev(node.orelse)])
 
     def expr_BoolOp(self, node: ast.BoolOp) -> Optional[Val]:
@@ -562,8 +659,14 @@ class Frame:
         entries = []
         best: List[Optional[Val]] = []
         slots = []
+        values = []
+        others = []  # tainted items that are no bodies: `(response, chunks)`
         for index, element in enumerate(node.elts):
-            value = self.ev(element)
+            value = self._element(element)
+            values.append(value)
+            if value is not None and value.kind in (OBJECT, TUPLE, CHUNKS, CONTAINER) and carries(value) and not (
+                    isinstance(element, ast.Starred) or (value.kind is CONTAINER and value.slot >= 0)):
+                others.append((index if isinstance(node, ast.Tuple) else EVERY_ITEM, value))
             if value is not None and is_body(value):
                 entries.append(self.span(element))
                 best.append(value)
@@ -573,7 +676,10 @@ class Frame:
                 entries.extend(value.entries)
                 slots.append(-1)
         if not best:
-            return CLEAN_VAL
+            held = collection(others)
+            if held is None:
+                return self._collected(values) or CLEAN_VAL  # `(HTTPStorage, LocalStorage)`: a family
+            return self.step(held, node, "held in a tuple" if isinstance(node, ast.Tuple) else "held in a list")
         merged = merge(best)
         assert merged is not None
         slot = slots[0] if isinstance(node, ast.Tuple) and len(slots) == 1 else -1  # (body, status)
@@ -593,6 +699,10 @@ class Frame:
         self.env = {**saved, **{k: v for k, v in self.env.items() if k not in saved and known.walrus_binds(node, k)}}
         if element is not None and element.kind is CONTAINER and element.slot >= 0:  # `[(url, body) for ...]`
             return self.step(replace(element, kind=CHUNKS), node, "pairs collected by a comprehension")
+        if element is not None and element.kind in (OBJECT, TUPLE) and carries(element):  # `[s.get(u) for u in ...]`
+            each = collection(((EVERY_ITEM, element),))
+            assert each is not None
+            return self.step(each, node, "collected by a comprehension")
         if element is None or not is_body(element):
             return CLEAN_VAL if element is not None else None
         kind = CHUNKS if isinstance(node, ast.GeneratorExp) else CONTAINER
@@ -620,6 +730,11 @@ class Frame:
             return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
         if value.kind in (CHUNKS, CONTAINER):
             return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
+        if value.kind is OBJECT and value.role in ITEM_ROLES:
+            return self._item_of(value, node)
+        if value.kind is TUPLE:
+            item = value.part(None)
+            return self.step(item, node, "each item") if item is not None else None
         if value.kind is OBJECT and value.role is TREE_CLASS:
             iterator = (self.instance_call(node, value, "__iter__")
                         or self.instance_call(node, value, "__aiter__"))
@@ -676,7 +791,9 @@ class Frame:
             if handled:
                 return value
         if qualname is None:
-            self.ev(func)
+            callee = self.ev(func)
+            if callee is not None and callee.kind is OBJECT and callee.role is CLASS:  # `registry[kind]()`
+                return self._instantiate(node, args, callee)
             return None
         return self._qualified(node, qualname, args)
 
@@ -686,6 +803,10 @@ class Frame:
         bound = self.lookup(func.id)[1]
         if bound is not None and bound.kind is OBJECT and bound.role is BOUND_METHOD:
             return True, self.call_bound(bound, node)
+        if bound is not None and bound.kind is OBJECT and bound.role is TREE_METHOD:
+            return True, self._call_tree_method(node, args, bound)
+        if bound is not None and bound.kind is OBJECT and bound.role is CLASS:  # `cls(...)`, `factory = Kind`
+            return True, self._instantiate(node, args, bound)
         if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
             owner, _, method = bound.type.rpartition(".")
             for spec in self.module.catalog.method_sinks.get((owner, method), ()):
@@ -697,8 +818,9 @@ class Frame:
         if func.id in self.module.classes and self.lookup(func.id)[1] is None:
             if self._subclass_sink(node, args):
                 return True, CLEAN_VAL
-            if args.tainted():
-                return True, self._construct(node, args, self.module.classes[func.id])
+            info = self.module.classes[func.id]
+            built = self._construct(node, args, info) if args.tainted() else None
+            return True, built or self._typed_instance(node, info.qualname)
         return False, None
 
     def call_bound(self, bound: Val, node: ast.Call) -> Optional[Val]:
@@ -743,12 +865,15 @@ class Frame:
             return CLEAN_VAL
         info = self.module.resolve_class(node.func) if tainted else None
         if info is not None:
-            return self._construct(node, args, info)
+            return self._construct(node, args, info) or self._typed_instance(node, info.qualname)
         found = self.module.find_function(qualname, tainted)
         if found is not None:
             module, function, cls = found
             return self._call_function(node, args, module, function, cls, qualname.rsplit(".", 1)[-1])
-        return CLEAN_VAL if qualname.startswith("builtins.") else None
+        if qualname.startswith("builtins."):
+            return CLEAN_VAL
+        named = self.module.tree_class(node.func)  # `HTTPStorage()`: calls on it reach its methods
+        return self._typed_instance(node, named) if named is not None else None
 
     # calls handled before the catalog's sources are looked up: (handled, value)
     def _call_bytes(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
@@ -771,6 +896,8 @@ class Frame:
         value = args.value(args.get(known.WRAPPERS[qualname]))
         if value is not None and _chunks(value):
             return True, self.step(replace(value, kind=CHUNKS), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
+        if value is not None and value.kind is TUPLE:
+            return True, self.step(_every_item(value), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
         return False, None
 
     def _call_pairing(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
@@ -781,10 +908,18 @@ class Frame:
                 slot = index + 1 if qualname == "builtins.enumerate" else index
                 return True, self.step(replace(value, kind=CHUNKS, slot=slot), node,
                                        f"paired by `{qualname[9:]}()`")
+            if value is not None and value.kind is TUPLE:  # `enumerate(responses)`: (index, response) pairs
+                held = value.part(None)
+                position = index + 1 if qualname == "builtins.enumerate" else index
+                pairs = collection(((EVERY_ITEM, collection(((position, held),))),))
+                if pairs is not None:
+                    return True, self.step(pairs, node, f"paired by `{qualname[9:]}()`")
         return False, None
 
     def _call_anext(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         value = args.value(args.get(0))
+        if value is not None and value.kind is TUPLE:
+            return True, self._next_item(value, node)
         if value is not None and _chunks(value):
             taken = CONTAINER if value.slot >= 0 else BODY
             return True, self.step(replace(value, kind=taken, entries=()), node, "the next chunk")
@@ -796,6 +931,12 @@ class Frame:
         if starred is not None and _chunks(starred):  # `gather(*(fetch(u) for u in urls))`
             return True, self.step(replace(starred, kind=CONTAINER if starred.slot < 0 else CHUNKS), node,
                                    "results of `asyncio.gather()`")
+        if starred is not None and starred.kind is TUPLE:  # `gather(*[open_stream(u) for u in urls])`
+            return True, self.step(_every_item(starred), node, "results of `asyncio.gather()`")
+        if starred is None and not any(is_body(args.value(a)) for a in args.positional):
+            held = collection((i, args.value(a)) for i, a in enumerate(args.positional))  # `r1, r2 = gather(...)`
+            if held is not None:
+                return True, self.step(held, node, "results of `asyncio.gather()`")
         bodies = [v for v in (args.value(a) for a in args.positional) if v is not None and is_body(v)]
         if bodies:
             return True, self.step(replace(bodies[0], kind=CONTAINER, entries=(), slot=-1), node,
@@ -808,6 +949,8 @@ class Frame:
         if first is not None and _chunks(first):
             kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") else CONTAINER
             return True, replace(first, kind=kind)
+        if first is not None and first.kind is TUPLE and len(args.positional) == 1:
+            return True, first if qualname in ("builtins.list", "builtins.tuple") else _every_item(first)
         if qualname != "builtins.iter" or len(args.positional) != 2:
             return False, None
         if first is not None and first.kind is OBJECT and first.role is BOUND_METHOD:
@@ -815,10 +958,26 @@ class Frame:
         elif isinstance(args.positional[0], ast.Lambda):
             produced = self.ev(args.positional[0].body)  # `iter(lambda: stream.read(n), b"")`: chunks until b""
         else:
-            return False, None
+            call = self._call_of(args.positional[0])  # `iter(self.read1, b"")`, `iter(partial(f, n), b"")`
+            if call is None:
+                return False, None
+            produced = self.ev(call)
         if produced is not None and is_body(produced):
             return True, self.step(replace(produced, kind=CHUNKS, entries=()), node, "chunks read by `iter()`")
         return True, None
+
+    def _call_of(self, callable_node: ast.expr) -> Optional[ast.Call]:
+        """The call that calling `callable_node` makes: `f()` for `f` or `obj.m`, `f(*a, **k)` for
+        `functools.partial(f, *a, **k)`; None for anything else."""
+        if isinstance(callable_node, ast.Call) and self.qualname(callable_node.func) == "functools.partial":
+            if not callable_node.args or isinstance(callable_node.args[0], ast.Starred):
+                return None
+            call = ast.Call(func=callable_node.args[0], args=callable_node.args[1:], keywords=callable_node.keywords)
+        elif isinstance(callable_node, (ast.Name, ast.Attribute)):
+            call = ast.Call(func=callable_node, args=[], keywords=[])
+        else:
+            return None
+        return ast.copy_location(call, callable_node)
 
     def _call_partial(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         first = args.value(args.get(0))
@@ -828,6 +987,8 @@ class Frame:
 
     def _call_next(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         first = args.value(args.get(0))
+        if first is not None and first.kind is TUPLE:
+            return True, self._next_item(first, node)
         if first is not None and _chunks(first):
             return True, self.step(replace(first, kind=BODY, entries=()), node, "the next chunk")
         return False, None
@@ -884,6 +1045,9 @@ class Frame:
     def _method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
         if self._is_self(func.value) and self.cls is not None:  # self.method(): own, inherited or overridden
             resolved, value = self._dispatch(node, args, self.cls, func.attr, (), func.attr)
+            rebound = self._rebound_method(node, func, args)  # `self.receive = self._receive_rate`
+            if rebound is not None:
+                return merge([value, rebound]) if resolved else rebound
             if resolved:
                 return value
         receiver = self.ev(func.value)
@@ -957,6 +1121,22 @@ class Frame:
             return self.step(taken, node, "taken from the container")
         return receiver if name == "copy" else CLEAN_VAL
 
+    def _on_tuple(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
+        """A tuple or list holding responses or chunk iterators (`pairs.pop()`, `holder.__enter__()`), or an
+        iterator of them (`it.__next__()`)."""
+        name = func.attr
+        self._any_receiver_sinks(node, name, args)
+        self._mutations(func, receiver, args)
+        if name in known.SELF_ITER or name in ("__enter__", "__aenter__", "copy"):  # a @contextmanager's value
+            return receiver
+        if name in known.TAKE or name in known.NEXT:
+            return self._next_item(receiver, node)
+        return CLEAN_VAL
+
+    def _next_item(self, value: Val, node: ast.AST) -> Optional[Val]:
+        item = value.part(None)
+        return self.step(item, node, "an item") if item is not None else None
+
     def _on_chunks(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
         name = func.attr
         if name in known.SELF_ITER:
@@ -975,6 +1155,10 @@ class Frame:
         self._any_receiver_sinks(node, name, args)
         if receiver.role is TREE_CLASS:
             return self.instance_call(node, receiver, name, args, func.value)
+        if receiver.role is CLASS:
+            return self._class_call(node, func, args, receiver)
+        if receiver.role in ITEM_ROLES:
+            return self._item_of(receiver, node) if name == "get" else None
         spec_type = catalog.types.get(receiver.catalog_type)
         result = spec_type.methods.get(name) if spec_type else None
         if result is None and catalog.response_names.match(known.last_name(func.value)):
@@ -1012,6 +1196,13 @@ class Frame:
             elif value is not None and value.kind is CONTAINER and value.slot >= 0 and item is not None:
                 # `queue.put((offset, chunk))`: a collection of (offset, body) tuples
                 self.bind(target, self.step(replace(value, kind=CHUNKS), item, "queued"), item)
+            elif (value is not None and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value) and item is not None
+                  and (receiver is None or receiver.kind in (TUPLE, CLEAN))):
+                # `responses.append(resp)`: a list of responses (or of chunk iterators)
+                held = collection(((EVERY_ITEM, value),))
+                assert held is not None
+                merged = merge([receiver if receiver is not None and receiver.kind is TUPLE else None, held])
+                self.bind(target, self.step(merged, item, "collected") if merged is not None else None, item)
         else:
             item = args.get(0)
             value = args.value(item)
@@ -1042,8 +1233,9 @@ class Frame:
         attributes of the instance a method is called on."""
         tainted = _arguments(module, function, cls, args) if args is not None else {}
         tainted.update({Param(i, attribute=True): (where, value) for i, (_, where, value) in enumerate(seeds)})
+        constants = _constants(module, function, cls, args) if args is not None else ()
         summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
-                                   closure, tuple((attr, value) for attr, _, value in seeds))
+                                   closure, tuple((attr, value) for attr, _, value in seeds), constants)
         return self._apply(node, summary, tainted, name, cap)
 
     def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
@@ -1066,9 +1258,17 @@ class Frame:
                 self.report(raw.code, arg, f"{raw.label} in {name}()", value.at_most(cap),
                             (self.span(arg),) if sliceable else (),
                             fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
-        returned = summary.returns
+        return self._returned(node, summary.returns, tainted, name, cap, call_step)
+
+    def _returned(self, node: ast.AST, returned: Optional[Val], tainted: Tainted, name: str, cap: str,
+                  call_step: FlowStep) -> Optional[Val]:
+        """What a call gives: the summary's return value, completed with the caller's inputs it derives from."""
         if returned is None or not returned.tainted:
             return returned
+        if returned.kind is TUPLE and any(part.param is not None for _, part in returned.parts):
+            parts = [(p, self._returned(node, v, tainted, name, cap, call_step)) for p, v in returned.parts]
+            held = collection(parts, flow=returned.flow)
+            return held.step(self.span(node), f"returned by `{name}()`", self.module.path) if held else None
         if returned.param is not None:
             if returned.param not in tainted:
                 return None
@@ -1115,37 +1315,49 @@ class Frame:
 
     def instance_call(self, node: ast.AST, receiver: Val, name: str, args: Optional[Args] = None,
                       where: Optional[ast.expr] = None) -> Optional[Val]:
-        """`receiver.name(...)` on an instance of a tree class (`iter(x)` is `x.__iter__()`)."""
+        """`receiver.name(...)` on an instance of a tree class (`iter(x)` is `x.__iter__()`); on an instance of a
+        family, the method of each class (one of them really runs: medium at most)."""
+        members = family(receiver)
+        cap = "high" if len(members) == 1 else "medium"
+        results = [self._member_call(node, replace(receiver, type=qualname), name, args, where, cap)
+                   for qualname in members]
+        return merge(results) if results else None
+
+    def _member_call(self, node: ast.AST, receiver: Val, name: str, args: Optional[Args],
+                     where: Optional[ast.expr], cap: str) -> Optional[Val]:
         qualname = receiver.type
-        prefix, _, class_name = qualname.rpartition(".")
-        if prefix == self.module.qualname:
-            info = self.module.classes.get(class_name)
-        else:
-            project = self.module.project
-            info = project.find_class(qualname) if project is not None else None
+        info = self._class_info(qualname)
         if info is None:
             return None
+        class_name = qualname.rpartition(".")[2]
         known_type = info.catalog_type()
         if known_type is not None:  # a subclass of a client type: its methods give what the client's give
             spec = self.module.catalog.types.get(known_type)
             result = spec.methods.get(name) if spec is not None else None
             if not result:
                 return None
-            return self.derive(result, replace(receiver, type=known_type, role=CATALOG_TYPE, attrs=()), node,
-                               f"`.{name}()`")
+            return self.derive(result, replace(receiver, type=known_type, role=CATALOG_TYPE, attrs=()).at_most(cap),
+                               node, f"`.{name}()`")
         origin: ast.expr = where or node  # type: ignore[assignment]  # `iter(x)`: the node stands for the receiver
         seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
-        return self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}")[1]
+        return self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
+
+    def _class_info(self, qualname: str) -> Optional[ClassInfo]:
+        prefix, _, class_name = qualname.rpartition(".")
+        if prefix == self.module.qualname:
+            return self.module.classes.get(class_name)
+        project = self.module.project
+        return project.find_class(qualname) if project is not None else None
 
     def _dispatch(self, node: ast.AST, args: Optional[Args], info: ClassInfo, name: str, seeds: Seeds,
-                  label: str) -> Tuple[bool, Optional[Val]]:
+                  label: str, cap: str = "high") -> Tuple[bool, Optional[Val]]:
         """Call `name` on an instance of `info`: the method it finds; when that one is abstract, every override
         below it too, since one of them really runs (which one is a guess: medium at most).
         Gives (resolved, merged value)."""
         found = info.method(name)
         if found is None or found[0].module is None:
             return False, None  # inherited from outside the tree (or a mixin's): its subclasses are not searched
-        results = [self._call_function(node, args, found[0].module, found[1], info, label, seeds=seeds)]
+        results = [self._call_function(node, args, found[0].module, found[1], info, label, cap=cap, seeds=seeds)]
         if not known.abstract(found[1]):
             return True, results[0]
         for sub in info.subclasses():
@@ -1153,6 +1365,150 @@ class Frame:
                 results.append(self._call_function(node, args, sub.module, sub.methods[name], sub,
                                                    f"{sub.node.name}.{name}", cap="medium", seeds=seeds))
         return True, merge(results)
+
+    # ---- the tree's classes as values: families, class objects, members of other instances ------------------
+    def _names_module_class(self, name: str) -> bool:
+        """Does `name`, read here, mean the module's class of that name (not a local or parameter shadowing it)?"""
+        frame: Optional[Frame] = self
+        while frame is not None:
+            if frame.parent is None:
+                return frame.env.get(name) is None and name not in frame.names.imports
+            if name in frame.env or name in frame.names.bound or name in frame.names.imports:
+                return False
+            frame = frame.parent
+        return False
+
+    def _element(self, node: ast.expr) -> Optional[Val]:
+        """An element of a collection literal; an imported class of the tree there is that class (a registry
+        `{'http': HTTPStorage}`), known by its name without loading its module."""
+        value = self.ev(node)
+        if value is None and isinstance(node, (ast.Name, ast.Attribute)):
+            qualname = self.module.tree_class(node)
+            if qualname is not None:
+                return Val(OBJECT, type=qualname, role=CLASS)
+        return value
+
+    def _collected(self, values: Sequence[Optional[Val]]) -> Optional[Val]:
+        """A dict, list or tuple of classes (instances) of the tree: a collection of their family."""
+        items = [v for v in values if v is not None and v.kind is OBJECT
+                 and (v.role in COLLECTION_ROLES or v.role in ITEM_ROLES)]
+        if not items:
+            return None
+        first = items[0]
+        role = COLLECTION_ROLES.get(first.role, first.role)
+        same = [v for v in items if COLLECTION_ROLES.get(v.role, v.role) is role]
+        return Val(OBJECT, type=of_family(q for v in same for q in family(v)), role=role,
+                   confidence=weakest(*(v.confidence for v in same)), flow=first.flow)
+
+    def expr_Dict(self, node: ast.Dict) -> Val:
+        for key in node.keys:
+            self.ev(key)
+        return self._collected([self._element(value) for value in node.values]) or CLEAN_VAL
+
+    def _item_of(self, collection: Val, node: ast.AST) -> Val:
+        return self.step(replace(collection, role=ITEM_ROLES[collection.role]), node, "an item of the registry")
+
+    def _store_item(self, target: ast.AST, value: Val) -> None:
+        """`registry[kind] = Storage()`: the dict (a name, or self.<attr>) now holds an item of that family."""
+        current = self.ev(target)
+        collection = replace(value, role=COLLECTION_ROLES[value.role])
+        if current is not None and current.kind is OBJECT and current.role is collection.role:
+            collection = merge([current, collection]) or collection
+        if isinstance(target, ast.Name):
+            self.env[target.id] = self.step(collection, target, f"stored in `{target.id}`")
+        elif isinstance(target, ast.Attribute) and self._is_self(target.value):
+            self.env["self." + target.attr] = self.unpublished[target.attr] = collection
+
+    def _typed_instance(self, node: ast.AST, qualname: str) -> Val:
+        """An instance of a tree class built without a body: calls on it resolve to its methods."""
+        return self.step(Val(OBJECT, type=qualname, role=TREE_CLASS), node,
+                         f"an instance of `{qualname.rpartition('.')[2]}`")
+
+    def _instantiate(self, node: ast.Call, args: Args, classes: Val) -> Optional[Val]:
+        """Calling a class kept as a value (`cls(...)`, `registry[kind]()`): an instance of it (of the family)."""
+        members = family(classes)
+        if len(members) == 1 and args.tainted():
+            info = self._class_info(members[0])
+            built = self._construct(node, args, info) if info is not None else None
+            if built is not None:
+                return built
+        instance = replace(classes, role=TREE_CLASS, attrs=())
+        return self.step(instance, node, f"an instance of `{' or '.join(q.rpartition('.')[2] for q in members)}`")
+
+    def _class_call(self, node: ast.Call, func: ast.Attribute, args: Args, classes: Val) -> Optional[Val]:
+        """`File.read(uri)`, `cls.from_data(body)`: a static or class method of the class (of each of the family);
+        anything else is as on a value of unknown type."""
+        members = family(classes)
+        cap = "high" if len(members) == 1 else "medium"
+        results: List[Optional[Val]] = []
+        for qualname in members:
+            info = self._class_info(qualname)
+            found = info.method(func.attr) if info is not None else None
+            if info is None or found is None or found[0].module is None:
+                continue
+            owner, method = found
+            if known.is_static(method) or known.is_classmethod(method):
+                results.append(self._call_function(node, args, owner.module, method, info,  # type: ignore[arg-type]
+                                                   f"{info.node.name}.{func.attr}", cap=cap))
+        if not results:
+            return self._on_unknown(node, func, args)
+        return merge(results)
+
+    def _member_of(self, node: ast.Attribute, base: Val) -> Optional[Val]:
+        """`bot.request`, `File._registry`: what the instance holds (what it was built from, a property's value) or
+        the class attribute, for each class of the family."""
+        held = dict(base.attrs).get(node.attr)
+        if held is not None:
+            return self.step(held, node, f"`.{node.attr}` of the instance")
+        members = family(base)
+        results: List[Optional[Val]] = []
+        for qualname in members:
+            info = self._class_info(qualname)
+            if info is None:
+                continue
+            found, value = info.class_attr(node.attr)  # its methods are not run for this: learning costs
+            method = info.method(node.attr)
+            if found:
+                results.append(value)
+            elif base.role is TREE_CLASS and method is not None and known.is_property(method[1]):
+                results.append(self._member_call(node, replace(base, type=qualname), node.attr, None, None,
+                                                 "high" if len(members) == 1 else "medium"))
+        return merge(results) if results else None
+
+    def _own_member(self, node: ast.Attribute) -> Tuple[bool, Optional[Val]]:
+        """`self.raw_html` of a property of the class: the getter's value; `self._receive_rate` of a method: that
+        method bound to self (calling the value runs it). Gives (found, value)."""
+        assert self.cls is not None
+        found = self.cls.method(node.attr)
+        if found is None or found[0].module is None:
+            return False, None
+        if known.is_property(found[1]):
+            return True, self._dispatch(node, None, self.cls, node.attr, (), node.attr)[1]
+        return True, Val(OBJECT, type=f"{self.cls.qualname}.{node.attr}", role=TREE_METHOD)
+
+    def _rebound_method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+        """`self.receive(...)` where some method did `self.receive = self._receive_rate`: that method's value."""
+        assert self.cls is not None
+        key = "self." + func.attr
+        if key not in self.env and not self.cls.rebinds(func.attr):
+            return None
+        stored = self.env[key] if key in self.env else self.cls.attr(func.attr)[1]
+        if stored is None or stored.kind is not OBJECT or stored.role is not TREE_METHOD:
+            return None
+        return self._call_tree_method(node, args, stored)
+
+    def _call_tree_method(self, node: ast.Call, args: Args, bound: Val) -> Optional[Val]:
+        owner, _, name = bound.type.rpartition(".")
+        info = self.cls if self.cls is not None and self.cls.method(name) is not None else self._class_info(owner)
+        if info is None:
+            return None
+        return self._dispatch(node, args, info, name, (), name)[1]
+
+
+def _every_item(value: Val) -> Val:
+    """A TUPLE whose items lost their positions (`sorted(pairs)`, `gather(*tasks)`): every item may be any part."""
+    item = value.part(None)
+    return replace(value, parts=((EVERY_ITEM, item),)) if item is not None else value
 
 
 def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo], args: Args) -> Tainted:
@@ -1168,6 +1524,31 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
         if keyword in params and value is not None and carries(value):
             tainted[Param(params.index(keyword))] = (arg, value)
     return tainted
+
+
+def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo],
+               args: Args) -> Tuple[Tuple[str, object], ...]:
+    """The parameters a condition of `function` tests that this call sets to a literal, or leaves at a literal
+    default (`get_content(url, decoded=True)`): (name, value), by name."""
+    tested = module.branching(function)
+    if not tested:
+        return ()
+    params = module.parameters(function, cls)
+    spec: ast.arguments = function.args  # type: ignore[attr-defined]
+    positional = [a.arg for a in (*spec.posonlyargs, *spec.args)][-len(spec.defaults):] if spec.defaults else []
+    defaults = {**dict(zip(positional, spec.defaults)),
+                **{a.arg: d for a, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None}}
+    unpacked = args.starred is not None or any(k.arg is None for k in args.node.keywords)  # `*a`, `**kw`
+    found = []
+    for name in sorted(tested):
+        index = params.index(name) if name in params else -1
+        given = args.get(index if 0 <= index < len(args.positional) else None, (name,))
+        if given is None and unpacked:
+            continue
+        literal = given if given is not None else defaults.get(name)
+        if isinstance(literal, ast.Constant):
+            found.append((name, literal.value))
+    return tuple(found)
 
 
 def _handlers(prefix: str) -> Dict[str, Callable]:
@@ -1192,4 +1573,4 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     "builtins.bytearray": Frame._call_bytearray,
 }
 _RECEIVERS: Dict[Kind, Callable] = {BODY: Frame._on_body, CLEAN: Frame._on_clean, CONTAINER: Frame._on_container,
-                                    CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object}
+                                    CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object, TUPLE: Frame._on_tuple}

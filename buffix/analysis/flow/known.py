@@ -62,6 +62,19 @@ def is_static(function: ast.AST) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in getattr(function, "decorator_list", ()))
 
 
+def _decorated(function: ast.AST, names: frozenset) -> bool:
+    return any(last_name(d) in names for d in getattr(function, "decorator_list", ()))
+
+
+def is_classmethod(function: ast.AST) -> bool:
+    return _decorated(function, frozenset({"classmethod"}))
+
+
+def is_property(function: ast.AST) -> bool:
+    """`@property`, `@functools.cached_property`: reading the attribute runs the method."""
+    return _decorated(function, frozenset({"property", "cached_property"}))
+
+
 def last_name(node: ast.AST) -> str:
     """`b` of `a.b`, `a` of `a`, else ""."""
     return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")

@@ -1,8 +1,9 @@
 """What the flow analysis tracks and produces: abstract values, the findings before filtering, function summaries.
 
 A `Val` says what an expression holds (`Kind`), how sure we are, and how it got there. An OBJECT's `type` names a
-catalog type, a class of the analyzed tree or a bound method, as its `role` says. While a function is summarized,
-`param` says which of its inputs a value derives from.
+catalog type, a class of the analyzed tree or a bound method, as its `role` says; for the tree's classes it may name a
+family of them (`{'http': HTTPStorage, 'oss': OSSStorage}[kind]()` is an instance of either). While a function is
+summarized, `param` says which of its inputs a value derives from.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ class Kind(Enum):
     CHUNKS = "chunks"  # an iterable yielding bodies (iter_content(), a generator over chunks)
     CONTAINER = "container"  # a list/deque/tuple holding bodies
     OBJECT = "object"  # a client, response, stream... (see Role)
+    TUPLE = "tuple"  # a tuple, list or iterable holding tainted values that are not bodies (see Val.parts)
     CLEAN = "clean"  # known not to be (or hold) a body
 
 
-BODY, CHUNKS, CONTAINER, OBJECT, CLEAN = Kind.BODY, Kind.CHUNKS, Kind.CONTAINER, Kind.OBJECT, Kind.CLEAN
-TAINTED = (BODY, CHUNKS, CONTAINER, OBJECT)
+BODY, CHUNKS, CONTAINER, OBJECT, TUPLE, CLEAN = (Kind.BODY, Kind.CHUNKS, Kind.CONTAINER, Kind.OBJECT, Kind.TUPLE,
+                                                 Kind.CLEAN)
+TAINTED = (BODY, CHUNKS, CONTAINER, OBJECT, TUPLE)
+EVERY_ITEM = -1  # a TUPLE part's position when it stands for every item (a list filled in a loop, a comprehension)
 # the catalog's kinds (catalog.KINDS: what a source or member yields when it is no type) as value kinds
 CATALOG_KINDS = {"body": BODY, "chunks": CHUNKS, "container": CONTAINER}
 
@@ -32,7 +36,11 @@ class Role(Enum):
     """What `Val.type` names."""
 
     CATALOG_TYPE = "catalog type"  # OBJECT: a catalog type, its guesses UNKNOWN and GUESSED_RESPONSE included
-    TREE_CLASS = "tree class"  # OBJECT: an instance of a class of the analyzed tree (`type` is its qualified name)
+    TREE_CLASS = "tree class"  # OBJECT: an instance of a class of the analyzed tree (`type`: its family, below)
+    CLASS = "class"  # OBJECT: a class of the tree itself, not an instance (calling it builds one)
+    CLASSES = "classes"  # OBJECT: a dict, list or tuple of classes of the tree (an item is a CLASS of the family)
+    INSTANCES = "instances"  # OBJECT: a dict or list of instances of classes of the tree (an item is a TREE_CLASS)
+    TREE_METHOD = "tree method"  # OBJECT: a method of a tree class bound to self (`type` is "<class>.<method>")
     BOUND_METHOD = "bound method"  # OBJECT: a catalog method bound to its receiver (`type` is "<type>.<method>")
     SINK_METHOD = "sink method"  # CLEAN: a catalog sink method kept as a value (`type` is "<type>.<method>")
     BYTEARRAY = "bytearray"  # CLEAN: a bytearray, which `.extend(body)` copies a body into
@@ -40,6 +48,12 @@ class Role(Enum):
 
 CATALOG_TYPE, TREE_CLASS, BOUND_METHOD, SINK_METHOD = (Role.CATALOG_TYPE, Role.TREE_CLASS, Role.BOUND_METHOD,
                                                         Role.SINK_METHOD)
+CLASS, TREE_METHOD = Role.CLASS, Role.TREE_METHOD
+FAMILIES = (Role.TREE_CLASS, Role.CLASS, Role.CLASSES, Role.INSTANCES)  # roles whose `type` is a family
+ITEM_ROLES = {Role.CLASSES: Role.CLASS, Role.INSTANCES: Role.TREE_CLASS}  # a collection's role -> its items'
+COLLECTION_ROLES = {item: collection for collection, item in ITEM_ROLES.items()}
+TYPE_ONLY = (*FAMILIES, Role.TREE_METHOD)  # roles that say what a value is, not that it holds a body
+MAX_FAMILY = 8  # the most classes a family names: a call on it runs the method of each
 UNKNOWN = "?"  # the catalog's type of a value of unknown type (its members that give a body whatever the receiver)
 GUESSED_RESPONSE = "?response"  # the catalog's type of a value guessed to be a response (from its name, a request)
 
@@ -64,6 +78,8 @@ class Val:
     slot: int = -1  # CONTAINER: a tuple whose item `slot` is the body; CHUNKS: each item is such a tuple
     attrs: Tuple[Tuple[str, "Val"], ...] = ()  # OBJECT of a TREE_CLASS: its tainted self.*
     role: Role = CATALOG_TYPE
+    # TUPLE: its tainted items, by position (`(response, chunks)`), or one part at EVERY_ITEM (`[resp for ...]`)
+    parts: Tuple[Tuple[int, "Val"], ...] = ()
 
     @property
     def tainted(self) -> bool:
@@ -82,6 +98,16 @@ class Val:
     def at_most(self, confidence: str) -> "Val":
         return replace(self, confidence=weakest(self.confidence, confidence))
 
+    def part(self, position: Optional[int]) -> Optional["Val"]:
+        """TUPLE: the value of the item at `position` (None: any item); None when it holds nothing tainted."""
+        found = [v for p, v in self.parts if p == position or p == EVERY_ITEM or position is None]
+        return merge(found) if found else None
+
+    @property
+    def shape(self) -> tuple:
+        """What a summary computed for this value depends on (not its flow or confidence)."""
+        return (self.kind, self.type, self.role, self.slot, tuple((p, v.shape) for p, v in self.parts))
+
 
 CLEAN_VAL = Val(CLEAN)
 BYTEARRAY = Val(CLEAN, type="builtins.bytearray", role=Role.BYTEARRAY)
@@ -92,31 +118,59 @@ def weakest(*confidences: str) -> str:
 
 
 def carries(value: Optional[Val]) -> bool:
-    """Tainted, and more than a type: an instance of a tree class known only from an annotation holds no body yet
-    (calls on it are resolved; passing it on is not followed)."""
+    """Tainted, and more than a type: an instance of a tree class known only from an annotation or built without a
+    body holds none yet, nor do the classes themselves or a method bound to self (calls on them are resolved;
+    passing them on is not followed)."""
     return (value is not None and value.tainted
-            and not (value.kind is OBJECT and value.role is TREE_CLASS and not value.attrs))
+            and not (value.kind is OBJECT and value.role in TYPE_ONLY and not value.attrs))
 
 
 def is_body(value: Optional[Val]) -> bool:
     return value is not None and value.kind is BODY
 
 
+def family(value: Val) -> Tuple[str, ...]:
+    """The qualified names of the tree classes a family-typed value names (TREE_CLASS, CLASS, ...)."""
+    return tuple(value.type.split("|")) if value.type else ()
+
+
+def of_family(names: Iterable[str]) -> str:
+    """The `type` of a family: its classes sorted (a value must not depend on the order branches were seen in)."""
+    return "|".join(sorted(set(names))[:MAX_FAMILY])
+
+
+def _same_family_role(a: Val, b: Val) -> bool:
+    return a.kind is OBJECT and b.kind is OBJECT and a.role is b.role and a.role in FAMILIES and a.type != b.type
+
+
 def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
-    """Join the values of several branches: a body on any branch is a body; entries add up."""
+    """Join the values of several branches: a body on any branch is a body; entries and TUPLE parts add up;
+    instances (classes) of different tree classes make an instance (a class) of their family."""
+    values = list(values)
     best: Optional[Val] = None
     seen_unknown = False
     for value in values:
         if value is None:
             seen_unknown = True
             continue
-        if best is None or _rank(value) > _rank(best):
+        if best is not None and _same_family_role(best, value):
+            members = of_family((*family(best), *family(value)))
+            best = replace(best, type=members, attrs=best.attrs or value.attrs,
+                           confidence=weakest(best.confidence, value.confidence))
+        elif best is None or _rank(value) > _rank(best):
             entries = best.entries if best is not None and best.kind is value.kind else ()
             best = replace(value, entries=_union(value.entries, entries))
         elif value.kind is best.kind and value.entries:
             best = replace(best, entries=_union(best.entries, value.entries))
     if best is not None and best.kind is CLEAN and seen_unknown:
         return None
+    if best is not None and best.kind is TUPLE:
+        tuples = [v for v in values if v is not None and v.kind is TUPLE]
+        if len(tuples) > 1:
+            joined: Tuple[Tuple[int, Val], ...] = ()
+            for value in tuples:
+                joined = _joined(joined, value.parts)
+            best = replace(best, parts=joined)
     return best
 
 
@@ -126,6 +180,32 @@ def _rank(value: Val) -> Tuple[int, int]:
 
 def _union(a: Tuple[Span, ...], b: Tuple[Span, ...]) -> Tuple[Span, ...]:
     return a + tuple(s for s in b if s not in a)
+
+
+def _joined(a: Tuple[Tuple[int, Val], ...], b: Tuple[Tuple[int, Val], ...]) -> Tuple[Tuple[int, Val], ...]:
+    """The parts of two TUPLE branches, position by position."""
+    positions = sorted({p for p, _ in a} | {p for p, _ in b})
+    joined = []
+    for position in positions:
+        value = merge([v for p, v in (*a, *b) if p == position])
+        if value is not None:
+            joined.append((position, value))
+    return tuple(joined)
+
+
+def as_input(value: Val, param: Param) -> Val:
+    """`value` as a summarized function's input `param` sees it: no flow yet, sure (the caller applies its own
+    confidence); a TUPLE's parts derive from the same input."""
+    parts = tuple((p, as_input(v, param)) for p, v in value.parts)
+    return replace(value, flow=(), param=param, entries=(), confidence="high", attrs=(), parts=parts)
+
+
+def collection(parts: Iterable[Tuple[int, Optional[Val]]], flow: Tuple[FlowStep, ...] = ()) -> Optional[Val]:
+    """A TUPLE of the tainted values among `parts`; None when none is tainted."""
+    kept = tuple((p, v) for p, v in parts if v is not None and carries(v))
+    if not kept:
+        return None
+    return Val(TUPLE, confidence=weakest(*(v.confidence for _, v in kept)), flow=flow, parts=kept)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ _IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t
                      rb"|import[ \t]+(?P<plain>[\w.]+))")
 _NAME = re.compile(rb"(\w+)(?:[ \t]+as[ \t]+\w+)?")
 _ATTRIBUTE = re.compile(rb"\.[ \t]*(\w+)")  # `.name`: what a file may reach through a module or an instance
+_MAX_REEXPORTS = 3  # the most packages a name is followed through (`from .file import File` in an __init__)
 _PROTOCOL = frozenset(("__iter__", "__aiter__", "__next__", "__anext__", "__enter__", "__aenter__", "__call__",
                        "__getitem__", "__bytes__"))  # methods a file calls without naming them
 
@@ -40,6 +41,7 @@ class Modules(Protocol):
     def module(self, name: str) -> Optional[ModuleContext]: ...
     def use(self, name: str) -> None: ...
     def has_module(self, name: str) -> bool: ...
+    def reexported(self, qualname: str) -> str: ...
     def text(self, name: str) -> Optional[bytes]: ...
     def top_level_names(self) -> FrozenSet[bytes]: ...
     def consult(self, path: str) -> None: ...
@@ -83,6 +85,7 @@ class StageTwo:
         self._definitions: Dict[str, Tuple[FrozenSet[str], Tuple[str, ...]]] = {}
         self._reading: Dict[str, bool] = {}
         self._imports: Dict[Tuple[str, bytes], _Imported] = {}
+        self._reexports: Dict[Tuple[str, str], Tuple[Optional[Tuple[str, str]], Tuple[str, ...]]] = {}
 
     def imports_body_module(self, path: str, data: bytes) -> bool:
         """Does the file at `path`, holding `data`, use a helper of the tree that returns a body? (module docstring)"""
@@ -116,7 +119,7 @@ class StageTwo:
             plain = match.group("plain")
             dots, names = (b"", plain) if plain is not None else (match.group("dots"), match.group("module"))
             name = absolute(names.decode("ascii", "replace"), len(dots), package)
-            objects, pairs = [], []
+            objects, pairs, passed = [], [], []
             if plain is not None:
                 objects.append(name)
             else:
@@ -125,8 +128,11 @@ class StageTwo:
                     if self._tree.has_module(submodule):  # `from pkg import net`, used as `net.stream(url)`
                         objects.append(submodule)
                     elif name:
-                        pairs.append((name, item))
-            modules = tuple(m for m in {*objects, *(m for m, _ in pairs)} if self._tree.has_module(m))
+                        # `from pkg import File` where pkg/__init__.py imports it from pkg.files: that module's
+                        module_part, _, last = self._tree.reexported(submodule).rpartition(".")
+                        pairs.append((module_part, last) if module_part else (name, item))
+                        passed.append(name)
+            modules = tuple(m for m in {*objects, *(m for m, _ in pairs), *passed} if self._tree.has_module(m))
             pairs = [(m, n) for m, n in pairs if m in modules]
             self._imports[key] = _Imported(modules, tuple(pairs), tuple(m for m in objects if m in modules))
         return self._imports[key]
@@ -144,7 +150,10 @@ class StageTwo:
         (ALWAYS) for a body, the reading members for a session or response; None: no body at all. For a class,
         the same over the methods the file may call (`attributes`) and the protocol ones (iterating a `BaseStream`
         whose `__iter__` yields an override's chunks)."""
-        module = self._tree.module(module_part) if name in self._defined(module_part) else None
+        if name not in self._defined(module_part):
+            origin = self._reexport(module_part, name)  # `from pkg import File`, pkg's __init__ importing it
+            return self._body_reads(*origin, attributes) if origin is not None else None
+        module = self._tree.module(module_part)
         if module is None:
             return None
         if name in module.functions:
@@ -152,6 +161,22 @@ class StageTwo:
         info = module.classes[name]
         methods = sorted(m for m in info.methods if m in attributes.names or m in _PROTOCOL)
         return self._reads_of([self._returned(module, m, info) for m in methods])
+
+    def _reexport(self, module_part: str, name: str, depth: int = 0) -> Optional[Tuple[str, str]]:
+        """The (module, name) of the tree that module `module_part` imports `name` from, when it does (cached)."""
+        def compute() -> Optional[Tuple[str, str]]:
+            text = self._tree.text(module_part)
+            module = self._tree.module(module_part) if text is not None and name.encode() in text else None
+            qualname = module.names.imports.get(name, "") if module is not None else ""
+            origin, _, original = qualname.rpartition(".")
+            return (origin, original) if origin and origin != module_part and self._tree.has_module(origin) else None
+
+        if depth >= _MAX_REEXPORTS:
+            return None
+        found = self._tree.remembered(self._reexports, (module_part, name), compute)
+        if found is None or found[1] in self._defined(found[0]):
+            return found
+        return self._reexport(found[0], found[1], depth + 1)
 
     def _returned(self, module: ModuleContext, name: str, cls: Optional[ClassInfo]) -> Optional[Val]:
         """What function `name` (a method of `cls`) returns when called with nothing tainted (summarized once)."""

@@ -25,6 +25,11 @@ class Dependencies:
         if self._consulted is not None:
             self._consulted.add(path)
 
+    def consult_all(self, paths: Set[str]) -> None:
+        """`consult` each of `paths` (one set union: a class's MRO is consulted on every method lookup)."""
+        if self._consulted is not None:
+            self._consulted |= paths
+
     def remembered(self, cache: Dict[Any, Tuple[Any, Tuple[str, ...]]], key: Any, compute: Callable[[], Any]) -> Any:
         """`compute()` once per key; every later answer still names the files it was read from (`consult`)."""
         if key not in cache:

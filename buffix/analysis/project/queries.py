@@ -8,11 +8,13 @@ modules, within a memory budget) and the dependency tracking (which files an ans
 from __future__ import annotations
 
 import ast
+import os
+import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple, cast
 
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
-from buffix.analysis.flow.known import is_static
+from buffix.analysis.flow.known import is_classmethod, is_static
 from buffix.analysis.module import Module
 from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
@@ -49,9 +51,11 @@ class Project:
         self._methods: Optional[MethodIndex] = None
         self._bearing: Dict[str, bool] = {}
         self._subclasses: Dict[str, List[ClassInfo]] = {}
+        self._reexports: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
         # the parts' answers, under the names the modules and stage 2 ask them by
         self.tracking = self._dependencies.tracking
         self.consult = self._dependencies.consult
+        self.consult_all = self._dependencies.consult_all
         self.remembered = self._dependencies.remembered
         self.has_module = self._finder.has_module
         self.text = self._finder.text
@@ -116,6 +120,34 @@ class Project:
                 sub.module.consulted()
         return self._subclasses[info.qualname]
 
+    def reexported(self, qualname: str) -> str:
+        """What `qualname` names once the tree's re-exports are followed: `pkg.compat.requests.get` is
+        `requests.get` when pkg/compat.py imports requests; `pkg.File` is `pkg.files.File` when pkg/__init__.py
+        imports it from there. Unchanged when it is not the tree's, or the tree defines it where it says."""
+        if os.fsencode(qualname.partition(".")[0]) not in self.top_level_names():
+            return qualname
+        return self.remembered(self._reexports, qualname, lambda: self._follow(qualname, 0))
+
+    def _follow(self, qualname: str, depth: int) -> str:
+        parts = qualname.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            module_part, name = ".".join(parts[:end]), parts[end]
+            if not self.has_module(module_part):
+                continue
+            text = self.text(module_part) or b""
+            word = re.escape(name.encode())
+            # decided without parsing where the text settles it: the module defines the name, or never spells it
+            if not re.search(rb"\b" + word + rb"\b", text) or re.search(
+                    rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+" + word + rb"\b", text):
+                return qualname
+            module = self.module(module_part)
+            target = module.names.imports.get(name) if module is not None else None
+            if target is None or depth >= _MAX_REEXPORTS:
+                return qualname
+            resolved = ".".join([target, *parts[end + 1:]])
+            return self._follow(resolved, depth + 1) if resolved != qualname else qualname
+        return qualname
+
     def find_function(self, qualname: str, tainted_args: bool = True, depth: int = 0) -> Optional[Found]:
         """The function `qualname` of the tree; without tainted arguments only if its module can return bodies."""
         module_part, _, name = qualname.rpartition(".")
@@ -126,16 +158,23 @@ class Project:
             return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
         module = self.module(module_part)
         if module is None:
-            owner, _, cls_name = module_part.rpartition(".")
-            outer = self.module(owner) if owner else None
-            info = outer.classes.get(cls_name) if outer is not None else None
-            if outer is not None and info is not None and name in info.methods and is_static(info.methods[name]):
-                return outer, info.methods[name], None
-            return None
+            return self._class_function(module_part, name)
         if name in module.functions:
             return module, module.functions[name], None
         reexport = module.names.imports.get(name)  # `from .net import fetch` in a package's __init__
         return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
+
+    def _class_function(self, class_part: str, name: str) -> Optional[Found]:
+        """`pkg.File.read`: a static method (a class method) of a class of the tree, also one a package re-exports
+        (`from .file import File` in its __init__)."""
+        info = self.find_class(class_part) if "." in class_part else None
+        method = info.methods.get(name) if info is not None else None
+        if info is None or info.module is None or method is None:
+            return None
+        module = cast(Module, info.module)  # the tree's classes live in its modules
+        if is_static(method):
+            return module, method, None
+        return (module, method, info) if is_classmethod(method) else None
 
     def method_by_name(self, name: str, tainted_args: bool) -> Optional[Found]:
         """The method `name` when exactly one class of the tree defines it (and it is not a common name);

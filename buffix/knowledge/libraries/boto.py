@@ -29,6 +29,12 @@ LIBRARY = Library(
         "aiobotocore.session.get_session": "boto.Session",
         "aioboto3.Session": "boto.Session",
     },
+    aliases={  # botocore's re-exports, which aiobotocore imports from it
+        "botocore.compat.ETree": "xml.etree.ElementTree",
+        "botocore.handlers.ETree": "xml.etree.ElementTree",
+        "botocore.retryhandler.crc32": "binascii.crc32",
+        "botocore.retries.special.crc32": "binascii.crc32",
+    },
     reuploads=(
         SinkGroup("BFX301", method=("boto.Client.put_object", "boto.Client.upload_part"), keyword=("Body",),
                   unmeasured="tests/runtime/test_boto.py re-uploads only the safe form; no failing upload is measured"),
