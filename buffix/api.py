@@ -193,7 +193,8 @@ def cache_salt(config: Config) -> str:
 
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(config.fingerprint().encode())
-    for source in sorted([*(package / "analysis").rglob("*.py"), *(package / "knowledge").rglob("*.py"),
+    for source in sorted([*(package / "analysis").rglob("*.py"), *(package / "core").rglob("*.py"),  # newsyntax
+                          *(package / "knowledge").rglob("*.py"),
                           *(package / "knowledge").rglob("*.yaml")]):
         info = source.stat()
         digest.update(f"{source.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}".encode())
