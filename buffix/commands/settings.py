@@ -29,7 +29,8 @@ def print_settings(run: Run) -> int:
             value = getattr(config, field.name)
             if isinstance(value, tuple):
                 value = list(value)
-            click.echo(f"  {field.name.replace('_', '-')} = {value!r}")
+            shown = "(unset)" if value is None else repr(value)  # a file cannot say None: the key is absent
+            click.echo(f"  {field.name.replace('_', '-')} = {shown}")
         for name in ("sources", "sinks"):
             click.echo(f"  {name} = {len(getattr(config, name))} extra catalog entries")
     return 0

@@ -91,6 +91,7 @@ def test_show_settings_names_the_file_and_the_inherited_values(mono):
     assert f"Settings from {mono / 'svc' / 'worker' / 'pyproject.toml'}" in done.stdout
     assert "select = ['BFX1']" in done.stdout  # from the root, through extend
     assert "ignore = ['BFX103']" in done.stdout and "extend-select = ['BFX201']" in done.stdout
+    assert "target-version = (unset)" in done.stdout  # no file sets it: no version check, not `None`
 
 
 def test_fix_uses_each_files_config(mono):
