@@ -12,7 +12,7 @@ import os
 import site
 import sys
 import sysconfig
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Dict, Iterable, Optional, Tuple
 
 _SITE_DIRS = ("site-packages", "dist-packages")
@@ -137,8 +137,8 @@ class CallerClassifier:
             return package in self._proxied
         return any(f"{os.sep}{name}{os.sep}" in path for name in self._proxied)  # an editable checkout
 
-    def program_frame(self, depth: int = 2) -> Tuple[str, int]:
-        """(file, line) of the nearest program frame at or above `depth`; formatting waits until a report."""
+    def program_frame(self, depth: int = 2) -> Tuple[CodeType, int]:
+        """(code, f_lasti) of the nearest program frame at or above `depth`; the line waits until a report."""
         first = sys._getframe(depth)
         frame: Optional[FrameType] = first
         cache = self.internal_cache
@@ -148,6 +148,6 @@ class CallerClassifier:
             if internal is None:
                 internal = self.is_internal_frame(frame)
             if not internal:
-                return filename, frame.f_lineno
+                return frame.f_code, frame.f_lasti
             frame = frame.f_back
-        return first.f_code.co_filename, first.f_lineno
+        return first.f_code, first.f_lasti

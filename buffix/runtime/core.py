@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import weakref
+from types import FrameType
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional, cast
 
 from buffix.runtime.callsite import CallerClassifier
@@ -22,10 +23,11 @@ from buffix.runtime.proxy import (
     StrictBodyProxy,
     release_proxy,
 )
-from buffix.runtime.registry import FINALIZED, Registry, ResponseState, Stats
+from buffix.runtime.registry import FINALIZED, UNWATCHED, BodyRecord, Registry, ResponseState, Site, Stats, site_text
 from buffix.runtime.settings import RuntimeUnavailable, Settings
 
 BODY_TYPES = (bytes, bytearray)
+_new_proxy = BodyProxy.__new__  # wrapt's C __new__, shared by every proxy class
 
 # Set while a hooked read is running: a client that closes its own response mid-read (httpx at the end of the
 # stream, aiohttp on EOF) is not the program closing it.
@@ -75,8 +77,7 @@ class Runtime:
 
     # --- who is asking -------------------------------------------------------------------------------------
     def program_site(self) -> str:
-        filename, line = self.classifier.program_frame(1)
-        return f"{filename}:{line}"
+        return site_text(self.classifier.program_frame(1))
 
     # --- response state ------------------------------------------------------------------------------------
     def link(self, stream: Any, response: Any) -> None:
@@ -97,13 +98,9 @@ class Runtime:
 
     def _new_state_locked(self, response: Any, source: str,
                           clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
-        state = ResponseState(source, clear_cache)
-        key = id(response)
-        try:
-            state.response_ref = self.registry.watch(response, lambda _ref: self._finalized(key, state))
-        except TypeError:
-            return state  # not weakly referenceable: account for its bodies, but it cannot be closed
-        self.states[key] = state
+        state = self.registry.new_state(response, self._finalized, source, clear_cache)
+        if state() is not UNWATCHED:  # else not weakly referenceable: its bodies are accounted, it cannot be closed
+            self.states[state.key] = state
         return state
 
     def read_by_c_reader(self, response: Any) -> None:
@@ -125,9 +122,11 @@ class Runtime:
             raise BodyReleasedError(state.records[0], operation)  # a state is only created with a record
 
     # --- wrapping ------------------------------------------------------------------------------------------
-    def wrap(self, response: Any, body: Any, source: str, clear_cache: Optional[Callable[[Any], None]] = None) -> Any:
+    def wrap(self, response: Any, body: Any, source: str, clear_cache: Optional[Callable[[Any], None]] = None,
+             frame: Optional[FrameType] = None, site: Optional[Site] = None) -> Any:
         """Proxy `body` for the program. With `clear_cache` the response keeps the body (repeated reads return
-        the same object, so the same proxy is handed out again while the program holds one)."""
+        the same object, so the same proxy is handed out again while the program holds one). `frame` (the
+        program frame asking) or `site` saves looking for the program frame when the body is new."""
         if type(body) not in BODY_TYPES:
             return body
         registry = self.registry
@@ -138,10 +137,13 @@ class Runtime:
             if state is None:
                 state = self._new_state_locked(response, source, clear_cache)
             cached = clear_cache is not None
-            record = state.cached if cached else None
+            record: Optional[BodyRecord] = state.cached if cached else None
             if record is not None and record.body_id == id(body) and not record.released:
-                if record.holder is not None:
-                    return record.holder
+                holder = record.holder
+                if holder is not None:
+                    proxy = holder()
+                    if proxy is not None:
+                        return proxy
                 for ref in record.proxies:
                     proxy = ref()
                     if proxy is not None:
@@ -149,12 +151,16 @@ class Runtime:
             else:
                 if cached and state.clear_cache is None:
                     state.clear_cache = clear_cache
-                site = self.classifier.program_frame(2)
+                if frame is not None:
+                    site = (frame.f_code, frame.f_lasti)
+                elif site is None:
+                    site = self.classifier.program_frame(2)
                 record = registry.new_record_locked(body, source, site, state, cached)
-            proxy = self._proxy_class(body)
-            proxy._self_record = record
-            if cached and record.holder is None and not record.proxies:
-                record.holder = proxy
+            proxy = _new_proxy(self._proxy_class)
+            proxy.__wrapped__ = body  # not cls(body): wrapt's __init__ raises and clears an AttributeError (~1 us)
+            proxy._self_record = record  # type: ignore[assignment]  # mypy narrows it to Never here
+            if cached and not record.proxies and record.held() is None:
+                record.holder = weakref.ref(proxy)
             else:
                 record.proxies.append(registry.watch(proxy, record.proxy_died))
             return proxy
@@ -174,7 +180,7 @@ class Runtime:
         finally:
             _READING.reset(token)
 
-    def chunks(self, response: Any, iterator: Iterator[Any], source: str) -> Iterator[Any]:
+    def chunks(self, response: Any, iterator: Iterator[Any], source: str, site: Optional[Site] = None) -> Iterator[Any]:
         iterator = iter(iterator)
         try:
             while True:
@@ -185,13 +191,14 @@ class Runtime:
                     return
                 finally:
                     _READING.reset(token)
-                yield self.wrap(response, chunk, source)
+                yield self.wrap(response, chunk, source, site=site)
         finally:
             close = getattr(iterator, "close", None)
             if close is not None:
                 close()
 
-    async def achunks(self, response: Any, iterable: Any, source: str) -> AsyncIterator[Any]:
+    async def achunks(self, response: Any, iterable: Any, source: str,
+                      site: Optional[Site] = None) -> AsyncIterator[Any]:
         iterator = iterable.__aiter__()
         while True:
             token = _READING.set(True)
@@ -201,7 +208,7 @@ class Runtime:
                 return
             finally:
                 _READING.reset(token)
-            yield self.wrap(response, chunk, source)
+            yield self.wrap(response, chunk, source, site=site)
 
     # --- close, finalization, release ----------------------------------------------------------------------
     def closed(self, response: Any) -> None:
@@ -215,15 +222,15 @@ class Runtime:
         state.closed_at = self.program_site()
         self._end_of_response(state, response, state.closed_at)
 
-    def _finalized(self, key: int, state: ResponseState) -> None:
+    def _finalized(self, state: ResponseState) -> None:
         """The response was garbage-collected: its cache is gone; a body the program still holds is a suspect.
 
         Finalization alone never releases, whatever the policy: `data = requests.get(u).content` drops the response
         at once while the program goes on using its body (issue 12). Only the program closing the response does."""
         registry = self.registry
         with registry.lock:
-            if self.states.get(key) is state:
-                del self.states[key]
+            if self.states.get(state.key) is state:
+                del self.states[state.key]
             held = False
             for record in state.records:
                 if record.cached_by is state:

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Optional, Tuple
 
 from buffix.knowledge.families import BUFFER_CONSUMER, FAMILIES, REUPLOAD, Family
+from buffix.runtime.registry import line_of
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +37,7 @@ def _involves_proxy(exc: BaseException, tb: Optional[TracebackType]) -> bool:
     message = str(exc)
     if HINT in message or "response body proxy" in message:
         return True
-    sites = set(runtime.registry.recent_sites)
+    sites = {(site[0].co_filename, line_of(site)) for site in set(runtime.registry.recent_sites)}
     buffer_complaint = _BUFFER_COMPLAINT.search(message) is not None
     while tb is not None:  # a proxy handed to a library (requests data=...) fails deep inside it
         if any(issubclass(type(value), BodyProxy) for value in tb.tb_frame.f_locals.values()):

@@ -17,6 +17,7 @@ import wrapt
 from buffix.knowledge.libraries import all_hooks
 from buffix.knowledge.model import DELETE, HookPoint
 from buffix.runtime.core import Runtime
+from buffix.runtime.registry import Site
 
 # The hook points are the library files' (buffix/knowledge/libraries/): the order there is the install order.
 HOOK_POINTS: Tuple[HookPoint, ...] = tuple(point for hooks in all_hooks() for point in hooks.points)
@@ -55,15 +56,16 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
         filename = frame.f_code.co_filename
         if internal.get(filename) or (filename not in internal and classify(frame)):
             return body
-        return rt.wrap(response, body, point.source, clear)
+        return rt.wrap(response, body, point.source, clear, frame)
 
     return property(get_body, original.fset, original.fdel, original.__doc__)
 
 
 def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
-            adapt: Callable[[Any, Callable[[], Any]], Any]) -> Callable[..., Any]:
+            adapt: Callable[[Any, Callable[[], Any], Site], Any]) -> Callable[..., Any]:
     """The shape every read hook shares: find the response the body belongs to, refuse a released one, and
-    let the library call through untouched unless the program itself is asking; then `adapt(owner, call)`.
+    let the library call through untouched unless the program itself is asking; then `adapt(owner, call, site)`
+    (`site`: where the program asked, kept as code and instruction offset).
 
     It is a plain function even for coroutines: who is asking is decided where the call is written, not where
     the coroutine happens to be awaited (a task created by asyncio.gather runs from the event loop).
@@ -77,7 +79,7 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
         if owner is None:  # a stream that belongs to no client response
             return original(obj, *args, **kwargs)
         state = states.get(id(owner))
-        if state is not None and state.response_ref is not None and state.response_ref() is not owner:
+        if state is not None and state() is not owner:
             state = None  # left by a dead response whose id this one reuses (its death is not handled yet)
         if state is not None:
             if state.released:
@@ -88,31 +90,32 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
         filename = frame.f_code.co_filename
         if internal.get(filename) or (filename not in internal and classify(frame)):
             return original(obj, *args, **kwargs)
-        return adapt(owner, lambda: original(obj, *args, **kwargs))
+        return adapt(owner, lambda: original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
 
     return hooked
 
 
 def _method(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
     clear = _clearer(point) if point.cache_attr else None
-    return _reader(rt, point, original, lambda owner, call: rt.wrap(owner, rt.read(call), point.source, clear))
+    return _reader(rt, point, original,
+                   lambda owner, call, site: rt.wrap(owner, rt.read(call), point.source, clear, site=site))
 
 
 def _coroutine(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
     clear = _clearer(point) if point.cache_attr else None
 
-    async def wrapped(owner: Any, awaitable: Any) -> Any:
-        return rt.wrap(owner, await rt.read_async(awaitable), point.source, clear)
+    async def wrapped(owner: Any, awaitable: Any, site: Site) -> Any:
+        return rt.wrap(owner, await rt.read_async(awaitable), point.source, clear, site=site)
 
-    return _reader(rt, point, original, lambda owner, call: wrapped(owner, call()))
+    return _reader(rt, point, original, lambda owner, call, site: wrapped(owner, call(), site))
 
 
 def _chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    return _reader(rt, point, original, lambda owner, call: rt.chunks(owner, call(), point.source))
+    return _reader(rt, point, original, lambda owner, call, site: rt.chunks(owner, call(), point.source, site))
 
 
 def _async_chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    return _reader(rt, point, original, lambda owner, call: rt.achunks(owner, call(), point.source))
+    return _reader(rt, point, original, lambda owner, call, site: rt.achunks(owner, call(), point.source, site))
 
 
 def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:

@@ -8,10 +8,10 @@ a proxy of it is alive or its response still caches it; its bytes count towards 
 from __future__ import annotations
 
 import collections
-import sys
 import threading
 import weakref
 from dataclasses import dataclass
+from types import CodeType
 from typing import Callable, Dict, List, Optional, Tuple
 
 FINALIZED = "<finalization>"
@@ -49,49 +49,71 @@ class Stats:
         )
 
 
+Site = Tuple[CodeType, int]  # (code, f_lasti) of the program frame: its line is looked up only when reported
+
+
+def line_of(site: Site) -> int:
+    """The line of the instruction at `lasti` (co_lines; the code's first line when it has none)."""
+    code, lasti = site
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line if line is not None else code.co_firstlineno
+    return code.co_firstlineno
+
+
+def site_text(site: Site) -> str:
+    return f"{site[0].co_filename}:{line_of(site)}"
+
+
 class BodyRecord:
-    """What the runtime knows about one body. Holds no reference to the body or its response."""
+    """What the runtime knows about one body. Holds no reference to the body or its response.
 
-    __slots__ = (
-        "size", "source", "site", "body_id", "cached_by", "holder", "proxies", "accesses", "registry",
-        "live", "released", "released_at", "suspected", "warned_slow_copy", "__weakref__",
-    )
+    No __slots__: what most records never change lives on the class, so a new record (one per first access of a
+    body, the hot path) sets only what differs."""
 
-    def __init__(self, registry: "Registry", body_id: int, size: int, source: str, site: Tuple[str, int]) -> None:
+    cached_by: Optional["ResponseState"] = None  # set while the response itself caches the body
+    # A cached body's proxy, followed weakly without a callback (cheap): the response pins the body, the program
+    # pins the proxy; nothing of buffix's does, so a dropped response frees its body at once (no drain needed).
+    holder: Optional["weakref.ref[object]"] = None
+    live = True
+    released = False
+    released_at = ""
+    suspected = False
+    warned_slow_copy = False
+
+    def __init__(self, registry: "Registry", body_id: int, size: int, source: str, site: Site) -> None:
         self.registry = registry
         self.body_id = body_id  # id() of the body, valid while a holder keeps it alive
         self.size = size
         self.source = source
-        self.site = site  # (file, line) of the program code that first received the body
-        self.cached_by: Optional[ResponseState] = None  # set while the response itself caches the body
-        # A cached body's proxy is held strongly while its response lives (the response pins the body anyway):
-        # cheaper than a weak reference with a callback, and sys.getrefcount tells whether the program holds it.
-        self.holder: Optional[object] = None
-        self.proxies: List[weakref.ref] = []  # every other proxy handed out, weakly
+        self.site = site  # where the program code first received the body
+        self.proxies: List[weakref.ref] = []  # every other proxy handed out, followed with a callback
         self.accesses: Dict[str, int] = {}
-        self.live = True
-        self.released = False
-        self.released_at = ""
-        self.suspected = False
-        self.warned_slow_copy = False
 
     @property
     def created_at(self) -> str:
-        return f"{self.site[0]}:{self.site[1]}"
+        return site_text(self.site)
+
+    def held(self) -> Optional[object]:
+        """The cached body's proxy, while anything holds it."""
+        holder = self.holder
+        return holder() if holder is not None else None
 
     def alive_proxies(self) -> List[object]:
         found = [proxy for proxy in (ref() for ref in self.proxies) if proxy is not None]
-        return found if self.holder is None else [self.holder, *found]
+        held = self.held()
+        return found if held is None else [held, *found]
 
     def held_by_program(self) -> bool:
-        """Does anything but buffix hold a proxy of this body? (the holder slot and the call's argument are 2)"""
-        return bool(self.proxies) or (self.holder is not None and sys.getrefcount(self.holder) > 2)
+        """Does anything but buffix hold a proxy of this body? (buffix holds none strongly)"""
+        return bool(self.proxies) or self.held() is not None
 
     def let_go(self) -> None:
-        """The response is gone: stop pinning the proxy; follow it weakly if the program still holds it."""
-        holder, self.holder = self.holder, None
-        if holder is not None and sys.getrefcount(holder) > 2:  # holder local + argument
-            self.proxies.append(self.registry.watch(holder, self.proxy_died))
+        """The response is gone: follow the proxy with a callback from now on, if the program still holds it."""
+        held = self.held()
+        self.holder = None
+        if held is not None:
+            self.proxies.append(self.registry.watch(held, self.proxy_died))
 
     def proxy_died(self, ref: weakref.ref) -> None:
         """Handler (run by Registry.drain) of each proxy handed out for this body."""
@@ -108,30 +130,34 @@ class BodyRecord:
         self.accesses[operation] = self.accesses.get(operation, 0) + 1
 
 
-
-class ResponseState:
-    """The runtime's view of one response object, keyed by its id while it lives."""
-
-    __slots__ = ("source", "records", "cached", "closed_at", "released", "clear_cache", "response_ref", "c_reader",
-                 "__weakref__")
-
-    def __init__(self, source: str, clear_cache: Optional[Callable[[object], None]]) -> None:
-        self.source = source
-        self.records: List[BodyRecord] = []
-        self.cached: Optional[BodyRecord] = None  # the body the response itself keeps (`_content`, `_body`...)
-        self.closed_at = ""
-        self.released = False
-        self.clear_cache = clear_cache
-        self.response_ref: Optional[weakref.ref] = None  # its callback tells the runtime the response is gone
-        self.c_reader = False  # wrapped by a C reader (io.BufferedReader...): its reads are library reads
-
-
 class Watch(weakref.ref):
     """A weak reference whose death is only queued: its callback is `deque.append` (C code), so no Python code runs
     inside garbage collection (CPython 3.11 can crash when it does, issue 11); `handler` runs at the next drain."""
 
     __slots__ = ("handler",)
     handler: Callable[["Watch"], None]
+
+
+class ResponseState(Watch):
+    """The runtime's view of one response object, keyed by its id while it lives; it is itself the weak reference
+    to the response (one object per response: built on every first access of a fresh response)."""
+
+    __slots__ = ("key", "source", "records", "cached", "closed_at", "released", "clear_cache", "c_reader")
+    key: int
+    source: str
+    records: List[BodyRecord]
+    cached: Optional[BodyRecord]  # the body the response itself keeps (`_content`, `_body`...)
+    closed_at: str
+    released: bool
+    clear_cache: Optional[Callable[[object], None]]
+    c_reader: bool  # wrapped by a C reader (io.BufferedReader...): its reads are library reads
+
+
+class _Unwatched:
+    """What the state of a response that cannot be weakly referenced refers to instead (it never dies)."""
+
+
+UNWATCHED = _Unwatched()
 
 
 class Registry:
@@ -146,7 +172,7 @@ class Registry:
         self.leak_suspects: List[LeakSuspect] = []
         # where the program received its latest bodies: explains a refusal whose message names no type and whose
         # frames hold no proxy (`hashlib.md5(requests.get(u).content)`)
-        self.recent_sites: "collections.deque[Tuple[str, int]]" = collections.deque(maxlen=1024)
+        self.recent_sites: "collections.deque[Site]" = collections.deque(maxlen=1024)
 
     def watch(self, obj: object, handler: Callable[[Watch], None]) -> Watch:
         """Follow `obj` weakly; once it is gone, `handler(ref)` runs at the next drain(), outside the GC."""
@@ -169,7 +195,26 @@ class Registry:
             self.bodies_wrapped = self.bytes_live = self.peak_bytes = self.released = 0
             self.leak_suspects = []
 
-    def new_record_locked(self, body: object, source: str, site: Tuple[str, int], response: ResponseState,
+    def new_state(self, response: object, handler: Callable[[ResponseState], None], source: str,
+                  clear_cache: Optional[Callable[[object], None]]) -> ResponseState:
+        """A fresh state of `response`; `handler(state)` runs at the drain after the response died. A response that
+        cannot be weakly referenced gets a state that follows nothing (the caller must not register it)."""
+        try:
+            state = ResponseState(response, self._died)
+        except TypeError:
+            state = ResponseState(UNWATCHED)
+        state.handler = handler  # type: ignore[assignment]
+        state.key = id(response)
+        state.source = source
+        state.records = []
+        state.cached = None
+        state.closed_at = ""
+        state.released = False
+        state.clear_cache = clear_cache
+        state.c_reader = False
+        return state
+
+    def new_record_locked(self, body: object, source: str, site: Site, response: ResponseState,
                           cached: bool) -> BodyRecord:
         """Account for a new body; the caller holds `self.lock`."""
         record = BodyRecord(self, id(body), len(body), source, site)  # type: ignore[arg-type]
