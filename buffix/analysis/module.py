@@ -231,6 +231,10 @@ class Module:
         names = Names(bound={a.arg for a in (*positional, *args.kwonlyargs, args.vararg, args.kwarg) if a})
         frame = Frame(self, names, parent=parent, cls=cls, self_name=self_name, emit=emit)
         frame.function = function
+        for decorator in getattr(function, "decorator_list", ()):  # `@mock.patch("requests.get")`
+            target = parent.patch_target(decorator)
+            if target is not None:
+                frame.patched.append(target)
         if cls is None and parent.self_name is not None and parent.self_name not in names.bound:
             frame.cls, frame.self_name = parent.cls, parent.self_name  # a nested function reading the method's self
         if self_name is not None and cls is not None and is_classmethod(function):

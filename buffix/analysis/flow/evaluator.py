@@ -120,6 +120,7 @@ class Frame:
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
         self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
+        self.patched: List[str] = []  # names a test double replaces here (`mock.patch("requests.get")`)
 
     # ---- names -------------------------------------------------------------------------------------------
     def lookup(self, name: str) -> Tuple[bool, Optional[Val]]:
@@ -238,6 +239,10 @@ class Frame:
                 self._branches([child.body])
 
     def stmt_Expr(self, node: ast.Expr) -> None:
+        target = self.patch_target(node.value)  # `monkeypatch.setattr(requests, "get", fake)`: from here on
+        if target is not None:
+            self.patched.append(target)
+            return
         self.ev(node.value)
 
     def stmt_Assign(self, node: ast.Assign) -> None:
@@ -344,13 +349,19 @@ class Frame:
     stmt_AsyncFor = stmt_For
 
     def stmt_With(self, node: "ast.With | ast.AsyncWith") -> None:
+        patched = len(self.patched)
         for item in node.items:
             if isinstance(node, ast.AsyncWith):
                 self.awaited = item.context_expr
+            target = self.patch_target(item.context_expr)
+            if target is not None:
+                self.patched.append(target)
+                continue
             value = self.ev(item.context_expr)
             if item.optional_vars is not None:
                 self.bind(item.optional_vars, value if value is None or value.tainted else None, item.context_expr)
         self.run(node.body)
+        del self.patched[patched:]
 
     stmt_AsyncWith = stmt_With
 
@@ -851,6 +862,9 @@ class Frame:
                 return value
         result = catalog.sources.get(qualname) or catalog.objects.get(qualname)
         if result is not None:
+            if self.mocked(qualname):  # the test replaced it: what it gives is a mock's, not a response body
+                base = self.step(Val(OBJECT, type=UNKNOWN, confidence="low"), node, f"`{qualname}` is patched here")
+                return self.derive(result, base, node, f"`{qualname}()`")
             return self.derive(result, Val(OBJECT, type=UNKNOWN), node, f"`{qualname}()`")
         after = _AFTER_SOURCES.get(qualname)
         if after is not None:
@@ -1166,6 +1180,8 @@ class Frame:
             return self._item_of(receiver, node) if name == "get" else None
         spec_type = catalog.types.get(receiver.catalog_type)
         result = spec_type.methods.get(name) if spec_type else None
+        if result is not None and self.mocked(f"{receiver.catalog_type}.{name}"):
+            receiver = self.step(receiver.at_most("low"), node, f"`{receiver.catalog_type}.{name}` is patched here")
         if result is None and catalog.response_names.match(known.last_name(func.value)):
             # `response` holds another response type on some path (`if type(response).__name__ == ...`)
             guess = catalog.types.get(GUESSED_RESPONSE)
@@ -1342,6 +1358,28 @@ class Frame:
         origin: ast.expr = where or node  # type: ignore[assignment]  # `iter(x)`: the node stands for the receiver
         seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
         return self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
+
+    # ---- test doubles ----------------------------------------------------------------------------------------
+    def patch_target(self, node: ast.AST) -> Optional[str]:
+        """What `mock.patch(...)` / `patch.object(...)` (a `with` item or a decorator) or `monkeypatch.setattr(...)` /
+        `mocker.patch(...)` replaces, if `node` is such a call."""
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        spelled = self.qualname(func)
+        if spelled in known.PATCHERS or (isinstance(func, ast.Attribute) and func.attr in known.PATCH_METHODS
+                                         and known.last_name(func.value) in ("monkeypatch", "mocker")):
+            return known.patch_target(node, self.qualname)
+        return None
+
+    def mocked(self, qualname: str) -> bool:
+        """Is `qualname` replaced by a test double in this frame or an enclosing one?"""
+        frame: Optional[Frame] = self
+        while frame is not None:
+            if frame.patched and known.patched_by(frame.patched, qualname):
+                return True
+            frame = frame.parent
+        return False
 
     def _is_super(self, node: ast.AST) -> bool:
         """`super()` or `super(Owner, self)`, `super` not rebound."""
