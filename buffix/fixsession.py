@@ -7,6 +7,7 @@ to write them (atomically), print a diff, or send them to stdout.
 from __future__ import annotations
 
 import difflib
+import pickle
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -62,14 +63,26 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
         targets = fix_targets(result.findings, unsafe)
         if not targets:
             break
+        parked = None
+        if len(current) > ANALYZED_APART_BYTES:
+            # The findings are scattered over the heap the analysis used and pin all of it: moved out (a pickle is
+            # one block), that heap is freed and the next analysis reuses it, so `fix` peaks as one analysis does.
+            packed, parked = pickle.dumps(targets), pickle.dumps(result)
+            del result, targets
+            targets = pickle.loads(packed)
+            del packed
         outcome = fix_source(current, targets, style, path)
+        del targets
         refused.extend(outcome.refused)
         if outcome.new_source is None:  # nothing changed
+            if parked is not None:
+                result = pickle.loads(parked)
             break
         applied.extend(outcome.applied)
         current = outcome.new_source
-        # the old findings go before the next analysis: both at once is what made `fix` peak above `check`
-        del result, outcome
+        if parked is None:
+            del result  # the old findings go before the next analysis
+        del outcome, parked
         result = analyze(current, path)
         if result.error is not None:  # never hand back a file the analyzer cannot read any more
             error = FileError(path, f"not fixed: the fixed file does not analyze: {result.error.message}")
