@@ -221,7 +221,26 @@ def check_run(run: Run, *, jobs: Optional[int] = None, cache: bool = True, cache
         checked.extend(_check_group(group, jobs, cache, cache_dir, update, fixing, observed))
         offset += len(group.files)
     results.extend(sorted(checked, key=lambda r: r.path) if len(run.groups) > 1 else checked)
-    return results
+    return _at_sinks(run, results)
+
+
+def _at_sinks(run: Run, results: List[FileResult]) -> List[FileResult]:
+    """Each sink in a checked file that bodies from other files reach gets its own finding (buffix.analysis.at_sink)."""
+    if not any(f.flow and f.flow[-1].path is not None for r in results for f in r.findings):
+        return results  # nothing crosses a file: a warm run need not import the analyzer
+    from buffix.analysis.at_sink import sink_findings
+    from buffix.core.source import SourceError, decode
+    from buffix.pipeline import read_source
+
+    configs = {path: group.config for group in run.groups for path in group.files}
+
+    def read_text(path: str) -> Optional[str]:
+        try:
+            return decode(read_source(path)).text
+        except (OSError, ValueError, SourceError):
+            return None
+
+    return sink_findings(results, configs.get, read_text)
 
 
 def _check_group(group: Group, jobs: Optional[int], use_cache: bool, cache_dir: Optional[str],
