@@ -202,10 +202,13 @@ def cache_salt(config: Config) -> str:
 
 
 def check_run(run: Run, *, jobs: Optional[int] = None, cache: bool = True, cache_dir: Optional[str] = None,
-              progress: Optional[Progress] = None) -> List[FileResult]:
+              progress: Optional[Progress] = None, fixing: bool = False,
+              observed: Sequence[Finding] = ()) -> List[FileResult]:
     """Every file's FileResult (prefiltered files are empty results): discovery errors first, then each config's
     files, sorted by path. `cache=False` neither reads nor writes the result cache; `progress(done, total)` counts
-    the files of the whole run. A stdin run is `check_source`'s (the caller reads stdin)."""
+    the files of the whole run. A stdin run is `check_source`'s (the caller reads stdin). `fixing`: each file with a
+    fix is also fixed in memory where it was analyzed (`fix_run` collects the FileFixes; nothing is written), with
+    the `observed` findings joining its first analysis."""
     if run.stdin_name is not None:
         raise ValueError("a stdin run has no files: read the source and call check_source")
     results = [FileResult(error.path, (), error) for error in run.discovery_errors]
@@ -215,14 +218,34 @@ def check_run(run: Run, *, jobs: Optional[int] = None, cache: bool = True, cache
         update = None
         if progress is not None:
             update = (lambda start: lambda done, _group_total: progress(start + done, total))(offset)
-        checked.extend(_check_group(group, jobs, cache, cache_dir, update))
+        checked.extend(_check_group(group, jobs, cache, cache_dir, update, fixing, observed))
         offset += len(group.files)
     results.extend(sorted(checked, key=lambda r: r.path) if len(run.groups) > 1 else checked)
-    return results
+    return _at_sinks(run, results)
+
+
+def _at_sinks(run: Run, results: List[FileResult]) -> List[FileResult]:
+    """Each sink in a checked file that bodies from other files reach gets its own finding (buffix.analysis.at_sink)."""
+    if not any(f.flow and f.flow[-1].path is not None for r in results for f in r.findings):
+        return results  # nothing crosses a file: a warm run need not import the analyzer
+    from buffix.analysis.at_sink import sink_findings
+    from buffix.core.source import SourceError, decode
+    from buffix.pipeline import read_source
+
+    configs = {path: group.config for group in run.groups for path in group.files}
+
+    def read_text(path: str) -> Optional[str]:
+        try:
+            return decode(read_source(path)).text
+        except (OSError, ValueError, SourceError):
+            return None
+
+    return sink_findings(results, configs.get, read_text)
 
 
 def _check_group(group: Group, jobs: Optional[int], use_cache: bool, cache_dir: Optional[str],
-                 progress: Optional[Progress]) -> List[FileResult]:
+                 progress: Optional[Progress], fixing: bool = False,
+                 observed: Sequence[Finding] = ()) -> List[FileResult]:
     from buffix.pipeline import check_files
     from buffix.stages import lazy_analyzer_stages
 
@@ -237,11 +260,31 @@ def _check_group(group: Group, jobs: Optional[int], use_cache: bool, cache_dir: 
         cache = Cache(Path(group.config.root), salt=cache_salt(group.config), directory=directory)
         index_store = StatStore(directory, salt="method index\0" + cache_salt(group.config))
     analyze_one, prefilter, prepare = lazy_analyzer_stages(list(group.roots), group.config, index_store)
+    refresh = None
+    if fixing:
+        from buffix.fixsession import Fixing, needs_fix
+
+        config = group.config
+        analyze_one = Fixing(analyze_one, config.fix_style, config.unsafe_fixes, tuple(observed))
+        refresh = needs_fix(config.unsafe_fixes, observed)
+        if observed:  # a file observed at run time may have no static finding: the prefilter must not drop it
+            prefilter = _keeping(prefilter, {os.path.realpath(f.path) for f in observed})
     results = list(check_files(group.files, analyze_one, prefilter=prefilter, jobs=jobs, cache=cache,
-                               prepare=prepare, progress=progress))
+                               prepare=prepare, progress=progress, refresh=refresh))
     if cache is not None:
         cache.save()
     return results
+
+
+@dataclass(frozen=True)
+class _keeping:
+    """A prefilter that keeps the `kept` files (real paths) whatever `prefilter` says."""
+
+    prefilter: Any
+    kept: Any
+
+    def __call__(self, path: str, source: bytes) -> Any:
+        return True if os.path.realpath(path) in self.kept else self.prefilter(path, source)
 
 
 def check_paths(paths: Sequence[Path], options: Options = Options(), *, jobs: Optional[int] = None,

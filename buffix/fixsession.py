@@ -7,6 +7,7 @@ to write them (atomically), print a diff, or send them to stdout.
 from __future__ import annotations
 
 import difflib
+import pickle
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -62,12 +63,26 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
         targets = fix_targets(result.findings, unsafe)
         if not targets:
             break
+        parked = None
+        if len(current) > ANALYZED_APART_BYTES:
+            # The findings are scattered over the heap the analysis used and pin all of it: moved out (a pickle is
+            # one block), that heap is freed and the next analysis reuses it, so `fix` peaks as one analysis does.
+            packed, parked = pickle.dumps(targets), pickle.dumps(result)
+            del result, targets
+            targets = pickle.loads(packed)
+            del packed
         outcome = fix_source(current, targets, style, path)
+        del targets
         refused.extend(outcome.refused)
         if outcome.new_source is None:  # nothing changed
+            if parked is not None:
+                result = pickle.loads(parked)
             break
         applied.extend(outcome.applied)
         current = outcome.new_source
+        if parked is None:
+            del result  # the old findings go before the next analysis
+        del outcome, parked
         result = analyze(current, path)
         if result.error is not None:  # never hand back a file the analyzer cannot read any more
             error = FileError(path, f"not fixed: the fixed file does not analyze: {result.error.message}")
@@ -76,19 +91,73 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
     return FileFix(path, data, fixed, tuple(applied), tuple(refused), result.findings)
 
 
+def needs_fix(unsafe: bool, observed: Sequence[Finding] = ()) -> Callable[[FileResult], bool]:
+    """For the pipeline's `refresh`: a cached result with a fix to apply (or a file with observed findings) must be
+    analyzed, and fixed, again."""
+    import os
+
+    observed_files = {os.path.realpath(f.path) for f in observed}
+
+    def stale(result: FileResult) -> bool:
+        return bool(fix_targets(result.findings, unsafe)) or (
+            bool(observed_files) and os.path.realpath(result.path) in observed_files)
+
+    return stale
+
+
+@dataclass(frozen=True)
+class Fixing:
+    """The pipeline's `analyze_one` for `fix`: analyze a file, and fix it right there in the worker (fix, prove,
+    analyze the fixed text again), so no process holds other files' results while it analyzes. A file with nothing
+    to fix gets its plain result; otherwise a `Reworked` whose payload is the FileFix (nothing is written here)."""
+
+    analyze: Callable[[str, bytes], FileResult]
+    style: str
+    unsafe: bool
+    observed: Tuple[Finding, ...] = ()  # `fix --observed`: joins the first analysis only
+
+    def __call__(self, path: str, data: bytes) -> FileResult:
+        from buffix.pipeline import Reworked, analyze_guarded, guarded
+
+        plain = self.analyze(path, data)  # the pipeline guards this call, as it guards `check`'s
+        first = [plain]
+        if self.observed:
+            from buffix.report.observed import merge_into
+
+            first = merge_into(first, self.observed)
+        if first[0].error is not None or not fix_targets(first[0].findings, self.unsafe):
+            if first[0] is plain:
+                return plain  # nothing to fix: the result `check` would cache
+            merged = first[0]  # observed findings are this run's, not the file's: never cached
+            return Reworked(path, merged.findings, merged.error, payload=FileFix(
+                path, b"", None, remaining=merged.findings, error=merged.error), of_bytes_read=False)
+        del plain
+        depends = first[0].depends_on
+
+        def analyze(source: bytes, name: str) -> FileResult:
+            return first.pop() if first else analyze_guarded(self.analyze, name, source)
+
+        fix = guarded(partial(fix_file, data, path, analyze, self.style, self.unsafe), partial(_unfixed, path, data))
+        kept = not fix.changed and fix.error is None  # the findings are still those of the bytes read
+        return Reworked(path, fix.remaining, fix.error, depends if kept else (), payload=fix, of_bytes_read=kept)
+
+
 def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], style: str,
                 unsafe: bool, observed: Sequence[Finding] = ()) -> Iterator[FileFix]:
-    """Fix, in memory, every file whose analysis (from the check pipeline) has a fix that applies; `observed`
-    findings (`fix --observed`) join each file's first analysis (their positions hold only before any edit)."""
-    from buffix.analysis import analyze_source
-    from buffix.analysis.project import Project
-
-    project = Project(list(roots), config)
+    """The FileFix of every file of `results` with an error, a fix or a finding. A result of `check_run(fixing=True)`
+    carries its FileFix (made in the worker); a plain one (`check --diff`, the API) with a fix that applies is fixed
+    here, in memory, `observed` findings joining its first analysis (their positions hold only before any edit)."""
     first = set()
-    apart = AnalysisApart(lambda p, s: analyze_source(s, p, config, project))
+    parts: List[Any] = []  # (project, AnalysisApart), made at the first plain result to fix
 
     def analyze(data: bytes, name: str) -> FileResult:  # the pipeline's guard: deep code, analyzer bugs
-        result = apart(name, data)
+        if not parts:
+            from buffix.analysis import analyze_source
+            from buffix.analysis.project import Project
+
+            project = Project(list(roots), config)
+            parts.append(AnalysisApart(lambda p, s: analyze_source(s, p, config, project)))
+        result = parts[0](name, data)
         if observed and name not in first:
             from buffix.report.observed import merge_into
 
@@ -99,17 +168,23 @@ def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], st
     try:
         yield from _fixes(results, analyze, style, unsafe)
     finally:
-        apart.close()
+        if parts:
+            parts[0].close()
 
 
 def _fixes(results: Sequence[FileResult], analyze: Analyze, style: str, unsafe: bool) -> Iterator[FileFix]:
     import os
 
-    from buffix.pipeline import MAX_BYTES, guarded, read_source
+    from buffix.pipeline import MAX_BYTES, Reworked, guarded, read_source
 
     seen = set()  # a file reached through a symlink and as itself is one file: fixed once
     for result in results:
-        if result.error is not None:
+        if isinstance(result, Reworked):  # fixed by the worker that analyzed it
+            real = os.path.realpath(result.path)
+            if real not in seen:
+                seen.add(real)
+                yield result.payload
+        elif result.error is not None:
             yield FileFix(result.path, b"", None, error=result.error)
         elif fix_targets(result.findings, unsafe):
             real = os.path.realpath(result.path)

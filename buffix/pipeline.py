@@ -22,6 +22,7 @@ import os
 import signal
 import stat
 from collections import deque
+from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -46,6 +47,17 @@ Analyze = Callable[[str, bytes], FileResult]
 # (path, source) -> may hold a finding, or (that, the other files the answer was read from)
 Prefilter = Callable[[str, bytes], Union[bool, Tuple[bool, Tuple[str, ...]]]]
 Progress = Callable[[int, int], None]
+Refresh = Callable[[FileResult], bool]  # a cached result that must be analyzed again (`fix`: it has a fix to apply)
+
+
+@dataclass(frozen=True)
+class Reworked(FileResult):
+    """What an `analyze_one` that does more than analyze returns (`fix` fixes each file in the worker that analyzed
+    it, so no process holds other files' results): its `payload` (the FileFix) rides back with the findings. When
+    `of_bytes_read` is False the findings are of other bytes (the fixed text): the cache must not keep them."""
+
+    payload: Any = None
+    of_bytes_read: bool = True
 
 MAX_BYTES = 4 * 1024 * 1024  # larger files are prefiltered but not parsed: a 10 MB parse needs ~1 GB
 INLINE_LIMIT = 64  # up to this many uncached files are read in-process (a worker pool costs more)
@@ -313,13 +325,15 @@ def check_files(
     isolate: bool = True,
     prepare: Optional[Callable[[int], Any]] = None,
     timeout: float = FILE_TIMEOUT,
+    refresh: Optional[Refresh] = None,
 ) -> Iterator[FileResult]:
     """One FileResult per file, sorted by path. `cache=None` is `--no-cache`; `isolate=False` runs the analyzer
     in this process (no crash isolation) — the default is to isolate wherever `fork` makes it cheap.
     `prepare(processes)` runs once before the first file is prefiltered or analyzed (so forked workers inherit what it
-    builds, with up to `processes` processes of its own), and not at all when the cache answers every file."""
+    builds, with up to `processes` processes of its own), and not at all when the cache answers every file.
+    A cached result for which `refresh(result)` is true is not used: the file is analyzed again."""
     yield from _CheckRun(files, analyze_one, prefilter, jobs, cache, progress, max_bytes, isolate, prepare,
-                         timeout).run()
+                         timeout, refresh).run()
 
 
 class _CheckRun:
@@ -328,12 +342,14 @@ class _CheckRun:
 
     def __init__(self, files: Iterable[Any], analyze_one: Analyze, prefilter: Optional[Prefilter],
                  jobs: Optional[int], cache: Optional[Cache], progress: Optional[Progress], max_bytes: int,
-                 isolate: bool, prepare: Optional[Callable[[int], Any]], timeout: float) -> None:
+                 isolate: bool, prepare: Optional[Callable[[int], Any]], timeout: float,
+                 refresh: Optional[Refresh] = None) -> None:
         self.paths = sorted({os.fspath(f) for f in files})
         self.total = len(self.paths)
         self.jobs = max(1, min(jobs or default_jobs(), default_jobs()))  # CPU-bound: more workers only cost memory
         self.analyze_one, self.prefilter, self.max_bytes = analyze_one, prefilter, max_bytes
         self.cache, self.progress, self.isolate, self.timeout = cache, progress, isolate, timeout
+        self.refresh = refresh
         self.hashing = cache is not None  # workers send each file's digest, for the cache
         self.prepare = prepare  # None once it has run
         self.results: List[Optional[FileResult]] = [None] * self.total
@@ -362,7 +378,7 @@ class _CheckRun:
     def finish(self, index: int, key: Optional[str], result: FileResult) -> None:
         self.results[index] = result
         self.done += 1
-        if self.cache is not None and key is not None:
+        if self.cache is not None and key is not None and getattr(result, "of_bytes_read", True):
             self.cache.store(self.paths[index], self.sigs[index], key, result)
         if self.progress is not None:
             self.progress(self.done, self.total)
@@ -385,7 +401,7 @@ class _CheckRun:
                     pass  # the read reports it
                 else:
                     hit = self.cache.lookup_stat(path, sig)
-                    if hit is not None:
+                    if hit is not None and not self.stale(hit):
                         self.results[index] = hit
                         self.done += 1
                         continue
@@ -393,6 +409,9 @@ class _CheckRun:
         if self.progress is not None and self.done:
             self.progress(self.done, self.total)
         return pending
+
+    def stale(self, hit: FileResult) -> bool:
+        return self.refresh is not None and self.refresh(hit)
 
     # -- phase 2: small runs read and prefilter here ----------------------------------------------------------------
 
@@ -408,6 +427,8 @@ class _CheckRun:
                 continue
             key = digest(source) if self.hashing else None
             hit = self.cache.lookup_content(path, self.sigs[index], key) if self.cache is not None and key else None
+            if hit is not None and self.stale(hit):
+                hit = None
             if hit is None:
                 self.ensure_prepared()
             result = hit or _screen(path, source, self.prefilter, self.max_bytes)
@@ -446,7 +467,8 @@ class _CheckRun:
 
         self.size = min(self.jobs, len(work))
         self.ensure_prepared(self.size)  # before the workers fork, so that they inherit it
-        known = frozenset(self.cache.by_digest) if self.cache is not None else frozenset()
+        # with `refresh`, a worker cannot tell which cached digests would be refreshed: it analyzes what it is given
+        known = frozenset(self.cache.by_digest) if self.cache is not None and self.refresh is None else frozenset()
         chunk_size = max(1, min(64, len(work) // (self.size * 8) or 1))
         self.tasks = deque(work[i:i + chunk_size] for i in range(0, len(work), chunk_size))
         self.pool = pool = _Pool(self.size, (self.analyze_one, self.prefilter, self.max_bytes, known, self.hashing))

@@ -145,6 +145,12 @@ class Module:
             if {k for k, v in info.attrs.items() if carries(v)} <= known:
                 break
             del self.raw[raw_mark:], self.pending[pending_mark:]
+        for base in info.mro()[1:]:  # a mixin's `super().read()` reaches the class it is mixed into
+            if base.module is not self:
+                continue
+            for name, method in base.methods.items():
+                if _calls_super(method) and (info.method(name) or (None, None))[1] is method:
+                    self.function_frame(method, self.frame, info, emit=True).run(method.body)  # type: ignore[attr-defined]
 
     def _run_class_body(self, info: ClassInfo, parent: Frame, emit: bool) -> None:
         """Run the class body's statements: its class attributes (`_registry = {'http': HTTPStorage}`)."""
@@ -224,6 +230,11 @@ class Module:
         # assignments are learned as the frame executes them.
         names = Names(bound={a.arg for a in (*positional, *args.kwonlyargs, args.vararg, args.kwarg) if a})
         frame = Frame(self, names, parent=parent, cls=cls, self_name=self_name, emit=emit)
+        frame.function = function
+        for decorator in getattr(function, "decorator_list", ()):  # `@mock.patch("requests.get")`
+            target = parent.patch_target(decorator)
+            if target is not None:
+                frame.patched.append(target)
         if cls is None and parent.self_name is not None and parent.self_name not in names.bound:
             frame.cls, frame.self_name = parent.cls, parent.self_name  # a nested function reading the method's self
         if self_name is not None and cls is not None and is_classmethod(function):
@@ -329,6 +340,11 @@ _DOC_TYPE = re.compile(
     r"|(?P<n>\w+)[ \t]+:[ \t]+(?P<nt>[\w.`~]+)[ \t]*$)",  # NumPy: `storage : BaseStorage`
     re.MULTILINE)
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
+
+
+def _calls_super(function: ast.AST) -> bool:
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+               for node in ast.walk(function))
 
 
 def _declared(frame: Frame, function: ast.AST, returns: Optional[Val]) -> Optional[Val]:

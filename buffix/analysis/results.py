@@ -98,9 +98,13 @@ def _meta(suppressions: List[Suppression], path: str) -> List[Finding]:
                                "high"))
         unused = [c for c in s.codes if c not in s.used and c not in unknown]
         if unused:
-            out.append(Finding("BFX901", f"unused suppression: no {', '.join(unused)} finding here", path, s.span,
+            out.append(Finding("BFX901", unused_message(unused), path, s.span,
                                "high"))
     return out
+
+
+def unused_message(codes: List[str]) -> str:
+    return f"unused suppression: no {', '.join(codes)} finding here"
 
 
 def _rank(raw: Raw) -> Tuple[int, int]:

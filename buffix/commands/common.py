@@ -98,21 +98,23 @@ def prepare(paths: Sequence[Path], config_file: Optional[Path], select: Optional
         fail(str(error))
 
 
-def analyze(run: Run, jobs: Optional[int], no_cache: bool, progress: bool) -> List[FileResult]:
-    """Every file's FileResult (buffix.api.check_run), with a progress bar on a terminal for long runs; a stdin
-    run reads stdin."""
+def analyze(run: Run, jobs: Optional[int], no_cache: bool, progress: bool, fixing: bool = False,
+            observed: Sequence = ()) -> List[FileResult]:
+    """Every file's FileResult (buffix.api.check_run, `fixing` as there), with a progress bar on a terminal for long
+    runs; a stdin run reads stdin."""
     if run.stdin_name is not None:
         return _analyze_stdin(run)
     context = click.get_current_context(silent=True)
     cache_dir = context.meta.get("buffix.cache_dir") if context else None
     total = len(run.files)
     if not (progress and total > 200):
-        return check_run(run, jobs=jobs, cache=not no_cache, cache_dir=cache_dir)
+        return check_run(run, jobs=jobs, cache=not no_cache, cache_dir=cache_dir, fixing=fixing, observed=observed)
     from buffix.report import progress as progress_bar
 
     with progress_bar(run.files, total, enabled=True) as shown:  # a bar only on a terminal
         update = (lambda done, _total: shown.update(done - shown.pos)) if hasattr(shown, "update") else None
-        return check_run(run, jobs=jobs, cache=not no_cache, cache_dir=cache_dir, progress=update)
+        return check_run(run, jobs=jobs, cache=not no_cache, cache_dir=cache_dir, progress=update, fixing=fixing,
+                         observed=observed)
 
 
 def _analyze_stdin(run: Run) -> List[FileResult]:

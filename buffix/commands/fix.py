@@ -47,13 +47,13 @@ def fix(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, se
                   force_exclude, stdin_filename, quiet, isolated)
     if run.stdin_name is not None:
         sys.exit(_fix_stdin(run))
-    results = analyze(run, jobs, no_cache, progress=not quiet)
     seen: Sequence = ()
     if observed:
-        from buffix.report.observed import read_or_fail, with_observed
+        from buffix.report.observed import read_or_fail
 
         seen = read_or_fail(observed)
-        results = with_observed(results, observed)
+    # each file is fixed in the worker that analyzed it; this process only writes what the workers proved
+    results = analyze(run, jobs, no_cache, progress=not quiet, fixing=True, observed=seen)
     if diff:
         sys.exit(print_diff(run, results, seen))
     fixes = fix_run(run, results, seen)

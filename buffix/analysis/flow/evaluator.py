@@ -119,6 +119,8 @@ class Frame:
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
         self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
+        self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
+        self.patched: List[str] = []  # names a test double replaces here (`mock.patch("requests.get")`)
 
     # ---- names -------------------------------------------------------------------------------------------
     def lookup(self, name: str) -> Tuple[bool, Optional[Val]]:
@@ -237,6 +239,10 @@ class Frame:
                 self._branches([child.body])
 
     def stmt_Expr(self, node: ast.Expr) -> None:
+        target = self.patch_target(node.value)  # `monkeypatch.setattr(requests, "get", fake)`: from here on
+        if target is not None:
+            self.patched.append(target)
+            return
         self.ev(node.value)
 
     def stmt_Assign(self, node: ast.Assign) -> None:
@@ -343,13 +349,19 @@ class Frame:
     stmt_AsyncFor = stmt_For
 
     def stmt_With(self, node: "ast.With | ast.AsyncWith") -> None:
+        patched = len(self.patched)
         for item in node.items:
             if isinstance(node, ast.AsyncWith):
                 self.awaited = item.context_expr
+            target = self.patch_target(item.context_expr)
+            if target is not None:
+                self.patched.append(target)
+                continue
             value = self.ev(item.context_expr)
             if item.optional_vars is not None:
                 self.bind(item.optional_vars, value if value is None or value.tainted else None, item.context_expr)
         self.run(node.body)
+        del self.patched[patched:]
 
     stmt_AsyncWith = stmt_With
 
@@ -850,6 +862,9 @@ class Frame:
                 return value
         result = catalog.sources.get(qualname) or catalog.objects.get(qualname)
         if result is not None:
+            if self.mocked(qualname):  # the test replaced it: what it gives is a mock's, not a response body
+                base = self.step(Val(OBJECT, type=UNKNOWN, confidence="low"), node, f"`{qualname}` is patched here")
+                return self.derive(result, base, node, f"`{qualname}()`")
             return self.derive(result, Val(OBJECT, type=UNKNOWN), node, f"`{qualname}()`")
         after = _AFTER_SOURCES.get(qualname)
         if after is not None:
@@ -1043,6 +1058,10 @@ class Frame:
 
     # ---- method calls, by what the receiver holds ------------------------------------------------------------
     def _method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+        if self._is_super(func.value) and self.cls is not None:
+            resolved, value = self._super_call(node, func, args)
+            if resolved:
+                return value
         if self._is_self(func.value) and self.cls is not None:  # self.method(): own, inherited or overridden
             resolved, value = self._dispatch(node, args, self.cls, func.attr, (), func.attr)
             rebound = self._rebound_method(node, func, args)  # `self.receive = self._receive_rate`
@@ -1161,6 +1180,8 @@ class Frame:
             return self._item_of(receiver, node) if name == "get" else None
         spec_type = catalog.types.get(receiver.catalog_type)
         result = spec_type.methods.get(name) if spec_type else None
+        if result is not None and self.mocked(f"{receiver.catalog_type}.{name}"):
+            receiver = self.step(receiver.at_most("low"), node, f"`{receiver.catalog_type}.{name}` is patched here")
         if result is None and catalog.response_names.match(known.last_name(func.value)):
             # `response` holds another response type on some path (`if type(response).__name__ == ...`)
             guess = catalog.types.get(GUESSED_RESPONSE)
@@ -1296,19 +1317,15 @@ class Frame:
         summary = module.summarize(init, info, {p.position: v for p, (_, v) in tainted.items()})
         name = info.node.name
         self._apply(node, summary, tainted, name, "high")
-        kept = []
-        for attr, stored in sorted(summary.stores, key=lambda item: item[0]):
-            if stored.param in tainted:
-                where, value = tainted[stored.param]
-                flow = value.flow + (FlowStep(self.span(node), f"kept by `{name}()`", self.module.path),) + stored.flow
-                kept.append((attr, where, replace(stored, flow=flow, param=value.param,
-                                                  confidence=weakest(value.confidence, stored.confidence))))
+        kept = self._kept(node, summary, tainted, name)
         if not kept:
             return None
         seeds = tuple(kept)
-        for method_name, method in info.methods.items():
-            if method_name != "__init__" and info.module is not None:
-                self._call_function(node, None, info.module, method, info, f"{name}.{method_name}", seeds=seeds)
+        for method_name in dict.fromkeys(n for c in info.mro() for n in c.methods):  # inherited ones too
+            found = info.method(method_name)
+            if method_name != "__init__" and found is not None and found[0].module is not None:
+                self._call_function(node, None, found[0].module, found[1], info, f"{name}.{method_name}",
+                                    seeds=seeds)
         instance = Val(OBJECT, type=info.qualname, role=TREE_CLASS, attrs=tuple((a, v) for a, _, v in seeds),
                        confidence=weakest(*(v.confidence for _, _, v in seeds)))
         return self.step(instance, node, f"an instance of `{name}` holding it")
@@ -1341,6 +1358,93 @@ class Frame:
         origin: ast.expr = where or node  # type: ignore[assignment]  # `iter(x)`: the node stands for the receiver
         seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
         return self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
+
+    # ---- test doubles ----------------------------------------------------------------------------------------
+    def patch_target(self, node: ast.AST) -> Optional[str]:
+        """What `mock.patch(...)` / `patch.object(...)` (a `with` item or a decorator) or `monkeypatch.setattr(...)` /
+        `mocker.patch(...)` replaces, if `node` is such a call."""
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        spelled = self.qualname(func)
+        if spelled in known.PATCHERS or (isinstance(func, ast.Attribute) and func.attr in known.PATCH_METHODS
+                                         and known.last_name(func.value) in ("monkeypatch", "mocker")):
+            return known.patch_target(node, self.qualname)
+        return None
+
+    def mocked(self, qualname: str) -> bool:
+        """Is `qualname` replaced by a test double in this frame or an enclosing one?"""
+        frame: Optional[Frame] = self
+        while frame is not None:
+            if frame.patched and known.patched_by(frame.patched, qualname):
+                return True
+            frame = frame.parent
+        return False
+
+    def _is_super(self, node: ast.AST) -> bool:
+        """`super()` or `super(Owner, self)`, `super` not rebound."""
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+                and len(node.args) in (0, 2) and not self.lookup("super")[0])
+
+    def _super_owner(self, mro: List[ClassInfo], call: ast.Call) -> Optional[ClassInfo]:
+        """The class `super()` starts after: the one named, or the class whose method this frame runs."""
+        if call.args:
+            named = self.module.resolve_class(call.args[0])
+            return named if named in mro else None
+        frame: Optional[Frame] = self
+        while frame is not None and frame.function is None:
+            frame = frame.parent
+        function = frame.function if frame is not None else None
+        return next((info for info in mro if any(m is function for m in info.methods.values())), None)
+
+    def _super_call(self, node: ast.Call, func: ast.Attribute, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`super().name(...)`: the next class defining `name` in the MRO of the instance's own class, so a mixin's
+        `super().read()` reaches the class it is mixed into; past the tree's classes, the catalog type a class
+        derives from (`class Session(requests.Session)`). `super().__init__(...)` keeps what it stores in self.*.
+        Gives (resolved, value)."""
+        assert self.cls is not None and isinstance(func.value, ast.Call)
+        mro = self.cls.mro()
+        owner = self._super_owner(mro, func.value)
+        if owner is None:
+            return False, None
+        name = func.attr
+        for info in mro[mro.index(owner) + 1:]:
+            if name in info.methods and info.module is not None:
+                label = f"{info.node.name}.{name}"
+                if name == "__init__":
+                    self._super_init(node, args, info.module, info.methods[name], label)
+                    return True, None
+                return True, self._call_function(node, args, info.module, info.methods[name], self.cls, label)
+        known_type = self.cls.catalog_type()
+        spec = self.module.catalog.types.get(known_type) if known_type is not None else None
+        result = spec.methods.get(name) if spec is not None else None
+        if result is None or known_type is None:
+            return False, None
+        return True, self.derive(result, Val(OBJECT, type=known_type, role=CATALOG_TYPE), node, f"`super().{name}()`")
+
+    def _super_init(self, node: ast.Call, args: Args, module: ModuleContext, init: ast.AST, label: str) -> None:
+        """`super().__init__(body=...)`: the base's __init__ runs on this instance, so what it keeps in self.*
+        from the arguments is now in this frame's self.*."""
+        assert self.cls is not None
+        tainted = _arguments(module, init, self.cls, args)
+        if not tainted:
+            return
+        summary = module.summarize(init, self.cls, {p.position: v for p, (_, v) in tainted.items()})
+        self._apply(node, summary, tainted, label, "high")
+        for attr, _, value in self._kept(node, summary, tainted, label):
+            self.env["self." + attr] = value
+
+    def _kept(self, node: ast.AST, summary: Summary, tainted: Tainted,
+              name: str) -> List[Tuple[str, ast.expr, Val]]:
+        """What an `__init__` called with these arguments keeps in self.*: (attribute, argument, value)."""
+        kept = []
+        for attr, stored in sorted(summary.stores, key=lambda item: item[0]):
+            if stored.param in tainted:
+                where, value = tainted[stored.param]
+                flow = value.flow + (FlowStep(self.span(node), f"kept by `{name}()`", self.module.path),) + stored.flow
+                kept.append((attr, where, replace(stored, flow=flow, param=value.param,
+                                                  confidence=weakest(value.confidence, stored.confidence))))
+        return kept
 
     def _class_info(self, qualname: str) -> Optional[ClassInfo]:
         prefix, _, class_name = qualname.rpartition(".")

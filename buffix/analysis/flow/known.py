@@ -22,6 +22,10 @@ PAIRING = {"builtins.enumerate", "builtins.zip"}  # items are tuples: `(index, c
 TAKE = frozenset({"pop", "popleft", "get", "get_nowait"})  # list/deque/queue: take one item out
 NEXT = frozenset({"__next__", "__anext__", "get", "get_nowait"})  # iterators and queues of chunks
 SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks returns itself
+# Test doubles that replace a name for a block, a function or the rest of a test: calls of the name give a mock.
+PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object"})
+PATCH_DECORATOR_NAMES = frozenset({"patch", "object"})  # `@patch(...)`, `@mock.patch.object(...)` spelled loosely
+PATCH_METHODS = frozenset({"setattr", "patch"})  # pytest's `monkeypatch.setattr`, pytest-mock's `mocker.patch`
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
 _CLIENT_NAME = re.compile(r"(?i)(?:session|client)$")
 
@@ -110,3 +114,26 @@ def _real(path: str) -> str:
 def same_file(a: str, b: str) -> bool:
     """The tree's copy of the file being analyzed is named by another path (absolute, not as given)."""
     return a == b or _real(a) == _real(b)
+
+
+def patch_target(call: ast.Call, qualname_of) -> Optional[str]:
+    """The dotted name a patching call replaces: `patch("pkg.mod.requests.get")`, `patch.object(requests, "get")`,
+    `monkeypatch.setattr(requests, "get", fake)`, `monkeypatch.setattr("requests.get", fake)`. `qualname_of(node)`
+    resolves an object argument."""
+    args = call.args
+    if not args:
+        return None
+    first = args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    if len(args) >= 2 and isinstance(args[1], ast.Constant) and isinstance(args[1].value, str):
+        owner = qualname_of(first)
+        return f"{owner}.{args[1].value}" if owner else None
+    return None
+
+
+def patched_by(targets, qualname: str) -> bool:
+    """Does one of the patched dotted names replace `qualname` (`pkg.api.requests.get` replaces `requests.get`, as
+    does `pkg.api.get` after `from requests import get`)?"""
+    last = qualname.rpartition(".")[2]
+    return any(t == qualname or t.endswith("." + qualname) or t.rpartition(".")[2] == last for t in targets)

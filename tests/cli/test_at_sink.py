@@ -1,0 +1,113 @@
+"""A body that crosses modules is reported at its sink too (issue 10 §2.1): the real CLI on a temporary package."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BUFFIX = str(Path(sys.executable).with_name("buffix"))
+
+HELPER = """import hashlib
+
+
+def checksum(blob):
+    return hashlib.md5(blob).hexdigest()
+"""
+
+CALLER = """import requests
+
+from pkg.helper import checksum
+
+
+def first(url):
+    return checksum(requests.get(url).content)
+"""
+
+OTHER = """import requests
+
+from pkg import helper
+
+
+def second(url):
+    body = requests.get(url).content
+    return helper.checksum(body)
+"""
+
+
+def package(root: Path, helper: str = HELPER) -> Path:
+    pkg = root / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helper.py").write_text(helper)
+    (pkg / "caller.py").write_text(CALLER)
+    (pkg / "other.py").write_text(OTHER)
+    return pkg
+
+
+def check(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([BUFFIX, "check", "--isolated", "--no-cache", *args], cwd=cwd, capture_output=True,
+                          text=True, env={**os.environ, "NO_COLOR": "1"})
+
+
+def findings(cwd: Path, *args: str) -> list:
+    run = check(cwd, "--format", "json", *args)
+    assert run.returncode in (0, 1), run.stderr
+    return json.loads(run.stdout)["findings"]
+
+
+def test_the_sink_gets_one_finding_naming_every_caller(tmp_path):
+    package(tmp_path)
+    found = findings(tmp_path, ".")
+    at_callers = sorted((f["path"], f["line"]) for f in found if f["path"] != "pkg/helper.py")
+    assert at_callers == [("pkg/caller.py", 7), ("pkg/other.py", 8)]
+    at_sink = [f for f in found if f["path"] == "pkg/helper.py"]
+    assert len(at_sink) == 1
+    sink = at_sink[0]
+    assert (sink["code"], sink["line"], sink["column"]) == ("BFX104", 5, 24)
+    assert sink["fix"] is None  # the fix belongs at the callers
+    assert "2 callers" in sink["message"]
+    callers = {(s["path"], s["line"]) for s in sink["flow"] if s.get("path") != "pkg/helper.py"}
+    assert callers == {("pkg/caller.py", 7), ("pkg/other.py", 8)}
+
+
+def test_fix_edits_only_the_callers(tmp_path):
+    pkg = package(tmp_path)
+    run = subprocess.run([BUFFIX, "fix", "--isolated", "--no-cache", "."], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert run.returncode in (0, 1), run.stderr
+    assert (pkg / "helper.py").read_text() == HELPER
+    assert "content[:]" in (pkg / "caller.py").read_text() and "body[:]" in (pkg / "other.py").read_text()
+    # the callers fixed, nothing reaches the sink any more
+    assert [f for f in findings(tmp_path, ".") if f["code"].startswith("BFX1")] == []
+
+
+def test_a_suppression_at_the_sink_is_used_not_reported_unused(tmp_path):
+    package(tmp_path, HELPER.replace("hexdigest()", "hexdigest()  # buffix: ignore[BFX104]"))
+    found = findings(tmp_path, ".")
+    assert [f for f in found if f["path"] == "pkg/helper.py"] == []
+    assert len([f for f in found if f["code"] == "BFX104"]) == 2  # the callers' findings stay
+
+
+def test_an_unused_suppression_of_another_code_still_shows(tmp_path):
+    package(tmp_path, HELPER.replace("hexdigest()", "hexdigest()  # buffix: ignore[BFX104, BFX201]"))
+    found = [f for f in findings(tmp_path, ".") if f["path"] == "pkg/helper.py"]
+    assert [(f["code"], f["message"]) for f in found] == [("BFX901", "unused suppression: no BFX201 finding here")]
+
+
+def test_only_checked_files_get_sink_findings(tmp_path):
+    package(tmp_path)
+    found = findings(tmp_path, "pkg/caller.py")
+    assert [(f["path"], f["line"]) for f in found] == [("pkg/caller.py", 7)]
+
+
+def test_per_file_ignores_of_the_sink_file_apply(tmp_path):
+    package(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.buffix]\nper-file-ignores = {"pkg/helper.py" = ["BFX104"]}\n')
+    run = subprocess.run([BUFFIX, "check", "--no-cache", "--format", "json", "."], cwd=tmp_path,
+                         capture_output=True, text=True)
+    found = json.loads(run.stdout)["findings"]
+    assert [f for f in found if f["path"] == "pkg/helper.py"] == []
+    assert len(found) == 2
