@@ -64,7 +64,10 @@ def sink_findings(results: Sequence[FileResult], settings: Callable[[str], Optio
         suppressions = find(text)
         added: List[Finding] = []
         used: Dict[Span, set] = {}
-        for (_, code, span), callers in sorted((k, v) for k, v in reached.items() if k[0] == path):
+        here = sorted((k for k in reached if k[0] == path), key=lambda k: (k[2].line, k[2].column, k[1]))
+        for key in here:  # by position (a Span has no order)
+            _, code, span = key
+            callers = reached[key]
             if (code, span) in own or not config.enabled(code, path):  # type: ignore[attr-defined]
                 continue
             finding = _at_sink(path, code, span, callers)

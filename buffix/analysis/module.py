@@ -11,7 +11,7 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
-from buffix.analysis.flow.known import is_classmethod, is_static
+from buffix.analysis.flow.known import is_classmethod, is_static, is_super_call
 from buffix.analysis.flow.model import (
     BODY,
     CHUNKS,
@@ -343,8 +343,7 @@ _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 
 
 def _calls_super(function: ast.AST) -> bool:
-    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
-               for node in ast.walk(function))
+    return any(is_super_call(node) for node in ast.walk(function))
 
 
 def _declared(frame: Frame, function: ast.AST, returns: Optional[Val]) -> Optional[Val]:

@@ -111,3 +111,10 @@ def test_per_file_ignores_of_the_sink_file_apply(tmp_path):
     found = json.loads(run.stdout)["findings"]
     assert [f for f in found if f["path"] == "pkg/helper.py"] == []
     assert len(found) == 2
+
+
+def test_two_sinks_of_one_code_in_one_file_each_get_a_finding(tmp_path):
+    pkg = package(tmp_path, HELPER + "\n\ndef digest(blob):\n    return hashlib.sha1(blob).hexdigest()\n")
+    (pkg / "other.py").write_text(OTHER + "\n\ndef third(url):\n    return helper.digest(requests.get(url).content)\n")
+    at_sink = [(f["code"], f["line"]) for f in findings(tmp_path, ".") if f["path"] == "pkg/helper.py"]
+    assert at_sink == [("BFX104", 5), ("BFX104", 9)]

@@ -1383,8 +1383,7 @@ class Frame:
 
     def _is_super(self, node: ast.AST) -> bool:
         """`super()` or `super(Owner, self)`, `super` not rebound."""
-        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
-                and len(node.args) in (0, 2) and not self.lookup("super")[0])
+        return known.is_super_call(node) and not self.lookup("super")[0]
 
     def _super_owner(self, mro: List[ClassInfo], call: ast.Call) -> Optional[ClassInfo]:
         """The class `super()` starts after: the one named, or the class whose method this frame runs."""

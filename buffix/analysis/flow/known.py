@@ -24,7 +24,6 @@ NEXT = frozenset({"__next__", "__anext__", "get", "get_nowait"})  # iterators an
 SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks returns itself
 # Test doubles that replace a name for a block, a function or the rest of a test: calls of the name give a mock.
 PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object"})
-PATCH_DECORATOR_NAMES = frozenset({"patch", "object"})  # `@patch(...)`, `@mock.patch.object(...)` spelled loosely
 PATCH_METHODS = frozenset({"setattr", "patch"})  # pytest's `monkeypatch.setattr`, pytest-mock's `mocker.patch`
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
 _CLIENT_NAME = re.compile(r"(?i)(?:session|client)$")
@@ -114,6 +113,12 @@ def _real(path: str) -> str:
 def same_file(a: str, b: str) -> bool:
     """The tree's copy of the file being analyzed is named by another path (absolute, not as given)."""
     return a == b or _real(a) == _real(b)
+
+
+def is_super_call(node: ast.AST) -> bool:
+    """`super()` or `super(Owner, self)` (whether `super` is rebound is the frame's question)."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+            and len(node.args) in (0, 2))
 
 
 def patch_target(call: ast.Call, qualname_of) -> Optional[str]:
