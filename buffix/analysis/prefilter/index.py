@@ -216,27 +216,29 @@ class MethodIndex:
         self._unique = {n for n, c in facts.counts.items() if c == 1}
         self._few = {n for n, c in facts.counts.items() if c <= DISPATCH_FILES}
         self._calls = facts.calls
-        self._body: Optional[Dict[str, Set[str]]] = None
+        self._body: Optional[Dict[str, Tuple[str, str]]] = None
 
     def body_methods(self, common: FrozenSet[str]) -> FrozenSet[bytes]:
         """Names of the methods that may return a body (prefilter, stage 2), as bytes: unique ones, those a call on
         a typed value may reach (`self.msg.iter_body()` dispatched to an override whose own text calls
-        `.iter_content()`), and, closed transitively, any method whose own text calls one of those (`retrieve`
-        returning `self._request_wrapper(...)`, which returns the abstract `do_request`'s body): a typed call
-        (`bot.request.retrieve(url)`) reaches a def whatever its name's count, so every def counts here."""
+        `.iter_content()`), and, closed transitively, a method defined once whose own text calls one of those
+        (`retrieve` returning `self._request_wrapper(...)`, which returns the abstract `do_request`'s body).
+        Only names defined once join: closing over every def makes half of a large tree's methods body methods
+        (homeassistant + django: 17,127 names from 234), where one def per name adds 100."""
         return frozenset(n.encode() for n in self._closure(common))
 
-    def _closure(self, common: FrozenSet[str]) -> Dict[str, Set[str]]:
-        """Body method -> the files its answer was read from (its defs' and, through calls, its callees')."""
+    def _closure(self, common: FrozenSet[str]) -> Dict[str, Tuple[str, str]]:
+        """Body method -> why: ("", "") for a seed, else (a callee that is a body method, the file of the def calling
+        it). One reason per name is enough to say which files an answer was read from (body_files)."""
         if self._body is None:
             def eligible(name: str) -> bool:
                 return name not in common and not name.startswith("__")
 
             seeds = (self._unique & set(self._bearing)) | (self._sure & self._abstract & self._few)
-            body = {n: set(self._bearing.get(n, ())) for n in seeds if eligible(n)}
+            body = {n: ("", "") for n in seeds if eligible(n)}
             callers: Dict[str, List[Tuple[str, str]]] = {}  # callee -> (caller, the caller's file)
             for caller, by_file in self._calls.items():
-                if eligible(caller):
+                if caller in self._unique and eligible(caller):  # a call by name reaches it: one def has it
                     for path, called in by_file.items():
                         for callee in called:
                             callers.setdefault(callee, []).append((caller, path))
@@ -244,17 +246,25 @@ class MethodIndex:
             while pending:
                 callee = pending.pop()
                 for caller, path in callers.get(callee, ()):
-                    files = body.setdefault(caller, set())
-                    before = len(files)
-                    files |= {path, *body[callee]}
-                    if len(files) > before:  # new, or read from more files: its callers learn it too
+                    if caller not in body:
+                        body[caller] = (callee, path)
                         pending.append(caller)
             self._body = body
         return self._body
 
     def body_files(self, name: str, common: FrozenSet[str]) -> List[str]:
-        """The files that make method `name` a body method (body_methods)."""
-        return sorted(self._closure(common).get(name, ()))
+        """The files that make method `name` a body method (body_methods): along its chain of calls, the calling
+        defs' files and, at its end, the files whose own text names a body."""
+        body = self._closure(common)
+        files: Set[str] = set()
+        while name in body:
+            callee, path = body[name]
+            if not callee:
+                files.update(self._bearing.get(name, ()))
+                break
+            files.add(path)
+            name = callee
+        return sorted(files)
 
     def subclassing(self, name: str) -> List[str]:
         """Files with a class statement naming `name` among its bases (a superset: the caller checks)."""
