@@ -787,6 +787,18 @@ class Frame:
     expr_SetComp = expr_GeneratorExp = expr_ListComp
 
     def expr_Lambda(self, node: ast.Lambda) -> None:
+        """`run_in_executor(None, lambda: cipher.update(data))`: the body runs later with the values it closes
+        over, mostly the current ones; its sinks are checked here, its own parameters unknown."""
+        spec = node.args
+        params = [a.arg for a in (*spec.posonlyargs, *spec.args, *spec.kwonlyargs)]
+        params += [a.arg for a in (spec.vararg, spec.kwarg) if a is not None]
+        shadowed = {name: self.env[name] for name in params if name in self.env}
+        for name in params:
+            self.env[name] = None
+        self.ev(node.body)
+        for name in params:
+            del self.env[name]
+        self.env.update(shadowed)
         return None
 
     def expr_Yield(self, node: ast.Yield) -> None:
@@ -1270,7 +1282,8 @@ class Frame:
         """Does the module import a client library one of whose types has a method `name`?"""
         catalog = self.module.catalog
         libraries = {catalog.library(q.split(".")[0]) for q in self.module.names.imports.values()}
-        return any(t.split(".")[0] in libraries for t, spec in catalog.types.items() if name in spec.methods)
+        return any(not libraries.isdisjoint(catalog.type_packages.get(t.split(".")[0], (t.split(".")[0],)))
+                   for t, spec in catalog.types.items() if name in spec.methods)
 
     def _mutate(self, target: ast.expr, receiver: Optional[Val], name: str, args: Args) -> None:
         if name in known.CONTAINER_ADD:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
 PARALLEL_FILES = 2000  # a scan shard's least files: forking a process costs about what scanning 100 files does
+CLOSURE_FILES = 2  # the most files defining a method that may join the body-method closure (MethodIndex._closure)
 DISPATCH_FILES = 16  # the most files a search for a class's subclasses parses (project.Project.subclasses)
 _DEF = re.compile(rb"def[ \t]+(\w+)")  # a literal prefix: `re` finds it with a fast scan, `^[ \t]+` is 100x slower
 _CLASS = re.compile(rb"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")  # `class X(Base, Mixin):`
@@ -215,6 +216,7 @@ class MethodIndex:
         self._classes = facts.classes
         self._unique = {n for n, c in facts.counts.items() if c == 1}
         self._few = {n for n, c in facts.counts.items() if c <= DISPATCH_FILES}
+        self._defined = facts.counts  # method name -> files defining it
         self._calls = facts.calls
         self._body: Optional[Dict[str, Tuple[str, str]]] = None
 
@@ -223,8 +225,9 @@ class MethodIndex:
         a typed value may reach (`self.msg.iter_body()` dispatched to an override whose own text calls
         `.iter_content()`), and, closed transitively, a method defined once whose own text calls one of those
         (`retrieve` returning `self._request_wrapper(...)`, which returns the abstract `do_request`'s body).
-        Only names defined once join: closing over every def makes half of a large tree's methods body methods
-        (homeassistant + django: 17,127 names from 234), where one def per name adds 100."""
+        Only names defined in at most CLOSURE_FILES files join: closing over every def makes half of a large
+        tree's methods body methods (homeassistant + django: 17,127 names from 234); up to 2 files a name adds 152
+        names, and 46 files that call one, to what names defined once add (4 files a name: 616 more files)."""
         return frozenset(n.encode() for n in self._closure(common))
 
     def _closure(self, common: FrozenSet[str]) -> Dict[str, Tuple[str, str]]:
@@ -238,7 +241,7 @@ class MethodIndex:
             body = {n: ("", "") for n in seeds if eligible(n)}
             callers: Dict[str, List[Tuple[str, str]]] = {}  # callee -> (caller, the caller's file)
             for caller, by_file in self._calls.items():
-                if caller in self._unique and eligible(caller):  # a call by name reaches it: one def has it
+                if self._defined[caller] <= CLOSURE_FILES and eligible(caller):  # a call by name may reach it
                     for path, called in by_file.items():
                         for callee in called:
                             callers.setdefault(callee, []).append((caller, path))

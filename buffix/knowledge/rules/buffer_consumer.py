@@ -198,6 +198,8 @@ SINKS = (
               keyword=("plaintext", "ciphertext"), unmeasured=_UNMEASURED),
     SinkGroup("BFX104", call=("Crypto.Cipher.AES.new", "Cryptodome.Cipher.AES.new"), arg=0, keyword=("key",),
               unmeasured=_UNMEASURED),
+    SinkGroup("BFX104", method=("cryptography.AEAD.encrypt", "cryptography.AEAD.decrypt"), arg=1, keyword=("data",),
+              unmeasured=_UNMEASURED),  # AESGCM(key).decrypt(nonce, data, associated_data)
 )
 
 # The receivers of the method sinks above: C parsers and ciphers, whose methods take a buffer. RECEIVER_TYPES are
@@ -211,6 +213,7 @@ RECEIVER_TYPES = {
     "cryptography.Cipher": {"methods": {"encryptor": "cryptography.CipherContext",
                                         "decryptor": "cryptography.CipherContext"}},
     "cryptography.CipherContext": {},
+    "cryptography.AEAD": {},
 }
 RECEIVER_OBJECTS = {
     "re.compile": "re.Pattern",
@@ -222,4 +225,6 @@ RECEIVER_OBJECTS = {
     "Crypto.Cipher.AES.new": "Crypto.Cipher",
     "Cryptodome.Cipher.AES.new": "Crypto.Cipher",
     "cryptography.hazmat.primitives.ciphers.Cipher": "cryptography.Cipher",
+    **{f"cryptography.hazmat.primitives.ciphers.aead.{name}": "cryptography.AEAD"
+       for name in ("AESGCM", "AESCCM", "AESOCB3", "AESGCMSIV", "ChaCha20Poly1305")},  # not AESSIV: data first
 }
