@@ -1247,6 +1247,8 @@ class Frame:
         catalog = self.module.catalog
         for spec in catalog.method_sinks.get((receiver.catalog_type, name), ()):
             self._check(spec, node, args)
+        if receiver.role is TREE_CLASS and self._defines(receiver, name):
+            return self.instance_call(node, receiver, name, args, func.value)  # its own `write()`, not the generic
         self._any_receiver_sinks(node, name, args)
         if receiver.role is TREE_CLASS:
             return self.instance_call(node, receiver, name, args, func.value)
@@ -1264,6 +1266,12 @@ class Frame:
             result = guess.methods.get(name) if guess else None
             receiver = replace(receiver, type=GUESSED_RESPONSE, role=CATALOG_TYPE).at_most("medium")
         return self.derive(result, receiver, node, f"`.{name}()`") if result else None
+
+    def _defines(self, receiver: Val, name: str) -> bool:
+        """Does every class of the instance's family define `name` in the tree (a ring buffer's `write()`)?"""
+        infos = [self._class_info(q) for q in family(receiver)]
+        return bool(infos) and all(info is not None and (found := info.method(name)) is not None
+                                   and found[0].module is not None for info in infos)
 
     def _by_name(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
         """`x.get_from_cdn(url)` with `x` of unknown type: the one method of the tree with that name, at medium
@@ -1667,6 +1675,10 @@ class Frame:
             elif base.role is TREE_CLASS and method is not None and known.is_property(method[1]):
                 results.append(self._member_call(node, replace(base, type=qualname), node.attr, None, None,
                                                  "high" if len(members) == 1 else "medium"))
+            elif base.role is TREE_CLASS and method is None:
+                built = info.built_in_init(node.attr)  # `reader.buffer`: a RingBuffer, whose own write() runs
+                if built is not None:
+                    results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
         return merge(results) if results else None
 
     def _own_member(self, node: ast.Attribute) -> Tuple[bool, Optional[Val]]:
