@@ -372,7 +372,7 @@ class Frame:
 
     def decided(self, test: ast.expr) -> Optional[bool]:
         """The truth of a condition on parameters set to literals (`decoded`, `not raw`, `mode == "bytes"`,
-        `encoding is None`), else None."""
+        `encoding is None`) or of `isinstance(body, bytes)`, else None."""
         if isinstance(test, ast.Name) and test.id in self.constants:
             return bool(self.constants[test.id])
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -390,6 +390,10 @@ class Frame:
                 return (left is None) is isinstance(op, ast.Is)
             if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
                 return (left == right) is isinstance(op, ast.Eq)
+        if (isinstance(test, ast.Call) and len(test.args) == 2 and isinstance(test.args[0], ast.Name)
+                and is_body(self.env.get(test.args[0].id)) and self.qualname(test.func) == "builtins.isinstance"
+                and self._is_bytes_type(test.args[1])):
+            return True  # a body is bytes, or a proxy saying so: wrapt and its peers forward __class__ (facts)
         return None
 
     def stmt_While(self, node: ast.While) -> None:
