@@ -520,6 +520,8 @@ class Frame:
                 value = self.step(value, target, f"stored in `self.{target.attr}`")
             self.env[key] = value
             self.unpublished[target.attr] = value
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            self._store_on(target.value.id, target.attr, value, target)
         elif (isinstance(target, ast.Subscript) and value is not None and value.kind is OBJECT
               and value.role in COLLECTION_ROLES):
             self._store_item(target.value, value)
@@ -527,6 +529,17 @@ class Frame:
             base = self.ev(target.value)
             if base is None or base.kind in (CONTAINER, CLEAN):
                 self._add_entry(target.value, base, value, source)
+
+    def _store_on(self, name: str, attr: str, value: Optional[Val], target: ast.AST) -> None:
+        """`obj.content = resp.content` on an instance of a tree class held in `name`: the instance now holds it,
+        so `obj.to_file()` runs with it in self.content."""
+        holder = self.env.get(name)
+        if holder is None or holder.kind is not OBJECT or holder.role is not TREE_CLASS:
+            return
+        kept = tuple((a, v) for a, v in holder.attrs if a != attr)
+        if value is not None and carries(value):
+            kept += ((attr, self.step(value, target, f"stored in `{name}.{attr}`")),)
+        self.env[name] = replace(holder, attrs=tuple(sorted(kept, key=lambda item: item[0])))
 
     def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST) -> None:
         """A body enters a container (`parts.append(chunk)`): remember where, that is what the fix slices."""
@@ -1558,9 +1571,15 @@ class Frame:
                                        keep=keep)]
         if not known.abstract(found[1]):
             return True, results[0]
-        for sub in info.subclasses():
-            if name in sub.methods and sub.module is not None:
-                results.append(self._call_function(node, args, sub.module, sub.methods[name], sub,
+        overrides = set()
+        for sub in info.subclasses():  # an override in the subclass, or in another of its bases (a mixin)
+            override = sub.method(name)
+            if override is None or override[1] is found[1] or override[1] in overrides:
+                continue
+            owner, method = override
+            if owner.module is not None and not known.abstract(method):
+                overrides.add(method)
+                results.append(self._call_function(node, args, owner.module, method, sub,
                                                    f"{sub.node.name}.{name}", cap="medium", seeds=seeds, keep=keep))
         return True, merge(results)
 
