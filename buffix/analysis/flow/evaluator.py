@@ -1411,19 +1411,20 @@ class Frame:
         every method; methods of a wrapper are called by code we do not see (PIL calls `read()`), so each is
         checked now, and calls on the instance later resolve to the class's methods with the same seeds."""
         found = info.method("__init__")
-        if found is None:
-            return None
-        owner, init = found
-        module = owner.module
-        if module is None:
-            return None
-        tainted = _arguments(module, init, info, args)
-        if not tainted:
-            return None
-        summary = module.summarize(init, info, {p.position: v for p, (_, v) in tainted.items()})
         name = info.node.name
-        self._apply(node, summary, tainted, name, "high")
-        kept = self._kept(node, summary, tainted, name)
+        if found is None:
+            kept = self._fields_kept(node, args, info)  # a dataclass: its generated __init__ keeps its fields
+        else:
+            owner, init = found
+            module = owner.module
+            if module is None:
+                return None
+            tainted = _arguments(module, init, info, args)
+            if not tainted:
+                return None
+            summary = module.summarize(init, info, {p.position: v for p, (_, v) in tainted.items()})
+            self._apply(node, summary, tainted, name, "high")
+            kept = self._kept(node, summary, tainted, name)
         if not kept:
             return None
         seeds = tuple(kept)
@@ -1538,6 +1539,19 @@ class Frame:
         self._apply(node, summary, tainted, label, "high")
         for attr, _, value in self._kept(node, summary, tainted, label):
             self.env["self." + attr] = value
+
+    def _fields_kept(self, node: ast.Call, args: Args, info: ClassInfo) -> List[Tuple[str, ast.expr, Val]]:
+        """`DownloadResponse(content=response.content)` of a dataclass (attrs, NamedTuple): each field given a
+        tainted argument, by keyword or in field order."""
+        fields = info.fields()
+        given = list(zip(fields, args.positional)) + [(k, a) for k, a in args.keywords.items() if k in fields]
+        kept = []
+        for field_name, arg in given:
+            value = args.value(arg)
+            if value is not None and carries(value):
+                step = FlowStep(self.span(node), f"kept by `{info.node.name}()` as `{field_name}`", self.module.path)
+                kept.append((field_name, arg, replace(value, flow=value.flow + (step,))))
+        return kept
 
     def _kept(self, node: ast.AST, summary: Summary, tainted: Tainted,
               name: str) -> List[Tuple[str, ast.expr, Val]]:
