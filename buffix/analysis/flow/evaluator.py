@@ -997,6 +997,18 @@ class Frame:
     def _call_cast(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         return True, args.value(args.get(1))
 
+    def _call_getattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`getattr(fp, "buffer", fp)` with a literal name: the member as `fp.buffer` gives it, or the default."""
+        name = args.get(1)
+        if not (len(args.positional) in (2, 3) and isinstance(name, ast.Constant) and isinstance(name.value, str)
+                and name.value.isidentifier()):
+            return False, None
+        member = ast.copy_location(ast.Attribute(value=args.positional[0], attr=name.value, ctx=ast.Load()), node)
+        value = self.expr_Attribute(member)
+        if len(args.positional) == 3:
+            value = merge([value, args.value(args.positional[2])])
+        return True, value
+
     # calls handled after them: (handled, value)
     def _call_wrapper(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         """Chunks through an iterator wrapper (`tqdm(r.iter_content())`)."""
@@ -1804,6 +1816,7 @@ _BEFORE_SOURCES: Dict[str, Callable] = {
     "builtins.bytes": Frame._call_bytes, "builtins.bytearray": Frame._call_bytes,
     "builtins.isinstance": Frame._call_isinstance,
     "typing.cast": Frame._call_cast, "typing_extensions.cast": Frame._call_cast,
+    "builtins.getattr": Frame._call_getattr,
 }
 _AFTER_SOURCES: Dict[str, Callable] = {
     **dict.fromkeys(known.WRAPPERS, Frame._call_wrapper),
