@@ -266,8 +266,10 @@ def _serve(conn: Any, analyze: Callable[[str, bytes], FileResult]) -> None:
     """The child's whole life: answer each (path, data) with its guarded analysis until None."""
     import signal
 
+    from buffix.core.process import end_with_parent
     from buffix.pipeline import analyze_guarded
 
+    end_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         request = conn.recv()
