@@ -158,3 +158,31 @@ def test_a_parser_killed_while_fixing_a_plain_result_costs_only_that_file(tmp_pa
     for fix in (fixes[0], fixes[2]):
         assert fix.fixed is None and fix.error is not None and "killed by SIGSEGV" in fix.error.message
     assert fixes[1].error is None and fixes[1].remaining and fixes[1].fixed is None
+
+
+def test_check_diff_prints_what_fix_diff_prints_and_leaves_the_cache_with_the_files_on_disk(tmp_path: Path):
+    tree(tmp_path, {"a.py": UNSAFE, "b.py": NOTHING_TO_FIX})
+    fix_diff = buffix("fix", "--diff", "--no-cache", cwd=tmp_path)
+    assert fix_diff.returncode == 1 and "sha256(resp.content[:])" in fix_diff.stdout
+    for _ in range(2):  # the second run with the first one's cache
+        diff = buffix("check", "--diff", cwd=tmp_path)
+        assert (diff.returncode, diff.stdout, diff.stderr) == (1, fix_diff.stdout, fix_diff.stderr)
+    assert (tmp_path / "a.py").read_text() == UNSAFE
+    again = buffix("check", cwd=tmp_path)  # from the cache: the findings of both files as they are on disk
+    assert again.returncode == 1 and "a.py:" in again.stdout and "b.py:" in again.stdout
+
+
+def test_check_diff_with_observed_findings_fixes_the_static_sites(tmp_path: Path):
+    """With --observed the merged results are plain: fix_run fixes their files again, in workers."""
+    import json
+
+    from tests.report.test_observed_paths import APP, observed
+
+    tree(tmp_path, {"app.py": APP})
+    (tmp_path / "found.json").write_text(json.dumps({"version": 1, "findings": [observed("app.py")], "errors": []}))
+    diff = buffix("check", "--no-cache", "--diff", "--observed", "found.json", "app.py", cwd=tmp_path)
+    assert diff.returncode == 1, diff.stderr
+    assert "+buf = io.BytesIO(r.content[:])\n" in diff.stdout
+    fix_diff = buffix("fix", "--no-cache", "--diff", "--observed", "found.json", "app.py", cwd=tmp_path)
+    assert (fix_diff.stdout, fix_diff.stderr) == (diff.stdout, diff.stderr)
+    assert (tmp_path / "app.py").read_text() == APP
