@@ -21,6 +21,11 @@ MAX_MRO = 12
 MAX_SUBCLASSES = 16  # the most subclasses a call on a class's instance may dispatch to
 
 Function = Tuple["ModuleContext", ast.AST, Optional["ClassInfo"]]  # a function of the tree: module, node, class
+_INIT_DECORATORS = {"dataclass", "s", "attrs", "define", "frozen", "mutable"}  # dataclasses, attr.s, attrs.define
+
+
+def _last_name(node: ast.AST) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
 
 
 class Tree(Protocol):
@@ -150,6 +155,24 @@ class ClassInfo:
             if name in info.class_attrs:
                 return True, info.class_attrs[name]
         return False, None
+
+    def fields(self) -> List[str]:
+        """The fields of a dataclass, attrs class or NamedTuple (bases' first), which a generated `__init__`
+        takes in this order and keeps in self.*; empty for any other class."""
+        names: List[str] = []
+        for info in reversed(self.mro()):
+            if not info._generates_init():
+                continue
+            for statement in info.node.body:
+                if (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+                        and "ClassVar" not in ast.dump(statement.annotation) and statement.target.id not in names):
+                    names.append(statement.target.id)
+        return names
+
+    def _generates_init(self) -> bool:
+        decorated = any(_last_name(d.func if isinstance(d, ast.Call) else d) in _INIT_DECORATORS
+                        for d in self.node.decorator_list)
+        return decorated or any(_last_name(b) == "NamedTuple" for b in self.node.bases)
 
     def built_in_init(self, name: str) -> Optional[str]:
         """The tree class whose instance an `__init__` of this class or of its bases stores in `self.<name>`

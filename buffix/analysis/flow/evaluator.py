@@ -372,7 +372,7 @@ class Frame:
 
     def decided(self, test: ast.expr) -> Optional[bool]:
         """The truth of a condition on parameters set to literals (`decoded`, `not raw`, `mode == "bytes"`,
-        `encoding is None`), else None."""
+        `encoding is None`) or of `isinstance(body, bytes)`, else None."""
         if isinstance(test, ast.Name) and test.id in self.constants:
             return bool(self.constants[test.id])
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -390,6 +390,10 @@ class Frame:
                 return (left is None) is isinstance(op, ast.Is)
             if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
                 return (left == right) is isinstance(op, ast.Eq)
+        if (isinstance(test, ast.Call) and len(test.args) == 2 and isinstance(test.args[0], ast.Name)
+                and is_body(self.env.get(test.args[0].id)) and self.qualname(test.func) == "builtins.isinstance"
+                and self._is_bytes_type(test.args[1])):
+            return True  # a body is bytes, or a proxy saying so: wrapt and its peers forward __class__ (facts)
         return None
 
     def stmt_While(self, node: ast.While) -> None:
@@ -516,6 +520,8 @@ class Frame:
                 value = self.step(value, target, f"stored in `self.{target.attr}`")
             self.env[key] = value
             self.unpublished[target.attr] = value
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            self._store_on(target.value.id, target.attr, value, target)
         elif (isinstance(target, ast.Subscript) and value is not None and value.kind is OBJECT
               and value.role in COLLECTION_ROLES):
             self._store_item(target.value, value)
@@ -523,6 +529,17 @@ class Frame:
             base = self.ev(target.value)
             if base is None or base.kind in (CONTAINER, CLEAN):
                 self._add_entry(target.value, base, value, source)
+
+    def _store_on(self, name: str, attr: str, value: Optional[Val], target: ast.AST) -> None:
+        """`obj.content = resp.content` on an instance of a tree class held in `name`: the instance now holds it,
+        so `obj.to_file()` runs with it in self.content."""
+        holder = self.env.get(name)
+        if holder is None or holder.kind is not OBJECT or holder.role is not TREE_CLASS:
+            return
+        kept = tuple((a, v) for a, v in holder.attrs if a != attr)
+        if value is not None and carries(value):
+            kept += ((attr, self.step(value, target, f"stored in `{name}.{attr}`")),)
+        self.env[name] = replace(holder, attrs=tuple(sorted(kept, key=lambda item: item[0])))
 
     def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST) -> None:
         """A body enters a container (`parts.append(chunk)`): remember where, that is what the fix slices."""
@@ -980,6 +997,18 @@ class Frame:
     def _call_cast(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         return True, args.value(args.get(1))
 
+    def _call_getattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`getattr(fp, "buffer", fp)` with a literal name: the member as `fp.buffer` gives it, or the default."""
+        name = args.get(1)
+        if not (len(args.positional) in (2, 3) and isinstance(name, ast.Constant) and isinstance(name.value, str)
+                and name.value.isidentifier()):
+            return False, None
+        member = ast.copy_location(ast.Attribute(value=args.positional[0], attr=name.value, ctx=ast.Load()), node)
+        value = self.expr_Attribute(member)
+        if len(args.positional) == 3:
+            value = merge([value, args.value(args.positional[2])])
+        return True, value
+
     # calls handled after them: (handled, value)
     def _call_wrapper(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         """Chunks through an iterator wrapper (`tqdm(r.iter_content())`)."""
@@ -1394,19 +1423,20 @@ class Frame:
         every method; methods of a wrapper are called by code we do not see (PIL calls `read()`), so each is
         checked now, and calls on the instance later resolve to the class's methods with the same seeds."""
         found = info.method("__init__")
-        if found is None:
-            return None
-        owner, init = found
-        module = owner.module
-        if module is None:
-            return None
-        tainted = _arguments(module, init, info, args)
-        if not tainted:
-            return None
-        summary = module.summarize(init, info, {p.position: v for p, (_, v) in tainted.items()})
         name = info.node.name
-        self._apply(node, summary, tainted, name, "high")
-        kept = self._kept(node, summary, tainted, name)
+        if found is None:
+            kept = self._fields_kept(node, args, info)  # a dataclass: its generated __init__ keeps its fields
+        else:
+            owner, init = found
+            module = owner.module
+            if module is None:
+                return None
+            tainted = _arguments(module, init, info, args)
+            if not tainted:
+                return None
+            summary = module.summarize(init, info, {p.position: v for p, (_, v) in tainted.items()})
+            self._apply(node, summary, tainted, name, "high")
+            kept = self._kept(node, summary, tainted, name)
         if not kept:
             return None
         seeds = tuple(kept)
@@ -1522,6 +1552,19 @@ class Frame:
         for attr, _, value in self._kept(node, summary, tainted, label):
             self.env["self." + attr] = value
 
+    def _fields_kept(self, node: ast.Call, args: Args, info: ClassInfo) -> List[Tuple[str, ast.expr, Val]]:
+        """`DownloadResponse(content=response.content)` of a dataclass (attrs, NamedTuple): each field given a
+        tainted argument, by keyword or in field order."""
+        fields = info.fields()
+        given = list(zip(fields, args.positional)) + [(k, a) for k, a in args.keywords.items() if k in fields]
+        kept = []
+        for field_name, arg in given:
+            value = args.value(arg)
+            if value is not None and carries(value):
+                step = FlowStep(self.span(node), f"kept by `{info.node.name}()` as `{field_name}`", self.module.path)
+                kept.append((field_name, arg, replace(value, flow=value.flow + (step,))))
+        return kept
+
     def _kept(self, node: ast.AST, summary: Summary, tainted: Tainted,
               name: str) -> List[Tuple[str, ast.expr, Val]]:
         """What an `__init__` called with these arguments keeps in self.*: (attribute, argument, value)."""
@@ -1554,9 +1597,15 @@ class Frame:
                                        keep=keep)]
         if not known.abstract(found[1]):
             return True, results[0]
-        for sub in info.subclasses():
-            if name in sub.methods and sub.module is not None:
-                results.append(self._call_function(node, args, sub.module, sub.methods[name], sub,
+        overrides = set()
+        for sub in info.subclasses():  # an override in the subclass, or in another of its bases (a mixin)
+            override = sub.method(name)
+            if override is None or override[1] is found[1] or override[1] in overrides:
+                continue
+            owner, method = override
+            if owner.module is not None and not known.abstract(method):
+                overrides.add(method)
+                results.append(self._call_function(node, args, owner.module, method, sub,
                                                    f"{sub.node.name}.{name}", cap="medium", seeds=seeds, keep=keep))
         return True, merge(results)
 
@@ -1767,6 +1816,7 @@ _BEFORE_SOURCES: Dict[str, Callable] = {
     "builtins.bytes": Frame._call_bytes, "builtins.bytearray": Frame._call_bytes,
     "builtins.isinstance": Frame._call_isinstance,
     "typing.cast": Frame._call_cast, "typing_extensions.cast": Frame._call_cast,
+    "builtins.getattr": Frame._call_getattr,
 }
 _AFTER_SOURCES: Dict[str, Callable] = {
     **dict.fromkeys(known.WRAPPERS, Frame._call_wrapper),

@@ -54,6 +54,7 @@ ITEM_ROLES = {Role.CLASSES: Role.CLASS, Role.INSTANCES: Role.TREE_CLASS}  # a co
 COLLECTION_ROLES = {item: collection for collection, item in ITEM_ROLES.items()}
 TYPE_ONLY = (*FAMILIES, Role.TREE_METHOD)  # roles that say what a value is, not that it holds a body
 MAX_FAMILY = 8  # the most classes a family names: a call on it runs the method of each
+OTHER_CLASS = "?"  # in a family: the value may also be of a type we do not know (merge)
 UNKNOWN = "?"  # the catalog's type of a value of unknown type (its members that give a body whatever the receiver)
 GUESSED_RESPONSE = "?response"  # the catalog's type of a value guessed to be a response (from its name, a request)
 
@@ -164,6 +165,9 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
             best = replace(best, entries=_union(best.entries, value.entries))
     if best is not None and best.kind is CLEAN and seen_unknown:
         return None
+    if seen_unknown and best is not None and best.kind is OBJECT and best.role is Role.TREE_CLASS:
+        # `hasher = hashlib.sha1() if check else EmptyHasher()`: maybe no instance of the family at all
+        best = replace(best, type=of_family((*family(best), OTHER_CLASS)))
     if best is not None and best.kind is TUPLE:
         tuples = [v for v in values if v is not None and v.kind is TUPLE]
         if len(tuples) > 1:

@@ -269,6 +269,14 @@ class MethodIndex:
             name = callee
         return sorted(files)
 
+    def sole_bearer(self, name: str) -> Optional[str]:
+        """The one file whose `def name` names a body source when a few files define `name` (goose3's
+        `NetworkFetcher.fetch` beside a classmethod `fetch` that delegates to it), else None."""
+        files = self._bearing.get(name, ())
+        if len(files) != 1 or self._defined.get(name, 0) > DISPATCH_FILES:
+            return None
+        return next(iter(files))
+
     def subclassing(self, name: str) -> List[str]:
         """Files with a class statement naming `name` among its bases (a superset: the caller checks)."""
         return sorted(self._subclassing.get(name, ()))

@@ -8,7 +8,8 @@ _DATA = r"[(,]\s*data\s*=(?!=)"  # a failing line passing `data=` (not `data = i
 LIBRARY = Library(
     name="requests",
     types={
-        "requests.Session": {"methods": {m: "requests.Response" for m in _SESSION_METHODS}},
+        "requests.Session": {"annotations": ["requests.Session", "requests.sessions.Session"],
+                             "methods": {m: "requests.Response" for m in _SESSION_METHODS}},
         "requests.Response": {
             "annotations": ["requests.Response", "requests.models.Response"],
             "attributes": {"content": "body", "raw": "urllib3.HTTPResponse"},

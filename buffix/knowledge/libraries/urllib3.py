@@ -8,7 +8,12 @@ _BODY = r"[(,]\s*body\s*=(?!=)"
 LIBRARY = Library(
     name="urllib3",
     types={
-        "urllib3.PoolManager": {"methods": {m: "urllib3.HTTPResponse" for m in _MANAGER_METHODS}},
+        "urllib3.PoolManager": {
+            "annotations": ["urllib3.PoolManager", "urllib3.poolmanager.PoolManager", "urllib3.ProxyManager",
+                            "urllib3.HTTPConnectionPool", "urllib3.HTTPSConnectionPool",
+                            "urllib3.connectionpool.HTTPConnectionPool", "urllib3.connectionpool.HTTPSConnectionPool"],
+            "methods": {m: "urllib3.HTTPResponse" for m in _MANAGER_METHODS},
+        },
         "urllib3.HTTPResponse": {
             "annotations": ["urllib3.HTTPResponse", "urllib3.BaseHTTPResponse", "urllib3.response.HTTPResponse",
                             "urllib3.response.BaseHTTPResponse"],
