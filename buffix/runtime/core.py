@@ -23,7 +23,7 @@ from buffix.runtime.proxy import (
     StrictBodyProxy,
     release_proxy,
 )
-from buffix.runtime.registry import FINALIZED, UNWATCHED, BodyRecord, Registry, ResponseState, Site, Stats, site_text
+from buffix.runtime.registry import FINALIZED, BodyRecord, Registry, ResponseState, Site, Stats, site_text
 from buffix.runtime.settings import RuntimeUnavailable, Settings
 
 BODY_TYPES = (bytes, bytearray)
@@ -93,13 +93,6 @@ class Runtime:
         ref = self._links.get(id(stream))
         return ref() if ref is not None else None
 
-    def _new_state_locked(self, response: Any, source: str,
-                          clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
-        state = self.registry.new_state(response, self._finalize, source, clear_cache)
-        if state() is not UNWATCHED:  # else not weakly referenceable: its bodies are accounted, it cannot be closed
-            self.states[state.key] = state
-        return state
-
     def read_by_c_reader(self, response: Any) -> None:
         """A C reader (io.BufferedReader, io.TextIOWrapper) wraps `response`: it reads the real body from now on.
         It has no Python frame to classify, so its probe of `readable()` is what tells."""
@@ -108,7 +101,7 @@ class Runtime:
         with registry.lock:
             state = self.states.get(id(response))
             if state is None:
-                state = self._new_state_locked(response, "", None)
+                state = registry.new_state(response, self._finalize, "", None, self.states)
             state.c_reader = True
 
     def guard(self, response: Any, operation: str) -> None:
@@ -132,7 +125,7 @@ class Runtime:
         with registry.lock:  # this is the per-response hot path: one lock, no helper calls it can avoid
             state = self.states.get(id(response))
             if state is None:
-                state = self._new_state_locked(response, source, clear_cache)
+                state = registry.new_state(response, self._finalize, source, clear_cache, self.states)
             cached = clear_cache is not None
             record: Optional[BodyRecord] = state.cached if cached else None
             if record is not None and record.body_id == id(body) and not record.released:

@@ -202,11 +202,14 @@ class Registry:
             self.leak_suspects = []
 
     def new_state(self, response: object, handler: Callable[[ResponseState], None], source: str,
-                  clear_cache: Optional[Callable[[object], None]]) -> ResponseState:
-        """A fresh state of `response`; `handler(state)` runs at the drain after the response died. A response that
-        cannot be weakly referenced gets a state that follows nothing (the caller must not register it)."""
+                  clear_cache: Optional[Callable[[object], None]],
+                  states: Dict[int, ResponseState]) -> ResponseState:
+        """A fresh state of `response`, registered in `states` under its id; `handler(state)` runs at the drain
+        after the response died. A response that cannot be weakly referenced gets a state that follows nothing
+        and is not registered (its bodies are accounted; it cannot be closed). The caller holds `self.lock`."""
         try:
             state = ResponseState(response, self._died)
+            states[id(response)] = state
         except TypeError:
             state = ResponseState(UNWATCHED)
         state.handler = handler  # type: ignore[assignment]
