@@ -209,9 +209,9 @@ class Registry:
         and is not registered (its bodies are accounted; it cannot be closed). The caller holds `self.lock`."""
         try:
             state = ResponseState(response, self._died)
-            states[id(response)] = state
+            watched = True
         except TypeError:
-            state = ResponseState(UNWATCHED)
+            state, watched = ResponseState(UNWATCHED), False
         state.handler = handler  # type: ignore[assignment]
         state.key = id(response)
         state.source = source
@@ -221,6 +221,8 @@ class Registry:
         state.released = False
         state.clear_cache = clear_cache
         state.c_reader = False
+        if watched:  # last: the hooks read `states` without the lock, so they must never see half a state
+            states[state.key] = state
         return state
 
     def new_record_locked(self, body: object, source: str, site: Site, response: ResponseState,
