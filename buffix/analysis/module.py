@@ -262,7 +262,8 @@ class Module:
                 frame.env[rest.arg] = None
         for index, (attr, value) in enumerate(seeds):  # an instance built from bodies: its self.* hold them
             start = as_input(value, Param(index, attribute=True))
-            frame.env["self." + attr] = frame.step(start, function, f"`self.{attr}` of the instance")
+            frame.env["self." + attr] = frame.seeded[attr] = frame.step(start, function,
+                                                                          f"`self.{attr}` of the instance")
         return frame
 
     def _documented(self, function: ast.AST) -> Dict[str, ast.expr]:
@@ -307,7 +308,7 @@ class Module:
             returns = _declared(frame, function, returns)
         stores = tuple((k[5:], v) for k, v in frame.env.items()
                        if k.startswith("self.") and v is not None and v.tainted and v.param is not None
-                       and not v.param.attribute)
+                       and frame.seeded.get(k[5:]) is not v)  # a seed left as it came is no store
         summary = Summary(returns, tuple(frame.hits), stores)
         self._summaries[key] = summary
         return summary

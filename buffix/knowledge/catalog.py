@@ -81,6 +81,8 @@ class Catalog:
     response_members: FrozenSet[str] = frozenset()  # members a response-like name yields a body through
     # API-compatible fork -> the library it copies; a library's re-export -> what it re-exports
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # a type's library (the first part of its name, `boto`) -> the packages whose sources give its types (boto3, ...)
+    type_packages: Mapping[str, FrozenSet[str]] = field(default_factory=dict)
 
     def library(self, top: str) -> str:
         """The catalogued library an imported top-level name stands for (`niquests` -> `requests`)."""
@@ -333,6 +335,11 @@ def _screened_names(catalog: Catalog, declared: Iterable[str] = ()) -> None:
     guessed = catalog.types.get("?response")
     catalog.words = frozenset(words | set(declared))
     catalog.packages = {package: frozenset(names) for package, names in packages.items()}
+    by_type: Dict[str, set] = {}
+    for name, result in catalog.sources.items():
+        if result.is_type:
+            by_type.setdefault(result.value.split(".")[0], {result.value.split(".")[0]}).add(name.split(".")[0])
+    catalog.type_packages = {library: frozenset(found) for library, found in by_type.items()}
     catalog.declared_members = frozenset(a.rpartition(".")[2] for a in catalog.attribute_sources)
     anywhere = frozenset((*anything.attributes, *anything.methods) if anything else ())
     catalog.members = anywhere | catalog.declared_members

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,61 @@ def test_the_method_index_read_back_from_its_store_is_the_index_a_fresh_scan_bui
     again = with_store()
     assert "only_here_now" in again._unique and "brand_new_method" in again._unique
     assert facts(again) == facts(index.MethodIndex([tree], screen, jobs=1))
+
+
+DISPATCHED = {  # python-telegram-bot's shape: `.retrieve(` -> `._request_wrapper(` -> the abstract `.do_request(`
+    "pkg/__init__.py": "",
+    "pkg/request/__init__.py": "",
+    "pkg/request/base.py": (
+        "import abc\n\n\nclass BaseRequest(abc.ABC):\n"
+        "    async def retrieve(self, url: str) -> bytes:\n"
+        "        return await self._request_wrapper(url, 'GET')\n\n"
+        "    async def _request_wrapper(self, url: str, method: str) -> bytes:\n"
+        "        code, payload = await self.do_request(url, method)\n"
+        "        if code != 200:\n            raise ValueError(code)\n        return payload\n\n"
+        "    @abc.abstractmethod\n    async def do_request(self, url: str, method: str) -> tuple:\n"
+        "        '''Made by a subclass.'''\n"),
+    "pkg/request/httpx_request.py": (
+        "import httpx\n\nfrom pkg.request.base import BaseRequest\n\n\nclass HTTPXRequest(BaseRequest):\n"
+        "    def __init__(self) -> None:\n        self._client = httpx.AsyncClient()\n\n"
+        "    async def do_request(self, url: str, method: str) -> tuple:\n"
+        "        res = await self._client.request(method, url)\n        return res.status_code, res.content\n"),
+    "pkg/bot.py": (
+        "from pkg.request.base import BaseRequest\n\n\nclass Bot:\n"
+        "    def __init__(self, request: BaseRequest) -> None:\n        self._request = request\n\n"
+        "    @property\n    def request(self) -> BaseRequest:\n        return self._request\n"),
+    "pkg/file.py": (
+        "from pathlib import Path\n\nfrom pkg.bot import Bot\n\n\nclass File:\n"
+        "    def __init__(self, bot: Bot, url: str) -> None:\n        self._bot = bot\n        self.url = url\n\n"
+        "    def get_bot(self) -> Bot:\n        return self._bot\n\n"
+        "    async def download(self, path: str) -> Path:\n"
+        "        buf = await self.get_bot().request.retrieve(self.url)\n"
+        "        Path(path).write_bytes(buf)\n        return Path(path)\n"),
+}
+
+
+def test_a_method_reaching_a_body_method_through_calls_is_a_body_method(tmp_path):
+    """file.py names no body source; `.retrieve(` reaches a body only through two more method calls, the last one
+    abstract. The prefilter keeps the file (the same findings as BUFFIX_NO_PREFILTER=1), and a cached run forgets
+    the result when the override at the end of the chain stops reading the body."""
+    import os
+    import subprocess
+    import sys
+
+    for name, text in DISPATCHED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    def findings(*args: str, **env: str) -> list:
+        done = subprocess.run([sys.executable, "-m", "buffix", "check", "--format", "json", *args, "."],
+                              cwd=tmp_path, capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+        assert done.returncode in (0, 1), done.stderr
+        return sorted((f["path"], f["line"], f["code"]) for f in json.loads(done.stdout)["findings"])
+
+    expected = [("pkg/file.py", 16, "BFX201")]
+    assert findings("--no-cache", BUFFIX_NO_PREFILTER="1") == expected
+    assert findings("--no-cache") == expected
+    assert findings() == expected  # fills the cache
+    override = tmp_path / "pkg/request/httpx_request.py"
+    override.write_text(override.read_text().replace("res.content", "b''"))
+    assert findings() == [] == findings("--no-cache", BUFFIX_NO_PREFILTER="1")

@@ -151,6 +151,22 @@ class ClassInfo:
                 return True, info.class_attrs[name]
         return False, None
 
+    def built_in_init(self, name: str) -> Optional[str]:
+        """The tree class whose instance an `__init__` of this class or of its bases stores in `self.<name>`
+        (`self.buffer = RingBuffer(size)`): a syntactic answer, so that reading the attribute of another instance
+        need not learn the class."""
+        for info in self.mro():
+            init = info.methods.get("__init__")
+            if init is None or info.module is None:
+                continue
+            for node in ast.walk(init):
+                if (isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call)
+                        and any(isinstance(t, ast.Attribute) and t.attr == name and isinstance(t.value, ast.Name)
+                                and t.value.id == "self" for t in (node.targets if isinstance(node, ast.Assign)
+                                                                   else [node.target]))):
+                    return info.module.tree_class(node.value.func)
+        return None
+
     def rebinds(self, name: str) -> bool:
         """Does a method of this class or of its bases assign an attribute to `<x>.name` (`self.receive =
         self._receive_rate`)? A syntactic test, so that calls of ordinary methods need not learn the class."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import replace
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, cast
 
 from buffix.analysis.flow import known
 from buffix.analysis.flow.classes import ClassInfo, ModuleContext
@@ -116,10 +116,12 @@ class Frame:
         self.hits: List[Hit] = []
         self.stmt_line = 1
         self.awaited: Optional[ast.AST] = None  # the expression of the innermost `await` / `async with`
+        self.narrowing = 0  # how many `isinstance` branches that narrow an attribute (`_type_check`) are running
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
         self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
+        self.seeded: Dict[str, Val] = {}  # self.<attr> as the instance's seeds gave them (Module.function_frame)
         self.patched: List[str] = []  # names a test double replaces here (`mock.patch("requests.get")`)
 
     # ---- names -------------------------------------------------------------------------------------------
@@ -287,6 +289,24 @@ class Frame:
         if decided is not None:  # `if decoded:` in a call made with `decoded=True`: only that branch runs
             self.run(node.body if decided else node.orelse)
             return
+        narrowed = self._type_check(node.test)
+        if narrowed is not None:  # `if isinstance(r.raw, httpx.Response):` r.raw is one in that branch
+            key, value, when = narrowed
+            bodies = [node.body, node.orelse] if when else [node.orelse, node.body]
+            start = dict(self.env)
+            self.env[key] = value
+            self.narrowing += 1
+            self.run(bodies[0])
+            self.narrowing -= 1
+            ends = [self.env]
+            self.env = dict(start)
+            self.run(bodies[1])
+            self._join([*ends, self.env])
+            if self.env.get(key) is value or key not in start:  # the narrowing ends with the `if`
+                self.env.pop(key, None)
+                if key in start:
+                    self.env[key] = start[key]
+            return
         text = self._text_check(node.test)
         if text is None:
             self._branches([node.body, node.orelse])
@@ -301,23 +321,58 @@ class Frame:
         self.run(bodies[1])
         self._join([*ends, self.env])
 
+    def _isinstance_test(self, test: ast.expr) -> Optional[Tuple[ast.Call, bool]]:
+        """`isinstance(x, T)` or `not isinstance(x, T)`: (the call, negated)."""
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        call = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+        if isinstance(call, ast.Call) and len(call.args) == 2 and self.qualname(call.func) == "builtins.isinstance":
+            return call, negated
+        return None
+
+    def _type_check(self, test: ast.expr) -> Optional[Tuple[str, Val, bool]]:
+        """`isinstance(x, httpx.Response)` or `isinstance(x.raw, ...)` with catalog types: (the name or `name.attr`,
+        the value it holds where the test holds, that truth). A value of unknown type becomes one of medium
+        confidence: the test proves the type, not that the code at hand is what calls with it."""
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):  # `httpx and isinstance(...)`
+            return next((found for found in map(self._type_check, test.values) if found and found[2]), None)
+        found = self._isinstance_test(test)
+        if found is None:
+            return None
+        call, negated = found
+        subject = call.args[0]
+        if isinstance(subject, ast.Name):
+            key = subject.id
+        elif isinstance(subject, ast.Attribute) and isinstance(subject.value, ast.Name):
+            key = f"{subject.value.id}.{subject.attr}"
+        else:
+            return None
+        types = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
+        catalog = self.module.catalog.types
+        names = [self.qualname(t) for t in types]
+        if not names or any(n not in catalog or n == UNKNOWN or n == GUESSED_RESPONSE for n in names):
+            return None
+        before = self.env.get(key) if isinstance(subject, ast.Name) else None
+        sure = before.confidence if before is not None and before.kind is OBJECT else "medium"
+        value = merge([Val(OBJECT, confidence=sure, type=n) for n in names if n is not None])
+        assert value is not None
+        return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a `{names[0]}`"), not negated
+
     def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool]]:
         """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text). A body
         is bytes or a proxy of bytes, never a str."""
-        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-        call = test.operand if isinstance(test, ast.UnaryOp) and negated else test
-        if not (isinstance(call, ast.Call) and len(call.args) == 2 and isinstance(call.args[0], ast.Name)
-                and self.qualname(call.func) == "builtins.isinstance"):
+        found = self._isinstance_test(test)
+        if found is None or not isinstance(found[0].args[0], ast.Name):
             return None
+        call, negated = found
+        name = found[0].args[0].id
         types = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
         if not types or any(self.qualname(t) != "builtins.str" for t in types):
             return None
-        name = call.args[0].id
         return (name, not negated) if is_body(self.env.get(name)) else None
 
     def decided(self, test: ast.expr) -> Optional[bool]:
         """The truth of a condition on parameters set to literals (`decoded`, `not raw`, `mode == "bytes"`,
-        `encoding is None`), else None."""
+        `encoding is None`) or of `isinstance(body, bytes)`, else None."""
         if isinstance(test, ast.Name) and test.id in self.constants:
             return bool(self.constants[test.id])
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -335,6 +390,10 @@ class Frame:
                 return (left is None) is isinstance(op, ast.Is)
             if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
                 return (left == right) is isinstance(op, ast.Eq)
+        if (isinstance(test, ast.Call) and len(test.args) == 2 and isinstance(test.args[0], ast.Name)
+                and is_body(self.env.get(test.args[0].id)) and self.qualname(test.func) == "builtins.isinstance"
+                and self._is_bytes_type(test.args[1])):
+            return True  # a body is bytes, or a proxy saying so: wrapt and its peers forward __class__ (facts)
         return None
 
     def stmt_While(self, node: ast.While) -> None:
@@ -557,6 +616,10 @@ class Frame:
         return value
 
     def expr_Attribute(self, node: ast.Attribute) -> Optional[Val]:
+        if self.narrowing and isinstance(node.value, ast.Name) and not self._is_self(node.value):
+            narrowed = self.env.get(f"{node.value.id}.{node.attr}")  # by an isinstance test (_type_check)
+            if narrowed is not None:
+                return narrowed
         if self._is_self(node.value):
             key = "self." + node.attr
             if key in self.env:
@@ -586,6 +649,10 @@ class Frame:
                                  f"the bound method `.{node.attr}`")
             return self.derive(result, base, node, f"`.{node.attr}`") if result else None
         if base is None:
+            if self.module.catalog.response_names.match(node.attr):  # `context.http_response`, as a bare name is
+                sure = "low" if self.module.in_tests else "medium"
+                guess_response = Val(OBJECT, confidence=sure, type=GUESSED_RESPONSE)
+                return self.step(guess_response, node, f"`.{node.attr}` is guessed to be a response from its name")
             guess = self.module.catalog.types.get(UNKNOWN)
             result = guess.attributes.get(node.attr) if guess else None
             if result is not None:
@@ -724,6 +791,18 @@ class Frame:
     expr_SetComp = expr_GeneratorExp = expr_ListComp
 
     def expr_Lambda(self, node: ast.Lambda) -> None:
+        """`run_in_executor(None, lambda: cipher.update(data))`: the body runs later with the values it closes
+        over, mostly the current ones; its sinks are checked here, its own parameters unknown."""
+        spec = node.args
+        params = [a.arg for a in (*spec.posonlyargs, *spec.args, *spec.kwonlyargs)]
+        params += [a.arg for a in (spec.vararg, spec.kwarg) if a is not None]
+        shadowed = {name: self.env[name] for name in params if name in self.env}
+        for name in params:
+            self.env[name] = None
+        self.ev(node.body)
+        for name in params:
+            del self.env[name]
+        self.env.update(shadowed)
         return None
 
     def expr_Yield(self, node: ast.Yield) -> None:
@@ -1063,7 +1142,8 @@ class Frame:
             if resolved:
                 return value
         if self._is_self(func.value) and self.cls is not None:  # self.method(): own, inherited or overridden
-            resolved, value = self._dispatch(node, args, self.cls, func.attr, (), func.attr)
+            resolved, value = self._dispatch(node, args, self.cls, func.attr, self._own_seeds(node), func.attr,
+                                             keep=True)
             rebound = self._rebound_method(node, func, args)  # `self.receive = self._receive_rate`
             if rebound is not None:
                 return merge([value, rebound]) if resolved else rebound
@@ -1171,6 +1251,8 @@ class Frame:
         catalog = self.module.catalog
         for spec in catalog.method_sinks.get((receiver.catalog_type, name), ()):
             self._check(spec, node, args)
+        if receiver.role is TREE_CLASS and self._defines(receiver, name):
+            return self.instance_call(node, receiver, name, args, func.value)  # its own `write()`, not the generic
         self._any_receiver_sinks(node, name, args)
         if receiver.role is TREE_CLASS:
             return self.instance_call(node, receiver, name, args, func.value)
@@ -1189,6 +1271,12 @@ class Frame:
             receiver = replace(receiver, type=GUESSED_RESPONSE, role=CATALOG_TYPE).at_most("medium")
         return self.derive(result, receiver, node, f"`.{name}()`") if result else None
 
+    def _defines(self, receiver: Val, name: str) -> bool:
+        """Does every class of the instance's family define `name` in the tree (a ring buffer's `write()`)?"""
+        infos = [self._class_info(q) for q in family(receiver)]
+        return bool(infos) and all(info is not None and (found := info.method(name)) is not None
+                                   and found[0].module is not None for info in infos)
+
     def _by_name(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
         """`x.get_from_cdn(url)` with `x` of unknown type: the one method of the tree with that name, at medium
         confidence (see prefilter.index.MethodIndex)."""
@@ -1206,7 +1294,8 @@ class Frame:
         """Does the module import a client library one of whose types has a method `name`?"""
         catalog = self.module.catalog
         libraries = {catalog.library(q.split(".")[0]) for q in self.module.names.imports.values()}
-        return any(t.split(".")[0] in libraries for t, spec in catalog.types.items() if name in spec.methods)
+        return any(not libraries.isdisjoint(catalog.type_packages.get(t.split(".")[0], (t.split(".")[0],)))
+                   for t, spec in catalog.types.items() if name in spec.methods)
 
     def _mutate(self, target: ast.expr, receiver: Optional[Val], name: str, args: Args) -> None:
         if name in known.CONTAINER_ADD:
@@ -1248,7 +1337,7 @@ class Frame:
 
     def _call_function(self, node: ast.AST, args: Optional[Args], module: ModuleContext, function: ast.AST,
                        cls: Optional[ClassInfo], name: str, cap: str = "high", closure: Optional["Frame"] = None,
-                       seeds: Seeds = ()) -> Optional[Val]:
+                       seeds: Seeds = (), keep: bool = False) -> Optional[Val]:
         """A call into a function of the analyzed tree: apply its summary for the argument values given.
         `cap` bounds the confidence of what it gives when the callee itself is a guess; `seeds` are the tainted
         attributes of the instance a method is called on."""
@@ -1257,7 +1346,11 @@ class Frame:
         constants = _constants(module, function, cls, args) if args is not None else ()
         summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
                                    closure, tuple((attr, value) for attr, _, value in seeds), constants)
-        return self._apply(node, summary, tainted, name, cap)
+        value = self._apply(node, summary, tainted, name, cap)
+        if keep and summary.stores:
+            for attr, _, stored in self._kept(node, summary, tainted, name):
+                self.env["self." + attr] = stored
+        return value
 
     def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
         """Complete the summary's flows with the caller's values: report its hits, give its return value."""
@@ -1453,21 +1546,31 @@ class Frame:
         return project.find_class(qualname) if project is not None else None
 
     def _dispatch(self, node: ast.AST, args: Optional[Args], info: ClassInfo, name: str, seeds: Seeds,
-                  label: str, cap: str = "high") -> Tuple[bool, Optional[Val]]:
+                  label: str, cap: str = "high", keep: bool = False) -> Tuple[bool, Optional[Val]]:
         """Call `name` on an instance of `info`: the method it finds; when that one is abstract, every override
-        below it too, since one of them really runs (which one is a guess: medium at most).
+        below it too, since one of them really runs (which one is a guess: medium at most). `keep`: the call is
+        on this frame's own instance, so what the method stores in self.* from the seeds is now in this frame.
         Gives (resolved, merged value)."""
         found = info.method(name)
         if found is None or found[0].module is None:
             return False, None  # inherited from outside the tree (or a mixin's): its subclasses are not searched
-        results = [self._call_function(node, args, found[0].module, found[1], info, label, cap=cap, seeds=seeds)]
+        results = [self._call_function(node, args, found[0].module, found[1], info, label, cap=cap, seeds=seeds,
+                                       keep=keep)]
         if not known.abstract(found[1]):
             return True, results[0]
         for sub in info.subclasses():
             if name in sub.methods and sub.module is not None:
                 results.append(self._call_function(node, args, sub.module, sub.methods[name], sub,
-                                                   f"{sub.node.name}.{name}", cap="medium", seeds=seeds))
+                                                   f"{sub.node.name}.{name}", cap="medium", seeds=seeds, keep=keep))
         return True, merge(results)
+
+    def _own_seeds(self, node: ast.AST) -> Seeds:
+        """`self.m()` in a method of an instance built from bodies: the self.* that derive from this frame's inputs
+        go along (the method reads `self._raw_stream`). Values made here stay with the class analysis."""
+        if not self.seeded:
+            return ()
+        return tuple((key[5:], cast(ast.expr, node), value) for key, value in sorted(self.env.items())
+                     if key.startswith("self.") and value is not None and value.param is not None and carries(value))
 
     # ---- the tree's classes as values: families, class objects, members of other instances ------------------
     def _names_module_class(self, name: str) -> bool:
@@ -1576,6 +1679,10 @@ class Frame:
             elif base.role is TREE_CLASS and method is not None and known.is_property(method[1]):
                 results.append(self._member_call(node, replace(base, type=qualname), node.attr, None, None,
                                                  "high" if len(members) == 1 else "medium"))
+            elif base.role is TREE_CLASS and method is None:
+                built = info.built_in_init(node.attr)  # `reader.buffer`: a RingBuffer, whose own write() runs
+                if built is not None:
+                    results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
         return merge(results) if results else None
 
     def _own_member(self, node: ast.Attribute) -> Tuple[bool, Optional[Val]]:

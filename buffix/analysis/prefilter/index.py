@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
 PARALLEL_FILES = 2000  # a scan shard's least files: forking a process costs about what scanning 100 files does
+CLOSURE_FILES = 2  # the most files defining a method that may join the body-method closure (MethodIndex._closure)
 DISPATCH_FILES = 16  # the most files a search for a class's subclasses parses (project.Project.subclasses)
 _DEF = re.compile(rb"def[ \t]+(\w+)")  # a literal prefix: `re` finds it with a fast scan, `^[ \t]+` is 100x slower
 _CLASS = re.compile(rb"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")  # `class X(Base, Mixin):`
@@ -48,9 +49,10 @@ def _methods(data: bytes) -> Iterable["re.Match[bytes]"]:
             yield match
 
 
-FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int]]
-"""One file's part of the index: its class statements (name, base names) and its indented defs (name -> flags,
-OR-ed over the file's defs of that name). Plain lists and dicts: they are kept as JSON as they are."""
+FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int], Dict[str, List[str]]]
+"""One file's part of the index: its class statements (name, base names), its indented defs (name -> flags, OR-ed
+over the file's defs of that name) and the methods each def's text calls (`.name(`, name -> sorted names, for defs
+that call any). Plain lists and dicts: they are kept as JSON as they are."""
 _ABSTRACT, _BEARING, _SURE = 1, 2, 4  # a def's flags
 
 
@@ -65,9 +67,10 @@ class _Facts:
     abstract: Set[str] = field(default_factory=set)  # methods some class declares abstract
     subclassing: Dict[str, Set[str]] = field(default_factory=dict)  # a name in a class's bases -> files
     classes: Dict[str, Set[str]] = field(default_factory=dict)  # a class name -> files defining a class so named
+    calls: Dict[str, Dict[str, Set[str]]] = field(default_factory=dict)  # method -> file -> the `.name(`s it calls
 
     def add(self, path: str, facts: FileFacts) -> None:
-        classes, methods = facts
+        classes, methods, calls = facts
         for name, bases in classes:
             self.classes.setdefault(name, set()).add(path)
             for base in bases:
@@ -81,6 +84,8 @@ class _Facts:
                 self.bearing.setdefault(method, set()).add(path)
             if flags & _SURE:
                 self.sure.add(method)
+        for method, called in calls.items():
+            self.calls.setdefault(method, {})[path] = set(called)
 
 
 def _file_facts(data: bytes, screen: "Screens") -> FileFacts:
@@ -91,6 +96,7 @@ def _file_facts(data: bytes, screen: "Screens") -> FileFacts:
     found = list(_methods(data))
     bearing = screen.libraries.search(data)  # most files name no client library at all
     methods: Dict[str, int] = {}
+    calls: Dict[str, Set[str]] = {}
     for match, after in zip(found, found[1:] + [None]):
         end = after.start() if after is not None else len(data)
         flags = 0
@@ -101,7 +107,10 @@ def _file_facts(data: bytes, screen: "Screens") -> FileFacts:
             flags |= _BEARING | (_SURE if screen.sure.search(data, match.end(), end) else 0)
         name = match.group(1).decode("ascii")
         methods[name] = methods.get(name, 0) | flags
-    return classes, methods
+        called = CALLED.findall(data, match.end(), end)
+        if called:
+            calls.setdefault(name, set()).update(c.decode("ascii") for c in called)
+    return classes, methods, {name: sorted(called) for name, called in calls.items()}
 
 
 def _scan(paths: Sequence[str], screen: "Screens") -> Dict[str, FileFacts]:
@@ -155,8 +164,9 @@ class FactStore(Protocol):
 
 def _known(value: Any) -> Optional[FileFacts]:
     """A stored FileFacts (JSON turned its tuples into lists), or None when the entry has another shape."""
-    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], list) and isinstance(value[1], dict):
-        return value[0], value[1]
+    if isinstance(value, list) and len(value) == 3 and isinstance(value[0], list) and isinstance(value[1], dict) \
+            and isinstance(value[2], dict):
+        return value[0], value[1], value[2]
     return None
 
 
@@ -206,16 +216,66 @@ class MethodIndex:
         self._classes = facts.classes
         self._unique = {n for n, c in facts.counts.items() if c == 1}
         self._few = {n for n, c in facts.counts.items() if c <= DISPATCH_FILES}
+        self._defined = facts.counts  # method name -> files defining it
+        self._calls = facts.calls
+        self._body: Optional[Dict[str, Tuple[str, str]]] = None
 
     def body_methods(self, common: FrozenSet[str]) -> FrozenSet[bytes]:
-        """Names of the methods that may return a body (prefilter, stage 2), as bytes: unique ones, and those a
-        call on a typed value may reach (`self.msg.iter_body()` dispatched to an override whose own text calls
-        `.iter_content()`)."""
-        names = (self._unique & set(self._bearing)) | (self._sure & self._abstract & self._few)
-        return frozenset(n.encode() for n in names if n not in common and not n.startswith("__"))
+        """Names of the methods that may return a body (prefilter, stage 2), as bytes: unique ones, those a call on
+        a typed value may reach (`self.msg.iter_body()` dispatched to an override whose own text calls
+        `.iter_content()`), and, closed transitively, a method defined once whose own text calls one of those
+        (`retrieve` returning `self._request_wrapper(...)`, which returns the abstract `do_request`'s body).
+        Only names defined in at most CLOSURE_FILES files join: closing over every def makes half of a large
+        tree's methods body methods (homeassistant + django: 17,127 names from 234); up to 2 files a name adds 152
+        names, and 46 files that call one, to what names defined once add (4 files a name: 616 more files)."""
+        return frozenset(n.encode() for n in self._closure(common))
 
-    def bearing_files(self, name: str) -> List[str]:
-        return sorted(self._bearing.get(name, ()))
+    def _closure(self, common: FrozenSet[str]) -> Dict[str, Tuple[str, str]]:
+        """Body method -> why: ("", "") for a seed, else (a callee that is a body method, the file of the def calling
+        it). One reason per name is enough to say which files an answer was read from (body_files)."""
+        if self._body is None:
+            def eligible(name: str) -> bool:
+                return name not in common and not name.startswith("__")
+
+            seeds = (self._unique & set(self._bearing)) | (self._sure & self._abstract & self._few)
+            body = {n: ("", "") for n in seeds if eligible(n)}
+            callers: Dict[str, List[Tuple[str, str]]] = {}  # callee -> (caller, the caller's file)
+            for caller, by_file in self._calls.items():
+                if self._defined[caller] <= CLOSURE_FILES and eligible(caller):  # a call by name may reach it
+                    for path, called in by_file.items():
+                        for callee in called:
+                            callers.setdefault(callee, []).append((caller, path))
+            pending = list(body)
+            while pending:
+                callee = pending.pop()
+                for caller, path in callers.get(callee, ()):
+                    if caller not in body:
+                        body[caller] = (callee, path)
+                        pending.append(caller)
+            self._body = body
+        return self._body
+
+    def body_files(self, name: str, common: FrozenSet[str]) -> List[str]:
+        """The files that make method `name` a body method (body_methods): along its chain of calls, the calling
+        defs' files and, at its end, the files whose own text names a body."""
+        body = self._closure(common)
+        files: Set[str] = set()
+        while name in body:
+            callee, path = body[name]
+            if not callee:
+                files.update(self._bearing.get(name, ()))
+                break
+            files.add(path)
+            name = callee
+        return sorted(files)
+
+    def sole_bearer(self, name: str) -> Optional[str]:
+        """The one file whose `def name` names a body source when a few files define `name` (goose3's
+        `NetworkFetcher.fetch` beside a classmethod `fetch` that delegates to it), else None."""
+        files = self._bearing.get(name, ())
+        if len(files) != 1 or self._defined.get(name, 0) > DISPATCH_FILES:
+            return None
+        return next(iter(files))
 
     def subclassing(self, name: str) -> List[str]:
         """Files with a class statement naming `name` among its bases (a superset: the caller checks)."""

@@ -225,7 +225,7 @@ class StageTwo:
         if self._body_calls is None:
             self._body_calls = methods.body_methods(self._catalog.common_methods)
         for name in self._body_calls.intersection(CALLED.findall(data)):
-            for file in methods.bearing_files(name.decode("ascii")):
+            for file in methods.body_files(name.decode("ascii"), self._catalog.common_methods):
                 self._tree.consult(file)
             return True
         return False
