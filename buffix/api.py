@@ -342,16 +342,30 @@ class _SourceAnalyzer:
 
 def fix_run(run: Run, results: Sequence[FileResult], observed: Sequence[Finding] = ()) -> List[FileFix]:
     """Fix, in memory, the files of `results` (from `check_run`) with each group's own fix style and unsafe-fixes;
-    `observed` findings (`--observed`) join each file's first analysis."""
-    from buffix.fixsession import fix_results
+    `observed` findings (`--observed`) join each file's first analysis. Results of `check_run(fixing=True)` carry
+    their fixes; the files of plain ones are analyzed and fixed again, in workers, as `check_run(fixing=True)` does."""
+    from buffix.fixsession import Fixing, fix_results
+    from buffix.stages import lazy_analyzer_stages
 
     group_of = {path: group for group in run.groups for path in group.files}
     fixes: List[FileFix] = []
     for group in run.groups:
         mine = [r for r in results if group_of.get(r.path, run.groups[0]) is group]
         config = group.config
-        fixes.extend(fix_results(mine, config, group.roots, config.fix_style, config.unsafe_fixes, observed))
+        analyze_one, _, project = lazy_analyzer_stages(list(group.roots), config)
+        fixing = Fixing(analyze_one, config.fix_style, config.unsafe_fixes, tuple(observed))
+        fixes.extend(fix_results(mine, fixing, prepare=_Unindexed(project)))
     return sorted(fixes, key=lambda f: f.path) if len(run.groups) > 1 else fixes
+
+
+@dataclass(frozen=True)
+class _Unindexed:
+    """A `prepare` that builds the Project without the method index: that is the prefilter's, and no prefilter runs."""
+
+    project: Callable[[int], Any]
+
+    def __call__(self, processes: int) -> Any:
+        return self.project(1)
 
 
 def fix_paths(paths: Sequence[Path], options: Options = Options(), *, observed: Sequence[Finding] = (),
@@ -359,11 +373,8 @@ def fix_paths(paths: Sequence[Path], options: Options = Options(), *, observed: 
               progress: Optional[Progress] = None, notify: Optional[Notify] = None) -> List[FileFix]:
     """`buffix fix PATHS` without writing: a FileFix per file with an error, a fix or a finding."""
     run = resolve(paths, options, notify)
-    results = check_run(run, jobs=jobs, cache=cache, cache_dir=cache_dir, progress=progress)
-    if observed:
-        from buffix.report.observed import merge_into
-
-        results = merge_into(results, observed)
+    results = check_run(run, jobs=jobs, cache=cache, cache_dir=cache_dir, progress=progress, fixing=True,
+                        observed=observed)  # as `buffix fix`: each file fixed in the worker that analyzed it
     return fix_run(run, results, observed)
 
 

@@ -19,9 +19,8 @@ from buffix.fixer.source import SourceError, decode_source
 
 Analyze = Callable[[bytes, str], FileResult]
 _MAX_PASSES = 4  # a fix may reveal a finding that depended on it; stop well before any loop
-# A file above this is analyzed in a forked child (AnalysisApart), as `check` analyzes it in a worker: its tree (~190
-# bytes per byte of source) never joins what this process holds, so `fix` peaks near `check` (bench_fix_memory.py).
-ANALYZED_APART_BYTES = 256 * 1024
+# Above this, the first findings are parked in a pickle while the fixed text is analyzed (see fix_file)
+PARKED_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
         if not targets:
             break
         parked = None
-        if len(current) > ANALYZED_APART_BYTES:
+        if len(current) > PARKED_BYTES:
             # The findings are scattered over the heap the analysis used and pin all of it: moved out (a pickle is
             # one block), that heap is freed and the next analysis reuses it, so `fix` peaks as one analysis does.
             packed, parked = pickle.dumps(targets), pickle.dumps(result)
@@ -142,138 +141,38 @@ class Fixing:
         return Reworked(path, fix.remaining, fix.error, depends if kept else (), payload=fix, of_bytes_read=kept)
 
 
-def fix_results(results: Sequence[FileResult], config, roots: Sequence[Path], style: str,
-                unsafe: bool, observed: Sequence[Finding] = ()) -> Iterator[FileFix]:
+def fix_results(results: Sequence[FileResult], fixing: "Fixing",
+                prepare: Optional[Callable[[int], Any]] = None) -> Iterator[FileFix]:
     """The FileFix of every file of `results` with an error, a fix or a finding. A result of `check_run(fixing=True)`
-    carries its FileFix (made in the worker); a plain one (`check --diff`, the API) with a fix that applies is fixed
-    here, in memory, `observed` findings joining its first analysis (their positions hold only before any edit)."""
-    first = set()
-    parts: List[Any] = []  # (project, AnalysisApart), made at the first plain result to fix
-
-    def analyze(data: bytes, name: str) -> FileResult:  # the pipeline's guard: deep code, analyzer bugs
-        if not parts:
-            from buffix.analysis import analyze_source
-            from buffix.analysis.project import Project
-
-            project = Project(list(roots), config)
-            parts.append(AnalysisApart(lambda p, s: analyze_source(s, p, config, project)))
-        result = parts[0](name, data)
-        if observed and name not in first:
-            from buffix.report.observed import merge_into
-
-            first.add(name)
-            result = merge_into([result], observed)[0]
-        return result
-
-    try:
-        yield from _fixes(results, analyze, style, unsafe)
-    finally:
-        if parts:
-            parts[0].close()
-
-
-def _fixes(results: Sequence[FileResult], analyze: Analyze, style: str, unsafe: bool) -> Iterator[FileFix]:
+    carries its FileFix (made in the worker that analyzed it). A plain one (`check --diff`, the API's `fix_run`) with
+    a fix that applies is fixed the same way: its file goes through the pipeline again with `fixing` (in a worker: a
+    parser killed by a signal costs only its file; no cache, no prefilter: it is known to have a fix). `prepare` is
+    the pipeline's."""
     import os
 
-    from buffix.pipeline import MAX_BYTES, Reworked, guarded, read_source
+    from buffix.pipeline import Reworked, check_files
 
     seen = set()  # a file reached through a symlink and as itself is one file: fixed once
+    chosen: List[FileResult] = []  # each file's first result, in order
+    again: List[str] = []  # the plain results' files to fix
     for result in results:
-        if isinstance(result, Reworked):  # fixed by the worker that analyzed it
-            real = os.path.realpath(result.path)
-            if real not in seen:
-                seen.add(real)
-                yield result.payload
-        elif result.error is not None:
-            yield FileFix(result.path, b"", None, error=result.error)
-        elif fix_targets(result.findings, unsafe):
+        if isinstance(result, Reworked) or (result.error is None and fix_targets(result.findings, fixing.unsafe)):
             real = os.path.realpath(result.path)
             if real in seen:
                 continue
             seen.add(real)
-            try:
-                data = read_source(result.path)
-                if len(data) > MAX_BYTES:
-                    raise ValueError("too large to fix")
-            except (OSError, ValueError) as error:
-                cause = getattr(error, "strerror", None) or error
-                yield FileFix(result.path, b"", None, error=FileError(result.path, f"cannot read: {cause}"))
-                continue
-            yield guarded(partial(fix_file, data, result.path, analyze, style, unsafe),
-                          partial(_unfixed, result.path, data))
-        elif result.findings:
+            if not isinstance(result, Reworked):
+                again.append(result.path)
+        chosen.append(result)
+    refixed = {fixed.path: fixed for fixed in check_files(again, fixing, prepare=prepare)} if again else {}
+    for result in chosen:
+        result = refixed.get(result.path, result)
+        if isinstance(result, Reworked):
+            yield result.payload
+        elif result.error is not None:
+            yield FileFix(result.path, b"", None, error=result.error)
+        elif result.findings:  # nothing to fix (any more): what remains
             yield FileFix(result.path, b"", None, remaining=result.findings)
-
-
-class AnalysisApart:
-    """`analyze_guarded(analyze, path, data)`, for a file above ANALYZED_APART_BYTES in one forked child that serves
-    every such file of the run: started at the first one, before this process grows by fixing it (a forked child's
-    size counts the pages it shares with its parent), and it takes a parser killed by a signal with it (the file
-    gets a FileError; the next large file gets a new child). Smaller files, or no fork: in this process."""
-
-    def __init__(self, analyze: Callable[[str, bytes], FileResult]) -> None:
-        self.analyze = analyze
-        self.child: Optional[Tuple[Any, Any]] = None  # (connection, process)
-
-    def __call__(self, path: str, data: bytes) -> FileResult:
-        from buffix.core.process import crash_message
-        from buffix.pipeline import analyze_guarded
-
-        if len(data) <= ANALYZED_APART_BYTES or not self._started():
-            return analyze_guarded(self.analyze, path, data)
-        conn, process = self.child  # type: ignore[misc]  # _started() set it
-        try:
-            conn.send((path, data))
-            return conn.recv()
-        except (EOFError, OSError):
-            self.child = None
-            conn.close()
-            process.join()
-            return FileResult(path, error=FileError(path, crash_message(process)))
-
-    def _started(self) -> bool:
-        from buffix.core.process import FORK
-
-        if self.child is None and FORK:
-            import multiprocessing
-
-            ours, theirs = multiprocessing.get_context("fork").Pipe()
-            process = multiprocessing.get_context("fork").Process(target=_serve, args=(theirs, self.analyze),
-                                                                   daemon=True)
-            try:
-                process.start()
-            except OSError:  # the process limit: analyze here
-                ours.close()
-                return False
-            finally:
-                theirs.close()
-            self.child = (ours, process)
-        return self.child is not None
-
-    def close(self) -> None:
-        if self.child is not None:
-            conn, process = self.child
-            self.child = None
-            try:
-                conn.send(None)
-            except OSError:
-                pass
-            conn.close()
-            process.join()
-
-
-def _serve(conn: Any, analyze: Callable[[str, bytes], FileResult]) -> None:
-    """The child's whole life: answer each (path, data) with its guarded analysis until None."""
-    import signal
-
-    from buffix.pipeline import analyze_guarded
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    while True:
-        request = conn.recv()
-        if request is None:
-            return
-        conn.send(analyze_guarded(analyze, *request))
 
 
 def _unfixed(path: str, data: bytes, message: str) -> FileFix:

@@ -41,7 +41,7 @@ from typing import (
 from buffix.cache import Cache, Signature, digest, signature
 from buffix.core.findings import FileError, FileResult
 from buffix.core.process import FORK as _FORK
-from buffix.core.process import crash_message
+from buffix.core.process import crash_message, end_with_parent
 
 Analyze = Callable[[str, bytes], FileResult]
 # (path, source) -> may hold a finding, or (that, the other files the answer was read from)
@@ -240,16 +240,25 @@ def _worker(conn: Connection, analyze: Analyze, prefilter: Optional[Prefilter], 
     Answers are sent in batches (one message per file costs the parent more than screening the file), and the batch
     is always sent before a file is analyzed: if the analyzer kills this process, every file before it is answered,
     so the parent knows which one did it."""
+    end_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # What the parent built (catalog, project) lives as long as the worker, and an analyzed file's tree is freed by
     # reference counting: the cycle collector would only walk the same objects again (~10% of analysis time).
     gc.freeze()
     gc.set_threshold(50_000, 50, 1000)
     _stages.clear()  # the parent's figures are the parent's to report
+    try:
+        _answer_chunks(conn, analyze, prefilter, max_bytes, known, hashing)
+    except (EOFError, ConnectionError):  # the parent is gone: nobody to answer
+        return
+    _report_stages("worker")
+
+
+def _answer_chunks(conn: Connection, analyze: Analyze, prefilter: Optional[Prefilter], max_bytes: int,
+                   known: FrozenSet[str], hashing: bool) -> None:
     while True:
         chunk = conn.recv()
         if chunk is None:
-            _report_stages("worker")
             return
         answers: List[Tuple[int, Optional[str], Optional[FileResult]]] = []
         for index, path, screened in chunk:

@@ -79,3 +79,13 @@ def test_fixing_is_idempotent_and_check_is_clean(fixed_apps):
 def test_clean_app_is_left_byte_identical(fixed_apps):
     for name in CLEAN:
         assert (fixed_apps / name).read_bytes() == (APPS_DIR / name).read_bytes()
+
+
+@pytest.mark.parametrize("profile", ["wrapt", "strict"])
+@pytest.mark.parametrize("name", APPS)
+def test_release_on_close_changes_nothing_an_unfixed_app_does(server, name, profile):
+    """Issue 12 "Done when", for the apps as shipped (the fixed ones are above): release_on_close gives byte for byte
+    what the default policy gives, output, exit status and error alike."""
+    track, release = (run(BUFFIX + ["run", "--profile", profile, *policy, "--", sys.executable, str(APPS_DIR / name)],
+                          APPS_DIR) for policy in ([], ["--release-on-close"]))
+    assert (release.returncode, release.stdout, release.stderr) == (track.returncode, track.stdout, track.stderr)

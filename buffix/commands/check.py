@@ -90,7 +90,9 @@ def check(paths: Tuple[Path, ...], config_file: Optional[Path], isolated: bool, 
         from buffix.commands.settings import print_files, print_settings
 
         sys.exit(print_settings(run) if show_settings else print_files(run))
-    results = analyze(run, jobs, no_cache, progress=not quiet and output_format == "text")
+    # --diff fixes each file in the worker that analyzes it, as `fix --diff` does (observed findings merged below
+    # would drop what the workers made: then fix_run fixes those files again)
+    results = analyze(run, jobs, no_cache, progress=not quiet and output_format == "text", fixing=diff and not observed)
     if observed:
         from buffix.report.observed import with_observed
 

@@ -23,7 +23,7 @@ from buffix.runtime.proxy import (
     StrictBodyProxy,
     release_proxy,
 )
-from buffix.runtime.registry import FINALIZED, UNWATCHED, BodyRecord, Registry, ResponseState, Site, Stats, site_text
+from buffix.runtime.registry import FINALIZED, BodyRecord, Registry, ResponseState, Site, Stats, site_text
 from buffix.runtime.settings import RuntimeUnavailable, Settings
 
 BODY_TYPES = (bytes, bytearray)
@@ -31,7 +31,7 @@ _new_proxy = BodyProxy.__new__  # wrapt's C __new__, shared by every proxy class
 
 # Set while a hooked read is running: a client that closes its own response mid-read (httpx at the end of the
 # stream, aiohttp on EOF) is not the program closing it.
-_READING: contextvars.ContextVar[bool] = contextvars.ContextVar("buffix_reading", default=False)
+READING: contextvars.ContextVar[bool] = contextvars.ContextVar("buffix_reading", default=False)
 
 
 class Runtime:
@@ -43,6 +43,7 @@ class Runtime:
         self._last_collect = float("-inf")  # the first large release always collects
         self._collect_lock = threading.Lock()
         self.observer: Any = None  # observe mode's recorder (buffix.runtime.observe)
+        self._finalize = self._finalized  # one bound method for every state (not a new one per response)
         self.configure(Settings())
 
     # --- configuration -------------------------------------------------------------------------------------
@@ -75,10 +76,6 @@ class Runtime:
     def stats(self) -> Stats:
         return self.registry.snapshot()
 
-    # --- who is asking -------------------------------------------------------------------------------------
-    def program_site(self) -> str:
-        return site_text(self.classifier.program_frame(1))
-
     # --- response state ------------------------------------------------------------------------------------
     def link(self, stream: Any, response: Any) -> None:
         """Bodies read from `stream` belong to `response` (which holds the stream, so it outlives the link)."""
@@ -96,13 +93,6 @@ class Runtime:
         ref = self._links.get(id(stream))
         return ref() if ref is not None else None
 
-    def _new_state_locked(self, response: Any, source: str,
-                          clear_cache: Optional[Callable[[Any], None]]) -> ResponseState:
-        state = self.registry.new_state(response, self._finalized, source, clear_cache)
-        if state() is not UNWATCHED:  # else not weakly referenceable: its bodies are accounted, it cannot be closed
-            self.states[state.key] = state
-        return state
-
     def read_by_c_reader(self, response: Any) -> None:
         """A C reader (io.BufferedReader, io.TextIOWrapper) wraps `response`: it reads the real body from now on.
         It has no Python frame to classify, so its probe of `readable()` is what tells."""
@@ -111,7 +101,7 @@ class Runtime:
         with registry.lock:
             state = self.states.get(id(response))
             if state is None:
-                state = self._new_state_locked(response, "", None)
+                state = registry.new_state(response, self._finalize, "", None, self.states)
             state.c_reader = True
 
     def guard(self, response: Any, operation: str) -> None:
@@ -135,7 +125,7 @@ class Runtime:
         with registry.lock:  # this is the per-response hot path: one lock, no helper calls it can avoid
             state = self.states.get(id(response))
             if state is None:
-                state = self._new_state_locked(response, source, clear_cache)
+                state = registry.new_state(response, self._finalize, source, clear_cache, self.states)
             cached = clear_cache is not None
             record: Optional[BodyRecord] = state.cached if cached else None
             if record is not None and record.body_id == id(body) and not record.released:
@@ -148,49 +138,60 @@ class Runtime:
                     proxy = ref()
                     if proxy is not None:
                         return proxy
-            else:
-                if cached and state.clear_cache is None:
-                    state.clear_cache = clear_cache
-                if frame is not None:
-                    site = (frame.f_code, frame.f_lasti)
-                elif site is None:
-                    site = self.classifier.program_frame(2)
-                record = registry.new_record_locked(body, source, site, state, cached)
-            proxy = _new_proxy(self._proxy_class)
-            proxy.__wrapped__ = body  # not cls(body): wrapt's __init__ raises and clears an AttributeError (~1 us)
+                proxy = self._new_proxy(body, record)  # every earlier proxy is gone: a new one
+                if not record.proxies:  # (and no holder: checked above)
+                    record.holder = weakref.ref(proxy)
+                else:
+                    record.follow(proxy)
+                return proxy
+            if cached and state.clear_cache is None:
+                state.clear_cache = clear_cache
+            if frame is not None:
+                site = (frame.f_code, frame.f_lasti)
+            elif site is None:
+                site = self.classifier.program_frame(2)
+            record = registry.new_record_locked(body, source, site, state, cached)
+            proxy = _new_proxy(self._proxy_class)  # inlined _new_proxy (the hot path)
+            proxy.__wrapped__ = body
             proxy._self_record = record  # type: ignore[assignment]  # mypy narrows it to Never here
-            if cached and not record.proxies and record.held() is None:
+            if cached:  # a new record: no proxy of it yet
                 record.holder = weakref.ref(proxy)
             else:
-                record.proxies.append(registry.watch(proxy, record.proxy_died))
+                record.follow(proxy)
             return proxy
+
+    def _new_proxy(self, body: Any, record: BodyRecord) -> Any:
+        proxy: Any = _new_proxy(self._proxy_class)
+        proxy.__wrapped__ = body  # not cls(body): wrapt's __init__ raises and clears an AttributeError (~1 us)
+        proxy._self_record = record
+        return proxy
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
     def read(self, call: Callable[[], Any]) -> Any:
-        token = _READING.set(True)
+        token = READING.set(True)
         try:
             return call()
         finally:
-            _READING.reset(token)
+            READING.reset(token)
 
     async def read_async(self, awaitable: Awaitable[Any]) -> Any:
-        token = _READING.set(True)
+        token = READING.set(True)
         try:
             return await awaitable
         finally:
-            _READING.reset(token)
+            READING.reset(token)
 
     def chunks(self, response: Any, iterator: Iterator[Any], source: str, site: Optional[Site] = None) -> Iterator[Any]:
         iterator = iter(iterator)
         try:
             while True:
-                token = _READING.set(True)
+                token = READING.set(True)
                 try:
                     chunk = next(iterator)
                 except StopIteration:
                     return
                 finally:
-                    _READING.reset(token)
+                    READING.reset(token)
                 yield self.wrap(response, chunk, source, site=site)
         finally:
             close = getattr(iterator, "close", None)
@@ -201,25 +202,25 @@ class Runtime:
                       site: Optional[Site] = None) -> AsyncIterator[Any]:
         iterator = iterable.__aiter__()
         while True:
-            token = _READING.set(True)
+            token = READING.set(True)
             try:
                 chunk = await iterator.__anext__()
             except StopAsyncIteration:
                 return
             finally:
-                _READING.reset(token)
+                READING.reset(token)
             yield self.wrap(response, chunk, source, site=site)
 
     # --- close, finalization, release ----------------------------------------------------------------------
     def closed(self, response: Any) -> None:
         """The program closed `response` (close(), release(), context exit)."""
-        if _READING.get():
+        if READING.get():
             return
         self.registry.drain()
         state = self.states.get(id(response))
-        if state is None or state.closed_at:
+        if state is None or state.closed_at is not None:
             return
-        state.closed_at = self.program_site()
+        state.closed_at = self.classifier.program_frame(2)  # its line is looked up only if a report needs it
         self._end_of_response(state, response, state.closed_at)
 
     def _finalized(self, state: ResponseState) -> None:
@@ -235,12 +236,17 @@ class Runtime:
             for record in state.records:
                 if record.cached_by is state:
                     record.cached_by = None
-                record.let_go()
+                holder = record.holder
+                if holder is not None:  # the response is gone: a proxy the program still holds is followed now
+                    record.holder = None
+                    proxy = holder()
+                    if proxy is not None:
+                        record.follow(proxy)
                 if record.proxies and not record.released:
                     held = True
                 elif record.live:
                     registry.retire(record)
-        if held and state.closed_at:  # closed by the program earlier: a refused release is retried now
+        if held and state.closed_at is not None:  # closed by the program earlier: a refused release is retried now
             self._end_of_response(state, None, state.closed_at)
         elif held:
             for record in state.records:
@@ -248,13 +254,13 @@ class Runtime:
                     self.registry.suspect(record, FINALIZED)
         state.records = []
 
-    def _end_of_response(self, state: ResponseState, response: Any, site: str) -> None:
+    def _end_of_response(self, state: ResponseState, response: Any, site: Site) -> None:
         if self.settings.policy == "release_on_close":
-            self.release(state, response, site)
+            self.release(state, response, site_text(site))
             return
         for record in list(state.records):
             if not record.released and record.held_by_program():
-                self.registry.suspect(record, site)
+                self.registry.suspect(record, site_text(site))
 
     def release(self, state: ResponseState, response: Any, site: str) -> None:
         """Drop every reference the runtime, the proxy and the response hold to the body the response caches.

@@ -16,7 +16,7 @@ import wrapt
 
 from buffix.knowledge.libraries import all_hooks
 from buffix.knowledge.model import DELETE, HookPoint
-from buffix.runtime.core import Runtime
+from buffix.runtime.core import READING, Runtime
 from buffix.runtime.registry import Site
 
 # The hook points are the library files' (buffix/knowledge/libraries/): the order there is the install order.
@@ -62,16 +62,19 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
 
 
 def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
-            adapt: Callable[[Any, Callable[[], Any], Site], Any]) -> Callable[..., Any]:
+            adapt: Optional[Callable[[Any, Callable[[], Any], Site], Any]]) -> Callable[..., Any]:
     """The shape every read hook shares: find the response the body belongs to, refuse a released one, and
     let the library call through untouched unless the program itself is asking; then `adapt(owner, call, site)`
-    (`site`: where the program asked, kept as code and instruction offset).
+    (`site`: where the program asked, kept as code and instruction offset). No `adapt`: a plain read whose
+    result is wrapped (the common case, done inline: no closure per call).
 
     It is a plain function even for coroutines: who is asking is decided where the call is written, not where
     the coroutine happens to be awaited (a task created by asyncio.gather runs from the event loop).
     """
-    where, linked = point.attribute + "()", point.linked
+    where, linked, source = point.attribute + "()", point.linked, point.source
+    clear = _clearer(point) if point.cache_attr else None
     states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_frame
+    wrap, reading = rt.wrap, READING
 
     @functools.wraps(original)
     def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:  # hot: the guard and the caller check are inlined
@@ -90,15 +93,20 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
         filename = frame.f_code.co_filename
         if internal.get(filename) or (filename not in internal and classify(frame)):
             return original(obj, *args, **kwargs)
-        return adapt(owner, lambda: original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
+        if adapt is not None:
+            return adapt(owner, lambda: original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
+        token = reading.set(True)
+        try:
+            body = original(obj, *args, **kwargs)
+        finally:
+            reading.reset(token)
+        return wrap(owner, body, source, clear, frame)
 
     return hooked
 
 
 def _method(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    clear = _clearer(point) if point.cache_attr else None
-    return _reader(rt, point, original,
-                   lambda owner, call, site: rt.wrap(owner, rt.read(call), point.source, clear, site=site))
+    return _reader(rt, point, original, None)
 
 
 def _coroutine(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:

@@ -68,27 +68,26 @@ def site_text(site: Site) -> str:
 class BodyRecord:
     """What the runtime knows about one body. Holds no reference to the body or its response.
 
-    No __slots__: what most records never change lives on the class, so a new record (one per first access of a
-    body, the hot path) sets only what differs."""
+    No __slots__ and no __init__: a record is built on every first access of a body (the hot path) by
+    `Registry.new_record_locked`, which sets only what differs from the class defaults below."""
 
+    registry: "Registry"
+    body_id: int  # id() of the body, valid while a holder keeps it alive
+    size: int
+    source: str
+    site: Site  # where the program code first received the body
     cached_by: Optional["ResponseState"] = None  # set while the response itself caches the body
     # A cached body's proxy, followed weakly without a callback (cheap): the response pins the body, the program
     # pins the proxy; nothing of buffix's does, so a dropped response frees its body at once (no drain needed).
     holder: Optional["weakref.ref[object]"] = None
+    # every other proxy handed out, followed with a callback; a shared empty tuple until the first one (a list then)
+    proxies: "List[weakref.ref] | Tuple[()]" = ()
+    accesses: "Dict[str, int] | None" = None  # per operation, built on the first access through a proxy
     live = True
     released = False
     released_at = ""
     suspected = False
     warned_slow_copy = False
-
-    def __init__(self, registry: "Registry", body_id: int, size: int, source: str, site: Site) -> None:
-        self.registry = registry
-        self.body_id = body_id  # id() of the body, valid while a holder keeps it alive
-        self.size = size
-        self.source = source
-        self.site = site  # where the program code first received the body
-        self.proxies: List[weakref.ref] = []  # every other proxy handed out, followed with a callback
-        self.accesses: Dict[str, int] = {}
 
     @property
     def created_at(self) -> str:
@@ -108,26 +107,33 @@ class BodyRecord:
         """Does anything but buffix hold a proxy of this body? (buffix holds none strongly)"""
         return bool(self.proxies) or self.held() is not None
 
-    def let_go(self) -> None:
-        """The response is gone: follow the proxy with a callback from now on, if the program still holds it."""
-        held = self.held()
-        self.holder = None
-        if held is not None:
-            self.proxies.append(self.registry.watch(held, self.proxy_died))
+    def follow(self, proxy: object) -> None:
+        """Follow `proxy` with a callback (its death is handled at a drain); the caller holds the lock."""
+        ref = self.registry.watch(proxy, self.proxy_died)
+        if self.proxies:
+            self.proxies.append(ref)
+        else:
+            self.proxies = [ref]
 
     def proxy_died(self, ref: weakref.ref) -> None:
         """Handler (run by Registry.drain) of each proxy handed out for this body."""
         with self.registry.lock:
             try:
-                self.proxies.remove(ref)
-            except ValueError:
+                self.proxies.remove(ref)  # type: ignore[union-attr]
+            except (ValueError, AttributeError):  # not there (or none at all: the empty tuple)
                 pass
             if self.live and self.cached_by is None and not self.proxies:
                 self.registry.retire(self)
 
     def touch(self, operation: str) -> None:
         # a lost increment under a thread race is acceptable here: access counts are diagnostics only
-        self.accesses[operation] = self.accesses.get(operation, 0) + 1
+        accesses = self.accesses
+        if accesses is None:
+            accesses = self.accesses = {}
+        accesses[operation] = accesses.get(operation, 0) + 1
+
+
+_new_record = object.__new__  # a record is built without an __init__ call (see BodyRecord)
 
 
 class Watch(weakref.ref):
@@ -147,7 +153,7 @@ class ResponseState(Watch):
     source: str
     records: List[BodyRecord]
     cached: Optional[BodyRecord]  # the body the response itself keeps (`_content`, `_body`...)
-    closed_at: str
+    closed_at: Optional[Site]  # where the program closed the response (None while it has not)
     released: bool
     clear_cache: Optional[Callable[[object], None]]
     c_reader: bool  # wrapped by a C reader (io.BufferedReader...): its reads are library reads
@@ -196,33 +202,43 @@ class Registry:
             self.leak_suspects = []
 
     def new_state(self, response: object, handler: Callable[[ResponseState], None], source: str,
-                  clear_cache: Optional[Callable[[object], None]]) -> ResponseState:
-        """A fresh state of `response`; `handler(state)` runs at the drain after the response died. A response that
-        cannot be weakly referenced gets a state that follows nothing (the caller must not register it)."""
+                  clear_cache: Optional[Callable[[object], None]],
+                  states: Dict[int, ResponseState]) -> ResponseState:
+        """A fresh state of `response`, registered in `states` under its id; `handler(state)` runs at the drain
+        after the response died. A response that cannot be weakly referenced gets a state that follows nothing
+        and is not registered (its bodies are accounted; it cannot be closed). The caller holds `self.lock`."""
         try:
             state = ResponseState(response, self._died)
+            watched = True
         except TypeError:
-            state = ResponseState(UNWATCHED)
+            state, watched = ResponseState(UNWATCHED), False
         state.handler = handler  # type: ignore[assignment]
         state.key = id(response)
         state.source = source
         state.records = []
         state.cached = None
-        state.closed_at = ""
+        state.closed_at = None
         state.released = False
         state.clear_cache = clear_cache
         state.c_reader = False
+        if watched:  # last: the hooks read `states` without the lock, so they must never see half a state
+            states[state.key] = state
         return state
 
     def new_record_locked(self, body: object, source: str, site: Site, response: ResponseState,
                           cached: bool) -> BodyRecord:
         """Account for a new body; the caller holds `self.lock`."""
-        record = BodyRecord(self, id(body), len(body), source, site)  # type: ignore[arg-type]
+        record = _new_record(BodyRecord)
+        record.registry = self
+        record.body_id = id(body)
+        record.size = size = len(body)  # type: ignore[arg-type]
+        record.source = source
+        record.site = site
         self.recent_sites.append(site)
         self.bodies_wrapped += 1
-        self.bytes_live += record.size
-        if self.bytes_live > self.peak_bytes:
-            self.peak_bytes = self.bytes_live
+        live = self.bytes_live = self.bytes_live + size
+        if live > self.peak_bytes:
+            self.peak_bytes = live
         response.records.append(record)
         if cached:
             record.cached_by = response

@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/bench/faithfulness.py --suite aiohttp [--modes wrapt,strict,release] [--subset client]
     .venv/bin/python tests/bench/faithfulness.py [--modes ...] -- PYTEST_ARGS...      (the suite in this directory)
+    .venv/bin/python tests/bench/faithfulness.py --suite aiohttp --subset client-functional --pairs 3   (ratio only)
 
 `--suite aiohttp` runs aiohttp's own test suite, with its conftest's blockbuster on, against the aiohttp this venv
 has installed: the sdist of that version (it ships `tests/`) is fetched with `pip download`, and a venv cached
@@ -288,6 +289,19 @@ def describe(result: Comparison) -> str:
     return "\n".join(lines)
 
 
+def wall_time_ratio(python: str, cwd: Path, args: Sequence[str], mode: str, pairs: int) -> List[Tuple[float, float]]:
+    """(plain seconds, seconds under `buffix run`) of `pairs` pairs of runs, plain and buffix alternating so both
+    see the same load; the ratio of the sums and the smallest pair ratio are what to report."""
+    found = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for index in range(pairs):
+            plain = run_pytest(python, cwd, "plain", args, Path(scratch) / f"plain-{index}.xml")
+            under = run_pytest(python, cwd, mode, args, Path(scratch) / f"{mode}-{index}.xml")
+            found.append((plain, under))
+            print(f"pair {index + 1}: plain {plain:.1f}s, {mode} {under:.1f}s ({under / plain:.3f}x)", flush=True)
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suite", choices=sorted(SUITES), help="a third-party suite run from its sdist")
@@ -295,6 +309,8 @@ def main() -> int:
     parser.add_argument("--modes", default="wrapt", help=f"comma-separated, of {', '.join(MODES)} (default wrapt)")
     parser.add_argument("--no-confirm", action="store_true", help="do not run differing tests again alone")
     parser.add_argument("--keep", default="", help="keep the junit files in this folder (and reuse those there)")
+    parser.add_argument("--pairs", type=int, default=0,
+                        help="only time N alternating plain / buffix-run pairs of the first mode (wall-time ratio)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     options = parser.parse_args()
     modes = [mode.strip() for mode in options.modes.split(",") if mode.strip()]
@@ -311,6 +327,12 @@ def main() -> int:
         args = [*suite.args, *extra, *targets]
     else:
         python, cwd, args = sys.executable, Path.cwd(), extra
+    if options.pairs > 0:
+        timed = wall_time_ratio(python, cwd, args, modes[0], options.pairs)
+        plain_total, under_total = sum(p for p, _ in timed), sum(u for _, u in timed)
+        print(f"{modes[0]}: {options.pairs} pairs, ratio of sums {under_total / plain_total:.3f}x, "
+              f"per pair {min(u / p for p, u in timed):.3f}x to {max(u / p for p, u in timed):.3f}x (target <= 1.10x)")
+        return 0
     results = compare(python, cwd, args, modes, confirm=not options.no_confirm, keep=Path(options.keep))
     for result in results:
         print(describe(result), flush=True)

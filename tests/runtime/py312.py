@@ -16,8 +16,9 @@ CACHE = Path(__file__).resolve().parents[2] / ".buffix_cache"
 
 
 def find_python312() -> Optional[str]:
-    """A Python 3.12+ interpreter: a pyenv build first, then python3.1x on PATH."""
-    candidates = []
+    """A Python 3.12+ interpreter: $BUFFIX_PYTHON312 when set, else the newest pyenv build, then python3.1x on
+    PATH (BUFFIX_PYTHON312=~/.pyenv/versions/3.12.1/bin/python runs these tests on 3.12 itself)."""
+    candidates = [os.environ["BUFFIX_PYTHON312"]] if os.environ.get("BUFFIX_PYTHON312") else []
     root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     if shutil.which("pyenv"):
         try:
