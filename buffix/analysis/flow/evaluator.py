@@ -292,16 +292,9 @@ class Frame:
         narrowed = self._type_check(node.test)
         if narrowed is not None:  # `if isinstance(r.raw, httpx.Response):` r.raw is one in that branch
             key, value, when = narrowed
-            bodies = [node.body, node.orelse] if when else [node.orelse, node.body]
-            start = dict(self.env)
-            self.env[key] = value
             self.narrowing += 1
-            self.run(bodies[0])
+            start = self._narrowed_branches(node, key, value, when)
             self.narrowing -= 1
-            ends = [self.env]
-            self.env = dict(start)
-            self.run(bodies[1])
-            self._join([*ends, self.env])
             if self.env.get(key) is value or key not in start:  # the narrowing ends with the `if`
                 self.env.pop(key, None)
                 if key in start:
@@ -312,14 +305,20 @@ class Frame:
             self._branches([node.body, node.orelse])
             return
         name, when = text  # `if isinstance(data, str):` data is no body in that branch
+        self._narrowed_branches(node, name, CLEAN_VAL, when)
+
+    def _narrowed_branches(self, node: ast.If, key: str, value: Val, when: bool) -> Dict[str, Optional[Val]]:
+        """Run the branch where the test holds with `key` bound to `value`, then the other, and join them.
+        Gives the environment before the `if`."""
         bodies = [node.body, node.orelse] if when else [node.orelse, node.body]
         start = dict(self.env)
-        self.env[name] = CLEAN_VAL
+        self.env[key] = value
         self.run(bodies[0])
         ends = [self.env]
         self.env = dict(start)
         self.run(bodies[1])
         self._join([*ends, self.env])
+        return start
 
     def _isinstance_test(self, test: ast.expr) -> Optional[Tuple[ast.Call, bool]]:
         """`isinstance(x, T)` or `not isinstance(x, T)`: (the call, negated)."""
@@ -390,9 +389,10 @@ class Frame:
                 return (left is None) is isinstance(op, ast.Is)
             if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
                 return (left == right) is isinstance(op, ast.Eq)
-        if (isinstance(test, ast.Call) and len(test.args) == 2 and isinstance(test.args[0], ast.Name)
-                and is_body(self.env.get(test.args[0].id)) and self.qualname(test.func) == "builtins.isinstance"
-                and self._is_bytes_type(test.args[1])):
+        found = self._isinstance_test(test) if isinstance(test, ast.Call) else None  # `not` is handled above
+        subject = found[0].args[0] if found is not None else None
+        if (found is not None and isinstance(subject, ast.Name) and is_body(self.env.get(subject.id))
+                and self._is_bytes_type(found[0].args[1])):
             return True  # a body is bytes, or a proxy saying so: wrapt and its peers forward __class__ (facts)
         return None
 
