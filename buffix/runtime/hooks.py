@@ -130,7 +130,11 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
     @functools.wraps(original)
     def close(response: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(response, *args, **kwargs)
-        rt.closed(response)
+        # io.IOBase's finalizer sets `_finalizing` before it calls close(): that is the response being collected
+        # (handled by its state's death), not the program closing it
+        attributes = getattr(response, "__dict__", None)
+        if attributes is None or not attributes.get("_finalizing"):
+            rt.closed(response)
         return result
 
     return close

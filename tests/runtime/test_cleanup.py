@@ -304,3 +304,19 @@ def test_dropped_responses_free_their_bodies_without_another_runtime_call(server
             tracemalloc.stop()
     assert grown < SIZE, f"{client}: {grown / MIB:.1f} MiB still held after dropping {count} responses"
     assert live == 0, f"{client}: {live} body proxies still alive"
+
+
+def test_a_response_collected_unclosed_is_not_taken_for_a_close_by_the_program(server):
+    """io.IOBase's finalizer calls close() on an HTTPResponse nobody closed: that is the response being collected,
+    so a body the program still holds is reported as held when its response "was garbage-collected", never as
+    closed at whatever line the collection happened to run."""
+    import urllib.request
+
+    with runtime.installed():  # default policy: track
+        runtime.reset_stats()
+        data = urllib.request.urlopen(server.url_for("/bytes/4096"), timeout=10).read()  # response dropped here
+        gc.collect()
+        suspects = runtime.stats().leak_suspects
+        assert len(data) == 4096
+        assert [suspect.closed_at for suspect in suspects] == ["<finalization>"]
+        assert "was garbage-collected" in suspects[0].describe()
