@@ -154,10 +154,12 @@ class Runtime:
             proxy = _new_proxy(self._proxy_class)  # inlined _new_proxy (the hot path)
             proxy.__wrapped__ = body
             proxy._self_record = record  # type: ignore[assignment]  # mypy narrows it to Never here
-            if cached:  # a new record: no proxy of it yet
-                record.holder = weakref.ref(proxy)
-            else:
-                record.follow(proxy)
+            record.holder = weakref.ref(proxy)  # a new record: its first proxy, followed without a callback
+            if not cached:  # nothing pins the body but that proxy: its death is found by a sweep (registry)
+                unheld = registry.unheld
+                unheld.append(record)
+                if len(unheld) >= registry.sweep_at:
+                    registry.sweep_locked()
             return proxy
 
     def _new_proxy(self, body: Any, record: BodyRecord) -> Any:

@@ -15,6 +15,7 @@ from types import CodeType
 from typing import Callable, Dict, List, Optional, Tuple
 
 FINALIZED = "<finalization>"
+SWEEP_AT = 256
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,10 @@ class BodyRecord:
     source: str
     site: Site  # where the program code first received the body
     cached_by: Optional["ResponseState"] = None  # set while the response itself caches the body
-    # A cached body's proxy, followed weakly without a callback (cheap): the response pins the body, the program
-    # pins the proxy; nothing of buffix's does, so a dropped response frees its body at once (no drain needed).
+    # The body's first proxy, followed weakly without a callback (cheap): the program pins the proxy (and the
+    # response the body, when it caches it); nothing of buffix's does, so a dropped body is freed at once. A body
+    # the response does not keep (a read(), a chunk) is retired once that proxy is found dead: at the next body of
+    # the same response, at the response's death, or at a sweep of Registry.unheld.
     holder: Optional["weakref.ref[object]"] = None
     # every other proxy handed out, followed with a callback; a shared empty tuple until the first one (a list then)
     proxies: "List[weakref.ref] | Tuple[()]" = ()
@@ -179,6 +182,10 @@ class Registry:
         # where the program received its latest bodies: explains a refusal whose message names no type and whose
         # frames hold no proxy (`hashlib.md5(requests.get(u).content)`)
         self.recent_sites: "collections.deque[Site]" = collections.deque(maxlen=1024)
+        # records of bodies their response does not keep, followed only by `holder`: swept for dead proxies when
+        # the list reaches `sweep_at` (doubled when most are still alive, so sweeping stays O(1) per body)
+        self.unheld: List[BodyRecord] = []
+        self.sweep_at = SWEEP_AT
 
     def watch(self, obj: object, handler: Callable[[Watch], None]) -> Watch:
         """Follow `obj` weakly; once it is gone, `handler(ref)` runs at the next drain(), outside the GC."""
@@ -239,7 +246,12 @@ class Registry:
         live = self.bytes_live = self.bytes_live + size
         if live > self.peak_bytes:
             self.peak_bytes = live
-        response.records.append(record)
+        records = response.records
+        if records and not cached:  # the previous body read from this response, if its proxy is gone already
+            previous = records[-1]
+            if previous.live and previous.cached_by is None and not previous.proxies and previous.held() is None:
+                self.retire(previous)
+        records.append(record)
         if cached:
             record.cached_by = response
             response.cached = record
@@ -268,9 +280,26 @@ class Registry:
         record.live = False
         self.bytes_live -= record.size
 
+    def sweep_locked(self) -> None:
+        """Retire the unheld records whose one proxy died; the caller holds `self.lock`."""
+        kept = []
+        for record in self.unheld:
+            if not record.live:
+                continue
+            holder = record.holder
+            if holder is None:  # followed with a callback now (its response died first): no longer swept
+                continue
+            if holder() is None and record.cached_by is None and not record.proxies:
+                self.retire(record)
+            else:
+                kept.append(record)
+        self.unheld = kept
+        self.sweep_at = max(SWEEP_AT, 2 * len(kept))
+
     def snapshot(self) -> Stats:
         self.drain()
         with self.lock:
+            self.sweep_locked()
             return Stats(
                 self.bodies_wrapped, self.bytes_live, self.peak_bytes, self.released, tuple(self.leak_suspects)
             )
