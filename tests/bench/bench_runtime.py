@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import gc
 import http.client
@@ -171,6 +172,38 @@ def _access_and_drop(responses: List[Any], read: Callable[[Any], Any],
         drain()
     end = time.perf_counter()
     return (middle - start) / n, (end - middle) / n
+
+
+def python_calls(body: bytes, n: int) -> Dict[str, float]:
+    """Python-level calls the runtime adds per first access and drop (sys.setprofile): the work counted without a
+    clock, so a loaded machine cannot blur it. The hooked drop includes the drain of the deaths it queued."""
+
+    def count(build: Callable[[], Any], read: Callable[[Any], Any], hooked: bool) -> float:
+        responses = [build() for _ in range(n)]
+        calls = [0]
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            if event == "call":
+                calls[0] += 1
+
+        with runtime.installed() if hooked else contextlib.nullcontext() as rt:
+            drain = rt.registry.drain if rt is not None else (lambda: None)
+            drain()
+            gc.disable()
+            sys.setprofile(profile)
+            try:
+                for r in responses:
+                    b = read(r)
+                    del b
+                responses.clear()
+                drain()
+            finally:
+                sys.setprofile(None)
+                gc.enable()
+        return calls[0] / n
+
+    return {name: count(build, READERS[name], True) - count(build, READERS[name], False)
+            for name, build in _builders(body).items()}
 
 
 def floor(body: bytes, n: int, batches: int) -> Dict[str, float]:
@@ -336,7 +369,7 @@ def mib(n: int) -> str:
     return f"{n / (1 << 20):7.1f} MiB"
 
 
-SECTIONS = ("e2e", "isolated", "floor", "repeated", "slice", "memory")
+SECTIONS = ("e2e", "isolated", "calls", "floor", "repeated", "slice", "memory")
 
 
 def main() -> int:
@@ -385,6 +418,11 @@ def main() -> int:
                 print(f"{label:>6} {'aiohttp':<9} {us(row['access off'])} {us(row['access on'])} {note:>25}"
                       f" {us(row['overhead'])}")
             print(f"load {os.getloadavg()[0]:.2f}")
+
+        if "calls" in only:
+            print("\n2c. Python-level calls added per first access + drop (sys.setprofile; no clock)")
+            for client, calls in python_calls(payloads.body(KB), 200).items():
+                print(f"  {client:<9} {calls:5.1f}")
 
         if "floor" in only:
             print("\n2a. The floor: unavoidable parts of a first access, alone")
