@@ -228,4 +228,5 @@ class ClassInfo:
         if project is None:
             return None
         found = [project.stored_into(info.qualname, name) for info in self.mro()]
-        return merge(found) if any(v is not None for v in found) else None
+        stored = merge(found) if any(v is not None for v in found) else None
+        return stored.at_most("medium") if stored is not None else None  # some instances hold one, maybe not this

@@ -367,7 +367,8 @@ class Frame:
             return None
         members = of_family(c for c in classes if c is not None)
         value = replace(before, type=members) if before is not None else Val(OBJECT, type=members, role=TREE_CLASS)
-        return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a `{members}`"), not negated
+        shown = " or ".join(f"`{c.rpartition('.')[2]}`" for c in family(value))
+        return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a {shown}"), not negated
 
     def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool]]:
         """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text). A body
