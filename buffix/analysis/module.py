@@ -7,8 +7,9 @@ import builtins
 import re
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
+from buffix.analysis.flow import known
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
 from buffix.analysis.flow.known import is_classmethod, is_static, is_super_call
@@ -69,12 +70,16 @@ class Module:
                     stmt, f"{qualname}.{stmt.name}",
                     {s.name: s for s in stmt.body if isinstance(s, _FUNCTIONS)}, module=self)
         self.raw: List[Raw] = []
+        self.published: Dict[Tuple[str, str], Val] = {}  # what its code stores in instances of the tree's classes
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
+        self._partial: Dict[tuple, Summary] = {}  # summaries computed while stores are collected (collecting)
         self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
         self._branching: Dict[int, FrozenSet[str]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
+        self._stored: Set[int] = set()  # the functions `stores` ran
+        self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
     def defer(self, node: ast.AST, frame: Frame) -> None:
@@ -92,6 +97,7 @@ class Module:
         self.classes.clear()
         self.pending.clear()
         self._summaries.clear()
+        self._partial.clear()
         self._branching.clear()
         self.raw = []
 
@@ -118,6 +124,40 @@ class Module:
             self._ran = True
             with self._computing():
                 self.frame.run(self.parsed.tree.body)
+
+    def stores(self, name: str, sources: Callable[[bytes], bool]) -> Dict[Tuple[str, str], Val]:
+        """What the functions and methods of this module that build or type-check class `name` (`Picture()`,
+        `cls(...)` in its class methods, `isinstance(x, ClientResult)`) and whose text names a body source
+        (`sources`), each run once silently, store in instances of the tree's classes."""
+        self.run_top_level()
+        with self._computing():
+            for function, cls in self._making().get(name, ()):
+                lines = self.parsed.lines[function.lineno - 1:function.end_lineno]  # type: ignore[attr-defined]
+                if id(function) not in self._stored and sources("\n".join(lines).encode("utf-8", "replace")):
+                    self._stored.add(id(function))
+                    self.function_frame(function, self.frame, cls, emit=False).run(function.body)  # type: ignore
+        return self.published
+
+    def _making(self) -> Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]:
+        """Class name -> the functions and methods that build or type-check a class so named (one walk)."""
+        if self._makers is None:
+            self._makers = {}
+            owners: List[Tuple[ast.AST, Optional[ClassInfo]]] = [(f, None) for f in self.functions.values()]
+            owners += [(m, info) for info in self.classes.values() for m in info.methods.values()]
+            for function, cls in owners:
+                named: Set[str] = set()
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                        if node.func.id == "isinstance" and len(node.args) == 2:
+                            types = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+                            named.update(known.last_name(t) for t in types)
+                        elif node.func.id == "cls" and cls is not None and is_classmethod(function):
+                            named.add(cls.node.name)
+                        else:
+                            named.add(node.func.id)
+                for name in named:
+                    self._makers.setdefault(name, []).append((function, cls))
+        return self._makers
 
     def analyze(self) -> List[Raw]:
         self.run_top_level()
@@ -295,7 +335,12 @@ class Module:
         self.consulted()
         if key in self._summaries:
             return self._summaries[key]
-        self._summaries[key] = Summary()  # recursion: assume nothing while in progress
+        cache = self._summaries
+        if self.project is not None and self.project.collecting():
+            cache = self._partial  # computed while stores are collected: blind to other classes' stores
+            if key in cache:
+                return cache[key]
+        cache[key] = Summary()  # recursion: assume nothing while in progress
         self.run_top_level()
         frame = self.function_frame(function, parent or self.frame, cls, emit=False, tainted=tainted, seeds=seeds)
         frame.constants.update(constants)
@@ -310,7 +355,7 @@ class Module:
                        if k.startswith("self.") and v is not None and v.tainted and v.param is not None
                        and frame.seeded.get(k[5:]) is not v)  # a seed left as it came is no store
         summary = Summary(returns, tuple(frame.hits), stores)
-        self._summaries[key] = summary
+        cache[key] = summary
         return summary
 
     def branching(self, function: ast.AST) -> FrozenSet[str]:

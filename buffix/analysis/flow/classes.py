@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Protocol, Set, Tuple
 
-from buffix.analysis.flow.model import Raw, Summary, Val
+from buffix.analysis.flow.model import Raw, Summary, Val, carries, merge
 from buffix.analysis.flow.scope import Names
 from buffix.analysis.parse import Parsed
 from buffix.knowledge.catalog import Catalog
@@ -41,6 +41,8 @@ class Tree(Protocol):
     def has_module(self, name: str) -> bool: ...
     def reexported(self, qualname: str) -> str: ...
     def subclasses(self, info: "ClassInfo") -> List["ClassInfo"]: ...
+    def stored_into(self, qualname: str, attr: str) -> Optional[Val]: ...
+    def collecting(self) -> bool: ...
 
 
 class ModuleContext(Protocol):
@@ -57,6 +59,7 @@ class ModuleContext(Protocol):
     project: Optional[Tree]
     classes: Dict[str, "ClassInfo"]
     raw: List[Raw]
+    published: Dict[Tuple[str, str], Val]  # (tree class, attribute): bodies its code stores in such instances
 
     @property
     def functions(self) -> Mapping[str, ast.AST]: ...  # its top-level functions by name
@@ -203,10 +206,27 @@ class ClassInfo:
         return self._rebound
 
     def attr(self, name: str) -> Tuple[bool, Optional[Val]]:
-        """What methods of this class or its bases store in `self.<name>`."""
+        """What methods of this class or its bases store in `self.<name>`, or, when that holds no body, what code
+        elsewhere in the tree stores in that attribute of such instances (stored_elsewhere)."""
+        found, value = False, None
         for info in self.mro():
             if not info.learned and info.module is not None:
                 info.module.learn(info)
             if name in info.attrs:
-                return True, info.attrs[name]
-        return False, None
+                found, value = True, info.attrs[name]
+                break
+        if carries(value):
+            return found, value
+        stored = self.stored_elsewhere(name)
+        return (True, merge([value, stored])) if stored is not None else (found, value)
+
+    def stored_elsewhere(self, name: str) -> Optional[Val]:
+        """Bodies that code of the tree outside this class stores in `<instance>.<name>` of it or its bases
+        (`obj.content = resp.raw` after `obj = Picture()`; `result.set_property("__value", response.content)`
+        storing `self._value`): any instance may hold one, so reading the attribute may give a body."""
+        project = self.module.project if self.module is not None else None
+        if project is None:
+            return None
+        found = [project.stored_into(info.qualname, name) for info in self.mro()]
+        stored = merge(found) if any(v is not None for v in found) else None
+        return stored.at_most("medium") if stored is not None else None  # some instances hold one, maybe not this

@@ -33,6 +33,7 @@ from buffix.analysis.flow.model import (
     GUESSED_RESPONSE,
     ITEM_ROLES,
     OBJECT,
+    OTHER_CLASS,
     SINK_METHOD,
     TREE_CLASS,
     TREE_METHOD,
@@ -348,13 +349,26 @@ class Frame:
         types = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
         catalog = self.module.catalog.types
         names = [self.qualname(t) for t in types]
-        if not names or any(n not in catalog or n == UNKNOWN or n == GUESSED_RESPONSE for n in names):
-            return None
         before = self.env.get(key) if isinstance(subject, ast.Name) else None
+        if not names or any(n not in catalog or n == UNKNOWN or n == GUESSED_RESPONSE for n in names):
+            return self._class_check(key, subject, call, types, before, negated)
         sure = before.confidence if before is not None and before.kind is OBJECT else "medium"
         value = merge([Val(OBJECT, confidence=sure, type=n) for n in names if n is not None])
         assert value is not None
         return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a `{names[0]}`"), not negated
+
+    def _class_check(self, key: str, subject: ast.expr, call: ast.Call, types: Sequence[ast.expr],
+                     before: Optional[Val], negated: bool) -> Optional[Tuple[str, Val, bool]]:
+        """`isinstance(return_type, ClientResult)` with classes of the tree, on a value of unknown type or an
+        instance of a family: where it holds, an instance of those classes (calls on it run their methods)."""
+        classes = [self.module.tree_class(t) for t in types]
+        if not classes or None in classes or (before is not None and (before.kind is not OBJECT
+                                                                       or before.role is not TREE_CLASS)):
+            return None
+        members = of_family(c for c in classes if c is not None)
+        value = replace(before, type=members) if before is not None else Val(OBJECT, type=members, role=TREE_CLASS)
+        shown = " or ".join(f"`{c.rpartition('.')[2]}`" for c in family(value))
+        return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a {shown}"), not negated
 
     def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool]]:
         """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text). A body
@@ -539,7 +553,19 @@ class Frame:
         kept = tuple((a, v) for a, v in holder.attrs if a != attr)
         if value is not None and carries(value):
             kept += ((attr, self.step(value, target, f"stored in `{name}.{attr}`")),)
+            self._publish_store(holder, attr, kept[-1][1])
         self.env[name] = replace(holder, attrs=tuple(sorted(kept, key=lambda item: item[0])))
+
+    def _publish_store(self, holder: Val, attr: str, value: Val) -> None:
+        """A body this frame stores in an instance of a tree class (`obj.content = resp.raw`, a method or
+        `__init__` keeping an argument): instances of that class may hold it, for code elsewhere that reads the
+        attribute (Project.stored_into). Values made from this frame's inputs stay with its callers' flows."""
+        if value.param is not None or not carries(value):
+            return
+        for qualname in family(holder):
+            if qualname != OTHER_CLASS:
+                key = (qualname, attr)
+                self.module.published[key] = merge([self.module.published.get(key), value]) or value
 
     def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST) -> None:
         """A body enters a container (`parts.append(chunk)`): remember where, that is what the fix slices."""
@@ -1372,9 +1398,12 @@ class Frame:
         summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
                                    closure, tuple((attr, value) for attr, _, value in seeds), constants)
         value = self._apply(node, summary, tainted, name, cap)
-        if keep and summary.stores:
+        if summary.stores and (keep or cls is not None):
             for attr, _, stored in self._kept(node, summary, tainted, name):
-                self.env["self." + attr] = stored
+                if keep:
+                    self.env["self." + attr] = stored
+                elif cls is not None:  # `result.set_property("__value", response.content)`
+                    self._publish_store(Val(OBJECT, type=cls.qualname, role=TREE_CLASS), attr, stored)
         return value
 
     def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
@@ -1439,6 +1468,8 @@ class Frame:
             kept = self._kept(node, summary, tainted, name)
         if not kept:
             return None
+        for attr, _, value in kept:
+            self._publish_store(Val(OBJECT, type=info.qualname, role=TREE_CLASS), attr, value)
         seeds = tuple(kept)
         for method_name in dict.fromkeys(n for c in info.mro() for n in c.methods):  # inherited ones too
             found = info.method(method_name)
@@ -1728,6 +1759,9 @@ class Frame:
                 built = info.built_in_init(node.attr)  # `reader.buffer`: a RingBuffer, whose own write() runs
                 if built is not None:
                     results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
+                stored = info.stored_elsewhere(node.attr)  # `picture.content`, filled by another function
+                if stored is not None:
+                    results.append(self.step(stored.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
         return merge(results) if results else None
 
     def _own_member(self, node: ast.Attribute) -> Tuple[bool, Optional[Val]]:
