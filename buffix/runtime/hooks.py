@@ -6,8 +6,10 @@ if buffix had never been there.
 
 from __future__ import annotations
 
+import asyncio.coroutines
 import functools
 import importlib
+import inspect
 import os
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -30,6 +32,17 @@ IMPORT_TRIGGERS: Dict[str, str] = {hooks.library: hooks.trigger for hooks in all
 
 
 # --- one wrapper factory per kind -----------------------------------------------------------------------------
+
+def _like(original: Any, wrapper: Any) -> Any:
+    """A hook of a coroutine function is a plain function returning a coroutine: mark it a coroutine function, so
+    introspection answers as it did (mock's autospec of an `async def` is awaitable; aiohttp's test_proxy)."""
+    if inspect.iscoroutinefunction(original):
+        mark = getattr(inspect, "markcoroutinefunction", None)  # 3.12+
+        if mark is not None:
+            return mark(wrapper)
+        wrapper._is_coroutine = asyncio.coroutines._is_coroutine  # type: ignore[attr-defined]  # before 3.12
+    return wrapper
+
 
 def _clearer(point: HookPoint) -> Callable[[Any], None]:
     def clear(response: Any) -> None:
@@ -102,7 +115,7 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
             reading.reset(token)
         return wrap(owner, body, source, clear, frame)
 
-    return hooked
+    return _like(original, hooked)
 
 
 def _method(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,7 +150,7 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
             rt.closed(response)
         return result
 
-    return close
+    return _like(original, close)
 
 
 def _c_reader_probe(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -169,7 +182,7 @@ def _link(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callab
     def start(response: Any, *args: Any, **kwargs: Any) -> Any:
         return linked(response, original(response, *args, **kwargs))
 
-    return start
+    return _like(original, start)
 
 
 WRAPPER_FACTORIES: Dict[str, Callable[[Runtime, HookPoint, Any], Any]] = {

@@ -125,3 +125,28 @@ def test_repeated_reads_return_the_same_proxy(wrapt_runtime, server):
     assert response.content is first
     assert first == payloads.payload("binary")
     assert wrapt_runtime.stats().bodies_wrapped >= 1
+
+
+def test_hooked_coroutine_functions_still_look_like_coroutine_functions():
+    """A hook of an `async def` returns a coroutine from a plain function; asyncio and mock must still see a
+    coroutine function (aiohttp's test_proxy autospecs ClientResponse.start and awaits it)."""
+    from unittest import mock
+
+    import aiohttp
+
+    def originals() -> dict:
+        found = {}
+        for point in HOOK_POINTS:
+            try:
+                owner = getattr(importlib.import_module(point.module), point.owner)
+            except (ImportError, AttributeError):
+                continue
+            found[(point.owner, point.attribute)] = asyncio.iscoroutinefunction(getattr(owner, point.attribute, None))
+        return found
+
+    plain = originals()
+    assert plain[("ClientResponse", "start")] and plain[("ClientResponse", "read")]
+    with runtime.installed():
+        assert originals() == plain
+        start = mock.create_autospec(aiohttp.ClientResponse.start, return_value="started")
+        assert asyncio.run(start(mock.Mock(), mock.Mock())) == "started"
