@@ -1437,6 +1437,8 @@ class Frame:
             parts = [(p, self._returned(node, v, tainted, name, cap, call_step)) for p, v in returned.parts]
             held = collection(parts, flow=returned.flow)
             return held.step(self.span(node), f"returned by `{name}()`", self.module.path) if held else None
+        if returned.kind is OBJECT and returned.param is None and any(v.param is not None for _, v in returned.attrs):
+            returned = self._filled(node, returned, tainted, name, cap, call_step)
         if returned.param is not None:
             if returned.param not in tainted:
                 return None
@@ -1445,6 +1447,19 @@ class Frame:
             return replace(returned, flow=flow, param=value.param,
                            confidence=weakest(value.confidence, returned.confidence, cap))
         return returned.at_most(cap).step(self.span(node), f"returned by `{name}()`", self.module.path)
+
+    def _filled(self, node: ast.AST, instance: Val, tainted: Tainted, name: str, cap: str,
+                call_step: FlowStep) -> Val:
+        """An instance a call builds from its arguments (`cls(body=data)` in `from_data(data)`): its attributes
+        completed with the caller's values; those it now holds for sure are stored in instances of its class."""
+        attrs = []
+        for attr, held in instance.attrs:
+            done = self._returned(node, held, tainted, name, cap, call_step) if held.param is not None else held
+            if done is not None:
+                attrs.append((attr, done))
+                if instance.role is TREE_CLASS:
+                    self._publish_store(instance, attr, done)
+        return replace(instance, attrs=tuple(attrs))
 
     # ---- instances of the tree's classes -------------------------------------------------------------------------
     def _construct(self, node: ast.Call, args: Args, info: ClassInfo) -> Optional[Val]:
@@ -1771,8 +1786,8 @@ class Frame:
         found = self.cls.method(node.attr)
         if found is None or found[0].module is None:
             return False, None
-        if known.is_property(found[1]):
-            return True, self._dispatch(node, None, self.cls, node.attr, (), node.attr)[1]
+        if known.is_property(found[1]):  # in a method of an instance built from bodies, the getter reads them too
+            return True, self._dispatch(node, None, self.cls, node.attr, self._own_seeds(node), node.attr)[1]
         return True, Val(OBJECT, type=f"{self.cls.qualname}.{node.attr}", role=TREE_METHOD)
 
     def _rebound_method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
