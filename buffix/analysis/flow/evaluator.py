@@ -32,6 +32,7 @@ from buffix.analysis.flow.model import (
     EVERY_ITEM,
     GUESSED_RESPONSE,
     ITEM_ROLES,
+    MEMORYVIEW,
     OBJECT,
     OTHER_CLASS,
     SINK_METHOD,
@@ -541,7 +542,12 @@ class Frame:
             self._store_item(target.value, value)
         elif isinstance(target, ast.Subscript) and value is not None and is_body(value):
             base = self.ev(target.value)
-            if base is None or base.kind in (CONTAINER, CLEAN):
+            if base is not None and base.role is Role.MEMORYVIEW and isinstance(target.slice, ast.Slice):
+                # `view[i:j] = chunk`: a memoryview takes only a buffer
+                where = self.module.parsed.segment(self.span(target))
+                label = f"{where if len(where) <= 40 else '…' + where[-39:]} ="
+                self.report("BFX101", source, label, value, (self.span(source),))
+            elif base is None or base.kind in (CONTAINER, CLEAN):
                 self._add_entry(target.value, base, value, source)
 
     def _store_on(self, name: str, attr: str, value: Optional[Val], target: ast.AST) -> None:
@@ -1140,6 +1146,9 @@ class Frame:
 
     def _call_bytearray(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         return True, BYTEARRAY
+
+    def _call_memoryview(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        return True, MEMORYVIEW
 
     def _subclass_sink(self, node: ast.Call, args: Args) -> bool:
         """`MemoryFile(path, None, body)` where `class MemoryFile(io.BytesIO)` is defined in the tree: constructing
@@ -1876,6 +1885,7 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     "functools.partial": Frame._call_partial,
     "builtins.next": Frame._call_next,
     "builtins.bytearray": Frame._call_bytearray,
+    "builtins.memoryview": Frame._call_memoryview,
 }
 _RECEIVERS: Dict[Kind, Callable] = {BODY: Frame._on_body, CLEAN: Frame._on_clean, CONTAINER: Frame._on_container,
                                     CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object, TUPLE: Frame._on_tuple}
