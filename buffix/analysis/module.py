@@ -40,6 +40,16 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
 
+def _methods(body: List[ast.stmt]) -> Dict[str, ast.AST]:
+    """A class body's methods by name; a property's setter or deleter (`@raw_html.setter`) leaves its getter."""
+    methods: Dict[str, ast.AST] = {}
+    for statement in body:
+        if isinstance(statement, _FUNCTIONS) and not (statement.name in methods and any(
+                isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter") for d in statement.decorator_list)):
+            methods[statement.name] = statement
+    return methods
+
+
 def is_test_module(path: str, qualname: str) -> bool:
     """A test module: in a `tests`/`test` package, or named `test_*.py`, `*_test.py` or `conftest.py`. Packages
     come from the qualified name, not the absolute path: a project that sits under a folder named tests is not
@@ -68,7 +78,7 @@ class Module:
             if isinstance(stmt, ast.ClassDef):
                 self.classes[stmt.name] = ClassInfo(
                     stmt, f"{qualname}.{stmt.name}",
-                    {s.name: s for s in stmt.body if isinstance(s, _FUNCTIONS)}, module=self)
+                    _methods(stmt.body), module=self)
         self.raw: List[Raw] = []
         self.published: Dict[Tuple[str, str], Val] = {}  # what its code stores in instances of the tree's classes
         self.pending: List[Tuple[ast.AST, Frame]] = []
@@ -78,7 +88,7 @@ class Module:
         self._branching: Dict[int, FrozenSet[str]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
-        self._stored: Set[int] = set()  # the functions `stores` ran
+        self._stored = False  # `stores` ran
         self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
@@ -125,17 +135,19 @@ class Module:
             with self._computing():
                 self.frame.run(self.parsed.tree.body)
 
-    def stores(self, name: str, sources: Callable[[bytes], bool]) -> Dict[Tuple[str, str], Val]:
-        """What the functions and methods of this module that build or type-check class `name` (`Picture()`,
-        `cls(...)` in its class methods, `isinstance(x, ClientResult)`) and whose text names a body source
-        (`sources`), each run once silently, store in instances of the tree's classes."""
+    def stores(self, sources: Callable[[bytes], bool]) -> Dict[Tuple[str, str], Val]:
+        """What the functions and methods of this module that build or type-check a class of the tree
+        (`Picture()`, `Download.from_data(...)`, `cls(...)` in a class method, `isinstance(x, ClientResult)`) and
+        whose text names a body source (`sources`) store in instances of the tree's classes. All of them run at
+        once, silently: which class is asked about first must not change what an answer depends on."""
+        if self._stored:
+            return self.published
+        self._stored = True
         self.run_top_level()
-        with self._computing():
-            for function, cls in self._making().get(name, ()):
-                lines = self.parsed.lines[function.lineno - 1:function.end_lineno]  # type: ignore[attr-defined]
-                if id(function) not in self._stored and sources("\n".join(lines).encode("utf-8", "replace")):
-                    self._stored.add(id(function))
-                    self.function_frame(function, self.frame, cls, emit=False).run(function.body)  # type: ignore
+        for function, cls in dict.fromkeys(p for makers in self._making().values() for p in makers):
+            lines = self.parsed.lines[function.lineno - 1:function.end_lineno]  # type: ignore[attr-defined]
+            if sources("\n".join(lines).encode("utf-8", "replace")):  # (what the answer depends on: Project)
+                self.function_frame(function, self.frame, cls, emit=False).run(function.body)  # type: ignore
         return self.published
 
     def _making(self) -> Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]:
@@ -155,6 +167,9 @@ class Module:
                             named.add(cls.node.name)
                         else:
                             named.add(node.func.id)
+                    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                          and isinstance(node.func.value, ast.Name)):
+                        named.add(node.func.value.id)  # `Download.from_data(body)`: a class method building one
                 for name in named:
                     self._makers.setdefault(name, []).append((function, cls))
         return self._makers
@@ -173,7 +188,7 @@ class Module:
         info = self.classes.get(node.name) if parent is self.frame else None
         if info is None or info.node is not node:
             info = ClassInfo(node, f"{self.qualname}.{node.name}",
-                             {s.name: s for s in node.body if isinstance(s, _FUNCTIONS)}, module=self)
+                             _methods(node.body), module=self)
         info.learned = True
         self._run_class_body(info, parent, emit=True)
         # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
@@ -280,7 +295,8 @@ class Module:
         if self_name is not None and cls is not None and is_classmethod(function):
             frame.env[self_name] = Val(OBJECT, type=cls.qualname, role=CLASS)  # `cls(...)` builds an instance
         elif self_name is not None:
-            own_type = self.catalog.annotations.get(cls.qualname) if cls is not None else None
+            # `class HTMLResponse(requests.Response)`: its self is that catalog type (`self.content` is the body)
+            own_type = (self.catalog.annotations.get(cls.qualname) or cls.catalog_type()) if cls is not None else None
             frame.env[self_name] = Val(OBJECT, type=own_type) if own_type else None
         params = [a for a in positional if a.arg != self_name] + list(args.kwonlyargs)
         name = getattr(function, "name", "function")

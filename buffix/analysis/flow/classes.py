@@ -92,6 +92,7 @@ class ClassInfo:
     _bases: Optional[List["ClassInfo"]] = None
     _rebound: Optional[Set[str]] = None
     _mro: Optional[List["ClassInfo"]] = None
+    _catalog_type: Optional[Tuple[str]] = None
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -124,7 +125,14 @@ class ClassInfo:
         return None
 
     def catalog_type(self) -> Optional[str]:
-        """The catalog type this class derives from (`class Session(requests.Session)`), if any."""
+        """The catalog type this class derives from (`class Session(requests.Session)`), if any (found once)."""
+        if self._catalog_type is None:
+            self._catalog_type = (self._find_catalog_type() or "",)
+        else:
+            self.mro()  # the answer still depends on the bases' files
+        return self._catalog_type[0] or None
+
+    def _find_catalog_type(self) -> Optional[str]:
         for info in self.mro():
             module = info.module
             if module is None:
@@ -227,6 +235,7 @@ class ClassInfo:
         project = self.module.project if self.module is not None else None
         if project is None:
             return None
-        found = [project.stored_into(info.qualname, name) for info in self.mro()]
+        # a method of a base runs on instances of its subclasses too (`FileResponse.__str__` of a DownloadResponse)
+        found = [project.stored_into(info.qualname, name) for info in (*self.mro(), *self.subclasses())]
         stored = merge(found) if any(v is not None for v in found) else None
         return stored.at_most("medium") if stored is not None else None  # some instances hold one, maybe not this

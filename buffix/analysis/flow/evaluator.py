@@ -32,6 +32,7 @@ from buffix.analysis.flow.model import (
     EVERY_ITEM,
     GUESSED_RESPONSE,
     ITEM_ROLES,
+    MEMORYVIEW,
     OBJECT,
     OTHER_CLASS,
     SINK_METHOD,
@@ -541,7 +542,12 @@ class Frame:
             self._store_item(target.value, value)
         elif isinstance(target, ast.Subscript) and value is not None and is_body(value):
             base = self.ev(target.value)
-            if base is None or base.kind in (CONTAINER, CLEAN):
+            if base is not None and base.role is Role.MEMORYVIEW and isinstance(target.slice, ast.Slice):
+                # `view[i:j] = chunk`: a memoryview takes only a buffer
+                where = self.module.parsed.segment(self.span(target))
+                label = f"{where if len(where) <= 40 else '…' + where[-39:]} ="
+                self.report("BFX101", source, label, value, (self.span(source),))
+            elif base is None or base.kind in (CONTAINER, CLEAN):
                 self._add_entry(target.value, base, value, source)
 
     def _store_on(self, name: str, attr: str, value: Optional[Val], target: ast.AST) -> None:
@@ -1141,6 +1147,9 @@ class Frame:
     def _call_bytearray(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         return True, BYTEARRAY
 
+    def _call_memoryview(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        return True, MEMORYVIEW
+
     def _subclass_sink(self, node: ast.Call, args: Args) -> bool:
         """`MemoryFile(path, None, body)` where `class MemoryFile(io.BytesIO)` is defined in the tree: constructing
         a subclass of a buffer-consuming type feeds it the body (whatever the argument's position)."""
@@ -1437,6 +1446,8 @@ class Frame:
             parts = [(p, self._returned(node, v, tainted, name, cap, call_step)) for p, v in returned.parts]
             held = collection(parts, flow=returned.flow)
             return held.step(self.span(node), f"returned by `{name}()`", self.module.path) if held else None
+        if returned.kind is OBJECT and returned.param is None and any(v.param is not None for _, v in returned.attrs):
+            returned = self._filled(node, returned, tainted, name, cap, call_step)
         if returned.param is not None:
             if returned.param not in tainted:
                 return None
@@ -1445,6 +1456,19 @@ class Frame:
             return replace(returned, flow=flow, param=value.param,
                            confidence=weakest(value.confidence, returned.confidence, cap))
         return returned.at_most(cap).step(self.span(node), f"returned by `{name}()`", self.module.path)
+
+    def _filled(self, node: ast.AST, instance: Val, tainted: Tainted, name: str, cap: str,
+                call_step: FlowStep) -> Val:
+        """An instance a call builds from its arguments (`cls(body=data)` in `from_data(data)`): its attributes
+        completed with the caller's values; those it now holds for sure are stored in instances of its class."""
+        attrs = []
+        for attr, held in instance.attrs:
+            done = self._returned(node, held, tainted, name, cap, call_step) if held.param is not None else held
+            if done is not None:
+                attrs.append((attr, done))
+                if instance.role is TREE_CLASS:
+                    self._publish_store(instance, attr, done)
+        return replace(instance, attrs=tuple(attrs))
 
     # ---- instances of the tree's classes -------------------------------------------------------------------------
     def _construct(self, node: ast.Call, args: Args, info: ClassInfo) -> Optional[Val]:
@@ -1771,8 +1795,8 @@ class Frame:
         found = self.cls.method(node.attr)
         if found is None or found[0].module is None:
             return False, None
-        if known.is_property(found[1]):
-            return True, self._dispatch(node, None, self.cls, node.attr, (), node.attr)[1]
+        if known.is_property(found[1]):  # in a method of an instance built from bodies, the getter reads them too
+            return True, self._dispatch(node, None, self.cls, node.attr, self._own_seeds(node), node.attr)[1]
         return True, Val(OBJECT, type=f"{self.cls.qualname}.{node.attr}", role=TREE_METHOD)
 
     def _rebound_method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
@@ -1861,6 +1885,7 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     "functools.partial": Frame._call_partial,
     "builtins.next": Frame._call_next,
     "builtins.bytearray": Frame._call_bytearray,
+    "builtins.memoryview": Frame._call_memoryview,
 }
 _RECEIVERS: Dict[Kind, Callable] = {BODY: Frame._on_body, CLEAN: Frame._on_clean, CONTAINER: Frame._on_container,
                                     CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object, TUPLE: Frame._on_tuple}

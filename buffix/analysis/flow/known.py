@@ -26,7 +26,7 @@ SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks return
 PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object"})
 PATCH_METHODS = frozenset({"setattr", "patch"})  # pytest's `monkeypatch.setattr`, pytest-mock's `mocker.patch`
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
-_CLIENT_NAME = re.compile(r"(?i)(?:session|client)$")
+_CLIENT_NAME = re.compile(r"(?i)(?:session|client)$|^_?http$")  # `self.session.http.get(url)` too
 
 
 def alternatives(annotation: Optional[ast.AST]) -> List[ast.expr]:

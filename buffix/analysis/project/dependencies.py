@@ -21,6 +21,15 @@ class Dependencies:
             if outer is not None:
                 outer.update(found)
 
+    @contextmanager
+    def unrecorded(self) -> Iterator[None]:
+        """What is consulted inside the block is not recorded for the enclosing result (it names its own)."""
+        outer, self._consulted = self._consulted, None
+        try:
+            yield
+        finally:
+            self._consulted = outer
+
     def consult(self, path: str) -> None:
         if self._consulted is not None:
             self._consulted.add(path)

@@ -28,7 +28,7 @@ from buffix.config import Config
 _MAX_REEXPORTS = 3
 _CAPITALIZED = re.compile(rb"\b[A-Z]\w*")  # what a file may name a class of the tree by
 _CLASS_STATEMENT = re.compile(rb"class[ \t]+([A-Z]\w*)")
-_MADE = re.compile(rb"\b([A-Z]\w*)\(")  # `Picture(`: a class built (or any capitalized call)
+_MADE = re.compile(rb"\b([A-Z]\w*)(?:\.\w+)?\(")  # `Picture(`, `Download.from_data(`: built (or any such call)
 _CHECKED = re.compile(rb"isinstance\([^,()]+,[ \t]*([\w., \t(]+)")  # `isinstance(x, (A, B))`
 Found = Tuple[Module, ast.AST, Optional[ClassInfo]]  # a function of the tree: its module, node and class
 
@@ -144,8 +144,10 @@ class Project:
                 found: Dict[str, Val] = {}
                 name = qualname.rpartition(".")[2]
                 for file in self._naming(name):
-                    module = self.module(module_name(file)[0])
-                    made = module.stores(name, screens(self.catalog).any_source.search) if module is not None else {}
+                    with self._dependencies.unrecorded():  # what a producer's run reads depends on what ran
+                        module = self.module(module_name(file)[0])  # before it: the answer names its files
+                        made = module.stores(screens(self.catalog).any_source.search) if module is not None else {}
+                    self.consult(file)
                     for (owner, attr), value in made.items():
                         if owner == qualname:
                             found[attr] = merge([found.get(attr), value]) or value
