@@ -145,7 +145,11 @@ def _quick(text: str) -> Optional[Downgraded]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     seen = set()
-    for node in ast.walk(tree):
+    statements: List[ast.AST] = [tree]
+    while statements:  # statements and handlers only: all the places are
+        node = statements.pop()
+        for name in _STATEMENT_LISTS:
+            statements.extend(getattr(node, name, ()))
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             seen.add((node.lineno, node.col_offset, "def"))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
