@@ -7,8 +7,9 @@ import builtins
 import re
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
+from buffix.analysis.flow import known
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
 from buffix.analysis.flow.known import is_classmethod, is_static, is_super_call
@@ -39,6 +40,16 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
 
+def _methods(body: List[ast.stmt]) -> Dict[str, ast.AST]:
+    """A class body's methods by name; a property's setter or deleter (`@raw_html.setter`) leaves its getter."""
+    methods: Dict[str, ast.AST] = {}
+    for statement in body:
+        if isinstance(statement, _FUNCTIONS) and not (statement.name in methods and any(
+                isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter") for d in statement.decorator_list)):
+            methods[statement.name] = statement
+    return methods
+
+
 def is_test_module(path: str, qualname: str) -> bool:
     """A test module: in a `tests`/`test` package, or named `test_*.py`, `*_test.py` or `conftest.py`. Packages
     come from the qualified name, not the absolute path: a project that sits under a folder named tests is not
@@ -67,14 +78,18 @@ class Module:
             if isinstance(stmt, ast.ClassDef):
                 self.classes[stmt.name] = ClassInfo(
                     stmt, f"{qualname}.{stmt.name}",
-                    {s.name: s for s in stmt.body if isinstance(s, _FUNCTIONS)}, module=self)
+                    _methods(stmt.body), module=self)
         self.raw: List[Raw] = []
+        self.published: Dict[Tuple[str, str], Val] = {}  # what its code stores in instances of the tree's classes
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
+        self._partial: Dict[tuple, Summary] = {}  # summaries computed while stores are collected (collecting)
         self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
         self._branching: Dict[int, FrozenSet[str]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
+        self._stored = False  # `stores` ran
+        self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
     def defer(self, node: ast.AST, frame: Frame) -> None:
@@ -92,6 +107,7 @@ class Module:
         self.classes.clear()
         self.pending.clear()
         self._summaries.clear()
+        self._partial.clear()
         self._branching.clear()
         self.raw = []
 
@@ -119,6 +135,45 @@ class Module:
             with self._computing():
                 self.frame.run(self.parsed.tree.body)
 
+    def stores(self, sources: Callable[[bytes], bool]) -> Dict[Tuple[str, str], Val]:
+        """What the functions and methods of this module that build or type-check a class of the tree
+        (`Picture()`, `Download.from_data(...)`, `cls(...)` in a class method, `isinstance(x, ClientResult)`) and
+        whose text names a body source (`sources`) store in instances of the tree's classes. All of them run at
+        once, silently: which class is asked about first must not change what an answer depends on."""
+        if self._stored:
+            return self.published
+        self._stored = True
+        self.run_top_level()
+        for function, cls in dict.fromkeys(p for makers in self._making().values() for p in makers):
+            lines = self.parsed.lines[function.lineno - 1:function.end_lineno]  # type: ignore[attr-defined]
+            if sources("\n".join(lines).encode("utf-8", "replace")):  # (what the answer depends on: Project)
+                self.function_frame(function, self.frame, cls, emit=False).run(function.body)  # type: ignore
+        return self.published
+
+    def _making(self) -> Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]:
+        """Class name -> the functions and methods that build or type-check a class so named (one walk)."""
+        if self._makers is None:
+            self._makers = {}
+            owners: List[Tuple[ast.AST, Optional[ClassInfo]]] = [(f, None) for f in self.functions.values()]
+            owners += [(m, info) for info in self.classes.values() for m in info.methods.values()]
+            for function, cls in owners:
+                named: Set[str] = set()
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                        if node.func.id == "isinstance" and len(node.args) == 2:
+                            types = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+                            named.update(known.last_name(t) for t in types)
+                        elif node.func.id == "cls" and cls is not None and is_classmethod(function):
+                            named.add(cls.node.name)
+                        else:
+                            named.add(node.func.id)
+                    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                          and isinstance(node.func.value, ast.Name)):
+                        named.add(node.func.value.id)  # `Download.from_data(body)`: a class method building one
+                for name in named:
+                    self._makers.setdefault(name, []).append((function, cls))
+        return self._makers
+
     def analyze(self) -> List[Raw]:
         self.run_top_level()
         while self.pending:
@@ -133,7 +188,7 @@ class Module:
         info = self.classes.get(node.name) if parent is self.frame else None
         if info is None or info.node is not node:
             info = ClassInfo(node, f"{self.qualname}.{node.name}",
-                             {s.name: s for s in node.body if isinstance(s, _FUNCTIONS)}, module=self)
+                             _methods(node.body), module=self)
         info.learned = True
         self._run_class_body(info, parent, emit=True)
         # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
@@ -240,7 +295,8 @@ class Module:
         if self_name is not None and cls is not None and is_classmethod(function):
             frame.env[self_name] = Val(OBJECT, type=cls.qualname, role=CLASS)  # `cls(...)` builds an instance
         elif self_name is not None:
-            own_type = self.catalog.annotations.get(cls.qualname) if cls is not None else None
+            # `class HTMLResponse(requests.Response)`: its self is that catalog type (`self.content` is the body)
+            own_type = (self.catalog.annotations.get(cls.qualname) or cls.catalog_type()) if cls is not None else None
             frame.env[self_name] = Val(OBJECT, type=own_type) if own_type else None
         params = [a for a in positional if a.arg != self_name] + list(args.kwonlyargs)
         name = getattr(function, "name", "function")
@@ -295,7 +351,12 @@ class Module:
         self.consulted()
         if key in self._summaries:
             return self._summaries[key]
-        self._summaries[key] = Summary()  # recursion: assume nothing while in progress
+        cache = self._summaries
+        if self.project is not None and self.project.collecting():
+            cache = self._partial  # computed while stores are collected: blind to other classes' stores
+            if key in cache:
+                return cache[key]
+        cache[key] = Summary()  # recursion: assume nothing while in progress
         self.run_top_level()
         frame = self.function_frame(function, parent or self.frame, cls, emit=False, tainted=tainted, seeds=seeds)
         frame.constants.update(constants)
@@ -310,7 +371,7 @@ class Module:
                        if k.startswith("self.") and v is not None and v.tainted and v.param is not None
                        and frame.seeded.get(k[5:]) is not v)  # a seed left as it came is no store
         summary = Summary(returns, tuple(frame.hits), stores)
-        self._summaries[key] = summary
+        cache[key] = summary
         return summary
 
     def branching(self, function: ast.AST) -> FrozenSet[str]:

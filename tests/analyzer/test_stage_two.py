@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ def _results(root: Path) -> list:
     return out
 
 
-@pytest.mark.parametrize("name", ["xmod_project", "dispatch_project", "byname_project"])
+@pytest.mark.parametrize("name", ["xmod_project", "dispatch_project", "byname_project", "stored_project"])
 def test_forgetting_parsed_modules_changes_no_result(monkeypatch, name):
     """The project forgets every parsed module once they pass its budget; with a budget of one character it
     forgets them after every file, and every finding, flow and dependency must stay the same."""
@@ -93,6 +94,24 @@ def test_forgetting_parsed_modules_changes_no_result(monkeypatch, name):
     assert any(findings for _, findings, _ in remembered)
     monkeypatch.setattr(project_module, "MODULE_BUDGET", 1)
     assert _results(root) == remembered
+
+
+def test_a_reader_of_an_attribute_filled_elsewhere_is_kept_and_depends_on_the_filler(tmp_path):
+    """store/user.py names no body source: it reads `result.value` of a Result that store/request.py fills with
+    `response.content` (through set_property). Stage 2 keeps it, and its findings depend on request.py, so a
+    cached result is invalidated when that file changes. A reader of a class nothing fills is not kept."""
+    root = tmp_path / "stored_project"
+    shutil.copytree(FIXTURES / "stored_project", root)
+    other = root / "store" / "other.py"
+    other.write_text("from .result import Untouched\n\n\ndef f(handle):\n    handle.write(Untouched().data)\n")
+    project = Project([root])
+    assert not screen(str(other), other.read_bytes(), project)[0]
+    user = root / "store" / "user.py"
+    keep, _ = screen(str(user), user.read_bytes(), project)
+    assert keep
+    result = analyze_source(user.read_bytes(), str(user), project.config, project)
+    assert {(f.code, f.line) for f in result.findings} == {("BFX201", 8), ("BFX104", 12), ("BFX102", 16)}
+    assert {Path(p).name for p in result.depends_on} >= {"request.py", "result.py"}
 
 
 def test_a_helper_in_a_namespace_package_is_followed(tmp_path):

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Protocol, Set, Tuple
 
-from buffix.analysis.flow.model import Raw, Summary, Val
+from buffix.analysis.flow.model import Raw, Summary, Val, carries, merge
 from buffix.analysis.flow.scope import Names
 from buffix.analysis.parse import Parsed
 from buffix.knowledge.catalog import Catalog
@@ -42,6 +42,8 @@ class Tree(Protocol):
     def has_module(self, name: str) -> bool: ...
     def reexported(self, qualname: str) -> str: ...
     def subclasses(self, info: "ClassInfo") -> List["ClassInfo"]: ...
+    def stored_into(self, qualname: str, attr: str) -> Optional[Val]: ...
+    def collecting(self) -> bool: ...
 
 
 class ModuleContext(Protocol):
@@ -58,6 +60,7 @@ class ModuleContext(Protocol):
     project: Optional[Tree]
     classes: Dict[str, "ClassInfo"]
     raw: List[Raw]
+    published: Dict[Tuple[str, str], Val]  # (tree class, attribute): bodies its code stores in such instances
 
     @property
     def functions(self) -> Mapping[str, ast.AST]: ...  # its top-level functions by name
@@ -90,6 +93,7 @@ class ClassInfo:
     _bases: Optional[List["ClassInfo"]] = None
     _rebound: Optional[Set[str]] = None
     _mro: Optional[List["ClassInfo"]] = None
+    _catalog_type: Optional[Tuple[str]] = None
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -122,7 +126,14 @@ class ClassInfo:
         return None
 
     def catalog_type(self) -> Optional[str]:
-        """The catalog type this class derives from (`class Session(requests.Session)`), if any."""
+        """The catalog type this class derives from (`class Session(requests.Session)`), if any (found once)."""
+        if self._catalog_type is None:
+            self._catalog_type = (self._find_catalog_type() or "",)
+        else:
+            self.mro()  # the answer still depends on the bases' files
+        return self._catalog_type[0] or None
+
+    def _find_catalog_type(self) -> Optional[str]:
         for info in self.mro():
             module = info.module
             if module is None:
@@ -211,10 +222,28 @@ class ClassInfo:
         return self._rebound
 
     def attr(self, name: str) -> Tuple[bool, Optional[Val]]:
-        """What methods of this class or its bases store in `self.<name>`."""
+        """What methods of this class or its bases store in `self.<name>`, or, when that holds no body, what code
+        elsewhere in the tree stores in that attribute of such instances (stored_elsewhere)."""
+        found, value = False, None
         for info in self.mro():
             if not info.learned and info.module is not None:
                 info.module.learn(info)
             if name in info.attrs:
-                return True, info.attrs[name]
-        return False, None
+                found, value = True, info.attrs[name]
+                break
+        if carries(value):
+            return found, value
+        stored = self.stored_elsewhere(name)
+        return (True, merge([value, stored])) if stored is not None else (found, value)
+
+    def stored_elsewhere(self, name: str) -> Optional[Val]:
+        """Bodies that code of the tree outside this class stores in `<instance>.<name>` of it or its bases
+        (`obj.content = resp.raw` after `obj = Picture()`; `result.set_property("__value", response.content)`
+        storing `self._value`): any instance may hold one, so reading the attribute may give a body."""
+        project = self.module.project if self.module is not None else None
+        if project is None:
+            return None
+        # a method of a base runs on instances of its subclasses too (`FileResponse.__str__` of a DownloadResponse)
+        found = [project.stored_into(info.qualname, name) for info in (*self.mro(), *self.subclasses())]
+        stored = merge(found) if any(v is not None for v in found) else None
+        return stored.at_most("medium") if stored is not None else None  # some instances hold one, maybe not this

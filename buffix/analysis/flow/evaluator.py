@@ -32,7 +32,9 @@ from buffix.analysis.flow.model import (
     EVERY_ITEM,
     GUESSED_RESPONSE,
     ITEM_ROLES,
+    MEMORYVIEW,
     OBJECT,
+    OTHER_CLASS,
     SINK_METHOD,
     TREE_CLASS,
     TREE_METHOD,
@@ -348,13 +350,26 @@ class Frame:
         types = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
         catalog = self.module.catalog.types
         names = [self.qualname(t) for t in types]
-        if not names or any(n not in catalog or n == UNKNOWN or n == GUESSED_RESPONSE for n in names):
-            return None
         before = self.env.get(key) if isinstance(subject, ast.Name) else None
+        if not names or any(n not in catalog or n == UNKNOWN or n == GUESSED_RESPONSE for n in names):
+            return self._class_check(key, subject, call, types, before, negated)
         sure = before.confidence if before is not None and before.kind is OBJECT else "medium"
         value = merge([Val(OBJECT, confidence=sure, type=n) for n in names if n is not None])
         assert value is not None
         return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a `{names[0]}`"), not negated
+
+    def _class_check(self, key: str, subject: ast.expr, call: ast.Call, types: Sequence[ast.expr],
+                     before: Optional[Val], negated: bool) -> Optional[Tuple[str, Val, bool]]:
+        """`isinstance(return_type, ClientResult)` with classes of the tree, on a value of unknown type or an
+        instance of a family: where it holds, an instance of those classes (calls on it run their methods)."""
+        classes = [self.module.tree_class(t) for t in types]
+        if not classes or None in classes or (before is not None and (before.kind is not OBJECT
+                                                                       or before.role is not TREE_CLASS)):
+            return None
+        members = of_family(c for c in classes if c is not None)
+        value = replace(before, type=members) if before is not None else Val(OBJECT, type=members, role=TREE_CLASS)
+        shown = " or ".join(f"`{c.rpartition('.')[2]}`" for c in family(value))
+        return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a {shown}"), not negated
 
     def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool]]:
         """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text). A body
@@ -527,7 +542,12 @@ class Frame:
             self._store_item(target.value, value)
         elif isinstance(target, ast.Subscript) and value is not None and is_body(value):
             base = self.ev(target.value)
-            if base is None or base.kind in (CONTAINER, CLEAN):
+            if base is not None and base.role is Role.MEMORYVIEW and isinstance(target.slice, ast.Slice):
+                # `view[i:j] = chunk`: a memoryview takes only a buffer
+                where = self.module.parsed.segment(self.span(target))
+                label = f"{where if len(where) <= 40 else '…' + where[-39:]} ="
+                self.report("BFX101", source, label, value, (self.span(source),))
+            elif base is None or base.kind in (CONTAINER, CLEAN):
                 self._add_entry(target.value, base, value, source)
 
     def _store_on(self, name: str, attr: str, value: Optional[Val], target: ast.AST) -> None:
@@ -539,7 +559,19 @@ class Frame:
         kept = tuple((a, v) for a, v in holder.attrs if a != attr)
         if value is not None and carries(value):
             kept += ((attr, self.step(value, target, f"stored in `{name}.{attr}`")),)
+            self._publish_store(holder, attr, kept[-1][1])
         self.env[name] = replace(holder, attrs=tuple(sorted(kept, key=lambda item: item[0])))
+
+    def _publish_store(self, holder: Val, attr: str, value: Val) -> None:
+        """A body this frame stores in an instance of a tree class (`obj.content = resp.raw`, a method or
+        `__init__` keeping an argument): instances of that class may hold it, for code elsewhere that reads the
+        attribute (Project.stored_into). Values made from this frame's inputs stay with its callers' flows."""
+        if value.param is not None or not carries(value):
+            return
+        for qualname in family(holder):
+            if qualname != OTHER_CLASS:
+                key = (qualname, attr)
+                self.module.published[key] = merge([self.module.published.get(key), value]) or value
 
     def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST) -> None:
         """A body enters a container (`parts.append(chunk)`): remember where, that is what the fix slices."""
@@ -1115,6 +1147,9 @@ class Frame:
     def _call_bytearray(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         return True, BYTEARRAY
 
+    def _call_memoryview(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        return True, MEMORYVIEW
+
     def _subclass_sink(self, node: ast.Call, args: Args) -> bool:
         """`MemoryFile(path, None, body)` where `class MemoryFile(io.BytesIO)` is defined in the tree: constructing
         a subclass of a buffer-consuming type feeds it the body (whatever the argument's position)."""
@@ -1372,9 +1407,12 @@ class Frame:
         summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
                                    closure, tuple((attr, value) for attr, _, value in seeds), constants)
         value = self._apply(node, summary, tainted, name, cap)
-        if keep and summary.stores:
+        if summary.stores and (keep or cls is not None):
             for attr, _, stored in self._kept(node, summary, tainted, name):
-                self.env["self." + attr] = stored
+                if keep:
+                    self.env["self." + attr] = stored
+                elif cls is not None:  # `result.set_property("__value", response.content)`
+                    self._publish_store(Val(OBJECT, type=cls.qualname, role=TREE_CLASS), attr, stored)
         return value
 
     def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
@@ -1408,6 +1446,8 @@ class Frame:
             parts = [(p, self._returned(node, v, tainted, name, cap, call_step)) for p, v in returned.parts]
             held = collection(parts, flow=returned.flow)
             return held.step(self.span(node), f"returned by `{name}()`", self.module.path) if held else None
+        if returned.kind is OBJECT and returned.param is None and any(v.param is not None for _, v in returned.attrs):
+            returned = self._filled(node, returned, tainted, name, cap, call_step)
         if returned.param is not None:
             if returned.param not in tainted:
                 return None
@@ -1416,6 +1456,19 @@ class Frame:
             return replace(returned, flow=flow, param=value.param,
                            confidence=weakest(value.confidence, returned.confidence, cap))
         return returned.at_most(cap).step(self.span(node), f"returned by `{name}()`", self.module.path)
+
+    def _filled(self, node: ast.AST, instance: Val, tainted: Tainted, name: str, cap: str,
+                call_step: FlowStep) -> Val:
+        """An instance a call builds from its arguments (`cls(body=data)` in `from_data(data)`): its attributes
+        completed with the caller's values; those it now holds for sure are stored in instances of its class."""
+        attrs = []
+        for attr, held in instance.attrs:
+            done = self._returned(node, held, tainted, name, cap, call_step) if held.param is not None else held
+            if done is not None:
+                attrs.append((attr, done))
+                if instance.role is TREE_CLASS:
+                    self._publish_store(instance, attr, done)
+        return replace(instance, attrs=tuple(attrs))
 
     # ---- instances of the tree's classes -------------------------------------------------------------------------
     def _construct(self, node: ast.Call, args: Args, info: ClassInfo) -> Optional[Val]:
@@ -1439,6 +1492,8 @@ class Frame:
             kept = self._kept(node, summary, tainted, name)
         if not kept:
             return None
+        for attr, _, value in kept:
+            self._publish_store(Val(OBJECT, type=info.qualname, role=TREE_CLASS), attr, value)
         seeds = tuple(kept)
         for method_name in dict.fromkeys(n for c in info.mro() for n in c.methods):  # inherited ones too
             found = info.method(method_name)
@@ -1728,6 +1783,9 @@ class Frame:
                 built = info.built_in_init(node.attr)  # `reader.buffer`: a RingBuffer, whose own write() runs
                 if built is not None:
                     results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
+                stored = info.stored_elsewhere(node.attr)  # `picture.content`, filled by another function
+                if stored is not None:
+                    results.append(self.step(stored.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
         return merge(results) if results else None
 
     def _own_member(self, node: ast.Attribute) -> Tuple[bool, Optional[Val]]:
@@ -1737,8 +1795,8 @@ class Frame:
         found = self.cls.method(node.attr)
         if found is None or found[0].module is None:
             return False, None
-        if known.is_property(found[1]):
-            return True, self._dispatch(node, None, self.cls, node.attr, (), node.attr)[1]
+        if known.is_property(found[1]):  # in a method of an instance built from bodies, the getter reads them too
+            return True, self._dispatch(node, None, self.cls, node.attr, self._own_seeds(node), node.attr)[1]
         return True, Val(OBJECT, type=f"{self.cls.qualname}.{node.attr}", role=TREE_METHOD)
 
     def _rebound_method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
@@ -1827,6 +1885,7 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     "functools.partial": Frame._call_partial,
     "builtins.next": Frame._call_next,
     "builtins.bytearray": Frame._call_bytearray,
+    "builtins.memoryview": Frame._call_memoryview,
 }
 _RECEIVERS: Dict[Kind, Callable] = {BODY: Frame._on_body, CLEAN: Frame._on_clean, CONTAINER: Frame._on_container,
                                     CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object, TUPLE: Frame._on_tuple}

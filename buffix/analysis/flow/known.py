@@ -26,12 +26,12 @@ SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks return
 PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object"})
 PATCH_METHODS = frozenset({"setattr", "patch"})  # pytest's `monkeypatch.setattr`, pytest-mock's `mocker.patch`
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
-_CLIENT_NAME = re.compile(r"(?i)(?:session|client)$")
+_CLIENT_NAME = re.compile(r"(?i)(?:session|client)$|^_?http$")  # `self.session.http.get(url)` too
 
 
 def alternatives(annotation: Optional[ast.AST]) -> List[ast.expr]:
-    """The types a value annotated so may have: `X`, `Optional[X]`, `X | None`, `Union[X, Y]`, `"X"`; not the
-    type arguments of a container (`list[X]` holds X, it is not one)."""
+    """The types a value annotated so may have: `X`, `Optional[X]`, `X | None`, `Union[X, Y]`, `"X"`, a generic
+    `X[T]`; not the type arguments of a container (`list[X]` holds X, it is not one)."""
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
         try:
             return alternatives(ast.parse(annotation.value, mode="eval").body)
@@ -45,7 +45,7 @@ def alternatives(annotation: Optional[ast.AST]) -> List[ast.expr]:
         if name in ("Optional", "Union"):
             items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
             return [found for item in items for found in alternatives(item)]
-        return []
+        return [base] if isinstance(base, (ast.Name, ast.Attribute)) else []  # `Result[str]` is a Result
     return [annotation] if isinstance(annotation, (ast.Name, ast.Attribute)) else []
 
 

@@ -44,6 +44,7 @@ class Role(Enum):
     BOUND_METHOD = "bound method"  # OBJECT: a catalog method bound to its receiver (`type` is "<type>.<method>")
     SINK_METHOD = "sink method"  # CLEAN: a catalog sink method kept as a value (`type` is "<type>.<method>")
     BYTEARRAY = "bytearray"  # CLEAN: a bytearray, which `.extend(body)` copies a body into
+    MEMORYVIEW = "memoryview"  # CLEAN: a memoryview, whose slice assignment takes only a buffer
 
 
 CATALOG_TYPE, TREE_CLASS, BOUND_METHOD, SINK_METHOD = (Role.CATALOG_TYPE, Role.TREE_CLASS, Role.BOUND_METHOD,
@@ -112,6 +113,7 @@ class Val:
 
 CLEAN_VAL = Val(CLEAN)
 BYTEARRAY = Val(CLEAN, type="builtins.bytearray", role=Role.BYTEARRAY)
+MEMORYVIEW = Val(CLEAN, type="builtins.memoryview", role=Role.MEMORYVIEW)
 
 
 def weakest(*confidences: str) -> str:

@@ -318,6 +318,10 @@ class MethodIndex:
             name = callee
         return sorted(files)
 
+    def bearing_files(self) -> List[str]:
+        """The files with a method whose own text names a body source: where the tree's classes make bodies."""
+        return sorted(set().union(*self._bearing.values())) if self._bearing else []
+
     def sole_bearer(self, name: str) -> Optional[str]:
         """The one file whose `def name` names a body source when a few files define `name` (goose3's
         `NetworkFetcher.fetch` beside a classmethod `fetch` that delegates to it), else None."""

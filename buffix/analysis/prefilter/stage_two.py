@@ -46,10 +46,12 @@ class Modules(Protocol):
     def top_level_names(self) -> FrozenSet[bytes]: ...
     def consult(self, path: str) -> None: ...
     def tracking(self) -> AbstractContextManager[Set[str]]: ...
-    def remembered(self, cache: Dict[Any, Tuple[Any, Tuple[str, ...]]], key: Any,
+    def remembered(self, cache: Dict[Any, Tuple[Any, FrozenSet[str]]], key: Any,
                    compute: Callable[[], Any]) -> Any: ...
     def bears_bodies(self, name: str) -> bool: ...
     def index_methods(self, processes: int = 1) -> MethodIndex: ...
+    def holds_bodies(self, name: str) -> bool: ...
+    def stored_attrs(self, qualname: str) -> FrozenSet[str]: ...
 
 
 class _Attributes:
@@ -80,12 +82,12 @@ class StageTwo:
         self._catalog = tree.catalog
         self._package_of = package_of  # the package a file's relative imports start from
         self._body_calls: Optional[FrozenSet[bytes]] = None
-        self._returners: Dict[Tuple[str, str], Tuple[Optional[Val], Tuple[str, ...]]] = {}  # (module, f or C.m)
+        self._returners: Dict[Tuple[str, str], Tuple[Optional[Val], FrozenSet[str]]] = {}  # (module, f or C.m)
         self._readers: Dict[FrozenSet[str], Matcher] = {}
-        self._definitions: Dict[str, Tuple[FrozenSet[str], Tuple[str, ...]]] = {}
+        self._definitions: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {}
         self._reading: Dict[str, bool] = {}
         self._imports: Dict[Tuple[str, bytes], _Imported] = {}
-        self._reexports: Dict[Tuple[str, str], Tuple[Optional[Tuple[str, str]], Tuple[str, ...]]] = {}
+        self._reexports: Dict[Tuple[str, str], Tuple[Optional[Tuple[str, str]], FrozenSet[str]]] = {}
 
     def imports_body_module(self, path: str, data: bytes) -> bool:
         """Does the file at `path`, holding `data`, use a helper of the tree that returns a body? (module docstring)"""
@@ -159,6 +161,8 @@ class StageTwo:
         if name in module.functions:
             return self._reads_of([self._returned(module, name, None)])
         info = module.classes[name]
+        if attributes.names.intersection(self._tree.stored_attrs(info.qualname)):
+            return ALWAYS  # `picture.content`, filled by code elsewhere in the tree (Project.stored_into)
         methods = sorted(m for m in info.methods if m in attributes.names or m in _PROTOCOL)
         return self._reads_of([self._returned(module, m, info) for m in methods])
 
@@ -213,11 +217,12 @@ class StageTwo:
         return self._reading[name]
 
     def _may_return_bodies(self, name: str) -> bool:
-        """Can module `name` hand out a body: does it make one itself, or call a body method of the tree?"""
+        """Can module `name` hand out a body: does it make one itself, call a body method of the tree, or define a
+        class whose instances code elsewhere fills with bodies?"""
         if self._tree.bears_bodies(name):
             return True
         text = self._tree.text(name)
-        return text is not None and self.calls_body_method(text)
+        return text is not None and (self.calls_body_method(text) or self._tree.holds_bodies(name))
 
     def calls_body_method(self, data: bytes) -> bool:
         """Does the file call a method of the tree whose text names a body?"""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, Optional, Set, Tuple
 
 
 class Dependencies:
@@ -21,6 +21,15 @@ class Dependencies:
             if outer is not None:
                 outer.update(found)
 
+    @contextmanager
+    def unrecorded(self) -> Iterator[None]:
+        """What is consulted inside the block is not recorded for the enclosing result (it names its own)."""
+        outer, self._consulted = self._consulted, None
+        try:
+            yield
+        finally:
+            self._consulted = outer
+
     def consult(self, path: str) -> None:
         if self._consulted is not None:
             self._consulted.add(path)
@@ -30,13 +39,13 @@ class Dependencies:
         if self._consulted is not None:
             self._consulted |= paths
 
-    def remembered(self, cache: Dict[Any, Tuple[Any, Tuple[str, ...]]], key: Any, compute: Callable[[], Any]) -> Any:
+    def remembered(self, cache: Dict[Any, Tuple[Any, FrozenSet[str]]], key: Any, compute: Callable[[], Any]) -> Any:
         """`compute()` once per key; every later answer still names the files it was read from (`consult`)."""
         if key not in cache:
             with self.tracking() as used:
                 value = compute()
-            cache[key] = (value, tuple(used))
+            cache[key] = (value, frozenset(used))
         value, files = cache[key]
-        for file in files:
-            self.consult(file)
+        if self._consulted is not None:
+            self._consulted |= files
         return value

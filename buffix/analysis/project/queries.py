@@ -11,10 +11,11 @@ import ast
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple, cast
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, cast
 
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_classmethod, is_static
+from buffix.analysis.flow.model import Val, merge
 from buffix.analysis.module import Module
 from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
@@ -25,6 +26,10 @@ from buffix.analysis.project.loader import ModuleLoader
 from buffix.config import Config
 
 _MAX_REEXPORTS = 3
+_CAPITALIZED = re.compile(rb"\b[A-Z]\w*")  # what a file may name a class of the tree by
+_CLASS_STATEMENT = re.compile(rb"class[ \t]+([A-Z]\w*)")
+_MADE = re.compile(rb"\b([A-Z]\w*)(?:\.\w+)?\(")  # `Picture(`, `Download.from_data(`: built (or any such call)
+_CHECKED = re.compile(rb"isinstance\([^,()]+,[ \t]*([\w., \t(]+)")  # `isinstance(x, (A, B))`
 Found = Tuple[Module, ast.AST, Optional[ClassInfo]]  # a function of the tree: its module, node and class
 
 
@@ -51,7 +56,10 @@ class Project:
         self._methods: Optional[MethodIndex] = None
         self._bearing: Dict[str, bool] = {}
         self._subclasses: Dict[str, List[ClassInfo]] = {}
-        self._reexports: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
+        self._reexports: Dict[str, Tuple[str, FrozenSet[str]]] = {}
+        self._stored: Dict[str, Tuple[Dict[str, Val], FrozenSet[str]]] = {}  # class -> attribute -> bodies
+        self._storing: Set[str] = set()  # classes whose stores are being collected now
+        self._naming_files: Optional[Dict[str, List[str]]] = None
         # the parts' answers, under the names the modules and stage 2 ask them by
         self.tracking = self._dependencies.tracking
         self.consult = self._dependencies.consult
@@ -119,6 +127,70 @@ class Project:
             if sub.module is not None:
                 sub.module.consulted()
         return self._subclasses[info.qualname]
+
+    def stored_into(self, qualname: str, attr: str) -> Optional[Val]:
+        """Bodies that code of the tree stores in `attr` of instances of class `qualname` (ClassInfo.stored_elsewhere),
+        found by running once, silently, the modules that make bodies and name the class (at most DISPATCH_FILES:
+        a class every module names is a framework's, not a holder of bodies)."""
+        return self._stores_into(qualname).get(attr)
+
+    def _stores_into(self, qualname: str) -> Dict[str, Val]:
+        if self._storing and qualname not in self._stored:
+            return {}  # asked while producers run: one level only (each level would run more modules)
+
+        def compute() -> Dict[str, Val]:
+            self._storing.add(qualname)
+            try:
+                found: Dict[str, Val] = {}
+                name = qualname.rpartition(".")[2]
+                for file in self._naming(name):
+                    with self._dependencies.unrecorded():  # what a producer's run reads depends on what ran
+                        module = self.module(module_name(file)[0])  # before it: the answer names its files
+                        made = module.stores(screens(self.catalog).any_source.search) if module is not None else {}
+                    self.consult(file)
+                    for (owner, attr), value in made.items():
+                        if owner == qualname:
+                            found[attr] = merge([found.get(attr), value]) or value
+                return found
+            finally:
+                self._storing.discard(qualname)
+
+        return cast(Dict[str, Val], self.remembered(self._stored, qualname, compute))
+
+    def collecting(self) -> bool:
+        """Do the producers of some class's stores run now? What is computed then saw no stores of other classes:
+        module summaries keep it apart."""
+        return bool(self._storing)
+
+    def stored_attrs(self, qualname: str) -> FrozenSet[str]:
+        """The attributes of class `qualname` that code elsewhere in the tree stores bodies in."""
+        return frozenset(self._stores_into(qualname))
+
+    def holds_bodies(self, name: str) -> bool:
+        """Does module `name` define a class whose instances code elsewhere in the tree fills with bodies? Parsed
+        only when a file making bodies names one of its classes."""
+        text = self.text(name)
+        named = [c.decode("ascii") for c in _CLASS_STATEMENT.findall(text or b"") if self._naming(c.decode("ascii"))]
+        module = self.module(name) if named else None
+        return module is not None and any(self._stores_into(module.classes[c].qualname)
+                                          for c in named if c in module.classes)
+
+    def _naming(self, name: str) -> List[str]:
+        """The files making bodies (MethodIndex.bearing_files) whose text builds or type-checks a class called `name`
+        (`Picture(`, `isinstance(x, Picture)`; `cls(` in a class method is found when the file is parsed), if at
+        most DISPATCH_FILES."""
+        if self._naming_files is None:
+            self._naming_files = {}
+            for file in self.index_methods().bearing_files():
+                try:
+                    text = Path(file).read_bytes()
+                except OSError:
+                    continue
+                checked = {w for m in _CHECKED.findall(text) for w in _CAPITALIZED.findall(m)}
+                for word in set(_MADE.findall(text)) | checked:
+                    self._naming_files.setdefault(word.decode("ascii", "replace"), []).append(file)
+        files = self._naming_files.get(name, [])
+        return files if len(files) <= DISPATCH_FILES else []
 
     def reexported(self, qualname: str) -> str:
         """What `qualname` names once the tree's re-exports are followed: `pkg.compat.requests.get` is

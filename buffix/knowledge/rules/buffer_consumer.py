@@ -43,8 +43,10 @@ RULES = (
         invalid=(
             Invalid("import requests\nview = memoryview(requests.get(url).content)", 2, 19),
             Invalid("import httpx as hx\nr = hx.get(url)\nbody = r.content\nmemoryview(body)", 4, 12),
+            Invalid("import requests\nview = memoryview(bytearray(8))\nview[0:8] = requests.get(url).content", 3, 13),
         ),
-        extra_why="\n\nIf the body may be a mutable `bytearray`, `memoryview(x[:])` views a copy, not the original.",
+        extra_why="\n\nIf the body may be a mutable `bytearray`, `memoryview(x[:])` views a copy, not the original. "
+                  "Assigning a body into a slice of a memoryview (`view[i:j] = chunk`) needs a buffer too.",
     ),
     _rule(
         "io.BytesIO()", "BFX102", "bytesio-of-body",
