@@ -204,7 +204,7 @@ class Module:
             if base.module is not self:
                 continue
             for name, method in base.methods.items():
-                if _calls_super(method) and (info.method(name) or (None, None))[1] is method:
+                if _calls_super(self.parsed, method) and (info.method(name) or (None, None))[1] is method:
                     self.function_frame(method, self.frame, info, emit=True).run(method.body)  # type: ignore[attr-defined]
 
     def _run_class_body(self, info: ClassInfo, parent: Frame, emit: bool) -> None:
@@ -380,6 +380,9 @@ class Module:
         if key not in self._branching:
             args: ast.arguments = function.args  # type: ignore[attr-defined]
             params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+            if not params or not self.parsed.may_contain(function, _IF):  # no condition: no walk
+                self._branching[key] = frozenset()
+                return self._branching[key]
             tested = {n.id for stmt in function.body  # type: ignore[attr-defined]
                       for node in ast.walk(stmt) if isinstance(node, (ast.If, ast.IfExp))
                       for n in ast.walk(node.test) if isinstance(n, ast.Name)}
@@ -402,10 +405,11 @@ _DOC_TYPE = re.compile(
     r"|(?P<n>\w+)[ \t]+:[ \t]+(?P<nt>[\w.`~]+)[ \t]*$)",  # NumPy: `storage : BaseStorage`
     re.MULTILINE)
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
+_IF, _SUPER = re.compile(r"if\b"), re.compile(r"super\b")  # what an `if`/`x if c else y` and `super()` must spell
 
 
-def _calls_super(function: ast.AST) -> bool:
-    return any(is_super_call(node) for node in ast.walk(function))
+def _calls_super(parsed: Parsed, function: ast.AST) -> bool:
+    return parsed.may_contain(function, _SUPER) and any(is_super_call(node) for node in ast.walk(function))
 
 
 def _declared(frame: Frame, function: ast.AST, returns: Optional[Val]) -> Optional[Val]:

@@ -9,6 +9,7 @@ in place to an older equivalent (buffix.core.newsyntax) and analyzed; anything e
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
@@ -43,6 +44,13 @@ class Parsed:
 
     def segment(self, span: Span) -> str:
         return segment(self.lines, span)
+
+    def may_contain(self, node: ast.AST, pattern: "re.Pattern[str]") -> bool:
+        """False only when the lines of `node` (a statement) cannot hold what `pattern` finds: a cheap test before
+        walking its subtree. True for non-ASCII lines, whose identifiers `ast` normalizes (NFKC)."""
+        lines = self.lines[node.lineno - 1:getattr(node, "end_lineno", None) or len(self.lines)]  # type: ignore
+        text = "\n".join(lines)
+        return not text.isascii() or pattern.search(text) is not None
 
     def newer_than(self, version: Tuple[int, int]) -> Optional[Use]:
         """The first use of syntax that Python `version` cannot parse (whichever Python runs buffix)."""

@@ -20,8 +20,10 @@ so the fast path never imports LibCST.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import sys
+import tokenize
 from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,6 +77,9 @@ _TRIES = 8  # candidate boundaries tried on each side of an error before the who
 def downgrade(text: str) -> Optional[Downgraded]:
     """`text` rewritten so this interpreter's `ast` parses it, or None when LibCST cannot parse it either (a real
     syntax error) or the rewrite still does not parse."""
+    quick = _quick(text)
+    if quick is not None:
+        return quick
     split = _by_statements(text)
     if split is None:
         split = _rewrite(text)
@@ -86,6 +91,169 @@ def downgrade(text: str) -> Optional[Downgraded]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return Downgraded(rewritten, tree, uses)
+
+
+# The fast path, for the common file whose only newer syntax is PEP 695 (`def f[T]`, `class C[T]`, `type X = v`)
+# or PEP 758 (`except A, B:`):
+# the same rewrite as LibCST's, found by a scan of the text, kept only when the result parses with `ast` and each
+# rewritten place is the statement `ast` sees there (so no text inside a string literal was touched).
+_QUICK = re.compile(r"^([ \t]*)(?:(?:async[ \t]+)?(?:def|class)[ \t]+\w+[ \t]*(\[)"
+                    r"|type[ \t]+(\w+)[ \t]*(\[)?|(except)(?=[ \t(]))", re.M)
+_CLOSE = {"(": ")", "[": "]", "{": "}"}
+
+
+def _quick(text: str) -> Optional[Downgraded]:
+    edits: List[Edit] = []
+    places: Set[Tuple[int, int, str]] = set()  # (line, column, "def" or the alias's name) the tree must hold
+    line_starts = [0] + [match.end() for match in NEWLINE.finditer(text)]
+    for match in _QUICK.finditer(text):  # a match that is not the construct is skipped: then `ast` decides
+        column = len(match.group(1))
+        line = bisect_right(line_starts, match.start())
+        if match.group(5):
+            handler = _except_tuple(text, match.end())
+            if handler is not None:
+                edits.append(handler)
+                places.add((line, column, "except"))
+            continue
+        params = match.start(2) if match.group(2) else match.start(4) if match.group(4) else -1
+        found: List[Edit] = []
+        after = match.end()
+        if params >= 0:
+            after = _scan(text, params + 1, "]")
+            if after < 0 or not _type_params(text[params + 1:after - 1]):
+                continue
+            found.append((params, after, None, TYPE_PARAMETERS))
+        name = match.group(3)
+        if name is not None:  # `type X[T] = v` -> `X = v`, as LibCST's TypeAlias and its value span it
+            value = _skip_blanks(text, after)
+            if not text.startswith("=", value) or text.startswith("==", value):
+                continue
+            value = _skip_blanks(text, value + 1)
+            end = _scan(text, value, "")
+            if end <= value:
+                continue
+            while text[end - 1] in " \t":
+                end -= 1
+            found.insert(0, (match.start() + column, end, f"{name} = {text[value:end]}", TYPE_STATEMENT))
+        edits += found
+        places.add((line, column, name or "def"))
+    if not edits:
+        return None
+    rewritten = _apply(text, edits)
+    try:
+        tree = ast.parse(rewritten)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    seen = set()
+    statements: List[ast.AST] = [tree]
+    while statements:  # statements and handlers only: all the places are
+        node = statements.pop()
+        for name in _STATEMENT_LISTS:
+            statements.extend(getattr(node, name, ()))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            seen.add((node.lineno, node.col_offset, "def"))
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            seen.add((node.lineno, node.col_offset, node.targets[0].id))
+        elif isinstance(node, ast.ExceptHandler) and isinstance(node.type, ast.Tuple):
+            seen.add((node.lineno, node.col_offset, "except"))
+    if not places <= seen:
+        return None
+    uses = tuple(Use(feature, bisect_right(line_starts, start)) for start, _, _, feature in
+                 sorted(edits, key=lambda e: e[0]))
+    return Downgraded(rewritten, tree, uses)
+
+
+def _except_tuple(text: str, at: int) -> Optional[Edit]:
+    """`except A, B:` -> `except (A, B):` (what LibCST's ExceptHandler with a Tuple type without parentheses
+    spans); None for anything else (`except:`, `except*`, `except (A, B):`, `except E as e:`)."""
+    start = _skip_blanks(text, at)
+    colon = _scan(text, start, ":")
+    if colon < 0:
+        return None
+    types = text[start:colon - 1].rstrip(" \t")
+    if not types or types[0] in "*:" or (types[0] == "(" and _scan(types, 1, ")") == len(types)):
+        return None
+    try:
+        node = ast.parse(types, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if not isinstance(node, ast.Tuple):
+        return None
+    return start, start + len(types), f"({types})", EXCEPT_TUPLE
+
+
+def _skip_blanks(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    return at
+
+
+def _scan(text: str, at: int, close: str) -> int:
+    """The offset after `close` (a closing bracket, or `:` on this logical line) or, for "", where the logical line
+    ends (a `#`, `;` or line break outside brackets), skipping nested brackets, comments and one-line string
+    literals; -1 when the text is not that simple (a triple-quoted string, a backslash continuation) or `close`
+    does not come."""
+    stack: List[str] = []
+    size = len(text)
+    bracket = close in (")", "]", "}")
+    while at < size:
+        char = text[at]
+        if not stack and char == close:
+            return at + 1
+        if not stack and not bracket and char in "#;\r\n":
+            return -1 if close else at
+        if char in _CLOSE:
+            stack.append(_CLOSE[char])
+        elif char in ")]}":
+            if not stack or stack.pop() != char:
+                return -1
+        elif char == "#":
+            while at < size and text[at] not in "\r\n":
+                at += 1
+            continue
+        elif char in "'\"":
+            if text.startswith(char * 3, at):
+                return -1
+            at += 1
+            while at < size and text[at] != char:
+                if text[at] in "\\\r\n":
+                    return -1
+                at += 1
+        elif char == "\\":
+            return -1
+        at += 1
+    return -1 if close or stack else at
+
+
+def _type_params(inner: str) -> bool:
+    """Does each of these type parameters parse as a function's parameter would (`T: bound = default`, `*Ts`,
+    `**P`: their grammar follows it, but in any order)?"""
+    parts: List[List[str]] = [[]]
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(inner).readline):
+            if token.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER):
+                continue
+            if token.string in ("(", "[", "{"):
+                depth += 1
+            elif token.string in (")", "]", "}"):
+                depth -= 1
+            elif token.string == "," and depth == 0:
+                parts.append([])
+                continue
+            parts[-1].append(token.string)
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    if parts[-1] == [] and len(parts) > 1:  # a trailing comma
+        parts.pop()
+    for part in parts:
+        if not part or "lambda" in part:
+            return False
+        try:
+            ast.parse(f"def _({' '.join(part)}): pass")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+    return True
 
 
 def _by_statements(text: str) -> Optional[Tuple[str, Tuple[Use, ...]]]:

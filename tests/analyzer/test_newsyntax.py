@@ -83,6 +83,46 @@ LAYOUTS = {
     "crlf_formfeed": "\x0c\r\nimport io\r\n\x0c\r\ntype X = int\r\ndef h[T]():\r\n    pass\r\n",
     "first_and_last": "type A = int\nx = 1\n" * 3 + "class C[T]: pass\n",
 }
+# Files the fast path (no LibCST) rewrites: the same text as LibCST's rewrite, or (a parenthesized `type` value
+# across lines, where that rewrite dropped the line breaks) every line kept.
+QUICK = {
+    "any_order": "def deco[T: int, **P, R](f: T) -> R:\n    return f\n",
+    "string_bound": 'class Box[T: "Entity", *Ts]:\n    pass\n',
+    "alias_comment": 'type Kind = Literal["#", ";"]  # a comment; with [brackets]\n',
+    "except_tuple": "try:\n    pass\nexcept ValueError, (TypeError):\n    pass\n",
+    "async_nested": "class C:\n    async def f[T](self) -> T: ...\n    type A[K] = dict[K, int]\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(QUICK))
+def test_the_fast_path_rewrites_what_libcst_does(case):
+    from buffix.core import newsyntax
+
+    text = QUICK[case] + SINK
+    quick = newsyntax._quick(text)
+    assert quick is not None, "the fast path should take this file"
+    assert (quick.text, quick.uses) == newsyntax._rewrite(text)
+
+
+def test_a_type_value_across_lines_keeps_its_lines(tmp_path):
+    prefix = "type Json = (\n    dict[str, Json] | list[Json] | None\n)\n"
+    assert downgrade(prefix + SINK).text.count("\n") == (prefix + SINK).count("\n")
+    done = check(tmp_path, "new.py", prefix + SINK)
+    [finding] = json.loads(done.stdout)["findings"]
+    assert finding["line"] == prefix.count("\n") + 4
+
+
+def test_text_in_a_string_is_not_rewritten_by_the_fast_path():
+    from buffix.core import newsyntax
+
+    text = 'DOC = """\ndef f[T](): pass\n"""\ntype X = int\n' + SINK
+    assert newsyntax._quick(text) is None  # a `def` the tree does not hold: LibCST reads the file
+    assert downgrade(text).text.startswith('DOC = """\ndef f[T](): pass\n"""\nX = int     \n')
+
+
+def test_invalid_type_parameters_are_still_a_syntax_error():
+    assert downgrade("def f[](): pass\n" + SINK) is None
+    assert downgrade("def f[1](): pass\n" + SINK) is None
 
 
 @pytest.mark.parametrize("case", sorted(LAYOUTS))

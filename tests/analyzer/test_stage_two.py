@@ -280,3 +280,28 @@ def test_a_method_reaching_a_body_method_through_calls_is_a_body_method(tmp_path
     override = tmp_path / "pkg/request/httpx_request.py"
     override.write_text(override.read_text().replace("res.content", "b''"))
     assert findings() == [] == findings("--no-cache", BUFFIX_NO_PREFILTER="1")
+
+
+def test_methods_of_the_same_name_in_another_package_keep_the_body_method(tmp_path):
+    """Issue 10 §2.8: beside pkg, a package `other` defining `retrieve` and `_request_wrapper` twice makes them
+    defined in more than CLOSURE_FILES files of the tree, but only once in pkg: the closure counts per top-level
+    package, so pkg/file.py is still kept (the same findings as BUFFIX_NO_PREFILTER=1)."""
+    import os
+    import subprocess
+    import sys
+
+    other = ("class Local{n}:\n    def retrieve(self, key):\n        return self._request_wrapper(key)\n\n"
+             "    def _request_wrapper(self, key):\n        return {{}}.get(key)\n")
+    files = {**DISPATCHED, "other/__init__.py": "", "other/a.py": other.format(n=1), "other/b.py": other.format(n=2)}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    def findings(**env: str) -> list:
+        done = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "--format", "json", "."],
+                              cwd=tmp_path, capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+        assert done.returncode in (0, 1), done.stderr
+        return sorted((f["path"], f["line"], f["code"]) for f in json.loads(done.stdout)["findings"])
+
+    assert findings(BUFFIX_NO_PREFILTER="1") == [("pkg/file.py", 16, "BFX201")]
+    assert findings() == [("pkg/file.py", 16, "BFX201")]

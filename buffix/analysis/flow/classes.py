@@ -8,6 +8,7 @@ its interface.
 from __future__ import annotations
 
 import ast
+import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Protocol, Set, Tuple
@@ -204,7 +205,14 @@ class ClassInfo:
     def rebinds(self, name: str) -> bool:
         """Does a method of this class or of its bases assign an attribute to `<x>.name` (`self.receive =
         self._receive_rate`)? A syntactic test, so that calls of ordinary methods need not learn the class."""
-        return any(name in info._rebinding() for info in self.mro())
+        return any(info._rebinds(name) for info in self.mro())
+
+    def _rebinds(self, name: str) -> bool:
+        if self._rebound is None and self.module is not None:  # most names are never assigned: no walk
+            pattern = re.compile(rf"{re.escape(name)}[\s\\)]*=(?!=)")
+            if not self.module.parsed.may_contain(self.node, pattern):
+                return False
+        return name in self._rebinding()
 
     def _rebinding(self) -> Set[str]:
         if self._rebound is None:  # each class's methods are walked once

@@ -61,6 +61,8 @@ class _Facts:
     """What the scan of the tree learned: each file's FileFacts added in path order."""
 
     counts: Counter = field(default_factory=Counter)  # method name -> files defining it
+    package: Dict[str, str] = field(default_factory=dict)  # file -> its top-level package (_packages)
+    package_counts: Dict[str, Counter] = field(default_factory=dict)  # package -> method name -> its files defining it
     file: Dict[str, str] = field(default_factory=dict)  # method -> a file defining it (the one, when unique)
     bearing: Dict[str, Set[str]] = field(default_factory=dict)  # method -> files where its own text names a body
     sure: Set[str] = field(default_factory=set)  # methods whose text names a client library or body member
@@ -69,8 +71,10 @@ class _Facts:
     classes: Dict[str, Set[str]] = field(default_factory=dict)  # a class name -> files defining a class so named
     calls: Dict[str, Dict[str, Set[str]]] = field(default_factory=dict)  # method -> file -> the `.name(`s it calls
 
-    def add(self, path: str, facts: FileFacts) -> None:
+    def add(self, path: str, facts: FileFacts, package: str) -> None:
         classes, methods, calls = facts
+        self.package[path] = package
+        self.package_counts.setdefault(package, Counter()).update(methods.keys())
         for name, bases in classes:
             self.classes.setdefault(name, set()).add(path)
             for base in bases:
@@ -170,7 +174,21 @@ def _known(value: Any) -> Optional[FileFacts]:
     return None
 
 
-def _facts_of_tree(paths: List[str], screen: "Screens", jobs: int, store: Optional[FactStore]) -> _Facts:
+def _packages(roots: Iterable[Path], paths: List[str]) -> Dict[str, str]:
+    """Each file's top-level package: the first component of its path under the (innermost) root holding it
+    (`telegram`, `django`), "" for a file directly in a root."""
+    bases = sorted({os.path.join(os.path.abspath(r), "") for r in roots}, key=len, reverse=True)
+    found = {}
+    for path in paths:
+        absolute = os.path.abspath(path)
+        base = next((b for b in bases if absolute.startswith(b)), "")
+        first, separator, _ = absolute[len(base):].partition(os.sep)
+        found[path] = first if separator and base else ""
+    return found
+
+
+def _facts_of_tree(paths: List[str], screen: "Screens", jobs: int, store: Optional[FactStore],
+                   packages: Dict[str, str]) -> _Facts:
     """The tree's facts, merged in `paths` order; files the store knows unchanged are not read."""
     per_file: Dict[str, FileFacts] = {}
     missing: Dict[str, Tuple[int, int, int]] = {}
@@ -196,7 +214,7 @@ def _facts_of_tree(paths: List[str], screen: "Screens", jobs: int, store: Option
     facts = _Facts()
     for path in paths:
         if path in per_file:
-            facts.add(path, per_file[path])
+            facts.add(path, per_file[path], packages.get(path, ""))
     return facts
 
 
@@ -207,7 +225,9 @@ class MethodIndex:
         and its own text names a body source, possibly guessed (`resp.read()`); it counts even when several classes
         define it when that text names no guess (`screen.sure`). `jobs`: processes the scan may use; `config`: the
         excludes the walk honours; `store`: per-file facts of earlier runs."""
-        facts = _facts_of_tree(_python_files(roots, config), screen, jobs, store)
+        roots = list(roots)
+        paths = _python_files(roots, config)
+        facts = _facts_of_tree(paths, screen, jobs, store, _packages(roots, paths))
         self._file = facts.file
         self._bearing = facts.bearing
         self._sure = facts.sure
@@ -218,6 +238,8 @@ class MethodIndex:
         self._few = {n for n, c in facts.counts.items() if c <= DISPATCH_FILES}
         self._defined = facts.counts  # method name -> files defining it
         self._calls = facts.calls
+        self._package = facts.package
+        self._package_counts = facts.package_counts
         self._body: Optional[Dict[str, Tuple[str, str]]] = None
 
     def body_methods(self, common: FrozenSet[str]) -> FrozenSet[bytes]:
@@ -232,28 +254,55 @@ class MethodIndex:
 
     def _closure(self, common: FrozenSet[str]) -> Dict[str, Tuple[str, str]]:
         """Body method -> why: ("", "") for a seed, else (a callee that is a body method, the file of the def calling
-        it). One reason per name is enough to say which files an answer was read from (body_files)."""
+        it). One reason per name is enough to say which files an answer was read from (body_files). The closure
+        over the whole tree, joined by one per top-level package counting defs in that package only: a package
+        beside it defining `retrieve` twice must not drop python-telegram-bot's `retrieve` (issue 10 §2.8)."""
         if self._body is None:
             def eligible(name: str) -> bool:
                 return name not in common and not name.startswith("__")
 
-            seeds = (self._unique & set(self._bearing)) | (self._sure & self._abstract & self._few)
-            body = {n: ("", "") for n in seeds if eligible(n)}
-            callers: Dict[str, List[Tuple[str, str]]] = {}  # callee -> (caller, the caller's file)
+            tree_callers: Dict[str, List[Tuple[str, str]]] = {}  # callee -> (caller, the caller's file)
+            callers: Dict[str, Dict[str, List[Tuple[str, str]]]] = {}  # the same per package
             for caller, by_file in self._calls.items():
-                if self._defined[caller] <= CLOSURE_FILES and eligible(caller):  # a call by name may reach it
-                    for path, called in by_file.items():
-                        for callee in called:
-                            callers.setdefault(callee, []).append((caller, path))
-            pending = list(body)
-            while pending:
-                callee = pending.pop()
-                for caller, path in callers.get(callee, ()):
-                    if caller not in body:
-                        body[caller] = (callee, path)
-                        pending.append(caller)
+                if not eligible(caller):
+                    continue
+                for path, called in by_file.items():
+                    package = self._package.get(path, "")
+                    if self._package_counts[package][caller] > CLOSURE_FILES:
+                        continue  # then the tree counts more too
+                    edges = [callers.setdefault(package, {})]
+                    if self._defined[caller] <= CLOSURE_FILES:  # a call by name may reach it
+                        edges.append(tree_callers)
+                    for callee in called:
+                        for edge in edges:
+                            edge.setdefault(callee, []).append((caller, path))
+            seeds = (self._unique & set(self._bearing)) | (self._sure & self._abstract & self._few)
+            body = self._close({n: ("", "") for n in seeds if eligible(n)}, tree_callers)
+            bearing_in: Dict[str, Set[str]] = {}  # package -> the names its files bear a body in
+            for name, files in self._bearing.items():
+                for path in files:
+                    bearing_in.setdefault(self._package.get(path, ""), set()).add(name)
+            for package, package_callers in sorted(callers.items()):
+                counts = self._package_counts[package]
+                seeds = {n for n in bearing_in.get(package, ()) if counts[n] == 1} | {
+                    n for n in self._sure & self._abstract if 0 < counts[n] <= DISPATCH_FILES}
+                found = self._close({n: ("", "") for n in seeds if eligible(n)}, package_callers)
+                for name, why in found.items():
+                    body.setdefault(name, why)  # a reason's callee is in `body` already: its chain ends at a seed
             self._body = body
         return self._body
+
+    @staticmethod
+    def _close(body: Dict[str, Tuple[str, str]],
+               callers: Dict[str, List[Tuple[str, str]]]) -> Dict[str, Tuple[str, str]]:
+        pending = list(body)
+        while pending:
+            callee = pending.pop()
+            for caller, path in callers.get(callee, ()):
+                if caller not in body:
+                    body[caller] = (callee, path)
+                    pending.append(caller)
+        return body
 
     def body_files(self, name: str, common: FrozenSet[str]) -> List[str]:
         """The files that make method `name` a body method (body_methods): along its chain of calls, the calling
