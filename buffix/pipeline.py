@@ -148,7 +148,9 @@ def _read(path: str) -> Tuple[Optional[bytes], Optional[FileResult]]:
 def _screen(path: str, source: bytes, prefilter: Optional[Prefilter], max_bytes: int) -> Optional[FileResult]:
     """The result when the file needs no analysis, else None."""
     if prefilter is not None:
-        verdict = prefilter(path, source)  # a bool, or (bool, the other files the answer was read from)
+        # a bool, or (bool, the other files the answer was read from); a prefilter that fails (a stack too deep
+        # even on a deep one) keeps the file: the analyzer then decides, or says why it cannot
+        verdict = guarded(lambda: prefilter(path, source), lambda message: True)
         keep, depends_on = verdict if isinstance(verdict, tuple) else (verdict, ())
         if not keep:
             return FileResult(path, depends_on=depends_on)

@@ -130,3 +130,23 @@ def test_nothing_starts_when_everything_is_filtered_out(tmp_path):
     seen = []
     results = list(check_files(files, _exploding, prefilter=mentions_requests, progress=lambda d, t: seen.append(d)))
     assert [r.findings for r in results] == [(), ()] and seen == [1, 2]
+
+
+def _deep_prefilter(path: str, source: bytes) -> bool:
+    """A prefilter whose own recursion is too deep on one file (stage 2 summarizing a huge class graph)."""
+    def down(n: int) -> int:
+        return down(n + 1)
+    if b"deep" in source:
+        return bool(down(0))
+    return mentions_requests(path, source)
+
+
+def test_a_prefilter_that_fails_keeps_the_file_for_the_analyzer(tmp_path):
+    files = make_tree(tmp_path, 6)
+    odd = tmp_path / "odd.py"
+    odd.write_text("import requests\n# deep\nmemoryview(requests.get('u').content)\n")
+    for jobs in (1, 2):
+        results = {Path(r.path).name: r for r in check_files(files + [odd], libcst_memoryview,
+                                                             prefilter=_deep_prefilter, jobs=jobs)}
+        assert results["odd.py"].error is None and len(results["odd.py"].findings) == 1
+        assert [len(results[f"m{i:02}.py"].findings) for i in range(6)] == [1, 0, 0, 1, 0, 0]
