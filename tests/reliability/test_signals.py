@@ -26,6 +26,7 @@ def test_signal_while_reading_stdin(tmp_path, signum, status):
     while not _blocked_reading_stdin(process.pid):
         assert process.poll() is None, process.stderr.read()
     process.send_signal(signum)
+    process.wait(timeout=120)  # with stdin still open: closing it first races the signal with end of input
     out, err = process.communicate()
     assert process.returncode == status, err
     assert b"Traceback" not in err
