@@ -21,8 +21,11 @@ def _blocked_reading_stdin(pid):
 @pytest.mark.skipif(not os.path.exists("/proc/self/syscall"), reason="needs /proc/<pid>/syscall")
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_while_reading_stdin(tmp_path, signum, status):
+    # a SIGINT ignored here (by code an earlier test ran in this process) would be inherited: Python keeps an
+    # ignored SIGINT ignored, as a program started in the background should
     process = subprocess.Popen([sys.executable, "-m", "buffix", "check", "-", "--stdin-filename", "x.py"],
-                               cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     while not _blocked_reading_stdin(process.pid):
         assert process.poll() is None, process.stderr.read()
     process.send_signal(signum)
