@@ -559,16 +559,16 @@ class Frame:
         kept = tuple((a, v) for a, v in holder.attrs if a != attr)
         if value is not None and carries(value):
             kept += ((attr, self.step(value, target, f"stored in `{name}.{attr}`")),)
-            self._publish_store(holder, attr, kept[-1][1])
+            self._publish_store(family(holder), attr, kept[-1][1])
         self.env[name] = replace(holder, attrs=tuple(sorted(kept, key=lambda item: item[0])))
 
-    def _publish_store(self, holder: Val, attr: str, value: Val) -> None:
+    def _publish_store(self, classes: Sequence[str], attr: str, value: Val) -> None:
         """A body this frame stores in an instance of a tree class (`obj.content = resp.raw`, a method or
         `__init__` keeping an argument): instances of that class may hold it, for code elsewhere that reads the
         attribute (Project.stored_into). Values made from this frame's inputs stay with its callers' flows."""
         if value.param is not None or not carries(value):
             return
-        for qualname in family(holder):
+        for qualname in classes:
             if qualname != OTHER_CLASS:
                 key = (qualname, attr)
                 self.module.published[key] = merge([self.module.published.get(key), value]) or value
@@ -1412,7 +1412,7 @@ class Frame:
                 if keep:
                     self.env["self." + attr] = stored
                 elif cls is not None:  # `result.set_property("__value", response.content)`
-                    self._publish_store(Val(OBJECT, type=cls.qualname, role=TREE_CLASS), attr, stored)
+                    self._publish_store((cls.qualname,), attr, stored)
         return value
 
     def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
@@ -1467,7 +1467,7 @@ class Frame:
             if done is not None:
                 attrs.append((attr, done))
                 if instance.role is TREE_CLASS:
-                    self._publish_store(instance, attr, done)
+                    self._publish_store(family(instance), attr, done)
         return replace(instance, attrs=tuple(attrs))
 
     # ---- instances of the tree's classes -------------------------------------------------------------------------
@@ -1493,7 +1493,7 @@ class Frame:
         if not kept:
             return None
         for attr, _, value in kept:
-            self._publish_store(Val(OBJECT, type=info.qualname, role=TREE_CLASS), attr, value)
+            self._publish_store((info.qualname,), attr, value)
         seeds = tuple(kept)
         for method_name in dict.fromkeys(n for c in info.mro() for n in c.methods):  # inherited ones too
             found = info.method(method_name)
