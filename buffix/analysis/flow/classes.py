@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Protocol, Set, Tuple
 
+from buffix.analysis.flow import known
 from buffix.analysis.flow.model import Raw, Summary, Val, carries, merge
 from buffix.analysis.flow.scope import Names
 from buffix.analysis.parse import Parsed
@@ -94,6 +95,7 @@ class ClassInfo:
     _rebound: Optional[Set[str]] = None
     _mro: Optional[List["ClassInfo"]] = None
     _catalog_type: Optional[Tuple[str]] = None
+    _items: Optional[str] = None
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -145,6 +147,24 @@ class ClassInfo:
                 if found is not None:
                     return found
         return None
+
+    def item_family(self) -> str:
+        """The tree class its instances hold, when a base names it as its type argument (`class Pages(List[Page])`,
+        `class Messages(Collection[Message])`); "" if none does."""
+        if self._items is None:
+            self._items = ""
+            for info in self.mro():
+                module = info.module
+                for base in info.node.bases if module is not None else ():
+                    found = known.parameterized(base)
+                    argument = found[0][1] if found else None
+                    item = module.tree_class(argument) if argument is not None else None  # type: ignore[union-attr]
+                    if item is not None:
+                        self._items = item
+                        return item
+        else:
+            self.mro()  # the answer still depends on the bases' files
+        return self._items
 
     def subclasses(self) -> List["ClassInfo"]:
         """Classes of the tree deriving from this one, nearest first (a call on a value typed as this class may

@@ -627,11 +627,16 @@ class Frame:
             type_name = self.module.catalog.annotations.get(qualname or "")
             if type_name is not None:
                 return self.step(Val(OBJECT, type=type_name), where, f"{how} as `{qualname}`")
-        for node in known.alternatives(annotation) if classes else ():
-            cls = self.module.tree_class(node, by_name=how == "documented")
-            if cls is not None:
-                return self.step(Val(OBJECT, type=cls, role=TREE_CLASS), where,
+        by_name = how == "documented"
+        for base, argument in known.parameterized(annotation) if classes else ():
+            cls = self.module.tree_class(base, by_name=by_name)
+            item = self.module.tree_class(argument, by_name=by_name) if argument is not None else None
+            if cls is not None:  # `Pages[Page]`: iterating it yields a Page
+                return self.step(Val(OBJECT, type=cls, role=TREE_CLASS, items=item or ""), where,
                                  f"{how} as `{cls.rpartition('.')[2]}`")
+            if item is not None and known.last_name(base) in known.ITEM_CONTAINERS:  # `list[Page]`
+                return self.step(Val(OBJECT, type=item, role=Role.INSTANCES), where,
+                                 f"{how} as a collection of `{item.rpartition('.')[2]}`")
         return None
 
     # ---- expressions ---------------------------------------------------------------------------------------
@@ -861,6 +866,8 @@ class Frame:
     def iterate(self, value: Optional[Val], node: ast.AST) -> Optional[Val]:
         """What iterating over `value` yields."""
         if value is None:
+            if isinstance(node, ast.Name) and node.id == self.self_name and self.cls is not None:
+                return self._typed_items(self.cls.item_family(), None, node)  # `for page in self`
             return None
         if value.kind is CHUNKS and value.slot >= 0:
             return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
@@ -874,13 +881,30 @@ class Frame:
         if value.kind is OBJECT and value.role is TREE_CLASS:
             iterator = (self.instance_call(node, value, "__iter__")
                         or self.instance_call(node, value, "__aiter__"))
-            return self.iterate(iterator, node) if iterator is not None and iterator.kind is not OBJECT else None
+            if iterator is not None and iterator.kind is not OBJECT and iterator.tainted:
+                return self.iterate(iterator, node)
+            return self._typed_items(value.items or self._class_items(value), value, node)
         if value.kind is OBJECT:
             spec = self.module.catalog.types.get(value.catalog_type)
             if spec is not None and spec.iterates is not None:
                 return self.derive(spec.iterates, value, node, "iterating it")
             return None
         return CLEAN_VAL if value.kind is BODY else None
+
+    def _class_items(self, value: Val) -> str:
+        """The items of an instance of a tree class deriving from a typed collection (`class Pages(List[Page])`)."""
+        infos = [self._class_info(qualname) for qualname in family(value)]
+        found = {info.item_family() if info is not None else "" for info in infos}
+        return found.pop() if len(found) == 1 else ""
+
+    def _typed_items(self, items: str, collection: Optional[Val], node: ast.AST) -> Optional[Val]:
+        """Each item of a collection whose type argument names a tree class: an instance of it (a type only)."""
+        if not items:
+            return None
+        confidence = collection.confidence if collection is not None else "high"
+        flow = collection.flow if collection is not None else ()
+        return self.step(Val(OBJECT, type=items, role=TREE_CLASS, confidence=confidence, flow=flow), node,
+                         f"each `{items.rpartition('.')[2]}` of it")
 
     def derive(self, result: Optional[Result], base: Val, node: ast.AST, how: str) -> Optional[Val]:
         """What a catalog member (`result`) of `base` gives."""

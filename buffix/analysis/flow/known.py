@@ -7,7 +7,7 @@ import ast
 import functools
 import os
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 CONTAINER_ADD = {"append": 0, "appendleft": 0, "insert": 1, "add": 0, "put": 0, "put_nowait": 0}  # item position
 CONTAINER_EXTEND = ("extend", "extendleft", "update")
@@ -47,6 +47,39 @@ def alternatives(annotation: Optional[ast.AST]) -> List[ast.expr]:
             return [found for item in items for found in alternatives(item)]
         return [base] if isinstance(base, (ast.Name, ast.Attribute)) else []  # `Result[str]` is a Result
     return [annotation] if isinstance(annotation, (ast.Name, ast.Attribute)) else []
+
+
+# generic containers whose items are their (first) type argument: `list[Page]` holds Page instances
+ITEM_CONTAINERS = frozenset({
+    "list", "List", "Sequence", "MutableSequence", "Iterable", "Iterator", "AsyncIterable", "AsyncIterator",
+    "Collection", "Set", "set", "FrozenSet", "frozenset", "AbstractSet", "MutableSet", "Deque", "deque", "tuple",
+    "Tuple", "Generator", "AsyncGenerator",
+})
+
+
+def parameterized(annotation: Optional[ast.AST]) -> List[Tuple[ast.expr, Optional[ast.expr]]]:
+    """Like `alternatives`, each with its first type argument (`Pages[Page]` -> (Pages, Page)); the alternatives
+    of a container count too (`Optional[list[Page]]` -> (list, Page))."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return parameterized(ast.parse(annotation.value, mode="eval").body)
+        except SyntaxError:
+            return []
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return parameterized(annotation.left) + parameterized(annotation.right)
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, (ast.Name, ast.Attribute)):
+        base = annotation.value
+        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        if last_name(base) in ("Optional", "Union"):
+            return [found for item in items for found in parameterized(item)]
+        first = items[0] if items else None
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            try:
+                first = ast.parse(first.value, mode="eval").body
+            except SyntaxError:
+                first = None
+        return [(base, first if isinstance(first, (ast.Name, ast.Attribute)) else None)]
+    return [(annotation, None)] if isinstance(annotation, (ast.Name, ast.Attribute)) else []
 
 
 def abstract(function: ast.AST) -> bool:

@@ -82,6 +82,7 @@ class Val:
     role: Role = CATALOG_TYPE
     # TUPLE: its tainted items, by position (`(response, chunks)`), or one part at EVERY_ITEM (`[resp for ...]`)
     parts: Tuple[Tuple[int, "Val"], ...] = ()
+    items: str = ""  # OBJECT of a TREE_CLASS: the family iterating it yields, from a type argument (`Pages[Page]`)
 
     @property
     def tainted(self) -> bool:
@@ -108,7 +109,7 @@ class Val:
     @property
     def shape(self) -> tuple:
         """What a summary computed for this value depends on (not its flow or confidence)."""
-        return (self.kind, self.type, self.role, self.slot, tuple((p, v.shape) for p, v in self.parts))
+        return (self.kind, self.type, self.role, self.slot, tuple((p, v.shape) for p, v in self.parts), self.items)
 
 
 CLEAN_VAL = Val(CLEAN)
