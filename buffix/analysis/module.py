@@ -370,7 +370,10 @@ class Module:
         stores = tuple((k[5:], v) for k, v in frame.env.items()
                        if k.startswith("self.") and v is not None and v.tainted and v.param is not None
                        and frame.seeded.get(k[5:]) is not v)  # a seed left as it came is no store
-        summary = Summary(returns, tuple(frame.hits), stores)
+        params = self.parameters(function, cls)
+        fills = tuple((i, frame.env[n]) for i, n in enumerate(params)  # bodies made here put in a given container
+                      if n in frame.filled and carries(frame.env.get(n)) and frame.env[n].param is None)
+        summary = Summary(returns, tuple(frame.hits), stores, fills)
         cache[key] = summary
         return summary
 

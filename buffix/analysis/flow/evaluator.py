@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import replace
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, cast
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
 from buffix.analysis.flow import known
 from buffix.analysis.flow.classes import ClassInfo, ModuleContext
@@ -124,6 +124,7 @@ class Frame:
         self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
         self.seeded: Dict[str, Val] = {}  # self.<attr> as the instance's seeds gave them (Module.function_frame)
+        self.filled: Set[str] = set()  # names a container mutation put bodies in (`queue.put(chunk)`): Summary.fills
         self.patched: List[str] = []  # names a test double replaces here (`mock.patch("requests.get")`)
 
     # ---- names -------------------------------------------------------------------------------------------
@@ -825,7 +826,10 @@ class Frame:
             for condition in generator.ifs:
                 self.ev(condition)
         element = self.ev(node.elt)
-        self.env = {**saved, **{k: v for k, v in self.env.items() if k not in saved and known.walrus_binds(node, k)}}
+        targets = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        kept = {k: v for k, v in self.env.items()  # a walrus, or a queue the items were put in
+                if (k not in saved and known.walrus_binds(node, k)) or (k in self.filled and k not in targets)}
+        self.env = {**saved, **kept}
         if element is not None and element.kind is CONTAINER and element.slot >= 0:  # `[(url, body) for ...]`
             return self.step(replace(element, kind=CHUNKS), node, "pairs collected by a comprehension")
         if element is not None and element.kind in (OBJECT, TUPLE) and carries(element):  # `[s.get(u) for u in ...]`
@@ -943,6 +947,9 @@ class Frame:
     def expr_Call(self, node: ast.Call) -> Optional[Val]:
         args = Args(self, node)
         func = node.func
+        later = known.CALLS_LATER.get(known.last_name(func))
+        if later is not None:
+            self._call_later(node, args, later)
         qualname = self.imported(func) if isinstance(func, ast.Attribute) else self.qualname(func)
         if isinstance(func, ast.Attribute) and qualname is None:
             return self._method(node, func, args)
@@ -956,6 +963,21 @@ class Frame:
                 return self._instantiate(node, args, callee)
             return None
         return self._qualified(node, qualname, args)
+
+    def _call_later(self, node: ast.Call, args: Args, later: known.Later) -> None:
+        """`Thread(target=fetch, args=(url, chunks))`, `executor.submit(fetch, url, chunks)`: the function runs
+        with those arguments (what it puts in `chunks`, the caller then reads)."""
+        function = args.get(later.function if later.function >= 0 else None, (later.keyword,))
+        if not isinstance(function, (ast.Name, ast.Attribute)):
+            return
+        passed: List[ast.expr] = []
+        if later.spread:
+            passed = args.positional[later.arguments:] if later.arguments >= 0 else []
+        else:
+            packed = args.get(later.arguments if later.arguments >= 0 else None, (later.arguments_keyword,))
+            passed = list(packed.elts) if isinstance(packed, (ast.Tuple, ast.List)) else []
+        if passed:
+            self.ev(ast.copy_location(ast.Call(func=function, args=passed, keywords=[]), node))
 
     def _call_name(self, node: ast.Call, func: ast.Name, args: Args) -> Tuple[bool, Optional[Val]]:
         """A bare name the module binds: a method kept as a value, a local function or closure, a class of the
@@ -1382,6 +1404,11 @@ class Frame:
                    for t, spec in catalog.types.items() if name in spec.methods)
 
     def _mutate(self, target: ast.expr, receiver: Optional[Val], name: str, args: Args) -> None:
+        self._fill(target, receiver, name, args)
+        if isinstance(target, ast.Name) and carries(self.env.get(target.id)):
+            self.filled.add(target.id)
+
+    def _fill(self, target: ast.expr, receiver: Optional[Val], name: str, args: Args) -> None:
         if name in known.CONTAINER_ADD:
             item = args.get(known.CONTAINER_ADD[name])
             value = args.value(item)
@@ -1431,6 +1458,8 @@ class Frame:
         summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
                                    closure, tuple((attr, value) for attr, _, value in seeds), constants)
         value = self._apply(node, summary, tainted, name, cap)
+        if summary.fills and args is not None:
+            self._filled_by(node, summary, module.parameters(function, cls), args, name, cap)
         if summary.stores and (keep or cls is not None):
             for attr, _, stored in self._kept(node, summary, tainted, name):
                 if keep:
@@ -1438,6 +1467,18 @@ class Frame:
                 elif cls is not None:  # `result.set_property("__value", response.content)`
                     self._publish_store((cls.qualname,), attr, stored)
         return value
+
+    def _filled_by(self, node: ast.AST, summary: Summary, params: List[str], args: Args, name: str,
+                   cap: str) -> None:
+        """`_download_part(..., io_queue)` puts bodies in the queue it is given: the caller's queue now holds them
+        (a closure reading it later sees them)."""
+        for position, filled in summary.fills:
+            arg = args.get(position, (params[position],) if position < len(params) else ())
+            for target in _named_by(arg):
+                current = self.env.get(target.id)
+                added = self.step(filled.at_most(cap), node, f"filled by `{name}()`")
+                self.env[target.id] = merge([current if carries(current) else None, added])
+                self.filled.add(target.id)
 
     def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
         """Complete the summary's flows with the caller's values: report its hits, give its return value."""
@@ -1846,6 +1887,17 @@ def _every_item(value: Val) -> Val:
     """A TUPLE whose items lost their positions (`sorted(pairs)`, `gather(*tasks)`): every item may be any part."""
     item = value.part(None)
     return replace(value, parts=((EVERY_ITEM, item),)) if item is not None else value
+
+
+def _named_by(arg: Optional[ast.expr]) -> List[ast.Name]:
+    """The local names an argument passes (`queue`, `queue if ordered else None`)."""
+    if isinstance(arg, ast.Name):
+        return [arg]
+    if isinstance(arg, ast.IfExp):
+        return _named_by(arg.body) + _named_by(arg.orelse)
+    if isinstance(arg, ast.BoolOp):
+        return [name for value in arg.values for name in _named_by(value)]
+    return []
 
 
 def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo], args: Args) -> Tainted:

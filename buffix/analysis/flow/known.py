@@ -7,7 +7,7 @@ import ast
 import functools
 import os
 import re
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 CONTAINER_ADD = {"append": 0, "appendleft": 0, "insert": 1, "add": 0, "put": 0, "put_nowait": 0}  # item position
 CONTAINER_EXTEND = ("extend", "extendleft", "update")
@@ -48,6 +48,26 @@ def alternatives(annotation: Optional[ast.AST]) -> List[ast.expr]:
         return [base] if isinstance(base, (ast.Name, ast.Attribute)) else []  # `Result[str]` is a Result
     return [annotation] if isinstance(annotation, (ast.Name, ast.Attribute)) else []
 
+
+
+
+class Later(NamedTuple):
+    """A call that runs a function later with arguments it is given (`Thread(target=f, args=(url, q))`)."""
+
+    function: int  # the function's position (-1: keyword only)
+    keyword: str  # its keyword
+    arguments: int  # where its arguments start (-1: keyword only)
+    spread: bool  # True: they follow as positional arguments; False: one tuple
+    arguments_keyword: str = "args"
+
+
+CALLS_LATER = {  # by the callee's last name: the receiver (an executor, a loop, a pool) is rarely known
+    "Thread": Later(1, "target", -1, False), "Process": Later(1, "target", -1, False),
+    "Timer": Later(1, "function", 2, False), "start_new_thread": Later(0, "function", 1, False),
+    "submit": Later(0, "fn", 1, True), "to_thread": Later(0, "func", 1, True), "spawn": Later(0, "", 1, True),
+    "run_in_executor": Later(1, "func", 2, True), "call_soon": Later(0, "callback", 1, True),
+    "call_soon_threadsafe": Later(0, "callback", 1, True), "apply_async": Later(0, "func", 1, False),
+}
 
 # generic containers whose items are their (first) type argument: `list[Page]` holds Page instances
 ITEM_CONTAINERS = frozenset({

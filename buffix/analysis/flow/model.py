@@ -246,3 +246,4 @@ class Summary:
     returns: Optional[Val] = None
     hits: Tuple[Hit, ...] = ()
     stores: Tuple[Tuple[str, Val], ...] = ()  # self.<attr> given a parameter's value (what a constructor keeps)
+    fills: Tuple[Tuple[int, Val], ...] = ()  # parameters it puts bodies in (`queue.put(chunk)`): position, holding
