@@ -371,8 +371,9 @@ class Module:
                        if k.startswith("self.") and v is not None and v.tainted and v.param is not None
                        and frame.seeded.get(k[5:]) is not v)  # a seed left as it came is no store
         params = self.parameters(function, cls)
-        fills = tuple((i, frame.env[n]) for i, n in enumerate(params)  # bodies made here put in a given container
-                      if n in frame.filled and carries(frame.env.get(n)) and frame.env[n].param is None)
+        held = {i: frame.env.get(n) for i, n in enumerate(params) if n in frame.filled}
+        fills = tuple((i, v) for i, v in held.items()  # bodies made here, put in a container it is given
+                      if v is not None and carries(v) and v.param is None)
         summary = Summary(returns, tuple(frame.hits), stores, fills)
         cache[key] = summary
         return summary
