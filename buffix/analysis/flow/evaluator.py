@@ -957,6 +957,10 @@ class Frame:
             handled, value = self._call_name(node, func, args)
             if handled:
                 return value
+        if isinstance(func, ast.IfExp):  # `(client.head_object if head else client.get_object)(**params)`
+            self.ev(func.test)
+            return merge([self.ev(ast.copy_location(ast.Call(func=branch, args=node.args, keywords=node.keywords),
+                                                    node)) for branch in (func.body, func.orelse)])
         if qualname is None:
             callee = self.ev(func)
             if callee is not None and callee.kind is OBJECT and callee.role is CLASS:  # `registry[kind]()`
@@ -1150,18 +1154,30 @@ class Frame:
             return True, first if qualname in ("builtins.list", "builtins.tuple") else _every_item(first)
         if qualname != "builtins.iter" or len(args.positional) != 2:
             return False, None
-        if first is not None and first.kind is OBJECT and first.role is BOUND_METHOD:
-            produced = self.call_bound(first, node)
-        elif isinstance(args.positional[0], ast.Lambda):
-            produced = self.ev(args.positional[0].body)  # `iter(lambda: stream.read(n), b"")`: chunks until b""
-        else:
-            call = self._call_of(args.positional[0])  # `iter(self.read1, b"")`, `iter(partial(f, n), b"")`
-            if call is None:
-                return False, None
-            produced = self.ev(call)
+        handled, produced = self._produced(node, args)
         if produced is not None and is_body(produced):
             return True, self.step(replace(produced, kind=CHUNKS, entries=()), node, "chunks read by `iter()`")
-        return True, None
+        return handled, None
+
+    def _call_map(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`map(body.read, repeat(n))`, `map(download, urls)`: each item is what the function gives."""
+        handled, produced = self._produced(node, args)
+        if produced is not None and is_body(produced):
+            return True, self.step(replace(produced, kind=CHUNKS, entries=()), node, "each item `map()` gives")
+        each = collection(((EVERY_ITEM, produced),)) if produced is not None and produced.kind is OBJECT else None
+        if each is not None:  # `map(session.get, urls)`: responses
+            return True, self.step(each, node, "each item `map()` gives")
+        return handled, None
+
+    def _produced(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        """What calling the function a call is given first gives (its other arguments unknown)."""
+        first = args.value(args.get(0))
+        if first is not None and first.kind is OBJECT and first.role is BOUND_METHOD:
+            return True, self.call_bound(first, node)
+        if args.positional and isinstance(args.positional[0], ast.Lambda):
+            return True, self.ev(args.positional[0].body)  # `iter(lambda: stream.read(n), b"")`: chunks until b""
+        call = self._call_of(args.positional[0]) if args.positional else None  # `iter(self.read1, b"")`
+        return (True, self.ev(call)) if call is not None else (False, None)
 
     def _call_of(self, callable_node: ast.expr) -> Optional[ast.Call]:
         """The call that calling `callable_node` makes: `f()` for `f` or `obj.m`, `f(*a, **k)` for
@@ -1960,6 +1976,7 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     **dict.fromkeys(known.PASS_THROUGH, Frame._call_pass_through),
     "functools.partial": Frame._call_partial,
     "builtins.next": Frame._call_next,
+    "builtins.map": Frame._call_map,
     "builtins.bytearray": Frame._call_bytearray,
     "builtins.memoryview": Frame._call_memoryview,
 }
