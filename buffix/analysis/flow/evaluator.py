@@ -1406,11 +1406,22 @@ class Frame:
         if project is None or self.imported(func.value):
             return None
         found = project.method_by_name(func.attr, args.tainted())
-        if found is None:
+        if found is not None:
+            module, function, cls = found
+            assert cls is not None
+            return self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}",
+                                       cap="medium")
+        if not any(is_body(v) for v in args.values.values()):
             return None
-        module, function, cls = found
-        assert cls is not None
-        return self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}", cap="medium")
+        # a body handed to a method a few classes define (`formats[0].deserialize(data)`, a handler from a
+        # registry): it reaches one of them; medium when they all override one base's method (a plugin family)
+        here = (self.module.path, getattr(self.function, "lineno", -1))
+        methods = [m for m in project.methods_by_name(func.attr)  # the project's copy of this module is another tree
+                   if (m[0].path, getattr(m[1], "lineno", 0)) != here]  # `formats[0].deserialize(data)` delegates
+        classes = [cls for _, _, cls in methods if cls is not None]
+        cap = "medium" if _one_family(classes, func.attr) else "low"
+        return merge([self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}", cap=cap)
+                      for module, function, cls in methods if cls is not None]) if methods else None
 
     def _library_method(self, name: str) -> bool:
         """Does the module import a client library one of whose types has a method `name`?"""
@@ -1903,6 +1914,15 @@ def _every_item(value: Val) -> Val:
     """A TUPLE whose items lost their positions (`sorted(pairs)`, `gather(*tasks)`): every item may be any part."""
     item = value.part(None)
     return replace(value, parts=((EVERY_ITEM, item),)) if item is not None else value
+
+
+def _one_family(classes: List[ClassInfo], name: str) -> bool:
+    """Do all these classes define `name` as overrides of one tree class's `name` (or are they that class)?"""
+    roots = set()
+    for info in classes:
+        defining = [c for c in info.mro() if name in c.methods]
+        roots.add(defining[-1].qualname if defining else info.qualname)
+    return len(classes) > 1 and len(roots) == 1
 
 
 def _named_by(arg: Optional[ast.expr]) -> List[ast.Name]:

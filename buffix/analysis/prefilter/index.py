@@ -70,6 +70,7 @@ class _Facts:
     subclassing: Dict[str, Set[str]] = field(default_factory=dict)  # a name in a class's bases -> files
     classes: Dict[str, Set[str]] = field(default_factory=dict)  # a class name -> files defining a class so named
     calls: Dict[str, Dict[str, Set[str]]] = field(default_factory=dict)  # method -> file -> the `.name(`s it calls
+    definers: Dict[str, List[str]] = field(default_factory=dict)  # method -> files defining it, while a few do
 
     def add(self, path: str, facts: FileFacts, package: str) -> None:
         classes, methods, calls = facts
@@ -82,6 +83,9 @@ class _Facts:
         self.counts.update(methods.keys())
         for method, flags in methods.items():
             self.file[method] = path
+            files = self.definers.setdefault(method, [])
+            if len(files) <= DISPATCH_FILES:  # past that, a name too many classes share: never dispatched
+                files.append(path)
             if flags & _ABSTRACT:
                 self.abstract.add(method)
             if flags & _BEARING:
@@ -238,6 +242,7 @@ class MethodIndex:
         self._few = {n for n, c in facts.counts.items() if c <= DISPATCH_FILES}
         self._defined = facts.counts  # method name -> files defining it
         self._calls = facts.calls
+        self._definers = facts.definers
         self._package = facts.package
         self._package_counts = facts.package_counts
         self._body: Optional[Dict[str, Tuple[str, str]]] = None
@@ -338,6 +343,11 @@ class MethodIndex:
         """The one file defining a class named `name`, or None when none or several do."""
         files = self._classes.get(name, ())
         return next(iter(files)) if len(files) == 1 else None
+
+    def definers(self, name: str, most: int) -> List[str]:
+        """The files defining an indented `def name`, when at most `most` do (else none)."""
+        files = self._definers.get(name, [])
+        return files if len(files) <= most else []
 
     def unique(self, name: str, bearing: bool = False) -> Optional[str]:
         """The one file defining an indented `def name` (a method), or None when none or several do;

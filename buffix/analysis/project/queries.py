@@ -15,7 +15,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, cast
 
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_classmethod, is_static
-from buffix.analysis.flow.model import Val, merge
+from buffix.analysis.flow.model import MAX_FAMILY, Val, merge
 from buffix.analysis.module import Module
 from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
@@ -265,6 +265,19 @@ class Project:
             if name in info.methods:
                 return module, info.methods[name], info
         return None
+
+    def methods_by_name(self, name: str) -> List[Found]:
+        """Every method `name` of the tree when a few classes define it (a body handed to `handler.deserialize(data)`
+        of a handler from a registry reaches one of them), at most MAX_FAMILY; none for common names."""
+        if name in self.catalog.common_methods or name.startswith("__"):
+            return []
+        found: List[Found] = []
+        for file in self.index_methods().definers(name, MAX_FAMILY):
+            module = self.module(module_name(file)[0])
+            if module is None:
+                continue
+            found.extend((module, info.methods[name], info) for info in module.classes.values() if name in info.methods)
+        return found[:MAX_FAMILY]
 
     def _reexport(self, module_part: str, name: str) -> Optional[str]:
         file = self._finder.locate(module_part)
