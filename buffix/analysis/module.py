@@ -89,11 +89,16 @@ class Module:
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self._stored = False  # `stores` ran
+        self._analyzed: Set[int] = set()  # deferred functions and classes analyzed (by id: the tree lives as long)
         self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
     def defer(self, node: ast.AST, frame: Frame) -> None:
-        """Analyze a function or class defined in `frame` once the module's top level has run (`analyze`)."""
+        """Analyze a function or class defined in `frame` once the module's top level has run (`analyze`): once,
+        however often the code defining it runs (a class defined in a method of a class analyzed with its
+        subclasses was deferred hundreds of times: apprise's CustomNotifyPluginWrapper)."""
+        if id(node) in self._analyzed or any(pending is node for pending, _ in self.pending):
+            return
         self.pending.append((node, frame))
 
     def qualname_of(self, node: ast.AST) -> Optional[str]:
@@ -178,6 +183,7 @@ class Module:
         self.run_top_level()
         while self.pending:
             node, parent = self.pending.pop(0)
+            self._analyzed.add(id(node))
             if isinstance(node, ast.ClassDef):
                 self._analyze_class(node, parent)
             else:
