@@ -40,6 +40,7 @@ class Tree(Protocol):
     def find_function(self, qualname: str, tainted_args: bool = True) -> Optional[Function]: ...
     def method_by_name(self, name: str, tainted_args: bool) -> Optional[Function]: ...
     def methods_by_name(self, name: str) -> Sequence[Function]: ...
+    def gives_bodies(self, method: str) -> bool: ...
     def class_by_name(self, name: str, near: str) -> Optional[str]: ...
     def has_module(self, name: str) -> bool: ...
     def reexported(self, qualname: str) -> str: ...
@@ -97,6 +98,7 @@ class ClassInfo:
     _mro: Optional[List["ClassInfo"]] = None
     _catalog_type: Optional[Tuple[str]] = None
     _items: Optional[str] = None
+    _gives: Optional[bool] = None
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -148,6 +150,15 @@ class ClassInfo:
                 if found is not None:
                     return found
         return None
+
+    def gives_bodies(self) -> bool:
+        """May a method of this class (or of its bases) return a body? An instance passed to a function is followed
+        only then (`getBackgroundImageReader(file_object)` calling `file_object.getData()`)."""
+        if self._gives is None:
+            project = self.module.project if self.module is not None else None
+            self._gives = project is not None and any(project.gives_bodies(name) for info in self.mro()
+                                                      for name in info.methods)
+        return self._gives
 
     def item_family(self) -> str:
         """The tree class its instances hold, when a base names it as its type argument (`class Pages(List[Page])`,

@@ -1055,7 +1055,8 @@ class Frame:
         info = self.module.resolve_class(node.func) if tainted else None
         if info is not None:
             return self._construct(node, args, info) or self._typed_instance(node, info.qualname)
-        found = self.module.find_function(qualname, tainted)
+        given = tainted or any(v is not None and _gives_bodies(self.module, v) for v in args.values.values())
+        found = self.module.find_function(qualname, given)
         if found is not None:
             module, function, cls = found
             return self._call_function(node, args, module, function, cls, qualname.rsplit(".", 1)[-1])
@@ -1623,7 +1624,10 @@ class Frame:
                                node, f"`.{name}()`")
         origin: ast.expr = where or node  # type: ignore[assignment]  # `iter(x)`: the node stands for the receiver
         seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
-        return self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
+        given = self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
+        if given is not None and given.tainted and given.param is None and receiver.param is not None:
+            return replace(given, param=receiver.param)  # from an instance the function was given: its input
+        return given
 
     # ---- test doubles ----------------------------------------------------------------------------------------
     def patch_target(self, node: ast.AST) -> Optional[str]:
@@ -1942,13 +1946,21 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
     tainted: Tainted = {}
     for index, arg in enumerate(args.positional[: len(params)]):
         value = args.value(arg)
-        if value is not None and carries(value):
+        if value is not None and (carries(value) or _gives_bodies(module, value)):
             tainted[Param(index)] = (arg, value)
     for keyword, arg in args.keywords.items():
         value = args.value(arg)
-        if keyword in params and value is not None and carries(value):
+        if keyword in params and value is not None and (carries(value) or _gives_bodies(module, value)):
             tainted[Param(params.index(keyword))] = (arg, value)
     return tainted
+
+
+def _gives_bodies(module: ModuleContext, value: Val) -> bool:
+    """An instance of a tree class some method of which may give a body: worth following into a callee."""
+    if value.kind is not OBJECT or value.role is not TREE_CLASS or module.project is None:
+        return False
+    infos = [module.project.find_class(q) for q in family(value) if q != OTHER_CLASS]
+    return any(info is not None and info.gives_bodies() for info in infos)
 
 
 def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo],

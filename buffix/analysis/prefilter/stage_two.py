@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Protocol, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, ModuleContext
-from buffix.analysis.flow.model import CATALOG_TYPE, OBJECT, Val
+from buffix.analysis.flow.model import CATALOG_TYPE, OBJECT, OTHER_CLASS, TREE_CLASS, Val, family
 from buffix.analysis.flow.scope import absolute
 from buffix.analysis.prefilter.index import CALLED, MethodIndex
 from buffix.analysis.prefilter.tokens import ALWAYS, Matcher, screens
@@ -52,6 +52,7 @@ class Modules(Protocol):
     def index_methods(self, processes: int = 1) -> MethodIndex: ...
     def holds_bodies(self, name: str) -> bool: ...
     def stored_attrs(self, qualname: str) -> FrozenSet[str]: ...
+    def find_class(self, qualname: str) -> Optional[ClassInfo]: ...
 
 
 class _Attributes:
@@ -196,6 +197,8 @@ class StageTwo:
                 continue
             found = True
             needed = None
+            if value.kind is OBJECT and value.role is TREE_CLASS and self._gives_bodies(value):
+                return ALWAYS  # `reader(getFile(name))`: an instance whose methods give bodies, handed on
             if value.kind is OBJECT and value.type:  # a tree class or a bound method: no member to name
                 needed = self._catalog.reading_members(value.type) if value.role is CATALOG_TYPE else frozenset()
             if needed is None:
@@ -207,6 +210,10 @@ class StageTwo:
         if key not in self._readers:
             self._readers[key] = Matcher(members=key)
         return self._readers[key]
+
+    def _gives_bodies(self, value: Val) -> bool:
+        infos = [self._tree.find_class(qualname) for qualname in family(value) if qualname != OTHER_CLASS]
+        return any(info is not None and info.gives_bodies() for info in infos)
 
     def _reads_responses(self, name: str) -> bool:
         """Does module `name` read a body through a member of a response (`.read()`, `.content`): may a

@@ -54,6 +54,7 @@ class Project:
         self._loader = ModuleLoader(self._finder, self._dependencies, self.catalog, self)
         self._stage_two = StageTwo(self, _package_of)
         self._methods: Optional[MethodIndex] = None
+        self._body_methods: Optional[FrozenSet[bytes]] = None
         self._bearing: Dict[str, bool] = {}
         self._subclasses: Dict[str, List[ClassInfo]] = {}
         self._reexports: Dict[str, Tuple[str, FrozenSet[str]]] = {}
@@ -265,6 +266,12 @@ class Project:
             if name in info.methods:
                 return module, info.methods[name], info
         return None
+
+    def gives_bodies(self, method: str) -> bool:
+        """May a method of the tree named `method` return a body (MethodIndex.body_methods)?"""
+        if self._body_methods is None:
+            self._body_methods = self.index_methods().body_methods(self.catalog.common_methods)
+        return method.encode() in self._body_methods
 
     def methods_by_name(self, name: str) -> List[Found]:
         """Every method `name` of the tree when a few classes define it (a body handed to `handler.deserialize(data)`
