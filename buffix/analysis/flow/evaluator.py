@@ -1332,6 +1332,9 @@ class Frame:
             return None
         self._any_receiver_sinks(node, func.attr, args)
         self._mutations(func, receiver, args)
+        if func.attr not in known.BUILTIN_METHODS and any(is_body(v) for v in args.values.values()):
+            # `formats[0].deserialize(data)`: an item of a list the tree fills elsewhere, of no known type
+            return self._by_name(node, func, args) or CLEAN_VAL
         return CLEAN_VAL
 
     def _on_container(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:

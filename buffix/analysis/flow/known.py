@@ -69,6 +69,9 @@ CALLS_LATER = {  # by the callee's last name: the receiver (an executor, a loop,
     "call_soon_threadsafe": Later(0, "callback", 1, True), "apply_async": Later(0, "func", 1, False),
 }
 
+# methods of the builtin types a clean value mostly is: a call of another name on one may be on an object of the tree
+BUILTIN_METHODS = frozenset(n for t in (str, bytes, bytearray, list, dict, set, tuple, int, float) for n in dir(t))
+
 # generic containers whose items are their (first) type argument: `list[Page]` holds Page instances
 ITEM_CONTAINERS = frozenset({
     "list", "List", "Sequence", "MutableSequence", "Iterable", "Iterator", "AsyncIterable", "AsyncIterator",
