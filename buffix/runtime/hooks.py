@@ -59,6 +59,7 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
     assert getter is not None  # a hooked body attribute is a readable property
 
     states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_frame
+    wrap, source = rt.wrap, point.source
 
     def get_body(response: Any) -> Any:  # the hottest hook: guard and caller check inlined
         state = states.get(id(response))
@@ -69,7 +70,7 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
         filename = frame.f_code.co_filename
         if internal.get(filename) or (filename not in internal and classify(frame)):
             return body
-        return rt.wrap(response, body, point.source, clear, frame)
+        return wrap(response, body, source, clear, frame)
 
     return property(get_body, original.fset, original.fdel, original.__doc__)
 
