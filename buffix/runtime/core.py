@@ -250,15 +250,16 @@ class Runtime:
             yield self.wrap(response, chunk, source, site=site)
 
     # --- close, finalization, release ----------------------------------------------------------------------
-    def closed(self, response: Any) -> None:
-        """The program closed `response` (close(), release(), context exit)."""
+    def closed(self, response: Any, site: Optional[Site] = None) -> None:
+        """The program closed `response` (close(), release(), context exit) at `site` (else its caller's)."""
         if READING.get():
             return
         self.registry.drain()
         state = self.states.get(id(response))
         if state is None or state.closed_at is not None:
             return
-        state.closed_at = self.classifier.program_frame(2)  # its line is looked up only if a report needs it
+        # its line is looked up only if a report needs it
+        state.closed_at = site if site is not None else self.classifier.program_frame(2)
         self._end_of_response(state, response, state.closed_at)
 
     def _finalized(self, state: ResponseState) -> None:

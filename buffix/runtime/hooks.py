@@ -141,6 +141,9 @@ def _async_chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -
 
 
 def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(original):  # httpx's aclose(), aiobotocore's __aexit__
+        return _async_close(rt, original)
+
     @functools.wraps(original)
     def close(response: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(response, *args, **kwargs)
@@ -152,6 +155,29 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
         return result
 
     return _like(original, close)
+
+
+def _async_close(rt: Runtime, original: Callable[..., Any]) -> Callable[..., Any]:
+    """An async close closes when it is awaited, not when its coroutine is made: the close is recorded once the
+    awaited close returns (a coroutine never awaited closes nothing), at the site where the program called it
+    (looked up at the call: once awaited, the stack above is the event loop's)."""
+
+    async def closing(response: Any, args: Any, kwargs: Any, site: Site) -> Any:
+        # the library's coroutine is made here, when awaited: one never awaited is never made (no second
+        # "never awaited" warning), and this one's warning names the library's close as it would
+        result = await original(response, *args, **kwargs)
+        rt.closed(response, site)
+        return result
+
+    closing.__name__, closing.__qualname__ = original.__name__, original.__qualname__
+
+    @functools.wraps(original)
+    def aclose(response: Any, *args: Any, **kwargs: Any) -> Any:
+        if READING.get():  # the client closing its own response mid-read
+            return original(response, *args, **kwargs)
+        return closing(response, args, kwargs, rt.classifier.program_frame(2))
+
+    return _like(original, aclose)
 
 
 def _c_reader_probe(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
