@@ -12,7 +12,7 @@ import threading
 import time
 import weakref
 from types import FrameType
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional, cast
+from typing import Any, AsyncIterator, Callable, Dict, Iterator, Optional, cast
 
 from buffix.runtime.callsite import CallerClassifier
 from buffix.runtime.proxy import (
@@ -205,20 +205,6 @@ class Runtime:
         return proxy
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
-    def read(self, call: Callable[[], Any]) -> Any:
-        token = READING.set(True)
-        try:
-            return call()
-        finally:
-            READING.reset(token)
-
-    async def read_async(self, awaitable: Awaitable[Any]) -> Any:
-        token = READING.set(True)
-        try:
-            return await awaitable
-        finally:
-            READING.reset(token)
-
     def chunks(self, response: Any, iterator: Iterator[Any], source: str, site: Optional[Site] = None) -> Iterator[Any]:
         iterator = iter(iterator)
         try:

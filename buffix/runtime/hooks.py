@@ -76,11 +76,11 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
 
 
 def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
-            adapt: Optional[Callable[[Any, Callable[[], Any], Site], Any]]) -> Callable[..., Any]:
+            adapt: Optional[Callable[[Any, Any, Site], Any]]) -> Callable[..., Any]:
     """The shape every read hook shares: find the response the body belongs to, refuse a released one, and
-    let the library call through untouched unless the program itself is asking; then `adapt(owner, call, site)`
-    (`site`: where the program asked, kept as code and instruction offset). No `adapt`: a plain read whose
-    result is wrapped (the common case, done inline: no closure per call).
+    let the library call through untouched unless the program itself is asking; then `adapt(owner, made, site)`
+    with what the library's call returned (a coroutine or an iterator: nothing is read yet) and `site`, where the
+    program asked, kept as code and instruction offset. No `adapt`: a plain read whose result is wrapped.
 
     It is a plain function even for coroutines: who is asking is decided where the call is written, not where
     the coroutine happens to be awaited (a task created by asyncio.gather runs from the event loop).
@@ -108,7 +108,7 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
         if internal.get(filename) or (filename not in internal and classify(frame)):
             return original(obj, *args, **kwargs)
         if adapt is not None:
-            return adapt(owner, lambda: original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
+            return adapt(owner, original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
         token = reading.set(True)
         try:
             body = original(obj, *args, **kwargs)
@@ -124,20 +124,25 @@ def _method(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Call
 
 
 def _coroutine(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    clear = _clearer(point) if point.cache_attr else None
+    clear, source, wrap = _clearer(point) if point.cache_attr else None, point.source, rt.wrap
 
-    async def wrapped(owner: Any, awaitable: Any, site: Site) -> Any:
-        return rt.wrap(owner, await rt.read_async(awaitable), point.source, clear, site=site)
+    async def read(owner: Any, awaitable: Any, site: Site) -> Any:
+        token = READING.set(True)
+        try:
+            body = await awaitable
+        finally:
+            READING.reset(token)
+        return wrap(owner, body, source, clear, site=site)
 
-    return _reader(rt, point, original, lambda owner, call, site: wrapped(owner, call(), site))
+    return _reader(rt, point, original, read)
 
 
 def _chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    return _reader(rt, point, original, lambda owner, call, site: rt.chunks(owner, call(), point.source, site))
+    return _reader(rt, point, original, lambda owner, made, site: rt.chunks(owner, made, point.source, site))
 
 
 def _async_chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    return _reader(rt, point, original, lambda owner, call, site: rt.achunks(owner, call(), point.source, site))
+    return _reader(rt, point, original, lambda owner, made, site: rt.achunks(owner, made, point.source, site))
 
 
 def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
