@@ -12,7 +12,7 @@ import threading
 import time
 import weakref
 from types import FrameType
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, Optional, cast
+from typing import Any, AsyncIterator, Callable, Dict, Iterator, Optional, cast
 
 from buffix.runtime.callsite import CallerClassifier
 from buffix.runtime.proxy import (
@@ -22,12 +22,16 @@ from buffix.runtime.proxy import (
     ObserveBodyProxy,
     StrictBodyProxy,
     release_proxy,
+    set_record,
+    set_wrapped,
 )
 from buffix.runtime.registry import FINALIZED, BodyRecord, Registry, ResponseState, Site, Stats, site_text
 from buffix.runtime.settings import RuntimeUnavailable, Settings
 
 BODY_TYPES = (bytes, bytearray)
 _new_proxy = BodyProxy.__new__  # wrapt's C __new__, shared by every proxy class
+_new_record = object.__new__  # a record is built without an __init__ call (see BodyRecord)
+_set_wrapped, _set_record = set_wrapped, set_record
 
 # Set while a hooked read is running: a client that closes its own response mid-read (httpx at the end of the
 # stream, aiohttp on EOF) is not the program closing it.
@@ -101,7 +105,7 @@ class Runtime:
         with registry.lock:
             state = self.states.get(id(response))
             if state is None:
-                state = registry.new_state(response, self._finalize, "", None, self.states)
+                state = registry.new_state(response, id(response), self._finalize, None, self.states)
             state.c_reader = True
 
     def guard(self, response: Any, operation: str) -> None:
@@ -109,80 +113,98 @@ class Runtime:
         self.registry.drain()  # a state left by a dead response that had the same id is gone after this
         state = self.states.get(id(response))
         if state is not None and state.released:
-            raise BodyReleasedError(state.records[0], operation)  # a state is only created with a record
+            bodies = state.bodies()
+            if bodies:  # (a state a C reader made, released while it had no body, has nothing to refuse)
+                raise BodyReleasedError(bodies[0], operation)
 
     # --- wrapping ------------------------------------------------------------------------------------------
     def wrap(self, response: Any, body: Any, source: str, clear_cache: Optional[Callable[[Any], None]] = None,
              frame: Optional[FrameType] = None, site: Optional[Site] = None) -> Any:
         """Proxy `body` for the program. With `clear_cache` the response keeps the body (repeated reads return
         the same object, so the same proxy is handed out again while the program holds one). `frame` (the
-        program frame asking) or `site` saves looking for the program frame when the body is new."""
+        program frame asking) or `site` saves looking for the program frame when the body is new.
+
+        This is the per-body hot path: one lock, the new body's record built here, no helper call it can avoid."""
         if type(body) not in BODY_TYPES:
             return body
         registry = self.registry
         if registry.dead:  # first the deaths since the last call: a dead response's state must not be reused
             registry.drain()
-        with registry.lock:  # this is the per-response hot path: one lock, no helper calls it can avoid
-            state = self.states.get(id(response))
+        key = id(response)
+        lock = registry.lock
+        lock.acquire()  # not `with`: it binds two methods per use, and this runs for every body
+        try:
+            state = self.states.get(key)
             if state is None:
-                state = registry.new_state(response, self._finalize, source, clear_cache, self.states)
-            cached = clear_cache is not None
-            record: Optional[BodyRecord] = state.cached if cached else None
-            if record is not None and record.body_id == id(body) and not record.released:
-                holder = record.holder
-                if holder is not None:
-                    proxy = holder()
-                    if proxy is not None:
-                        return proxy
-                for ref in record.proxies:
-                    proxy = ref()
-                    if proxy is not None:
-                        return proxy
-                proxy = self._new_proxy(body, record)  # every earlier proxy is gone: a new one
-                if not record.proxies:  # (and no holder: checked above)
-                    record.holder = weakref.ref(proxy)
-                else:
-                    record.follow(proxy)
-                return proxy
-            if cached and state.clear_cache is None:
-                state.clear_cache = clear_cache
+                state = registry.new_state(response, key, self._finalize, clear_cache, self.states)
+            elif clear_cache is not None:
+                record = state.cached
+                if record is not None:
+                    if record.body_id == id(body) and not record.released:
+                        return self._again(record, body)
+                    record.cached_by = None  # the response caches another body now
+                    state.keep(record)
+                if state.clear_cache is None:
+                    state.clear_cache = clear_cache
+            else:
+                records = state.records
+                if records:  # the previous body read from this response, if it is gone already
+                    previous = records[-1]
+                    if previous.live and not previous.proxies and previous.held() is None:
+                        registry.retire(previous)
             if frame is not None:
                 site = (frame.f_code, frame.f_lasti)
             elif site is None:
                 site = self.classifier.program_frame(2)
-            record = registry.new_record_locked(body, source, site, state, cached)
-            proxy = _new_proxy(self._proxy_class)  # inlined _new_proxy (the hot path)
-            proxy.__wrapped__ = body
-            proxy._self_record = record  # type: ignore[assignment]  # mypy narrows it to Never here
+            record = _new_record(BodyRecord)
+            record.registry = registry
+            record.body_id = id(body)
+            record.size = size = len(body)
+            record.source = source
+            record.site = site
+            registry.recent_sites.append(site)
+            registry.bodies_wrapped += 1
+            live = registry.bytes_live = registry.bytes_live + size
+            if live > registry.peak_bytes:
+                registry.peak_bytes = live
+            proxy: Any = _new_proxy(self._proxy_class)
+            _set_wrapped(proxy, body)  # not cls(body): wrapt's __init__ raises and clears an AttributeError (~1 us)
+            _set_record(proxy, record)
             record.holder = weakref.ref(proxy)  # a new record: its first proxy, followed without a callback
-            if not cached:  # nothing pins the body but that proxy: its death is found by a sweep (registry)
+            if clear_cache is not None:
+                record.cached_by = state
+                state.cached = record
+            else:  # nothing pins the body but that proxy: its death is found by a sweep (registry)
+                state.keep(record)
                 unheld = registry.unheld
                 unheld.append(record)
                 if len(unheld) >= registry.sweep_at:
                     registry.sweep_locked()
             return proxy
+        finally:
+            lock.release()
 
-    def _new_proxy(self, body: Any, record: BodyRecord) -> Any:
-        proxy: Any = _new_proxy(self._proxy_class)
-        proxy.__wrapped__ = body  # not cls(body): wrapt's __init__ raises and clears an AttributeError (~1 us)
-        proxy._self_record = record
+    def _again(self, record: BodyRecord, body: Any) -> Any:
+        """The proxy of a body the response caches, read again: the one the program holds, else a new one."""
+        holder = record.holder
+        if holder is not None:
+            proxy = holder()
+            if proxy is not None:
+                return proxy
+        for ref in record.proxies:
+            proxy = ref()
+            if proxy is not None:
+                return proxy
+        proxy = _new_proxy(self._proxy_class)  # every earlier proxy is gone: a new one
+        _set_wrapped(proxy, body)
+        _set_record(proxy, record)
+        if not record.proxies:  # (and no holder: checked above)
+            record.holder = weakref.ref(proxy)
+        else:
+            record.follow(proxy)
         return proxy
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
-    def read(self, call: Callable[[], Any]) -> Any:
-        token = READING.set(True)
-        try:
-            return call()
-        finally:
-            READING.reset(token)
-
-    async def read_async(self, awaitable: Awaitable[Any]) -> Any:
-        token = READING.set(True)
-        try:
-            return await awaitable
-        finally:
-            READING.reset(token)
-
     def chunks(self, response: Any, iterator: Iterator[Any], source: str, site: Optional[Site] = None) -> Iterator[Any]:
         iterator = iter(iterator)
         try:
@@ -214,15 +236,16 @@ class Runtime:
             yield self.wrap(response, chunk, source, site=site)
 
     # --- close, finalization, release ----------------------------------------------------------------------
-    def closed(self, response: Any) -> None:
-        """The program closed `response` (close(), release(), context exit)."""
+    def closed(self, response: Any, site: Optional[Site] = None) -> None:
+        """The program closed `response` (close(), release(), context exit) at `site` (else its caller's)."""
         if READING.get():
             return
         self.registry.drain()
         state = self.states.get(id(response))
         if state is None or state.closed_at is not None:
             return
-        state.closed_at = self.classifier.program_frame(2)  # its line is looked up only if a report needs it
+        # its line is looked up only if a report needs it
+        state.closed_at = site if site is not None else self.classifier.program_frame(2)
         self._end_of_response(state, response, state.closed_at)
 
     def _finalized(self, state: ResponseState) -> None:
@@ -231,36 +254,47 @@ class Runtime:
         Finalization alone never releases, whatever the policy: `data = requests.get(u).content` drops the response
         at once while the program goes on using its body (issue 12). Only the program closing the response does."""
         registry = self.registry
-        with registry.lock:
-            if self.states.get(state.key) is state:
-                del self.states[state.key]
-            held = False
+        held = False
+        lock = registry.lock
+        lock.acquire()  # not `with` (see wrap): this runs for every response
+        try:
+            states, key = self.states, state.key
+            if states.get(key) is state:
+                del states[key]
+            record = state.cached
+            if record is not None:  # the body it cached, in common cases the only one
+                record.cached_by = None
+                held = self._orphaned(record)
             for record in state.records:
-                if record.cached_by is state:
-                    record.cached_by = None
-                holder = record.holder
-                if holder is not None:  # the response is gone: a proxy the program still holds is followed now
-                    record.holder = None
-                    proxy = holder()
-                    if proxy is not None:
-                        record.follow(proxy)
-                if record.proxies and not record.released:
-                    held = True
-                elif record.live:
-                    registry.retire(record)
+                held = self._orphaned(record) or held
+        finally:
+            lock.release()
         if held and state.closed_at is not None:  # closed by the program earlier: a refused release is retried now
             self._end_of_response(state, None, state.closed_at)
         elif held:
-            for record in state.records:
+            for record in state.bodies():
                 if not record.released and record.held_by_program():
-                    self.registry.suspect(record, FINALIZED)
-        state.records = []
+                    registry.suspect(record, FINALIZED)
+
+    def _orphaned(self, record: BodyRecord) -> bool:
+        """The response of `record` died: follow a proxy the program still holds (True), else retire it."""
+        holder = record.holder
+        if holder is not None:  # a proxy the program still holds is followed with a callback from now on
+            record.holder = None
+            proxy = holder()
+            if proxy is not None:
+                record.follow(proxy)
+        if record.proxies and not record.released:
+            return True
+        if record.live:
+            self.registry.retire(record)
+        return False
 
     def _end_of_response(self, state: ResponseState, response: Any, site: Site) -> None:
         if self.settings.policy == "release_on_close":
             self.release(state, response, site_text(site))
             return
-        for record in list(state.records):
+        for record in state.bodies():
             if not record.released and record.held_by_program():
                 self.registry.suspect(record, site_text(site))
 
@@ -285,6 +319,7 @@ class Runtime:
         self.registry.mark_released(record, site)
         record.holder = None
         state.cached = None
+        state.keep(record)  # still among its bodies (the refusals name it)
         if record.size >= self.settings.gc_threshold:
             self._maybe_collect()
 

@@ -59,6 +59,7 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
     assert getter is not None  # a hooked body attribute is a readable property
 
     states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_frame
+    wrap, source = rt.wrap, point.source
 
     def get_body(response: Any) -> Any:  # the hottest hook: guard and caller check inlined
         state = states.get(id(response))
@@ -69,17 +70,17 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
         filename = frame.f_code.co_filename
         if internal.get(filename) or (filename not in internal and classify(frame)):
             return body
-        return rt.wrap(response, body, point.source, clear, frame)
+        return wrap(response, body, source, clear, frame)
 
     return property(get_body, original.fset, original.fdel, original.__doc__)
 
 
 def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
-            adapt: Optional[Callable[[Any, Callable[[], Any], Site], Any]]) -> Callable[..., Any]:
+            adapt: Optional[Callable[[Any, Any, Site], Any]]) -> Callable[..., Any]:
     """The shape every read hook shares: find the response the body belongs to, refuse a released one, and
-    let the library call through untouched unless the program itself is asking; then `adapt(owner, call, site)`
-    (`site`: where the program asked, kept as code and instruction offset). No `adapt`: a plain read whose
-    result is wrapped (the common case, done inline: no closure per call).
+    let the library call through untouched unless the program itself is asking; then `adapt(owner, made, site)`
+    with what the library's call returned (a coroutine or an iterator: nothing is read yet) and `site`, where the
+    program asked, kept as code and instruction offset. No `adapt`: a plain read whose result is wrapped.
 
     It is a plain function even for coroutines: who is asking is decided where the call is written, not where
     the coroutine happens to be awaited (a task created by asyncio.gather runs from the event loop).
@@ -107,7 +108,7 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
         if internal.get(filename) or (filename not in internal and classify(frame)):
             return original(obj, *args, **kwargs)
         if adapt is not None:
-            return adapt(owner, lambda: original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
+            return adapt(owner, original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
         token = reading.set(True)
         try:
             body = original(obj, *args, **kwargs)
@@ -123,23 +124,31 @@ def _method(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Call
 
 
 def _coroutine(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    clear = _clearer(point) if point.cache_attr else None
+    clear, source, wrap = _clearer(point) if point.cache_attr else None, point.source, rt.wrap
 
-    async def wrapped(owner: Any, awaitable: Any, site: Site) -> Any:
-        return rt.wrap(owner, await rt.read_async(awaitable), point.source, clear, site=site)
+    async def read(owner: Any, awaitable: Any, site: Site) -> Any:
+        token = READING.set(True)
+        try:
+            body = await awaitable
+        finally:
+            READING.reset(token)
+        return wrap(owner, body, source, clear, site=site)
 
-    return _reader(rt, point, original, lambda owner, call, site: wrapped(owner, call(), site))
+    return _reader(rt, point, original, read)
 
 
 def _chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    return _reader(rt, point, original, lambda owner, call, site: rt.chunks(owner, call(), point.source, site))
+    return _reader(rt, point, original, lambda owner, made, site: rt.chunks(owner, made, point.source, site))
 
 
 def _async_chunks(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
-    return _reader(rt, point, original, lambda owner, call, site: rt.achunks(owner, call(), point.source, site))
+    return _reader(rt, point, original, lambda owner, made, site: rt.achunks(owner, made, point.source, site))
 
 
 def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(original):  # httpx's aclose(), aiobotocore's __aexit__
+        return _async_close(rt, original)
+
     @functools.wraps(original)
     def close(response: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(response, *args, **kwargs)
@@ -151,6 +160,29 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
         return result
 
     return _like(original, close)
+
+
+def _async_close(rt: Runtime, original: Callable[..., Any]) -> Callable[..., Any]:
+    """An async close closes when it is awaited, not when its coroutine is made: the close is recorded once the
+    awaited close returns (a coroutine never awaited closes nothing), at the site where the program called it
+    (looked up at the call: once awaited, the stack above is the event loop's)."""
+
+    async def closing(response: Any, args: Any, kwargs: Any, site: Site) -> Any:
+        # the library's coroutine is made here, when awaited: one never awaited is never made (no second
+        # "never awaited" warning), and this one's warning names the library's close as it would
+        result = await original(response, *args, **kwargs)
+        rt.closed(response, site)
+        return result
+
+    closing.__name__, closing.__qualname__ = original.__name__, original.__qualname__
+
+    @functools.wraps(original)
+    def aclose(response: Any, *args: Any, **kwargs: Any) -> Any:
+        if READING.get():  # the client closing its own response mid-read
+            return original(response, *args, **kwargs)
+        return closing(response, args, kwargs, rt.classifier.program_frame(2))
+
+    return _like(original, aclose)
 
 
 def _c_reader_probe(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,9 +9,10 @@ The class names carry the safe form, so even a C-level refusal that buffix canno
 from __future__ import annotations
 
 import logging
+import operator
 import threading
 import warnings
-from typing import Any, SupportsIndex
+from typing import Any, Callable, SupportsIndex, Tuple
 
 import wrapt
 
@@ -90,26 +91,24 @@ def strict_refusal(what: str, family_code: str, family_name: str, why: str, safe
 class BodyProxy(wrapt.ObjectProxy):
     """The default (`wrapt`) profile: exactly wrapt.ObjectProxy's behaviour, plus access recording."""
 
+    __slots__ = ("_self_record",)  # set by the runtime right after construction (no Python __init__: it is hot)
+    _self_record: BodyRecord
     slow_copy_warn_bytes = 64 * 1024  # set by the runtime from its settings
-    _self_record: BodyRecord  # set by the runtime right after construction (no Python __init__: it is hot)
-
-    def _body_for(self, operation: str) -> Any:
-        record = self._self_record
-        if record.released:
-            raise BodyReleasedError(record, operation)
-        record.touch(operation)
-        return self.__wrapped__
+    # wrapt's __wrapped__ setter looks this up and calls it. Defined here, it is found on the type (not forwarded
+    # to the body, which after a release raises BodyReleasedError); a C callable (NoneType() is None) keeps the
+    # setter, run on every first access, free of a Python call.
+    __wrapped_setattr_fixups__ = type(None)
 
     # --- what wrapt forwards, recorded -------------------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:
-        return self._body_for("[]")[key]
+        return _body(self, "[]")[key]
 
     def __len__(self) -> int:
-        return len(self._body_for("len()"))
+        return len(_body(self, "len()"))
 
     def __iter__(self) -> Any:
-        body = self._body_for("iter()")
-        record = self._self_record
+        body = _body(self, "iter()")
+        record = _record_of(self)
         if len(body) >= self.slow_copy_warn_bytes and not record.warned_slow_copy:
             record.warned_slow_copy = True
             try:
@@ -121,90 +120,114 @@ class BodyProxy(wrapt.ObjectProxy):
                     stacklevel=2,
                 )
             except SlowCopyWarning:  # `-W error` / filterwarnings=error: wrapt would iterate, so do we
-                record.touch("slow copy (warning filtered to an error)")
+                _body(self, "slow copy (warning filtered to an error)")  # counted
         return iter(body)
 
     def __reversed__(self) -> Any:
-        return reversed(self._body_for("reversed()"))
+        return reversed(_body(self, "reversed()"))
 
     def __contains__(self, item: Any) -> bool:
-        return item in self._body_for("in")
+        return item in _body(self, "in")
 
     def __bytes__(self) -> bytes:
-        return bytes(self._body_for("bytes()"))
+        return bytes(_body(self, "bytes()"))
 
     def __eq__(self, other: Any) -> bool:
-        return self._body_for("==") == other
+        return _body(self, "==") == other
 
     def __ne__(self, other: Any) -> bool:
-        return self._body_for("!=") != other
+        return _body(self, "!=") != other
 
     def __lt__(self, other: Any) -> bool:
-        return self._body_for("<") < other
+        return _body(self, "<") < other
 
     def __le__(self, other: Any) -> bool:
-        return self._body_for("<=") <= other
+        return _body(self, "<=") <= other
 
     def __gt__(self, other: Any) -> bool:
-        return self._body_for(">") > other
+        return _body(self, ">") > other
 
     def __ge__(self, other: Any) -> bool:
-        return self._body_for(">=") >= other
+        return _body(self, ">=") >= other
 
     def __hash__(self) -> int:
-        return hash(self._body_for("hash()"))
+        return hash(_body(self, "hash()"))
 
     def __bool__(self) -> bool:
-        return bool(self._body_for("bool()"))
+        return bool(_body(self, "bool()"))
 
     def __add__(self, other: Any) -> Any:
-        return self._body_for("+") + other
+        return _body(self, "+") + other
 
     def __radd__(self, other: Any) -> Any:
-        return other + self._body_for("+")
+        return other + _body(self, "+")
 
     def __mul__(self, other: Any) -> Any:
-        return self._body_for("*") * other
+        return _body(self, "*") * other
 
     def __rmul__(self, other: Any) -> Any:
-        return other * self._body_for("*")
+        return other * _body(self, "*")
 
     def __str__(self) -> str:
-        return str(self._body_for("str()"))
+        return str(_body(self, "str()"))
 
     # wrapt forwards __class__ to the body, so `isinstance(body, bytes)` holds; after a release it must raise like
     # every other access (json.loads asks isinstance first), not turn False or name _ReleasedBody
     @property  # type: ignore[misc]
     def __class__(self) -> type:
-        return self._body_for("isinstance()/__class__").__class__
+        return _body(self, "isinstance()/__class__").__class__
 
     def __repr__(self) -> str:
-        record = self._self_record
+        record = _record_of(self)
         if record.released:
             return f"<released response body: {record.size} bytes from {record.source}>"
-        return repr(self.__wrapped__)
-
-    # wrapt's __wrapped__ setter looks this up on the proxy, which would forward it to the new target: on a
-    # released body that lookup raises BodyReleasedError, so release_proxy() failed. Nothing to fix up here.
-    def __wrapped_setattr_fixups__(self) -> None:
-        pass
+        return repr(_wrapped_of(self))
 
     # copy and pickle fail exactly as under wrapt.ObjectProxy (NotImplementedError), a released body says so first
     def __copy__(self) -> Any:
-        self._body_for("copy")
+        _body(self, "copy")
         return super().__copy__()
 
     def __deepcopy__(self, memo: Any) -> Any:
-        self._body_for("deepcopy")
+        _body(self, "deepcopy")
         return super().__deepcopy__(memo)
 
     def __reduce__(self) -> Any:
-        self._body_for("pickle")
+        _body(self, "pickle")
         return super().__reduce__()
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
-        self._body_for("pickle")
+        _body(self, "pickle")
         return super().__reduce_ex__(protocol)
+
+
+def _field(name: str) -> Tuple[Callable[[Any], Any], Callable[[Any, Any], None]]:
+    """C getter and setter of the proxy field `name`. Any attribute read on a Python subclass of wrapt's proxy goes
+    through CPython's `__getattr__` hook (the class has a `__getattr__`), ~0.15 µs a read, and a write through
+    wrapt's `__setattr__` checks; the field's own descriptor skips both. wrapt without its C extension keeps
+    `__wrapped__` in the instance dict: then plain attribute access."""
+    for klass in BodyProxy.__mro__:
+        descriptor = vars(klass).get(name)
+        if descriptor is not None and hasattr(descriptor, "__set__"):
+            return descriptor.__get__, descriptor.__set__
+    return operator.attrgetter(name), lambda proxy, value: setattr(proxy, name, value)
+
+
+_record_of, set_record = _field("_self_record")
+_wrapped_of, set_wrapped = _field("__wrapped__")
+
+
+def _body(proxy: Any, operation: str) -> Any:
+    """The body behind `proxy`, its access counted (a lost increment under a thread race is acceptable: access
+    counts are diagnostics only); a released body raises."""
+    record = _record_of(proxy)
+    if record.released:
+        raise BodyReleasedError(record, operation)
+    accesses = record.accesses
+    if accesses is None:
+        accesses = record.accesses = {}
+    accesses[operation] = accesses.get(operation, 0) + 1
+    return _wrapped_of(proxy)
 
 
 class StrictBodyProxy(BodyProxy):
@@ -213,33 +236,33 @@ class StrictBodyProxy(BodyProxy):
     def __bytes__(self) -> bytes:
         raise strict_refusal(
             "bytes(body)", PROXY_DEPENDENT.code, PROXY_DEPENDENT.name,
-            "it works only on proxies that forward __bytes__", "bytes(body[:])", self._self_record,
+            "it works only on proxies that forward __bytes__", "bytes(body[:])", _record_of(self),
         )
 
     def __add__(self, other: Any) -> Any:
         raise strict_refusal(
             "body + ...", PROXY_DEPENDENT.code, PROXY_DEPENDENT.name,
-            "concatenation works only on proxies that forward __add__", "body[:] + ...", self._self_record,
+            "concatenation works only on proxies that forward __add__", "body[:] + ...", _record_of(self),
         )
 
     def __radd__(self, other: Any) -> Any:
         raise strict_refusal(
             "... + body", PROXY_DEPENDENT.code, PROXY_DEPENDENT.name,
-            "concatenation works only on proxies that forward __radd__", "... + body[:]", self._self_record,
+            "concatenation works only on proxies that forward __radd__", "... + body[:]", _record_of(self),
         )
 
     def __iadd__(self, other: Any) -> Any:
         raise strict_refusal(
             "body += ...", PROXY_DEPENDENT.code, PROXY_DEPENDENT.name,
             "in-place concatenation works only on proxies that forward __iadd__", "body = body[:] + ...",
-            self._self_record,
+            _record_of(self),
         )
 
     def __iter__(self) -> Any:
         raise strict_refusal(
             "iterating the body (bytearray(body), array.array(code, body), list(body))", SLOW_COPY.code,
             SLOW_COPY.name, "it copies int by int and fails on getattr-only proxies",
-            "bytearray(body[:]) / array.array(code, body[:])", self._self_record,
+            "bytearray(body[:]) / array.array(code, body[:])", _record_of(self),
         )
 
 
@@ -252,7 +275,7 @@ class BufferBodyProxy(BodyProxy):
     _self_exports = 0  # views currently exported
 
     def __buffer__(self, flags: int) -> memoryview:
-        view = memoryview(self._body_for("buffer"))
+        view = memoryview(_body(self, "buffer"))
         self._self_exports += 1
         return view
 
@@ -269,24 +292,24 @@ class ObserveBodyProxy(BufferBodyProxy if hasattr(memoryview, "__buffer__") else
 
     if hasattr(memoryview, "__buffer__"):
         def __buffer__(self, flags: int) -> memoryview:
-            self.observer.export("buffer", self._self_record)
+            self.observer.export("buffer", _record_of(self))
             return super().__buffer__(flags)
 
     def __bytes__(self) -> bytes:
-        self.observer.export("bytes", self._self_record)
+        self.observer.export("bytes", _record_of(self))
         return super().__bytes__()
 
     def __add__(self, other: Any) -> Any:
-        self.observer.export("add", self._self_record)
+        self.observer.export("add", _record_of(self))
         return super().__add__(other)
 
     def __radd__(self, other: Any) -> Any:
-        self.observer.export("radd", self._self_record)
+        self.observer.export("radd", _record_of(self))
         return super().__radd__(other)
 
     def __iter__(self) -> Any:
-        self.observer.export("iter", self._self_record)
-        return iter(self._body_for("iter()"))
+        self.observer.export("iter", _record_of(self))
+        return iter(_body(self, "iter()"))
 
 
 def exports_of(proxy: Any) -> int:
@@ -297,7 +320,7 @@ def release_proxy(proxy: BodyProxy) -> None:
     """Drop the proxy's reference to the body; every later access raises BodyReleasedError."""
     if exports_of(proxy):
         raise BufferError(f"cannot release a response body while {exports_of(proxy)} buffer views of it are exported")
-    proxy.__wrapped__ = _ReleasedBody(proxy._self_record)
+    set_wrapped(proxy, _ReleasedBody(_record_of(proxy)))
 
 
 HINT = "buffix: pass body[:]"

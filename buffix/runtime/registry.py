@@ -70,7 +70,7 @@ class BodyRecord:
     """What the runtime knows about one body. Holds no reference to the body or its response.
 
     No __slots__ and no __init__: a record is built on every first access of a body (the hot path) by
-    `Registry.new_record_locked`, which sets only what differs from the class defaults below."""
+    `Runtime.wrap`, which sets only what differs from the class defaults below."""
 
     registry: "Registry"
     body_id: int  # id() of the body, valid while a holder keeps it alive
@@ -128,15 +128,6 @@ class BodyRecord:
             if self.live and self.cached_by is None and not self.proxies:
                 self.registry.retire(self)
 
-    def touch(self, operation: str) -> None:
-        # a lost increment under a thread race is acceptable here: access counts are diagnostics only
-        accesses = self.accesses
-        if accesses is None:
-            accesses = self.accesses = {}
-        accesses[operation] = accesses.get(operation, 0) + 1
-
-
-_new_record = object.__new__  # a record is built without an __init__ call (see BodyRecord)
 
 
 class Watch(weakref.ref):
@@ -151,15 +142,27 @@ class ResponseState(Watch):
     """The runtime's view of one response object, keyed by its id while it lives; it is itself the weak reference
     to the response (one object per response: built on every first access of a fresh response)."""
 
-    __slots__ = ("key", "source", "records", "cached", "closed_at", "released", "clear_cache", "c_reader")
+    __slots__ = ("key", "records", "cached", "closed_at", "released", "clear_cache", "c_reader")
     key: int
-    source: str
-    records: List[BodyRecord]
+    records: "List[BodyRecord] | Tuple[()]"  # bodies it does not keep; a shared empty tuple until the first one
     cached: Optional[BodyRecord]  # the body the response itself keeps (`_content`, `_body`...)
     closed_at: Optional[Site]  # where the program closed the response (None while it has not)
     released: bool
     clear_cache: Optional[Callable[[object], None]]
     c_reader: bool  # wrapped by a C reader (io.BufferedReader...): its reads are library reads
+
+    def keep(self, record: BodyRecord) -> None:
+        """Account `record` (a body read from the response that it does not keep, or no longer) among its bodies."""
+        records = self.records
+        if records:
+            records.append(record)
+        else:
+            self.records = [record]
+
+    def bodies(self) -> List[BodyRecord]:
+        """Every body read from this response: those it does not keep, then the one it keeps."""
+        cached = self.cached
+        return [*self.records, cached] if cached is not None else list(self.records)
 
 
 class _Unwatched:
@@ -208,54 +211,26 @@ class Registry:
             self.bodies_wrapped = self.bytes_live = self.peak_bytes = self.released = 0
             self.leak_suspects = []
 
-    def new_state(self, response: object, handler: Callable[[ResponseState], None], source: str,
+    def new_state(self, response: object, key: int, handler: Callable[[ResponseState], None],
                   clear_cache: Optional[Callable[[object], None]],
                   states: Dict[int, ResponseState]) -> ResponseState:
-        """A fresh state of `response`, registered in `states` under its id; `handler(state)` runs at the drain
-        after the response died. A response that cannot be weakly referenced gets a state that follows nothing
-        and is not registered (its bodies are accounted; it cannot be closed). The caller holds `self.lock`."""
+        """A fresh state of `response` (whose id is `key`), registered in `states`; `handler(state)` runs at the
+        drain after the response died. A response that cannot be weakly referenced gets a state that follows
+        nothing and is not registered (its bodies are accounted; it cannot be closed). The caller holds the lock."""
         try:
             state = ResponseState(response, self._died)
             watched = True
         except TypeError:
             state, watched = ResponseState(UNWATCHED), False
         state.handler = handler  # type: ignore[assignment]
-        state.key = id(response)
-        state.source = source
-        state.records = []
-        state.cached = None
-        state.closed_at = None
-        state.released = False
+        state.key = key
+        state.records = ()
+        state.cached = state.closed_at = None
+        state.released = state.c_reader = False
         state.clear_cache = clear_cache
-        state.c_reader = False
         if watched:  # last: the hooks read `states` without the lock, so they must never see half a state
-            states[state.key] = state
+            states[key] = state
         return state
-
-    def new_record_locked(self, body: object, source: str, site: Site, response: ResponseState,
-                          cached: bool) -> BodyRecord:
-        """Account for a new body; the caller holds `self.lock`."""
-        record = _new_record(BodyRecord)
-        record.registry = self
-        record.body_id = id(body)
-        record.size = size = len(body)  # type: ignore[arg-type]
-        record.source = source
-        record.site = site
-        self.recent_sites.append(site)
-        self.bodies_wrapped += 1
-        live = self.bytes_live = self.bytes_live + size
-        if live > self.peak_bytes:
-            self.peak_bytes = live
-        records = response.records
-        if records and not cached:  # the previous body read from this response, if its proxy is gone already
-            previous = records[-1]
-            if previous.live and previous.cached_by is None and not previous.proxies and previous.held() is None:
-                self.retire(previous)
-        records.append(record)
-        if cached:
-            record.cached_by = response
-            response.cached = record
-        return record
 
     def mark_released(self, record: BodyRecord, where: str) -> None:
         with self.lock:

@@ -7,6 +7,8 @@ without and with the runtime; the runtime's own overhead per response, isolated 
 freshly built response objects, then their finalization, with vs without hooks); the cost of `body[:]` through
 the proxy; and traced peak memory over repeated downloads. Targets: <= 2 us added per first access, body[:] <= 1 us,
 memory flat. `--profile` adds a cProfile of the isolated hooked path (requests) to show where the time goes.
+`--only instructions` (needs valgrind; minutes) counts the machine instructions a first access + drop adds: the
+figure to compare commits by on a loaded machine, where the clock's figures move by half.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ import http.client
 import io
 import os
 import pstats
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -206,6 +211,48 @@ def python_calls(body: bytes, n: int) -> Dict[str, float]:
             for name, build in _builders(body).items()}
 
 
+def _child_accesses(name: str, n: int, hooked: bool) -> None:
+    """The child of `instructions()`: n first accesses + drop (and drain) of `name`'s fresh responses."""
+    build, read = _builders(payloads.body(KB))[name], READERS[name]
+    gc.collect()
+    gc.disable()  # a collection's cost depends on everything imported, not on the runtime's work
+    responses = [build() for _ in range(n)]
+    with runtime.installed() if hooked else contextlib.nullcontext() as rt:
+        drain = rt.registry.drain if rt is not None else (lambda: None)
+        warm = [build() for _ in range(50)]
+        for r in warm:
+            read(r)
+        warm.clear()
+        drain()
+        for r in responses:
+            b = read(r)
+            del b
+        responses.clear()
+        drain()
+
+
+def instructions(clients: List[str]) -> Dict[str, float]:
+    """Machine instructions added per first access + drop, counted by valgrind (cachegrind): a child process runs
+    500 and 2,500 accesses, hooked and not; the difference of differences leaves the runtime's own work. Unlike a
+    clock, the count does not move with the machine's load (PYTHONHASHSEED is fixed: dict probing is the same)."""
+    def count(name: str, n: int, mode: str) -> int:
+        done = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", sys.executable,
+             os.path.abspath(__file__), "--child", f"{name},{n},{mode}"],
+            env={**os.environ, "PYTHONHASHSEED": "0"}, capture_output=True, text=True, check=True)
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        assert found, done.stderr[-2000:]
+        return int(found.group(1).replace(",", ""))
+
+    out = {}
+    for name in clients:
+        count(name, 10, "on")  # compiles what the first run would: both counted runs start alike
+        on = count(name, 2500, "on") - count(name, 500, "on")
+        off = count(name, 2500, "off") - count(name, 500, "off")
+        out[name] = (on - off) / 2000
+    return out
+
+
 def floor(body: bytes, n: int, batches: int) -> Dict[str, float]:
     """What the unavoidable parts of a first access cost alone (the floor under the hooked figure)."""
     import weakref
@@ -369,17 +416,27 @@ def mib(n: int) -> str:
     return f"{n / (1 << 20):7.1f} MiB"
 
 
-SECTIONS = ("e2e", "isolated", "calls", "floor", "repeated", "slice", "memory")
+SECTIONS = ("e2e", "isolated", "calls", "instructions", "floor", "repeated", "slice", "memory")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a rough look in ~20 s)")
     parser.add_argument("--profile", action="store_true", help="cProfile the isolated hooked path")
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
+    parser.add_argument("--only", default=",".join(section for section in SECTIONS if section != "instructions"),
+                        help=f"comma-separated sections of {', '.join(SECTIONS)} (all but `instructions`, which "
+                             "takes minutes, by default)")
     parser.add_argument("--batches", type=int, default=25, help="batches per figure (the minimum is reported)")
+    parser.add_argument("--child", default="", help=argparse.SUPPRESS)  # CLIENT,N,on|off: see instructions()
     args = parser.parse_args()
+    if args.child:
+        name, n, mode = args.child.split(",")
+        _child_accesses(name, int(n), mode == "on")
+        return 0
     only = set(args.only.split(","))
+    if "instructions" in only and not shutil.which("valgrind"):
+        only.discard("instructions")
+        print("(no valgrind: section `instructions` skipped)")
     if only - set(SECTIONS):
         parser.error(f"unknown section(s): {', '.join(sorted(only - set(SECTIONS)))}")
     reps = {"1 KB": 50, "1 MB": 10, "50 MB": 2} if args.quick else {"1 KB": 300, "1 MB": 40, "50 MB": 5}
@@ -423,6 +480,11 @@ def main() -> int:
             print("\n2c. Python-level calls added per first access + drop (sys.setprofile; no clock)")
             for client, calls in python_calls(payloads.body(KB), 200).items():
                 print(f"  {client:<9} {calls:5.1f}")
+
+        if "instructions" in only:
+            print("\n2d. Machine instructions added per first access + drop (valgrind; no clock, load-independent)")
+            for client, added in instructions(["requests", "httpx", "urllib3", "urlopen"]).items():
+                print(f"  {client:<9} {added:9.0f}")
 
         if "floor" in only:
             print("\n2a. The floor: unavoidable parts of a first access, alone")

@@ -320,3 +320,72 @@ def test_a_response_collected_unclosed_is_not_taken_for_a_close_by_the_program(s
         assert len(data) == 4096
         assert [suspect.closed_at for suspect in suspects] == ["<finalization>"]
         assert "was garbage-collected" in suspects[0].describe()
+
+
+# --- an async close closes when it is awaited --------------------------------------------------------------------
+def _served_by_aiohttp(program: Callable[[str], Any]) -> None:
+    """Run `program(url)` (a coroutine function) against a real aiohttp server on 127.0.0.1 serving a 3,000-byte
+    body at /body."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.Response(body=payloads.body(3000))
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/body", handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        try:
+            await program(f"http://127.0.0.1:{port}/body")
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(main())
+
+
+def test_an_async_close_is_recorded_when_awaited_at_the_line_that_called_it():
+    """httpx's `aclose()` closes nothing until awaited: the hook recorded the close (and, under release_on_close,
+    released the body) as soon as the coroutine was made."""
+    import httpx
+
+    seen: Dict[str, Any] = {}
+
+    async def program(url: str) -> None:
+        async with httpx.AsyncClient() as client:
+            response = await client.get(url)
+            body = response.content
+            closing = response.aclose(); seen["called"] = here()  # noqa: E702
+            seen["before"] = body[:]  # made, not awaited: not closed yet
+            await closing
+            with pytest.raises(BodyReleasedError) as refused:
+                body[:]
+            seen["refusal"] = str(refused.value)
+
+    with runtime.installed(policy="release_on_close"):
+        _served_by_aiohttp(program)
+    assert seen["before"] == payloads.body(3000)
+    assert f"released at {seen['called']}" in seen["refusal"]
+
+
+def test_an_async_close_never_awaited_closes_nothing():
+    import httpx
+
+    seen: Dict[str, Any] = {}
+
+    async def program(url: str) -> None:
+        async with httpx.AsyncClient() as client:
+            response = await client.get(url)
+            body = response.content
+            response.aclose().close()  # made and dropped: the response stays open
+            seen["after"] = body[:]
+            await response.aclose()
+
+    with runtime.installed(policy="release_on_close"):
+        _served_by_aiohttp(program)
+    assert seen["after"] == payloads.body(3000)
