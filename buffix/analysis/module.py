@@ -50,6 +50,15 @@ def _methods(body: List[ast.stmt]) -> Dict[str, ast.AST]:
     return methods
 
 
+def node_key(node: ast.AST) -> tuple:
+    """What the module's caches know a function or class by: its place in the file, which outlives the node when
+    a large file's statements are parsed again (analysis/bounded.py: a nested function is a new node each time)."""
+    line = getattr(node, "lineno", None)
+    if line is None:  # no position: only its identity tells it apart
+        return (id(node),)
+    return (type(node).__name__, line, node.col_offset, node.end_lineno, node.end_col_offset)  # type: ignore
+
+
 def is_test_module(path: str, qualname: str) -> bool:
     """A test module: in a `tests`/`test` package, or named `test_*.py`, `*_test.py` or `conftest.py`. Packages
     come from the qualified name, not the absolute path: a project that sits under a folder named tests is not
@@ -84,8 +93,8 @@ class Module:
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
         self._partial: Dict[tuple, Summary] = {}  # summaries computed while stores are collected (collecting)
-        self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
-        self._branching: Dict[int, FrozenSet[str]] = {}
+        self._docstrings: Dict[tuple, Dict[str, ast.expr]] = {}
+        self._branching: Dict[tuple, FrozenSet[str]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self._stored = False  # `stores` ran
@@ -324,7 +333,7 @@ class Module:
 
     def _documented(self, function: ast.AST) -> Dict[str, ast.expr]:
         """Parameter types a function's (or class's) docstring states (Google, Sphinx or NumPy style)."""
-        key = id(function)
+        key = node_key(function)
         if key not in self._docstrings:
             self._docstrings[key] = {}
             documented = isinstance(function, (*_FUNCTIONS, ast.ClassDef))
@@ -346,7 +355,7 @@ class Module:
         """What a call returns and which parameters reach sinks, for these argument kinds (cached).
         `parent`: the frame a nested function was defined in (its closure); `constants`: the parameters the call
         sets to a literal (or leaves at a literal default) that a condition of the function tests."""
-        key = (id(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
+        key = (node_key(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
                tuple((a, v.shape) for a, v in seeds), tuple((n, type(v), v) for n, v in constants))
         self.consulted()
         if key in self._summaries:
@@ -376,7 +385,7 @@ class Module:
 
     def branching(self, function: ast.AST) -> FrozenSet[str]:
         """The parameters of `function` that a condition in its body tests (`if decoded:`, `x if raw else y`)."""
-        key = id(function)
+        key = node_key(function)
         if key not in self._branching:
             args: ast.arguments = function.args  # type: ignore[attr-defined]
             params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}

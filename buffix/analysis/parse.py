@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+from buffix.analysis import bounded
 from buffix.core.findings import Span
 from buffix.core.newsyntax import Use, first_newer
 from buffix.core.source import SourceError, character_column, decode, segment, split_lines
@@ -64,6 +65,11 @@ def parse(source: bytes) -> Parsed:
         raise ParseFailure(f"cannot decode: {error.cause}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    if len(text) > bounded.BOUNDED_MIN_CHARS:  # a large file: its tree is parsed one statement at a time
+        try:
+            return Parsed(text, bounded.parse_in_pieces(text), split_lines(text))
+        except bounded.NotBounded:
+            pass  # the whole-file parse decides, and words the error
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
