@@ -17,14 +17,14 @@ import os
 import warnings
 from array import array
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from buffix.core.source import NEWLINE
 from buffix.core.statements import Unsplittable, pieces, statements
 
 # Files of more characters are parsed in pieces (the fixer's piecewise proof starts at the same size).
 BOUNDED_MIN_CHARS = int(os.environ.get("BUFFIX_BOUNDED_MIN_CHARS") or 256 * 1024)
-_CACHE_CHARS = 64 * 1024  # source of the parsed pieces kept at once: ~11 MiB of trees
+_CACHE_CHARS = 16 * 1024  # source of the parsed pieces kept at once: ~3 MiB of trees
 _WHOLE, _HEADER, _BLOCK = 0, 1, 2  # how a piece parses: as a module, as a class header, as a class body's lines
 
 
@@ -74,13 +74,35 @@ def _stand_in(real: ast.stmt, tree: "Pieces", piece: int, index: int, body: Opti
     return stand_in
 
 
-class Pieces:
-    """The file's text cut into pieces (line ranges), each parsed on demand; the last few parsed are kept."""
+class Lines(Sequence):
+    """The file's lines without their breaks, as `split_lines` gives them, cut from the text when asked for: a list
+    of them costs ~4 bytes of memory per byte of a file of short lines."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._starts = array("q", [0])
-        self._starts.extend(match.end() for match in NEWLINE.finditer(text))
+        self.starts = array("q", [0])  # where each line begins
+        self.starts.extend(match.end() for match in NEWLINE.finditer(text))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.starts)))]
+        starts = self.starts
+        index = index + len(starts) if index < 0 else index
+        if index + 1 >= len(starts):
+            return self.text[starts[index]:]  # the last line: no break after it (IndexError beyond it)
+        line = self.text[starts[index]:starts[index + 1]]
+        return line[:-2] if line.endswith("\r\n") else line[:-1]
+
+
+class Pieces:
+    """The file's text cut into pieces (line ranges), each parsed on demand; the last few parsed are kept."""
+
+    def __init__(self, text: str, lines: Lines) -> None:
+        self.text = text
+        self._starts = lines.starts
         self._firsts, self._lasts, self._kinds = array("q"), array("q"), array("b")
         self._cache: "OrderedDict[int, List[ast.stmt]]" = OrderedDict()
         self._cached_chars = 0
@@ -162,6 +184,7 @@ def _length(span: Tuple[int, int]) -> int:
     return span[1] - span[0]
 
 
-def parse_in_pieces(text: str) -> ast.Module:
-    """The module of stand-ins for `text`. Raises NotBounded."""
-    return Pieces(text).module()
+def parse_in_pieces(text: str) -> Tuple[ast.Module, Lines]:
+    """The module of stand-ins for `text`, and its lines. Raises NotBounded."""
+    lines = Lines(text)
+    return Pieces(text, lines).module(), lines

@@ -50,13 +50,14 @@ def _methods(body: List[ast.stmt]) -> Dict[str, ast.AST]:
     return methods
 
 
-def node_key(node: ast.AST) -> tuple:
-    """What the module's caches know a function or class by: its place in the file, which outlives the node when
-    a large file's statements are parsed again (analysis/bounded.py: a nested function is a new node each time)."""
+def node_key(node: ast.AST) -> int:
+    """What the module's caches know a function or class by: where it begins in the file (no two begin at one
+    place), which outlives the node when a large file's statements are parsed again (analysis/bounded.py: a
+    nested function is a new node each time). One int: there is one per function of a file."""
     line = getattr(node, "lineno", None)
     if line is None:  # no position: only its identity tells it apart
-        return (id(node),)
-    return (type(node).__name__, line, node.col_offset, node.end_lineno, node.end_col_offset)  # type: ignore
+        return -id(node)
+    return line << 32 | node.col_offset  # type: ignore[attr-defined]
 
 
 def is_test_module(path: str, qualname: str) -> bool:
@@ -93,8 +94,8 @@ class Module:
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
         self._partial: Dict[tuple, Summary] = {}  # summaries computed while stores are collected (collecting)
-        self._docstrings: Dict[tuple, Dict[str, ast.expr]] = {}
-        self._branching: Dict[tuple, FrozenSet[str]] = {}
+        self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
+        self._branching: Dict[int, FrozenSet[str]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self._stored = False  # `stores` ran
@@ -335,7 +336,7 @@ class Module:
         """Parameter types a function's (or class's) docstring states (Google, Sphinx or NumPy style)."""
         key = node_key(function)
         if key not in self._docstrings:
-            self._docstrings[key] = {}
+            stated: Dict[str, ast.expr] = {}
             documented = isinstance(function, (*_FUNCTIONS, ast.ClassDef))
             doc = ast.get_docstring(function, clean=False) if documented else None  # type: ignore[arg-type]
             for match in _DOC_TYPE.finditer(doc or ""):
@@ -346,7 +347,8 @@ class Module:
                 except SyntaxError:
                     continue
                 if isinstance(expr, (ast.Name, ast.Attribute)):
-                    self._docstrings[key].setdefault(name, expr)
+                    stated.setdefault(name, expr)
+            self._docstrings[key] = stated or _NOTHING_STATED  # most state nothing: one dict for all of them
         return self._docstrings[key]
 
     def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],
@@ -413,6 +415,7 @@ _DOC_TYPE = re.compile(
     r"|:type[ \t]+(?P<s>\w+)[ \t]*:[ \t]*(?P<st>[\w.`~: ]+)$"  # Sphinx: `:type storage: BaseStorage`
     r"|(?P<n>\w+)[ \t]+:[ \t]+(?P<nt>[\w.`~]+)[ \t]*$)",  # NumPy: `storage : BaseStorage`
     re.MULTILINE)
+_NOTHING_STATED: Dict[str, ast.expr] = {}  # shared: never written to
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 _IF, _SUPER = re.compile(r"if\b"), re.compile(r"super\b")  # what an `if`/`x if c else y` and `super()` must spell
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 from buffix.analysis import bounded
 from buffix.core.findings import Span
@@ -27,7 +27,7 @@ class ParseFailure(Exception):
 class Parsed:
     text: str
     tree: ast.Module
-    lines: List[str]
+    lines: Sequence[str]
     rewritten: Tuple[Use, ...] = ()  # the newer constructs this interpreter's `ast` could not parse, rewritten
 
     def span(self, node: ast.AST) -> Span:
@@ -67,7 +67,7 @@ def parse(source: bytes) -> Parsed:
         text = text[1:]
     if len(text) > bounded.BOUNDED_MIN_CHARS:  # a large file: its tree is parsed one statement at a time
         try:
-            return Parsed(text, bounded.parse_in_pieces(text), split_lines(text))
+            return Parsed(text, *bounded.parse_in_pieces(text))
         except bounded.NotBounded:
             pass  # the whole-file parse decides, and words the error
     try:
