@@ -1,13 +1,15 @@
-"""The tree of a large file, parsed one statement at a time (docs/performance.md, "Memory of one large file").
+"""The tree of a large file, parsed a few statements at a time (docs/performance.md, "Memory of one large file").
 
 `ast.parse` costs ~175 bytes of memory per byte of source, and the analyzer reads the module's tree for the whole
-run. Above BOUNDED_MIN_CHARS the tree is made of stand-ins instead: each top-level statement, and each statement
-of a top-level class's body (a file that is one huge class is cut one level down), is a node of its own type (so
-`isinstance` and the evaluator's dispatch by type name see a `FunctionDef`) that holds only its position, its
-name and, for a class, its body of stand-ins. Any other field is read from the statement parsed alone, on its own
-line numbers, which a small cache of recently parsed pieces keeps. A stand-in lives as long as the module, so the
-analyzer's caches keyed by a function and its `is` tests hold across re-parses; memory is bounded by the
-statements in use and the cache, not by the file. Findings are those of the whole tree (tests/analyzer).
+run. Above BOUNDED_MIN_CHARS the module is cut into pieces (runs of top-level statements up to _GROUP_CHARS,
+found with `tokenize`; a top-level class is cut one level down, its header and runs of its body's statements), and
+each piece is parsed alone, on its own line numbers, when the analyzer reads it; a small cache keeps the last
+few parsed. A body (the module's, a cut class's) is a list that parses its pieces as it is read. Its functions
+and classes are stand-ins that live as long as the module: a node of its own type (so `isinstance` and the
+evaluator's dispatch by type name see a `FunctionDef`) holding only its position, its name and, for a cut
+class, its body; every other field is read from the parsed piece. So the analyzer's caches keyed by a function
+and its `is` tests hold across re-parses, and memory is bounded by the statements in use and the cache, not by
+the file. Findings are those of the whole tree (tests/analyzer/test_bounded.py).
 """
 
 from __future__ import annotations
@@ -16,20 +18,28 @@ import ast
 import os
 import warnings
 from array import array
+from bisect import bisect_right
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from buffix.core.source import NEWLINE
-from buffix.core.statements import Unsplittable, pieces, statements
+from buffix.core.source import NEWLINE, split_lines
+from buffix.core.statements import Statement, Unsplittable, pieces, statements
 
 # Files of more characters are parsed in pieces (the fixer's piecewise proof starts at the same size).
 BOUNDED_MIN_CHARS = int(os.environ.get("BUFFIX_BOUNDED_MIN_CHARS") or 256 * 1024)
 _CACHE_CHARS = 16 * 1024  # source of the parsed pieces kept at once: ~3 MiB of trees
+_GROUP_CHARS = 2 * 1024  # adjacent statements are parsed together up to this size: fewer, cheaper pieces
+# A statement this large is parsed whole all the same (~700 MiB): refused, as files that large were before.
+MAX_STATEMENT_CHARS = 4 * 1024 * 1024
 _WHOLE, _HEADER, _BLOCK = 0, 1, 2  # how a piece parses: as a module, as a class header, as a class body's lines
 
 
 class NotBounded(Exception):
     """The file does not cut into statements that parse alone: the whole-file parse decides (and words errors)."""
+
+
+class TooLarge(NotBounded):
+    """One statement (one level down for a class) is above MAX_STATEMENT_CHARS."""
 
 
 class _StandIn:
@@ -88,13 +98,28 @@ class Lines(Sequence):
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self.starts)))]
+            first, end, step = index.indices(len(self.starts))
+            if step != 1 or first >= end:
+                return [self[i] for i in range(first, end, step)]
+            if end == len(self.starts):
+                return split_lines(self.text[self.starts[first]:])
+            return split_lines(self.text[self.starts[first]:self.starts[end]])[:-1]  # (it ends with a break)
         starts = self.starts
         index = index + len(starts) if index < 0 else index
         if index + 1 >= len(starts):
             return self.text[starts[index]:]  # the last line: no break after it (IndexError beyond it)
         line = self.text[starts[index]:starts[index + 1]]
         return line[:-2] if line.endswith("\r\n") else line[:-1]
+
+
+    def joined(self, first: int, end: int) -> str:
+        """`"\\n".join(self[first:end])`, cut from the text at once."""
+        first, end, _ = slice(first, end).indices(len(self.starts))
+        if first >= end:
+            return ""
+        text = self.text[self.starts[first]:self.starts[end] if end < len(self.starts) else len(self.text)]
+        text = text if "\r" not in text else NEWLINE.sub("\n", text)
+        return text[:-1] if end < len(self.starts) else text  # without the break that ends line `end`
 
 
 class Pieces:
@@ -108,39 +133,70 @@ class Pieces:
         self._cached_chars = 0
 
     def module(self) -> ast.Module:
-        """The module of stand-ins. Raises NotBounded."""
-        body: List[ast.stmt] = []
+        """The module whose body parses its pieces as it is read. Raises NotBounded."""
         try:
             found = list(statements(self.text, len(self._starts)))
         except Unsplittable as error:
             raise NotBounded(str(error)) from None
+        body = _Body(self)
+        group: List[int] = []  # [first line, last line] of the run of statements being gathered
         for statement in found:
-            if statement.keyword == "class" and statement.cuts:
-                ranges = pieces(statement)
-                header = self._add(*ranges[0], _HEADER)
-                real = self.parse(header)
-                if len(real) == 1 and isinstance(real[0], ast.ClassDef):
-                    block = [s for first, last in ranges[1:] for s in self._stand_ins(self._add(first, last, _BLOCK))]
-                    cut = _stand_in(real[0], self, header, 0, block)
-                    cut.end_lineno, cut.end_col_offset = block[-1].end_lineno, block[-1].end_col_offset  # not `pass`'s
-                    body.append(cut)
-                    continue
-            body += self._stand_ins(self._add(statement.first, statement.last, _WHOLE))
+            cut = self._cut(statement) if statement.keyword == "class" and statement.cuts else None
+            if cut is not None or (group and self._chars(group[0], statement.last) > _GROUP_CHARS):
+                self._gather(body, group, _WHOLE)
+                group = []
+            if cut is not None:
+                body.add(*cut)
+            elif group:
+                group[1] = statement.last
+            else:
+                group = [statement.first, statement.last]
+        self._gather(body, group, _WHOLE)
         return ast.Module(body=body, type_ignores=[])
 
+    def _cut(self, statement: Statement) -> Optional[Tuple[int, List[ast.stmt]]]:
+        """A top-level class cut one level down: (its header's piece, [its stand-in]), or None when the statement
+        is no class."""
+        ranges = pieces(statement)
+        header = self._add(*ranges[0], _HEADER)
+        real = self.parse(header)
+        if len(real) != 1 or not isinstance(real[0], ast.ClassDef):
+            return None
+        block, group = _Body(self), [ranges[1][0], ranges[1][1]]
+        for first, last in ranges[2:]:
+            if self._chars(group[0], last) > _GROUP_CHARS:
+                self._gather(block, group, _BLOCK)
+                group = [first, last]
+            else:
+                group[1] = last
+        self._gather(block, group, _BLOCK)
+        cut = _stand_in(real[0], self, header, 0, block)
+        cut.end_lineno, cut.end_col_offset = block[-1].end_lineno, block[-1].end_col_offset  # not `pass`'s
+        return header, [cut]
+
+    def _gather(self, body: "_Body", group: List[int], kind: int) -> None:
+        """Add a run of statements to a body as one piece."""
+        if group:
+            piece = self._add(group[0], group[1], kind)
+            body.add(piece, self.parse(piece))
+
+    def _chars(self, first: int, last: int) -> int:
+        return _length(self._lines_span(first, last))
+
     def _add(self, first: int, last: int, kind: int) -> int:
+        if self._chars(first, last) > MAX_STATEMENT_CHARS:
+            raise TooLarge(f"the statement at line {first} is {self._chars(first, last) / 1024 / 1024:.1f} MiB")
         self._firsts.append(first)
         self._lasts.append(last)
         self._kinds.append(kind)
         return len(self._firsts) - 1
 
-    def _stand_ins(self, piece: int) -> List[ast.stmt]:
-        return [_stand_in(real, self, piece, index) for index, real in enumerate(self.parse(piece))]
-
     def _span(self, piece: int) -> Tuple[int, int]:
         """Where the piece's lines begin and end in the text."""
-        last = self._lasts[piece]
-        return self._starts[self._firsts[piece] - 1], self._starts[last] if last < len(self._starts) else len(self.text)
+        return self._lines_span(self._firsts[piece], self._lasts[piece])
+
+    def _lines_span(self, first: int, last: int) -> Tuple[int, int]:
+        return self._starts[first - 1], self._starts[last] if last < len(self._starts) else len(self.text)
 
     def source(self, piece: int) -> str:
         start, end = self._span(piece)
@@ -178,6 +234,65 @@ class Pieces:
             dropped, _ = self._cache.popitem(last=False)
             self._cached_chars -= _length(self._span(dropped))
         return statements
+
+
+class _Body(list):
+    """A statement list (a list, so `ast.walk` and visitors go through it) that parses its pieces as it is read:
+    its functions and classes are stand-ins, held; any other statement is the parsed piece's, for as long as the
+    reader keeps it."""
+
+    def __init__(self, tree: Pieces) -> None:
+        super().__init__()
+        self._tree = tree
+        self._pieces, self._ends = array("q"), array("q")  # each piece, and the index after its last statement
+        self._held: Dict[int, Any] = {}  # index -> stand-in
+        self._all_held = bytearray()  # per piece: it holds only stand-ins (reading it parses nothing)
+
+    def add(self, piece: int, parsed: List[ast.stmt]) -> None:
+        base = len(self)
+        for index, statement in enumerate(parsed):
+            if isinstance(statement, _StandIn):
+                self._held[base + index] = statement
+            elif isinstance(statement, _DEFINITIONS):
+                self._held[base + index] = _stand_in(statement, self._tree, piece, index)
+        self._pieces.append(piece)
+        self._ends.append(base + len(parsed))
+        self._all_held.append(all(base + i in self._held for i in range(len(parsed))))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[Any]:
+        start = 0
+        for number, piece in enumerate(self._pieces):
+            end = self._ends[number]
+            parsed = None if self._all_held[number] else self._tree.load(piece)
+            for index in range(start, end):
+                held = self._held.get(index)
+                yield held if held is not None else parsed[index - start]  # type: ignore[index]
+            start = end
+
+    def __reversed__(self) -> Iterator[Any]:
+        return reversed(list(self))
+
+    def __contains__(self, item: object) -> bool:
+        return any(statement is item or statement == item for statement in self)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(self)[index]
+        index = index + len(self) if index < 0 else index
+        if not 0 <= index < len(self):
+            raise IndexError("statement index out of range")
+        held = self._held.get(index)
+        if held is not None:
+            return held
+        number = bisect_right(self._ends, index)
+        start = self._ends[number - 1] if number else 0
+        return self._tree.load(self._pieces[number])[index - start]
 
 
 def _length(span: Tuple[int, int]) -> int:
