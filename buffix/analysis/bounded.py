@@ -74,7 +74,7 @@ def _kind(kind: type) -> type:
 
 
 def _stand_in(real: ast.stmt, tree: "Pieces", piece: int, index: int, body: Optional[List[ast.stmt]] = None) -> Any:
-    kind = _kind(type(real))
+    kind: Any = _kind(type(real))
     stand_in = kind.__new__(kind)
     for attr in real._attributes:
         setattr(stand_in, attr, getattr(real, attr, None))

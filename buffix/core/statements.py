@@ -36,7 +36,8 @@ def statements(text: str, lines: int) -> Iterator[Statement]:
     Raises Unsplittable when the text does not tokenize."""
     depth, start, last_newline = 0, 1, 0
     decorator = [False, False]  # the logical line before, at depth 0 and 1, was a decorator
-    keyword, cuts = "", []  # of the statement being read
+    keyword = ""  # the first word of the statement being read
+    cuts: List[int] = []  # and its `Statement.cuts`
     at_line_start = True  # the next counted token begins a logical line
     try:
         for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
