@@ -59,7 +59,8 @@ class Reworked(FileResult):
     payload: Any = None
     of_bytes_read: bool = True
 
-MAX_BYTES = 4 * 1024 * 1024  # larger files are prefiltered but not parsed: a 10 MB parse needs ~1 GB
+MAX_BYTES = 16 * 1024 * 1024  # larger files are prefiltered, not parsed (the analyzer of a file above 256 KiB
+# parses it a few statements at a time, ~10 bytes of memory per byte: analysis/bounded.py)
 INLINE_LIMIT = 64  # up to this many uncached files are read in-process (a worker pool costs more)
 
 if TYPE_CHECKING:

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import os
+import signal
 from typing import Iterator
 
 import pytest
 
 from tests.httpserver import URL_ENV, LocalServer, serve
+
+
+@pytest.fixture(autouse=True)
+def _keeps_sigint() -> Iterator[None]:
+    """A test that leaves SIGINT's disposition changed (ignored, say) fails, and the disposition is restored: every
+    later test's children would inherit it (an ignored SIGINT stays ignored in a Python child)."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    if after != before:
+        signal.signal(signal.SIGINT, before)
+        pytest.fail(f"the test left SIGINT's disposition {after!r} (it was {before!r})")
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,16 @@ def _methods(body: List[ast.stmt]) -> Dict[str, ast.AST]:
     return methods
 
 
+def node_key(node: ast.AST) -> int:
+    """What the module's caches know a function or class by: where it begins in the file (no two begin at one
+    place), which outlives the node when a large file's statements are parsed again (analysis/bounded.py: a
+    nested function is a new node each time). One int: there is one per function of a file."""
+    line = getattr(node, "lineno", None)
+    if line is None:  # no position: only its identity tells it apart
+        return -id(node)
+    return line << 32 | node.col_offset  # type: ignore[attr-defined]
+
+
 def is_test_module(path: str, qualname: str) -> bool:
     """A test module: in a `tests`/`test` package, or named `test_*.py`, `*_test.py` or `conftest.py`. Packages
     come from the qualified name, not the absolute path: a project that sits under a folder named tests is not
@@ -330,9 +340,9 @@ class Module:
 
     def _documented(self, function: ast.AST) -> Dict[str, ast.expr]:
         """Parameter types a function's (or class's) docstring states (Google, Sphinx or NumPy style)."""
-        key = id(function)
+        key = node_key(function)
         if key not in self._docstrings:
-            self._docstrings[key] = {}
+            stated: Dict[str, ast.expr] = {}
             documented = isinstance(function, (*_FUNCTIONS, ast.ClassDef))
             doc = ast.get_docstring(function, clean=False) if documented else None  # type: ignore[arg-type]
             for match in _DOC_TYPE.finditer(doc or ""):
@@ -343,7 +353,8 @@ class Module:
                 except SyntaxError:
                     continue
                 if isinstance(expr, (ast.Name, ast.Attribute)):
-                    self._docstrings[key].setdefault(name, expr)
+                    stated.setdefault(name, expr)
+            self._docstrings[key] = stated or _NOTHING_STATED  # most state nothing: one dict for all of them
         return self._docstrings[key]
 
     def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],
@@ -352,7 +363,7 @@ class Module:
         """What a call returns and which parameters reach sinks, for these argument kinds (cached).
         `parent`: the frame a nested function was defined in (its closure); `constants`: the parameters the call
         sets to a literal (or leaves at a literal default) that a condition of the function tests."""
-        key = (id(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
+        key = (node_key(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
                tuple((a, v.shape) for a, v in seeds), tuple((n, type(v), v) for n, v in constants))
         self.consulted()
         if key in self._summaries:
@@ -386,7 +397,7 @@ class Module:
 
     def branching(self, function: ast.AST) -> FrozenSet[str]:
         """The parameters of `function` that a condition in its body tests (`if decoded:`, `x if raw else y`)."""
-        key = id(function)
+        key = node_key(function)
         if key not in self._branching:
             args: ast.arguments = function.args  # type: ignore[attr-defined]
             params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
@@ -414,6 +425,7 @@ _DOC_TYPE = re.compile(
     r"|:type[ \t]+(?P<s>\w+)[ \t]*:[ \t]*(?P<st>[\w.`~: ]+)$"  # Sphinx: `:type storage: BaseStorage`
     r"|(?P<n>\w+)[ \t]+:[ \t]+(?P<nt>[\w.`~]+)[ \t]*$)",  # NumPy: `storage : BaseStorage`
     re.MULTILINE)
+_NOTHING_STATED: Dict[str, ast.expr] = {}  # shared: never written to
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 _IF, _SUPER = re.compile(r"if\b"), re.compile(r"super\b")  # what an `if`/`x if c else y` and `super()` must spell
 

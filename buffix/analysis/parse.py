@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
+from buffix.analysis import bounded
 from buffix.core.findings import Span
 from buffix.core.newsyntax import Use, first_newer
 from buffix.core.source import SourceError, character_column, decode, segment, split_lines
@@ -26,7 +27,7 @@ class ParseFailure(Exception):
 class Parsed:
     text: str
     tree: ast.Module
-    lines: List[str]
+    lines: Sequence[str]
     rewritten: Tuple[Use, ...] = ()  # the newer constructs this interpreter's `ast` could not parse, rewritten
 
     def span(self, node: ast.AST) -> Span:
@@ -48,8 +49,9 @@ class Parsed:
     def may_contain(self, node: ast.AST, pattern: "re.Pattern[str]") -> bool:
         """False only when the lines of `node` (a statement) cannot hold what `pattern` finds: a cheap test before
         walking its subtree. True for non-ASCII lines, whose identifiers `ast` normalizes (NFKC)."""
-        lines = self.lines[node.lineno - 1:getattr(node, "end_lineno", None) or len(self.lines)]  # type: ignore
-        text = "\n".join(lines)
+        first, end = node.lineno - 1, getattr(node, "end_lineno", None) or len(self.lines)  # type: ignore
+        lines = self.lines
+        text = lines.joined(first, end) if isinstance(lines, bounded.Lines) else "\n".join(lines[first:end])
         return not text.isascii() or pattern.search(text) is not None
 
     def newer_than(self, version: Tuple[int, int]) -> Optional[Use]:
@@ -64,6 +66,12 @@ def parse(source: bytes) -> Parsed:
         raise ParseFailure(f"cannot decode: {error.cause}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    if len(text) > bounded.BOUNDED_MIN_CHARS:  # a large file: its tree is parsed one statement at a time
+        try:
+            return Parsed(text, *bounded.parse_in_pieces(text))
+        except bounded.NotBounded as why:  # the whole-file parse decides, and words the error, unless too costly
+            if isinstance(why, bounded.TooLarge) or len(text) > bounded.MAX_STATEMENT_CHARS:
+                raise ParseFailure(f"too large to analyze ({why})") from None
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:

@@ -12,7 +12,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from buffix.core.findings import Span
 
@@ -73,7 +73,7 @@ def character_column(line_text: str, utf8_offset: int) -> int:
     return len(line_text.encode("utf-8")[:utf8_offset].decode("utf-8", "replace")) + 1
 
 
-def segment(lines: List[str], span: Span) -> str:
+def segment(lines: Sequence[str], span: Span) -> str:
     """The text a span covers, lines joined by "\\n"."""
     if span.line == span.end_line:
         return lines[span.line - 1][span.column - 1 : span.end_column - 1]

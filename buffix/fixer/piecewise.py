@@ -11,12 +11,11 @@ decisions (names a style must not find rebound, where the helper import goes), a
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Sequence, Tuple
 
+from buffix.core.statements import Unsplittable, statements
 from buffix.fixer.imports import HeadBuilder, imports_helper
 from buffix.fixer.source import DecodedSource, Replacement
 from buffix.fixer.verify import (
@@ -124,37 +123,15 @@ def _parse_lines(source: DecodedSource, first: int, last: int, path: str) -> ast
     return ast.increment_lineno(tree, first - 1)
 
 
-_CONTINUES = frozenset(("else", "elif", "except", "finally"))  # clauses of the compound statement above them
-_UNCOUNTED = frozenset((tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE,
-                        tokenize.ENDMARKER))
-
-
 def statement_lines(text: str, lines: int) -> Iterator[Tuple[int, int]]:
     """(first line, last line) of each top-level statement with the comment and blank lines above it (the last one
     runs to the end of the file, line `lines`); statements on one line (`;`) come as one. Raises NotSeparable
     when the text does not tokenize."""
-    depth, start, last_newline, decorator = 0, 1, 0, False
-    at_line_start = True  # the next counted token begins a logical line
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
-            kind = token.type
-            if kind == tokenize.INDENT:
-                depth += 1
-            elif kind == tokenize.DEDENT:
-                depth -= 1
-            elif kind == tokenize.NEWLINE:
-                last_newline, at_line_start = token.start[0], True
-            elif kind not in _UNCOUNTED and at_line_start:
-                at_line_start = False
-                if depth == 0:
-                    joins = decorator or (kind == tokenize.NAME and token.string in _CONTINUES)
-                    if last_newline and not joins:
-                        yield start, last_newline
-                        start = last_newline + 1
-                    decorator = token.string == "@"
-    except (tokenize.TokenError, SyntaxError) as error:
-        raise NotSeparable(f"the file does not tokenize: {error}") from None
-    yield start, max(start, lines)
+        for statement in statements(text, lines):
+            yield statement.first, statement.last
+    except Unsplittable as error:
+        raise NotSeparable(str(error)) from None
 
 
 def check_pieces(

@@ -1,13 +1,16 @@
 """Peak memory of `buffix fix` against `buffix check` (issue 12 item 7). A script, not a test:
 
-    .venv/bin/python tests/bench/bench_fix_memory.py [--buffix PATH] [--sizes 0.5,1,2,3.9] [--no-corpus]
+    .venv/bin/python tests/bench/bench_fix_memory.py [--buffix PATH] [--sizes 1,4] [--kinds sites,few] [--no-corpus]
 
-Generates files of the given sizes in MB (functions whose response body reaches `memoryview()`: one fixable
-finding per function), then runs `buffix check --no-cache --jobs 1 FILE` and `buffix fix --no-cache --jobs 1 FILE`
-on a fresh copy of each, and the same two commands (default jobs) on a copy of the bench corpus (--corpus, default
-.buffix_cache/bench/corpus, made by bench_cli.py; never fixed in place). Peak RSS is that of the largest process of
-each command (os.wait4 of the child, which covers the workers it waited for). `--buffix` picks the executable,
-so a checkout from before a change can be measured the same way.
+Generates files of the given sizes in MB of each kind: `sites`, functions whose response body reaches
+`memoryview()` (one fixable finding per function, one per 77 bytes: the results are large), and `few`, the same
+functions reading no body, with one site at the top (the results are small). Then runs `buffix check --no-cache
+--jobs 1 FILE` and `buffix fix --no-cache --jobs 1 FILE` on a fresh copy of each, and the same two commands
+(default jobs) on a copy of the bench corpus (--corpus, default .buffix_cache/bench/corpus, made by bench_cli.py;
+never fixed in place). Peak RSS is that of the largest process of each command (os.wait4 of the child, which
+covers the workers it waited for); "above" is above the same command's peak on a one-site file (the process after
+its imports), and "x" that divided by the file's size. `--buffix` picks the executable, so a checkout from before
+a change can be measured the same way.
 
 `--parts` measures, each in a fresh process on the largest generated file, what the parts cost above the
 process's size after its imports: `ast.parse` of the whole file, `ast.parse` of each top-level statement alone
@@ -24,18 +27,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / ".buffix_cache" / "bench" / "corpus"
 FUNCTION = "def f{0}(u):\n    data = requests.get(u).content\n    return memoryview(data)\n\n\n"
+NO_SITE = "def f{0}(u):\n    data = load(u)\n    return memoryview(data)\n\n\n"
 
 
-def generate(path: Path, megabytes: float) -> None:
-    """A module of `megabytes` MB: an import, then functions with one fixable site each."""
+def generate(path: Path, megabytes: float, kind: str = "sites") -> None:
+    """A module of `megabytes` MB: an import, then functions with one fixable site each (`sites`) or none but the
+    first (`few`)."""
     limit = int(megabytes * 1_000_000)
-    parts, size, index = ["import requests\n\n\n"], 0, 0
+    parts, size, index = ["import requests\n\n\n", FUNCTION.format("_site")], 0, 0
     while size < limit:
-        parts.append(FUNCTION.format(index))
+        parts.append((FUNCTION if kind == "sites" else NO_SITE).format(index))
         size += len(parts[-1])
         index += 1
     path.write_text("".join(parts), encoding="utf-8")
@@ -53,6 +59,8 @@ def measure(command: list, cwd: Path) -> dict:
 PART = """
 import ast, resource, sys
 from pathlib import Path
+from buffix.analysis import analyze_source
+from buffix.config import Config
 from buffix.core.findings import Span
 from buffix.fixer import fix_source
 from buffix.fixer.piecewise import read_in_pieces, statement_lines
@@ -69,6 +77,8 @@ elif part == "ast.parse, one statement at a time":
         ast.parse(decoded.text[decoded.line_starts[first - 1]:end])
 elif part == "read_in_pieces":
     read_in_pieces(decoded, "big.py", frozenset({"slice"}))
+elif part.startswith("analyze_source"):
+    analyze_source(data, "big.py", Config())
 else:
     spans = []
     for number, line in enumerate(decoded.text.splitlines(), 1):
@@ -78,7 +88,8 @@ else:
     assert fix_source(data, spans, "slice", "big.py").changed
 print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
 """
-PARTS = ("ast.parse, whole file", "ast.parse, one statement at a time", "read_in_pieces", "fix_source (piecewise)")
+PARTS = ("ast.parse, whole file", "ast.parse, one statement at a time", "read_in_pieces", "fix_source (piecewise)",
+         "analyze_source (bounded above 256 KiB)")
 
 
 def measure_parts(source: Path) -> None:
@@ -93,15 +104,33 @@ def measure_parts(source: Path) -> None:
               f"  {time.monotonic() - started:>6.1f} s", flush=True)
 
 
-def row(label: str, size_mb: float, check: dict, fix: dict) -> str:
-    return (f"{label:<14} {size_mb:>8.2f} {check['rss']:>10.0f} {fix['rss']:>10.0f} {fix['rss'] - check['rss']:>+9.0f}"
-            f" {check['wall']:>8.1f} {fix['wall']:>8.1f} {check['exit']:>3}/{fix['exit']}")
+def row(label: str, size_mb: float, check: dict, fix: dict, base: Optional[dict] = None) -> str:
+    """One line of the table; with `base` (the same commands on a one-site file), the peaks above it and x the file."""
+    above = ""
+    if base is not None:
+        parts = []
+        for command, result in (("check", check), ("fix", fix)):
+            extra = result["rss"] - base[command]["rss"]
+            parts.append(f"{extra:>8.0f} {extra * 1024 * 1024 / (size_mb * 1_000_000):>6.1f}x")
+        above = " " + " ".join(parts)
+    return (f"{label:<14} {size_mb:>6.2f} {check['rss']:>9.0f} {fix['rss']:>9.0f}{above or ' ' * 33}"
+            f" {check['wall']:>7.1f} {fix['wall']:>7.1f} {check['exit']:>3}/{fix['exit']}")
+
+
+def check_and_fix(buffix: list, source: Path, work: Path) -> Tuple[dict, dict]:
+    results = {}
+    for command in ("check", "fix"):
+        target = work / "target.py"
+        shutil.copyfile(source, target)  # fix rewrites it: every command starts from the same bytes
+        results[command] = measure(buffix + [command, "--no-cache", "--jobs", "1", target.name], work)
+    return results["check"], results["fix"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--buffix", default=str(Path(sys.executable).with_name("buffix")))
-    parser.add_argument("--sizes", default="0.5,1,2,3.9", help="generated file sizes in MB, comma-separated")
+    parser.add_argument("--sizes", default="1,4", help="generated file sizes in MB, comma-separated")
+    parser.add_argument("--kinds", default="sites,few", help="generated kinds (sites, few), comma-separated")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the bench corpus (copied, never fixed in place)")
     parser.add_argument("--no-corpus", action="store_true", help="skip the bench corpus")
     parser.add_argument("--parts", action="store_true", help="only the parts' memory, on the largest size")
@@ -111,21 +140,22 @@ def main() -> int:
         work = Path(temp)
         if args.parts:
             source = work / "big.py"
-            generate(source, max(float(size) for size in args.sizes.split(",") if size))
+            generate(source, max(float(size) for size in args.sizes.split(",") if size), args.kinds.split(",")[0])
             measure_parts(source)
             return 0
-        print(f"{'input':<14} {'MB':>8} {'check MiB':>10} {'fix MiB':>10} {'fix-chk':>9} {'check s':>8} {'fix s':>8}"
-              f" exit", flush=True)
-        for megabytes in (float(size) for size in args.sizes.split(",") if size):
-            source = work / f"gen_{megabytes}.py"
-            generate(source, megabytes)
-            size = source.stat().st_size / 1_000_000
-            results = {}
-            for command in ("check", "fix"):
-                target = work / "target.py"
-                shutil.copyfile(source, target)  # fix rewrites it: every command starts from the same bytes
-                results[command] = measure(buffix + [command, "--no-cache", "--jobs", "1", target.name], work)
-            print(row("generated", size, results["check"], results["fix"]), flush=True)
+        print(f"{'input':<14} {'MB':>6} {'check MiB':>9} {'fix MiB':>9} {'check above':>15} {'fix above':>15}"
+              f" {'check s':>7} {'fix s':>7} exit", flush=True)
+        one = work / "one.py"
+        one.write_text("import requests\n\n\n" + FUNCTION.format(0), encoding="utf-8")
+        check, fix = check_and_fix(buffix, one, work)
+        base = {"check": check, "fix": fix}
+        print(row("one site", one.stat().st_size / 1_000_000, check, fix), flush=True)
+        for kind in (k for k in args.kinds.split(",") if k):
+            for megabytes in (float(size) for size in args.sizes.split(",") if size):
+                source = work / f"gen_{kind}_{megabytes}.py"
+                generate(source, megabytes, kind)
+                check, fix = check_and_fix(buffix, source, work)
+                print(row(f"generated {kind}", source.stat().st_size / 1_000_000, check, fix, base), flush=True)
         if not args.no_corpus:
             if not args.corpus.is_dir():
                 print(f"no corpus at {args.corpus}: run tests/bench/bench_cli.py once", file=sys.stderr)

@@ -9,6 +9,7 @@ from typing import Dict
 
 import pytest
 
+from buffix.pipeline import MAX_BYTES
 from tests.cli.test_check_e2e import CLEAN, UNSAFE, buffix
 
 FIXED = UNSAFE.replace("sha256(resp.content)", "sha256(resp.content[:])")
@@ -20,7 +21,7 @@ BAD_FILES: Dict[str, tuple] = {
     "syntax.py": (PREFIX + b"def broken(:\n    hashlib.sha256(requests.get('u').content)\n", "syntax error"),
     "nested.py": (PREFIX + b"x = " + b"(" * 100_000 + b"1" + b")" * 100_000 + b"\n", "nest"),
     "unary.py": (PREFIX + b"x = " + b"-" * 100_000 + b"1\n", "parser"),
-    "huge.py": (PREFIX + b"hashlib.sha256(requests.get('u').content)\n" + b"x = 1  # padding\n" * 700_000,
+    "huge.py": (PREFIX + b"hashlib.sha256(requests.get('u').content)\n" + b"x = 1  # padding\n" * 1_100_000,
                 "too large"),
 }
 
@@ -59,8 +60,8 @@ def bad_tree(tmp_path_factory) -> Path:
     return root
 
 
-def test_huge_file_is_really_over_10_mb():
-    assert len(BAD_FILES["huge.py"][0]) > 10 * 1024 * 1024
+def test_huge_file_is_really_over_the_limit():
+    assert len(BAD_FILES["huge.py"][0]) > MAX_BYTES
 
 
 def test_check_reports_each_bad_file_once_and_goes_on(bad_tree):

@@ -87,7 +87,7 @@ def test_bad_input_gets_one_line_each_and_the_run_goes_on(tmp_path):
     analyze, prefilter = stages()
     (tmp_path / "ok.py").write_text(UNSAFE)
     (tmp_path / "latin.py").write_bytes(b"from requests import get\nx = '\xff\xfe'\n")  # not UTF-8, no coding line
-    (tmp_path / "huge.py").write_bytes(b"from requests import get\n" + b"x = 1\n" * (10 * 1024 * 1024 // 6))
+    (tmp_path / "huge.py").write_bytes(b"from requests import get\n" + b"x = 1\n" * (17 * 1024 * 1024 // 6))
     (tmp_path / "data.py").write_bytes(b"x = 1\n" * (10 * 1024 * 1024 // 6))  # huge but never a candidate
     (tmp_path / "dangling.py").symlink_to(tmp_path / "gone.py")
     os.mkfifo(tmp_path / "pipe.py")
@@ -96,7 +96,7 @@ def test_bad_input_gets_one_line_each_and_the_run_goes_on(tmp_path):
                                                          prefilter=prefilter, jobs=2)}
     assert time.monotonic() - started < 20
     assert results["ok.py"].findings and results["data.py"] == FileResult(str(tmp_path / "data.py"))
-    assert results["huge.py"].error.message.startswith("too large to analyze (10.0 MiB")
+    assert results["huge.py"].error.message.startswith("too large to analyze (17.0 MiB")
     assert results["dangling.py"].error.message == "cannot read: No such file or directory"
     assert results["pipe.py"].error.message == "not a regular file"
     assert "decode" in results["latin.py"].error.message or "utf-8" in results["latin.py"].error.message.lower()

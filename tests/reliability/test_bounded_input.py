@@ -38,7 +38,7 @@ def test_baseline_version_true_is_refused(tmp_path):
 
 
 def test_stdin_over_the_size_limit_is_not_parsed(tmp_path):
-    big = BAD.encode() + b"x = 1\n" * 800_000  # ~4.8 MB, over the 4 MiB limit
+    big = BAD.encode() + b"x = 1\n" * 3_000_000  # ~18 MB, over the 16 MiB limit
     done = buffix("check", "-", "--stdin-filename", "big.py", cwd=tmp_path, stdin=big)
     assert done.returncode == 2
     assert b"big.py: error: too large to analyze" in done.stderr

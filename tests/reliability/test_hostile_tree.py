@@ -40,7 +40,7 @@ def build(root: Path) -> None:
     (root / "nul.py").write_bytes(BAD.encode() + b"x = 1\0\n")
     (root / "latin.py").write_bytes(b"# -*- coding: utf-8 -*-\n" + BAD.encode() + b"s = '\xe9'\n")
     (root / "syntax.py").write_text(BAD + "def (:\n")
-    (root / "huge.py").write_text(BAD + "x = 1\n" * 800_000)
+    (root / "huge.py").write_text(BAD + "x = 1\n" * 3_000_000)  # over pipeline.MAX_BYTES
     os.symlink("loop.py", root / "loop.py")
     os.symlink("missing.py", root / "dangling.py")
     os.symlink("good.py", root / "alias.py")  # the same file twice: fixed once

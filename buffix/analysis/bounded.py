@@ -1,0 +1,325 @@
+"""The tree of a large file, parsed a few statements at a time (docs/performance.md, "Memory of one large file").
+
+`ast.parse` costs ~175 bytes of memory per byte of source, and the analyzer reads the module's tree for the whole
+run. Above BOUNDED_MIN_CHARS the module is cut into pieces (runs of top-level statements up to _GROUP_CHARS,
+found with `tokenize`; a top-level class is cut one level down, its header and runs of its body's statements), and
+each piece is parsed alone, on its own line numbers, when the analyzer reads it; a small cache keeps the last
+few parsed. A body (the module's, a cut class's) is a list that parses its pieces as it is read. Its functions
+and classes are stand-ins that live as long as the module: a node of its own type (so `isinstance` and the
+evaluator's dispatch by type name see a `FunctionDef`) holding only its position, its name and, for a cut
+class, its body; every other field is read from the parsed piece. So the analyzer's caches keyed by a function
+and its `is` tests hold across re-parses, and memory is bounded by the statements in use and the cache, not by
+the file. Findings are those of the whole tree (tests/analyzer/test_bounded.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import warnings
+from array import array
+from bisect import bisect_right
+from collections import OrderedDict
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from buffix.core.source import NEWLINE, split_lines
+from buffix.core.statements import Statement, Unsplittable, pieces, statements
+
+# Files of more characters are parsed in pieces (the fixer's piecewise proof starts at the same size).
+BOUNDED_MIN_CHARS = int(os.environ.get("BUFFIX_BOUNDED_MIN_CHARS") or 256 * 1024)
+_CACHE_CHARS = 16 * 1024  # source of the parsed pieces kept at once: ~3 MiB of trees
+_GROUP_CHARS = 2 * 1024  # adjacent statements are parsed together up to this size: fewer, cheaper pieces
+# A statement this large is parsed whole all the same (~700 MiB): refused, as files that large were before.
+MAX_STATEMENT_CHARS = 4 * 1024 * 1024
+_WHOLE, _HEADER, _BLOCK = 0, 1, 2  # how a piece parses: as a module, as a class header, as a class body's lines
+
+
+class NotBounded(Exception):
+    """The file does not cut into statements that parse alone: the whole-file parse decides (and words errors)."""
+
+
+class TooLarge(NotBounded):
+    """One statement (one level down for a class) is above MAX_STATEMENT_CHARS."""
+
+
+class _StandIn:
+    __slots__ = ()
+
+    def _real(self) -> ast.stmt:
+        """The statement it stands for, parsed (or still cached)."""
+        return self._tree.load(self._piece)[self._index]  # type: ignore[attr-defined]
+
+
+def _forward(field: str) -> property:
+    if field == "body":  # a class's body is its stand-ins; any other statement's is read from its parse
+        return property(lambda self: self._body if self._body is not None else self._real().body)
+    if field == "decorator_list":  # held: the module's names and its top level read them, nothing else
+        return property(lambda self: self._decorators if self._decorators is not None else [])
+    return property(lambda self: getattr(self._real(), field))
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # a stand-in of these holds its name
+_KINDS: Dict[type, type] = {}
+
+
+def _kind(kind: type) -> type:
+    """The stand-in type of a statement type: same name (the evaluator dispatches on it), a subclass (isinstance),
+    its position held, every other field read from the parsed statement (a property: ast's classes give optional
+    fields a class-level None, which `__getattr__` would never get to)."""
+    if kind not in _KINDS:
+        held = (*kind._attributes, *(("name",) if issubclass(kind, _DEFINITIONS) else ()))  # type: ignore
+        namespace: Dict[str, Any] = {"__slots__": (*held, "_body", "_decorators", "_tree", "_piece", "_index"),
+                                     "__module__": __name__}
+        namespace.update((f, _forward(f)) for f in kind._fields if f not in held)  # type: ignore[attr-defined]
+        _KINDS[kind] = type(kind.__name__, (kind, _StandIn), namespace)
+    return _KINDS[kind]
+
+
+def _stand_in(real: ast.stmt, tree: "Pieces", piece: int, index: int, body: Optional[List[ast.stmt]] = None) -> Any:
+    kind: Any = _kind(type(real))
+    stand_in = kind.__new__(kind)
+    for attr in real._attributes:
+        setattr(stand_in, attr, getattr(real, attr, None))
+    stand_in._decorators = None
+    if isinstance(real, _DEFINITIONS):
+        stand_in.name = real.name
+        stand_in._decorators = real.decorator_list or None  # (None: none, and no list kept)
+    stand_in._body, stand_in._tree, stand_in._piece, stand_in._index = body, tree, piece, index
+    return stand_in
+
+
+class Lines(Sequence):
+    """The file's lines without their breaks, as `split_lines` gives them, cut from the text when asked for: a list
+    of them costs ~4 bytes of memory per byte of a file of short lines."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = array("q", [0])  # where each line begins
+        self.starts.extend(match.end() for match in NEWLINE.finditer(text))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            first, end, step = index.indices(len(self.starts))
+            if step != 1 or first >= end:
+                return [self[i] for i in range(first, end, step)]
+            if end == len(self.starts):
+                return split_lines(self.text[self.starts[first]:])
+            return split_lines(self.text[self.starts[first]:self.starts[end]])[:-1]  # (it ends with a break)
+        starts = self.starts
+        index = index + len(starts) if index < 0 else index
+        if index + 1 >= len(starts):
+            return self.text[starts[index]:]  # the last line: no break after it (IndexError beyond it)
+        line = self.text[starts[index]:starts[index + 1]]
+        return line[:-2] if line.endswith("\r\n") else line[:-1]
+
+
+    def joined(self, first: int, end: int) -> str:
+        """`"\\n".join(self[first:end])`, cut from the text at once."""
+        first, end, _ = slice(first, end).indices(len(self.starts))
+        if first >= end:
+            return ""
+        text = self.text[self.starts[first]:self.starts[end] if end < len(self.starts) else len(self.text)]
+        text = text if "\r" not in text else NEWLINE.sub("\n", text)
+        return text[:-1] if end < len(self.starts) else text  # without the break that ends line `end`
+
+
+class Pieces:
+    """The file's text cut into pieces (line ranges), each parsed on demand; the last few parsed are kept."""
+
+    def __init__(self, text: str, lines: Lines) -> None:
+        self.text = text
+        self._starts = lines.starts
+        self._firsts, self._lasts, self._kinds = array("q"), array("q"), array("b")
+        self._cache: "OrderedDict[int, List[ast.stmt]]" = OrderedDict()
+        self._cached_chars = 0
+
+    def module(self) -> ast.Module:
+        """The module whose body parses its pieces as it is read. Raises NotBounded."""
+        try:
+            found = list(statements(self.text, len(self._starts)))
+        except Unsplittable as error:
+            raise NotBounded(str(error)) from None
+        body = _Body(self)
+        group: List[int] = []  # [first line, last line] of the run of statements being gathered
+        for statement in found:
+            cut = self._cut(statement) if statement.keyword == "class" and statement.cuts else None
+            if cut is not None or (group and self._chars(group[0], statement.last) > _GROUP_CHARS):
+                self._gather(body, group, _WHOLE)
+                group = []
+            if cut is not None:
+                body.add(*cut)
+            elif group:
+                group[1] = statement.last
+            else:
+                group = [statement.first, statement.last]
+        self._gather(body, group, _WHOLE)
+        return ast.Module(body=body, type_ignores=[])
+
+    def _cut(self, statement: Statement) -> Optional[Tuple[int, List[ast.stmt]]]:
+        """A top-level class cut one level down: (its header's piece, [its stand-in]), or None when the statement
+        is no class."""
+        ranges = pieces(statement)
+        header = self._add(*ranges[0], _HEADER)
+        real = self.parse(header)
+        if len(real) != 1 or not isinstance(real[0], ast.ClassDef):
+            return None
+        block, group = _Body(self), [ranges[1][0], ranges[1][1]]
+        for first, last in ranges[2:]:
+            if self._chars(group[0], last) > _GROUP_CHARS:
+                self._gather(block, group, _BLOCK)
+                group = [first, last]
+            else:
+                group[1] = last
+        self._gather(block, group, _BLOCK)
+        cut = _stand_in(real[0], self, header, 0, block)
+        cut.end_lineno, cut.end_col_offset = block[-1].end_lineno, block[-1].end_col_offset  # not `pass`'s
+        return header, [cut]
+
+    def _gather(self, body: "_Body", group: List[int], kind: int) -> None:
+        """Add a run of statements to a body as one piece."""
+        if group:
+            piece = self._add(group[0], group[1], kind)
+            body.add(piece, self.parse(piece))
+
+    def _chars(self, first: int, last: int) -> int:
+        return _length(self._lines_span(first, last))
+
+    def _add(self, first: int, last: int, kind: int) -> int:
+        if self._chars(first, last) > MAX_STATEMENT_CHARS:
+            raise TooLarge(f"the statement at line {first} is {self._chars(first, last) / 1024 / 1024:.1f} MiB")
+        self._firsts.append(first)
+        self._lasts.append(last)
+        self._kinds.append(kind)
+        return len(self._firsts) - 1
+
+    def _span(self, piece: int) -> Tuple[int, int]:
+        """Where the piece's lines begin and end in the text."""
+        return self._lines_span(self._firsts[piece], self._lasts[piece])
+
+    def _lines_span(self, first: int, last: int) -> Tuple[int, int]:
+        return self._starts[first - 1], self._starts[last] if last < len(self._starts) else len(self.text)
+
+    def source(self, piece: int) -> str:
+        start, end = self._span(piece)
+        return self.text[start:end]
+
+    def parse(self, piece: int) -> List[ast.stmt]:
+        """The statements of one piece, on their lines in the file. Raises NotBounded."""
+        text, kind, first = self.source(piece), self._kinds[piece], self._firsts[piece]
+        if kind == _BLOCK:
+            text, first = "if 1:\n" + text, first - 1  # its statements keep their columns
+        elif kind == _HEADER:
+            text += "\n pass\n"  # the header alone (the body's statements are pieces of their own)
+        try:
+            with warnings.catch_warnings():  # the whole-file parse warns once; pieces are parsed again and again
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError) as error:
+            raise NotBounded(f"line {first}: {error}") from None
+        _shift(tree, first - 1)
+        if kind != _BLOCK:
+            return tree.body
+        if len(tree.body) != 1 or not isinstance(tree.body[0], ast.If):
+            raise NotBounded(f"line {first + 1}: a class body's statement does not parse alone")
+        return tree.body[0].body
+
+    def load(self, piece: int) -> List[ast.stmt]:
+        """The parsed statements of a piece, from the cache when they are still there."""
+        cached = self._cache.get(piece)
+        if cached is not None:
+            self._cache.move_to_end(piece)
+            return cached
+        statements = self._cache[piece] = self.parse(piece)
+        self._cached_chars += _length(self._span(piece))
+        while self._cached_chars > _CACHE_CHARS and len(self._cache) > 1:
+            dropped, _ = self._cache.popitem(last=False)
+            self._cached_chars -= _length(self._span(dropped))
+        return statements
+
+
+class _Body(list):
+    """A statement list (a list, so `ast.walk` and visitors go through it) that parses its pieces as it is read:
+    its functions and classes are stand-ins, held; any other statement is the parsed piece's, for as long as the
+    reader keeps it."""
+
+    def __init__(self, tree: Pieces) -> None:
+        super().__init__()
+        self._tree = tree
+        self._pieces, self._ends = array("q"), array("q")  # each piece, and the index after its last statement
+        self._held: List[Optional[Tuple[Any, ...]]] = []  # per piece: its stand-in or None for each statement
+        self._all_held = bytearray()  # per piece: it holds only stand-ins (reading it parses nothing)
+
+    def add(self, piece: int, parsed: List[ast.stmt]) -> None:
+        held = tuple(s if isinstance(s, _StandIn) else _stand_in(s, self._tree, piece, i)
+                     if isinstance(s, _DEFINITIONS) else None for i, s in enumerate(parsed))
+        self._held.append(held if any(s is not None for s in held) else None)
+        self._all_held.append(all(s is not None for s in held))
+        self._ends.append(len(self) + len(parsed))
+        self._pieces.append(piece)
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for number, piece in enumerate(self._pieces):
+            held = self._held[number]
+            if self._all_held[number]:
+                yield from held  # type: ignore[misc]
+                continue
+            parsed = self._tree.load(piece)
+            for index, statement in enumerate(parsed):
+                yield held[index] if held is not None and held[index] is not None else statement
+
+    def __reversed__(self) -> Iterator[Any]:
+        return reversed(list(self))
+
+    def __contains__(self, item: object) -> bool:
+        return any(statement is item or statement == item for statement in self)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(self)[index]
+        index = index + len(self) if index < 0 else index
+        if not 0 <= index < len(self):
+            raise IndexError("statement index out of range")
+        number = bisect_right(self._ends, index)
+        index -= self._ends[number - 1] if number else 0
+        held = self._held[number]
+        if held is not None and held[index] is not None:
+            return held[index]
+        return self._tree.load(self._pieces[number])[index]
+
+
+def _shift(tree: ast.AST, lines: int) -> None:
+    """`ast.increment_lineno`, three times faster (it was a third of the analysis of a large file): a node's
+    fields and positions are its `__dict__`."""
+    stack, node_type = [tree], ast.AST
+    while stack:
+        node = stack.pop()
+        fields = node.__dict__
+        if "lineno" in fields:
+            node.lineno += lines  # type: ignore[attr-defined]
+            end = fields.get("end_lineno")
+            if end is not None:
+                node.end_lineno = end + lines  # type: ignore[attr-defined]
+        for value in fields.values():
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, node_type))
+            elif isinstance(value, node_type):
+                stack.append(value)
+
+
+def _length(span: Tuple[int, int]) -> int:
+    return span[1] - span[0]
+
+
+def parse_in_pieces(text: str) -> Tuple[ast.Module, Lines]:
+    """The module of stand-ins for `text`, and its lines. Raises NotBounded."""
+    lines = Lines(text)
+    return Pieces(text, lines).module(), lines
