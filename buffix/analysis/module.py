@@ -99,7 +99,7 @@ class Module:
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self._stored = False  # `stores` ran
-        self._analyzed: Set[int] = set()  # deferred functions and classes analyzed (by id: the tree lives as long)
+        self._analyzed: Set[int] = set()  # deferred functions and classes analyzed (node_key)
         self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
@@ -107,7 +107,8 @@ class Module:
         """Analyze a function or class defined in `frame` once the module's top level has run (`analyze`): once,
         however often the code defining it runs (a class defined in a method of a class analyzed with its
         subclasses was deferred hundreds of times: apprise's CustomNotifyPluginWrapper)."""
-        if id(node) in self._analyzed or any(pending is node for pending, _ in self.pending):
+        key = node_key(node)
+        if key in self._analyzed or any(node_key(pending) == key for pending, _ in self.pending):
             return
         self.pending.append((node, frame))
 
@@ -193,7 +194,7 @@ class Module:
         self.run_top_level()
         while self.pending:
             node, parent = self.pending.pop(0)
-            self._analyzed.add(id(node))
+            self._analyzed.add(node_key(node))
             if isinstance(node, ast.ClassDef):
                 self._analyze_class(node, parent)
             else:
