@@ -305,3 +305,21 @@ def test_methods_of_the_same_name_in_another_package_keep_the_body_method(tmp_pa
 
     assert findings(BUFFIX_NO_PREFILTER="1") == [("pkg/file.py", 16, "BFX201")]
     assert findings() == [("pkg/file.py", 16, "BFX201")]
+
+
+def test_a_body_method_by_one_package_count_keeps_only_that_package_calling_it(tmp_path):
+    """`retrieve` is a body method by pkg's count alone (`other` defines it twice): pkg's files calling
+    `.retrieve(` are kept, another package's are not (a call there does not resolve by name to pkg's method: the
+    tree defines it three times), nor is a file of `other` calling it."""
+    other = ("class Local{n}:\n    def retrieve(self, key):\n        return self._request_wrapper(key)\n\n"
+             "    def _request_wrapper(self, key):\n        return {{}}.get(key)\n")
+    caller = "def fetch(store, url):\n    return store.retrieve(url)\n"
+    files = {**DISPATCHED, "other/__init__.py": "", "other/a.py": other.format(n=1), "other/b.py": other.format(n=2),
+             "other/use.py": caller, "third/__init__.py": "", "third/use.py": caller, "pkg/use.py": caller}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    project = Project([tmp_path])
+    kept = {name: screen(str(tmp_path / name), (tmp_path / name).read_bytes(), project)[0]
+            for name in ("pkg/use.py", "other/use.py", "third/use.py")}
+    assert kept == {"pkg/use.py": True, "other/use.py": False, "third/use.py": False}

@@ -66,6 +66,7 @@ class Project:
         self.consult_all = self._dependencies.consult_all
         self.remembered = self._dependencies.remembered
         self.has_module = self._finder.has_module
+        self.locate = self._finder.locate
         self.text = self._finder.text
         self.top_level_names = self._finder.top_level_names
         self.use = self._loader.use
