@@ -28,6 +28,8 @@ from typing import (
     Tuple,
 )
 
+from buffix.analysis.prefilter.tokens import first_stage
+
 if TYPE_CHECKING:
     from buffix.analysis.prefilter.tokens import Screens
     from buffix.config import Config
@@ -84,6 +86,7 @@ class _Facts:
     subclassing: Dict[str, Set[str]] = field(default_factory=dict)  # a name in a class's bases -> files
     classes: Dict[str, Set[str]] = field(default_factory=dict)  # a class name -> files defining a class so named
     calls: Dict[str, Dict[str, Set[str]]] = field(default_factory=dict)  # method -> file -> the `.name(`s it calls
+    first: Dict[str, Tuple[Tuple[int, int, int], bool]] = field(default_factory=dict)  # absolute file -> stat, stage 1
 
     def add(self, path: str, facts: FileFacts, package: str) -> None:
         classes, methods, calls = facts
@@ -106,19 +109,23 @@ class _Facts:
             self.calls.setdefault(method, {})[path] = set(called)
 
 
-def _file_facts(data: bytes, screen: "Screens") -> FileFacts:
+def _file_facts(data: bytes, screen: "Screens", named: Optional[bool] = None) -> FileFacts:
+    """`named`: `screen.named.search(data)` when the caller knows it (what `libraries` accepts, `named` does)."""
     # `\w` of a bytes pattern is ASCII: names decode losslessly
     classes = [(statement.group(1).decode("ascii"),
                 [base.decode("ascii") for base in _WORD.findall(statement.group(2) or b"")])
                for statement in _CLASS.finditer(data)]
     found = list(_methods(data))
-    bearing = screen.libraries.search(data)  # most files name no client library at all
+    # most files name no client library at all
+    bearing = found and (named is not False) and screen.libraries.search(data)
+    # most files raise no NotImplementedError and declare nothing abstract: one search each, not one per def
+    raises, declares = b"NotImplementedError" in data, b"abstractmethod" in data
     methods: Dict[str, int] = {}
     calls: Dict[str, Set[str]] = {}
     for match, after in zip(found, found[1:] + [None]):
         end = after.start() if after is not None else len(data)
         flags = 0
-        if data.find(b"NotImplementedError", match.end(), end) >= 0 or data.find(
+        if raises and data.find(b"NotImplementedError", match.end(), end) >= 0 or declares and data.find(
                 b"abstractmethod", max(0, match.start() - 80), match.start()) >= 0:
             flags |= _ABSTRACT
         if bearing and screen.any_source.search(data, match.end(), end):
@@ -131,18 +138,23 @@ def _file_facts(data: bytes, screen: "Screens") -> FileFacts:
     return classes, methods, {name: sorted(called) for name, called in calls.items()}
 
 
-def _scan(paths: Sequence[str], screen: "Screens") -> Dict[str, FileFacts]:
+Scanned = Tuple[FileFacts, bool]  # a file's facts and the prefilter's stage 1 on the bytes read (first_stage)
+
+
+def _scan(paths: Sequence[str], screen: "Screens") -> Dict[str, Scanned]:
     scanned = {}
     for path in paths:
         try:
             with open(path, "rb") as handle:
-                scanned[path] = _file_facts(handle.read(), screen)
+                data = handle.read()
         except OSError:
             continue
+        named = bool(screen.named.search(data))  # stage 1 reads the same bytes: asked here, the workers need not
+        scanned[path] = _file_facts(data, screen, named), first_stage(screen, data, named)
     return scanned
 
 
-def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> Dict[str, FileFacts]:
+def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> Dict[str, Scanned]:
     """Scan here and in `jobs - 1` forked processes when the tree is large enough to pay for them."""
     shards = min(jobs, len(paths) // PARALLEL_FILES) if hasattr(os, "fork") else 1
     if shards <= 1:
@@ -208,7 +220,8 @@ def _package(bases: List[str], path: str) -> str:
 
 def _facts_of_tree(paths: List[str], screen: "Screens", jobs: int, store: Optional[FactStore],
                    packages: Dict[str, str]) -> _Facts:
-    """The tree's facts, merged in `paths` order; files the store knows unchanged are not read."""
+    """The tree's facts, merged in `paths` order; files the store knows unchanged are not read. Stage 1's verdicts
+    on the files read go in `facts.first`, by stat signature."""
     per_file: Dict[str, FileFacts] = {}
     missing: Dict[str, Tuple[int, int, int]] = {}
     for path in paths:
@@ -226,11 +239,13 @@ def _facts_of_tree(paths: List[str], screen: "Screens", jobs: int, store: Option
             missing[path] = signature
     scanned = _scan_all(list(missing), screen, jobs)
     if store is not None:
-        for path, found in scanned.items():
-            store.put(path, missing[path], list(found))
+        for path, (read, _) in scanned.items():
+            store.put(path, missing[path], list(read))
         store.save()
-    per_file.update(scanned)
     facts = _Facts()
+    for path, (read, first) in scanned.items():
+        per_file[path] = read
+        facts.first[os.path.abspath(path)] = (missing[path], first)  # as the pipeline spells it or not
     for path in paths:
         if path in per_file:
             facts.add(path, per_file[path], packages.get(path, ""))
@@ -259,9 +274,22 @@ class MethodIndex:
         self._calls = facts.calls
         self._package = facts.package
         self._package_counts = facts.package_counts
+        self._first = facts.first
         self._bases = _bases(roots)
         self._body: Optional[Tuple[_Why, Dict[str, _Why]]] = None  # the tree's closure, each package's own
         self._body_names: Dict[str, FrozenSet[bytes]] = {}  # package -> body_methods
+
+    def first_stage(self, path: str) -> Optional[bool]:
+        """Stage 1's verdict on the file at `path` as the scan read it (tokens.first_stage), when its stat signature
+        is unchanged since (a worker then need not screen it again); None when the scan did not read it."""
+        known = self._first.get(os.path.abspath(path))
+        if known is None:
+            return None
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return known[1] if known[0] == (info.st_mtime_ns, info.st_size, info.st_ino) else None
 
     def package(self, path: str) -> str:
         """The top-level package of the file at `path` (_packages), known to the index or not."""

@@ -86,6 +86,12 @@ class Project:
                                         store=self._index_store)
         return self._methods
 
+    def first_stage(self, path: str, source: bytes) -> bool:
+        """The prefilter's stage 1 on the file at `path` holding `source`: the method index's scan read it already
+        when the file is unchanged since (MethodIndex.first_stage)."""
+        known = self._methods.first_stage(path) if self._methods is not None else None
+        return known if known is not None else might_contain_sink(source, self.catalog)
+
     def bears_bodies(self, name: str) -> bool:
         """Can module `name` of the tree make a body on its own: does it pass the prefilter's stage 1? (cached)"""
         self.use(name)
