@@ -276,6 +276,7 @@ class MethodIndex:
         self._package_counts = facts.package_counts
         self._first = facts.first
         self._bases = _bases(roots)
+        self._directories: Dict[str, str] = {}  # a directory -> the package of its files (package)
         self._body: Optional[Tuple[_Why, Dict[str, _Why]]] = None  # the tree's closure, each package's own
         self._body_names: Dict[str, FrozenSet[bytes]] = {}  # package -> body_methods
 
@@ -294,7 +295,12 @@ class MethodIndex:
     def package(self, path: str) -> str:
         """The top-level package of the file at `path` (_packages), known to the index or not."""
         found = self._package.get(path)
-        return found if found is not None else _package(self._bases, path)
+        if found is None:  # the files of one directory share their package: one abspath per directory
+            directory = os.path.dirname(path)
+            found = self._directories.get(directory)
+            if found is None:
+                found = self._directories[directory] = _package(self._bases, os.path.join(directory, "-"))
+        return found
 
     def body_methods(self, common: FrozenSet[str], package: str = "") -> FrozenSet[bytes]:
         """Names of the methods that may return a body when called from a file of top-level `package` (prefilter,

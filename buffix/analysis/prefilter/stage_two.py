@@ -92,16 +92,19 @@ class StageTwo:
 
     def imports_body_module(self, path: str, data: bytes) -> bool:
         """Does the file at `path`, holding `data`, use a helper of the tree that returns a body? (module docstring)"""
-        package = self._package_of(path)
         attributes = _Attributes(data)
         tree = self._tree.top_level_names()
-        passes_response = screens(self._catalog).response.search(data)  # `save(response, path)`: read elsewhere
+        package = passes_response = None  # asked once an import of the tree needs them: most files have none
         for match in _IMPORT.finditer(b"\n" + data):
             if not match.group("dots") and (match.group("plain") or match.group("module")).split(b".")[0] not in tree:
                 continue  # `import os`, `from aiohttp import web`: nothing of the tree
+            if package is None:
+                package = self._package_of(path)
             imported = self._imported(package, match)
             for module in imported.modules:
                 self._tree.use(module)
+            if imported.modules and passes_response is None:  # `save(response, path)`: read elsewhere
+                passes_response = screens(self._catalog).response.search(data)
             if passes_response and any(self._reads_responses(module) for module in imported.modules):
                 return True
             uses = list(imported.names)
