@@ -84,6 +84,8 @@ class Project:
         if self._methods is None:
             self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes, config=self.config,
                                         store=self._index_store)
+            if processes > 1:  # built for workers about to fork: they share the body-method closure, made once
+                self._methods.body_methods(self.catalog.common_methods)
         return self._methods
 
     def first_stage(self, path: str, source: bytes) -> bool:
