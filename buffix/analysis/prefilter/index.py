@@ -85,7 +85,7 @@ class _Facts:
     abstract: Set[str] = field(default_factory=set)  # methods some class declares abstract
     subclassing: Dict[str, Set[str]] = field(default_factory=dict)  # a name in a class's bases -> files
     classes: Dict[str, Set[str]] = field(default_factory=dict)  # a class name -> files defining a class so named
-    calls: Dict[str, Dict[str, Set[str]]] = field(default_factory=dict)  # method -> file -> the `.name(`s it calls
+    calls: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)  # method -> file -> the `.name(`s it calls
     first: Dict[str, Tuple[Tuple[int, int, int], bool]] = field(default_factory=dict)  # absolute file -> stat, stage 1
 
     def add(self, path: str, facts: FileFacts, package: str) -> None:
@@ -97,8 +97,10 @@ class _Facts:
             for base in bases:
                 self.subclassing.setdefault(base, set()).add(path)
         self.counts.update(methods.keys())
+        self.file.update(dict.fromkeys(methods, path))
         for method, flags in methods.items():
-            self.file[method] = path
+            if not flags:  # most defs
+                continue
             if flags & _ABSTRACT:
                 self.abstract.add(method)
             if flags & _BEARING:
@@ -106,7 +108,7 @@ class _Facts:
             if flags & _SURE:
                 self.sure.add(method)
         for method, called in calls.items():
-            self.calls.setdefault(method, {})[path] = set(called)
+            self.calls.setdefault(method, {})[path] = called  # only iterated: the file's sorted list as it is
 
 
 def _file_facts(data: bytes, screen: "Screens", named: Optional[bool] = None) -> FileFacts:
