@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from buffix.core.findings import Span
-from buffix.core.newsyntax import Use, first_newer
+from buffix.core.newsyntax import Use, downgrade_generic, first_newer
 from buffix.core.source import SourceError, character_column, decode, segment, split_lines
 
 
@@ -64,6 +64,9 @@ def parse(source: bytes) -> Parsed:
         raise ParseFailure(f"cannot decode: {error.cause}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    generic = downgrade_generic(text)
+    if generic is not None:
+        return Parsed(text, generic.tree, split_lines(text), generic.uses)
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
