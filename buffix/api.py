@@ -112,9 +112,9 @@ def resolve(paths: Sequence[Path], options: Options = Options(), notify: Optiona
         raise UsageError(_one_line(error)) from None
     configs: Dict[int, Tuple[Config, Config]] = {}  # id of a resolved config -> it, and it with the overrides
 
-    def config_for(path: Any) -> Config:
+    def config_for(path: Any, is_file: bool = False) -> Config:
         try:
-            base = resolver.for_path(path)
+            base = resolver.for_file(path) if is_file else resolver.for_path(path)
         except ConfigError as error:
             raise UsageError(_one_line(error)) from None
         if id(base) not in configs:
@@ -160,7 +160,7 @@ def resolve(paths: Sequence[Path], options: Options = Options(), notify: Optiona
             files.setdefault(str(file), (walking, str(file) == named))
     members: Dict[int, Tuple[Config, List[str]]] = {}
     for name, (walking, is_named) in files.items():
-        config = config_for(name)
+        config = config_for(name, is_file=True)
         if config is not walking and (options.force_exclude or not is_named) and exclusion_reason(
                 name, exclude=config.exclude, extend_exclude=config.extend_exclude, root=config.root,
                 respect_gitignore=False):

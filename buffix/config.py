@@ -212,7 +212,15 @@ class Resolver:
         if self.fixed is not None:
             return self.fixed
         absolute = os.path.abspath(os.fspath(path))
-        directory = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        return self._for_directory(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+
+    def for_file(self, path: Any) -> Config:
+        """`for_path` of a path known to be a file (discovery found it): no stat to tell it from a directory."""
+        if self.fixed is not None:
+            return self.fixed
+        return self._for_directory(os.path.dirname(os.path.abspath(os.fspath(path))))
+
+    def _for_directory(self, directory: str) -> Config:
         found = self._nearest(directory)
         config = self._loaded.get(found)
         if config is None:

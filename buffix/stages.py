@@ -59,10 +59,8 @@ def _prefilter(path: str, source: bytes, *, project: _LazyProject) -> Tuple[bool
         return screen(path, source, project())
     import time
 
-    from buffix.analysis import might_contain_sink
-
     started = time.process_time()  # stage 1 is run once more on its own, to split its cost from stage 2's
-    first = might_contain_sink(source, project().catalog)
+    first = project().first_stage(path, source)
     between = time.process_time()
     verdict = screen(path, source, project())
     count_stage("stage 1 (byte screens)", between - started)

@@ -15,7 +15,7 @@ from typing import Optional, Sequence, Tuple
 
 from buffix.analysis import bounded
 from buffix.core.findings import Span
-from buffix.core.newsyntax import Use, first_newer
+from buffix.core.newsyntax import Use, downgrade_generic, first_newer
 from buffix.core.source import SourceError, character_column, decode, segment, split_lines
 
 
@@ -72,6 +72,9 @@ def parse(source: bytes) -> Parsed:
         except bounded.NotBounded as why:  # the whole-file parse decides, and words the error, unless too costly
             if isinstance(why, bounded.TooLarge) or len(text) > bounded.MAX_STATEMENT_CHARS:
                 raise ParseFailure(f"too large to analyze ({why})") from None
+    generic = downgrade_generic(text)
+    if generic is not None:
+        return Parsed(text, generic.tree, split_lines(text), generic.uses)
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:

@@ -93,6 +93,22 @@ def downgrade(text: str) -> Optional[Downgraded]:
     return Downgraded(rewritten, tree, uses)
 
 
+_SPELLED_NEWER = [pattern for version, pattern in (  # what the fast path rewrites, as this Python cannot parse it
+    ((3, 12), r"(?:def|class)[ \t]+\w+[ \t]*\[|type[ \t]+\w+[ \t]*[\[=]"),  # PEP 695
+    ((3, 14), r"except[ \t]+[\w.]+[ \t]*,"),  # PEP 758
+) if sys.version_info < version]
+_NEWER = re.compile("|".join(_SPELLED_NEWER)) if _SPELLED_NEWER else None
+
+
+def downgrade_generic(text: str) -> Optional[Downgraded]:
+    """The fast path (below) for a text that spells what it rewrites (`def f[T]`, `type X = v`, `except A, B:`)
+    on a Python that cannot parse it, asked before `ast.parse` that would fail on it first (183 of the bench
+    corpus's 617 analyzed files, a failed parse costing ~0.3 s over them); None otherwise. Its rewrite is the one
+    `downgrade` would make after the failure: each rewritten place must be a statement of the result, so a text
+    `ast` parses as it is (the construct inside a string) is never rewritten."""
+    return _quick(text) if _NEWER is not None and _NEWER.search(text) else None
+
+
 # The fast path, for the common file whose only newer syntax is PEP 695 (`def f[T]`, `class C[T]`, `type X = v`)
 # or PEP 758 (`except A, B:`):
 # the same rewrite as LibCST's, found by a scan of the text, kept only when the result parses with `ast` and each

@@ -174,3 +174,34 @@ def test_without_target_version_no_syntax_is_too_new(tmp_path):
     done = subprocess.run([BUFFIX, "check", "--no-cache", "--format", "json", "new.py"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stderr == "", done.stderr
+
+
+@pytest.mark.parametrize("text", [
+    'DOC = """\ndef f[T](): pass\ntype X = int\n"""\n',  # spelled only in a string: `ast` parses the text as it is
+    "try:\n    pass\nexcept (ValueError, TypeError):\n    pass\n",  # already parenthesized
+    "type = 5\nprint(type)\n",
+])
+def test_a_text_that_parses_as_it_is_is_not_rewritten_before_the_parse(text):
+    from buffix.analysis.parse import parse
+
+    assert parse((text + SINK).encode()).rewritten == ()
+
+
+@pytest.mark.parametrize("case", sorted(QUICK))
+def test_the_fast_path_asked_before_the_parse_gives_the_tree_the_failed_parse_gave(case, monkeypatch):
+    import ast
+
+    from buffix.analysis import parse as parsing
+
+    source = (QUICK[case] + SINK).encode()
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        pass
+    else:
+        pytest.skip("this Python parses it as it is")
+    first = parsing.parse(source)
+    monkeypatch.setattr(parsing, "downgrade_generic", lambda text: None)  # ast.parse fails, then downgrade
+    after_failure = parsing.parse(source)
+    assert first.rewritten == after_failure.rewritten != ()
+    assert ast.dump(first.tree, include_attributes=True) == ast.dump(after_failure.tree, include_attributes=True)

@@ -201,8 +201,8 @@ def test_the_method_index_read_back_from_its_store_is_the_index_a_fresh_scan_bui
         for number, path in enumerate(sorted(tree.rglob("*.py"))):
             os.utime(path, (old + number, old + number))
 
-    def facts(built) -> dict:  # `_file` is only read for names defined once
-        return {**vars(built), "_file": {name: built._file[name] for name in built._unique}}
+    def facts(built) -> dict:  # `_file` is only read for names defined once; stage 1 only of the files read
+        return {**vars(built), "_file": {name: built._file[name] for name in built._unique}, "_first": None}
 
     def with_store() -> index.MethodIndex:
         store = StatStore(store_dir, salt="test")
@@ -306,3 +306,45 @@ def test_methods_of_the_same_name_in_another_package_keep_the_body_method(tmp_pa
 
     assert findings(BUFFIX_NO_PREFILTER="1") == [("pkg/file.py", 16, "BFX201")]
     assert findings() == [("pkg/file.py", 16, "BFX201")]
+
+
+def test_a_body_method_by_one_package_count_keeps_only_that_package_calling_it(tmp_path):
+    """`retrieve` is a body method by pkg's count alone (`other` defines it twice): pkg's files calling
+    `.retrieve(` are kept, another package's are not (a call there does not resolve by name to pkg's method: the
+    tree defines it three times), nor is a file of `other` calling it."""
+    other = ("class Local{n}:\n    def retrieve(self, key):\n        return self._request_wrapper(key)\n\n"
+             "    def _request_wrapper(self, key):\n        return {{}}.get(key)\n")
+    caller = "def fetch(store, url):\n    return store.retrieve(url)\n"
+    files = {**DISPATCHED, "other/__init__.py": "", "other/a.py": other.format(n=1), "other/b.py": other.format(n=2),
+             "other/use.py": caller, "third/__init__.py": "", "third/use.py": caller, "pkg/use.py": caller}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    project = Project([tmp_path])
+    kept = {name: screen(str(tmp_path / name), (tmp_path / name).read_bytes(), project)[0]
+            for name in ("pkg/use.py", "other/use.py", "third/use.py")}
+    assert kept == {"pkg/use.py": True, "other/use.py": False, "third/use.py": False}
+
+
+def test_stage_one_as_the_method_index_read_it_is_reused_only_while_the_file_is_unchanged(tmp_path):
+    """The index's scan answers stage 1 for the files it read (the workers need not screen them again): the
+    verdict is might_contain_sink's, and a file changed since is screened anew (None)."""
+    import os
+
+    from buffix.analysis import might_contain_sink
+    from buffix.analysis.prefilter import index
+    from buffix.analysis.prefilter.tokens import screens
+
+    catalog = Config().catalog()
+    built = index.MethodIndex([FIXTURES], screens(catalog), jobs=1)
+    paths = sorted(FIXTURES.rglob("*.py"))
+    verdicts = {str(p): built.first_stage(str(p)) for p in paths}
+    assert set(verdicts.values()) == {True, False}
+    assert verdicts == {str(p): might_contain_sink(p.read_bytes(), catalog) for p in paths}
+    source = tmp_path / "mod.py"
+    source.write_text("import requests\n\ndef f(u):\n    return memoryview(requests.get(u).content)\n")
+    os.utime(source, (1_600_000_000, 1_600_000_000))
+    built = index.MethodIndex([tmp_path], screens(catalog), jobs=1)
+    assert built.first_stage(str(source)) is True
+    source.write_text("import os\n")
+    assert built.first_stage(str(source)) is None

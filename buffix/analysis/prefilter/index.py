@@ -10,10 +10,25 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections import Counter
+from collections import ChainMap, Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Set,
+    Tuple,
+)
+
+from buffix.analysis.prefilter.tokens import first_stage
 
 if TYPE_CHECKING:
     from buffix.analysis.prefilter.tokens import Screens
@@ -54,6 +69,7 @@ FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int], Dict[str, List[st
 over the file's defs of that name) and the methods each def's text calls (`.name(`, name -> sorted names, for defs
 that call any). Plain lists and dicts: they are kept as JSON as they are."""
 _ABSTRACT, _BEARING, _SURE = 1, 2, 4  # a def's flags
+_Why = Dict[str, Tuple[str, str]]  # body method -> why (MethodIndex._closure)
 
 
 @dataclass
@@ -69,7 +85,8 @@ class _Facts:
     abstract: Set[str] = field(default_factory=set)  # methods some class declares abstract
     subclassing: Dict[str, Set[str]] = field(default_factory=dict)  # a name in a class's bases -> files
     classes: Dict[str, Set[str]] = field(default_factory=dict)  # a class name -> files defining a class so named
-    calls: Dict[str, Dict[str, Set[str]]] = field(default_factory=dict)  # method -> file -> the `.name(`s it calls
+    calls: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)  # method -> file -> the `.name(`s it calls
+    first: Dict[str, Tuple[Tuple[int, int, int], bool]] = field(default_factory=dict)  # absolute file -> stat, stage 1
     definers: Dict[str, List[str]] = field(default_factory=dict)  # method -> files defining it, while a few do
 
     def add(self, path: str, facts: FileFacts, package: str) -> None:
@@ -81,11 +98,14 @@ class _Facts:
             for base in bases:
                 self.subclassing.setdefault(base, set()).add(path)
         self.counts.update(methods.keys())
-        for method, flags in methods.items():
-            self.file[method] = path
+        self.file.update(dict.fromkeys(methods, path))
+        for method in methods:
             files = self.definers.setdefault(method, [])
             if len(files) <= DISPATCH_FILES:  # past that, a name too many classes share: never dispatched
                 files.append(path)
+        for method, flags in methods.items():
+            if not flags:  # most defs
+                continue
             if flags & _ABSTRACT:
                 self.abstract.add(method)
             if flags & _BEARING:
@@ -93,22 +113,26 @@ class _Facts:
             if flags & _SURE:
                 self.sure.add(method)
         for method, called in calls.items():
-            self.calls.setdefault(method, {})[path] = set(called)
+            self.calls.setdefault(method, {})[path] = called  # only iterated: the file's sorted list as it is
 
 
-def _file_facts(data: bytes, screen: "Screens") -> FileFacts:
+def _file_facts(data: bytes, screen: "Screens", named: Optional[bool] = None) -> FileFacts:
+    """`named`: `screen.named.search(data)` when the caller knows it (what `libraries` accepts, `named` does)."""
     # `\w` of a bytes pattern is ASCII: names decode losslessly
     classes = [(statement.group(1).decode("ascii"),
                 [base.decode("ascii") for base in _WORD.findall(statement.group(2) or b"")])
                for statement in _CLASS.finditer(data)]
     found = list(_methods(data))
-    bearing = screen.libraries.search(data)  # most files name no client library at all
+    # most files name no client library at all
+    bearing = found and (named is not False) and screen.libraries.search(data)
+    # most files raise no NotImplementedError and declare nothing abstract: one search each, not one per def
+    raises, declares = b"NotImplementedError" in data, b"abstractmethod" in data
     methods: Dict[str, int] = {}
     calls: Dict[str, Set[str]] = {}
     for match, after in zip(found, found[1:] + [None]):
         end = after.start() if after is not None else len(data)
         flags = 0
-        if data.find(b"NotImplementedError", match.end(), end) >= 0 or data.find(
+        if raises and data.find(b"NotImplementedError", match.end(), end) >= 0 or declares and data.find(
                 b"abstractmethod", max(0, match.start() - 80), match.start()) >= 0:
             flags |= _ABSTRACT
         if bearing and screen.any_source.search(data, match.end(), end):
@@ -121,18 +145,23 @@ def _file_facts(data: bytes, screen: "Screens") -> FileFacts:
     return classes, methods, {name: sorted(called) for name, called in calls.items()}
 
 
-def _scan(paths: Sequence[str], screen: "Screens") -> Dict[str, FileFacts]:
+Scanned = Tuple[FileFacts, bool]  # a file's facts and the prefilter's stage 1 on the bytes read (first_stage)
+
+
+def _scan(paths: Sequence[str], screen: "Screens") -> Dict[str, Scanned]:
     scanned = {}
     for path in paths:
         try:
             with open(path, "rb") as handle:
-                scanned[path] = _file_facts(handle.read(), screen)
+                data = handle.read()
         except OSError:
             continue
+        named = bool(screen.named.search(data))  # stage 1 reads the same bytes: asked here, the workers need not
+        scanned[path] = _file_facts(data, screen, named), first_stage(screen, data, named)
     return scanned
 
 
-def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> Dict[str, FileFacts]:
+def _scan_all(paths: List[str], screen: "Screens", jobs: int) -> Dict[str, Scanned]:
     """Scan here and in `jobs - 1` forked processes when the tree is large enough to pay for them."""
     shards = min(jobs, len(paths) // PARALLEL_FILES) if hasattr(os, "fork") else 1
     if shards <= 1:
@@ -181,19 +210,25 @@ def _known(value: Any) -> Optional[FileFacts]:
 def _packages(roots: Iterable[Path], paths: List[str]) -> Dict[str, str]:
     """Each file's top-level package: the first component of its path under the (innermost) root holding it
     (`telegram`, `django`), "" for a file directly in a root."""
-    bases = sorted({os.path.join(os.path.abspath(r), "") for r in roots}, key=len, reverse=True)
-    found = {}
-    for path in paths:
-        absolute = os.path.abspath(path)
-        base = next((b for b in bases if absolute.startswith(b)), "")
-        first, separator, _ = absolute[len(base):].partition(os.sep)
-        found[path] = first if separator and base else ""
-    return found
+    bases = _bases(roots)
+    return {path: _package(bases, path) for path in paths}
+
+
+def _bases(roots: Iterable[Path]) -> List[str]:
+    return sorted({os.path.join(os.path.abspath(r), "") for r in roots}, key=len, reverse=True)  # innermost first
+
+
+def _package(bases: List[str], path: str) -> str:
+    absolute = os.path.abspath(path)
+    base = next((b for b in bases if absolute.startswith(b)), "")
+    first, separator, _ = absolute[len(base):].partition(os.sep)
+    return first if separator and base else ""
 
 
 def _facts_of_tree(paths: List[str], screen: "Screens", jobs: int, store: Optional[FactStore],
                    packages: Dict[str, str]) -> _Facts:
-    """The tree's facts, merged in `paths` order; files the store knows unchanged are not read."""
+    """The tree's facts, merged in `paths` order; files the store knows unchanged are not read. Stage 1's verdicts
+    on the files read go in `facts.first`, by stat signature."""
     per_file: Dict[str, FileFacts] = {}
     missing: Dict[str, Tuple[int, int, int]] = {}
     for path in paths:
@@ -211,11 +246,13 @@ def _facts_of_tree(paths: List[str], screen: "Screens", jobs: int, store: Option
             missing[path] = signature
     scanned = _scan_all(list(missing), screen, jobs)
     if store is not None:
-        for path, found in scanned.items():
-            store.put(path, missing[path], list(found))
+        for path, (read, _) in scanned.items():
+            store.put(path, missing[path], list(read))
         store.save()
-    per_file.update(scanned)
     facts = _Facts()
+    for path, (read, first) in scanned.items():
+        per_file[path] = read
+        facts.first[os.path.abspath(path)] = (missing[path], first)  # as the pipeline spells it or not
     for path in paths:
         if path in per_file:
             facts.add(path, per_file[path], packages.get(path, ""))
@@ -245,57 +282,95 @@ class MethodIndex:
         self._definers = facts.definers
         self._package = facts.package
         self._package_counts = facts.package_counts
-        self._body: Optional[Dict[str, Tuple[str, str]]] = None
+        self._first = facts.first
+        self._bases = _bases(roots)
+        self._directories: Dict[str, str] = {}  # a directory -> the package of its files (package)
+        self._body: Optional[Tuple[_Why, Dict[str, _Why]]] = None  # the tree's closure, each package's own
+        self._body_names: Dict[str, FrozenSet[bytes]] = {}  # package -> body_methods
 
-    def body_methods(self, common: FrozenSet[str]) -> FrozenSet[bytes]:
-        """Names of the methods that may return a body (prefilter, stage 2), as bytes: unique ones, those a call on
-        a typed value may reach (`self.msg.iter_body()` dispatched to an override whose own text calls
-        `.iter_content()`), and, closed transitively, a method defined once whose own text calls one of those
-        (`retrieve` returning `self._request_wrapper(...)`, which returns the abstract `do_request`'s body).
-        Only names defined in at most CLOSURE_FILES files join: closing over every def makes half of a large
-        tree's methods body methods (homeassistant + django: 17,127 names from 234); up to 2 files a name adds 152
-        names, and 46 files that call one, to what names defined once add (4 files a name: 616 more files)."""
-        return frozenset(n.encode() for n in self._closure(common))
+    def first_stage(self, path: str) -> Optional[bool]:
+        """Stage 1's verdict on the file at `path` as the scan read it (tokens.first_stage), when its stat signature
+        is unchanged since (a worker then need not screen it again); None when the scan did not read it."""
+        known = self._first.get(os.path.abspath(path))
+        if known is None:
+            return None
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return known[1] if known[0] == (info.st_mtime_ns, info.st_size, info.st_ino) else None
 
-    def _closure(self, common: FrozenSet[str]) -> Dict[str, Tuple[str, str]]:
+    def package(self, path: str) -> str:
+        """The top-level package of the file at `path` (_packages), known to the index or not."""
+        found = self._package.get(path)
+        if found is None:  # the files of one directory share their package: one abspath per directory
+            directory = os.path.dirname(path)
+            found = self._directories.get(directory)
+            if found is None:
+                found = self._directories[directory] = _package(self._bases, os.path.join(directory, "-"))
+        return found
+
+    def body_methods(self, common: FrozenSet[str], package: str = "") -> FrozenSet[bytes]:
+        """Names of the methods that may return a body when called from a file of top-level `package` (prefilter,
+        stage 2), as bytes: unique ones, those a call on a typed value may reach (`self.msg.iter_body()` dispatched
+        to an override whose own text calls `.iter_content()`), and, closed transitively, a method defined once
+        whose own text calls one of those (`retrieve` returning `self._request_wrapper(...)`, which returns the
+        abstract `do_request`'s body). Only names defined in at most CLOSURE_FILES files join: closing over every
+        def makes half of a large tree's methods body methods (homeassistant + django: 17,127 names from 234); up
+        to 2 files a name adds 152 names, and 46 files that call one, to what names defined once add (4 files a
+        name: 616 more files)."""
+        if package not in self._body_names:
+            self._body_names[package] = frozenset(n.encode() for n in self._closure(common, package))
+        return self._body_names[package]
+
+    def _closure(self, common: FrozenSet[str], package: str) -> Mapping[str, Tuple[str, str]]:
         """Body method -> why: ("", "") for a seed, else (a callee that is a body method, the file of the def calling
         it). One reason per name is enough to say which files an answer was read from (body_files). The closure
-        over the whole tree, joined by one per top-level package counting defs in that package only: a package
-        beside it defining `retrieve` twice must not drop python-telegram-bot's `retrieve` (issue 10 §2.8)."""
+        over the whole tree, joined by the one of `package` counting defs in that package only: a package beside it
+        defining `retrieve` twice must not drop python-telegram-bot's `retrieve` (issue 10 §2.8), and a name that
+        is a body method only by another package's count stays that package's: calls by name from elsewhere do
+        not resolve to it (MethodIndex.unique counts the tree)."""
         if self._body is None:
-            def eligible(name: str) -> bool:
-                return name not in common and not name.startswith("__")
+            self._body = self._closures(common)
+        tree, packages = self._body
+        own = packages.get(package)
+        return ChainMap(tree, own) if own else tree  # the tree's reason first: its chain ends at a tree seed
 
-            tree_callers: Dict[str, List[Tuple[str, str]]] = {}  # callee -> (caller, the caller's file)
-            callers: Dict[str, Dict[str, List[Tuple[str, str]]]] = {}  # the same per package
-            for caller, by_file in self._calls.items():
-                if not eligible(caller):
-                    continue
-                for path, called in by_file.items():
-                    package = self._package.get(path, "")
-                    if self._package_counts[package][caller] > CLOSURE_FILES:
-                        continue  # then the tree counts more too
-                    edges = [callers.setdefault(package, {})]
-                    if self._defined[caller] <= CLOSURE_FILES:  # a call by name may reach it
-                        edges.append(tree_callers)
-                    for callee in called:
-                        for edge in edges:
-                            edge.setdefault(callee, []).append((caller, path))
-            seeds = (self._unique & set(self._bearing)) | (self._sure & self._abstract & self._few)
-            body = self._close({n: ("", "") for n in seeds if eligible(n)}, tree_callers)
-            bearing_in: Dict[str, Set[str]] = {}  # package -> the names its files bear a body in
-            for name, files in self._bearing.items():
-                for path in files:
-                    bearing_in.setdefault(self._package.get(path, ""), set()).add(name)
-            for package, package_callers in sorted(callers.items()):
-                counts = self._package_counts[package]
-                seeds = {n for n in bearing_in.get(package, ()) if counts[n] == 1} | {
-                    n for n in self._sure & self._abstract if 0 < counts[n] <= DISPATCH_FILES}
-                found = self._close({n: ("", "") for n in seeds if eligible(n)}, package_callers)
-                for name, why in found.items():
-                    body.setdefault(name, why)  # a reason's callee is in `body` already: its chain ends at a seed
-            self._body = body
-        return self._body
+    def _closures(self, common: FrozenSet[str]) -> Tuple[_Why, Dict[str, _Why]]:
+        def eligible(name: str) -> bool:
+            return name not in common and not name.startswith("__")
+
+        tree_callers: Dict[str, List[Tuple[str, str]]] = {}  # callee -> (caller, the caller's file)
+        callers: Dict[str, Dict[str, List[Tuple[str, str]]]] = {}  # the same per package
+        for caller, by_file in self._calls.items():
+            if not eligible(caller):
+                continue
+            for path, called in by_file.items():
+                package = self._package.get(path, "")
+                if self._package_counts[package][caller] > CLOSURE_FILES:
+                    continue  # then the tree counts more too
+                edges = [callers.setdefault(package, {})]
+                if self._defined[caller] <= CLOSURE_FILES:  # a call by name may reach it
+                    edges.append(tree_callers)
+                for callee in called:
+                    for edge in edges:
+                        edge.setdefault(callee, []).append((caller, path))
+        seeds = (self._unique & set(self._bearing)) | (self._sure & self._abstract & self._few)
+        tree = self._close({n: ("", "") for n in seeds if eligible(n)}, tree_callers)
+        bearing_in: Dict[str, Set[str]] = {}  # package -> the names its files bear a body in
+        for name, files in self._bearing.items():
+            for path in files:
+                bearing_in.setdefault(self._package.get(path, ""), set()).add(name)
+        packages: Dict[str, _Why] = {}
+        for package, package_callers in sorted(callers.items()):
+            counts = self._package_counts[package]
+            seeds = {n for n in bearing_in.get(package, ()) if counts[n] == 1} | {
+                n for n in self._sure & self._abstract if 0 < counts[n] <= DISPATCH_FILES}
+            found = self._close({n: ("", "") for n in seeds if eligible(n)}, package_callers)
+            own = {name: why for name, why in found.items() if name not in tree}
+            if own:
+                packages[package] = own
+        return tree, packages
 
     @staticmethod
     def _close(body: Dict[str, Tuple[str, str]],
@@ -309,10 +384,10 @@ class MethodIndex:
                     pending.append(caller)
         return body
 
-    def body_files(self, name: str, common: FrozenSet[str]) -> List[str]:
-        """The files that make method `name` a body method (body_methods): along its chain of calls, the calling
-        defs' files and, at its end, the files whose own text names a body."""
-        body = self._closure(common)
+    def body_files(self, name: str, common: FrozenSet[str], package: str = "") -> List[str]:
+        """The files that make method `name` a body method for a file of `package` (body_methods): along its chain
+        of calls, the calling defs' files and, at its end, the files whose own text names a body."""
+        body = self._closure(common, package)
         files: Set[str] = set()
         while name in body:
             callee, path = body[name]

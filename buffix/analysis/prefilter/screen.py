@@ -6,7 +6,6 @@ import os
 from contextlib import AbstractContextManager
 from typing import Protocol, Set, Tuple
 
-from buffix.analysis.prefilter.tokens import might_contain_sink
 from buffix.knowledge.catalog import Catalog
 
 
@@ -16,6 +15,7 @@ class Screened(Protocol):
     catalog: Catalog
 
     def tracking(self) -> AbstractContextManager[Set[str]]: ...
+    def first_stage(self, path: str, source: bytes) -> bool: ...
     def imports_body_module(self, path: str, data: bytes) -> bool: ...
     def trim(self) -> None: ...
 
@@ -23,7 +23,7 @@ class Screened(Protocol):
 def screen(path: str, source: bytes, project: Screened) -> Tuple[bool, Tuple[str, ...]]:
     """(may hold a finding, the other files of the tree the answer was read from).
     `BUFFIX_NO_PREFILTER=1` keeps every file (a check that the prefilter drops no finding; run it with --no-cache)."""
-    if os.environ.get("BUFFIX_NO_PREFILTER") == "1" or might_contain_sink(source, project.catalog):
+    if os.environ.get("BUFFIX_NO_PREFILTER") == "1" or project.first_stage(path, source):
         return True, ()
     with project.tracking() as used:
         keep = project.imports_body_module(path, source)

@@ -13,6 +13,7 @@ import functools
 import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Protocol, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, ModuleContext
@@ -41,6 +42,7 @@ class Modules(Protocol):
     def module(self, name: str) -> Optional[ModuleContext]: ...
     def use(self, name: str) -> None: ...
     def has_module(self, name: str) -> bool: ...
+    def locate(self, name: str) -> Optional[Path]: ...
     def reexported(self, qualname: str) -> str: ...
     def text(self, name: str) -> Optional[bytes]: ...
     def top_level_names(self) -> FrozenSet[bytes]: ...
@@ -82,7 +84,6 @@ class StageTwo:
         self._tree = tree
         self._catalog = tree.catalog
         self._package_of = package_of  # the package a file's relative imports start from
-        self._body_calls: Optional[FrozenSet[bytes]] = None
         self._returners: Dict[Tuple[str, str], Tuple[Optional[Val], FrozenSet[str]]] = {}  # (module, f or C.m)
         self._readers: Dict[FrozenSet[str], Matcher] = {}
         self._definitions: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {}
@@ -92,16 +93,19 @@ class StageTwo:
 
     def imports_body_module(self, path: str, data: bytes) -> bool:
         """Does the file at `path`, holding `data`, use a helper of the tree that returns a body? (module docstring)"""
-        package = self._package_of(path)
         attributes = _Attributes(data)
         tree = self._tree.top_level_names()
-        passes_response = screens(self._catalog).response.search(data)  # `save(response, path)`: read elsewhere
+        package = passes_response = None  # asked once an import of the tree needs them: most files have none
         for match in _IMPORT.finditer(b"\n" + data):
             if not match.group("dots") and (match.group("plain") or match.group("module")).split(b".")[0] not in tree:
                 continue  # `import os`, `from aiohttp import web`: nothing of the tree
+            if package is None:
+                package = self._package_of(path)
             imported = self._imported(package, match)
             for module in imported.modules:
                 self._tree.use(module)
+            if imported.modules and passes_response is None:  # `save(response, path)`: read elsewhere
+                passes_response = screens(self._catalog).response.search(data)
             if passes_response and any(self._reads_responses(module) for module in imported.modules):
                 return True
             uses = list(imported.names)
@@ -111,7 +115,7 @@ class StageTwo:
                 reads = self._body_reads(module, name, attributes)
                 if reads is not None and reads.search(data):
                     return True
-        return self.calls_body_method(data)
+        return self.calls_body_method(data, path)
 
     def _imported(self, package: str, match: "re.Match[bytes]") -> _Imported:
         """What one import statement of a module in `package` brings from the tree. Cached: thousands of files share
@@ -229,15 +233,15 @@ class StageTwo:
         if self._tree.bears_bodies(name):
             return True
         text = self._tree.text(name)
-        return text is not None and (self.calls_body_method(text) or self._tree.holds_bodies(name))
+        file = self._tree.locate(name)
+        return text is not None and (self.calls_body_method(text, str(file)) or self._tree.holds_bodies(name))
 
-    def calls_body_method(self, data: bytes) -> bool:
-        """Does the file call a method of the tree whose text names a body?"""
+    def calls_body_method(self, data: bytes, path: str) -> bool:
+        """Does the file at `path` call a method of the tree whose text names a body (as its package counts)?"""
         methods = self._tree.index_methods()
-        if self._body_calls is None:
-            self._body_calls = methods.body_methods(self._catalog.common_methods)
-        for name in self._body_calls.intersection(CALLED.findall(data)):
-            for file in methods.body_files(name.decode("ascii"), self._catalog.common_methods):
+        package, common = methods.package(path), self._catalog.common_methods
+        for name in methods.body_methods(common, package).intersection(CALLED.findall(data)):
+            for file in methods.body_files(name.decode("ascii"), common, package):
                 self._tree.consult(file)
             return True
         return False

@@ -126,6 +126,10 @@ def might_contain_sink(source: bytes, catalog: "Catalog") -> bool:
     helpers of other modules are caught by stage 2 (prefilter.stage_two), which also sees files that name a
     response but read it only through such a helper.
     """
-    screen = screens(catalog)
-    return bool(screen.named.search(source) or screen.response.search(source)
+    return first_stage(screens(catalog), source)
+
+
+def first_stage(screen: Screens, source: bytes, named: Optional[bool] = None) -> bool:
+    """might_contain_sink with the catalog's screens; `named`: `screen.named.search(source)` if known."""
+    return bool((screen.named.search(source) if named is None else named) or screen.response.search(source)
                 and screen.response_uses.search(source))

@@ -67,6 +67,7 @@ class Project:
         self.consult_all = self._dependencies.consult_all
         self.remembered = self._dependencies.remembered
         self.has_module = self._finder.has_module
+        self.locate = self._finder.locate
         self.text = self._finder.text
         self.top_level_names = self._finder.top_level_names
         self.use = self._loader.use
@@ -84,7 +85,15 @@ class Project:
         if self._methods is None:
             self._methods = MethodIndex(self.roots, screens(self.catalog), jobs=processes, config=self.config,
                                         store=self._index_store)
+            if processes > 1:  # built for workers about to fork: they share the body-method closure, made once
+                self._methods.body_methods(self.catalog.common_methods)
         return self._methods
+
+    def first_stage(self, path: str, source: bytes) -> bool:
+        """The prefilter's stage 1 on the file at `path` holding `source`: the method index's scan read it already
+        when the file is unchanged since (MethodIndex.first_stage)."""
+        known = self._methods.first_stage(path) if self._methods is not None else None
+        return known if known is not None else might_contain_sink(source, self.catalog)
 
     def bears_bodies(self, name: str) -> bool:
         """Can module `name` of the tree make a body on its own: does it pass the prefilter's stage 1? (cached)"""
