@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections import Counter
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
@@ -1418,13 +1419,17 @@ class Frame:
         if not any(is_body(v) for v in args.values.values()):
             return None
         # a body handed to a method a few classes define (`formats[0].deserialize(data)`, a handler from a
-        # registry): it reaches one of them; medium when they all override one base's method (a plugin family)
+        # registry): it reaches one of them; medium for the family most of them belong to (they override one
+        # base's method: a plugin family), low for the others
         here = (self.module.path, getattr(self.function, "lineno", -1))
         methods = [m for m in project.methods_by_name(func.attr)  # the project's copy of this module is another tree
                    if (m[0].path, getattr(m[1], "lineno", 0)) != here]  # `formats[0].deserialize(data)` delegates
-        classes = [cls for _, _, cls in methods if cls is not None]
-        cap = "medium" if _one_family(classes, func.attr) else "low"
-        return merge([self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}", cap=cap)
+        roots = {id(cls): _root(cls, func.attr) for _, _, cls in methods if cls is not None}
+        family_sizes = Counter(roots.values())
+        largest, size = family_sizes.most_common(1)[0] if family_sizes else ("", 0)
+        plugin = largest if size > 1 and size > len(roots) - size else ""  # most of them override one base's
+        return merge([self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}",
+                                          cap="medium" if roots[id(cls)] == plugin else "low")
                       for module, function, cls in methods if cls is not None]) if methods else None
 
     def _library_method(self, name: str) -> bool:
@@ -1923,13 +1928,10 @@ def _every_item(value: Val) -> Val:
     return replace(value, parts=((EVERY_ITEM, item),)) if item is not None else value
 
 
-def _one_family(classes: List[ClassInfo], name: str) -> bool:
-    """Do all these classes define `name` as overrides of one tree class's `name` (or are they that class)?"""
-    roots = set()
-    for info in classes:
-        defining = [c for c in info.mro() if name in c.methods]
-        roots.add(defining[-1].qualname if defining else info.qualname)
-    return len(classes) > 1 and len(roots) == 1
+def _root(info: ClassInfo, name: str) -> str:
+    """The farthest class of `info`'s MRO defining `name`: what the classes overriding one base's `name` share."""
+    defining = [c for c in info.mro() if name in c.methods]
+    return defining[-1].qualname if defining else info.qualname
 
 
 def _named_by(arg: Optional[ast.expr]) -> List[ast.Name]:
