@@ -11,10 +11,10 @@ import ast
 import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Protocol, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Protocol, Sequence, Set, Tuple
 
 from buffix.analysis.flow import known
-from buffix.analysis.flow.model import Raw, Summary, Val, carries, merge
+from buffix.analysis.flow.model import OBJECT, OTHER_CLASS, TREE_CLASS, Raw, Summary, Val, carries, family, merge
 from buffix.analysis.flow.scope import Names
 from buffix.analysis.parse import Parsed
 from buffix.knowledge.catalog import Catalog
@@ -81,6 +81,14 @@ class ModuleContext(Protocol):
                   parent: Any = None, seeds: Tuple[Tuple[str, Val], ...] = (),
                   constants: Tuple[Tuple[str, Any], ...] = ()) -> Summary: ...
     def branching(self, function: ast.AST) -> FrozenSet[str]: ...
+
+
+def family_gives_bodies(value: Val, find_class: Callable[[str], Optional["ClassInfo"]]) -> bool:
+    """Is `value` an instance of a tree class some method of which may give a body (ClassInfo.gives_bodies)?"""
+    if value.kind is not OBJECT or value.role is not TREE_CLASS:
+        return False
+    infos = [find_class(qualname) for qualname in family(value) if qualname != OTHER_CLASS]
+    return any(info is not None and info.gives_bodies() for info in infos)
 
 
 @dataclass(eq=False)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
 from buffix.analysis.flow import known
-from buffix.analysis.flow.classes import ClassInfo, ModuleContext
+from buffix.analysis.flow.classes import ClassInfo, ModuleContext, family_gives_bodies
 from buffix.analysis.flow.model import (
     BODY,
     BOUND_METHOD,
@@ -1962,10 +1962,7 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
 
 def _gives_bodies(module: ModuleContext, value: Val) -> bool:
     """An instance of a tree class some method of which may give a body: worth following into a callee."""
-    if value.kind is not OBJECT or value.role is not TREE_CLASS or module.project is None:
-        return False
-    infos = [module.project.find_class(q) for q in family(value) if q != OTHER_CLASS]
-    return any(info is not None and info.gives_bodies() for info in infos)
+    return module.project is not None and family_gives_bodies(value, module.project.find_class)
 
 
 def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo],

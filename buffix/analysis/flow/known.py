@@ -32,21 +32,7 @@ _CLIENT_NAME = re.compile(r"(?i)(?:session|client)$|^_?http$")  # `self.session.
 def alternatives(annotation: Optional[ast.AST]) -> List[ast.expr]:
     """The types a value annotated so may have: `X`, `Optional[X]`, `X | None`, `Union[X, Y]`, `"X"`, a generic
     `X[T]`; not the type arguments of a container (`list[X]` holds X, it is not one)."""
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            return alternatives(ast.parse(annotation.value, mode="eval").body)
-        except SyntaxError:
-            return []
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        return alternatives(annotation.left) + alternatives(annotation.right)
-    if isinstance(annotation, ast.Subscript):
-        base = annotation.value
-        name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
-        if name in ("Optional", "Union"):
-            items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
-            return [found for item in items for found in alternatives(item)]
-        return [base] if isinstance(base, (ast.Name, ast.Attribute)) else []  # `Result[str]` is a Result
-    return [annotation] if isinstance(annotation, (ast.Name, ast.Attribute)) else []
+    return [base for base, _ in parameterized(annotation)]
 
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Protocol, Set, Tuple
 
-from buffix.analysis.flow.classes import ClassInfo, ModuleContext
-from buffix.analysis.flow.model import CATALOG_TYPE, OBJECT, OTHER_CLASS, TREE_CLASS, Val, family
+from buffix.analysis.flow.classes import ClassInfo, ModuleContext, family_gives_bodies
+from buffix.analysis.flow.model import CATALOG_TYPE, OBJECT, Val
 from buffix.analysis.flow.scope import absolute
 from buffix.analysis.prefilter.index import CALLED, MethodIndex
 from buffix.analysis.prefilter.tokens import ALWAYS, Matcher, screens
@@ -201,7 +201,7 @@ class StageTwo:
                 continue
             found = True
             needed = None
-            if value.kind is OBJECT and value.role is TREE_CLASS and self._gives_bodies(value):
+            if family_gives_bodies(value, self._tree.find_class):
                 return ALWAYS  # `reader(getFile(name))`: an instance whose methods give bodies, handed on
             if value.kind is OBJECT and value.type:  # a tree class or a bound method: no member to name
                 needed = self._catalog.reading_members(value.type) if value.role is CATALOG_TYPE else frozenset()
@@ -214,10 +214,6 @@ class StageTwo:
         if key not in self._readers:
             self._readers[key] = Matcher(members=key)
         return self._readers[key]
-
-    def _gives_bodies(self, value: Val) -> bool:
-        infos = [self._tree.find_class(qualname) for qualname in family(value) if qualname != OTHER_CLASS]
-        return any(info is not None and info.gives_bodies() for info in infos)
 
     def _reads_responses(self, name: str) -> bool:
         """Does module `name` read a body through a member of a response (`.read()`, `.content`): may a
