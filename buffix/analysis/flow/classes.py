@@ -107,6 +107,7 @@ class ClassInfo:
     _catalog_type: Optional[Tuple[str]] = None
     _items: Optional[str] = None
     _gives: Optional[bool] = None
+    _built: Optional[Dict[str, ast.expr]] = None  # self.<name> = <call> in its own __init__
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -231,16 +232,22 @@ class ClassInfo:
         (`self.buffer = RingBuffer(size)`): a syntactic answer, so that reading the attribute of another instance
         need not learn the class."""
         for info in self.mro():
-            init = info.methods.get("__init__")
-            if init is None or info.module is None:
-                continue
-            for node in ast.walk(init):
-                if (isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call)
-                        and any(isinstance(t, ast.Attribute) and t.attr == name and isinstance(t.value, ast.Name)
-                                and t.value.id == "self" for t in (node.targets if isinstance(node, ast.Assign)
-                                                                   else [node.target]))):
-                    return info.module.tree_class(node.value.func)
+            made = info._built_in_own_init().get(name)
+            if made is not None and info.module is not None:
+                return info.module.tree_class(made)
         return None
+
+    def _built_in_own_init(self) -> Dict[str, ast.expr]:
+        if self._built is None:  # each __init__ is walked once: the question is asked for every attribute read
+            self._built = {}
+            init = self.methods.get("__init__")
+            for node in ast.walk(init) if init is not None and self.module is not None else ():
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+                    for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                        if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                                and target.value.id == "self"):
+                            self._built.setdefault(target.attr, node.value.func)
+        return self._built
 
     def rebinds(self, name: str) -> bool:
         """Does a method of this class or of its bases assign an attribute to `<x>.name` (`self.receive =
