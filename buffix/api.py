@@ -169,7 +169,10 @@ def resolve(paths: Sequence[Path], options: Options = Options(), notify: Optiona
     warn()
     groups = []
     for config, group_files in sorted(members.values(), key=lambda m: str(m[0].root)):
-        inside = sorted(str(p) for p in given if _within(p, config.root))  # sorted: order-independent
+        # the paths given inside the config's directory, or holding its files (a tree checked from elsewhere,
+        # with no config of its own): imports resolve from them. Sorted: order-independent.
+        inside = sorted(str(p) for p in given if _within(p, config.root)
+                        or any(_within(Path(f), str(p)) for f in group_files))
         groups.append(Group(config, tuple(Path(p) for p in dict.fromkeys([*inside, config.root])),
                             tuple(sorted(group_files))))
     if not groups:  # nothing to check: keep the nearest config for the report
@@ -186,13 +189,16 @@ def _within(path: Path, root: str) -> bool:
 
 # -- checking -------------------------------------------------------------------------------------------------------
 
-def cache_salt(config: Config) -> str:
-    """Results stay valid while the config, the shipped catalog and the analyzer's code are unchanged (the
-    buffix version is part of the cache key already; this also covers an edited development checkout)."""
+def cache_salt(config: Config, roots: Sequence[Path] = ()) -> str:
+    """Results stay valid while the config, the folders imports resolve from (`roots`: a tree checked from
+    elsewhere resolves from itself), the shipped catalog and the analyzer's code are unchanged (the buffix version
+    is part of the cache key already; this also covers an edited development checkout)."""
     import hashlib
 
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(config.fingerprint().encode())
+    for root in sorted({os.path.abspath(r) for r in roots if os.path.isdir(r)}):  # files resolve nothing
+        digest.update(f"root:{root}\0".encode())
     for source in sorted([*(package / "analysis").rglob("*.py"), *(package / "core").rglob("*.py"),  # newsyntax
                           *(package / "knowledge").rglob("*.py"),
                           *(package / "knowledge").rglob("*.yaml")]):
@@ -257,8 +263,9 @@ def _check_group(group: Group, jobs: Optional[int], use_cache: bool, cache_dir: 
         from buffix.cache import Cache, StatStore, cache_directory
 
         directory = cache_directory(group.config.path, group.config.root, cache_dir)
-        cache = Cache(Path(group.config.root), salt=cache_salt(group.config), directory=directory)
-        index_store = StatStore(directory, salt="method index\0" + cache_salt(group.config))
+        salt = cache_salt(group.config, group.roots)
+        cache = Cache(Path(group.config.root), salt=salt, directory=directory)
+        index_store = StatStore(directory, salt="method index\0" + salt)
     analyze_one, prefilter, prepare = lazy_analyzer_stages(list(group.roots), group.config, index_store)
     refresh = None
     if fixing:
