@@ -6,8 +6,8 @@
 Packages fall into a development and a test half by a seeded hash of their name (labelset.split_of); the default
 scores the development half. Scoring the test half appends a line to test-split-scored.log: it is scored rarely.
 
-Fetches the pinned packages (fetch.py; cached), runs `buffix check --format json` over their sources from the
-source root, and matches each finding to a label by package, path and line (a finding whose line range covers a
+Fetches the pinned packages (fetch.py; cached), runs `buffix check --format json .` inside each package (as its
+users would: its imports resolve from itself, never from another package of the corpus), and matches each finding to a label by package, path and line (a finding whose line range covers a
 label also matches). A finding reported at a call site, whose flow ends at a sink inside the called function, is
 matched by that sink (the last step of its flow) when its own line is unlabelled: labels name sinks. A finding
 is correct when it sits on a positive label and its code equals the label's code,
@@ -98,7 +98,8 @@ class Run:
 
     findings: List[Finding] = field(default_factory=list)
     file_errors: List[str] = field(default_factory=list)
-    seconds: Optional[float] = None
+    seconds: Optional[float] = None  # summed over the packages
+    slowest: List[Tuple[float, str]] = field(default_factory=list)  # (seconds, package), the slowest first
 
 
 # --- obtaining findings ----------------------------------------------------------------------------------
@@ -113,29 +114,49 @@ def buffix_command(spec: Optional[str]) -> List[str]:
 
 def run_buffix(command: Sequence[str], src: Path, packages: Iterable[str], timeout: float,
                env: Optional[Dict[str, str]] = None) -> Run:
-    argv = [*command, "check", "--format", "json", "--no-cache", *packages]
+    """`buffix check .` inside each package, as its users run it (a package's imports resolve from itself, never
+    from another package of the corpus), as many at once as there are cores."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = list(packages)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        runs = list(pool.map(lambda name: _run_in_package(command, src, name, timeout, env), names))
+    whole = Run(seconds=sum(r.seconds or 0.0 for r in runs))
+    for run in runs:
+        whole.findings += run.findings
+        whole.file_errors += run.file_errors
+    whole.slowest = sorted(((r.seconds or 0.0, name) for r, name in zip(runs, names)), reverse=True)[:5]
+    return whole
+
+
+def _run_in_package(command: Sequence[str], src: Path, package: str, timeout: float,
+                    env: Optional[Dict[str, str]]) -> Run:
+    argv = [*command, "check", "--format", "json", "--no-cache", "--jobs", "1", "."]
+    where = src / package
     started = time.perf_counter()
     try:
-        result = subprocess.run(argv, cwd=src, capture_output=True, text=True, timeout=timeout,
+        result = subprocess.run(argv, cwd=where, capture_output=True, text=True, timeout=timeout,
                                 env={**os.environ, **(env or {})})
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ScoreError(f"cannot run {shlex.join(argv)}: {exc}") from None
+        raise ScoreError(f"cannot run {shlex.join(argv)} in {where}: {exc}") from None
     seconds = time.perf_counter() - started
     tail = "\n".join(result.stderr.strip().splitlines()[-15:])
     if result.returncode not in (0, 1, 2) or "Traceback (most recent call last)" in result.stderr:
-        raise ScoreError(f"{shlex.join(argv)} exited {result.returncode} (a crash, not a verdict):\n{tail}")
+        raise ScoreError(f"{shlex.join(argv)} in {where} exited {result.returncode} (a crash, not a verdict):\n{tail}")
     if not result.stdout.strip():
-        raise ScoreError(f"{shlex.join(argv)} exited {result.returncode} and printed no JSON:\n{tail}")
-    run = parse_findings(result.stdout, src, origin=f"output of {shlex.join(argv)}")
+        raise ScoreError(f"{shlex.join(argv)} in {where} exited {result.returncode} and printed no JSON:\n{tail}")
+    run = parse_findings(result.stdout, src, origin=f"output of {shlex.join(argv)} in {where}", base=where)
     in_report = set(run.file_errors)  # the versioned JSON carries the file errors stderr also names
-    run.file_errors += [line for line in result.stderr.splitlines()
-                        if line.strip() and line.replace(": error: ", ": ", 1) not in in_report]
+    run.file_errors += [f"{package}/{line}" for line in result.stderr.splitlines()
+                        if line.strip() and f"{package}/{line.replace(': error: ', ': ', 1)}" not in in_report]
     run.seconds = seconds
     return run
 
 
-def parse_findings(text: str, src: Path, origin: str) -> Run:
-    """buffix's JSON: an array of finding objects (or an object holding `findings` and maybe `errors`)."""
+def parse_findings(text: str, src: Path, origin: str, base: Optional[Path] = None) -> Run:
+    """buffix's JSON: an array of finding objects (or an object holding `findings` and maybe `errors`), its
+    relative paths relative to `base` (default: the source root)."""
+    base = base or src
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -146,28 +167,28 @@ def parse_findings(text: str, src: Path, origin: str) -> Run:
         data = data.get("findings")
     if not isinstance(data, list):
         raise ScoreError(f"{origin}: expected a JSON array of findings")
-    run = Run(file_errors=[_describe_error(e) for e in errors])
+    run = Run(file_errors=[_describe_error(e, src, base) for e in errors])
     for index, item in enumerate(data):
         try:
-            package, path = split_path(str(item["path"]), src)
+            package, path = split_path(str(item["path"]), src, base)
             line = int(item["line"])
             end_line = int(item.get("end_line") or line)
             column = int(item.get("column") or 0)
             run.findings.append(Finding(package, path, line, max(line, end_line), str(item["code"]),
-                                        str(item.get("message", "")), _sink(item.get("flow"), src),
+                                        str(item.get("message", "")), _sink(item.get("flow"), src, base),
                                         enclosing_call_line(src / package / path, line, column) if package else None))
         except (KeyError, TypeError, ValueError) as exc:
             raise ScoreError(f"{origin}: finding #{index} lacks a usable path/line/code ({exc!r}): {item!r}") from None
     return run
 
 
-def _sink(flow: object, src: Path) -> Optional[Tuple[str, str, int]]:
+def _sink(flow: object, src: Path, base: Path) -> Optional[Tuple[str, str, int]]:
     """Where the finding's flow ends: the sink, which lies in a called function when buffix reports a call site."""
     if not isinstance(flow, list) or not flow or not isinstance(flow[-1], dict):
         return None
     last = flow[-1]
     try:
-        package, path = split_path(str(last["path"]), src)
+        package, path = split_path(str(last["path"]), src, base)
         return package, path, int(last["line"])
     except (KeyError, TypeError, ValueError):
         return None
@@ -198,15 +219,16 @@ def enclosing_call_line(path: Path, line: int, column: int) -> Optional[int]:
     return best.lineno if best is not None else None
 
 
-def _describe_error(error: object) -> str:
+def _describe_error(error: object, src: Path, base: Path) -> str:
     if isinstance(error, dict):
-        return f"{error.get('path', '?')}: {error.get('message', error)}"
+        package, path = split_path(str(error.get("path", "?")), src, base)
+        return f"{package}/{path}: {error.get('message', error)}" if package else f"{path}: {error.get('message')}"
     return str(error)
 
 
-def split_path(path: str, src: Path) -> Tuple[str, str]:
-    """(package, path inside it) for a path relative to the source root or absolute."""
-    absolute = Path(path) if os.path.isabs(path) else src / path
+def split_path(path: str, src: Path, base: Optional[Path] = None) -> Tuple[str, str]:
+    """(package, path inside it) for a path relative to `base` (default: the source root) or absolute."""
+    absolute = Path(path) if os.path.isabs(path) else (base or src) / path
     try:
         parts = absolute.resolve().relative_to(src.resolve()).parts
     except ValueError:
@@ -332,7 +354,8 @@ def report(score: Score, run: Run, src: Path, title: str = "all packages", out=p
     out(f"== {title}: {len(score.labelset.packages)} packages, {len(positives)} positive labels "
         f"({reviewed} added in review, not counted for recall), {len(negatives)} silent")
     if run.seconds is not None:
-        out(f"buffix check: {run.seconds:.1f} s over {src}")
+        slowest = ", ".join(f"{name} {seconds:.0f} s" for seconds, name in run.slowest)
+        out(f"buffix check: {run.seconds:.1f} s summed over the packages of {src} (slowest: {slowest})")
     unlabelled = sum(1 for v in score.verdicts if v.reason == "unlabelled")
     out(f"findings: {len(score.verdicts)}, correct {len(score.verdicts) - len(score.false_positives)}, "
         f"on labelled sites {len(score.labelled)}, unlabelled (to review) {unlabelled}")
@@ -396,7 +419,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--findings", type=Path, help="score this saved `buffix check --format json` output "
                         "(paths relative to the source root) instead of running buffix; nothing is fetched")
     parser.add_argument("--buffix", help="command that runs buffix (default: `buffix` on PATH, else python -m buffix)")
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds buffix may take (default 1800)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds buffix may take on one package (default 1800)")
     parser.add_argument("--compare-prefilter", action="store_true",
                         help="also run buffix with BUFFIX_NO_PREFILTER=1 and exit 1 unless the findings are the same")
     parser.add_argument("--strict", action="store_true", help="exit 1 below the targets or on files buffix failed on")

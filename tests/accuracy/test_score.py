@@ -94,10 +94,11 @@ def test_runs_buffix_and_reports_files_it_could_not_parse(tmp_path, labels):
     fake = tmp_path / "fake_buffix.py"
     fake.write_text(textwrap.dedent(f"""
         import json, os, sys
-        assert sys.argv[1:6] == ["check", "--format", "json", "--no-cache", "demo"], sys.argv
-        assert os.path.isdir("demo/demo"), os.getcwd()  # runs from the source root
-        print(json.dumps({FINDINGS[:2]!r}))
-        print("demo/demo/broken.py: cannot parse: invalid syntax (line 3)", file=sys.stderr)
+        assert sys.argv[1:] == ["check", "--format", "json", "--no-cache", "--jobs", "1", "."], sys.argv
+        assert os.path.isdir("demo") and not os.path.isdir("demo/demo"), os.getcwd()  # runs inside the package
+        findings = {FINDINGS[:2]!r}
+        print(json.dumps([dict(f, path=f["path"].split("/", 1)[1]) for f in findings]))  # relative to the package
+        print("demo/broken.py: cannot parse: invalid syntax (line 3)", file=sys.stderr)
         sys.exit(2)
     """), encoding="utf-8")
     # the download is faked too: a cached archive whose hash matches its pin, and a complete extraction
