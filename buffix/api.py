@@ -232,7 +232,7 @@ def check_run(run: Run, *, jobs: Optional[int] = None, cache: bool = True, cache
 
 def _at_sinks(run: Run, results: List[FileResult]) -> List[FileResult]:
     """Each sink in a checked file that bodies from other files reach gets its own finding (buffix.analysis.at_sink)."""
-    if not any(f.flow and f.flow[-1].path is not None for r in results for f in r.findings):
+    if not any(f.also or (f.flow and f.flow[-1].path is not None) for r in results for f in r.findings):
         return results  # nothing crosses a file: a warm run need not import the analyzer
     from buffix.analysis.at_sink import sink_findings
     from buffix.core.source import SourceError, decode

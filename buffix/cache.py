@@ -273,9 +273,17 @@ def _dependencies_unchanged(encoded: Any) -> bool:
 
 
 def _finding(f: Finding) -> Any:
-    return [f.code, f.message, _span(f.span), f.confidence,
-            [[_span(s.span), s.description, s.path] for s in f.flow],
-            None if f.fix is None else [f.fix.applicability, [_span(t) for t in f.fix.targets], f.fix.reason]]
+    return [f.code, f.message, _span(f.span), f.confidence, _flow(f.flow),
+            None if f.fix is None else [f.fix.applicability, [_span(t) for t in f.fix.targets], f.fix.reason],
+            [_flow(flow) for flow in f.also]]
+
+
+def _flow(flow: Tuple[FlowStep, ...]) -> Any:
+    return [[_span(s.span), s.description, s.path] for s in flow]
+
+
+def _unflow(encoded: Any) -> Tuple[FlowStep, ...]:
+    return tuple(FlowStep(Span(*s), d, p) for s, d, p in encoded)
 
 
 def _span(s: Span) -> List[int]:
@@ -287,10 +295,10 @@ def _decode(path: str, encoded: Any) -> Optional[FileResult]:
         if encoded == 0:
             return FileResult(path)
         findings = tuple(
-            Finding(code, message, path, Span(*span), confidence,
-                    tuple(FlowStep(Span(*s), d, p) for s, d, p in flow),
-                    None if fix is None else Fix(fix[0], tuple(Span(*t) for t in fix[1]), fix[2]))
-            for code, message, span, confidence, flow, fix in encoded["f"])
+            Finding(code, message, path, Span(*span), confidence, _unflow(flow),
+                    None if fix is None else Fix(fix[0], tuple(Span(*t) for t in fix[1]), fix[2]),
+                    tuple(_unflow(other) for other in also))
+            for code, message, span, confidence, flow, fix, also in encoded["f"])
         error = FileError(path, encoded["e"]) if encoded["e"] is not None else None
         return FileResult(path, findings, error, tuple(encoded.get("d", ())))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):

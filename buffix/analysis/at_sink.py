@@ -26,9 +26,9 @@ class _Caller:
     tail: Tuple[FlowStep, ...]  # the steps of its flow inside the sink's file
 
 
-def _sink_of(finding: Finding) -> Optional[Tuple[str, Span]]:
-    """The file and position of the sink a finding's flow ends at, when that is in another file."""
-    last = finding.flow[-1] if finding.flow else None
+def _sink_of(finding: Finding, flow: Tuple[FlowStep, ...]) -> Optional[Tuple[str, Span]]:
+    """The file and position of the sink a flow of `finding` ends at, when that is in another file."""
+    last = flow[-1] if flow else None
     if last is None or last.path is None or last.path == finding.path:
         return None
     return last.path, last.span
@@ -41,12 +41,12 @@ def sink_findings(results: Sequence[FileResult], settings: Callable[[str], Optio
     by_path = {os.path.abspath(result.path): index for index, result in enumerate(results)}
     reached: Dict[Tuple[str, str, Span], List[_Caller]] = {}
     for result in results:
-        for finding in result.findings:
-            sink = _sink_of(finding)
+        for finding, flow in ((f, flow) for f in result.findings for flow in (f.flow, *f.also)):
+            sink = _sink_of(finding, flow)
             index = by_path.get(os.path.abspath(sink[0])) if sink is not None else None
             if sink is None or index is None:
                 continue
-            tail = tuple(replace(s, path=None) for s in finding.flow if s.path == sink[0])
+            tail = tuple(replace(s, path=None) for s in flow if s.path == sink[0])
             path = results[index].path  # flows name other files absolutely, results as they were found
             reached.setdefault((path, finding.code, sink[1]), []).append(_Caller(finding, tail))
     if not reached:

@@ -55,20 +55,39 @@ def _fix(parsed: Parsed, raw: Raw) -> "Fix | None":
     return Fix("unsafe" if reasons else "safe", raw.targets, "; ".join(reasons))
 
 
+def _other_sinks(own: Tuple[FlowStep, ...], flows: List[Tuple[FlowStep, ...]]) -> Tuple[Tuple[FlowStep, ...], ...]:
+    """The flows among `flows` that end at a sink in another file than `own` and each other do."""
+    seen = {(own[-1].path, own[-1].span)} if own else set()
+    kept = []
+    for flow in sorted(flows, key=lambda f: (f[-1].path or "", f[-1].span.line, f[-1].span.column) if f else ("",)):
+        end = (flow[-1].path, flow[-1].span) if flow else None
+        if end is None or end[0] is None or end in seen:
+            continue
+        seen.add(end)
+        kept.append(flow)
+    return tuple(kept[:MAX_OTHER_SINKS])
+
+
 def _strip(flow: Tuple[FlowStep, ...], path: str) -> Tuple[FlowStep, ...]:
     return tuple(FlowStep(s.span, s.description, None if s.path == path else s.path) for s in flow)
 
 
+MAX_OTHER_SINKS = 8  # flows kept beside a finding's own that end at other files' sinks (Finding.also)
+
+
 def build(raws: List[Raw], parsed: Parsed, path: str, config) -> List[Finding]:
     best: Dict[tuple, Raw] = {}
+    alike: Dict[tuple, List[Raw]] = {}
     for raw in raws:
         key = (raw.code, raw.span)
+        alike.setdefault(key, []).append(raw)
         if key not in best or _rank(raw) > _rank(best[key]):
             best[key] = raw
     findings: List[Tuple[Finding, Raw]] = []
-    for raw in best.values():
-        finding = Finding(raw.code, _message(raw), path, raw.span, raw.value.confidence,
-                          _strip(raw.value.flow, path), _fix(parsed, raw))
+    for key, raw in best.items():
+        flow = _strip(raw.value.flow, path)
+        finding = Finding(raw.code, _message(raw), path, raw.span, raw.value.confidence, flow, _fix(parsed, raw),
+                          _other_sinks(flow, [_strip(r.value.flow, path) for r in alike[key] if r is not raw]))
         findings.append((finding, raw))
 
     suppressions = find(parsed.text)

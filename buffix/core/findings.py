@@ -46,6 +46,9 @@ class Finding:
     confidence: str  # "high" | "medium" | "low"
     flow: Tuple[FlowStep, ...] = ()
     fix: Optional[Fix] = None
+    # flows of the same finding that end at other sinks in other files: a body handed to `handler.m(data)`, a
+    # method several classes define, reaches each one's (each sink gets its own finding there: analysis.at_sink)
+    also: Tuple[Tuple[FlowStep, ...], ...] = ()
 
     @property
     def line(self) -> int:

@@ -48,16 +48,21 @@ def finding_object(item: Reported, options: ReportOptions) -> Dict[str, Any]:
         "confidence": finding.confidence,
         "fingerprint": item.fingerprint,
         "fix": fix,
-        "flow": [
-            {
-                "path": report_path(step.path, options.base) if step.path else item.path,
-                "line": step.span.line,
-                "column": step.span.column,
-                "description": step.description,
-            }
-            for step in finding.flow
-        ],
+        "flow": _flow(finding.flow, item.path, options),
+        **({"other_flows": [_flow(flow, item.path, options) for flow in finding.also]} if finding.also else {}),
     }
+
+
+def _flow(flow, path: str, options: ReportOptions) -> List[Dict[str, Any]]:
+    return [
+        {
+            "path": report_path(step.path, options.base) if step.path else path,
+            "line": step.span.line,
+            "column": step.span.column,
+            "description": step.description,
+        }
+        for step in flow
+    ]
 
 
 def error_objects(results: Sequence[FileResult], options: ReportOptions) -> List[Dict[str, str]]:

@@ -118,3 +118,61 @@ def test_two_sinks_of_one_code_in_one_file_each_get_a_finding(tmp_path):
     (pkg / "other.py").write_text(OTHER + "\n\ndef third(url):\n    return helper.digest(requests.get(url).content)\n")
     at_sink = [(f["code"], f["line"]) for f in findings(tmp_path, ".") if f["path"] == "pkg/helper.py"]
     assert at_sink == [("BFX104", 5), ("BFX104", 9)]
+
+
+HANDLERS = """import io
+
+
+class Handler:
+    def deserialize(self, data):
+        raise NotImplementedError
+
+    def register(self):
+        REGISTRY.append(self)
+
+
+class CSVHandler(Handler):
+    def deserialize(self, data):
+        return io.BytesIO(data)
+
+
+class ParquetHandler(Handler):
+    def deserialize(self, data):
+        return io.BytesIO(data).getbuffer()
+
+
+REGISTRY = []
+CSVHandler().register()
+ParquetHandler().register()
+"""
+
+ENTRY = """import requests
+
+from pkg.handlers import REGISTRY
+
+
+def load(url, ext):
+    data = requests.get(url).content
+    handler = [h for h in REGISTRY if h][0]
+    return handler.deserialize(data)
+"""
+
+
+def test_a_body_handed_to_a_method_several_classes_define_is_reported_at_each_sink(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "handlers.py").write_text(HANDLERS)
+    (pkg / "entry.py").write_text(ENTRY)
+    cold = findings(tmp_path, ".")
+    sinks = sorted((f["code"], f["line"]) for f in cold if f["path"] == "pkg/handlers.py")
+    assert sinks == [("BFX102", 14), ("BFX102", 19)], cold
+    caller = [f for f in cold if f["path"] == "pkg/entry.py"]
+    assert len(caller) == 1 and len(caller[0]["other_flows"]) == 1, caller  # one finding at the call, two flows
+    ends = {caller[0]["flow"][-1]["line"], caller[0]["other_flows"][0][-1]["line"]}
+    assert ends == {14, 19}
+    run = subprocess.run([BUFFIX, "check", "--isolated", "--format", "json", "."], cwd=tmp_path,
+                         capture_output=True, text=True)
+    rerun = subprocess.run([BUFFIX, "check", "--isolated", "--format", "json", "."], cwd=tmp_path,
+                           capture_output=True, text=True)  # from the cache: the other flows are kept
+    assert json.loads(run.stdout)["findings"] == json.loads(rerun.stdout)["findings"] == cold

@@ -271,10 +271,10 @@ class Project:
         module = self.module(module_name(file)[0])
         if module is None:
             return None
-        for info in module.classes.values():
-            if name in info.methods:
-                return module, info.methods[name], info
-        return None
+        classes = [info for info in module.classes.values() if name in info.methods]
+        if tainted_args and len(classes) > 1:
+            return None  # a body handed to a method several classes of one file define: each (methods_by_name)
+        return (module, classes[0].methods[name], classes[0]) if classes else None
 
     def gives_bodies(self, method: str) -> bool:
         """May a method of the tree named `method` return a body (MethodIndex.body_methods)?"""
