@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -44,6 +44,9 @@ class TypeSpec:
     methods: Mapping[str, Result] = field(default_factory=dict)
     items: Mapping[str, Result] = field(default_factory=dict)
     iterates: Optional[Result] = None
+    # method -> its keyword that, given True, makes what it gives text wherever the response declares an encoding
+    # (requests' `iter_lines(decode_unicode=True)`): such a value is a body only at low confidence
+    decoding: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -163,15 +166,20 @@ def _check_keys(entry: Mapping[str, Any], allowed: Sequence[str], where: str) ->
 
 def _type_spec(name: str, raw: Any, types: Mapping[str, Any], where: str) -> Tuple[TypeSpec, List[str]]:
     raw = _mapping(raw, where)
-    _check_keys(raw, ("annotations", "attributes", "methods", "items", "iterates"), where)
+    _check_keys(raw, ("annotations", "attributes", "methods", "items", "iterates", "decoding"), where)
     members = {}
     for part in ("attributes", "methods", "items"):
         table = _mapping(raw.get(part), _where(where, part))
         members[part] = {str(k): _result(v, _where(where, part, k), types) for k, v in table.items()}
     iterates = raw.get("iterates")
+    decoding = {str(k): str(v) for k, v in _mapping(raw.get("decoding"), _where(where, "decoding")).items()}
+    unknown = sorted(set(decoding) - set(members["methods"]))
+    if unknown:
+        raise CatalogError(_where(where, "decoding"), f"not a method of the type: {', '.join(unknown)}")
     spec = TypeSpec(
         name,
         iterates=_result(iterates, _where(where, "iterates"), types) if iterates is not None else None,
+        decoding=decoding,
         **members,
     )
     annotations = [_qualname(a, _where(where, "annotations")) for a in _names(raw.get("annotations", []), where)]
@@ -263,7 +271,7 @@ def build(raw: Mapping[str, Any], origin: str, extra: Optional[Mapping[str, Any]
             attribute = entry["attribute"]
             owner, _, member = attribute.rpartition(".")
             old = types[owner]
-            types[owner] = TypeSpec(owner, {**old.attributes, member: result}, old.methods, old.items, old.iterates)
+            types[owner] = replace(old, attributes={**old.attributes, member: result})
             annotations[owner] = owner
             sources.setdefault(owner, Result(owner))
             attribute_sources[attribute] = result

@@ -103,6 +103,12 @@ def _chunks(value: Optional[Val]) -> bool:
     return value is not None and value.kind in (CHUNKS, CONTAINER)
 
 
+def _true_keyword(call: ast.Call, keyword: str) -> bool:
+    """Does `call` pass `keyword=True` (a constant)?"""
+    return any(k.arg == keyword and isinstance(k.value, ast.Constant) and k.value.value is True
+               for k in call.keywords)
+
+
 class Frame:
     def __init__(self, module: ModuleContext, names: Names, parent: Optional["Frame"] = None,
                  cls: Optional[ClassInfo] = None, self_name: Optional[str] = None, emit: bool = True) -> None:
@@ -1391,6 +1397,10 @@ class Frame:
         result = spec_type.methods.get(name) if spec_type else None
         if result is not None and self.mocked(f"{receiver.catalog_type}.{name}"):
             receiver = self.step(receiver.at_most("low"), node, f"`{receiver.catalog_type}.{name}` is patched here")
+        decoding = spec_type.decoding.get(name) if result is not None and spec_type else None
+        if decoding is not None and _true_keyword(node, decoding):
+            receiver = self.step(receiver.at_most("low"), node,
+                                 f"`{decoding}=True`: text wherever the response declares an encoding")
         if result is None and catalog.response_names.match(known.last_name(func.value)):
             # `response` holds another response type on some path (`if type(response).__name__ == ...`)
             guess = catalog.types.get(GUESSED_RESPONSE)

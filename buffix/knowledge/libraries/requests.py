@@ -14,6 +14,8 @@ LIBRARY = Library(
             "annotations": ["requests.Response", "requests.models.Response"],
             "attributes": {"content": "body", "raw": "urllib3.HTTPResponse"},
             "methods": {"iter_content": "chunks", "iter_lines": "chunks"},
+            # str chunks whenever response.encoding is set (a charset, text/*, JSON); bytes only without one
+            "decoding": {"iter_content": "decode_unicode", "iter_lines": "decode_unicode"},
             "iterates": "body",
         },
     },
