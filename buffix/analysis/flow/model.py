@@ -176,8 +176,8 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
             best = replace(value, entries=_union(value.entries, entries))
         elif value.kind is best.kind and value.entries:
             best = replace(best, entries=_union(best.entries, value.entries))
-    if best is not None and best.kind is CLEAN and seen_unknown:
-        return None
+    if best is not None and best.kind is CLEAN and seen_unknown and best.role is not Role.BYTEARRAY:
+        return None  # (`if buf is None: buf = bytearray()`: the buffer given is taken for one too)
     if seen_unknown and best is not None and best.kind is OBJECT and best.role is Role.TREE_CLASS:
         # `hasher = hashlib.sha1() if check else EmptyHasher()`: maybe no instance of the family at all
         best = replace(best, type=of_family((*family(best), OTHER_CLASS)))

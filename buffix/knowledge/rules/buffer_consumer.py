@@ -176,6 +176,8 @@ SINKS = (
                               "bz2.decompress", "bz2.compress", "lzma.decompress", "lzma.compress",
                               "brotli.decompress", "zstandard.decompress"), arg=0, keyword=("data",)),
     SinkGroup("BFX105", method=("*.decompress", "*.compress"), arg=0, keyword=("data",), unmeasured=_UNMEASURED),
+    SinkGroup("BFX105", method=("brotli.Decompressor.process", "brotli.Compressor.process"), arg=0,
+              keyword=("string", "data"), unmeasured=_UNMEASURED),
     SinkGroup("BFX106", call=("struct.unpack", "struct.unpack_from", "struct.iter_unpack"), arg=1,
               keyword=("buffer",)),
     SinkGroup("BFX106", method=("struct.Struct.unpack", "struct.Struct.unpack_from", "struct.Struct.iter_unpack"),
@@ -224,6 +226,8 @@ RECEIVER_TYPES = {
     "cryptography.CipherContext": {},
     "cryptography.AEAD": {},
     "lxml.etree._FeedParser": {},
+    "brotli.Decompressor": {},
+    "brotli.Compressor": {},
 }
 RECEIVER_OBJECTS = {
     "re.compile": "re.Pattern",
@@ -235,6 +239,8 @@ RECEIVER_OBJECTS = {
     "Crypto.Cipher.AES.new": "Crypto.Cipher",
     "Cryptodome.Cipher.AES.new": "Crypto.Cipher",
     "cryptography.hazmat.primitives.ciphers.Cipher": "cryptography.Cipher",
+    **{f"{module}.{name}": f"brotli.{name}" for module in ("brotli", "brotlicffi")
+       for name in ("Decompressor", "Compressor")},
     **{f"lxml.etree.{name}": "lxml.etree._FeedParser"
        for name in ("XMLParser", "HTMLParser", "XMLPullParser", "HTMLPullParser")},
     **{f"cryptography.hazmat.primitives.ciphers.aead.{name}": "cryptography.AEAD"
