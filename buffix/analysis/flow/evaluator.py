@@ -207,11 +207,14 @@ class Frame:
         return self.qualname(node) in known.BYTES_TYPES
 
     # ---- statements ------------------------------------------------------------------------------------------
-    def run(self, body: Sequence[ast.stmt]) -> None:
+    def run(self, body: Sequence[ast.stmt], states: Optional[List[Dict[str, Optional[Val]]]] = None) -> None:
+        """Run `body`; with `states`, append the environment after each of its statements."""
         for index, stmt in enumerate(body):
             self.stmt(stmt)
             if self.unpublished:
                 self._publish(self._overwritten(body[index + 1] if index + 1 < len(body) else None))
+            if states is not None:
+                states.append(dict(self.env))
 
     def _publish(self, keep: Sequence[str] = ()) -> None:
         """Make what this method stored in self.* visible to the class's other methods. A store the very next
@@ -451,14 +454,15 @@ class Frame:
         before = dict(self.env)
         guard = any(self._catches_type_error(h.type) for h in node.handlers)
         self.guarded += guard
-        self.run(node.body)
+        states: List[Dict[str, Optional[Val]]] = []
+        self.run(node.body, states)
         self.guarded -= guard
-        after_body = dict(self.env)
         self.run(node.orelse)
         ends = [dict(self.env)]
         for handler in node.handlers:
             self.env = dict(before)
-            self.env.update({k: merge([v, self.env.get(k)]) for k, v in after_body.items()})
+            for state in states:  # the body may raise after any of its statements (`content = json.loads(content)`)
+                self.env.update({k: merge([v, self.env.get(k)]) for k, v in state.items()})
             if handler.name:
                 self.env[handler.name] = None
             self.run(handler.body)
