@@ -668,6 +668,8 @@ class Frame:
 
     def expr_Name(self, node: ast.Name) -> Optional[Val]:
         found, value = self.lookup(node.id)
+        if value is None and node.id in self.names.imports:
+            return self._function_value(node)  # `fetch = get` after `from requests import get`
         if value is None and node.id in self.module.classes and self._names_module_class(node.id):
             return Val(OBJECT, type=self.module.classes[node.id].qualname, role=CLASS)
         if value is None and node.id not in self.names.imports and self.module.catalog.response_names.match(node.id):
@@ -694,7 +696,7 @@ class Frame:
                 if found:
                     return value
         if self.imported(node.value):
-            return None  # `module.attr`: a module, not a value we track
+            return self._function_value(node)  # `module.attr`: a module, not a value we track, or its function
         base = self.ev(node.value)
         if (base is None or base.kind is CLEAN) and self._any_receiver_sink(node):
             return Val(CLEAN, type=f"*.{node.attr}", role=SINK_METHOD)  # `write = fp.write`: calling it writes
@@ -753,6 +755,16 @@ class Frame:
     def expr_Await(self, node: ast.Await) -> Optional[Val]:
         self.awaited = node.value  # `await x.get(url)`: an awaited request is evidence of an HTTP client
         return self.ev(node.value)
+
+    def _function_value(self, node: ast.expr) -> Optional[Val]:
+        """A catalog function named as a value, not called (`fn = requests.post if post else requests.get`):
+        calling it later is calling the function."""
+        qualname = self.qualname(node)
+        catalog = self.module.catalog
+        if qualname is not None and (qualname in catalog.sources or qualname in catalog.objects
+                                     or qualname in catalog.call_sinks):
+            return Val(CLEAN, type=qualname, role=Role.FUNCTION)
+        return None
 
     def expr_NamedExpr(self, node: ast.NamedExpr) -> Optional[Val]:
         value = self.ev(node.value)
@@ -1004,6 +1016,8 @@ class Frame:
             return True, self._call_tree_method(node, args, bound)
         if bound is not None and bound.kind is OBJECT and bound.role is CLASS:  # `cls(...)`, `factory = Kind`
             return True, self._instantiate(node, args, bound)
+        if bound is not None and bound.kind is CLEAN and bound.role is Role.FUNCTION:
+            return True, self._qualified(node, bound.type, args)
         if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
             owner, _, method = bound.type.rpartition(".")
             for spec in self.module.catalog.method_sinks.get((owner, method), ()):

@@ -43,6 +43,7 @@ class Role(Enum):
     TREE_METHOD = "tree method"  # OBJECT: a method of a tree class bound to self (`type` is "<class>.<method>")
     BOUND_METHOD = "bound method"  # OBJECT: a catalog method bound to its receiver (`type` is "<type>.<method>")
     SINK_METHOD = "sink method"  # CLEAN: a catalog sink method kept as a value (`type` is "<type>.<method>")
+    FUNCTION = "function"  # CLEAN: a catalog function kept as a value (`fn = requests.post if p else requests.get`)
     BYTEARRAY = "bytearray"  # CLEAN: a bytearray, which `.extend(body)` copies a body into
     MEMORYVIEW = "memoryview"  # CLEAN: a memoryview, whose slice assignment takes only a buffer
 
