@@ -12,7 +12,8 @@ LIBRARY = Library(
         "http.client.HTTPConnection": {"methods": {"getresponse": "http.client.HTTPResponse"}},
         "http.client.HTTPResponse": {
             "annotations": ["http.client.HTTPResponse", "urllib.response.addinfourl"],
-            "methods": {"read": "body", "read1": "body", "readline": "body", "peek": "body",
+            # `_safe_read(amt)`: the private exact-length read that wrappers of the fp (CacheControl) forward
+            "methods": {"read": "body", "read1": "body", "readline": "body", "peek": "body", "_safe_read": "body",
                         "readlines": "container"},
             "iterates": "body",
         },
