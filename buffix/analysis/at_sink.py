@@ -60,7 +60,8 @@ def sink_findings(results: Sequence[FileResult], settings: Callable[[str], Optio
         text = read_text(path)
         if text is None:
             continue
-        own = {(f.code, f.span) for f in out[index].findings}
+        own = {(f.code, f.span): f for f in out[index].findings}
+        raised: Dict[Finding, str] = {}  # own findings that callers in other files make surer
         suppressions = find(text)
         added: List[Finding] = []
         used: Dict[Span, set] = {}
@@ -68,7 +69,12 @@ def sink_findings(results: Sequence[FileResult], settings: Callable[[str], Optio
         for key in here:  # by position (a Span has no order)
             _, code, span = key
             callers = reached[key]
-            if (code, span) in own or not config.enabled(code, path):  # type: ignore[attr-defined]
+            if (code, span) in own:
+                surest = max((c.finding.confidence for c in callers), key=CONFIDENCES.index)
+                if CONFIDENCES.index(surest) > CONFIDENCES.index(own[(code, span)].confidence):
+                    raised[own[(code, span)]] = surest  # guessed here, known from a caller
+                continue
+            if not config.enabled(code, path):  # type: ignore[attr-defined]
                 continue
             finding = _at_sink(path, code, span, callers)
             covering = [s for s in suppressions if s.covers(code, {span.line})]
@@ -79,7 +85,8 @@ def sink_findings(results: Sequence[FileResult], settings: Callable[[str], Optio
                 continue
             if config.reports(finding.confidence):  # type: ignore[attr-defined]
                 added.append(finding)
-        kept = [f for f in (_still_unused(f, used) for f in out[index].findings) if f is not None] + added
+        findings = [replace(f, confidence=raised[f]) if f in raised else f for f in out[index].findings]
+        kept = [f for f in (_still_unused(f, used) for f in findings) if f is not None] + added
         out[index] = replace(out[index], findings=tuple(sorted(kept, key=lambda f: (f.line, f.column, f.code))))
     return out
 

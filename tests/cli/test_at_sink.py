@@ -176,3 +176,35 @@ def test_a_body_handed_to_a_method_several_classes_define_is_reported_at_each_si
     rerun = subprocess.run([BUFFIX, "check", "--isolated", "--format", "json", "."], cwd=tmp_path,
                            capture_output=True, text=True)  # from the cache: the other flows are kept
     assert json.loads(run.stdout)["findings"] == json.loads(rerun.stdout)["findings"] == cold
+
+
+WRAPPER = """class Body:
+    def __init__(self, raw):
+        self._raw = raw
+
+    def chunks(self, out):
+        for chunk in self._raw.iter_raw():
+            out.write(chunk)
+"""
+
+BUILDER = """import httpx
+
+from pkg.wrapper import Body
+
+
+def download(url, out):
+    with httpx.stream("GET", url) as response:
+        Body(response).chunks(out)
+"""
+
+
+def test_a_sink_guessed_in_its_file_takes_the_confidence_a_caller_gives_it(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "wrapper.py").write_text(WRAPPER)
+    (pkg / "builder.py").write_text(BUILDER)
+    alone = findings(pkg, "--min-confidence", "low", "wrapper.py")  # `self._raw` of unknown type: a guess
+    assert [(f["line"], f["confidence"]) for f in alone] == [(7, "low")]
+    whole = findings(tmp_path, "--min-confidence", "low", ".")
+    assert [(f["line"], f["confidence"]) for f in whole if f["path"] == "pkg/wrapper.py"] == [(7, "high")], whole

@@ -1463,7 +1463,10 @@ class Frame:
     def _library_method(self, name: str) -> bool:
         """Does the module import a client library one of whose types has a method `name`?"""
         catalog = self.module.catalog
-        libraries = {catalog.library(q.split(".")[0]) for q in self.module.names.imports.values()}
+        project = self.module.project
+        imports = self.module.names.imports.values()
+        resolved = [project.reexported(q) for q in imports] if project is not None else list(imports)
+        libraries = {catalog.library(q.split(".")[0]) for q in resolved}  # `from pkg._httpx import httpx` too
         return any(not libraries.isdisjoint(catalog.type_packages.get(t.split(".")[0], (t.split(".")[0],)))
                    for t, spec in catalog.types.items() if name in spec.methods)
 
