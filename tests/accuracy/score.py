@@ -9,7 +9,8 @@ scores the development half. Scoring the test half appends a line to test-split-
 Fetches the pinned packages (fetch.py; cached), runs `buffix check --format json .` inside each package (as its
 users would: its imports resolve from itself, never from another package of the corpus), and matches each finding to a label by package, path and line (a finding whose line range covers a
 label also matches). A finding reported at a call site, whose flow ends at a sink inside the called function, is
-matched by that sink (the last step of its flow) when its own line is unlabelled: labels name sinks. A finding
+matched by that sink (the last step of its flow) when its own line is unlabelled, or silent (for another sink on
+that line) while the sink is a positive label of the finding's code: labels name sinks. A finding
 is correct when it sits on a positive label and its code equals the label's code,
 or the label's code is a prefix of it. Every other finding is a false positive: on a `silent` label, with the
 wrong code, or on an unlabelled line ("unlabelled - review": read the code, then label it either way).
@@ -254,9 +255,12 @@ def judge(findings: Iterable[Finding], labels: Iterable[Label]) -> List[Verdict]
             label = covered[0] if covered else None
         if label is None and finding.call_line is not None:  # the argument of a call that starts lines earlier
             label = in_file.get(finding.call_line)
-        if label is None and finding.sink is not None:  # a call site: judge the sink its flow reaches
-            package, path, line = finding.sink
-            label = by_file.get((package, path), {}).get(line)
+        at_sink = by_file.get(finding.sink[:2], {}).get(finding.sink[2]) if finding.sink is not None else None
+        if label is None or (not label.positive and at_sink is not None and at_sink.positive
+                             and finding.code.startswith(at_sink.expect)):
+            # a call site: judge the sink its flow reaches (also when the call's line is silent for another
+            # sink on it: `buf.extend(self._prepare_decrypt(body))`, the body reaching the decryptor inside)
+            label = at_sink if at_sink is not None else label
         if label is None:
             reason = "unlabelled"
         elif not label.positive:

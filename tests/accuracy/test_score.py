@@ -145,11 +145,17 @@ def test_a_call_site_finding_is_judged_by_the_sink_its_flow_ends_at(tmp_path, la
         {"code": "BFX102", "message": "BytesIO of a body", "path": "demo/demo/io.py", "line": 5,
          "flow": via("demo/dl.py", 30)},
         {"code": "BFX203", "message": "join", "path": "demo/demo/caller.py", "line": 11, "flow": via("demo/x.py", 1)},
+        # a line silent for its own sink, from which the body reaches a labelled sink of the finding's code
+        {"code": "BFX104", "message": "body hashed inside", "path": "demo/demo/io.py", "line": 9,
+         "flow": via("demo/dl.py", 20)},
+        {"code": "BFX201", "message": "text write", "path": "demo/demo/io.py", "line": 9,
+         "flow": via("demo/dl.py", 20)},
     ]), encoding="utf-8")
     result = run_score("--labels", str(labels), "--cache", str(tmp_path / "cache"), "--findings", str(findings))
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "RECALL    1.000  (3/3" in out and "PRECISION over all findings 0.600" in out
+    assert "RECALL    1.000  (3/3" in out and "PRECISION over all findings 0.571" in out
+    assert "demo/demo/io.py:9: BFX201 text write (on a silent label: text write)" in out
     assert ("demo/demo/caller.py:9: BFX104 local str passed on (on a silent label of the sink demo/demo/dl.py:30: "
             "hash of a local str)") in out
     assert "demo/demo/caller.py:11: BFX203 join (unlabelled - review)" in out
