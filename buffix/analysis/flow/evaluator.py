@@ -1030,7 +1030,7 @@ class Frame:
             if self._subclass_sink(node, args):
                 return True, CLEAN_VAL
             info = self.module.classes[func.id]
-            built = self._construct(node, args, info) if args.tainted() else None
+            built = self._construct(node, args, info) if self._passes_bodies(args) else None
             return True, built or self._typed_instance(node, info.qualname)
         return False, None
 
@@ -1074,13 +1074,12 @@ class Frame:
 
     def _tree_call(self, node: ast.Call, qualname: str, args: Args) -> Optional[Val]:
         """A class of the tree built from bodies, or a function of the tree."""
-        tainted = args.tainted()
         if self._subclass_sink(node, args):
             return CLEAN_VAL
-        info = self.module.resolve_class(node.func) if tainted else None
+        given = self._passes_bodies(args)
+        info = self.module.resolve_class(node.func) if given else None
         if info is not None:
             return self._construct(node, args, info) or self._typed_instance(node, info.qualname)
-        given = tainted or any(v is not None and _gives_bodies(self.module, v) for v in args.values.values())
         found = self.module.find_function(qualname, given)
         if found is not None:
             module, function, cls = found
@@ -1865,10 +1864,14 @@ class Frame:
         return self.step(Val(OBJECT, type=qualname, role=TREE_CLASS), node,
                          f"an instance of `{qualname.rpartition('.')[2]}`")
 
+    def _passes_bodies(self, args: Args) -> bool:
+        """Does the call hand on a body, or an instance whose methods give bodies (`Extractor(NetworkFetcher())`)?"""
+        return args.tainted() or any(v is not None and _gives_bodies(self.module, v) for v in args.values.values())
+
     def _instantiate(self, node: ast.Call, args: Args, classes: Val) -> Optional[Val]:
         """Calling a class kept as a value (`cls(...)`, `registry[kind]()`): an instance of it (of the family)."""
         members = family(classes)
-        if len(members) == 1 and args.tainted():
+        if len(members) == 1 and self._passes_bodies(args):
             info = self._class_info(members[0])
             built = self._construct(node, args, info) if info is not None else None
             if built is not None:

@@ -67,6 +67,10 @@ class _Attributes:
     def names(self) -> Set[str]:
         return {n.decode("ascii", "replace") for n in _ATTRIBUTE.findall(self._data)}
 
+    def calls(self, name: str) -> bool:
+        """Does the file call `name(`, a class it builds?"""
+        return re.search(rb"\b" + re.escape(name.encode()) + rb"\s*\(", self._data) is not None
+
 
 @dataclass(frozen=True)
 class _Imported:
@@ -168,6 +172,8 @@ class StageTwo:
         info = module.classes[name]
         if attributes.names.intersection(self._tree.stored_attrs(info.qualname)):
             return ALWAYS  # `picture.content`, filled by code elsewhere in the tree (Project.stored_into)
+        if attributes.calls(name) and info.gives_bodies():
+            return ALWAYS  # `Extractor(NetworkFetcher(config))`: an instance whose methods give bodies, handed on
         methods = sorted(m for m in info.methods if m in attributes.names or m in _PROTOCOL)
         return self._reads_of([self._returned(module, m, info) for m in methods])
 

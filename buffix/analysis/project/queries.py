@@ -276,11 +276,16 @@ class Project:
             return None  # a body handed to a method several classes of one file define: each (methods_by_name)
         return (module, classes[0].methods[name], classes[0]) if classes else None
 
-    def gives_bodies(self, method: str) -> bool:
-        """May a method of the tree named `method` return a body (MethodIndex.body_methods)?"""
+    def gives_bodies(self, method: str, source: Optional[str] = None) -> bool:
+        """May a method of the tree named `method` return a body (MethodIndex.body_methods)? A common name (`fetch`)
+        is none by its name alone; given the method's own `source`, it is one when that text names a body source
+        (stage 1: `NetworkFetcher.fetch` returning `response.content`)."""
         if self._body_methods is None:
             self._body_methods = self.index_methods().body_methods(self.catalog.common_methods)
-        return method.encode() in self._body_methods
+        if method.encode() in self._body_methods:
+            return True
+        return (source is not None and method in self.catalog.common_methods
+                and might_contain_sink(source.encode("utf-8", "replace"), self.catalog))
 
     def methods_by_name(self, name: str) -> List[Found]:
         """Every method `name` of the tree when a few classes define it (a body handed to `handler.deserialize(data)`
