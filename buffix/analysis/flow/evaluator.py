@@ -11,6 +11,7 @@ Handlers are found by the node's type name, as pyflakes' checker does: `stmt_Ass
 from __future__ import annotations
 
 import ast
+import re
 import builtins
 from collections import Counter
 from dataclasses import replace
@@ -1626,14 +1627,26 @@ class Frame:
         for attr, _, value in kept:
             self._publish_store((info.qualname,), attr, value)
         seeds = tuple(kept)
+        # an instance holding only other instances (a client handed to every constructor of an SDK) is checked in
+        # the methods that name what it holds, not in every method (that is what costs, and what seeds change),
+        # and only in the file being analyzed: elsewhere (stage 2, summaries) its methods run when called
+        holds_bodies = any(carries(value) for _, _, value in kept)
+        if not holds_bodies and not self.module.emitting:
+            return self._holding(node, info, seeds=tuple(kept))
+        named = re.compile("|".join(rf"\b{re.escape(attr)}\b" for attr, _, _ in kept))
         for method_name in dict.fromkeys(n for c in info.mro() for n in c.methods):  # inherited ones too
             found = info.method(method_name)
-            if method_name != "__init__" and found is not None and found[0].module is not None:
+            if method_name == "__init__" or found is None or found[0].module is None:
+                continue
+            if holds_bodies or found[0].module.parsed.may_contain(found[1], named):
                 self._call_function(node, None, found[0].module, found[1], info, f"{name}.{method_name}",
                                     seeds=seeds)
+        return self._holding(node, info, seeds)
+
+    def _holding(self, node: ast.Call, info: ClassInfo, seeds: Seeds) -> Val:
         instance = Val(OBJECT, type=info.qualname, role=TREE_CLASS, attrs=tuple((a, v) for a, _, v in seeds),
                        confidence=weakest(*(v.confidence for _, _, v in seeds)))
-        return self.step(instance, node, f"an instance of `{name}` holding it")
+        return self.step(instance, node, f"an instance of `{info.node.name}` holding it")
 
     def instance_call(self, node: ast.AST, receiver: Val, name: str, args: Optional[Args] = None,
                       where: Optional[ast.expr] = None) -> Optional[Val]:
