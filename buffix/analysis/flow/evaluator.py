@@ -11,8 +11,8 @@ Handlers are found by the node's type name, as pyflakes' checker does: `stmt_Ass
 from __future__ import annotations
 
 import ast
-import re
 import builtins
+import re
 from collections import Counter
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
