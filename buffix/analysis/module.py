@@ -94,6 +94,7 @@ class Module:
         self.pending: List[Tuple[ast.AST, Frame]] = []
         self._summaries: Dict[tuple, Summary] = {}
         self._partial: Dict[tuple, Summary] = {}  # summaries computed while stores are collected (collecting)
+        self._running: Set[tuple] = set()  # keys of _summaries whose entry is still the in-progress placeholder
         self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
         self._branching: Dict[int, FrozenSet[str]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
@@ -367,13 +368,18 @@ class Module:
         key = (node_key(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
                tuple((a, v.shape) for a, v in seeds), tuple((n, type(v), v) for n, v in constants))
         self.consulted()
-        if key in self._summaries:
+        collecting = self.project is not None and self.project.collecting()
+        # a collecting run (Project.stored_into) must not see the placeholder of a summary it interrupted: what it
+        # finds is remembered for the whole tree
+        if key in self._summaries and not (collecting and key in self._running):
             return self._summaries[key]
         cache = self._summaries
-        if self.project is not None and self.project.collecting():
+        if collecting:
             cache = self._partial  # computed while stores are collected: blind to other classes' stores
             if key in cache:
                 return cache[key]
+        else:
+            self._running.add(key)
         cache[key] = Summary()  # recursion: assume nothing while in progress
         self.run_top_level()
         frame = self.function_frame(function, parent or self.frame, cls, emit=False, tainted=tainted, seeds=seeds)
@@ -394,6 +400,8 @@ class Module:
                       if v is not None and carries(v) and v.param is None)
         summary = Summary(returns, tuple(frame.hits), stores, fills)
         cache[key] = summary
+        if not collecting:
+            self._running.discard(key)
         return summary
 
     def branching(self, function: ast.AST) -> FrozenSet[str]:

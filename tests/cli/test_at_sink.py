@@ -38,12 +38,16 @@ def second(url):
 
 
 def package(root: Path, helper: str = HELPER) -> Path:
+    return files(root, {"helper.py": helper, "caller.py": CALLER, "other.py": OTHER})
+
+
+def files(root: Path, modules: dict) -> Path:
+    """A package `pkg` under `root` holding `modules` (file name to text)."""
     pkg = root / "pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    (pkg / "helper.py").write_text(helper)
-    (pkg / "caller.py").write_text(CALLER)
-    (pkg / "other.py").write_text(OTHER)
+    for name, text in modules.items():
+        (pkg / name).write_text(text)
     return pkg
 
 
@@ -159,11 +163,7 @@ def load(url, ext):
 
 
 def test_a_body_handed_to_a_method_several_classes_define_is_reported_at_each_sink(tmp_path):
-    pkg = tmp_path / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "handlers.py").write_text(HANDLERS)
-    (pkg / "entry.py").write_text(ENTRY)
+    files(tmp_path, {"handlers.py": HANDLERS, "entry.py": ENTRY})
     cold = findings(tmp_path, ".")
     sinks = sorted((f["code"], f["line"]) for f in cold if f["path"] == "pkg/handlers.py")
     assert sinks == [("BFX102", 14), ("BFX102", 19)], cold
@@ -199,11 +199,7 @@ def download(url, out):
 
 
 def test_a_sink_guessed_in_its_file_takes_the_confidence_a_caller_gives_it(tmp_path):
-    pkg = tmp_path / "pkg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "wrapper.py").write_text(WRAPPER)
-    (pkg / "builder.py").write_text(BUILDER)
+    pkg = files(tmp_path, {"wrapper.py": WRAPPER, "builder.py": BUILDER})
     alone = findings(pkg, "--min-confidence", "low", "wrapper.py")  # `self._raw` of unknown type: a guess
     assert [(f["line"], f["confidence"]) for f in alone] == [(7, "low")]
     whole = findings(tmp_path, "--min-confidence", "low", ".")

@@ -130,6 +130,10 @@ class Frame:
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
         self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
+        # `put = writer.queue_write`: a method of a value we do not track, kept as a local (until rebound); calling
+        # the local is that call (the call nodes made for it are kept: their ids key values)
+        self.kept_methods: Dict[str, ast.Attribute] = {}
+        self._kept_calls: Dict[int, ast.Call] = {}
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
         self.seeded: Dict[str, Val] = {}  # self.<attr> as the instance's seeds gave them (Module.function_frame)
         self.filled: Set[str] = set()  # names a container mutation put bodies in (`queue.put(chunk)`): Summary.fills
@@ -268,6 +272,8 @@ class Frame:
                     and target.id in self.names.imports and self.parent is None):
                 continue  # `requests = None` after a failed import keeps the import's meaning
             self.bind(target, value, node.value)
+            if isinstance(target, ast.Name) and isinstance(node.value, ast.Attribute) and _untracked(value):
+                self.kept_methods[target.id] = node.value
 
     def stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
         value = self.ev(node.value) if node.value is not None else None
@@ -535,6 +541,7 @@ class Frame:
     def bind(self, target: ast.AST, value: Optional[Val], source: ast.AST) -> None:
         if isinstance(target, ast.Name):
             self.constants.pop(target.id, None)
+            self.kept_methods.pop(target.id, None)
             if value is not None and value.tainted:
                 value = self.step(value, target, f"assigned to `{target.id}`")
             self.env[target.id] = value
@@ -1027,6 +1034,8 @@ class Frame:
         local, scope = self._local_function(func.id)
         if local is not None:
             return True, self._call_function(node, args, self.module, local, None, func.id, closure=scope)
+        if _untracked(bound) and func.id in self.kept_methods:
+            return True, self.ev(self._kept_call(node, self.kept_methods[func.id]))
         if func.id in self.module.classes and self.lookup(func.id)[1] is None:
             if self._subclass_sink(node, args):
                 return True, CLEAN_VAL
@@ -1034,6 +1043,13 @@ class Frame:
             built = self._construct(node, args, info) if self._passes_bodies(args) else None
             return True, built or self._typed_instance(node, info.qualname)
         return False, None
+
+    def _kept_call(self, node: ast.Call, method: ast.Attribute) -> ast.Call:
+        """`put(0, data)` after `put = writer.queue_write`: the call `writer.queue_write(0, data)`, at `node`."""
+        if id(node) not in self._kept_calls:
+            call = ast.Call(func=method, args=node.args, keywords=node.keywords)
+            self._kept_calls[id(node)] = ast.copy_location(call, node)
+        return self._kept_calls[id(node)]
 
     def call_bound(self, bound: Val, node: ast.Call) -> Optional[Val]:
         """Calling a catalog method kept as a value (`read = resp.read1 if ... else resp.read; read(n)`)."""
@@ -1131,13 +1147,16 @@ class Frame:
         """`enumerate`/`zip` pairs with chunks: each item is a tuple holding a chunk."""
         for index, item in enumerate(args.positional):
             value = args.value(item)
+            position = index + 1 if qualname == "builtins.enumerate" else index
             if value is not None and _chunks(value) and value.slot < 0:
-                slot = index + 1 if qualname == "builtins.enumerate" else index
-                return True, self.step(replace(value, kind=CHUNKS, slot=slot), node,
+                return True, self.step(replace(value, kind=CHUNKS, slot=position), node,
                                        f"paired by `{qualname[9:]}()`")
-            if value is not None and value.kind is TUPLE:  # `enumerate(responses)`: (index, response) pairs
+            held = None
+            if value is not None and _chunks(value):  # `enumerate(parts)` of `(offset, chunk)` tuples: nested pairs
+                held = replace(value, kind=CONTAINER, entries=())
+            elif value is not None and value.kind is TUPLE:  # `enumerate(responses)`: (index, response) pairs
                 held = value.part(None)
-                position = index + 1 if qualname == "builtins.enumerate" else index
+            if held is not None:
                 pairs = collection(((EVERY_ITEM, collection(((position, held),))),))
                 if pairs is not None:
                     return True, self.step(pairs, node, f"paired by `{qualname[9:]}()`")
@@ -1879,7 +1898,7 @@ class Frame:
 
     def _passes_bodies(self, args: Args) -> bool:
         """Does the call hand on a body, or an instance whose methods give bodies (`Extractor(NetworkFetcher())`)?"""
-        return args.tainted() or any(v is not None and _gives_bodies(self.module, v) for v in args.values.values())
+        return any(_hands_on(self.module, v) for v in args.values.values())
 
     def _instantiate(self, node: ast.Call, args: Args, classes: Val) -> Optional[Val]:
         """Calling a class kept as a value (`cls(...)`, `registry[kind]()`): an instance of it (of the family)."""
@@ -1969,6 +1988,11 @@ class Frame:
         return self._dispatch(node, args, info, name, (), name)[1]
 
 
+def _untracked(value: Optional[Val]) -> bool:
+    """A method's value the evaluator keeps nothing of (`writer.queue_write`), or a container's (`self.queue.get`)."""
+    return value is None or value.kind in (CONTAINER, CHUNKS)
+
+
 def _every_item(value: Val) -> Val:
     """A TUPLE whose items lost their positions (`sorted(pairs)`, `gather(*tasks)`): every item may be any part."""
     item = value.part(None)
@@ -1998,18 +2022,20 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
     tainted: Tainted = {}
     for index, arg in enumerate(args.positional[: len(params)]):
         value = args.value(arg)
-        if value is not None and (carries(value) or _gives_bodies(module, value)):
+        if _hands_on(module, value):
             tainted[Param(index)] = (arg, value)
     for keyword, arg in args.keywords.items():
         value = args.value(arg)
-        if keyword in params and value is not None and (carries(value) or _gives_bodies(module, value)):
+        if keyword in params and _hands_on(module, value):
             tainted[Param(params.index(keyword))] = (arg, value)
     return tainted
 
 
-def _gives_bodies(module: ModuleContext, value: Val) -> bool:
-    """An instance of a tree class some method of which may give a body: worth following into a callee."""
-    return module.project is not None and family_gives_bodies(value, module.project.find_class)
+def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
+    """Worth following into a callee: a value carrying a body, or an instance of a tree class some method of which
+    may give one."""
+    return value is not None and (carries(value) or (
+        module.project is not None and family_gives_bodies(value, module.project.find_class)))
 
 
 def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo],

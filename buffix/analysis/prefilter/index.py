@@ -64,10 +64,11 @@ def _methods(data: bytes) -> Iterable["re.Match[bytes]"]:
             yield match
 
 
-FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int], Dict[str, List[str]]]
+FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int], Dict[str, List[str]], bool]
 """One file's part of the index: its class statements (name, base names), its indented defs (name -> flags, OR-ed
-over the file's defs of that name) and the methods each def's text calls (`.name(`, name -> sorted names, for defs
-that call any). Plain lists and dicts: they are kept as JSON as they are."""
+over the file's defs of that name), the methods each def's text calls (`.name(`, name -> sorted names, for defs
+that call any) and whether the file names a client library and a body source at all (its top-level functions may
+make bodies). Plain lists and dicts: they are kept as JSON as they are."""
 _ABSTRACT, _BEARING, _SURE = 1, 2, 4  # a def's flags
 _Why = Dict[str, Tuple[str, str]]  # body method -> why (MethodIndex._closure)
 
@@ -81,6 +82,7 @@ class _Facts:
     package_counts: Dict[str, Counter] = field(default_factory=dict)  # package -> method name -> its files defining it
     file: Dict[str, str] = field(default_factory=dict)  # method -> a file defining it (the one, when unique)
     bearing: Dict[str, Set[str]] = field(default_factory=dict)  # method -> files where its own text names a body
+    making: Set[str] = field(default_factory=set)  # files naming a client library and a body source anywhere
     sure: Set[str] = field(default_factory=set)  # methods whose text names a client library or body member
     abstract: Set[str] = field(default_factory=set)  # methods some class declares abstract
     subclassing: Dict[str, Set[str]] = field(default_factory=dict)  # a name in a class's bases -> files
@@ -90,8 +92,10 @@ class _Facts:
     definers: Dict[str, List[str]] = field(default_factory=dict)  # method -> files defining it, while a few do
 
     def add(self, path: str, facts: FileFacts, package: str) -> None:
-        classes, methods, calls = facts
+        classes, methods, calls, making = facts
         self.package[path] = package
+        if making:
+            self.making.add(path)
         self.package_counts.setdefault(package, Counter()).update(methods.keys())
         for name, bases in classes:
             self.classes.setdefault(name, set()).add(path)
@@ -124,7 +128,8 @@ def _file_facts(data: bytes, screen: "Screens", named: Optional[bool] = None) ->
                for statement in _CLASS.finditer(data)]
     found = list(_methods(data))
     # most files name no client library at all
-    bearing = found and (named is not False) and screen.libraries.search(data)
+    libraries = (named is not False) and screen.libraries.search(data) is not None
+    bearing = found and libraries
     # most files raise no NotImplementedError and declare nothing abstract: one search each, not one per def
     raises, declares = b"NotImplementedError" in data, b"abstractmethod" in data
     methods: Dict[str, int] = {}
@@ -142,7 +147,8 @@ def _file_facts(data: bytes, screen: "Screens", named: Optional[bool] = None) ->
         called = CALLED.findall(data, match.end(), end)
         if called:
             calls.setdefault(name, set()).update(c.decode("ascii") for c in called)
-    return classes, methods, {name: sorted(called) for name, called in calls.items()}
+    making = libraries and screen.any_source.search(data) is not None
+    return classes, methods, {name: sorted(called) for name, called in calls.items()}, making
 
 
 Scanned = Tuple[FileFacts, bool]  # a file's facts and the prefilter's stage 1 on the bytes read (first_stage)
@@ -201,9 +207,9 @@ class FactStore(Protocol):
 
 def _known(value: Any) -> Optional[FileFacts]:
     """A stored FileFacts (JSON turned its tuples into lists), or None when the entry has another shape."""
-    if isinstance(value, list) and len(value) == 3 and isinstance(value[0], list) and isinstance(value[1], dict) \
-            and isinstance(value[2], dict):
-        return value[0], value[1], value[2]
+    if isinstance(value, list) and len(value) == 4 and isinstance(value[0], list) and isinstance(value[1], dict) \
+            and isinstance(value[2], dict) and isinstance(value[3], bool):
+        return value[0], value[1], value[2], value[3]
     return None
 
 
@@ -271,6 +277,7 @@ class MethodIndex:
         facts = _facts_of_tree(paths, screen, jobs, store, _packages(roots, paths))
         self._file = facts.file
         self._bearing = facts.bearing
+        self._making = facts.making
         self._sure = facts.sure
         self._abstract = facts.abstract
         self._subclassing = facts.subclassing
@@ -399,8 +406,9 @@ class MethodIndex:
         return sorted(files)
 
     def bearing_files(self) -> List[str]:
-        """The files with a method whose own text names a body source: where the tree's classes make bodies."""
-        return sorted(set().union(*self._bearing.values())) if self._bearing else []
+        """The files that may make bodies: a method's own text names a body source, or the file names a client
+        library and a body source (a top-level function making one)."""
+        return sorted(self._making.union(*self._bearing.values()))
 
     def sole_bearer(self, name: str) -> Optional[str]:
         """The one file whose `def name` names a body source when a few files define `name` (goose3's

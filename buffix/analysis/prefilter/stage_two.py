@@ -84,10 +84,11 @@ class _Imported:
 class StageTwo:
     """Stage 2 over one tree; its answers are kept as plain data, so they outlive the tree's parsed modules."""
 
-    def __init__(self, tree: Modules, package_of: Callable[[str], str]) -> None:
+    def __init__(self, tree: Modules, package_of: Callable[[str], str], module_of: Callable[[str], str]) -> None:
         self._tree = tree
         self._catalog = tree.catalog
         self._package_of = package_of  # the package a file's relative imports start from
+        self._module_of = module_of  # the module a file is
         self._returners: Dict[Tuple[str, str], Tuple[Optional[Val], FrozenSet[str]]] = {}  # (module, f or C.m)
         self._readers: Dict[FrozenSet[str], Matcher] = {}
         self._definitions: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {}
@@ -119,7 +120,8 @@ class StageTwo:
                 reads = self._body_reads(module, name, attributes)
                 if reads is not None and reads.search(data):
                     return True
-        return self.calls_body_method(data, path)
+        # `WriterThread.run` writing what `writer.queue_write(0, chunk)` in another module queued in self.queue
+        return self.calls_body_method(data, path) or self._tree.holds_bodies(self._module_of(path))
 
     def _imported(self, package: str, match: "re.Match[bytes]") -> _Imported:
         """What one import statement of a module in `package` brings from the tree. Cached: thousands of files share

@@ -11,7 +11,7 @@ import ast
 import os
 import re
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, cast
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, cast
 
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_classmethod, is_static
@@ -52,7 +52,7 @@ class Project:
         self._finder = ModuleFinder(self.bases)
         self._dependencies = Dependencies()
         self._loader = ModuleLoader(self._finder, self._dependencies, self.catalog, self)
-        self._stage_two = StageTwo(self, _package_of)
+        self._stage_two = StageTwo(self, _package_of, lambda path: module_name(path)[0])
         self._methods: Optional[MethodIndex] = None
         self._body_methods: Optional[FrozenSet[bytes]] = None
         self._bearing: Dict[str, bool] = {}
@@ -276,16 +276,16 @@ class Project:
             return None  # a body handed to a method several classes of one file define: each (methods_by_name)
         return (module, classes[0].methods[name], classes[0]) if classes else None
 
-    def gives_bodies(self, method: str, source: Optional[str] = None) -> bool:
+    def gives_bodies(self, method: str, source: Optional[Callable[[], str]] = None) -> bool:
         """May a method of the tree named `method` return a body (MethodIndex.body_methods)? A common name (`fetch`)
-        is none by its name alone; given the method's own `source`, it is one when that text names a body source
-        (stage 1: `NetworkFetcher.fetch` returning `response.content`)."""
+        is none by its name alone; given a way to read the method's own `source`, it is one when that text names a
+        body source (stage 1: `NetworkFetcher.fetch` returning `response.content`)."""
         if self._body_methods is None:
             self._body_methods = self.index_methods().body_methods(self.catalog.common_methods)
         if method.encode() in self._body_methods:
             return True
         return (source is not None and method in self.catalog.common_methods
-                and might_contain_sink(source.encode("utf-8", "replace"), self.catalog))
+                and might_contain_sink(source().encode("utf-8", "replace"), self.catalog))
 
     def methods_by_name(self, name: str) -> List[Found]:
         """Every method `name` of the tree when a few classes define it (a body handed to `handler.deserialize(data)`
