@@ -133,6 +133,7 @@ class Frame:
         # `put = writer.queue_write`: a method of a value we do not track, kept as a local (until rebound); calling
         # the local is that call (the call nodes made for it are kept: their ids key values)
         self.kept_methods: Dict[str, ast.Attribute] = {}
+        self.data_uris: Set[str] = set()  # locals a test proved to start with "data:" (`if not u.startswith(...)`)
         self._kept_calls: Dict[int, ast.Call] = {}
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
         self.seeded: Dict[str, Val] = {}  # self.<attr> as the instance's seeds gave them (Module.function_frame)
@@ -305,6 +306,17 @@ class Frame:
 
     def stmt_If(self, node: ast.If) -> None:
         self.ev(node.test)
+        tested = _data_uri_test(node.test)
+        if tested is not None:  # `if not uri.startswith("data:"): raise`: uri is a data: URI after it
+            name, when = tested
+            ends = not when and bool(node.body) and isinstance(node.body[-1], (ast.Raise, ast.Return))
+            if when:
+                self.data_uris.add(name)
+            self._branches([node.body, node.orelse])
+            self.data_uris.discard(name)
+            if ends:
+                self.data_uris.add(name)
+            return
         decided = self.decided(node.test)
         if decided is not None:  # `if decoded:` in a call made with `decoded=True`: only that branch runs
             self.run(node.body if decided else node.orelse)
@@ -451,7 +463,8 @@ class Frame:
                 continue
             value = self.ev(item.context_expr)
             if item.optional_vars is not None:
-                self.bind(item.optional_vars, value if value is None or value.tainted else None, item.context_expr)
+                kept = value is None or value.tainted or value is DECODED_URI  # (a name like `response` is no guess)
+                self.bind(item.optional_vars, value if kept else None, item.context_expr)
         self.run(node.body)
         del self.patched[patched:]
 
@@ -542,6 +555,7 @@ class Frame:
         if isinstance(target, ast.Name):
             self.constants.pop(target.id, None)
             self.kept_methods.pop(target.id, None)
+            self.data_uris.discard(target.id)
             if value is not None and value.tainted:
                 value = self.step(value, target, f"assigned to `{target.id}`")
             self.env[target.id] = value
@@ -1044,6 +1058,12 @@ class Frame:
             return True, built or self._typed_instance(node, info.qualname)
         return False, None
 
+    def _data_uri(self, url: Optional[ast.expr]) -> bool:
+        """Is `url` a `data:` URI: a literal, an f-string or sum starting with one, or a local a test proved one?"""
+        if isinstance(url, ast.Name):
+            return url.id in self.data_uris
+        return _starts_data_uri(url)
+
     def _kept_call(self, node: ast.Call, method: ast.Attribute) -> ast.Call:
         """`put(0, data)` after `put = writer.queue_write`: the call `writer.queue_write(0, data)`, at `node`."""
         if id(node) not in self._kept_calls:
@@ -1077,6 +1097,8 @@ class Frame:
             if handled:
                 return value
         result = catalog.sources.get(qualname) or catalog.objects.get(qualname)
+        if result is not None and self._data_uri(args.get(0, ("url", "fullurl"))):
+            return DECODED_URI  # `urlopen("data:...")` decodes the URI: no response, no proxy
         if result is not None:
             if self.mocked(qualname):  # the test replaced it: what it gives is a mock's, not a response body
                 base = self.step(Val(OBJECT, type=UNKNOWN, confidence="low"), node, f"`{qualname}` is patched here")
@@ -1119,7 +1141,13 @@ class Frame:
         return True, CLEAN_VAL
 
     def _call_cast(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
-        return True, args.value(args.get(1))
+        """`cast(T, x)`: x when it holds a body; else what T declares (`cast(ClientContext, self._context)` of a
+        property narrowing a base's context type)."""
+        value = args.value(args.get(1))
+        if carries(value):
+            return True, value
+        declared = self.annotated(args.get(0), node, "cast to")
+        return True, declared if declared is not None else value
 
     def _call_getattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         """`getattr(fp, "buffer", fp)` with a literal name: the member as `fp.buffer` gives it, or the default."""
@@ -1988,6 +2016,27 @@ class Frame:
         return self._dispatch(node, args, info, name, (), name)[1]
 
 
+DECODED_URI = Val(CLEAN)  # what a request of a `data:` URI gives: the decoded bytes, never a proxy
+
+
+def _starts_data_uri(node: Optional[ast.expr]) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value.startswith("data:")
+    if isinstance(node, ast.JoinedStr):
+        return bool(node.values) and _starts_data_uri(node.values[0])
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _starts_data_uri(node.left)
+
+
+def _data_uri_test(test: ast.expr) -> Optional[Tuple[str, bool]]:
+    """`name.startswith("data:")` (True) or its negation (False): (name, when)."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    call = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "startswith"
+            and isinstance(call.func.value, ast.Name) and len(call.args) == 1 and _starts_data_uri(call.args[0])):
+        return call.func.value.id, not negated
+    return None
+
+
 def _untracked(value: Optional[Val]) -> bool:
     """A method's value the evaluator keeps nothing of (`writer.queue_write`), or a container's (`self.queue.get`)."""
     return value is None or value.kind in (CONTAINER, CHUNKS)
@@ -2022,11 +2071,11 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
     tainted: Tainted = {}
     for index, arg in enumerate(args.positional[: len(params)]):
         value = args.value(arg)
-        if _hands_on(module, value):
+        if value is not None and _hands_on(module, value):
             tainted[Param(index)] = (arg, value)
     for keyword, arg in args.keywords.items():
         value = args.value(arg)
-        if keyword in params and _hands_on(module, value):
+        if keyword in params and value is not None and _hands_on(module, value):
             tainted[Param(params.index(keyword))] = (arg, value)
     return tainted
 
