@@ -260,12 +260,14 @@ class Project:
 
     def method_by_name(self, name: str, tainted_args: bool) -> Optional[Found]:
         """The method `name` when exactly one class of the tree defines it (and it is not a common name);
-        without tainted arguments only if its module can return bodies. When a few classes define it, the one
-        whose text names a body source, if only one does."""
+        without tainted arguments only if it may return one (its own text names a body source, or it calls a
+        method that may: `file_object.getData()` delegating to `self.instance.get_data()`). When a few classes
+        define it, the one whose text names a body source, if only one does."""
         if name in self.catalog.common_methods or name.startswith("__"):
             return None
         index = self.index_methods()
-        file = index.unique(name, bearing=not tainted_args) or index.sole_bearer(name)
+        bearing = not tainted_args and not self.gives_bodies(name)
+        file = index.unique(name, bearing=bearing) or index.sole_bearer(name)
         if file is None:
             return None
         module = self.module(module_name(file)[0])
