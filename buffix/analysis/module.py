@@ -21,6 +21,7 @@ from buffix.analysis.flow.model import (
     CONTAINER,
     EVERY_ITEM,
     OBJECT,
+    TREE_CLASS,
     TUPLE,
     Param,
     Raw,
@@ -97,6 +98,7 @@ class Module:
         self._running: Set[tuple] = set()  # keys of _summaries whose entry is still the in-progress placeholder
         self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
         self._branching: Dict[int, FrozenSet[str]] = {}
+        self._type_variables: Optional[FrozenSet[str]] = None
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self._stored = False  # `stores` ran
@@ -128,12 +130,14 @@ class Module:
         self._branching.clear()
         self.raw = []
 
-    def consulted(self) -> None:
-        """Record that the file being analyzed now used this module (its summaries, classes or attributes), and
-        the files those were computed from: a cached summary must still name them (result cache invalidation)."""
+    def consulted(self, computed: bool = True) -> None:
+        """Record that the file being analyzed now used this module (its summaries, classes or attributes), and,
+        when it used something `computed` here, the files those computations read: a cached summary must still
+        name them (result cache invalidation). A class's own lines (its bases, its methods) are only its file."""
         if self.project is not None:
             self.project.consult(self.path)
-            self.project.consult_all(self.depends)
+            if computed:
+                self.project.consult_all(self.depends)
 
     @contextmanager
     def _computing(self) -> Iterator[None]:
@@ -277,7 +281,11 @@ class Module:
         if by_name and qualname == f"builtins.{getattr(node, 'id', '')}" and self.project is not None:
             if not hasattr(builtins, node.id) and node.id[:1].isupper():  # type: ignore[attr-defined]
                 return self.project.class_by_name(node.id, self.qualname)  # type: ignore[attr-defined]
-        if not qualname or qualname.startswith("builtins."):
+        return self.tree_class_named(qualname) if qualname else None
+
+    def tree_class_named(self, qualname: str) -> Optional[str]:
+        """`qualname` when it names a class of the tree (its module is not loaded)."""
+        if qualname.startswith("builtins."):
             return None
         prefix, _, name = qualname.rpartition(".")
         if prefix == self.qualname:
@@ -404,19 +412,28 @@ class Module:
             self._running.discard(key)
         return summary
 
+    def type_variables(self) -> FrozenSet[str]:
+        """The names the module binds to a `TypeVar(...)` at its top level."""
+        if self._type_variables is None:
+            self._type_variables = frozenset(
+                target.id for stmt in self.parsed.tree.body if isinstance(stmt, ast.Assign)
+                and isinstance(stmt.value, ast.Call) and known.last_name(stmt.value.func) == "TypeVar"
+                for target in stmt.targets if isinstance(target, ast.Name))
+        return self._type_variables
+
     def branching(self, function: ast.AST) -> FrozenSet[str]:
         """The parameters of `function` that a condition in its body tests (`if decoded:`, `x if raw else y`)."""
         key = node_key(function)
         if key not in self._branching:
             args: ast.arguments = function.args  # type: ignore[attr-defined]
             params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-            if not params or not self.parsed.may_contain(function, _IF):  # no condition: no walk
+            if not params or not (self.parsed.may_contain(function, _IF) or _flag_defaults(args)):  # no walk
                 self._branching[key] = frozenset()
                 return self._branching[key]
             tested = {n.id for stmt in function.body  # type: ignore[attr-defined]
                       for node in ast.walk(stmt) if isinstance(node, (ast.If, ast.IfExp))
                       for n in ast.walk(node.test) if isinstance(n, ast.Name)}
-            self._branching[key] = frozenset(params & tested)
+            self._branching[key] = frozenset(params & (tested | _forwarded_flags(function)))
         return self._branching[key]
 
     def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]:
@@ -439,6 +456,28 @@ _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 _IF, _SUPER = re.compile(r"if\b"), re.compile(r"super\b")  # what an `if`/`x if c else y` and `super()` must spell
 
 
+def _flag_defaults(args: ast.arguments) -> Set[str]:
+    """The parameters defaulting to True, False or None (`streamed=False`)."""
+    positional = [*args.posonlyargs, *args.args][-len(args.defaults):] if args.defaults else []
+    pairs = [*zip(positional, args.defaults), *zip(args.kwonlyargs, args.kw_defaults)]
+    return {a.arg for a, d in pairs if isinstance(d, ast.Constant) and d.value in (True, False, None)}
+
+
+def _forwarded_flags(function: ast.AST) -> Set[str]:
+    """Flag parameters the function hands on unchanged to a call (`response_content(result, streamed, ...)`): the
+    callee's branch on them is decided by this call's literal too."""
+    flags = _flag_defaults(function.args)  # type: ignore[attr-defined]
+    if not flags:
+        return set()
+    forwarded = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            for arg in (*node.args, *(k.value for k in node.keywords)):
+                if isinstance(arg, ast.Name) and arg.id in flags:
+                    forwarded.add(arg.id)
+    return forwarded
+
+
 def _calls_super(parsed: Parsed, function: ast.AST) -> bool:
     return parsed.may_contain(function, _SUPER) and any(is_super_call(node) for node in ast.walk(function))
 
@@ -449,10 +488,32 @@ def _declared(frame: Frame, function: ast.AST, returns: Optional[Val]) -> Option
     annotation = getattr(function, "returns", None)
     if annotation is None or (returns is not None and returns.tainted):
         return returns
-    declared = frame.annotated(annotation, function, "declared to return", classes=True)
+    declared = _type_argument(frame, annotation) or frame.annotated(annotation, function, "declared to return",
+                                                                     classes=True)
     if declared is None or (returns is not None and declared.catalog_type):
         return returns  # a response type does not override what the flow found clean
     return declared
+
+
+def _type_argument(frame: Frame, annotation: ast.expr) -> Optional[Val]:
+    """`-> TObjCls` in a method of a generic base names a type variable: on an instance of `ProjectManager(
+    CRUDMixin[Project])` it is the type argument, `Project`."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):  # `-> "TObj"`
+        annotation = ast.Name(id=annotation.value)
+    if isinstance(annotation, ast.Name):
+        qualname: Optional[str] = f"{frame.module.qualname}.{annotation.id}"  # bound here: not an import
+    else:
+        qualname = frame.qualname(annotation) if isinstance(annotation, ast.Attribute) else None
+    item = frame.cls.item_family() if frame.cls is not None and qualname else ""
+    if not item or not qualname:
+        return None
+    prefix, _, name = qualname.rpartition(".")
+    project = frame.module.project
+    module = frame.module if prefix == frame.module.qualname else (
+        project.module(prefix) if project is not None and project.has_module(prefix) else None)  # type: ignore
+    if not isinstance(module, Module) or name not in module.type_variables():
+        return None
+    return frame.step(Val(OBJECT, type=item, role=TREE_CLASS), annotation, f"declared to return `{name}`")
 
 
 def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional[Val]:

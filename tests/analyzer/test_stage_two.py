@@ -86,7 +86,8 @@ def _results(root: Path) -> list:
 
 
 @pytest.mark.parametrize("name", ["xmod_project", "dispatch_project", "byname_project", "stored_project",
-                                  "typed_project", "plugins_project", "handed_project", "constructed_project", "queued_project"])
+                                  "typed_project", "plugins_project", "handed_project", "constructed_project",
+                                  "queued_project", "managed_project"])
 def test_forgetting_parsed_modules_changes_no_result(monkeypatch, name):
     """The project forgets every parsed module once they pass its budget; with a budget of one character it
     forgets them after every file, and every finding, flow and dependency must stay the same."""

@@ -11,7 +11,7 @@ import ast
 import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Protocol, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, Union
 
 from buffix.analysis.flow import known
 from buffix.analysis.flow.model import OBJECT, OTHER_CLASS, TREE_CLASS, Raw, Summary, Val, carries, family, merge
@@ -70,11 +70,12 @@ class ModuleContext(Protocol):
 
     def defer(self, node: ast.AST, frame: Any) -> None: ...  # frame: the evaluator's Frame the node is defined in
     def qualname_of(self, node: ast.AST) -> Optional[str]: ...
-    def consulted(self) -> None: ...
+    def consulted(self, computed: bool = True) -> None: ...
     def learn(self, info: "ClassInfo") -> None: ...
     def learn_body(self, info: "ClassInfo") -> None: ...
     def resolve_class(self, node: ast.AST) -> Optional["ClassInfo"]: ...
     def tree_class(self, node: ast.AST, by_name: bool = False) -> Optional[str]: ...
+    def tree_class_named(self, qualname: str) -> Optional[str]: ...
     def find_function(self, qualname: str, tainted_args: bool) -> Optional[Function]: ...
     def parameters(self, function: ast.AST, cls: Optional["ClassInfo"]) -> List[str]: ...
     def summarize(self, function: ast.AST, cls: Optional["ClassInfo"], tainted: Dict[int, Val],
@@ -86,6 +87,29 @@ class ModuleContext(Protocol):
 def _source_of(module: "ModuleContext", node: ast.AST) -> Callable[[], str]:
     """The text of `node`, taken only when asked (only common method names need it)."""
     return lambda: module.parsed.segment(module.parsed.span(node))
+
+
+def _imported_from(node: ast.ImportFrom, package: str) -> str:
+    """The module a `from ... import` names, a relative one resolved against `package` ("" if it leaves the tree)."""
+    if not node.level:
+        return node.module or ""
+    parts = package.split(".") if package else []
+    if node.level - 1 > len(parts):
+        return ""
+    base = ".".join(parts[: len(parts) - (node.level - 1)])
+    return ".".join(p for p in (base, node.module) if p)
+
+
+def _spelled_with(func: ast.expr, local: Dict[str, str]) -> Union[ast.expr, str]:
+    """`objects.ProjectManager` as the qualified name a local import makes of it, else the node itself."""
+    dotted: List[str] = []
+    node = func
+    while isinstance(node, ast.Attribute):
+        dotted.insert(0, node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in local:
+        return ".".join([local[node.id], *dotted])
+    return func
 
 
 def family_gives_bodies(value: Val, find_class: Callable[[str], Optional["ClassInfo"]]) -> bool:
@@ -112,7 +136,7 @@ class ClassInfo:
     _catalog_type: Optional[Tuple[str]] = None
     _items: Optional[str] = None
     _gives: Optional[bool] = None
-    _built: Optional[Dict[str, ast.expr]] = None  # self.<name> = <call> in its own __init__
+    _built: Optional[Dict[str, Union[ast.expr, str]]] = None  # self.<name> = <call> in its own __init__
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -121,6 +145,9 @@ class ClassInfo:
             if self.module is not None:
                 found = (self.module.resolve_class(b) for b in self.node.bases)
                 self._bases = [b for b in found if b is not None and b is not self]
+        for base in self._bases:  # resolving them read their files: so does every later answer
+            if base.module is not None:
+                base.module.consulted(computed=False)
         return self._bases
 
     def mro(self) -> List["ClassInfo"]:
@@ -135,7 +162,7 @@ class ClassInfo:
             self._mro = order
         for info in self._mro:  # every answer read from these classes depends on their files
             if info.module is not None:
-                info.module.consulted()
+                info.module.consulted(computed=False)
         return self._mro
 
     def method(self, name: str) -> Optional[Tuple["ClassInfo", ast.AST]]:
@@ -211,6 +238,8 @@ class ClassInfo:
         for info in self.mro():
             if not info.body_learned and info.module is not None:
                 info.module.learn_body(info)
+            if info.module is not None:
+                info.module.consulted()  # what running its body read
             if name in info.class_attrs:
                 return True, info.class_attrs[name]
         return False, None
@@ -240,19 +269,26 @@ class ClassInfo:
         for info in self.mro():
             made = info._built_in_own_init().get(name)
             if made is not None and info.module is not None:
+                if isinstance(made, str):  # spelled through a local import
+                    project = info.module.project
+                    return info.module.tree_class_named(project.reexported(made) if project is not None else made)
                 return info.module.tree_class(made)
         return None
 
-    def _built_in_own_init(self) -> Dict[str, ast.expr]:
+    def _built_in_own_init(self) -> Dict[str, Union[ast.expr, str]]:
         if self._built is None:  # each __init__ is walked once: the question is asked for every attribute read
             self._built = {}
             init = self.methods.get("__init__")
+            local: Dict[str, str] = {}  # `from gitlab.v4 import objects` inside __init__ (a cycle broken late)
             for node in ast.walk(init) if init is not None and self.module is not None else ():
-                if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+                if isinstance(node, ast.ImportFrom) and self.module is not None:
+                    origin = _imported_from(node, self.module.package)
+                    local.update((a.asname or a.name, f"{origin}.{a.name}") for a in node.names if origin)
+                elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
                     for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                         if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
                                 and target.value.id == "self"):
-                            self._built.setdefault(target.attr, node.value.func)
+                            self._built.setdefault(target.attr, _spelled_with(node.value.func, local))
         return self._built
 
     def rebinds(self, name: str) -> bool:
@@ -281,6 +317,8 @@ class ClassInfo:
         for info in self.mro():
             if not info.learned and info.module is not None:
                 info.module.learn(info)
+            if info.module is not None:
+                info.module.consulted()  # what learning it read
             if name in info.attrs:
                 found, value = True, info.attrs[name]
                 break

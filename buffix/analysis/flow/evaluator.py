@@ -419,6 +419,8 @@ class Frame:
         `encoding is None`) or of `isinstance(body, bytes)`, else None."""
         if isinstance(test, ast.Name) and test.id in self.constants:
             return bool(self.constants[test.id])
+        if isinstance(test, (ast.Name, ast.Attribute)) and self.qualname(test) == "typing.TYPE_CHECKING":
+            return False  # only a type checker reads it
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             inner = self.decided(test.operand)
             return None if inner is None else not inner
@@ -430,8 +432,8 @@ class Frame:
         if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
                 and test.left.id in self.constants and isinstance(test.comparators[0], ast.Constant)):
             left, right, op = self.constants[test.left.id], test.comparators[0].value, test.ops[0]
-            if isinstance(op, (ast.Is, ast.IsNot)) and right is None:
-                return (left is None) is isinstance(op, ast.Is)
+            if isinstance(op, (ast.Is, ast.IsNot)) and (right is None or isinstance(right, bool)):  # `streamed is False`
+                return (left is right) is isinstance(op, ast.Is)
             if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
                 return (left == right) is isinstance(op, ast.Eq)
         found = self._isinstance_test(test) if isinstance(test, ast.Call) else None  # `not` is handled above
@@ -658,6 +660,8 @@ class Frame:
                 names.append(node)
         for node in names:
             qualname = self.qualname(node)
+            if how == "documented" and qualname and qualname.startswith("builtins.") and "." in qualname[9:]:
+                qualname = qualname[len("builtins."):]  # a docstring spells a type in full (`~requests.Session`)
             type_name = self.module.catalog.annotations.get(qualname or "")
             if type_name is not None:
                 return self.step(Val(OBJECT, type=type_name), where, f"{how} as `{qualname}`")
@@ -1568,7 +1572,7 @@ class Frame:
         attributes of the instance a method is called on."""
         tainted = _arguments(module, function, cls, args) if args is not None else {}
         tainted.update({Param(i, attribute=True): (where, value) for i, (_, where, value) in enumerate(seeds)})
-        constants = _constants(module, function, cls, args) if args is not None else ()
+        constants = _constants(module, function, cls, args, self.constants) if args is not None else ()
         summary = module.summarize(function, cls, {p.position: v for p, (_, v) in tainted.items() if not p.attribute},
                                    closure, tuple((attr, value) for attr, _, value in seeds), constants)
         value = self._apply(node, summary, tainted, name, cap)
@@ -2087,10 +2091,11 @@ def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
         module.project is not None and family_gives_bodies(value, module.project.find_class)))
 
 
-def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo],
-               args: Args) -> Tuple[Tuple[str, object], ...]:
+def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo], args: Args,
+               given_constants: Dict[str, object]) -> Tuple[Tuple[str, object], ...]:
     """The parameters a condition of `function` tests that this call sets to a literal, or leaves at a literal
-    default (`get_content(url, decoded=True)`): (name, value), by name."""
+    default (`get_content(url, decoded=True)`), or hands on from the caller's own (`response_content(result,
+    streamed)` in a call that left `streamed=False`): (name, value), by name."""
     tested = module.branching(function)
     if not tested:
         return ()
@@ -2100,7 +2105,7 @@ def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
     defaults = {**dict(zip(positional, spec.defaults)),
                 **{a.arg: d for a, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None}}
     unpacked = args.starred is not None or any(k.arg is None for k in args.node.keywords)  # `*a`, `**kw`
-    found = []
+    found: List[Tuple[str, object]] = []
     for name in sorted(tested):
         index = params.index(name) if name in params else -1
         given = args.get(index if 0 <= index < len(args.positional) else None, (name,))
@@ -2109,6 +2114,8 @@ def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
         literal = given if given is not None else defaults.get(name)
         if isinstance(literal, ast.Constant):
             found.append((name, literal.value))
+        elif isinstance(literal, ast.Name) and literal.id in given_constants:
+            found.append((name, given_constants[literal.id]))
     return tuple(found)
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 CALLED = re.compile(rb"\.(\w+)[ \t]*\(")  # `.name(`: a method call
 PARALLEL_FILES = 2000  # a scan shard's least files: forking a process costs about what scanning 100 files does
 CLOSURE_FILES = 2  # the most files defining a method that may join the body-method closure (MethodIndex._closure)
+COMMON_BEARING_FILES = 4  # the most files defining a common name that all make bodies (MethodIndex._bearing_everywhere)
 DISPATCH_FILES = 16  # the most files a search for a class's subclasses parses (project.Project.subclasses)
 _DEF = re.compile(rb"def[ \t]+(\w+)")  # a literal prefix: `re` finds it with a fast scan, `^[ \t]+` is 100x slower
 _CLASS = re.compile(rb"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?[ \t]*:")  # `class X(Base, Mixin):`
@@ -363,7 +364,8 @@ class MethodIndex:
                     for edge in edges:
                         edge.setdefault(callee, []).append((caller, path))
         seeds = (self._unique & set(self._bearing)) | (self._sure & self._abstract & self._few)
-        tree = self._close({n: ("", "") for n in seeds if eligible(n)}, tree_callers)
+        seeds = {n for n in seeds if eligible(n)} | self._bearing_everywhere(common)
+        tree = self._close({n: ("", "") for n in seeds}, tree_callers)
         bearing_in: Dict[str, Set[str]] = {}  # package -> the names its files bear a body in
         for name, files in self._bearing.items():
             for path in files:
@@ -378,6 +380,12 @@ class MethodIndex:
             if own:
                 packages[package] = own
         return tree, packages
+
+    def _bearing_everywhere(self, common: FrozenSet[str]) -> Set[str]:
+        """Common names (`download`) defined in a few files, each of whose defs names a body source: a call of one
+        gives a body whichever runs (python-gitlab's four `download` methods return `response.content`)."""
+        return {name for name in common if 0 < self._defined.get(name, 0) <= COMMON_BEARING_FILES
+                and len(self._bearing.get(name, ())) == self._defined[name]}
 
     @staticmethod
     def _close(body: Dict[str, Tuple[str, str]],

@@ -25,6 +25,7 @@ from buffix.analysis.project.finder import ModuleFinder, module_name, search_bas
 from buffix.analysis.project.loader import ModuleLoader
 from buffix.config import Config
 
+_STAR = re.compile(rb"(?m)^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*")
 _MAX_REEXPORTS = 3
 _CAPITALIZED = re.compile(rb"\b[A-Z]\w*")  # what a file may name a class of the tree by
 _CLASS_STATEMENT = re.compile(rb"class[ \t]+([A-Z]\w*)")
@@ -135,7 +136,7 @@ class Project:
             self._subclasses[info.qualname] = found[:MAX_SUBCLASSES]
         for sub in self._subclasses[info.qualname]:
             if sub.module is not None:
-                sub.module.consulted()
+                sub.module.consulted(computed=False)
         return self._subclasses[info.qualname]
 
     def stored_into(self, qualname: str, attr: str) -> Optional[Val]:
@@ -218,8 +219,13 @@ class Project:
                 continue
             text = self.text(module_part) or b""
             word = re.escape(name.encode())
+            spelled = re.search(rb"\b" + word + rb"\b", text)
+            if not spelled and _STAR.search(text) and depth < _MAX_REEXPORTS:
+                starred = self._through_star(module_part, word, parts[end:], depth)
+                if starred is not None:  # `from .projects import *` in gitlab/v4/objects/__init__.py
+                    return starred
             # decided without parsing where the text settles it: the module defines the name, or never spells it
-            if not re.search(rb"\b" + word + rb"\b", text) or re.search(
+            if not spelled or re.search(
                     rb"(?m)^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+" + word + rb"\b", text):
                 return qualname
             module = self.module(module_part)
@@ -229,6 +235,14 @@ class Project:
             resolved = ".".join([target, *parts[end + 1:]])
             return self._follow(resolved, depth + 1) if resolved != qualname else qualname
         return qualname
+
+    def _through_star(self, module_part: str, word: bytes, rest: List[str], depth: int) -> Optional[str]:
+        """The name a module takes from one of its `from m import *` (the last that spells it), followed."""
+        module = self.module(module_part)
+        for star in reversed(module.names.star_modules if module is not None else []):
+            if self.has_module(star) and re.search(rb"\b" + word + rb"\b", self.text(star) or b""):
+                return self._follow(".".join([star, *rest]), depth + 1)
+        return None
 
     def find_function(self, qualname: str, tainted_args: bool = True, depth: int = 0) -> Optional[Found]:
         """The function `qualname` of the tree; without tainted arguments only if its module can return bodies."""

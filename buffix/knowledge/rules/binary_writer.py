@@ -77,6 +77,8 @@ PRECISION = "high"  # the sink fails on every proxy: a false positive is a value
 
 SINKS = (
     SinkGroup("BFX201", method=("*.write",), arg=0, failing_line=r"\.write\("),
+    SinkGroup("BFX201", call=("sys.stdout.buffer.write", "sys.stderr.buffer.write"), arg=0,
+              unmeasured="not in the runtime matrix (tests/sinks.py)"),  # the binary streams under the text ones
     SinkGroup("BFX201", method=("*.writelines",), arg=0, accepts="chunks", failing_line=r"\.writelines\(",
               unmeasured="not in the runtime matrix (tests/sinks.py)"),
     SinkGroup("BFX201", method=("*.write_bytes",), arg=0, keyword=("data",),
