@@ -432,7 +432,8 @@ class Frame:
         if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
                 and test.left.id in self.constants and isinstance(test.comparators[0], ast.Constant)):
             left, right, op = self.constants[test.left.id], test.comparators[0].value, test.ops[0]
-            if isinstance(op, (ast.Is, ast.IsNot)) and (right is None or isinstance(right, bool)):  # `streamed is False`
+            # `streamed is False`: identity with a literal flag
+            if isinstance(op, (ast.Is, ast.IsNot)) and (right is None or isinstance(right, bool)):
                 return (left is right) is isinstance(op, ast.Is)
             if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
                 return (left == right) is isinstance(op, ast.Eq)
