@@ -18,7 +18,7 @@ import wrapt
 
 from buffix.knowledge.libraries import all_hooks
 from buffix.knowledge.model import DELETE, HookPoint
-from buffix.runtime.core import READING, Runtime
+from buffix.runtime.core import READING, SYNC_READING, Runtime, reading
 from buffix.runtime.registry import Site
 
 # The hook points are the library files' (buffix/knowledge/libraries/): the order there is the install order.
@@ -88,7 +88,7 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
     where, linked, source = point.attribute + "()", point.linked, point.source
     clear = _clearer(point) if point.cache_attr else None
     states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_frame
-    wrap, reading = rt.wrap, READING
+    wrap, sync = rt.wrap, SYNC_READING
 
     @functools.wraps(original)
     def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:  # hot: the guard and the caller check are inlined
@@ -109,11 +109,11 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
             return original(obj, *args, **kwargs)
         if adapt is not None:
             return adapt(owner, original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
-        token = reading.set(True)
+        was, sync.active = sync.active, True
         try:
             body = original(obj, *args, **kwargs)
         finally:
-            reading.reset(token)
+            sync.active = was
         return wrap(owner, body, source, clear, frame)
 
     return _like(original, hooked)
@@ -178,7 +178,7 @@ def _async_close(rt: Runtime, original: Callable[..., Any]) -> Callable[..., Any
 
     @functools.wraps(original)
     def aclose(response: Any, *args: Any, **kwargs: Any) -> Any:
-        if READING.get():  # the client closing its own response mid-read
+        if reading():  # the client closing its own response mid-read
             return original(response, *args, **kwargs)
         return closing(response, args, kwargs, rt.classifier.program_frame(2))
 
