@@ -46,21 +46,6 @@ _set_wrapped, _set_record = set_wrapped, set_record
 READING: contextvars.ContextVar[bool] = contextvars.ContextVar("buffix_reading", default=False)
 
 
-class _SyncReading(threading.local):
-    """READING for a synchronous read: no other task of its thread runs until it returns, so a per-thread flag
-    says the same as the context variable, at a quarter of its cost (a set creates a new context mapping)."""
-
-    active = False
-
-
-SYNC_READING = _SyncReading()
-
-
-def reading() -> bool:
-    """Is a hooked read running in this thread (a synchronous read) or task (an awaited one)?"""
-    return SYNC_READING.active or READING.get()
-
-
 class Runtime:
     def __init__(self) -> None:
         self.registry = Registry()
@@ -239,15 +224,14 @@ class Runtime:
     def chunks(self, response: Any, iterator: Iterator[Any], source: str, site: Optional[Site] = None) -> Iterator[Any]:
         iterator = iter(iterator)
         try:
-            sync = SYNC_READING
             while True:
-                was, sync.active = sync.active, True
+                token = READING.set(True)
                 try:
                     chunk = next(iterator)
                 except StopIteration:
                     return
                 finally:
-                    sync.active = was
+                    READING.reset(token)
                 yield self.wrap(response, chunk, source, site=site)
         finally:
             close = getattr(iterator, "close", None)
@@ -270,7 +254,7 @@ class Runtime:
     # --- close, finalization, release ----------------------------------------------------------------------
     def closed(self, response: Any, site: Optional[Site] = None) -> None:
         """The program closed `response` (close(), release(), context exit) at `site` (else its caller's)."""
-        if reading():
+        if READING.get():
             return
         self.registry.drain()
         state = self.states.get(id(response))

@@ -18,7 +18,7 @@ import wrapt
 
 from buffix.knowledge.libraries import all_hooks
 from buffix.knowledge.model import DELETE, HookPoint
-from buffix.runtime.core import READING, SYNC_READING, Runtime, reading
+from buffix.runtime.core import READING, Runtime
 from buffix.runtime.registry import Site
 
 # The hook points are the library files' (buffix/knowledge/libraries/): the order there is the install order.
@@ -88,13 +88,15 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
     where, linked, source = point.attribute + "()", point.linked, point.source
     clear = _clearer(point) if point.cache_attr else None
     states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_frame
-    wrap, sync = rt.wrap, SYNC_READING
+    wrap, reading = rt.wrap, READING
 
     @functools.wraps(original)
-    def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:  # hot: the guard and the caller check are inlined
+    # hot: the guard and the caller check are inlined; a call without arguments is forwarded as one (unpacking an
+    # empty *args, **kwargs costs more than the rest of the check)
+    def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:
         owner = rt.owner_of(obj) if linked else obj
         if owner is None:  # a stream that belongs to no client response
-            return original(obj, *args, **kwargs)
+            return original(obj, *args, **kwargs) if args or kwargs else original(obj)
         state = states.get(id(owner))
         if state is not None and state() is not owner:
             state = None  # left by a dead response whose id this one reuses (its death is not handled yet)
@@ -102,18 +104,21 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
             if state.released:
                 rt.guard(owner, where)
             if state.c_reader:
-                return original(obj, *args, **kwargs)
+                return original(obj, *args, **kwargs) if args or kwargs else original(obj)
         frame = sys._getframe(1)
         filename = frame.f_code.co_filename
         if internal.get(filename) or (filename not in internal and classify(frame)):
-            return original(obj, *args, **kwargs)
+            return original(obj, *args, **kwargs) if args or kwargs else original(obj)
         if adapt is not None:
             return adapt(owner, original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
-        was, sync.active = sync.active, True
-        try:
-            body = original(obj, *args, **kwargs)
-        finally:
-            sync.active = was
+        if state is None:  # a close during the read finds no state either: the flag would change nothing
+            body = original(obj, *args, **kwargs) if args or kwargs else original(obj)
+        else:
+            token = reading.set(True)
+            try:
+                body = original(obj, *args, **kwargs) if args or kwargs else original(obj)
+            finally:
+                reading.reset(token)
         return wrap(owner, body, source, clear, frame)
 
     return _like(original, hooked)
@@ -151,7 +156,7 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
 
     @functools.wraps(original)
     def close(response: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(response, *args, **kwargs)
+        result = original(response, *args, **kwargs) if args or kwargs else original(response)
         # io.IOBase's finalizer sets `_finalizing` before it calls close(): that is the response being collected
         # (handled by its state's death), not the program closing it
         attributes = getattr(response, "__dict__", None)
@@ -178,7 +183,7 @@ def _async_close(rt: Runtime, original: Callable[..., Any]) -> Callable[..., Any
 
     @functools.wraps(original)
     def aclose(response: Any, *args: Any, **kwargs: Any) -> Any:
-        if reading():  # the client closing its own response mid-read
+        if READING.get():  # the client closing its own response mid-read
             return original(response, *args, **kwargs)
         return closing(response, args, kwargs, rt.classifier.program_frame(2))
 
