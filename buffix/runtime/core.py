@@ -25,12 +25,20 @@ from buffix.runtime.proxy import (
     set_record,
     set_wrapped,
 )
-from buffix.runtime.registry import FINALIZED, BodyRecord, Registry, ResponseState, Site, Stats, site_text
+from buffix.runtime.registry import (
+    FINALIZED,
+    UNWATCHED,
+    BodyRecord,
+    Registry,
+    ResponseState,
+    Site,
+    Stats,
+    site_text,
+)
 from buffix.runtime.settings import RuntimeUnavailable, Settings
 
 BODY_TYPES = (bytes, bytearray)
 _new_proxy = BodyProxy.__new__  # wrapt's C __new__, shared by every proxy class
-_new_record = object.__new__  # a record is built without an __init__ call (see BodyRecord)
 _set_wrapped, _set_record = set_wrapped, set_record
 
 # Set while a hooked read is running: a client that closes its own response mid-read (httpx at the end of the
@@ -124,19 +132,30 @@ class Runtime:
         the same object, so the same proxy is handed out again while the program holds one). `frame` (the
         program frame asking) or `site` saves looking for the program frame when the body is new.
 
-        This is the per-body hot path: one lock, the new body's record built here, no helper call it can avoid."""
+        This is the per-body hot path: one lock (the deaths since the last call are handled under it too), the new
+        body's record and its response's state built here, no helper call it can avoid."""
         if type(body) not in BODY_TYPES:
             return body
         registry = self.registry
-        if registry.dead:  # first the deaths since the last call: a dead response's state must not be reused
-            registry.drain()
         key = id(response)
         lock = registry.lock
         lock.acquire()  # not `with`: it binds two methods per use, and this runs for every body
         try:
+            if registry.dead:  # first the deaths since the last call: a dead response's state must not be reused
+                registry.drain_locked()
             state = self.states.get(key)
-            if state is None:
-                state = registry.new_state(response, key, self._finalize, clear_cache, self.states)
+            if state is None:  # a fresh response (Registry.new_state, inlined)
+                try:
+                    state = ResponseState(response, registry._died)
+                    self.states[key] = state
+                except TypeError:  # it cannot be weakly referenced: followed by nothing, never closed
+                    state = ResponseState(UNWATCHED)
+                state.handler = self._finalize  # type: ignore[assignment]
+                state.key = key
+                state.records = ()
+                state.cached = state.closed_at = None
+                state.released = state.c_reader = False
+                state.clear_cache = clear_cache
             elif clear_cache is not None:
                 record = state.cached
                 if record is not None:
@@ -150,31 +169,33 @@ class Runtime:
                 records = state.records
                 if records:  # the previous body read from this response, if it is gone already
                     previous = records[-1]
-                    if previous.live and not previous.proxies and previous.held() is None:
+                    if previous.live and not previous.proxies and previous() is None:
                         registry.retire(previous)
             if frame is not None:
                 site = (frame.f_code, frame.f_lasti)
             elif site is None:
                 site = self.classifier.program_frame(2)
-            record = _new_record(BodyRecord)
-            record.registry = registry
+            proxy: Any = _new_proxy(self._proxy_class)
+            _set_wrapped(proxy, body)  # not cls(body): wrapt's __init__ raises and clears an AttributeError (~1 us)
+            record = BodyRecord(proxy)  # itself the weak reference to its first proxy
+            _set_record(proxy, record)
             record.body_id = id(body)
             record.size = size = len(body)
             record.source = source
             record.site = site
+            record.proxies = ()
+            record.accesses = None
+            record.live = True
             registry.recent_sites.append(site)
             registry.bodies_wrapped += 1
             live = registry.bytes_live = registry.bytes_live + size
             if live > registry.peak_bytes:
                 registry.peak_bytes = live
-            proxy: Any = _new_proxy(self._proxy_class)
-            _set_wrapped(proxy, body)  # not cls(body): wrapt's __init__ raises and clears an AttributeError (~1 us)
-            _set_record(proxy, record)
-            record.holder = weakref.ref(proxy)  # a new record: its first proxy, followed without a callback
             if clear_cache is not None:
                 record.cached_by = state
                 state.cached = record
             else:  # nothing pins the body but that proxy: its death is found by a sweep (registry)
+                record.cached_by = None
                 state.keep(record)
                 unheld = registry.unheld
                 unheld.append(record)
@@ -186,22 +207,17 @@ class Runtime:
 
     def _again(self, record: BodyRecord, body: Any) -> Any:
         """The proxy of a body the response caches, read again: the one the program holds, else a new one."""
-        holder = record.holder
-        if holder is not None:
-            proxy = holder()
-            if proxy is not None:
-                return proxy
+        proxy = record()
+        if proxy is not None:
+            return proxy
         for ref in record.proxies:
             proxy = ref()
             if proxy is not None:
                 return proxy
-        proxy = _new_proxy(self._proxy_class)  # every earlier proxy is gone: a new one
+        proxy = _new_proxy(self._proxy_class)  # every earlier proxy is gone: a new one, followed with a callback
         _set_wrapped(proxy, body)
         _set_record(proxy, record)
-        if not record.proxies:  # (and no holder: checked above)
-            record.holder = weakref.ref(proxy)
-        else:
-            record.follow(proxy)
+        self.registry.follow(record, proxy)
         return proxy
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
@@ -250,40 +266,37 @@ class Runtime:
 
     def _finalized(self, state: ResponseState) -> None:
         """The response was garbage-collected: its cache is gone; a body the program still holds is a suspect.
+        Run by the registry's drain, under its lock.
 
         Finalization alone never releases, whatever the policy: `data = requests.get(u).content` drops the response
         at once while the program goes on using its body (issue 12). Only the program closing the response does."""
-        registry = self.registry
+        states, key = self.states, state.key
+        if states.get(key) is state:
+            del states[key]
         held = False
-        lock = registry.lock
-        lock.acquire()  # not `with` (see wrap): this runs for every response
-        try:
-            states, key = self.states, state.key
-            if states.get(key) is state:
-                del states[key]
-            record = state.cached
-            if record is not None:  # the body it cached, in common cases the only one
-                record.cached_by = None
+        record = state.cached
+        if record is not None:  # the body it cached, in common cases the only one
+            record.cached_by = None
+            if record() is None and not record.proxies:  # the common case, inlined: nothing holds it
+                if record.live:
+                    record.live = False  # (Registry.retire)
+                    self.registry.bytes_live -= record.size
+            else:
                 held = self._orphaned(record)
-            for record in state.records:
-                held = self._orphaned(record) or held
-        finally:
-            lock.release()
+        for record in state.records:
+            held = self._orphaned(record) or held
         if held and state.closed_at is not None:  # closed by the program earlier: a refused release is retried now
             self._end_of_response(state, None, state.closed_at)
         elif held:
             for record in state.bodies():
                 if not record.released and record.held_by_program():
-                    registry.suspect(record, FINALIZED)
+                    self.registry.suspect(record, FINALIZED)
 
     def _orphaned(self, record: BodyRecord) -> bool:
         """The response of `record` died: follow a proxy the program still holds (True), else retire it."""
-        holder = record.holder
-        if holder is not None:  # a proxy the program still holds is followed with a callback from now on
-            record.holder = None
-            proxy = holder()
-            if proxy is not None:
-                record.follow(proxy)
+        proxy = record()
+        if proxy is not None and not any(ref() is proxy for ref in record.proxies):
+            self.registry.follow(record, proxy)  # the first proxy is followed with a callback from now on
         if record.proxies and not record.released:
             return True
         if record.live:
@@ -317,7 +330,6 @@ class Runtime:
             self.registry.suspect(record, f"{site} (release refused: {refused})")
             return  # state.cached stays: the release is retried when the response is finalized
         self.registry.mark_released(record, site)
-        record.holder = None
         state.cached = None
         state.keep(record)  # still among its bodies (the refusals name it)
         if record.size >= self.settings.gc_threshold:

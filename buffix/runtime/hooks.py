@@ -91,10 +91,12 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
     wrap, reading = rt.wrap, READING
 
     @functools.wraps(original)
-    def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:  # hot: the guard and the caller check are inlined
+    # hot: the guard and the caller check are inlined; a call without arguments is forwarded as one (unpacking an
+    # empty *args, **kwargs costs more than the rest of the check)
+    def hooked(obj: Any, *args: Any, **kwargs: Any) -> Any:
         owner = rt.owner_of(obj) if linked else obj
         if owner is None:  # a stream that belongs to no client response
-            return original(obj, *args, **kwargs)
+            return original(obj, *args, **kwargs) if args or kwargs else original(obj)
         state = states.get(id(owner))
         if state is not None and state() is not owner:
             state = None  # left by a dead response whose id this one reuses (its death is not handled yet)
@@ -102,18 +104,21 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
             if state.released:
                 rt.guard(owner, where)
             if state.c_reader:
-                return original(obj, *args, **kwargs)
+                return original(obj, *args, **kwargs) if args or kwargs else original(obj)
         frame = sys._getframe(1)
         filename = frame.f_code.co_filename
         if internal.get(filename) or (filename not in internal and classify(frame)):
-            return original(obj, *args, **kwargs)
+            return original(obj, *args, **kwargs) if args or kwargs else original(obj)
         if adapt is not None:
             return adapt(owner, original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))
-        token = reading.set(True)
-        try:
-            body = original(obj, *args, **kwargs)
-        finally:
-            reading.reset(token)
+        if state is None:  # a close during the read finds no state either: the flag would change nothing
+            body = original(obj, *args, **kwargs) if args or kwargs else original(obj)
+        else:
+            token = reading.set(True)
+            try:
+                body = original(obj, *args, **kwargs) if args or kwargs else original(obj)
+            finally:
+                reading.reset(token)
         return wrap(owner, body, source, clear, frame)
 
     return _like(original, hooked)
@@ -151,7 +156,7 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
 
     @functools.wraps(original)
     def close(response: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(response, *args, **kwargs)
+        result = original(response, *args, **kwargs) if args or kwargs else original(response)
         # io.IOBase's finalizer sets `_finalizing` before it calls close(): that is the response being collected
         # (handled by its state's death), not the program closing it
         attributes = getattr(response, "__dict__", None)

@@ -66,27 +66,27 @@ def site_text(site: Site) -> str:
     return f"{site[0].co_filename}:{line_of(site)}"
 
 
-class BodyRecord:
+class BodyRecord(weakref.ref):
     """What the runtime knows about one body. Holds no reference to the body or its response.
 
-    No __slots__ and no __init__: a record is built on every first access of a body (the hot path) by
-    `Runtime.wrap`, which sets only what differs from the class defaults below."""
+    It is itself the weak reference to the body's first proxy (no callback: cheap): one object, not two, on every
+    first access of a body (the hot path). The program pins that proxy (and the response the body, when it caches
+    it); nothing of buffix's does, so a dropped body is freed at once. A body the response does not keep (a read(),
+    a chunk) is retired once that proxy is found dead: at the next body of the same response, at the response's
+    death, or at a sweep of Registry.unheld. `Runtime.wrap` sets the slots; the rarely changed fields are class
+    defaults, written to the instance dict only when they change."""
 
-    registry: "Registry"
+    __slots__ = ("body_id", "size", "source", "site", "cached_by", "proxies", "accesses", "live", "__dict__")
     body_id: int  # id() of the body, valid while a holder keeps it alive
     size: int
     source: str
     site: Site  # where the program code first received the body
-    cached_by: Optional["ResponseState"] = None  # set while the response itself caches the body
-    # The body's first proxy, followed weakly without a callback (cheap): the program pins the proxy (and the
-    # response the body, when it caches it); nothing of buffix's does, so a dropped body is freed at once. A body
-    # the response does not keep (a read(), a chunk) is retired once that proxy is found dead: at the next body of
-    # the same response, at the response's death, or at a sweep of Registry.unheld.
-    holder: Optional["weakref.ref[object]"] = None
-    # every other proxy handed out, followed with a callback; a shared empty tuple until the first one (a list then)
-    proxies: "List[weakref.ref] | Tuple[()]" = ()
-    accesses: "Dict[str, int] | None" = None  # per operation, built on the first access through a proxy
-    live = True
+    cached_by: Optional["ResponseState"]  # set while the response itself caches the body
+    # every other proxy handed out (and the first one once its response died), followed with a callback; a shared
+    # empty tuple until the first one (a list then)
+    proxies: "List[Watch] | Tuple[()]"
+    accesses: "Dict[str, int] | None"  # per operation, built on the first access through a proxy
+    live: bool
     released = False
     released_at = ""
     suspected = False
@@ -97,37 +97,17 @@ class BodyRecord:
         return site_text(self.site)
 
     def held(self) -> Optional[object]:
-        """The cached body's proxy, while anything holds it."""
-        holder = self.holder
-        return holder() if holder is not None else None
+        """The first proxy, while anything holds it."""
+        return self()
 
     def alive_proxies(self) -> List[object]:
         found = [proxy for proxy in (ref() for ref in self.proxies) if proxy is not None]
-        held = self.held()
-        return found if held is None else [held, *found]
+        first = self()
+        return found if first is None or any(proxy is first for proxy in found) else [first, *found]
 
     def held_by_program(self) -> bool:
         """Does anything but buffix hold a proxy of this body? (buffix holds none strongly)"""
-        return bool(self.proxies) or self.held() is not None
-
-    def follow(self, proxy: object) -> None:
-        """Follow `proxy` with a callback (its death is handled at a drain); the caller holds the lock."""
-        ref = self.registry.watch(proxy, self.proxy_died)
-        if self.proxies:
-            self.proxies.append(ref)
-        else:
-            self.proxies = [ref]
-
-    def proxy_died(self, ref: weakref.ref) -> None:
-        """Handler (run by Registry.drain) of each proxy handed out for this body."""
-        with self.registry.lock:
-            try:
-                self.proxies.remove(ref)  # type: ignore[union-attr]
-            except (ValueError, AttributeError):  # not there (or none at all: the empty tuple)
-                pass
-            if self.live and self.cached_by is None and not self.proxies:
-                self.registry.retire(self)
-
+        return bool(self.proxies) or self() is not None
 
 
 class Watch(weakref.ref):
@@ -136,6 +116,13 @@ class Watch(weakref.ref):
 
     __slots__ = ("handler",)
     handler: Callable[["Watch"], None]
+
+
+class Follow(Watch):
+    """A proxy of a record followed with a callback (queued, see Watch): its death may retire the record."""
+
+    __slots__ = ("record",)
+    record: BodyRecord
 
 
 class ResponseState(Watch):
@@ -190,6 +177,25 @@ class Registry:
         self.unheld: List[BodyRecord] = []
         self.sweep_at = SWEEP_AT
 
+    def follow(self, record: BodyRecord, proxy: object) -> None:
+        """Follow `proxy` of `record` with a callback (its death is handled at a drain); the caller holds the lock."""
+        ref = Follow(proxy, self._died)
+        ref.handler, ref.record = self._proxy_died, record  # type: ignore[assignment]
+        if record.proxies:
+            record.proxies.append(ref)
+        else:
+            record.proxies = [ref]
+
+    def _proxy_died(self, ref: "Follow") -> None:
+        """Handler (run by drain, under the lock) of each proxy followed with a callback."""
+        record = ref.record
+        try:
+            record.proxies.remove(ref)  # type: ignore[union-attr]
+        except (ValueError, AttributeError):  # not there (or none at all: the empty tuple)
+            pass
+        if record.live and record.cached_by is None and not record.proxies and record() is None:
+            self.retire(record)
+
     def watch(self, obj: object, handler: Callable[[Watch], None]) -> Watch:
         """Follow `obj` weakly; once it is gone, `handler(ref)` runs at the next drain(), outside the GC."""
         ref = Watch(obj, self._died)
@@ -197,13 +203,16 @@ class Registry:
         return ref
 
     def drain(self) -> None:
-        """Run the handlers of everything that died since the last drain (any thread; popleft is atomic)."""
+        """Run the handlers of everything that died since the last drain (any thread)."""
+        if self.dead:
+            with self.lock:
+                self.drain_locked()
+
+    def drain_locked(self) -> None:
+        """drain() for a caller holding the lock: every handler runs under it, so none takes it itself."""
         dead = self.dead
         while dead:
-            try:
-                ref = dead.popleft()
-            except IndexError:  # another thread took the last one
-                return
+            ref = dead.popleft()  # (under the lock: no other drain takes it first)
             ref.handler(ref)
 
     def reset(self) -> None:
@@ -261,10 +270,9 @@ class Registry:
         for record in self.unheld:
             if not record.live:
                 continue
-            holder = record.holder
-            if holder is None:  # followed with a callback now (its response died first): no longer swept
+            if record.proxies:  # followed with callbacks now (its response died first): no longer swept
                 continue
-            if holder() is None and record.cached_by is None and not record.proxies:
+            if record() is None and record.cached_by is None:
                 self.retire(record)
             else:
                 kept.append(record)
