@@ -84,6 +84,11 @@ class Args:
             self.values[id(keyword.value)] = frame.ev(keyword.value)
             if keyword.arg is not None:
                 self.keywords[keyword.arg] = keyword.value
+            elif isinstance(keyword.value, ast.Name):  # `cls(**kwargs)` after `kwargs["body"] = body`
+                for key, value in frame.keyed_entries(keyword.value.id).items():
+                    if key not in self.keywords:  # a node of its own per key, at the `**kwargs`
+                        entry = self.keywords[key] = ast.copy_location(ast.Name(id=keyword.value.id), keyword.value)
+                        self.values[id(entry)] = value
 
     def get(self, position: Optional[int], keywords: Tuple[str, ...] = ()) -> Optional[ast.expr]:
         if position is not None and position < len(self.positional):
@@ -134,6 +139,7 @@ class Frame:
         # the local is that call (the call nodes made for it are kept: their ids key values)
         self.kept_methods: Dict[str, ast.Attribute] = {}
         self.data_uris: Set[str] = set()  # locals a test proved to start with "data:" (`if not u.startswith(...)`)
+        self.keyed: Dict[str, Dict[str, Val]] = {}  # `kwargs["body"] = body`: what `**kwargs` passes by keyword
         self._kept_calls: Dict[int, ast.Call] = {}
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
         self.seeded: Dict[str, Val] = {}  # self.<attr> as the instance's seeds gave them (Module.function_frame)
@@ -275,6 +281,27 @@ class Frame:
             self.bind(target, value, node.value)
             if isinstance(target, ast.Name) and isinstance(node.value, ast.Attribute) and _untracked(value):
                 self.kept_methods[target.id] = node.value
+            self._keep_keyed(target, node.value, value)
+
+    def keyed_entries(self, name: str) -> Dict[str, Val]:
+        frame: Optional[Frame] = self
+        while frame is not None and name not in frame.env:
+            frame = frame.parent
+        return frame.keyed.get(name, {}) if frame is not None else {}
+
+    def _keep_keyed(self, target: ast.expr, source: ast.expr, value: Optional[Val]) -> None:
+        """`kwargs = {"body": body}` or `kwargs["body"] = body`: a later `cls(**kwargs)` passes `body=`."""
+        if isinstance(target, ast.Name) and isinstance(source, ast.Dict):
+            keys = [k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None
+                    for k in source.keys]
+            held = {key: item for key, v in zip(keys, source.values)
+                    if key is not None and (item := self.ev(v)) is not None and item.tainted}
+            if held:
+                self.keyed[target.id] = held
+        elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+              and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str)
+              and value is not None and value.tainted):
+            self.keyed.setdefault(target.value.id, {})[target.slice.value] = value
 
     def stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
         value = self.ev(node.value) if node.value is not None else None
@@ -558,6 +585,7 @@ class Frame:
         if isinstance(target, ast.Name):
             self.constants.pop(target.id, None)
             self.kept_methods.pop(target.id, None)
+            self.keyed.pop(target.id, None)
             self.data_uris.discard(target.id)
             if value is not None and value.tainted:
                 value = self.step(value, target, f"assigned to `{target.id}`")
