@@ -460,7 +460,7 @@ def _flag_defaults(args: ast.arguments) -> Set[str]:
     """The parameters defaulting to True, False or None (`streamed=False`)."""
     positional = [*args.posonlyargs, *args.args][-len(args.defaults):] if args.defaults else []
     pairs = [*zip(positional, args.defaults), *zip(args.kwonlyargs, args.kw_defaults)]
-    return {a.arg for a, d in pairs if isinstance(d, ast.Constant) and d.value in (True, False, None)}
+    return {a.arg for a, d in pairs if isinstance(d, ast.Constant) and (d.value is None or isinstance(d.value, bool))}
 
 
 def _forwarded_flags(function: ast.AST) -> Set[str]:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Prot
 
 from buffix.analysis.flow import known
 from buffix.analysis.flow.model import OBJECT, OTHER_CLASS, TREE_CLASS, Raw, Summary, Val, carries, family, merge
-from buffix.analysis.flow.scope import Names
+from buffix.analysis.flow.scope import Names, absolute
 from buffix.analysis.parse import Parsed
 from buffix.knowledge.catalog import Catalog
 
@@ -87,17 +87,6 @@ class ModuleContext(Protocol):
 def _source_of(module: "ModuleContext", node: ast.AST) -> Callable[[], str]:
     """The text of `node`, taken only when asked (only common method names need it)."""
     return lambda: module.parsed.segment(module.parsed.span(node))
-
-
-def _imported_from(node: ast.ImportFrom, package: str) -> str:
-    """The module a `from ... import` names, a relative one resolved against `package` ("" if it leaves the tree)."""
-    if not node.level:
-        return node.module or ""
-    parts = package.split(".") if package else []
-    if node.level - 1 > len(parts):
-        return ""
-    base = ".".join(parts[: len(parts) - (node.level - 1)])
-    return ".".join(p for p in (base, node.module) if p)
 
 
 def _spelled_with(func: ast.expr, local: Dict[str, str]) -> Union[ast.expr, str]:
@@ -282,7 +271,7 @@ class ClassInfo:
             local: Dict[str, str] = {}  # `from gitlab.v4 import objects` inside __init__ (a cycle broken late)
             for node in ast.walk(init) if init is not None and self.module is not None else ():
                 if isinstance(node, ast.ImportFrom) and self.module is not None:
-                    origin = _imported_from(node, self.module.package)
+                    origin = absolute(node.module or "", node.level, self.module.package)
                     local.update((a.asname or a.name, f"{origin}.{a.name}") for a in node.names if origin)
                 elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
                     for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
