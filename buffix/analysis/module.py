@@ -373,22 +373,54 @@ class Module:
         """What a call returns and which parameters reach sinks, for these argument kinds (cached).
         `parent`: the frame a nested function was defined in (its closure); `constants`: the parameters the call
         sets to a literal (or leaves at a literal default) that a condition of the function tests."""
-        key = (node_key(function), id(cls), tuple(sorted((i, v.shape) for i, v in tainted.items())),
+        owner = cls.qualname if cls is not None else None  # not id(cls): a dead class's id is reused
+        key = (node_key(function), owner, tuple(sorted((i, v.shape) for i, v in tainted.items())),
                tuple((a, v.shape) for a, v in seeds), tuple((n, type(v), v) for n, v in constants))
         self.consulted()
         collecting = self.project is not None and self.project.collecting()
         # a collecting run (Project.stored_into) must not see the placeholder of a summary it interrupted: what it
         # finds is remembered for the whole tree
         if key in self._summaries and not (collecting and key in self._running):
+            if key in self._running:
+                _CYCLES.placeholder_read(self, key)
             return self._summaries[key]
-        cache = self._summaries
         if collecting:
             cache = self._partial  # computed while stores are collected: blind to other classes' stores
             if key in cache:
                 return cache[key]
-        else:
-            self._running.add(key)
-        cache[key] = Summary()  # recursion: assume nothing while in progress
+            cache[key] = Summary()  # recursion: assume nothing while in progress
+            cache[key] = summary = self._compute(function, cls, tainted, parent, seeds, constants)
+            return summary
+        self._running.add(key)
+        entry = _CYCLES.enter(self, key)
+        found: Optional[Summary] = None
+        try:
+            assumed = Summary()  # recursion: assume nothing while in progress, then what the last round gave
+            for _ in range(_CYCLE_ROUNDS):
+                self._summaries[key] = assumed
+                summary = self._compute(function, cls, tainted, parent, seeds, constants)
+                if not entry.reread or _signature(summary) == _signature(assumed):
+                    break  # what was computed from the assumption holds
+                _CYCLES.restart(entry)  # what the round computed from the assumption is stale
+                assumed = summary
+            else:
+                entry.cut = True
+            found = summary
+        except RecursionError:  # calls nested too deep to follow (the file would be lost): unknown from here
+            _CYCLES.too_deep()
+        finally:
+            self._running.discard(key)
+            if found is None:  # no placeholder may stay behind as if it were the answer
+                self._summaries.pop(key, None)
+                entry.cut = True
+            else:
+                self._summaries[key] = found
+            _CYCLES.leave(entry)
+        return found if found is not None else Summary()
+
+    def _compute(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],
+                 parent: Optional[Frame], seeds: Tuple[Tuple[str, Val], ...],
+                 constants: Tuple[Tuple[str, Any], ...]) -> Summary:
         self.run_top_level()
         frame = self.function_frame(function, parent or self.frame, cls, emit=False, tainted=tainted, seeds=seeds)
         frame.constants.update(constants)
@@ -406,11 +438,10 @@ class Module:
         held = {i: frame.env.get(n) for i, n in enumerate(params) if n in frame.filled}
         fills = tuple((i, v) for i, v in held.items()  # bodies made here, put in a container it is given
                       if v is not None and carries(v) and v.param is None)
-        summary = Summary(returns, tuple(frame.hits), stores, fills)
-        cache[key] = summary
-        if not collecting:
-            self._running.discard(key)
-        return summary
+        return Summary(returns, tuple(frame.hits), stores, fills)
+
+    def forget_summary(self, key: tuple) -> None:
+        self._summaries.pop(key, None)
 
     def type_variables(self) -> FrozenSet[str]:
         """The names the module binds to a `TypeVar(...)` at its top level."""
@@ -444,6 +475,79 @@ class Module:
         if self.project is not None and not qualname.startswith("builtins."):
             return self.project.find_function(qualname, tainted_args)
         return None
+
+
+_CYCLE_ROUNDS = 3  # a recursive summary is recomputed until its assumption holds, at most this often
+
+
+class _Summarizing:
+    """A summary being computed: whether a call inside read its own in-progress placeholder (`reread`), the
+    outermost in-progress summary whose placeholder it read (`head`), the summaries computed inside it that read
+    the placeholder of this one or of one outside it (`stale`), and whether they must be forgotten when it is done
+    (`cut`: its rounds did not settle, or a call below it went too deep to follow)."""
+
+    __slots__ = ("module", "key", "reread", "head", "stale", "cut")
+
+    def __init__(self, module: "Module", key: tuple) -> None:
+        self.module, self.key = module, key
+        self.reread = self.cut = False
+        self.head: Optional[int] = None
+        self.stale: List[Tuple["Module", tuple]] = []
+
+
+class _Cycles:
+    """Summaries of mutually recursive functions, computed the same way whichever of them is asked first: a summary
+    computed from another's placeholder is not kept once that other is done unless its assumption held (else the
+    file analyzed first would decide what every later file sees: findings changed with --jobs)."""
+
+    def __init__(self) -> None:
+        self.stack: List[_Summarizing] = []
+
+    def enter(self, module: "Module", key: tuple) -> _Summarizing:
+        entry = _Summarizing(module, key)
+        self.stack.append(entry)
+        return entry
+
+    def too_deep(self) -> None:
+        """A summary failed for lack of stack: what was computed below the outermost depends on the depth it was
+        asked at, so none of it is kept."""
+        for index, entry in enumerate(self.stack):
+            entry.cut = True
+            if index:
+                entry.head = 0
+
+    def placeholder_read(self, module: "Module", key: tuple) -> None:
+        for index in range(len(self.stack) - 1, -1, -1):
+            entry = self.stack[index]
+            if entry.key == key and entry.module is module:
+                entry.reread = True
+                for inner in self.stack[index + 1:]:
+                    inner.head = index if inner.head is None else min(inner.head, index)
+                return
+
+    def restart(self, entry: _Summarizing) -> None:
+        for module, key in entry.stale:
+            module.forget_summary(key)
+        entry.stale.clear()
+        entry.reread = False
+
+    def leave(self, entry: _Summarizing) -> None:
+        self.stack.pop()
+        if entry.cut:
+            self.restart(entry)
+        if entry.head is not None and entry.head < len(self.stack):
+            self.stack[entry.head].stale.append((entry.module, entry.key))
+
+
+_CYCLES = _Cycles()  # one worker analyzes one file at a time
+
+
+def _signature(summary: Summary) -> tuple:
+    """What decides a caller's result: the shapes a summary gives, without flows."""
+    returns = summary.returns.shape if summary.returns is not None else None
+    hits = tuple(sorted((h.param, h.raw.code, h.raw.span) for h in summary.hits))
+    return (returns, hits, tuple((a, v.shape) for a, v in summary.stores),
+            tuple((i, v.shape) for i, v in summary.fills))
 
 
 _DOC_TYPE = re.compile(
