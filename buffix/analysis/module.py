@@ -545,7 +545,7 @@ _CYCLES = _Cycles()  # one worker analyzes one file at a time
 def _signature(summary: Summary) -> tuple:
     """What decides a caller's result: the shapes a summary gives, without flows."""
     returns = summary.returns.shape if summary.returns is not None else None
-    hits = tuple(sorted((h.param, h.raw.code, h.raw.span) for h in summary.hits))
+    hits = frozenset((h.param, h.raw.code, h.raw.span) for h in summary.hits)
     return (returns, hits, tuple((a, v.shape) for a, v in summary.stores),
             tuple((i, v.shape) for i, v in summary.fills))
 

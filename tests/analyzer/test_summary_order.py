@@ -90,3 +90,27 @@ def test_a_chain_too_deep_to_follow_loses_no_file_and_changes_no_later_answer(tm
     assert errors == []
     assert alone["app/near.py"] == {("BFX104", 7)}
     assert after_deep["app/near.py"] == alone["app/near.py"]
+
+
+# A recursive function with two sinks of one rule on one parameter: comparing its summary with the assumption once
+# sorted their spans, which have no order, and lost the file (minio, quilt3).
+TWICE = {
+    "app/__init__.py": "",
+    "app/twice.py": (
+        "import hashlib\n\nimport requests\n\n\n"
+        "def walk(data, depth):\n"
+        "    hashlib.sha256(data)\n"
+        "    hashlib.md5(data)\n"
+        "    if depth:\n"
+        "        walk(data, depth - 1)\n\n\n"
+        "def top(url):\n"
+        "    walk(requests.get(url).content, 3)\n"
+    ),
+}
+
+
+def test_a_recursive_function_with_two_sinks_of_one_rule_is_summarized(tmp_path):
+    _write(tmp_path, TWICE)
+    found, errors = _analyze_in_order(tmp_path, ["app/twice.py"])
+    assert errors == []
+    assert found["app/twice.py"] == {("BFX104", 7), ("BFX104", 8)}
