@@ -10,7 +10,9 @@ functions reading no body, with one site at the top (the results are small). The
 never fixed in place). Peak RSS is that of the largest process of each command (os.wait4 of the child, which
 covers the workers it waited for); "above" is above the same command's peak on a one-site file (the process after
 its imports), and "x" that divided by the file's size. `--buffix` picks the executable, so a checkout from before
-a change can be measured the same way.
+a change can be measured the same way. Each command gets `--timeout` seconds per file (BUFFIX_FILE_TIMEOUT, default
+3600: a loaded machine is slow, and a file the watchdog skipped measures nothing); a run that exits 2 (an error:
+the watchdog, a crash) prints FAILED and no figures, never a row that looks like a measurement.
 
 `--parts` measures, each in a fresh process on the largest generated file, what the parts cost above the
 process's size after its imports: `ast.parse` of the whole file, `ast.parse` of each top-level statement alone
@@ -104,8 +106,19 @@ def measure_parts(source: Path) -> None:
               f"  {time.monotonic() - started:>6.1f} s", flush=True)
 
 
+def failed(result: dict) -> bool:
+    """Exit 2 is an error (the file skipped by the watchdog, a crash): its peak measures nothing."""
+    return result["exit"] not in (0, 1)
+
+
 def row(label: str, size_mb: float, check: dict, fix: dict, base: Optional[dict] = None) -> str:
-    """One line of the table; with `base` (the same commands on a one-site file), the peaks above it and x the file."""
+    """One line of the table; with `base` (the same commands on a one-site file), the peaks above it and x the file.
+    A failed run gives no figures."""
+    bad = [command for command, result in (("check", check), ("fix", fix)) if failed(result)]
+    if bad or (base is not None and any(failed(result) for result in base.values())):
+        what = ", ".join(f"{c} exit {r['exit']} after {r['wall']:.0f} s" for c, r in (("check", check), ("fix", fix))
+                         if failed(r)) or "the one-site base failed"
+        return f"{label:<14} {size_mb:>6.2f} FAILED ({what}): no figures"
     above = ""
     if base is not None:
         parts = []
@@ -134,7 +147,9 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the bench corpus (copied, never fixed in place)")
     parser.add_argument("--no-corpus", action="store_true", help="skip the bench corpus")
     parser.add_argument("--parts", action="store_true", help="only the parts' memory, on the largest size")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="BUFFIX_FILE_TIMEOUT of the commands (s)")
     args = parser.parse_args()
+    os.environ["BUFFIX_FILE_TIMEOUT"] = str(args.timeout)  # the measured commands inherit it
     buffix = [args.buffix]
     with tempfile.TemporaryDirectory(prefix="bench_fix_memory_") as temp:
         work = Path(temp)
