@@ -338,6 +338,8 @@ class Module:
                 if stated is None and cls is not None and getattr(function, "name", "") == "__init__":
                     stated = self._documented(cls.node).get(arg.arg)  # Google style documents __init__ there
                 documented = frame.annotated(stated, arg, "documented")
+                if documented is None and cls is not None and name == "__init__":
+                    documented = self._built_with(frame, cls, arg, index if arg in positional else len(params))
                 frame.env[arg.arg] = documented.at_most("medium") if documented is not None else None
         for rest in (args.vararg, args.kwarg):
             if rest is not None:
@@ -347,6 +349,15 @@ class Module:
             frame.env["self." + attr] = frame.seeded[attr] = frame.step(start, function,
                                                                           f"`self.{attr}` of the instance")
         return frame
+
+    def _built_with(self, frame: Frame, cls: ClassInfo, arg: ast.arg, index: int) -> Optional[Val]:
+        """An untyped `__init__` parameter that the tree's builders of the class fill with their own instance
+        (`FilesAPI(self)` in Client's `__init__`): an instance of theirs, so calls on it reach their methods."""
+        builder = self.project.built_by(cls.qualname, index, arg.arg) if self.project is not None else None
+        if builder is None:
+            return None
+        return frame.step(Val(OBJECT, type=builder, role=TREE_CLASS), arg,
+                          f"`{arg.arg}` is the `{builder.rpartition('.')[2]}` that builds it")
 
     def _documented(self, function: ast.AST) -> Dict[str, ast.expr]:
         """Parameter types a function's (or class's) docstring states (Google, Sphinx or NumPy style)."""

@@ -62,6 +62,8 @@ class Project:
         self._stored: Dict[str, Tuple[Dict[str, Val], FrozenSet[str]]] = {}  # class -> attribute -> bodies
         self._storing: Set[str] = set()  # classes whose stores are being collected now
         self._naming_files: Optional[Dict[str, List[str]]] = None
+        self._builders: Dict[Tuple[str, int, str], Tuple[Optional[str], FrozenSet[str]]] = {}
+        self._building: Set[Tuple[str, str]] = set()
         # the parts' answers, under the names the modules and stage 2 ask them by
         self.tracking = self._dependencies.tracking
         self.consult = self._dependencies.consult
@@ -203,6 +205,54 @@ class Project:
         files = self._naming_files.get(name, [])
         return files if len(files) <= DISPATCH_FILES else []
 
+    def built_by(self, qualname: str, index: int, name: str) -> Optional[str]:
+        """The class of the tree whose methods build class `qualname` handing it their own instance as its
+        `__init__` parameter `name` (positional `index`, self not counted): `FilesAPI(self)` or
+        `MediaAPI(client=self)` in a method of `Client` types `client` as a Client. Searched in the files making
+        bodies that spell the class (`_naming`); one answer only, when every such site hands the same class."""
+        key = (qualname, index, name)
+        if self._building:  # a holder's builder, asked while its own is sought: not cached (the chain was cut)
+            return self._builder(*key)
+        return cast(Optional[str], self.remembered(self._builders, key, lambda: self._builder(*key)))
+
+    def _builder(self, qualname: str, index: int, name: str) -> Optional[str]:
+        if len(self._building) >= _MAX_REEXPORTS or (qualname, name) in self._building:
+            return None  # a chain of holders handing the instance on, followed a few levels only
+        self._building.add((qualname, name))
+        try:
+            short = qualname.rpartition(".")[2]
+            found: Set[str] = set()
+            for file in self._naming(short):
+                module = self.module(module_name(file)[0])
+                if module is None:
+                    continue
+                for info in module.classes.values():
+                    for method in info.methods.values():
+                        for handed in _handed(module, method, qualname, index, name):
+                            found.add(self._instance_class(info, method, handed) or "")
+            return found.pop() or None if len(found) == 1 else None
+        finally:
+            self._building.discard((qualname, name))
+
+    def _instance_class(self, info: ClassInfo, method: ast.AST, handed: ast.expr) -> Optional[str]:
+        """The tree class of what a method of `info` hands on: its own `self`, or a `self.<attr>` its `__init__`
+        builds (`self.http = HTTPClient()`) or fills from its own builder's parameter (`self._client = client`)."""
+        own = _own_name(method)
+        if isinstance(handed, ast.Name) and handed.id == own:
+            return info.qualname
+        if not (isinstance(handed, ast.Attribute) and isinstance(handed.value, ast.Name) and handed.value.id == own):
+            return None
+        made = info.built_in_init(handed.attr)
+        if made is not None:
+            return made
+        init = info.methods.get("__init__")
+        params = [a.arg for a in (*init.args.posonlyargs, *init.args.args)][1:] if init is not None else []  # type: ignore[attr-defined]
+        for node in ast.walk(init) if init is not None else ():
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in params
+                    and any(isinstance(t, ast.Attribute) and t.attr == handed.attr for t in node.targets)):
+                return self.built_by(info.qualname, params.index(node.value.id), node.value.id)
+        return None
+
     def reexported(self, qualname: str) -> str:
         """What `qualname` names once the tree's re-exports are followed: `pkg.compat.requests.get` is
         `requests.get` when pkg/compat.py imports requests; `pkg.File` is `pkg.files.File` when pkg/__init__.py
@@ -334,3 +384,23 @@ class Project:
             return module.classes[name]
         reexport = module.names.imports.get(name)
         return self.find_class(reexport, depth + 1) if reexport else None
+
+
+def _own_name(method: ast.AST) -> Optional[str]:
+    """The name of a method's own instance (`self`), None for static and class methods."""
+    args: ast.arguments = method.args  # type: ignore[attr-defined]
+    positional = [*args.posonlyargs, *args.args]
+    return positional[0].arg if positional and not is_static(method) and not is_classmethod(method) else None
+
+
+def _handed(module: Module, method: ast.AST, built: str, index: int, name: str) -> List[ast.expr]:
+    """What each call in `method` that builds class `built` passes as its `__init__` parameter `name` (or
+    positional `index`)."""
+    short = built.rpartition(".")[2]
+    handed: List[ast.expr] = []
+    for node in ast.walk(method):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == short:
+            given = [*node.args[index:index + 1], *(k.value for k in node.keywords if k.arg == name)]
+            if given and module.tree_class(node.func) == built:
+                handed.extend(given)
+    return handed
