@@ -226,17 +226,29 @@ class Project:
                 module = self.module(module_name(file)[0])
                 if module is None:
                     continue
-                for info in module.classes.values():
-                    for method in info.methods.values():
-                        for handed in _handed(module, method, qualname, index, name):
-                            found.add(self._instance_class(info, method, handed) or "")
+                builders: List[Tuple[Optional[ClassInfo], ast.AST]] = [
+                    (info, method) for info in module.classes.values() for method in info.methods.values()]
+                builders.extend((None, function) for function in module.functions.values())
+                for info, method in builders:
+                    for handed in _handed(module, method, qualname, index, name):
+                        found.add(self._instance_class(module, info, method, handed) or "")
             return found.pop() or None if len(found) == 1 else None
         finally:
             self._building.discard((qualname, name))
 
-    def _instance_class(self, info: ClassInfo, method: ast.AST, handed: ast.expr) -> Optional[str]:
-        """The tree class of what a method of `info` hands on: its own `self`, or a `self.<attr>` its `__init__`
-        builds (`self.http = HTTPClient()`) or fills from its own builder's parameter (`self._client = client`)."""
+    def _instance_class(self, module: Module, info: Optional[ClassInfo], method: ast.AST,
+                        handed: ast.expr) -> Optional[str]:
+        """The tree class of what a function (a method of `info`) hands on: a local it builds (`http = HTTP()`),
+        its own `self`, or a `self.<attr>` its class's `__init__` builds (`self.http = HTTPClient()`) or fills from
+        its own builder's parameter (`self._client = client`)."""
+        if isinstance(handed, ast.Name):
+            local = {module.tree_class(n.value.func) for n in ast.walk(method)
+                     if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                     and any(isinstance(t, ast.Name) and t.id == handed.id for t in n.targets)}
+            if len(local) == 1 and None not in local:
+                return local.pop()
+        if info is None:
+            return None
         own = _own_name(method)
         if isinstance(handed, ast.Name) and handed.id == own:
             return info.qualname
