@@ -56,6 +56,8 @@ class Runtime:
         self._collect_lock = threading.Lock()
         self.observer: Any = None  # observe mode's recorder (buffix.runtime.observe)
         self._finalize = self._finalized  # one bound method for every state (not a new one per response)
+        # set by the first release: until then no state is released, so the cached-property hook skips its guard
+        self.released_any = False
         self.configure(Settings())
 
     # --- configuration -------------------------------------------------------------------------------------
@@ -144,6 +146,8 @@ class Runtime:
             if registry.dead:  # first the deaths since the last call: a dead response's state must not be reused
                 registry.drain_locked()
             state = self.states.get(key)
+            if state is not None and state() is not response:
+                state = None  # a dead response's, whose id this one took before its death was drained: not reused
             if state is None:  # a fresh response (Registry.new_state, inlined)
                 try:
                     state = ResponseState(response, registry._died)
@@ -178,7 +182,7 @@ class Runtime:
             proxy: Any = _new_proxy(self._proxy_class)
             _set_wrapped(proxy, body)  # not cls(body): wrapt's __init__ raises and clears an AttributeError (~1 us)
             record = BodyRecord(proxy)  # itself the weak reference to its first proxy
-            _set_record(proxy, record)
+            proxy._self_record = record  # (a plain store: cheaper than calling the slot's __set__, a method-wrapper)
             record.body_id = id(body)
             record.size = size = len(body)
             record.source = source
@@ -196,7 +200,11 @@ class Runtime:
                 state.cached = record
             else:  # nothing pins the body but that proxy: its death is found by a sweep (registry)
                 record.cached_by = None
-                state.keep(record)
+                records = state.records  # (ResponseState.keep, inlined)
+                if records:
+                    records.append(record)
+                else:
+                    state.records = [record]
                 unheld = registry.unheld
                 unheld.append(record)
                 if len(unheld) >= registry.sweep_at:
@@ -283,8 +291,13 @@ class Runtime:
                     self.registry.bytes_live -= record.size
             else:
                 held = self._orphaned(record)
-        for record in state.records:
-            held = self._orphaned(record) or held
+        for record in state.records:  # bodies read from it (a read(), chunks)
+            if record() is None and not record.proxies:  # the common case, inlined as above
+                if record.live:
+                    record.live = False
+                    self.registry.bytes_live -= record.size
+            else:
+                held = self._orphaned(record) or held
         if held and state.closed_at is not None:  # closed by the program earlier: a refused release is retried now
             self._end_of_response(state, None, state.closed_at)
         elif held:
@@ -317,7 +330,7 @@ class Runtime:
         Only that body: what the response keeps is what a retained response pins. A body the program read from a
         stream (urllib's `read()`, chunks) was never the response's, and `with urlopen(u) as r: data = r.read()`
         followed by a use of `data` is correct code that must keep working."""
-        state.released = True
+        state.released = self.released_any = True
         record = state.cached
         if response is not None and record is not None and state.clear_cache is not None:
             state.clear_cache(response)

@@ -62,9 +62,10 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
     wrap, source = rt.wrap, point.source
 
     def get_body(response: Any) -> Any:  # the hottest hook: guard and caller check inlined
-        state = states.get(id(response))
-        if state is not None and state.released:
-            rt.guard(response, point.attribute)
+        if rt.released_any:  # (until a release, no state can refuse: the lookup is skipped)
+            state = states.get(id(response))
+            if state is not None and state.released:
+                rt.guard(response, point.attribute)
         body = getter(response)
         frame = sys._getframe(1)
         filename = frame.f_code.co_filename
@@ -154,17 +155,35 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
     if inspect.iscoroutinefunction(original):  # httpx's aclose(), aiobotocore's __aexit__
         return _async_close(rt, original)
 
+    if _takes_only_self(original):  # every close() hooked today: no *args, **kwargs to pack (a dict per call)
+        @functools.wraps(original)
+        def close_only(response: Any) -> Any:
+            result = original(response)
+            # io.IOBase's finalizer sets `_finalizing` before it calls close(): that is the response being
+            # collected (handled by its state's death), not the program closing it
+            attributes = getattr(response, "__dict__", None)
+            if attributes is None or not attributes.get("_finalizing"):
+                rt.closed(response)
+            return result
+
+        return _like(original, close_only)
+
     @functools.wraps(original)
     def close(response: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(response, *args, **kwargs) if args or kwargs else original(response)
-        # io.IOBase's finalizer sets `_finalizing` before it calls close(): that is the response being collected
-        # (handled by its state's death), not the program closing it
-        attributes = getattr(response, "__dict__", None)
+        attributes = getattr(response, "__dict__", None)  # (as above)
         if attributes is None or not attributes.get("_finalizing"):
             rt.closed(response)
         return result
 
     return _like(original, close)
+
+
+def _takes_only_self(function: Any) -> bool:
+    """A plain Python function whose one parameter is positional (`def close(self)`)."""
+    code = getattr(function, "__code__", None)
+    return (code is not None and code.co_argcount == 1 and not code.co_kwonlyargcount
+            and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS))
 
 
 def _async_close(rt: Runtime, original: Callable[..., Any]) -> Callable[..., Any]:

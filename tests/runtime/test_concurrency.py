@@ -148,3 +148,26 @@ async def _httpx_async_fan_out(server: Any) -> List[Tuple[Any, int]]:
 @pytest.mark.parametrize("fan_out", [_aiohttp_fan_out, _httpx_async_fan_out], ids=["aiohttp", "httpx-async"])
 def test_asyncio_fan_out_keeps_counts_exact(server, fan_out):
     _run_scenario(lambda: (lambda: asyncio.run(fan_out(server)), lambda: None))
+
+
+def test_a_state_left_under_a_reused_id_is_not_taken_for_the_new_response():
+    """A dead response's state still filed under the id a new response took (its death not handled yet, as when
+    another thread's drain has it in hand) must not become the new response's state."""
+    import requests
+
+    def response() -> Any:
+        r = requests.models.Response()
+        r._content, r._content_consumed, r.status_code = payloads.body(1000), True, 200
+        return r
+
+    with runtime.installed() as rt:
+        old = response()
+        held = old.content
+        stale = rt.states[id(old)]
+        new = response()
+        rt.states[id(new)] = stale  # what a reused id finds before the old response's death is drained
+        body = new.content
+        state = rt.states[id(new)]
+        assert state is not stale and state() is new
+        assert state.cached is not None and state.cached() is body
+        del held, body
