@@ -39,7 +39,7 @@ from typing import (
 )
 
 from buffix.cache import Cache, Signature, digest, signature
-from buffix.core.findings import FileError, FileResult
+from buffix.core.findings import FileError, FileResult, slotted
 from buffix.core.process import FORK as _FORK
 from buffix.core.process import crash_message, end_with_parent
 
@@ -50,6 +50,7 @@ Progress = Callable[[int, int], None]
 Refresh = Callable[[FileResult], bool]  # a cached result that must be analyzed again (`fix`: it has a fix to apply)
 
 
+@slotted
 @dataclass(frozen=True)
 class Reworked(FileResult):
     """What an `analyze_one` that does more than analyze returns (`fix` fixes each file in the worker that analyzed

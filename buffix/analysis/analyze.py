@@ -37,6 +37,7 @@ def _analyze(source: bytes, path: str, config: Optional[Config], project: Option
     module = Module(path, parsed, catalog, qualname, is_package, project)
     try:
         raws = module.analyze()
+        module.dispose()  # its frames, summaries and trees go before the findings are built beside the raws
         return FileResult(path, tuple(build(raws, parsed, path, config)), _too_new(parsed, path, config))
     except RecursionError:
         return FileResult(path, (), FileError(path, "code nested too deeply to analyze"))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import tokenize
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from buffix.analysis.flow.model import BODY, CHUNKS, CONTAINER, OBJECT, Raw
 from buffix.analysis.parse import Parsed
 from buffix.analysis.suppress import Suppression, find
-from buffix.core.findings import Finding, Fix, FlowStep
+from buffix.core.findings import Finding, Fix, FlowStep, Span
 from buffix.knowledge.families import family_of
 from buffix.knowledge.rules import all_rules
 from buffix.knowledge.selectors import unknown as unknown_selectors
@@ -42,7 +42,7 @@ def _has_comment(parsed: Parsed, raw: Raw) -> bool:
     return False
 
 
-def _fix(parsed: Parsed, raw: Raw) -> "Fix | None":
+def _fix(parsed: Parsed, raw: Raw, share: "_Shared") -> "Fix | None":
     if not raw.fixable or not raw.targets or not all_rules()[raw.code].fixable:
         return None
     reasons = []
@@ -52,7 +52,7 @@ def _fix(parsed: Parsed, raw: Raw) -> "Fix | None":
         reasons.append("a comment sits inside the rewritten expression")
     if raw.shadowable:
         reasons.append("a star import may shadow the called name")
-    return Fix("unsafe" if reasons else "safe", raw.targets, "; ".join(reasons))
+    return Fix("unsafe" if reasons else "safe", share.targets(raw.targets), share("; ".join(reasons)))
 
 
 def _other_sinks(own: Tuple[FlowStep, ...], flows: List[Tuple[FlowStep, ...]]) -> Tuple[Tuple[FlowStep, ...], ...]:
@@ -68,10 +68,36 @@ def _other_sinks(own: Tuple[FlowStep, ...], flows: List[Tuple[FlowStep, ...]]) -
     return tuple(kept[:MAX_OTHER_SINKS])
 
 
-def _strip(flow: Tuple[FlowStep, ...], path: str) -> Tuple[FlowStep, ...]:
-    return tuple(FlowStep(s.span, s.description, None if s.path == path else s.path) for s in flow)
+def _strip(flow: Tuple[FlowStep, ...], path: str, share: "_Shared") -> Tuple[FlowStep, ...]:
+    return share(tuple(share(FlowStep(share.span(s.span), share(s.description), None if s.path == path else s.path))
+                       for s in flow))
 
 
+class _Shared(dict):
+    """One file's findings keep each equal part once (a file can have a finding every 77 bytes, each with ~5 spans,
+    4 flow steps and their texts, mostly equal to a neighbour's): `share(x)` is a value equal to `x` seen before.
+    Equal parts are near each other (a finding's own, its function's), so only the last _SHARED_MAX are looked
+    up: the table of every part would cost as much as the findings."""
+
+    def __call__(self, value: Any) -> Any:
+        kept = self.get(value)
+        if kept is None:
+            if len(self) >= _SHARED_MAX:
+                self.clear()
+            kept = self[value] = value
+        return kept
+
+    def span(self, span: Span) -> Span:
+        kept = self.get(span)
+        if kept is None:  # its line numbers too: above 256 each is an object of its own
+            kept = self(Span(self(span.line), span.column, self(span.end_line), span.end_column))
+        return kept
+
+    def targets(self, spans: Tuple[Span, ...]) -> Tuple[Span, ...]:
+        return self(tuple(self.span(span) for span in spans))
+
+
+_SHARED_MAX = 4096
 MAX_OTHER_SINKS = 8  # flows kept beside a finding's own that end at other files' sinks (Finding.also)
 
 
@@ -84,10 +110,12 @@ def build(raws: List[Raw], parsed: Parsed, path: str, config) -> List[Finding]:
         if key not in best or _rank(raw) > _rank(best[key]):
             best[key] = raw
     findings: List[Tuple[Finding, Raw]] = []
+    share = _Shared()
     for key, raw in best.items():
-        flow = _strip(raw.value.flow, path)
-        finding = Finding(raw.code, _message(raw), path, raw.span, raw.value.confidence, flow, _fix(parsed, raw),
-                          _other_sinks(flow, [_strip(r.value.flow, path) for r in alike[key] if r is not raw]))
+        flow = _strip(raw.value.flow, path, share)
+        others = _other_sinks(flow, [_strip(r.value.flow, path, share) for r in alike[key] if r is not raw])
+        finding = Finding(raw.code, share(_message(raw)), path, share.span(raw.span), raw.value.confidence, flow,
+                          _fix(parsed, raw, share), share(others))
         findings.append((finding, raw))
 
     suppressions = find(parsed.text)

@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Set, Tuple, Union
 
-from buffix.core.findings import Span
+from buffix.core.findings import Span, slotted
 from buffix.fixer.imports import helper_import
 from buffix.fixer.piecewise import PIECEWISE_MIN_BYTES, NotSeparable, Outline, check_pieces, read_in_pieces
 from buffix.fixer.rewrite import RewriteRefused, rewrite
@@ -22,6 +22,7 @@ from buffix.fixer.verify import check_fixed, parse_original, rebound_names
 from buffix.knowledge.fix_styles import FIX_STYLES, check_style
 
 
+@slotted
 @dataclass(frozen=True)
 class Edit:
     span: Span
@@ -29,6 +30,7 @@ class Edit:
     after: str
 
 
+@slotted
 @dataclass(frozen=True)
 class Refusal:
     span: Optional[Span]  # None: the whole file
