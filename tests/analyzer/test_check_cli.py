@@ -146,3 +146,21 @@ def test_a_project_under_a_folder_named_tests_is_not_test_code(tmp_path):
     confidence = {(Path(f["path"]).name, f["line"]): f["confidence"] for f in findings}
     assert confidence[("test_handlers.py", 12)] == "low"
     assert confidence[("handlers.py", 12)] != "low"
+
+
+def test_a_project_folder_below_the_checked_root_resolves_its_own_imports(tmp_path):
+    """Checked from above a project (a monorepo's libs/, an unpacked sdist `shop-1.0/`), `import shop` resolves
+    against the folder holding its pyproject.toml / setup.py, as an installed copy would."""
+    for marker, project in (("setup.py", tmp_path / "shop-1.0"), ("pyproject.toml", tmp_path / "libs" / "cart")):
+        package = project / project.name.split("-")[0]
+        package.mkdir(parents=True)
+        (project / marker).write_text("")
+        (package / "__init__.py").write_text("")
+        (package / "fetch.py").write_text("import requests\n\ndef download(url):\n"
+                                         "    return requests.get(url).content\n")
+        (project / "tests").mkdir()
+        (project / "tests" / "test_it.py").write_text(f"import hashlib\nfrom {package.name}.fetch import download\n\n"
+                                                      "def test_it():\n    hashlib.md5(download('u'))\n")
+    done = run(tmp_path, "--format", "json", ".")
+    found = sorted((item["path"], item["line"], item["code"]) for item in json.loads(done.stdout)["findings"])
+    assert found == [("libs/cart/tests/test_it.py", 5, "BFX104"), ("shop-1.0/tests/test_it.py", 5, "BFX104")]

@@ -44,13 +44,58 @@ def search_bases(roots: Iterable[Path], root: str, src: Iterable[str]) -> List[P
         base = (Path(root) / entry).resolve()
         if base.is_dir() and base not in bases:
             bases.append(base)
+    given_directories = []
     for given in roots:
         resolved = Path(given).resolve()
         directory = resolved if resolved.is_dir() else resolved.parent
+        given_directories.append(directory)
         for base in (package_root(directory), directory, directory / "src"):
             if base.is_dir() and base not in bases:
                 bases.append(base)
+    for directory in given_directories:  # last: what the roots themselves hold wins
+        for project in distribution_roots(directory):
+            for base in (project, project / "src"):
+                if base.is_dir() and base not in bases:
+                    bases.append(base)
     return bases
+
+
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+MAX_DISTRIBUTIONS = 64  # the most project folders below a root searched as import bases (a monorepo's packages)
+
+
+def distribution_roots(directory: Path, depth: int = 2) -> List[Path]:
+    """Folders up to `depth` levels below `directory` that hold a Python project of their own (a pyproject.toml,
+    setup.py or setup.cfg): where an installed or `pip install -e` copy would import from. A check run from above
+    them (a monorepo's `libs/foo/`, an unpacked `pkg-1.0/` sdist) resolves `import foo` as that project does.
+    Hidden folders (`.venv`, `.git`) are not searched."""
+    found: List[Path] = []
+    level = [directory]
+    for _ in range(depth):
+        below: List[Path] = []
+        for folder in level:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith(".") or not _is_directory(entry):
+                    continue
+                child = Path(entry.path)
+                below.append(child)
+                if any(os.path.isfile(os.path.join(entry.path, marker)) for marker in PROJECT_MARKERS):
+                    found.append(child)
+                    if len(found) >= MAX_DISTRIBUTIONS:
+                        return found
+        level = below
+    return found
+
+
+def _is_directory(entry: "os.DirEntry[str]") -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 class ModuleFinder:
