@@ -161,6 +161,17 @@ class ClassInfo:
                 return info, info.methods[name]
         return None
 
+    def iterates_itself(self) -> bool:
+        """Is it an iterator: does its `__iter__` (or `__aiter__`) only `return self`?"""
+        for name in ("__iter__", "__aiter__"):
+            found = self.method(name)
+            if found is None:
+                continue
+            body = [s for s in getattr(found[1], "body", ()) if not _is_docstring(s)]
+            return (len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Name)
+                    and body[0].value.id == _first_parameter(found[1]))
+        return False
+
     def catalog_type(self) -> Optional[str]:
         """The catalog type this class derives from (`class Session(requests.Session)`), if any (found once)."""
         if self._catalog_type is None:
@@ -328,3 +339,14 @@ class ClassInfo:
         found = [project.stored_into(info.qualname, name) for info in (*self.mro(), *self.subclasses())]
         stored = merge(found) if any(v is not None for v in found) else None
         return stored.at_most("medium") if stored is not None else None  # some instances hold one, maybe not this
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
+        and isinstance(statement.value.value, str)
+
+
+def _first_parameter(function: ast.AST) -> str:
+    arguments = getattr(function, "args", None)
+    positional = [*arguments.posonlyargs, *arguments.args] if arguments is not None else []
+    return positional[0].arg if positional else ""

@@ -965,6 +965,10 @@ class Frame:
                         or self.instance_call(node, value, "__aiter__"))
             if iterator is not None and iterator.kind is not OBJECT and iterator.tainted:
                 return self.iterate(iterator, node)
+            if self._iterates_itself(value):  # an iterator class: each item is what its `__next__` gives
+                item = self._next_of(value, node)
+                if item is not None:
+                    return item
             return self._typed_items(value.items or self._class_items(value), value, node)
         if value.kind is OBJECT:
             spec = self.module.catalog.types.get(value.catalog_type)
@@ -972,6 +976,19 @@ class Frame:
                 return self.derive(spec.iterates, value, node, "iterating it")
             return None
         return CLEAN_VAL if value.kind is BODY else None
+
+    def _iterates_itself(self, value: Val) -> bool:
+        """Does every class `value` may be an instance of return itself from `__iter__` / `__aiter__`?"""
+        infos = [self._class_info(qualname) for qualname in family(value)]
+        return bool(infos) and all(info is not None and info.iterates_itself() for info in infos)
+
+    def _next_of(self, iterator: Val, node: ast.AST) -> Optional[Val]:
+        """What each `__next__` (`__anext__`) of an instance of a tree class gives, when that is a body."""
+        for name in ("__next__", "__anext__"):
+            item = self.instance_call(node, iterator, name)
+            if item is not None and item.tainted:
+                return self.step(item, node, f"each `{name}()` of it")
+        return None
 
     def _class_items(self, value: Val) -> str:
         """The items of an instance of a tree class deriving from a typed collection (`class Pages(List[Page])`)."""
@@ -1230,7 +1247,7 @@ class Frame:
         if value is not None and _chunks(value):
             taken = CONTAINER if value.slot >= 0 else BODY
             return True, self.step(replace(value, kind=taken, entries=()), node, "the next chunk")
-        return False, None
+        return self._call_next(node, qualname, args)  # `anext(reader)` on an iterator class of the tree
 
     def _call_gather(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         """What `asyncio.gather` collects."""
@@ -1310,6 +1327,10 @@ class Frame:
             return True, self._next_item(first, node)
         if first is not None and _chunks(first):
             return True, self.step(replace(first, kind=BODY, entries=()), node, "the next chunk")
+        if first is not None and first.kind is OBJECT and first.role is TREE_CLASS and self._iterates_itself(first):
+            item = self._next_of(first, node)  # `next(reader)` on an iterator class of the tree
+            if item is not None:
+                return True, item
         return False, None
 
     def _call_bytearray(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
