@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
-from buffix.analysis.flow import known
+from buffix.analysis.flow import known, pyversion
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame
 from buffix.analysis.flow.known import is_classmethod, is_static, is_super_call
@@ -30,6 +30,7 @@ from buffix.analysis.flow.model import (
     as_input,
     carries,
     merge,
+    of_family,
 )
 from buffix.analysis.flow.scope import Names, collect
 from buffix.analysis.parse import Parsed
@@ -99,6 +100,7 @@ class Module:
         self._docstrings: Dict[int, Dict[str, ast.expr]] = {}
         self._branching: Dict[int, FrozenSet[str]] = {}
         self._type_variables: Optional[FrozenSet[str]] = None
+        self._version_facts: Dict[str, Optional[bool]] = {}
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self._stored = False  # `stores` ran
@@ -282,6 +284,50 @@ class Module:
             if not hasattr(builtins, node.id) and node.id[:1].isupper():  # type: ignore[attr-defined]
                 return self.project.class_by_name(node.id, self.qualname)  # type: ignore[attr-defined]
         return self.tree_class_named(qualname) if qualname else None
+
+    def built_class(self, func: ast.AST) -> Optional[str]:
+        """The tree class (or family) a call of `func` builds: the class itself, or a factory function of the tree
+        each of whose `return`s builds a tree class (`get_http_client()` returning a SessionClient or an HTTPClient)."""
+        named = self.tree_class(func)
+        if named is not None:
+            return named
+        qualname = self.frame.qualname(func) if isinstance(func, (ast.Name, ast.Attribute)) else ""
+        found = self.find_function(qualname, False) if qualname and not qualname.startswith("builtins.") else None
+        if found is None or found[2] is not None:
+            return None
+        module, function = found[0], found[1]
+        built: Set[str] = set()
+        for node in _own_statements(function):
+            if isinstance(node, ast.Return):
+                made = module.tree_class(node.value.func) if isinstance(node.value, ast.Call) else None
+                if made is None:
+                    return None  # some return gives what no class of the tree builds: not a factory
+                built.update(made.split("|"))
+        return of_family(built) if built else None
+
+    def version_constant(self, qualname: str, depth: int = 0) -> Optional[bool]:
+        """What a constant of the tree that tests the Python version is on every Python 3 (`const.IS_PYTHON2 =
+        sys.version_info.major == 2`: False), if it is one. Only upper-case names: constants by convention."""
+        prefix, _, name = qualname.rpartition(".")
+        if not name.isupper() or depth > _MAX_CONSTANT_DEPTH:
+            return None
+        if prefix == self.qualname:
+            return self.own_version_fact(name, depth)
+        module = self.project.module(prefix) if self.project is not None and self.project.has_module(prefix) else None
+        return module.own_version_fact(name, depth) if module is not None else None
+
+    def own_version_fact(self, name: str, depth: int) -> Optional[bool]:
+        if name not in self._version_facts:
+            self._version_facts[name] = None  # a constant defined through itself is no fact
+            values = [s.value for s in self.parsed.tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                      and isinstance(s.targets[0], ast.Name) and s.targets[0].id == name]
+            if len(values) == 1:
+                with self._computing():
+                    self._version_facts[name] = pyversion.truth(
+                        values[0], self.frame.constant_name,
+                        lambda q: self.version_constant(q, depth + 1))
+        self.consulted()
+        return self._version_facts[name]
 
     def tree_class_named(self, qualname: str) -> Optional[str]:
         """`qualname` when it names a class of the tree (its module is not loaded)."""
@@ -488,6 +534,7 @@ class Module:
         return None
 
 
+_MAX_CONSTANT_DEPTH = 3  # constants defined through other constants, followed this far
 _CYCLE_ROUNDS = 3  # a recursive summary is recomputed until its assumption holds, at most this often
 
 
@@ -625,7 +672,7 @@ def _type_argument(frame: Frame, annotation: ast.expr) -> Optional[Val]:
     prefix, _, name = qualname.rpartition(".")
     project = frame.module.project
     module = frame.module if prefix == frame.module.qualname else (
-        project.module(prefix) if project is not None and project.has_module(prefix) else None)  # type: ignore
+        project.module(prefix) if project is not None and project.has_module(prefix) else None)
     if not isinstance(module, Module) or name not in module.type_variables():
         return None
     return frame.step(Val(OBJECT, type=item, role=TREE_CLASS), annotation, f"declared to return `{name}`")
@@ -645,3 +692,13 @@ def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional
         each = Val(TUPLE, confidence=item.confidence, param=item.param, parts=((EVERY_ITEM, item),))
         return frame.step(each, function, f"yielded by `{name}()`")
     return None
+
+
+def _own_statements(function: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's body, not those of functions, lambdas or classes defined inside it."""
+    stack: List[ast.AST] = list(getattr(function, "body", ()))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in ast.iter_child_nodes(node)
+                     if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)))

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
-from buffix.analysis.flow import known
+from buffix.analysis.flow import known, pyversion
 from buffix.analysis.flow.classes import ClassInfo, ModuleContext, family_gives_bodies
 from buffix.analysis.flow.model import (
     BODY,
@@ -441,6 +441,13 @@ class Frame:
             return None
         return (name, not negated) if is_body(self.env.get(name)) else None
 
+    def constant_name(self, node: ast.AST) -> str:
+        """What a name spells for `pyversion`: its qualified name, or a module-level name of this module."""
+        spelled = self.qualname(node)
+        if spelled is None and isinstance(node, ast.Name) and node.id in self.module.names.bound:
+            return f"{self.module.qualname}.{node.id}"
+        return spelled or ""
+
     def decided(self, test: ast.expr) -> Optional[bool]:
         """The truth of a condition on parameters set to literals (`decoded`, `not raw`, `mode == "bytes"`,
         `encoding is None`) or of `isinstance(body, bytes)`, else None."""
@@ -448,6 +455,10 @@ class Frame:
             return bool(self.constants[test.id])
         if isinstance(test, (ast.Name, ast.Attribute)) and self.qualname(test) == "typing.TYPE_CHECKING":
             return False  # only a type checker reads it
+        if isinstance(test, (ast.Name, ast.Attribute, ast.Compare)):
+            version = pyversion.truth(test, self.constant_name, self.module.version_constant)
+            if version is not None:  # `if six.PY2:`, `sys.version_info[0] == 2`, `const.IS_PYTHON2`
+                return version
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             inner = self.decided(test.operand)
             return None if inner is None else not inner

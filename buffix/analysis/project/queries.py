@@ -242,7 +242,7 @@ class Project:
         its own `self`, or a `self.<attr>` its class's `__init__` builds (`self.http = HTTPClient()`) or fills from
         its own builder's parameter (`self._client = client`)."""
         if isinstance(handed, ast.Name):
-            local = {module.tree_class(n.value.func) for n in ast.walk(method)
+            local = {module.built_class(n.value.func) for n in ast.walk(method)
                      if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
                      and any(isinstance(t, ast.Name) and t.id == handed.id for t in n.targets)}
             if len(local) == 1 and None not in local:
