@@ -513,7 +513,7 @@ class Frame:
 
     def stmt_Try(self, node: ast.Try) -> None:  # and ast.TryStar, which has the same fields
         before = dict(self.env)
-        guard = any(self._catches_type_error(h.type) for h in node.handlers)
+        guard = any(self._catches_type_error(h.type) and not _gives_up(h) for h in node.handlers)
         self.guarded += guard
         states: List[Dict[str, Optional[Val]]] = []
         self.run(node.body, states)
@@ -1210,6 +1210,11 @@ class Frame:
         declared = self.annotated(args.get(0), node, "cast to")
         return True, declared if declared is not None else value
 
+    def _call_closing(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`closing(resp)`: its `with` gives resp itself (`with closing(self.request(url, stream=True)) as resp`)."""
+        value = args.value(args.get(0))
+        return True, self.step(value, node, "`closing()` of it") if value is not None else None
+
     def _call_getattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         """`getattr(fp, "buffer", fp)` with a literal name: the member as `fp.buffer` gives it, or the default."""
         name = args.get(1)
@@ -1429,11 +1434,12 @@ class Frame:
         self._any_receiver_sinks(node, name, args)
         self._mutations(func, None, args)
         catalog = self.module.catalog
+        requested = known.request_keywords(node)  # `stream=True`, `allow_redirects=`: a requests-style call
         if (name in known.HTTP_VERBS and (node.args or "url" in args.keywords)
-                and (self.awaited is node or known.looks_like_client(func.value))):
+                and (self.awaited is node or known.looks_like_client(func.value) or requested)):
             # `*session` names an HTTP session; a bare `*client` is medium only where the module imports an HTTP
             # client library with this method: a test framework's `self.client.get(...)` (Django, Starlette) is not
-            sure = "medium" if self._library_method(name) or known.names_session(func.value) else "low"
+            sure = "medium" if self._library_method(name) or known.names_session(func.value) or requested else "low"
             start = Val(OBJECT, confidence=sure, type=GUESSED_RESPONSE)
             why = "an awaited request" if self.awaited is node else "a request on a client"
             return self.step(start, node, f"`.{name}()` on an unknown value: {why}, guessed to give a response")
@@ -2191,6 +2197,7 @@ _BEFORE_SOURCES: Dict[str, Callable] = {
     "builtins.isinstance": Frame._call_isinstance,
     "typing.cast": Frame._call_cast, "typing_extensions.cast": Frame._call_cast,
     "builtins.getattr": Frame._call_getattr,
+    "contextlib.closing": Frame._call_closing,
 }
 _AFTER_SOURCES: Dict[str, Callable] = {
     **dict.fromkeys(known.WRAPPERS, Frame._call_wrapper),
@@ -2206,3 +2213,12 @@ _AFTER_SOURCES: Dict[str, Callable] = {
 }
 _RECEIVERS: Dict[Kind, Callable] = {BODY: Frame._on_body, CLEAN: Frame._on_clean, CONTAINER: Frame._on_container,
                                     CHUNKS: Frame._on_chunks, OBJECT: Frame._on_object, TUPLE: Frame._on_tuple}
+
+
+def _gives_up(handler: ast.ExceptHandler) -> bool:
+    """Does an `except` only log and then return nothing, raise or skip the item? Then a proxy's TypeError is not
+    handled, only hidden (`except (OSError, TypeError): log.debug(...); return`)."""
+    *before, last = handler.body
+    ends = isinstance(last, (ast.Raise, ast.Continue)) or (
+        isinstance(last, ast.Return) and (last.value is None or isinstance(last.value, ast.Constant)))
+    return ends and all(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) for s in before)

@@ -26,6 +26,20 @@ SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks return
 PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object"})
 PATCH_METHODS = frozenset({"setattr", "patch"})  # pytest's `monkeypatch.setattr`, pytest-mock's `mocker.patch`
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
+# Keyword arguments only HTTP clients take (requests, and the aiohttp/httpx peers that copied them)
+_REQUEST_KEYWORDS = frozenset({"allow_redirects", "proxies", "cert"})
+
+
+def request_keywords(call: ast.Call) -> bool:
+    """Does the call pass what only an HTTP request takes: `stream=True`, `allow_redirects=`, `proxies=`, `cert=`?"""
+    for keyword in call.keywords:
+        if keyword.arg in _REQUEST_KEYWORDS:
+            return True
+        if keyword.arg == "stream" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True:
+            return True
+    return False
+
+
 _CLIENT_NAME = re.compile(r"(?i)(?:session|client)$|^_?http$")  # `self.session.http.get(url)` too
 
 
