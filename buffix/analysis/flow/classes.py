@@ -176,6 +176,26 @@ class ClassInfo:
                     and body[0].value.id == _first_parameter(found[1]))
         return False
 
+    def delegate(self) -> Optional[str]:
+        """The attribute a `__getattr__` hands unknown members on to (`return getattr(self._raw, name)`): a wrapper
+        class whose missing methods are the wrapped object's."""
+        found = self.method("__getattr__")
+        if found is None:
+            return None
+        function = found[1]
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]  # type: ignore[attr-defined]
+        if len(params) != 2:
+            return None
+        returned = [n.value for n in ast.walk(function) if isinstance(n, ast.Return) and n.value is not None]
+        returned += [e for v in returned if isinstance(v, ast.IfExp) for e in (v.body, v.orelse)]
+        for value in returned:
+            if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "getattr"
+                    and len(value.args) >= 2 and isinstance(value.args[1], ast.Name) and value.args[1].id == params[1]
+                    and isinstance(value.args[0], ast.Attribute) and isinstance(value.args[0].value, ast.Name)
+                    and value.args[0].value.id == params[0]):
+                return value.args[0].attr
+        return None
+
     def catalog_type(self) -> Optional[str]:
         """The catalog type this class derives from (`class Session(requests.Session)`), if any (found once)."""
         if self._catalog_type is None:

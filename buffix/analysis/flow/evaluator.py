@@ -618,11 +618,14 @@ class Frame:
             self._store_item(target.value, value)
         elif isinstance(target, ast.Subscript) and value is not None and is_body(value):
             base = self.ev(target.value)
-            if base is not None and base.role is Role.MEMORYVIEW and isinstance(target.slice, ast.Slice):
-                # `view[i:j] = chunk`: a memoryview takes only a buffer
+            into_buffer = base is not None and base.role in (Role.MEMORYVIEW, Role.BYTEARRAY)
+            if isinstance(target.slice, ast.Slice) and (into_buffer or base is None):
+                # `view[i:j] = chunk`: a memoryview or bytearray takes only a buffer; a receiver of unknown type
+                # sliced so is most likely one (`readinto(self, b)`: `b[:n] = data`), maybe a list
                 where = self.module.parsed.segment(self.span(target))
                 label = f"{where if len(where) <= 40 else '…' + where[-39:]} ="
-                self.report("BFX101", source, label, value, (self.span(source),))
+                self.report("BFX101", source, label, value if into_buffer else value.at_most("medium"),
+                            (self.span(source),))
             elif base is None or base.kind in (CONTAINER, CLEAN):
                 self._add_entry(target.value, base, value, source)
 
@@ -1792,11 +1795,35 @@ class Frame:
             return self.derive(result, replace(receiver, type=known_type, role=CATALOG_TYPE, attrs=()).at_most(cap),
                                node, f"`.{name}()`")
         origin: ast.expr = where or node  # type: ignore[assignment]  # `iter(x)`: the node stands for the receiver
+        delegate = info.delegate() if info.method(name) is None else None
+        if delegate is not None:  # a wrapper: `w.read(n)` is `w._raw.read(n)` through its `__getattr__`
+            return self._delegated(node, receiver, delegate, name, args, call=True)
         seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
         given = self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
         if given is not None and given.tainted and given.param is None and receiver.param is not None:
             return replace(given, param=receiver.param)  # from an instance the function was given: its input
         return given
+
+    def _delegated(self, node: ast.AST, receiver: Val, delegate: str, name: str,
+                   args: Optional[Args], call: bool = False) -> Optional[Val]:
+        """Member `name` of a wrapper whose `__getattr__` hands it on to `self.<delegate>`: that object's (called
+        with `args` when `call`)."""
+        held = ast.copy_location(ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()), attr=delegate, ctx=ast.Load()),
+                                 node)
+        inner = self._member_of(held, receiver)
+        if inner is None or inner.kind is not OBJECT:
+            return None
+        inner = self.step(inner, node, f"`{name}` handed on to `.{delegate}` by `__getattr__`")
+        if inner.role is TREE_CLASS:
+            if call:
+                return self.instance_call(node, inner, name, args)
+            named = ast.copy_location(ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()), attr=name,
+                                                    ctx=ast.Load()), node)
+            return self._member_of(named, inner)
+        spec = self.module.catalog.types.get(inner.catalog_type) if inner.role is CATALOG_TYPE else None
+        members = (spec.methods if call else spec.attributes) if spec is not None else {}
+        result = members.get(name)
+        return self.derive(result, inner, node, f"`.{name}()`" if call else f"`.{name}`") if result else None
 
     # ---- test doubles ----------------------------------------------------------------------------------------
     def patch_target(self, node: ast.AST) -> Optional[str]:
@@ -2055,6 +2082,9 @@ class Frame:
                 stored = info.stored_elsewhere(node.attr)  # `picture.content`, filled by another function
                 if stored is not None:
                     results.append(self.step(stored.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
+                delegate = info.delegate() if built is None and stored is None else None
+                if delegate is not None and delegate != node.attr:  # `wrapper.content` is `wrapper._raw.content`
+                    results.append(self._delegated(node, replace(base, type=qualname), delegate, node.attr, None))
         return merge(results) if results else None
 
     def _own_member(self, node: ast.Attribute) -> Tuple[bool, Optional[Val]]:
