@@ -329,7 +329,24 @@ class Frame:
         self.bind(node.target, CLEAN_VAL, node.value)
 
     def stmt_Return(self, node: ast.Return) -> None:
+        if isinstance(node.value, ast.Name) and self.lookup(node.value.id)[1] is None:
+            made = self._closure_value(node.value)
+            if made is not None:  # `return downloader`: the caller calls it later
+                self.returns.append(made)
+                return
         self.returns.append(self.ev(node.value) if node.value is not None else CLEAN_VAL)
+
+    def _closure_value(self, name: ast.Name) -> Optional[Val]:
+        """A local function returned as a value, when calling it gives a body: what a call of it gives, kept."""
+        local, scope = self._local_function(name.id)
+        if local is None:
+            return None
+        call = ast.copy_location(ast.Call(func=name, args=[], keywords=[]), name)
+        given = self._call_function(call, Args(self, call), self.module, local, None, name.id, closure=scope)
+        if given is None or not given.tainted:
+            return None
+        held = self.step(given, name, f"what calling `{name.id}()` gives")
+        return Val(OBJECT, confidence=given.confidence, flow=held.flow, role=Role.CALLABLE, parts=((0, held),))
 
     def stmt_If(self, node: ast.If) -> None:
         self.ev(node.test)
@@ -1104,6 +1121,9 @@ class Frame:
             return True, self._instantiate(node, args, bound)
         if bound is not None and bound.kind is CLEAN and bound.role is Role.FUNCTION:
             return True, self._qualified(node, bound.type, args)
+        if bound is not None and bound.kind is OBJECT and bound.role is Role.CALLABLE:  # `downloader(0)`
+            given = bound.part(0)
+            return True, self.step(given, node, f"`{func.id}()`") if given is not None else None
         if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
             owner, _, method = bound.type.rpartition(".")
             for spec in self.module.catalog.method_sinks.get((owner, method), ()):

@@ -46,6 +46,7 @@ class Role(Enum):
     FUNCTION = "function"  # CLEAN: a catalog function kept as a value (`fn = requests.post if p else requests.get`)
     BYTEARRAY = "bytearray"  # CLEAN: a bytearray, which `.extend(body)` copies a body into
     MEMORYVIEW = "memoryview"  # CLEAN: a memoryview, whose slice assignment takes only a buffer
+    CALLABLE = "callable"  # OBJECT: a function of the tree kept as a value (a closure returned); parts[0]: its call
 
 
 CATALOG_TYPE, TREE_CLASS, BOUND_METHOD, SINK_METHOD = (Role.CATALOG_TYPE, Role.TREE_CLASS, Role.BOUND_METHOD,
