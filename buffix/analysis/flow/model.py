@@ -159,6 +159,11 @@ def _same_family_role(a: Val, b: Val) -> bool:
     return a.kind is OBJECT and b.kind is OBJECT and a.role is b.role and a.role in FAMILIES and a.type != b.type
 
 
+# Clean values that stay what they are when another path leaves the name unknown (or unbound): a bytearray, a
+# memoryview, a sink method or catalog function kept as a value (`if encrypted: decrypt = AES.new(...).decrypt`)
+_KEPT_WITH_UNKNOWN = (Role.BYTEARRAY, Role.MEMORYVIEW, Role.SINK_METHOD, Role.FUNCTION)
+
+
 def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
     """Join the values of several branches: a body on any branch is a body; entries and TUPLE parts add up;
     instances (classes) of different tree classes make an instance (a class) of their family."""
@@ -178,7 +183,7 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
             best = replace(value, entries=_union(value.entries, entries))
         elif value.kind is best.kind and value.entries:
             best = replace(best, entries=_union(best.entries, value.entries))
-    if best is not None and best.kind is CLEAN and seen_unknown and best.role is not Role.BYTEARRAY:
+    if best is not None and best.kind is CLEAN and seen_unknown and best.role not in _KEPT_WITH_UNKNOWN:
         return None  # (`if buf is None: buf = bytearray()`: the buffer given is taken for one too)
     if seen_unknown and best is not None and best.kind is OBJECT and best.role is Role.TREE_CLASS:
         # `hasher = hashlib.sha1() if check else EmptyHasher()`: maybe no instance of the family at all
