@@ -152,6 +152,8 @@ PRECISION = "high"  # the sink fails on every proxy: a false positive is a value
 _UNMEASURED = "not in the runtime matrix (tests/sinks.py)"
 _LXML = ("lxml is no test dependency; measured by hand with lxml 6.1.3 and wrapt: each raises TypeError on a proxy "
          "(facts/semantics.md has no lxml row yet)")
+_CRYPTOGRAPHY = ("cryptography is no test dependency; measured by hand with cryptography 50.0.2 and wrapt: "
+                 "`algorithms.AES(proxy)` is accepted, `Cipher(...).decryptor()` then raises TypeError")
 _BASE64 = ("b64encode", "b64decode", "standard_b64encode", "standard_b64decode", "urlsafe_b64encode",
            "urlsafe_b64decode", "b32encode", "b32decode", "b32hexencode", "b32hexdecode", "b16encode", "b16decode",
            "b85encode", "b85decode", "a85encode", "a85decode", "encodebytes", "decodebytes")
@@ -211,6 +213,11 @@ SINKS = (
               unmeasured=_UNMEASURED),
     SinkGroup("BFX104", method=("cryptography.AEAD.encrypt", "cryptography.AEAD.decrypt"), arg=1, keyword=("data",),
               unmeasured=_UNMEASURED),  # AESGCM(key).decrypt(nonce, data, associated_data)
+    # the key of a cryptography cipher: kept as given, read as a buffer when `.encryptor()` / `.decryptor()` is
+    # made, so reported where it enters
+    SinkGroup("BFX104", call=tuple(f"cryptography.hazmat.primitives.ciphers.algorithms.{name}" for name in (
+        "AES", "AES128", "AES256", "Camellia", "TripleDES", "SM4", "ChaCha20")), arg=0, keyword=("key",),
+              unmeasured=_CRYPTOGRAPHY),
 )
 
 # The receivers of the method sinks above: C parsers and ciphers, whose methods take a buffer. RECEIVER_TYPES are
