@@ -953,7 +953,7 @@ class Frame:
 
     expr_SetComp = expr_GeneratorExp = expr_ListComp
 
-    def expr_Lambda(self, node: ast.Lambda) -> None:
+    def expr_Lambda(self, node: ast.Lambda) -> Optional[Val]:
         """`run_in_executor(None, lambda: cipher.update(data))`: the body runs later with the values it closes
         over, mostly the current ones; its sinks are checked here, its own parameters unknown."""
         spec = node.args
@@ -962,11 +962,15 @@ class Frame:
         shadowed = {name: self.env[name] for name in params if name in self.env}
         for name in params:
             self.env[name] = None
-        self.ev(node.body)
+        given = self.ev(node.body)
         for name in params:
             del self.env[name]
         self.env.update(shadowed)
-        return None
+        if params or given is None or not given.tainted:
+            return None
+        # `service_call(lambda: photo.download())`: a callee that calls it gets what the body gives
+        held = self.step(given, node, "what calling the lambda gives")
+        return Val(OBJECT, confidence=given.confidence, flow=held.flow, role=Role.CALLABLE, parts=((0, held),))
 
     def expr_Yield(self, node: ast.Yield) -> None:
         self.yields.append(self.ev(node.value) if node.value is not None else CLEAN_VAL)
@@ -1121,8 +1125,11 @@ class Frame:
             return True, self._instantiate(node, args, bound)
         if bound is not None and bound.kind is CLEAN and bound.role is Role.FUNCTION:
             return True, self._qualified(node, bound.type, args)
-        if bound is not None and bound.kind is OBJECT and bound.role is Role.CALLABLE:  # `downloader(0)`
+        if bound is not None and bound.kind is OBJECT and bound.role is Role.CALLABLE:  # `downloader(0)`, `fn()`
             given = bound.part(0)
+            if given is not None and bound.param is not None:  # a callable the function was given: its input
+                return True, replace(given, param=bound.param, flow=(FlowStep(self.span(node), f"`{func.id}()`",
+                                                                              self.module.path),))
             return True, self.step(given, node, f"`{func.id}()`") if given is not None else None
         if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
             owner, _, method = bound.type.rpartition(".")
