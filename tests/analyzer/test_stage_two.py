@@ -182,6 +182,26 @@ def test_a_helper_class_reexported_by_its_package_is_followed(tmp_path):
     assert [(f.code, f.line) for f in result.findings] == [("BFX102", 6)]
 
 
+def test_a_subclass_calling_a_method_its_base_inherits_is_kept(tmp_path):
+    """`class Coverages(Collections)` where Collections inherits `_request()` (returning `response.content`) from
+    API: the file calling `self._request(...)` is kept by stage 2 (owslib's ogcapi), and its sink is found."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text(
+        "import requests\n\n\nclass API:\n    def _request(self, path, as_dict=True):\n"
+        "        response = requests.get(path)\n        return response.json() if as_dict else response.content\n"
+        "\n\nclass Collections(API):\n    pass\n")
+    for index in range(3):  # other `_request()`s that make no body: the name alone is no body method
+        (tmp_path / "app" / f"other{index}.py").write_text(
+            "class Other:\n    def _request(self, path):\n        return {'path': path}\n")
+    use = tmp_path / "app" / "coverages.py"
+    use.write_text("from io import BytesIO\n\nfrom app import Collections\n\n\nclass Coverages(Collections):\n"
+                   "    def coverage(self, path):\n        return BytesIO(self._request(path, as_dict=False))\n")
+    project = Project([tmp_path])
+    assert screen(str(use), use.read_bytes(), project)[0]
+    result = analyze_source(use.read_bytes(), str(use), project.config, Project([tmp_path]))
+    assert [(f.code, f.line) for f in result.findings] == [("BFX102", 8)]
+
+
 def test_the_method_index_read_back_from_its_store_is_the_index_a_fresh_scan_builds(tmp_path):
     """Per-file facts kept by stat signature (buffix.cache.StatStore) give exactly a fresh scan's index, also after
     a file changes, appears or disappears between runs."""

@@ -176,8 +176,10 @@ class StageTwo:
             return ALWAYS  # `picture.content`, filled by code elsewhere in the tree (Project.stored_into)
         if attributes.calls(name) and info.gives_bodies():
             return ALWAYS  # `Extractor(NetworkFetcher(config))`: an instance whose methods give bodies, handed on
-        methods = sorted(m for m in info.methods if m in attributes.names or m in _PROTOCOL)
-        return self._reads_of([self._returned(module, m, info) for m in methods])
+        # its own methods and those it inherits from the tree's bases (`self._request(...)` of a subclass)
+        found = [(m, info.method(m)) for m in sorted(attributes.names | _PROTOCOL)]
+        methods = [(m, owner) for m, hit in found if hit is not None and (owner := hit[0]).module is not None]
+        return self._reads_of([self._returned(owner.module, m, owner) for m, owner in methods])  # type: ignore[arg-type]
 
     def _reexport(self, module_part: str, name: str, depth: int = 0) -> Optional[Tuple[str, str]]:
         """The (module, name) of the tree that module `module_part` imports `name` from, when it does (cached)."""
