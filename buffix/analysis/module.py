@@ -688,7 +688,7 @@ def _generated(frame: Frame, function: ast.AST, item: Optional[Val]) -> Optional
     name = getattr(function, "name", "generator")
     if item.kind is BODY or (item.kind is CONTAINER and item.slot >= 0):
         return frame.step(replace(item, kind=CHUNKS, entries=()), function, f"yielded by `{name}()`")
-    if item.kind in (OBJECT, TUPLE):  # responses, or `(name, chunks)` pairs: an iterable of them
+    if item.kind in (OBJECT, TUPLE, CONTAINER):  # responses, `(name, chunks)` pairs, dicts: an iterable of them
         each = Val(TUPLE, confidence=item.confidence, param=item.param, parts=((EVERY_ITEM, item),))
         return frame.step(each, function, f"yielded by `{name}()`")
     return None

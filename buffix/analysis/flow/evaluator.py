@@ -2028,7 +2028,18 @@ class Frame:
     def expr_Dict(self, node: ast.Dict) -> Val:
         for key in node.keys:
             self.ev(key)
-        return self._collected([self._element(value) for value in node.values]) or CLEAN_VAL
+        values = [self._element(value) for value in node.values]
+        collected = self._collected(values)
+        if collected is not None:
+            return collected
+        held = [(element, value) for element, value in zip(node.values, values) if is_body(value)]
+        if not held:
+            return CLEAN_VAL
+        # `{"bytes": ts_response.content, "total": n}`: its items may be the body (which key, is not tracked)
+        body = merge(value for _, value in held)
+        assert body is not None
+        entries = tuple(self.span(element) for element, _ in held)
+        return self.step(replace(body, kind=CONTAINER, entries=entries), node, "held in a dict")
 
     def _item_of(self, collection: Val, node: ast.AST) -> Val:
         return self.step(replace(collection, role=ITEM_ROLES[collection.role]), node, "an item of the registry")
