@@ -133,6 +133,7 @@ class Frame:
         self.awaited: Optional[ast.AST] = None  # the expression of the innermost `await` / `async with`
         self.narrowing = 0  # how many `isinstance` branches that narrow an attribute (`_type_check`) are running
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
+        self.ended = False  # a branch that surely runs returned or raised: nothing after it runs
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
         self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
         # `put = writer.queue_write`: a method of a value we do not track, kept as a local (until rebound); calling
@@ -222,6 +223,8 @@ class Frame:
     def run(self, body: Sequence[ast.stmt], states: Optional[List[Dict[str, Optional[Val]]]] = None) -> None:
         """Run `body`; with `states`, append the environment after each of its statements."""
         for index, stmt in enumerate(body):
+            if self.ended:
+                break
             self.stmt(stmt)
             if self.unpublished:
                 self._publish(self._overwritten(body[index + 1] if index + 1 < len(body) else None))
@@ -363,7 +366,9 @@ class Frame:
             return
         decided = self.decided(node.test)
         if decided is not None:  # `if decoded:` in a call made with `decoded=True`: only that branch runs
-            self.run(node.body if decided else node.orelse)
+            taken = node.body if decided else node.orelse
+            self.run(taken)
+            self.ended = self.ended or bool(taken) and isinstance(taken[-1], (ast.Return, ast.Raise))
             return
         narrowed = self._type_check(node.test)
         if narrowed is not None:  # `if isinstance(r.raw, httpx.Response):` r.raw is one in that branch
@@ -458,6 +463,19 @@ class Frame:
             return None
         return (name, not negated) if is_body(self.env.get(name)) else None
 
+    def _has_member(self, test: ast.Call) -> bool:
+        """Is `test` `hasattr(x, "name")` where x is of a catalog type whose spec lists that member?"""
+        if len(test.args) != 2 or not isinstance(test.args[1], ast.Constant) or self.qualname(test.func) != \
+                "builtins.hasattr":
+            return False
+        subject = self.ev(test.args[0])
+        catalog = self.module.catalog
+        if subject is None and catalog.response_names.match(known.last_name(test.args[0])):
+            subject = Val(OBJECT, type=GUESSED_RESPONSE)  # as its members are guessed (expr_Attribute)
+        spec = catalog.types.get(subject.catalog_type) if subject is not None else None
+        name = test.args[1].value
+        return spec is not None and isinstance(name, str) and (name in spec.methods or name in spec.attributes)
+
     def constant_name(self, node: ast.AST) -> str:
         """What a name spells for `pyversion`: its qualified name, or a module-level name of this module."""
         spelled = self.qualname(node)
@@ -492,6 +510,8 @@ class Frame:
                 return (left is right) is isinstance(op, ast.Is)
             if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
                 return (left == right) is isinstance(op, ast.Eq)
+        if isinstance(test, ast.Call) and self._has_member(test):
+            return True  # `hasattr(response, "iter_content")` on a response of a catalog type that has it
         found = self._isinstance_test(test) if isinstance(test, ast.Call) else None  # `not` is handled above
         subject = found[0].args[0] if found is not None else None
         if (found is not None and isinstance(subject, ast.Name) and is_body(self.env.get(subject.id))
