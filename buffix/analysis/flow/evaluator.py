@@ -1452,6 +1452,10 @@ class Frame:
 
     # ---- method calls, by what the receiver holds ------------------------------------------------------------
     def _method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+        if func.attr in known.ENTER_CONTEXT and len(args.positional) == 1 and not node.keywords:
+            entered = args.value(args.positional[0])  # `stack.enter_context(client.stream(...))`: as `with` gives
+            if entered is not None and entered.tainted:
+                return self.step(entered, node, f"`.{func.attr}()` of it")
         if self._is_super(func.value) and self.cls is not None:
             resolved, value = self._super_call(node, func, args)
             if resolved:

@@ -25,6 +25,8 @@ SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks return
 # Test doubles that replace a name for a block, a function or the rest of a test: calls of the name give a mock.
 PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object"})
 PATCH_METHODS = frozenset({"setattr", "patch"})  # pytest's `monkeypatch.setattr`, pytest-mock's `mocker.patch`
+# ExitStack / AsyncExitStack: entering a context manager gives what `with cm as x` binds
+ENTER_CONTEXT = frozenset({"enter_context", "enter_async_context"})
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream"})
 # Keyword arguments only HTTP clients take (requests, and the aiohttp/httpx peers that copied them)
 _REQUEST_KEYWORDS = frozenset({"allow_redirects", "proxies", "cert"})
