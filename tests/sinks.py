@@ -200,6 +200,7 @@ FAILING_OPS: Tuple[SinkOp, ...] = (
     _op("hashlib.sha256(p)", "hashlib.sha256", "binary", lambda p: hashlib.sha256(p).hexdigest()),
     _op("h.update(p)", "*.update", "binary", _hash_update),
     _op("hmac.new(k, p, 'sha256')", "hmac.new", "binary", lambda p: hmac.new(HMAC_KEY, p, "sha256").hexdigest()),
+    _op("hmac.compare_digest(p, p[:])", "hmac.compare_digest", "binary", lambda p: hmac.compare_digest(p, p[:])),
     _op("zlib.crc32(p)", "zlib.crc32", "binary", lambda p: zlib.crc32(p)),
     _op("zlib.decompress(p)", "zlib.decompress", "zlibdata", lambda p: zlib.decompress(p)),
     _op("gzip.decompress(p)", "gzip.decompress", "gzipdata", lambda p: gzip.decompress(p)),

@@ -860,7 +860,10 @@ class Frame:
 
     def expr_Await(self, node: ast.Await) -> Optional[Val]:
         self.awaited = node.value  # `await x.get(url)`: an awaited request is evidence of an HTTP client
-        return self.ev(node.value)
+        value = self.ev(node.value)
+        if value is not None and value.kind is OBJECT and value.role is Role.FUTURE:  # `await loop.run_in_executor`
+            return value.part(0)
+        return value
 
     def _function_value(self, node: ast.expr) -> Optional[Val]:
         """A catalog function named as a value, not called (`fn = requests.post if post else requests.get`):
@@ -1099,7 +1102,10 @@ class Frame:
         func = node.func
         later = known.CALLS_LATER.get(known.last_name(func))
         if later is not None:
-            self._call_later(node, args, later)
+            given = self._call_later(node, args, later)
+            if given is not None and given.tainted and known.last_name(func) in known.FUTURES:
+                held = self.step(given, node, f"run by `{known.last_name(func)}()`")
+                return Val(OBJECT, confidence=given.confidence, flow=held.flow, role=Role.FUTURE, parts=((0, held),))
         qualname = self.imported(func) if isinstance(func, ast.Attribute) else self.qualname(func)
         if isinstance(func, ast.Attribute) and qualname is None:
             return self._method(node, func, args)
@@ -1118,20 +1124,21 @@ class Frame:
             return None
         return self._qualified(node, qualname, args)
 
-    def _call_later(self, node: ast.Call, args: Args, later: known.Later) -> None:
+    def _call_later(self, node: ast.Call, args: Args, later: known.Later) -> Optional[Val]:
         """`Thread(target=fetch, args=(url, chunks))`, `executor.submit(fetch, url, chunks)`: the function runs
         with those arguments (what it puts in `chunks`, the caller then reads)."""
         function = args.get(later.function if later.function >= 0 else None, (later.keyword,))
         if not isinstance(function, (ast.Name, ast.Attribute)):
-            return
+            return None
         passed: List[ast.expr] = []
         if later.spread:
             passed = args.positional[later.arguments:] if later.arguments >= 0 else []
         else:
             packed = args.get(later.arguments if later.arguments >= 0 else None, (later.arguments_keyword,))
             passed = list(packed.elts) if isinstance(packed, (ast.Tuple, ast.List)) else []
-        if passed:
-            self.ev(ast.copy_location(ast.Call(func=function, args=passed, keywords=[]), node))
+        if passed or known.last_name(node.func) in known.FUTURES:
+            return self.ev(ast.copy_location(ast.Call(func=function, args=passed, keywords=[]), node))
+        return None
 
     def _call_name(self, node: ast.Call, func: ast.Name, args: Args) -> Tuple[bool, Optional[Val]]:
         """A bare name the module binds: a method kept as a value, a local function or closure, a class of the
@@ -1485,6 +1492,10 @@ class Frame:
         """A receiver of unknown type: a request on something named like a client, a member the catalog knows on
         any receiver, or the one method of the tree with that name."""
         name = func.attr
+        if name in known.MAPS and len(args.positional) >= 2 and not isinstance(args.positional[0], ast.Constant):
+            handled, mapped = self._call_map(node, "builtins.map", args)  # `executor.map(download, urls)`
+            if handled:
+                return mapped
         self._any_receiver_sinks(node, name, args)
         self._mutations(func, None, args)
         catalog = self.module.catalog
@@ -1571,6 +1582,9 @@ class Frame:
     def _on_object(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
         """A client, response, stream... of a catalog type, or an instance of a tree class."""
         name = func.attr
+        if receiver.role is Role.FUTURE:  # `future.result()`
+            given = receiver.part(0) if name == "result" else None
+            return self.step(given, node, "`.result()`") if given is not None else None
         catalog = self.module.catalog
         for spec in catalog.method_sinks.get((receiver.catalog_type, name), ()):
             self._check(spec, node, args)

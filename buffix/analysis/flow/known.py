@@ -17,7 +17,8 @@ ITERATING_COPIES = {"builtins.list", "builtins.tuple", "builtins.iter"}
 BYTES_TYPES = {"builtins.bytes"}
 # Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
 WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
-            "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0}
+            "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0,
+            "concurrent.futures.as_completed": 0, "asyncio.as_completed": 0}
 PAIRING = {"builtins.enumerate", "builtins.zip"}  # items are tuples: `(index, chunk)`, `(name, chunk)`
 TAKE = frozenset({"pop", "popleft", "get", "get_nowait"})  # list/deque/queue: take one item out
 NEXT = frozenset({"__next__", "__anext__", "get", "get_nowait"})  # iterators and queues of chunks
@@ -70,6 +71,10 @@ CALLS_LATER = {  # by the callee's last name: the receiver (an executor, a loop,
     "run_in_executor": Later(1, "func", 2, True), "call_soon": Later(0, "callback", 1, True),
     "call_soon_threadsafe": Later(0, "callback", 1, True), "apply_async": Later(0, "func", 1, False),
 }
+
+# of CALLS_LATER, those giving a future of the call's value (`.result()`, or awaited)
+FUTURES = frozenset({"submit", "to_thread", "run_in_executor", "apply_async", "spawn"})
+MAPS = frozenset({"map", "imap", "imap_unordered"})  # `executor.map(f, items)`, `pool.imap(f, items)`
 
 # methods of the builtin types a clean value mostly is: a call of another name on one may be on an object of the tree
 BUILTIN_METHODS = frozenset(n for t in (str, bytes, bytearray, list, dict, set, tuple, int, float) for n in dir(t))

@@ -47,6 +47,7 @@ class Role(Enum):
     BYTEARRAY = "bytearray"  # CLEAN: a bytearray, which `.extend(body)` copies a body into
     MEMORYVIEW = "memoryview"  # CLEAN: a memoryview, whose slice assignment takes only a buffer
     CALLABLE = "callable"  # OBJECT: a function of the tree kept as a value (a closure returned); parts[0]: its call
+    FUTURE = "future"  # OBJECT: a call run later (`executor.submit(f, x)`); parts[0]: what `.result()` / await gives
 
 
 CATALOG_TYPE, TREE_CLASS, BOUND_METHOD, SINK_METHOD = (Role.CATALOG_TYPE, Role.TREE_CLASS, Role.BOUND_METHOD,

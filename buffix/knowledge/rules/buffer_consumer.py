@@ -173,6 +173,9 @@ SINKS = (
     SinkGroup("BFX104", call=("hashlib.new",), arg=1, keyword=("string", "data"), unmeasured=_UNMEASURED),
     SinkGroup("BFX104", call=("hmac.new", "hmac.digest"), arg=1, keyword=("msg",)),
     SinkGroup("BFX104", call=("zlib.crc32", "zlib.adler32"), arg=0, keyword=("data",)),
+    # comparing a body with a digest: both operands must be buffers (or both str)
+    SinkGroup("BFX104", call=("hmac.compare_digest", "secrets.compare_digest"), arg=0, keyword=("a",)),
+    SinkGroup("BFX104", call=("hmac.compare_digest", "secrets.compare_digest"), arg=1, keyword=("b",)),
     SinkGroup("BFX104", method=("*.update",), arg=0),
     SinkGroup("BFX105", call=("zlib.decompress", "zlib.compress", "gzip.decompress", "gzip.compress",
                               "bz2.decompress", "bz2.compress", "lzma.decompress", "lzma.compress",
