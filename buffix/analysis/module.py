@@ -101,6 +101,7 @@ class Module:
         self._branching: Dict[int, FrozenSet[str]] = {}
         self._type_variables: Optional[FrozenSet[str]] = None
         self._version_facts: Dict[str, Optional[bool]] = {}
+        self._instances: Optional[Dict[str, str]] = None
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self._stored = False  # `stores` ran
@@ -304,6 +305,28 @@ class Module:
                     return None  # some return gives what no class of the tree builds: not a factory
                 built.update(made.split("|"))
         return of_family(built) if built else None
+
+    def global_instance(self, name: str) -> Optional[str]:
+        """The tree class (or family) of a module-level instance (`client = Client()`, bound once), by its name."""
+        if self._instances is None:
+            bound: Dict[str, List[ast.expr]] = {}
+            for stmt in self.parsed.tree.body:
+                if isinstance(stmt, ast.Assign):
+                    pairs = [(t, stmt.value) for t in stmt.targets]
+                elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                    pairs = [(stmt.target, stmt.value)]
+                else:
+                    continue
+                for target, value in pairs:
+                    if isinstance(target, ast.Name):
+                        bound.setdefault(target.id, []).append(value)
+            self._instances = {}
+            for bound_name, values in bound.items():
+                made = self.built_class(values[0].func) if len(values) == 1 and isinstance(values[0], ast.Call) \
+                    else None
+                if made is not None:
+                    self._instances[bound_name] = made
+        return self._instances.get(name)
 
     def version_constant(self, qualname: str, depth: int = 0) -> Optional[bool]:
         """What a constant of the tree that tests the Python version is on every Python 3 (`const.IS_PYTHON2 =

@@ -202,6 +202,24 @@ def test_a_subclass_calling_a_method_its_base_inherits_is_kept(tmp_path):
     assert [(f.code, f.line) for f in result.findings] == [("BFX102", 8)]
 
 
+def test_a_module_level_instance_imported_from_the_tree_is_followed(tmp_path):
+    """`from app.api import api` where app/api.py binds `api = Api()`, whose common-named `get()` returns a body:
+    the file calling `api.get(url)` is kept by stage 2 and the body is found there."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "api.py").write_text(
+        "import requests\n\n\nclass Api:\n    def get(self, url):\n        return requests.get(url).content\n"
+        "\n\napi = Api()\n")
+    for index in range(3):  # other `get()`s that make no body: the name alone is no body method
+        (tmp_path / "app" / f"other{index}.py").write_text("class Other:\n    def get(self, key):\n        return key\n")
+    use = tmp_path / "app" / "use.py"
+    use.write_text("from app.api import api\n\n\ndef save(url, f):\n    f.write(api.get(url))\n")
+    project = Project([tmp_path])
+    assert screen(str(use), use.read_bytes(), project)[0]
+    result = analyze_source(use.read_bytes(), str(use), project.config, Project([tmp_path]))
+    assert [(f.code, f.line) for f in result.findings] == [("BFX201", 5)]
+
+
 def test_the_method_index_read_back_from_its_store_is_the_index_a_fresh_scan_builds(tmp_path):
     """Per-file facts kept by stat signature (buffix.cache.StatStore) give exactly a fresh scan's index, also after
     a file changes, appears or disappears between runs."""

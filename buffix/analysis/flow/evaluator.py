@@ -1243,8 +1243,23 @@ class Frame:
             return self._call_function(node, args, module, function, cls, qualname.rsplit(".", 1)[-1])
         if qualname.startswith("builtins."):
             return CLEAN_VAL
+        func = node.func
+        instance = self._global_instance(qualname.rpartition(".")[0]) if isinstance(func, ast.Attribute) else None
+        if instance is not None and isinstance(func, ast.Attribute):  # `from app.client import client; client.get()`
+            return self.instance_call(node, self.step(instance, func.value, "a module-level instance"), func.attr,
+                                      args, func.value)
         named = self.module.tree_class(node.func)  # `HTTPStorage()`: calls on it reach its methods
         return self._typed_instance(node, named) if named is not None else None
+
+    def _global_instance(self, qualname: str) -> Optional[Val]:
+        """A module-level instance of a tree class that another module of the tree binds (`pkg.client.client`)."""
+        prefix, _, name = qualname.rpartition(".")
+        project = self.module.project
+        if not prefix or project is None or prefix == self.module.qualname or not project.has_module(prefix):
+            return None
+        module = project.module(prefix)
+        made = module.global_instance(name) if module is not None else None
+        return Val(OBJECT, type=made, role=TREE_CLASS) if made is not None else None
 
     # calls handled before the catalog's sources are looked up: (handled, value)
     def _call_bytes(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:

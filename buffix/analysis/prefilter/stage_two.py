@@ -165,16 +165,30 @@ class StageTwo:
         whose `__iter__` yields an override's chunks)."""
         if name not in self._defined(module_part):
             origin = self._reexport(module_part, name)  # `from pkg import File`, pkg's __init__ importing it
-            return self._body_reads(*origin, attributes) if origin is not None else None
+            if origin is not None:
+                return self._body_reads(*origin, attributes)
+            return self._instance_reads(module_part, name, attributes)
         module = self._tree.module(module_part)
         if module is None:
             return None
         if name in module.functions:
             return self._reads_of([self._returned(module, name, None)])
-        info = module.classes[name]
+        return self._class_reads(module.classes[name], name, attributes)
+
+    def _instance_reads(self, module_part: str, name: str, attributes: _Attributes) -> Optional[Matcher]:
+        """`from app.client import client` where app/client.py binds `client = Client()`: what its class's
+        methods the file calls give."""
+        module = self._tree.module(module_part) if self._may_return_bodies(module_part) else None
+        made = module.global_instance(name) if module is not None else None
+        infos = [self._tree.find_class(q) for q in made.split("|")] if made else []
+        found = [self._class_reads(info, "", attributes) for info in infos if info is not None]
+        return ALWAYS if ALWAYS in found else next((m for m in found if m is not None), None)
+
+    def _class_reads(self, info: ClassInfo, name: str, attributes: _Attributes) -> Optional[Matcher]:
+        """What a file using class `info` (spelled `name`; "" for an instance it imports) must name to get a body."""
         if attributes.names.intersection(self._tree.stored_attrs(info.qualname)):
             return ALWAYS  # `picture.content`, filled by code elsewhere in the tree (Project.stored_into)
-        if attributes.calls(name) and info.gives_bodies():
+        if name and attributes.calls(name) and info.gives_bodies():
             return ALWAYS  # `Extractor(NetworkFetcher(config))`: an instance whose methods give bodies, handed on
         # its own methods and those it inherits from the tree's bases (`self._request(...)` of a subclass)
         found = [(m, info.method(m)) for m in sorted(attributes.names | _PROTOCOL)]
