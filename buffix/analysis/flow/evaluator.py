@@ -84,6 +84,12 @@ class Args:
             self.values[id(keyword.value)] = frame.ev(keyword.value)
             if keyword.arg is not None:
                 self.keywords[keyword.arg] = keyword.value
+            elif isinstance(keyword.value, ast.Dict):  # `f(**{"data": body})`: each literal key a keyword
+                for literal, item in zip(keyword.value.keys, keyword.value.values):
+                    word = literal.value if isinstance(literal, ast.Constant) else None
+                    if isinstance(word, str) and word not in self.keywords:
+                        self.keywords[word] = item
+                        self.values[id(item)] = frame.ev(item)
             elif isinstance(keyword.value, ast.Name):  # `cls(**kwargs)` after `kwargs["body"] = body`
                 for key, value in frame.keyed_entries(keyword.value.id).items():
                     if key not in self.keywords:  # a node of its own per key, at the `**kwargs`
@@ -976,6 +982,10 @@ class Frame:
 
     expr_SetComp = expr_GeneratorExp = expr_ListComp
 
+    def expr_DictComp(self, node: ast.DictComp) -> Optional[Val]:
+        """`{url: fetch(url) for url in urls}`: a container of its values (the keys are not tracked)."""
+        return self.expr_ListComp(ast.copy_location(ast.ListComp(elt=node.value, generators=node.generators), node))
+
     def expr_Lambda(self, node: ast.Lambda) -> Optional[Val]:
         """`run_in_executor(None, lambda: cipher.update(data))`: the body runs later with the values it closes
         over, mostly the current ones; its sinks are checked here, its own parameters unknown."""
@@ -1567,7 +1577,11 @@ class Frame:
         if name in known.TAKE:
             taken = replace(receiver, kind=BODY, entries=(), slot=-1)
             return self.step(taken, node, "taken from the container")
-        return receiver if name == "copy" else CLEAN_VAL
+        if name in ("copy", "values") and receiver.slot < 0:  # a dict's values are its items
+            return receiver
+        if name == "items" and receiver.slot < 0:  # `for key, body in bodies.items()`: pairs holding the body
+            return self.step(replace(receiver, kind=CHUNKS, slot=1), node, "its `(key, value)` pairs")
+        return CLEAN_VAL
 
     def _on_tuple(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
         """A tuple or list holding responses or chunk iterators (`pairs.pop()`, `holder.__enter__()`), or an
