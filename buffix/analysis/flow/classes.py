@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, Union
 
 from buffix.analysis.flow import known
-from buffix.analysis.flow.model import OBJECT, OTHER_CLASS, TREE_CLASS, Raw, Summary, Val, carries, family, merge
+from buffix.analysis.flow.model import (
+    OBJECT,
+    OTHER_CLASS,
+    TREE_CLASS,
+    Raw,
+    Summary,
+    Val,
+    carries,
+    family,
+    merge,
+    of_family,
+)
 from buffix.analysis.flow.scope import Names, absolute
 from buffix.analysis.parse import Parsed
 from buffix.knowledge.catalog import Catalog
@@ -23,6 +34,7 @@ MAX_MRO = 12
 MAX_SUBCLASSES = 16  # the most subclasses a call on a class's instance may dispatch to
 
 Function = Tuple["ModuleContext", ast.AST, Optional["ClassInfo"]]  # a function of the tree: module, node, class
+_Made = Union[ast.expr, str, List[Union[ast.expr, str]]]  # what builds a self.<name>: the callee(s) of its call(s)
 _INIT_DECORATORS = {"dataclass", "s", "attrs", "define", "frozen", "mutable"}  # dataclasses, attr.s, attrs.define
 
 
@@ -131,7 +143,7 @@ class ClassInfo:
     _catalog_type: Optional[Tuple[str]] = None
     _items: Optional[str] = None
     _gives: Optional[bool] = None
-    _built: Optional[Dict[str, Union[ast.expr, str]]] = None  # self.<name> = <call> in its own __init__
+    _built: Optional[Dict[str, "_Made"]] = None  # self.<name> = <call> (or calls) in its own __init__
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -295,13 +307,20 @@ class ClassInfo:
         for info in self.mro():
             made = info._built_in_own_init().get(name)
             if made is not None and info.module is not None:
-                if isinstance(made, str):  # spelled through a local import
-                    project = info.module.project
-                    return info.module.tree_class_named(project.reexported(made) if project is not None else made)
-                return info.module.built_class(made)
+                found = [info._made_class(m) for m in (made if isinstance(made, list) else [made])]
+                if any(f is None for f in found):
+                    return None  # some branch builds what the tree does not define
+                return of_family(q for f in found for q in f.split("|"))  # type: ignore[union-attr]
         return None
 
-    def _built_in_own_init(self) -> Dict[str, Union[ast.expr, str]]:
+    def _made_class(self, made: Union[ast.expr, str]) -> Optional[str]:
+        assert self.module is not None
+        if isinstance(made, str):  # spelled through a local import
+            project = self.module.project
+            return self.module.tree_class_named(project.reexported(made) if project is not None else made)
+        return self.module.built_class(made)
+
+    def _built_in_own_init(self) -> Dict[str, "_Made"]:
         if self._built is None:  # each __init__ is walked once: the question is asked for every attribute read
             self._built = {}
             init = self.methods.get("__init__")
@@ -310,11 +329,13 @@ class ClassInfo:
                 if isinstance(node, ast.ImportFrom) and self.module is not None:
                     origin = absolute(node.module or "", node.level, self.module.package)
                     local.update((a.asname or a.name, f"{origin}.{a.name}") for a in node.names if origin)
-                elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+                elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    calls = _built_calls(node.value)  # `A()`, `A() if c else B()`, `session or Session()`
                     for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
-                        if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                        if (calls and isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
                                 and target.value.id == "self"):
-                            self._built.setdefault(target.attr, _spelled_with(node.value.func, local))
+                            spelled = [_spelled_with(c.func, local) for c in calls]
+                            self._built.setdefault(target.attr, spelled[0] if len(spelled) == 1 else spelled)
         return self._built
 
     def rebinds(self, name: str) -> bool:
@@ -375,3 +396,16 @@ def _first_parameter(function: ast.AST) -> str:
     arguments = getattr(function, "args", None)
     positional = [*arguments.posonlyargs, *arguments.args] if arguments is not None else []
     return positional[0].arg if positional else ""
+
+
+def _built_calls(value: ast.expr) -> List[ast.Call]:
+    """The calls an assigned value builds its result with: `A()`; each branch of `A() if c else B()`; the call of
+    `given or A()` (what is given is the caller's, typed elsewhere); empty when some branch is no call."""
+    if isinstance(value, ast.Call):
+        return [value]
+    if isinstance(value, ast.IfExp):
+        body, orelse = _built_calls(value.body), _built_calls(value.orelse)
+        return body + orelse if body and orelse else []
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and isinstance(value.values[-1], ast.Call):
+        return [value.values[-1]]
+    return []
