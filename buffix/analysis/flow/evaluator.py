@@ -670,7 +670,7 @@ class Frame:
                 self.report("BFX101", source, label, value if into_buffer else value.at_most("medium"),
                             (self.span(source),))
             elif base is None or base.kind in (CONTAINER, CLEAN):
-                self._add_entry(target.value, base, value, source)
+                self._add_entry(target.value, base, value, source, _literal_key(target.slice))
 
     def _store_on(self, name: str, attr: str, value: Optional[Val], target: ast.AST) -> None:
         """`obj.content = resp.content` on an instance of a tree class held in `name`: the instance now holds it,
@@ -695,11 +695,14 @@ class Frame:
                 key = (qualname, attr)
                 self.module.published[key] = merge([self.module.published.get(key), value]) or value
 
-    def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST) -> None:
-        """A body enters a container (`parts.append(chunk)`): remember where, that is what the fix slices."""
+    def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST,
+                   key: Optional[str] = None) -> None:
+        """A body enters a container (`parts.append(chunk)`, `response["data"] = body` under `key`): remember
+        where, that is what the fix slices."""
         entry = self.span(item)
         name = self.module.parsed.segment(self.span(target))
-        value = self.step(replace(value, kind=CONTAINER, entries=(entry,)), item, f"collected in `{name}`")
+        value = self.step(replace(value, kind=CONTAINER, entries=(entry,), keys=(key,) if key else ()), item,
+                          f"collected in `{name}`")
         merged = merge([container if container is not None and container.kind is CONTAINER else None, value])
         if isinstance(target, ast.Name):
             self.env[target.id] = merged
@@ -851,7 +854,9 @@ class Frame:
         if isinstance(node.slice, ast.Slice):
             return base if base.kind is CONTAINER else CLEAN_VAL  # x[:] is the sanitizer
         if base.kind is CONTAINER:
-            return self.step(replace(base, kind=BODY, entries=()), node, "an item of the container")
+            if base.keys and _literal_key(node.slice) not in (*base.keys, None):
+                return CLEAN_VAL  # `data["photo"]` of a dict whose body is under "message"
+            return self.step(replace(base, kind=BODY, entries=(), keys=()), node, "an item of the container")
         if base.kind is OBJECT and base.role in ITEM_ROLES:
             return self._item_of(base, node)
         if base.kind is TUPLE:
@@ -1575,7 +1580,10 @@ class Frame:
         self._any_receiver_sinks(node, name, args)
         self._mutations(func, receiver, args)
         if name in known.TAKE:
-            taken = replace(receiver, kind=BODY, entries=(), slot=-1)
+            key = _literal_key(args.positional[0]) if args.positional and name in ("get", "pop") else None
+            if receiver.keys and key is not None and key not in receiver.keys:
+                return CLEAN_VAL  # `data.get("code")` of a dict whose body is under "message"
+            taken = replace(receiver, kind=BODY, entries=(), slot=-1, keys=())
             return self.step(taken, node, "taken from the container")
         if name in ("copy", "values") and receiver.slot < 0:  # a dict's values are its items
             return receiver
@@ -2106,7 +2114,9 @@ class Frame:
         body = merge(value for _, value in held)
         assert body is not None
         entries = tuple(self.span(element) for element, _ in held)
-        return self.step(replace(body, kind=CONTAINER, entries=entries), node, "held in a dict")
+        keys = [_literal_key(node.keys[node.values.index(element)]) for element, _ in held]
+        known_keys = tuple(sorted(k for k in keys if k)) if all(keys) else ()  # `{"message": body, "code": -1}`
+        return self.step(replace(body, kind=CONTAINER, entries=entries, keys=known_keys), node, "held in a dict")
 
     def _item_of(self, collection: Val, node: ast.AST) -> Val:
         return self.step(replace(collection, role=ITEM_ROLES[collection.role]), node, "an item of the registry")
@@ -2357,3 +2367,8 @@ def _gives_up(handler: ast.ExceptHandler) -> bool:
     ends = isinstance(last, (ast.Raise, ast.Continue)) or (
         isinstance(last, ast.Return) and (last.value is None or isinstance(last.value, ast.Constant)))
     return ends and all(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) for s in before)
+
+
+def _literal_key(node: Optional[ast.AST]) -> Optional[str]:
+    """The key a subscript or a dict literal spells as a string literal, else None."""
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None

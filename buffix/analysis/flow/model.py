@@ -86,6 +86,7 @@ class Val:
     # TUPLE: its tainted items, by position (`(response, chunks)`), or one part at EVERY_ITEM (`[resp for ...]`)
     parts: Tuple[Tuple[int, "Val"], ...] = ()
     items: str = ""  # OBJECT of a TREE_CLASS: the family iterating it yields, from a type argument (`Pages[Page]`)
+    keys: Tuple[str, ...] = ()  # CONTAINER of a dict: the literal keys that hold a body (empty: any may)
 
     @property
     def tainted(self) -> bool:
@@ -112,7 +113,8 @@ class Val:
     @property
     def shape(self) -> tuple:
         """What a summary computed for this value depends on (not its flow or confidence)."""
-        return (self.kind, self.type, self.role, self.slot, tuple((p, v.shape) for p, v in self.parts), self.items)
+        return (self.kind, self.type, self.role, self.slot, tuple((p, v.shape) for p, v in self.parts), self.items,
+                self.keys)
 
 
 def replace(value: Val, **changes: Any) -> Val:
@@ -189,6 +191,10 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
     if seen_unknown and best is not None and best.kind is OBJECT and best.role is Role.TREE_CLASS:
         # `hasher = hashlib.sha1() if check else EmptyHasher()`: maybe no instance of the family at all
         best = replace(best, type=of_family((*family(best), OTHER_CLASS)))
+    if best is not None and best.kind is CONTAINER and best.keys:
+        containers = [v for v in values if v is not None and v.kind is CONTAINER]
+        keyed = all(v.keys for v in containers)  # a container of unknown keys on some branch: any key may
+        best = replace(best, keys=tuple(sorted({k for v in containers for k in v.keys})) if keyed else ())
     if best is not None and best.kind is TUPLE:
         tuples = [v for v in values if v is not None and v.kind is TUPLE]
         if len(tuples) > 1:
