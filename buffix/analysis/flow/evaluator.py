@@ -140,6 +140,7 @@ class Frame:
         self.narrowing = 0  # how many `isinstance` branches that narrow an attribute (`_type_check`) are running
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
         self.ended = False  # a branch that surely runs returned or raised: nothing after it runs
+        self.certain: Optional[ast.AST] = None  # the last `if` whose branch was decided
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
         self.constants: Dict[str, object] = {}  # parameters a summarized call set to a literal (until rebound)
         # `put = writer.queue_write`: a method of a value we do not track, kept as a local (until rebound); calling
@@ -265,6 +266,8 @@ class Frame:
         handler = _STATEMENTS.get(type(node).__name__)
         if handler is not None:
             handler(self, node)
+            if self.ended and not (isinstance(node, (ast.With, ast.AsyncWith)) or self.certain is node):
+                self.ended = False  # a loop, a try or an undecided `if` may end here or go on
             return
         for child in ast.iter_child_nodes(node):  # assert, raise, delete, match subjects...
             if isinstance(child, ast.expr):
@@ -375,6 +378,7 @@ class Frame:
             taken = node.body if decided else node.orelse
             self.run(taken)
             self.ended = self.ended or bool(taken) and isinstance(taken[-1], (ast.Return, ast.Raise))
+            self.certain = node  # the branch surely ran: if it ended, so does what holds this `if`
             return
         narrowed = self._type_check(node.test)
         if narrowed is not None:  # `if isinstance(r.raw, httpx.Response):` r.raw is one in that branch
