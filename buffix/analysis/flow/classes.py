@@ -311,6 +311,23 @@ class ClassInfo:
                 if any(f is None for f in found):
                     return None  # some branch builds what the tree does not define
                 return of_family(q for f in found for q in f.split("|"))  # type: ignore[union-attr]
+        return self.handed_by_super(name)
+
+    def handed_by_super(self, name: str) -> Optional[str]:
+        """The tree class a subclass hands to its base's `__init__`, which keeps that parameter in `self.<name>`
+        (`super().__init__(HttpClient())`, or a local `http_client = HttpClient()` handed on): a syntactic answer."""
+        chain = self.mro()
+        for depth, info in enumerate(chain):
+            kept = _kept_parameter(info.methods.get("__init__"), name)
+            if kept is None:
+                continue
+            for sub in chain[:depth]:
+                handed = _handed_to_super(sub.methods.get("__init__"), *kept)
+                made = [sub.module.built_class(e.func) if isinstance(e, ast.Call) else None
+                        for e in handed] if sub.module is not None else []
+                if made and None not in made:
+                    return of_family(q for m in made for q in m.split("|"))  # type: ignore[union-attr]
+            return None
         return None
 
     def _made_class(self, made: Union[ast.expr, str]) -> Optional[str]:
@@ -371,6 +388,9 @@ class ClassInfo:
                 break
         if carries(value):
             return found, value
+        handed = self.handed_by_super(name) if value is None else None
+        if handed is not None:  # `super().__init__(HttpClient())` kept by the base in self.<name>
+            return True, Val(OBJECT, type=handed, role=TREE_CLASS, confidence="medium")
         stored = self.stored_elsewhere(name)
         return (True, merge([value, stored])) if stored is not None else (found, value)
 
@@ -408,4 +428,39 @@ def _built_calls(value: ast.expr) -> List[ast.Call]:
         return body + orelse if body and orelse else []
     if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and isinstance(value.values[-1], ast.Call):
         return [value.values[-1]]
+    return []
+
+
+def _kept_parameter(init: Optional[ast.AST], name: str) -> Optional[Tuple[int, str]]:
+    """The parameter (position after self, name) an `__init__` keeps as it is in `self.<name>`, if any."""
+    if init is None:
+        return None
+    params = [a.arg for a in (*init.args.posonlyargs, *init.args.args)][1:]  # type: ignore[attr-defined]
+    for node in ast.walk(init):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in params
+                and any(isinstance(t, ast.Attribute) and t.attr == name and isinstance(t.value, ast.Name)
+                        and t.value.id == "self" for t in node.targets)):
+            return params.index(node.value.id), node.value.id
+    return None
+
+
+def _handed_to_super(init: Optional[ast.AST], position: int, keyword: str) -> List[ast.expr]:
+    """What an `__init__` hands its base's `__init__` at `position` (or as `keyword`): the expressions it may be,
+    a local name followed to the calls assigned to it (`if c is None: c = HttpClient()`)."""
+    if init is None:
+        return []
+    for node in ast.walk(init):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
+            continue
+        args = list(node.args)
+        if not known.is_super_call(node.func.value):
+            if not (args and isinstance(args[0], ast.Name) and args[0].id == "self"):
+                continue
+            args = args[1:]  # `Base.__init__(self, client)`
+        given = args[position] if position < len(args) else next(
+            (k.value for k in node.keywords if k.arg == keyword), None)
+        if given is None or not isinstance(given, ast.Name):
+            return [given] if given is not None else []
+        return [n.value for n in ast.walk(init) if isinstance(n, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == given.id for t in n.targets)]
     return []

@@ -65,11 +65,13 @@ def _methods(data: bytes) -> Iterable["re.Match[bytes]"]:
             yield match
 
 
-FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int], Dict[str, List[str]], bool]
+FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int], Dict[str, List[str]], bool, List[str]]
 """One file's part of the index: its class statements (name, base names), its indented defs (name -> flags, OR-ed
 over the file's defs of that name), the methods each def's text calls (`.name(`, name -> sorted names, for defs
-that call any) and whether the file names a client library and a body source at all (its top-level functions may
-make bodies). Plain lists and dicts: they are kept as JSON as they are."""
+that call any), whether the file names a client library and a body source at all (its top-level functions may
+make bodies) and the capitalized names it calls (`File(`: the classes it may build). Plain lists and dicts: they
+are kept as JSON as they are."""
+MADE = re.compile(rb"\b([A-Z]\w*)(?:\.\w+)?\(")  # `Picture(`, `Download.from_data(`: built (or any such call)
 _ABSTRACT, _BEARING, _SURE = 1, 2, 4  # a def's flags
 _Why = Dict[str, Tuple[str, str]]  # body method -> why (MethodIndex._closure)
 
@@ -91,9 +93,14 @@ class _Facts:
     calls: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)  # method -> file -> the `.name(`s it calls
     first: Dict[str, Tuple[Tuple[int, int, int], bool]] = field(default_factory=dict)  # absolute file -> stat, stage 1
     definers: Dict[str, List[str]] = field(default_factory=dict)  # method -> files defining it, while a few do
+    built: Dict[str, List[str]] = field(default_factory=dict)  # a capitalized name -> files calling it, while a few do
 
     def add(self, path: str, facts: FileFacts, package: str) -> None:
-        classes, methods, calls, making = facts
+        classes, methods, calls, making, built = facts
+        for word in built:
+            files = self.built.setdefault(word, [])
+            if len(files) <= DISPATCH_FILES:  # past that, a name too many files build: never searched
+                files.append(path)
         self.package[path] = package
         if making:
             self.making.add(path)
@@ -149,7 +156,8 @@ def _file_facts(data: bytes, screen: "Screens", named: Optional[bool] = None) ->
         if called:
             calls.setdefault(name, set()).update(c.decode("ascii") for c in called)
     making = libraries and screen.any_source.search(data) is not None
-    return classes, methods, {name: sorted(called) for name, called in calls.items()}, making
+    built = sorted({word.decode("ascii") for word in MADE.findall(data)})
+    return classes, methods, {name: sorted(called) for name, called in calls.items()}, making, built
 
 
 Scanned = Tuple[FileFacts, bool]  # a file's facts and the prefilter's stage 1 on the bytes read (first_stage)
@@ -208,9 +216,9 @@ class FactStore(Protocol):
 
 def _known(value: Any) -> Optional[FileFacts]:
     """A stored FileFacts (JSON turned its tuples into lists), or None when the entry has another shape."""
-    if isinstance(value, list) and len(value) == 4 and isinstance(value[0], list) and isinstance(value[1], dict) \
-            and isinstance(value[2], dict) and isinstance(value[3], bool):
-        return value[0], value[1], value[2], value[3]
+    if isinstance(value, list) and len(value) == 5 and isinstance(value[0], list) and isinstance(value[1], dict) \
+            and isinstance(value[2], dict) and isinstance(value[3], bool) and isinstance(value[4], list):
+        return value[0], value[1], value[2], value[3], value[4]
     return None
 
 
@@ -288,6 +296,7 @@ class MethodIndex:
         self._defined = facts.counts  # method name -> files defining it
         self._calls = facts.calls
         self._definers = facts.definers
+        self._built = {word: files for word, files in facts.built.items() if word in facts.classes}
         self._package = facts.package
         self._package_counts = facts.package_counts
         self._first = facts.first
@@ -425,6 +434,12 @@ class MethodIndex:
         if len(files) != 1 or self._defined.get(name, 0) > DISPATCH_FILES:
             return None
         return next(iter(files))
+
+    def building(self, name: str) -> List[str]:
+        """The files that call a class of the tree named `name` (`File(...)`: they may build one), when at most
+        DISPATCH_FILES do."""
+        files = self._built.get(name, [])
+        return list(files) if len(files) <= DISPATCH_FILES else []
 
     def subclassing(self, name: str) -> List[str]:
         """Files with a class statement naming `name` among its bases (a superset: the caller checks)."""

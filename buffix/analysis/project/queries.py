@@ -11,13 +11,13 @@ import ast
 import os
 import re
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, cast
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, cast
 
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_classmethod, is_static
-from buffix.analysis.flow.model import MAX_FAMILY, Val, merge
+from buffix.analysis.flow.model import GUESSED_RESPONSE, MAX_FAMILY, Val, merge
 from buffix.analysis.module import Module
-from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
+from buffix.analysis.prefilter.index import DISPATCH_FILES, MADE, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
 from buffix.analysis.prefilter.tokens import might_contain_sink, screens
 from buffix.analysis.project.dependencies import Dependencies
@@ -29,9 +29,12 @@ _STAR = re.compile(rb"(?m)^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*")
 _MAX_REEXPORTS = 3
 _CAPITALIZED = re.compile(rb"\b[A-Z]\w*")  # what a file may name a class of the tree by
 _CLASS_STATEMENT = re.compile(rb"class[ \t]+([A-Z]\w*)")
-_MADE = re.compile(rb"\b([A-Z]\w*)(?:\.\w+)?\(")  # `Picture(`, `Download.from_data(`: built (or any such call)
 _CHECKED = re.compile(rb"isinstance\([^,()]+,[ \t]*([\w., \t(]+)")  # `isinstance(x, (A, B))`
 Found = Tuple[Module, ast.AST, Optional[ClassInfo]]  # a function of the tree: its module, node and class
+
+
+def _anything(text: bytes) -> bool:
+    return True  # a producer all of whose functions building the class run
 
 
 def _package_of(path: str) -> str:
@@ -154,21 +157,45 @@ class Project:
         def compute() -> Dict[str, Val]:
             self._storing.add(qualname)
             try:
-                found: Dict[str, Val] = {}
                 name = qualname.rpartition(".")[2]
-                for file in self._naming(name):
-                    with self._dependencies.unrecorded():  # what a producer's run reads depends on what ran
-                        module = self.module(module_name(file)[0])  # before it: the answer names its files
-                        made = module.stores(screens(self.catalog).any_source.search) if module is not None else {}
-                    self.consult(file)
-                    for (owner, attr), value in made.items():
-                        if owner == qualname:
-                            found[attr] = merge([found.get(attr), value]) or value
+                named = self._naming(name)
+                found = self._run_producers(qualname, named, screens(self.catalog).any_source.search)
+                if not found and self._reads_what_it_is_given(qualname):
+                    # `File(response, name)` in a module that gets its response from a helper of the tree: the
+                    # functions there that build the class run whatever they name
+                    others = [f for f in self.index_methods().building(name) if f not in named]
+                    found = self._run_producers(qualname, others, _anything)
                 return found
             finally:
                 self._storing.discard(qualname)
 
         return cast(Dict[str, Val], self.remembered(self._stored, qualname, compute))
+
+    def _run_producers(self, qualname: str, files: List[str], sources: Callable[[bytes], Any]) -> Dict[str, Val]:
+        """What the modules of `files` store in instances of class `qualname` (Module.stores)."""
+        found: Dict[str, Val] = {}
+        for file in files:
+            with self._dependencies.unrecorded():  # what a producer's run reads depends on what ran
+                module = self.module(module_name(file)[0])  # before it: the answer names its files
+                made = module.stores(sources) if module is not None else {}
+            self.consult(file)
+            for (owner, attr), value in made.items():
+                if owner == qualname:
+                    found[attr] = merge([found.get(attr), value]) or value
+        return found
+
+    def _reads_what_it_is_given(self, qualname: str) -> bool:
+        """Does the class's `__init__` read a body member of a parameter (`self.content = stream.content`)? Its
+        builders then hand it responses, wherever those come from."""
+        info = self.find_class(qualname)
+        init = info.methods.get("__init__") if info is not None else None
+        guess = self.catalog.types.get(GUESSED_RESPONSE)
+        if init is None or guess is None:
+            return False
+        members = {*guess.attributes, *guess.methods}
+        params = {a.arg for a in (*init.args.posonlyargs, *init.args.args)}  # type: ignore[attr-defined]
+        return any(isinstance(n, ast.Attribute) and n.attr in members and isinstance(n.value, ast.Name)
+                   and n.value.id in params for n in ast.walk(init))
 
     def collecting(self) -> bool:
         """Do the producers of some class's stores run now? What is computed then saw no stores of other classes:
@@ -200,7 +227,7 @@ class Project:
                 except OSError:
                     continue
                 checked = {w for m in _CHECKED.findall(text) for w in _CAPITALIZED.findall(m)}
-                for word in set(_MADE.findall(text)) | checked:
+                for word in set(MADE.findall(text)) | checked:
                     self._naming_files.setdefault(word.decode("ascii", "replace"), []).append(file)
         files = self._naming_files.get(name, [])
         return files if len(files) <= DISPATCH_FILES else []
