@@ -1472,6 +1472,10 @@ class Frame:
             return
         if spec.when == "encoded" and len(args.positional) < 2 and not {"encoding", "errors"} & set(args.keywords):
             return
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        literal = getattr(receiver, "value", "") if isinstance(receiver, ast.Constant) else ""
+        if isinstance(receiver, (ast.Constant, ast.JoinedStr)) and not isinstance(literal, bytes):
+            return  # `"".join(parts)`: a str method takes no buffer (bytes parts fail with or without a proxy)
         target = args.get(spec.arg, spec.keywords)
         value = args.value(target)
         if target is None or value is None:

@@ -248,20 +248,30 @@ class Project:
         self._building.add((qualname, name))
         try:
             short = qualname.rpartition(".")[2]
-            found: Set[str] = set()
-            for file in self._naming(short):
-                module = self.module(module_name(file)[0])
-                if module is None:
-                    continue
-                builders: List[Tuple[Optional[ClassInfo], ast.AST]] = [
-                    (info, method) for info in module.classes.values() for method in info.methods.values()]
-                builders.extend((None, function) for function in module.functions.values())
-                for info, method in builders:
-                    for handed in _handed(module, method, qualname, index, name):
-                        found.add(self._instance_class(module, info, method, handed) or "")
+            named = self._naming(short)
+            found = self._builders_in(named, qualname, index, name)
+            if not found:  # none there: the files that build it (a client wiring its parts makes no body)
+                others = [f for f in self.index_methods().building(short) if f not in named]
+                found = self._builders_in(others, qualname, index, name)
             return found.pop() or None if len(found) == 1 else None
         finally:
             self._building.discard((qualname, name))
+
+    def _builders_in(self, files: List[str], qualname: str, index: int, name: str) -> Set[str]:
+        """The classes (or "" for one not known) whose methods in `files` build `qualname` handing it an
+        instance of theirs as parameter `name` (positional `index`)."""
+        found: Set[str] = set()
+        for file in files:
+            module = self.module(module_name(file)[0])
+            if module is None:
+                continue
+            builders: List[Tuple[Optional[ClassInfo], ast.AST]] = [
+                (info, method) for info in module.classes.values() for method in info.methods.values()]
+            builders.extend((None, function) for function in module.functions.values())
+            for info, method in builders:
+                for handed in _handed(module, method, qualname, index, name):
+                    found.add(self._instance_class(module, info, method, handed) or "")
+        return found
 
     def _instance_class(self, module: Module, info: Optional[ClassInfo], method: ast.AST,
                         handed: ast.expr) -> Optional[str]:
