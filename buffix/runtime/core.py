@@ -151,15 +151,17 @@ class Runtime:
             if state is None:  # a fresh response (Registry.new_state, inlined)
                 try:
                     state = ResponseState(response, registry._died)
-                    self.states[key] = state
+                    watched = True
                 except TypeError:  # it cannot be weakly referenced: followed by nothing, never closed
-                    state = ResponseState(UNWATCHED)
+                    state, watched = ResponseState(UNWATCHED), False
                 state.handler = self._finalize  # type: ignore[assignment]
                 state.key = key
                 state.records = ()
                 state.cached = state.closed_at = None
                 state.released = state.c_reader = False
                 state.clear_cache = clear_cache
+                if watched:  # last: the hooks read `states` without the lock, so they must never see half a state
+                    self.states[key] = state
             elif clear_cache is not None:
                 record = state.cached
                 if record is not None:
