@@ -335,6 +335,7 @@ class _Forwarded(str):
     for an instance, as wrapt forwards them, the body's (a data descriptor, so the generic lookup asks it)."""
 
     __slots__ = ("name",)
+    name: str
 
     def __new__(cls, value: str, name: str) -> "_Forwarded":
         made = super().__new__(cls, value)
@@ -353,5 +354,5 @@ class _Forwarded(str):
 HINT = "buffix: pass body[:]"
 for _cls in (BodyProxy, StrictBodyProxy, BufferBodyProxy, ObserveBodyProxy):
     _cls.__name__ = f"{_cls.__name__} ({HINT})"
-    _cls.__module__ = _Forwarded(_cls.__module__, "__module__")  # type: ignore[assignment]
+    _cls.__module__ = _Forwarded(_cls.__module__, "__module__")
     _cls.__doc__ = _Forwarded(_cls.__doc__ or "", "__doc__")
