@@ -22,7 +22,6 @@ from buffix.runtime.proxy import (
     ObserveBodyProxy,
     StrictBodyProxy,
     release_proxy,
-    set_record,
     set_wrapped,
 )
 from buffix.runtime.registry import (
@@ -39,7 +38,7 @@ from buffix.runtime.settings import RuntimeUnavailable, Settings
 
 BODY_TYPES = (bytes, bytearray)
 _new_proxy = BodyProxy.__new__  # wrapt's C __new__, shared by every proxy class
-_set_wrapped, _set_record = set_wrapped, set_record
+_set_wrapped = set_wrapped
 
 # Set while a hooked read is running: a client that closes its own response mid-read (httpx at the end of the
 # stream, aiohttp on EOF) is not the program closing it.
@@ -166,7 +165,7 @@ class Runtime:
                 record = state.cached
                 if record is not None:
                     if record.body_id == id(body) and not record.released:
-                        return self._again(record, body)
+                        return self._again(state, record, body)
                     record.cached_by = None  # the response caches another body now
                     state.keep(record)
                 if state.clear_cache is None:
@@ -215,8 +214,9 @@ class Runtime:
         finally:
             lock.release()
 
-    def _again(self, record: BodyRecord, body: Any) -> Any:
-        """The proxy of a body the response caches, read again: the one the program holds, else a new one."""
+    def _again(self, state: ResponseState, record: BodyRecord, body: Any) -> Any:
+        """The proxy of a body the response caches, read again: the one the program holds, else a new one. The
+        caller holds the lock."""
         proxy = record()
         if proxy is not None:
             return proxy
@@ -224,11 +224,22 @@ class Runtime:
             proxy = ref()
             if proxy is not None:
                 return proxy
-        proxy = _new_proxy(self._proxy_class)  # every earlier proxy is gone: a new one, followed with a callback
-        _set_wrapped(proxy, body)
-        _set_record(proxy, record)
-        self.registry.follow(record, proxy)
-        return proxy
+        # Every earlier proxy is gone, so no proxy refers to `record` any more: a new record, the new proxy's weak
+        # reference, stands for the body from now on (`await resp.read()` repeated; following the new proxy with a
+        # callback cost a handler per dropped proxy). Its fields carry over; the old record is no longer live (a
+        # queued death of an old proxy finds it so), and the body's bytes stay counted once.
+        fresh: Any = _new_proxy(self._proxy_class)
+        _set_wrapped(fresh, body)
+        renewed = BodyRecord(fresh)
+        fresh._self_record = renewed
+        renewed.body_id, renewed.size, renewed.source, renewed.site = record.body_id, record.size, record.source, \
+            record.site
+        renewed.cached_by, renewed.proxies, renewed.accesses, renewed.live = state, (), record.accesses, record.live
+        if vars(record):  # the rarely set fields (suspected, warned_slow_copy...)
+            vars(renewed).update(vars(record))
+        record.live, record.cached_by = False, None
+        state.cached = renewed
+        return fresh
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
     def chunks(self, response: Any, iterator: Iterator[Any], source: str, site: Optional[Site] = None) -> Iterator[Any]:

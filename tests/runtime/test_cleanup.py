@@ -389,3 +389,37 @@ def test_an_async_close_never_awaited_closes_nothing():
     with runtime.installed(policy="release_on_close"):
         _served_by_aiohttp(program)
     assert seen["after"] == payloads.body(3000)
+
+
+@pytest.mark.parametrize("policy", ["track", "release_on_close"])
+def test_a_cached_body_read_again_after_its_proxies_died_is_still_one_tracked_body(server, policy):
+    """`r.content` read, dropped, read again gets a new proxy (a new record stands for the body, issue 11's
+    per-access cost): the body is counted once, a held one is a leak suspect once at the close, and the policy
+    releases it."""
+    import requests
+
+    with runtime.installed(policy=policy):
+        before = runtime.stats()
+        response = requests.get(server.url_for("/bytes/700"), timeout=10)
+        size, created = len(response.content), here()  # the first proxy, dropped at once; the body's site
+        assert size == 700
+        for _ in range(3):
+            assert response.content[:] == payloads.body(700)  # a new proxy each time, each dropped
+        body = response.content
+        assert response.content is body  # while held: the same proxy
+        assert body.count(b"\0") == payloads.body(700).count(b"\0")
+        during = runtime.stats()
+        assert during.bytes_live - before.bytes_live == 700 and during.bodies_wrapped - before.bodies_wrapped == 1
+        response.close(); closed = here()  # noqa: E702
+        after = runtime.stats()
+        if policy == "track":
+            assert body[:] == payloads.body(700)
+            suspects = after.leak_suspects[len(before.leak_suspects):]
+            assert [(s.size, s.created_at, s.closed_at) for s in suspects] == [(700, created, closed)], suspects
+        else:
+            with pytest.raises(BodyReleasedError):
+                body[:]
+            assert after.released - before.released == 1 and after.bytes_live == before.bytes_live
+        del body, response
+        gc.collect()
+        assert runtime.stats().bytes_live == before.bytes_live
