@@ -26,6 +26,7 @@ from buffix.runtime.proxy import (
 )
 from buffix.runtime.registry import (
     FINALIZED,
+    SWEEP_AT,
     UNWATCHED,
     BodyRecord,
     Registry,
@@ -87,7 +88,26 @@ class Runtime:
         return self._proxy_class
 
     def stats(self) -> Stats:
-        return self.registry.snapshot()
+        """Exact: every body whose proxies are gone is retired first."""
+        registry = self.registry
+        registry.drain()
+        with registry.lock:
+            self.sweep_locked()
+            return registry.snapshot()
+
+    def sweep_locked(self) -> None:
+        """Retire the stream bodies whose proxy died: those of `Registry.unheld`, and the last body read from each
+        live response (wrap leaves it to the response's next body or death, so a response read once puts nothing
+        in `unheld`). The caller holds the registry's lock."""
+        registry = self.registry
+        registry.sweep_locked()
+        for state in self.states.values():
+            records = state.records
+            if records:
+                last = records[-1]
+                if last.live and last.cached_by is None and not last.proxies and last() is None:
+                    registry.retire(last)
+        registry.next_sweep = registry.bodies_wrapped + max(SWEEP_AT, 2 * (len(registry.unheld) + len(self.states)))
 
     # --- response state ------------------------------------------------------------------------------------
     def link(self, stream: Any, response: Any) -> None:
@@ -147,10 +167,10 @@ class Runtime:
             state = self.states.get(key)
             if state is not None and state() is not response:
                 state = None  # a dead response's, whose id this one took before its death was drained: not reused
+            watched = True  # (a state in `states` follows its response)
             if state is None:  # a fresh response (Registry.new_state, inlined)
                 try:
                     state = ResponseState(response, registry._died)
-                    watched = True
                 except TypeError:  # it cannot be weakly referenced: followed by nothing, never closed
                     state, watched = ResponseState(UNWATCHED), False
                 state.handler = self._finalize  # type: ignore[assignment]
@@ -172,10 +192,13 @@ class Runtime:
                     state.clear_cache = clear_cache
             else:
                 records = state.records
-                if records:  # the previous body read from this response, if it is gone already
+                if records:  # the previous body read from this response
                     previous = records[-1]
-                    if previous.live and not previous.proxies and previous() is None:
-                        registry.retire(previous)
+                    if previous.live:
+                        if previous() is None and not previous.proxies:  # gone already
+                            registry.retire(previous)
+                        else:  # no longer the last body read from it: its death is found by a sweep
+                            registry.unheld.append(previous)
             if frame is not None:
                 site = (frame.f_code, frame.f_lasti)
             elif site is None:
@@ -192,24 +215,26 @@ class Runtime:
             record.accesses = None
             record.live = True
             registry.recent_sites.append(site)
-            registry.bodies_wrapped += 1
+            wrapped = registry.bodies_wrapped = registry.bodies_wrapped + 1
             live = registry.bytes_live = registry.bytes_live + size
             if live > registry.peak_bytes:
                 registry.peak_bytes = live
             if clear_cache is not None:
                 record.cached_by = state
                 state.cached = record
-            else:  # nothing pins the body but that proxy: its death is found by a sweep (registry)
+            else:  # nothing pins the body but that proxy. While it is the last body read from its response, its
+                # death is found at the response's next body, at the response's death, or by a sweep (sweep_locked);
+                # a body of a response that cannot be followed (no death, no next body) is swept from `unheld`
                 record.cached_by = None
                 records = state.records  # (ResponseState.keep, inlined)
                 if records:
                     records.append(record)
                 else:
                     state.records = [record]
-                unheld = registry.unheld
-                unheld.append(record)
-                if len(unheld) >= registry.sweep_at:
-                    registry.sweep_locked()
+                if not watched:
+                    registry.unheld.append(record)
+                if wrapped >= registry.next_sweep:
+                    self.sweep_locked()
             return proxy
         finally:
             lock.release()
