@@ -22,11 +22,11 @@ from buffix.runtime.proxy import (
     ObserveBodyProxy,
     StrictBodyProxy,
     release_proxy,
-    set_record,
     set_wrapped,
 )
 from buffix.runtime.registry import (
     FINALIZED,
+    SWEEP_AT,
     UNWATCHED,
     BodyRecord,
     Registry,
@@ -39,7 +39,7 @@ from buffix.runtime.settings import RuntimeUnavailable, Settings
 
 BODY_TYPES = (bytes, bytearray)
 _new_proxy = BodyProxy.__new__  # wrapt's C __new__, shared by every proxy class
-_set_wrapped, _set_record = set_wrapped, set_record
+_set_wrapped = set_wrapped
 
 # Set while a hooked read is running: a client that closes its own response mid-read (httpx at the end of the
 # stream, aiohttp on EOF) is not the program closing it.
@@ -88,7 +88,26 @@ class Runtime:
         return self._proxy_class
 
     def stats(self) -> Stats:
-        return self.registry.snapshot()
+        """Exact: every body whose proxies are gone is retired first."""
+        registry = self.registry
+        registry.drain()
+        with registry.lock:
+            self.sweep_locked()
+            return registry.snapshot()
+
+    def sweep_locked(self) -> None:
+        """Retire the stream bodies whose proxy died: those of `Registry.unheld`, and the last body read from each
+        live response (wrap leaves it to the response's next body or death, so a response read once puts nothing
+        in `unheld`). The caller holds the registry's lock."""
+        registry = self.registry
+        registry.sweep_locked()
+        for state in self.states.values():
+            records = state.records
+            if records:
+                last = records[-1]
+                if last.live and last.cached_by is None and not last.proxies and last() is None:
+                    registry.retire(last)
+        registry.next_sweep = registry.bodies_wrapped + max(SWEEP_AT, 2 * (len(registry.unheld) + len(self.states)))
 
     # --- response state ------------------------------------------------------------------------------------
     def link(self, stream: Any, response: Any) -> None:
@@ -148,33 +167,38 @@ class Runtime:
             state = self.states.get(key)
             if state is not None and state() is not response:
                 state = None  # a dead response's, whose id this one took before its death was drained: not reused
+            watched = True  # (a state in `states` follows its response)
             if state is None:  # a fresh response (Registry.new_state, inlined)
                 try:
                     state = ResponseState(response, registry._died)
-                    self.states[key] = state
                 except TypeError:  # it cannot be weakly referenced: followed by nothing, never closed
-                    state = ResponseState(UNWATCHED)
+                    state, watched = ResponseState(UNWATCHED), False
                 state.handler = self._finalize  # type: ignore[assignment]
                 state.key = key
                 state.records = ()
                 state.cached = state.closed_at = None
                 state.released = state.c_reader = False
                 state.clear_cache = clear_cache
+                if watched:  # last: the hooks read `states` without the lock, so they must never see half a state
+                    self.states[key] = state
             elif clear_cache is not None:
                 record = state.cached
                 if record is not None:
                     if record.body_id == id(body) and not record.released:
-                        return self._again(record, body)
+                        return self._again(state, record, body)
                     record.cached_by = None  # the response caches another body now
                     state.keep(record)
                 if state.clear_cache is None:
                     state.clear_cache = clear_cache
             else:
                 records = state.records
-                if records:  # the previous body read from this response, if it is gone already
+                if records:  # the previous body read from this response
                     previous = records[-1]
-                    if previous.live and not previous.proxies and previous() is None:
-                        registry.retire(previous)
+                    if previous.live:
+                        if previous() is None and not previous.proxies:  # gone already
+                            registry.retire(previous)
+                        else:  # no longer the last body read from it: its death is found by a sweep
+                            registry.unheld.append(previous)
             if frame is not None:
                 site = (frame.f_code, frame.f_lasti)
             elif site is None:
@@ -191,30 +215,33 @@ class Runtime:
             record.accesses = None
             record.live = True
             registry.recent_sites.append(site)
-            registry.bodies_wrapped += 1
+            wrapped = registry.bodies_wrapped = registry.bodies_wrapped + 1
             live = registry.bytes_live = registry.bytes_live + size
             if live > registry.peak_bytes:
                 registry.peak_bytes = live
             if clear_cache is not None:
                 record.cached_by = state
                 state.cached = record
-            else:  # nothing pins the body but that proxy: its death is found by a sweep (registry)
+            else:  # nothing pins the body but that proxy. While it is the last body read from its response, its
+                # death is found at the response's next body, at the response's death, or by a sweep (sweep_locked);
+                # a body of a response that cannot be followed (no death, no next body) is swept from `unheld`
                 record.cached_by = None
                 records = state.records  # (ResponseState.keep, inlined)
                 if records:
                     records.append(record)
                 else:
                     state.records = [record]
-                unheld = registry.unheld
-                unheld.append(record)
-                if len(unheld) >= registry.sweep_at:
-                    registry.sweep_locked()
+                if not watched:
+                    registry.unheld.append(record)
+                if wrapped >= registry.next_sweep:
+                    self.sweep_locked()
             return proxy
         finally:
             lock.release()
 
-    def _again(self, record: BodyRecord, body: Any) -> Any:
-        """The proxy of a body the response caches, read again: the one the program holds, else a new one."""
+    def _again(self, state: ResponseState, record: BodyRecord, body: Any) -> Any:
+        """The proxy of a body the response caches, read again: the one the program holds, else a new one. The
+        caller holds the lock."""
         proxy = record()
         if proxy is not None:
             return proxy
@@ -222,11 +249,22 @@ class Runtime:
             proxy = ref()
             if proxy is not None:
                 return proxy
-        proxy = _new_proxy(self._proxy_class)  # every earlier proxy is gone: a new one, followed with a callback
-        _set_wrapped(proxy, body)
-        _set_record(proxy, record)
-        self.registry.follow(record, proxy)
-        return proxy
+        # Every earlier proxy is gone, so no proxy refers to `record` any more: a new record, the new proxy's weak
+        # reference, stands for the body from now on (`await resp.read()` repeated; following the new proxy with a
+        # callback cost a handler per dropped proxy). Its fields carry over; the old record is no longer live (a
+        # queued death of an old proxy finds it so), and the body's bytes stay counted once.
+        fresh: Any = _new_proxy(self._proxy_class)
+        _set_wrapped(fresh, body)
+        renewed = BodyRecord(fresh)
+        fresh._self_record = renewed
+        renewed.body_id, renewed.size, renewed.source, renewed.site = record.body_id, record.size, record.source, \
+            record.site
+        renewed.cached_by, renewed.proxies, renewed.accesses, renewed.live = state, (), record.accesses, record.live
+        if vars(record):  # the rarely set fields (suspected, warned_slow_copy...)
+            vars(renewed).update(vars(record))
+        record.live, record.cached_by = False, None
+        state.cached = renewed
+        return fresh
 
     # --- reading helpers for hooks -------------------------------------------------------------------------
     def chunks(self, response: Any, iterator: Iterator[Any], source: str, site: Optional[Site] = None) -> Iterator[Any]:

@@ -68,8 +68,10 @@ def _cached_property(rt: Runtime, point: HookPoint, original: property) -> prope
                 rt.guard(response, point.attribute)
         body = getter(response)
         frame = sys._getframe(1)
-        filename = frame.f_code.co_filename
-        if internal.get(filename) or (filename not in internal and classify(frame)):
+        library = internal.get(frame.f_code.co_filename)  # one lookup: None until the file is classified
+        if library is None:
+            library = classify(frame)
+        if library:
             return body
         return wrap(response, body, source, clear, frame)
 
@@ -107,8 +109,10 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
             if state.c_reader:
                 return original(obj, *args, **kwargs) if args or kwargs else original(obj)
         frame = sys._getframe(1)
-        filename = frame.f_code.co_filename
-        if internal.get(filename) or (filename not in internal and classify(frame)):
+        library = internal.get(frame.f_code.co_filename)  # (as in _cached_property)
+        if library is None:
+            library = classify(frame)
+        if library:
             return original(obj, *args, **kwargs) if args or kwargs else original(obj)
         if adapt is not None:
             return adapt(owner, original(obj, *args, **kwargs), (frame.f_code, frame.f_lasti))

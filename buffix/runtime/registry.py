@@ -73,7 +73,7 @@ class BodyRecord(weakref.ref):
     first access of a body (the hot path). The program pins that proxy (and the response the body, when it caches
     it); nothing of buffix's does, so a dropped body is freed at once. A body the response does not keep (a read(),
     a chunk) is retired once that proxy is found dead: at the next body of the same response, at the response's
-    death, or at a sweep of Registry.unheld. `Runtime.wrap` sets the slots; the rarely changed fields are class
+    death, or at a sweep (Runtime.sweep_locked). `Runtime.wrap` sets the slots; the rarely changed fields are class
     defaults, written to the instance dict only when they change."""
 
     __slots__ = ("body_id", "size", "source", "site", "cached_by", "proxies", "accesses", "live", "__dict__")
@@ -172,10 +172,12 @@ class Registry:
         # where the program received its latest bodies: explains a refusal whose message names no type and whose
         # frames hold no proxy (`hashlib.md5(requests.get(u).content)`)
         self.recent_sites: "collections.deque[Site]" = collections.deque(maxlen=1024)
-        # records of bodies their response does not keep, followed only by `holder`: swept for dead proxies when
-        # the list reaches `sweep_at` (doubled when most are still alive, so sweeping stays O(1) per body)
+        # records of bodies their response does not keep, followed only by their first proxy's weak reference,
+        # that are no longer the last body read from their response (or whose response cannot be followed): swept
+        # for dead proxies, with the last body of every live response, when `bodies_wrapped` reaches `next_sweep`
+        # (Runtime.sweep_locked: set to twice what a sweep visits, so sweeping stays O(1) per body)
         self.unheld: List[BodyRecord] = []
-        self.sweep_at = SWEEP_AT
+        self.next_sweep = SWEEP_AT
 
     def follow(self, record: BodyRecord, proxy: object) -> None:
         """Follow `proxy` of `record` with a callback (its death is handled at a drain); the caller holds the lock."""
@@ -219,6 +221,7 @@ class Registry:
         with self.lock:
             self.bodies_wrapped = self.bytes_live = self.peak_bytes = self.released = 0
             self.leak_suspects = []
+            self.next_sweep = SWEEP_AT
 
     def new_state(self, response: object, key: int, handler: Callable[[ResponseState], None],
                   clear_cache: Optional[Callable[[object], None]],
@@ -277,7 +280,6 @@ class Registry:
             else:
                 kept.append(record)
         self.unheld = kept
-        self.sweep_at = max(SWEEP_AT, 2 * len(kept))
 
     def snapshot(self) -> Stats:
         self.drain()

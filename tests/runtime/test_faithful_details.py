@@ -101,3 +101,31 @@ def test_leak_suspects_are_grouped_by_site(server, tmp_path):
     lines = [line for line in result.stderr.splitlines() if "leak suspect:" in line]
     assert lines == [f"  leak suspect: 5 bodies, 500 bytes from requests Response.content, created at {program}:5, "
                      f"still held by the program when its response closed at {program}:6"], result.stderr
+
+
+def test_attribute_reads_of_a_body_answer_as_under_wrapt(server):
+    """The proxy looks attributes up with object's __getattribute__ (cheaper than wrapt's, issue 11's per-access
+    target): what the program reads must still be what a wrapt proxy gives, `__module__` and `__doc__` too."""
+    import requests
+
+    def read(proxy: object, name: str) -> object:
+        try:
+            return getattr(proxy, name)
+        except AttributeError as error:
+            return ("AttributeError", str(error))
+
+    names = ("__module__", "__doc__", "__dict__", "__qualname__", "__class__", "__wrapped__", "decode", "hex",
+             "__object_proxy__", "no_such_attribute")
+    for profile in ("wrapt", "strict"):
+        with runtime.installed(profile=profile):
+            body = requests.get(server.url_for("/bytes/10"), timeout=10).content
+            real = wrapt.ObjectProxy(body[:])
+            ours = {name: read(body, name) for name in names}
+            theirs = {name: read(real, name) for name in names}
+            assert ours.keys() == theirs.keys()
+            for name in names:
+                if callable(theirs[name]) and not isinstance(theirs[name], type):
+                    assert callable(ours[name]), name  # bound methods of the two bodies
+                else:
+                    assert ours[name] == theirs[name], name
+            assert type(body).__module__ == "buffix.runtime.proxy" and "profile" in (type(body).__doc__ or "")
