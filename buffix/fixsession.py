@@ -30,7 +30,7 @@ class FileFix:
     fixed: Optional[bytes]  # None: nothing changes
     applied: Tuple[Edit, ...] = ()
     refused: Tuple[Refusal, ...] = ()
-    remaining: Tuple[Finding, ...] = ()  # findings of the fixed file (of the original when nothing changed)
+    remaining: Sequence[Finding] = ()  # findings of the fixed file (of the original when nothing changed)
     error: Optional[FileError] = None
 
     @property
