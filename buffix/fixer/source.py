@@ -7,6 +7,7 @@ mixed) are kept because they are never touched.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
@@ -31,7 +32,7 @@ class DecodedSource:
     text: str
     encoding: str  # the codec of the text, without the BOM ("utf-8" for a BOM file)
     bom: bytes
-    line_starts: Tuple[int, ...]
+    line_starts: "array[int]"  # core.source.line_starts
 
     def offset(self, line: int, column: int) -> int:
         """Character offset of a 1-based line and 1-based column; the column may point just past the line."""
