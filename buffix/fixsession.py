@@ -28,7 +28,7 @@ class FileFix:
     path: str
     original: bytes
     fixed: Optional[bytes]  # None: nothing changes
-    applied: Tuple[Edit, ...] = ()
+    applied: Sequence[Edit] = ()  # packed (fixer.apply.PackedEdits)
     refused: Tuple[Refusal, ...] = ()
     remaining: Sequence[Finding] = ()  # findings of the fixed file (of the original when nothing changed)
     error: Optional[FileError] = None
@@ -56,7 +56,7 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
     if result.error is not None:
         return FileFix(path, data, None, remaining=result.findings, error=result.error)
     current = data
-    applied: List[Edit] = []
+    applied: List[Sequence[Edit]] = []  # each pass's edits, packed
     refused: List[Refusal] = []
     for _ in range(_MAX_PASSES):
         targets = fix_targets(result.findings, unsafe)
@@ -77,7 +77,7 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
             if parked is not None:
                 result = pickle.loads(parked)
             break
-        applied.extend(outcome.applied)
+        applied.append(outcome.applied)
         current = outcome.new_source
         if parked is None:
             del result  # the old findings go before the next analysis
@@ -87,7 +87,8 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
             error = FileError(path, f"not fixed: the fixed file does not analyze: {result.error.message}")
             return FileFix(path, data, None, refused=tuple(refused), error=error)
     fixed = current if current != data else None
-    return FileFix(path, data, fixed, tuple(applied), tuple(refused), result.findings)
+    edits = applied[0] if len(applied) == 1 else tuple(edit for done in applied for edit in done)
+    return FileFix(path, data, fixed, edits, tuple(refused), result.findings)
 
 
 def needs_fix(unsafe: bool, observed: Sequence[Finding] = ()) -> Callable[[FileResult], bool]:

@@ -8,10 +8,11 @@ both hold them all. A finding is made again, equal to the one packed, each time 
 from __future__ import annotations
 
 from array import array
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union, overload
 
 from buffix.core.findings import Finding, Fix, FlowStep, Span
 
+T = TypeVar("T")
 _NONE = -1  # the text index of None (a flow step in the finding's own file, no fix)
 
 
@@ -123,9 +124,56 @@ def _decode(texts: Sequence[str], data: Any, at: int) -> Tuple[Finding, int]:
     return Finding(code, message, path, where, confidence, steps, fix, also), at
 
 
-class PackedFindings(Sequence[Finding]):
-    """A tuple of findings in ~170 bytes each: iterated, indexed, compared, hashed and added as the tuple it
-    stands for (equal to it); pickled as its array and texts. Made by `Packer.packed()`, in the order added."""
+class PackedTuple(Sequence[T]):
+    """A tuple packed: iterated, indexed, compared, hashed and added as the tuple it stands for (equal to it).
+    A subclass says how its `index`-th item is made."""
+
+    __slots__ = ()
+
+    def item(self, index: int) -> T:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[T]:
+        return (self.item(i) for i in range(len(self)))
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Tuple[T, ...]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Any:
+        if isinstance(index, slice):
+            return tuple(self.item(i) for i in range(*index.indices(len(self))))
+        if not -len(self) <= index < len(self):
+            raise IndexError("index out of range")
+        return self.item(index % len(self))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (tuple, PackedTuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other: Any) -> Tuple[T, ...]:
+        if not isinstance(other, (tuple, PackedTuple)):
+            return NotImplemented
+        return (*self, *other)
+
+    def __radd__(self, other: Any) -> Tuple[T, ...]:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return (*other, *self)
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+class PackedFindings(PackedTuple[Finding]):
+    """A file's findings in ~170 bytes each, pickled as its array and texts. Made by `Packer.packed()`, in the order
+    added."""
 
     __slots__ = ("_texts", "_data", "_starts")
 
@@ -135,43 +183,14 @@ class PackedFindings(Sequence[Finding]):
     def __len__(self) -> int:
         return len(self._starts)
 
+    def item(self, index: int) -> Finding:
+        return _decode(self._texts, self._data, self._starts[index])[0]
+
     def __iter__(self) -> Iterator[Finding]:
         at, texts, data = 0, self._texts, self._data
         for _ in range(len(self._starts)):
             finding, at = _decode(texts, data, at)
             yield finding
-
-    @overload
-    def __getitem__(self, index: int) -> Finding: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Tuple[Finding, ...]: ...
-
-    def __getitem__(self, index: Union[int, slice]) -> Any:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
-        return _decode(self._texts, self._data, self._starts[index])[0]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, (tuple, PackedFindings)):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __add__(self, other: Any) -> Tuple[Finding, ...]:
-        if not isinstance(other, (tuple, PackedFindings)):
-            return NotImplemented
-        return (*self, *other)
-
-    def __radd__(self, other: Any) -> Tuple[Finding, ...]:
-        if not isinstance(other, tuple):
-            return NotImplemented
-        return (*other, *self)
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
 
     def __reduce__(self) -> Tuple[type, Tuple[Any, ...]]:
         return PackedFindings, (self._texts, self._data, self._starts)

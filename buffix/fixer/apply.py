@@ -10,10 +10,12 @@ plus sanitizers.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Set, Tuple, Union
+from array import array
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from buffix.core.findings import Span, slotted
+from buffix.core.packed import PackedTuple
 from buffix.fixer.imports import helper_import
 from buffix.fixer.piecewise import PIECEWISE_MIN_BYTES, NotSeparable, Outline, check_pieces, read_in_pieces
 from buffix.fixer.rewrite import RewriteRefused, rewrite
@@ -30,6 +32,33 @@ class Edit:
     after: str
 
 
+class PackedEdits(PackedTuple[Edit]):
+    """Edits in ~24 bytes each and a table of their texts (as objects ~250: a file can have an edit every 77 bytes,
+    held while the fixed file is analyzed again and sent to the main process)."""
+
+    __slots__ = ("_texts", "_data")
+
+    def __init__(self, edits: Sequence[Edit] = (), texts: Tuple[str, ...] = (), data: Optional["array[int]"] = None):
+        numbers: Dict[str, int] = {text: n for n, text in enumerate(texts)}
+        self._data = data if data is not None else array("i")
+        for edit in edits:
+            span = edit.span
+            self._data.extend((span.line, span.column, span.end_line, span.end_column,
+                               numbers.setdefault(edit.before, len(numbers)),
+                               numbers.setdefault(edit.after, len(numbers))))
+        self._texts = tuple(numbers)
+
+    def __len__(self) -> int:
+        return len(self._data) // 6
+
+    def item(self, index: int) -> Edit:
+        line, column, end_line, end_column, before, after = self._data[index * 6:index * 6 + 6]
+        return Edit(Span(line, column, end_line, end_column), self._texts[before], self._texts[after])
+
+    def __reduce__(self) -> Tuple[type, Tuple[Any, ...]]:
+        return PackedEdits, ((), self._texts, self._data)
+
+
 @slotted
 @dataclass(frozen=True)
 class Refusal:
@@ -41,7 +70,7 @@ class Refusal:
 class FixOutcome:
     path: str
     new_source: Optional[bytes]  # None: nothing to write
-    applied: Tuple[Edit, ...] = ()
+    applied: Sequence[Edit] = ()  # PackedEdits
     refused: Tuple[Refusal, ...] = ()
     unchanged: Tuple[Span, ...] = ()  # targets that already are sanitized
 
@@ -50,12 +79,15 @@ class FixOutcome:
         return self.new_source is not None
 
 
-@dataclass
 class _Target:
-    span: Span
-    start: int
-    end: int
-    children: List["_Target"] = field(default_factory=list)
+    """A span to rewrite, at its character offsets, with the targets nested in it. Slotted, children made when
+    there are any: a file can have one every 77 bytes."""
+
+    __slots__ = ("span", "start", "end", "children")
+
+    def __init__(self, span: Span, start: int, end: int) -> None:
+        self.span, self.start, self.end = span, start, end
+        self.children: Optional[List["_Target"]] = None
 
 
 def fix_source(source: bytes, targets: Sequence[Span], style: str = "slice", path: str = "<unknown>") -> FixOutcome:
@@ -136,6 +168,7 @@ def _fix(source: bytes, targets: Sequence[Span], style: str, path: str, piecewis
         new_text = _compose(root, decoded.text, style, applied, refused, unchanged)
         if new_text != decoded.text[root.start : root.end]:
             replacements.append(Replacement(root.start, root.end, new_text))
+    del located, roots  # not needed by the proof, the peak of a fix
     try:
         return _finish(decoded, module, replacements, path, applied, refused, unchanged)
     except NotSeparable:  # a unit does not stand alone: the whole-file proof decides
@@ -162,7 +195,12 @@ def _nest(targets: List[_Target], refused: List[Refusal]) -> List[_Target]:
             continue
         while open_targets and open_targets[-1].end <= target.start:
             open_targets.pop()
-        (open_targets[-1].children if open_targets else roots).append(target)
+        if not open_targets:
+            roots.append(target)
+        elif open_targets[-1].children is None:
+            open_targets[-1].children = [target]
+        else:
+            open_targets[-1].children.append(target)
         open_targets.append(target)
     return roots
 
@@ -172,7 +210,7 @@ def _compose(
 ) -> str:
     """The new text of the target's range: its nested targets rewritten first, then the target around them."""
     pieces, cursor = [], target.start
-    for child in target.children:
+    for child in target.children or ():
         pieces += [text[cursor : child.start], _compose(child, text, style, applied, refused, unchanged)]
         cursor = child.end
     pieces.append(text[cursor : target.end])
@@ -198,11 +236,14 @@ def _finish(
     refused: List[Refusal],
     unchanged: List[Span],
 ) -> FixOutcome:
+    edits = PackedEdits(sorted(applied, key=lambda e: _key(e.span)))
+    applied.clear()  # packed before the proof, the peak of a fix
+
     def outcome(new_source: Optional[bytes]) -> FixOutcome:
         return FixOutcome(
             path,
             new_source,
-            tuple(sorted(applied, key=lambda e: _key(e.span))),
+            edits,
             tuple(sorted(refused, key=lambda r: _key(r.span))),
             tuple(sorted(unchanged, key=_key)),
         )
@@ -223,8 +264,8 @@ def _finish(
             problem = _message(error)
     if problem is None:
         return outcome(new_data)
-    refused.extend(Refusal(edit.span, f"not applied: {problem}") for edit in applied)
-    applied.clear()
+    refused.extend(Refusal(edit.span, f"not applied: {problem}") for edit in edits)
+    edits = PackedEdits()
     return outcome(None)
 
 

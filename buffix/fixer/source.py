@@ -11,12 +11,13 @@ from array import array
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
-from buffix.core.findings import Span
+from buffix.core.findings import Span, slotted
 from buffix.core.source import NEWLINE, SourceError, decode, line_starts
 
 __all__ = ["DecodedSource", "Replacement", "SourceError", "decode_source"]
 
 
+@slotted
 @dataclass(frozen=True)
 class Replacement:
     """Replace text[start:end] (character offsets) by `text`; start == end inserts."""

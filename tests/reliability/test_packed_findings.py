@@ -63,3 +63,16 @@ def test_the_analyzer_packs_a_dense_file_small():
     assert [f.line for f in result.findings] == sorted(f.line for f in result.findings)
     # ~170 bytes a finding, pickled as much (the worker sends it, the main process keeps it): objects cost ~1 KB
     assert len(pickle.dumps(result)) < 250 * 400
+
+
+def test_packed_edits_are_the_tuple_they_stand_for():
+    from buffix.fixer.apply import Edit, PackedEdits, fix_source
+
+    edits = (Edit(Span(3, 15, 3, 19), "data", "data[:]"), Edit(Span(2**20, 1, 2**20 + 2, 9), "a\nb", "é[:]"),
+             Edit(Span(4, 1, 4, 5), "data", "data[:]"))
+    packed_edits = PackedEdits(edits)
+    assert packed_edits == edits and tuple(packed_edits) == edits and packed_edits[-1] == edits[2]
+    assert pickle.loads(pickle.dumps(packed_edits)) == edits and not PackedEdits()
+    outcome = fix_source(b"import io\nio.BytesIO(data)\n", [Span(2, 12, 2, 16)], "slice", "a.py")
+    assert isinstance(outcome.applied, PackedEdits)
+    assert outcome.applied == (Edit(Span(2, 12, 2, 16), "data", "data[:]"),)
