@@ -138,6 +138,9 @@ def build(collected: Collected, parsed: Parsed, path: str, config) -> PackedFind
     # sorted by (line, column, code), ties in the order found: two stable sorts with keys that cost no memory
     chosen.sort(key=lambda n: meta[~n].code if n < 0 else found.code(n))
     chosen.sort(key=lambda n: meta[~n].line << 32 | meta[~n].column if n < 0 else found.position(n))
+    if not alike and chosen == list(range(len(found))):  # every raw reported, in order: packed already
+        del chosen
+        return found.packed()
     out = Packer()
     for which in chosen:
         if which < 0:
