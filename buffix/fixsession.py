@@ -7,7 +7,6 @@ to write them (atomically), print a diff, or send them to stdout.
 from __future__ import annotations
 
 import difflib
-import pickle
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,8 +18,6 @@ from buffix.fixer.source import SourceError, decode_source
 
 Analyze = Callable[[bytes, str], FileResult]
 _MAX_PASSES = 4  # a fix may reveal a finding that depended on it; stop well before any loop
-# Above this, the first findings are parked in a pickle while the fixed text is analyzed (see fix_file)
-PARKED_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -62,26 +59,15 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
         targets = fix_targets(result.findings, unsafe)
         if not targets:
             break
-        parked = None
-        if len(current) > PARKED_BYTES:
-            # The findings are scattered over the heap the analysis used and pin all of it: moved out (a pickle is
-            # one block), that heap is freed and the next analysis reuses it, so `fix` peaks as one analysis does.
-            packed, parked = pickle.dumps(targets), pickle.dumps(result)
-            del result, targets
-            targets = pickle.loads(packed)
-            del packed
+        # (the analyzer's findings are packed, a few blocks: they pin none of the heap the analysis used)
         outcome = fix_source(current, targets, style, path)
         del targets
         refused.extend(outcome.refused)
         if outcome.new_source is None:  # nothing changed
-            if parked is not None:
-                result = pickle.loads(parked)
             break
         applied.append(outcome.applied)
         current = outcome.new_source
-        if parked is None:
-            del result  # the old findings go before the next analysis
-        del outcome, parked
+        del result, outcome  # the old findings go before the next analysis
         result = analyze(current, path)
         if result.error is not None:  # never hand back a file the analyzer cannot read any more
             error = FileError(path, f"not fixed: the fixed file does not analyze: {result.error.message}")
