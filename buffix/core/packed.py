@@ -8,7 +8,7 @@ both hold them all. A finding is made again, equal to the one packed, each time 
 from __future__ import annotations
 
 from array import array
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union, overload
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union, overload
 
 from buffix.core.findings import Finding, Fix, FlowStep, Span
 
@@ -194,3 +194,23 @@ class PackedFindings(PackedTuple[Finding]):
 
     def __reduce__(self) -> Tuple[type, Tuple[Any, ...]]:
         return PackedFindings, (self._texts, self._data, self._starts)
+
+
+class PackedSpans(PackedTuple[Span]):
+    """Spans in 16 bytes each (as objects with their line numbers ~128): the targets of a file's fixes."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, spans: Iterable[Span] = (), data: Optional["array[int]"] = None) -> None:
+        self._data = data if data is not None else array("i")
+        for span in spans:
+            self._data.extend((span.line, span.column, span.end_line, span.end_column))
+
+    def __len__(self) -> int:
+        return len(self._data) // 4
+
+    def item(self, index: int) -> Span:
+        return Span(*self._data[index * 4:index * 4 + 4])
+
+    def __reduce__(self) -> Tuple[type, Tuple[Any, ...]]:
+        return PackedSpans, ((), self._data)

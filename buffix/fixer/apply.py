@@ -159,15 +159,17 @@ def _fix(source: bytes, targets: Sequence[Span], style: str, path: str, piecewis
             located.append(_Target(span, *decoded.span_offsets(span)))
         except SourceError as error:
             refused.append(Refusal(span, str(error)))
+    del spans  # (the caller's targets may be packed: these objects are the only copy, gone with the edits)
     roots = _nest(located, refused)
 
     applied: List[Edit] = []
     unchanged: List[Span] = []
     replacements = []
+    texts: Dict[str, str] = {}  # each new text once: most are alike (`data[:]`)
     for root in roots:
         new_text = _compose(root, decoded.text, style, applied, refused, unchanged)
         if new_text != decoded.text[root.start : root.end]:
-            replacements.append(Replacement(root.start, root.end, new_text))
+            replacements.append(Replacement(root.start, root.end, texts.setdefault(new_text, new_text)))
     del located, roots  # not needed by the proof, the peak of a fix
     try:
         return _finish(decoded, module, replacements, path, applied, refused, unchanged)
