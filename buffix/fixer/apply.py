@@ -36,17 +36,39 @@ class PackedEdits(PackedTuple[Edit]):
     """Edits in ~24 bytes each and a table of their texts (as objects ~250: a file can have an edit every 77 bytes,
     held while the fixed file is analyzed again and sent to the main process)."""
 
-    __slots__ = ("_texts", "_data")
+    __slots__ = ("_texts", "_data", "_numbers")
 
     def __init__(self, edits: Sequence[Edit] = (), texts: Tuple[str, ...] = (), data: Optional["array[int]"] = None):
-        numbers: Dict[str, int] = {text: n for n, text in enumerate(texts)}
+        self._numbers: Dict[str, int] = {text: n for n, text in enumerate(texts)}
+        self._texts: List[str] = list(texts)
         self._data = data if data is not None else array("i")
         for edit in edits:
-            span = edit.span
-            self._data.extend((span.line, span.column, span.end_line, span.end_column,
-                               numbers.setdefault(edit.before, len(numbers)),
-                               numbers.setdefault(edit.after, len(numbers))))
-        self._texts = tuple(numbers)
+            self.append(edit)
+
+    def append(self, edit: Edit) -> None:
+        """Add an edit (while the fix is made: the fixer packs each edit as it makes it)."""
+        span = edit.span
+        self._data.extend((span.line, span.column, span.end_line, span.end_column,
+                           self._number(edit.before), self._number(edit.after)))
+
+    def _number(self, text: str) -> int:
+        number = self._numbers.get(text)
+        if number is None:
+            number = self._numbers[text] = len(self._texts)
+            self._texts.append(text)
+        return number
+
+    def in_span_order(self) -> "PackedEdits":
+        """The edits sorted by their spans (stable), as `sorted(edits, key=span)`; itself when they are already."""
+        data = self._data
+        spans = [tuple(data[i * 6:i * 6 + 4]) for i in range(len(self))] if any(
+            data[i * 6:i * 6 + 4] > data[i * 6 + 6:i * 6 + 10] for i in range(len(self) - 1)) else None
+        if spans is None:
+            return self
+        ordered = PackedEdits()
+        for index in sorted(range(len(self)), key=spans.__getitem__):
+            ordered.append(self.item(index))
+        return ordered
 
     def __len__(self) -> int:
         return len(self._data) // 6
@@ -56,7 +78,7 @@ class PackedEdits(PackedTuple[Edit]):
         return Edit(Span(line, column, end_line, end_column), self._texts[before], self._texts[after])
 
     def __reduce__(self) -> Tuple[type, Tuple[Any, ...]]:
-        return PackedEdits, ((), self._texts, self._data)
+        return PackedEdits, ((), tuple(self._texts), self._data)
 
 
 @slotted
@@ -162,7 +184,7 @@ def _fix(source: bytes, targets: Sequence[Span], style: str, path: str, piecewis
     del spans  # (the caller's targets may be packed: these objects are the only copy, gone with the edits)
     roots = _nest(located, refused)
 
-    applied: List[Edit] = []
+    applied = PackedEdits()  # each edit packed as it is made
     unchanged: List[Span] = []
     replacements = []
     texts: Dict[str, str] = {}  # each new text once: most are alike (`data[:]`)
@@ -208,7 +230,7 @@ def _nest(targets: List[_Target], refused: List[Refusal]) -> List[_Target]:
 
 
 def _compose(
-    target: _Target, text: str, style: str, applied: List[Edit], refused: List[Refusal], unchanged: List[Span]
+    target: _Target, text: str, style: str, applied: PackedEdits, refused: List[Refusal], unchanged: List[Span]
 ) -> str:
     """The new text of the target's range: its nested targets rewritten first, then the target around them."""
     pieces, cursor = [], target.start
@@ -234,12 +256,11 @@ def _finish(
     module: _Module,
     replacements: List[Replacement],
     path: str,
-    applied: List[Edit],
+    applied: PackedEdits,
     refused: List[Refusal],
     unchanged: List[Span],
 ) -> FixOutcome:
-    edits = PackedEdits(sorted(applied, key=lambda e: _key(e.span)))
-    applied.clear()  # packed before the proof, the peak of a fix
+    edits = applied.in_span_order()
 
     def outcome(new_source: Optional[bytes]) -> FixOutcome:
         return FixOutcome(

@@ -76,3 +76,15 @@ def test_packed_edits_are_the_tuple_they_stand_for():
     outcome = fix_source(b"import io\nio.BytesIO(data)\n", [Span(2, 12, 2, 16)], "slice", "a.py")
     assert isinstance(outcome.applied, PackedEdits)
     assert outcome.applied == (Edit(Span(2, 12, 2, 16), "data", "data[:]"),)
+
+
+def test_packed_edits_sort_by_span_as_sorted_does():
+    from buffix.fixer.apply import Edit, PackedEdits
+
+    edits = [Edit(Span(5, 1, 5, 9), "b", "b[:]"), Edit(Span(2, 4, 2, 8), "a", "a[:]"),
+             Edit(Span(2, 1, 2, 12), "f(a)", "f(a[:])[:]"), Edit(Span(2, 1, 2, 12), "g", "g[:]")]
+    assert PackedEdits(edits).in_span_order() == tuple(sorted(edits, key=lambda e: (e.span.line, e.span.column,
+                                                                                    e.span.end_line,
+                                                                                    e.span.end_column)))
+    ordered = PackedEdits(edits[1:2])
+    assert ordered.in_span_order() is ordered
