@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -156,7 +156,7 @@ def did_close(ls: BuffixServer, params: types.DidCloseTextDocumentParams) -> Non
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
 
-def _covering(findings: Tuple[Finding, ...], area: types.Range) -> List[Finding]:
+def _covering(findings: Sequence[Finding], area: types.Range) -> List[Finding]:
     first, last = area.start.line + 1, area.end.line + 1
     return [f for f in findings if f.span.line <= last and f.span.end_line >= first]
 

@@ -10,7 +10,7 @@ from buffix.analysis.parse import Parsed, ParseFailure, parse
 from buffix.analysis.prefilter.screen import others
 from buffix.analysis.project.finder import module_name
 from buffix.analysis.project.queries import Project
-from buffix.analysis.results import build
+from buffix.analysis.results import Collected, build
 from buffix.config import Config
 from buffix.core.findings import FileError, FileResult
 
@@ -35,10 +35,12 @@ def _analyze(source: bytes, path: str, config: Optional[Config], project: Option
     qualname, is_package = module_name(path)
     catalog = project.catalog if project is not None else config.catalog()
     module = Module(path, parsed, catalog, qualname, is_package, project)
+    collected = Collected(parsed, path)
+    module.raw = collected  # type: ignore[assignment]  # each hit is packed as it is reported
     try:
-        raws = module.analyze()
-        module.dispose()  # its frames, summaries and trees go before the findings are built beside the raws
-        return FileResult(path, tuple(build(raws, parsed, path, config)), _too_new(parsed, path, config))
+        module.analyze()
+        module.dispose()  # its frames, summaries and trees go before the findings are built
+        return FileResult(path, build(collected, parsed, path, config), _too_new(parsed, path, config))
     except RecursionError:
         return FileResult(path, (), FileError(path, "code nested too deeply to analyze"))
     except Exception as exc:  # a bug in buffix must not end the run: report it against the file

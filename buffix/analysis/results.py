@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import tokenize
-from typing import Any, Dict, List, Tuple
+from array import array
+from dataclasses import replace
+from typing import Dict, List, Tuple
 
 from buffix.analysis.flow.model import BODY, CHUNKS, CONTAINER, OBJECT, Raw
 from buffix.analysis.parse import Parsed
 from buffix.analysis.suppress import Suppression, find
-from buffix.core.findings import Finding, Fix, FlowStep, Span
+from buffix.core.findings import Finding, Fix, FlowStep
+from buffix.core.packed import PackedFindings, Packer
 from buffix.knowledge.families import family_of
 from buffix.knowledge.rules import all_rules
 from buffix.knowledge.selectors import unknown as unknown_selectors
@@ -42,7 +45,7 @@ def _has_comment(parsed: Parsed, raw: Raw) -> bool:
     return False
 
 
-def _fix(parsed: Parsed, raw: Raw, share: "_Shared") -> "Fix | None":
+def _fix(parsed: Parsed, raw: Raw) -> "Fix | None":
     if not raw.fixable or not raw.targets or not all_rules()[raw.code].fixable:
         return None
     reasons = []
@@ -52,7 +55,7 @@ def _fix(parsed: Parsed, raw: Raw, share: "_Shared") -> "Fix | None":
         reasons.append("a comment sits inside the rewritten expression")
     if raw.shadowable:
         reasons.append("a star import may shadow the called name")
-    return Fix("unsafe" if reasons else "safe", share.targets(raw.targets), share("; ".join(reasons)))
+    return Fix("unsafe" if reasons else "safe", raw.targets, "; ".join(reasons))
 
 
 def _other_sinks(own: Tuple[FlowStep, ...], flows: List[Tuple[FlowStep, ...]]) -> Tuple[Tuple[FlowStep, ...], ...]:
@@ -68,69 +71,88 @@ def _other_sinks(own: Tuple[FlowStep, ...], flows: List[Tuple[FlowStep, ...]]) -
     return tuple(kept[:MAX_OTHER_SINKS])
 
 
-def _strip(flow: Tuple[FlowStep, ...], path: str, share: "_Shared") -> Tuple[FlowStep, ...]:
-    return share(tuple(share(FlowStep(share.span(s.span), share(s.description), None if s.path == path else s.path))
-                       for s in flow))
+def _strip(flow: Tuple[FlowStep, ...], path: str) -> Tuple[FlowStep, ...]:
+    return tuple(FlowStep(s.span, s.description, None if s.path == path else s.path) for s in flow)
 
 
-class _Shared(dict):
-    """One file's findings keep each equal part once (a file can have a finding every 77 bytes, each with ~5 spans,
-    4 flow steps and their texts, mostly equal to a neighbour's): `share(x)` is a value equal to `x` seen before.
-    Equal parts are near each other (a finding's own, its function's), so only the last _SHARED_MAX are looked
-    up: the table of every part would cost as much as the findings."""
-
-    def __call__(self, value: Any) -> Any:
-        kept = self.get(value)
-        if kept is None:
-            if len(self) >= _SHARED_MAX:
-                self.clear()
-            kept = self[value] = value
-        return kept
-
-    def span(self, span: Span) -> Span:
-        kept = self.get(span)
-        if kept is None:  # its line numbers too: above 256 each is an object of its own
-            kept = self(Span(self(span.line), span.column, self(span.end_line), span.end_column))
-        return kept
-
-    def targets(self, spans: Tuple[Span, ...]) -> Tuple[Span, ...]:
-        return self(tuple(self.span(span) for span in spans))
-
-
-_SHARED_MAX = 4096
 MAX_OTHER_SINKS = 8  # flows kept beside a finding's own that end at other files' sinks (Finding.also)
 
 
-def build(raws: List[Raw], parsed: Parsed, path: str, config) -> List[Finding]:
-    best: Dict[tuple, Raw] = {}
-    alike: Dict[tuple, List[Raw]] = {}
-    for raw in raws:
-        key = (raw.code, raw.span)
-        alike.setdefault(key, []).append(raw)
-        if key not in best or _rank(raw) > _rank(best[key]):
-            best[key] = raw
-    findings: List[Tuple[Finding, Raw]] = []
-    share = _Shared()
-    for key, raw in best.items():
-        flow = _strip(raw.value.flow, path, share)
-        others = _other_sinks(flow, [_strip(r.value.flow, path, share) for r in alike[key] if r is not raw])
-        finding = Finding(raw.code, share(_message(raw)), path, share.span(raw.span), raw.value.confidence, flow,
-                          _fix(parsed, raw, share), share(others))
-        findings.append((finding, raw))
+class Collected:
+    """The module's raw hits (`Module.raw`), each made into its finding and packed as it is reported: a Raw holds
+    its value's whole state (~1.4 KB), and a file can have one every 77 bytes. Does what the module does with its
+    list: append, len, and cut back to a mark (`del raw[mark:]`: a class's methods run again)."""
+
+    def __init__(self, parsed: Parsed, path: str) -> None:
+        self.parsed, self.path = parsed, path
+        self.found = Packer()
+        self.stmt_lines = array("q")
+        self.ranks = array("q")  # _rank, as one int
+
+    def append(self, raw: Raw) -> None:
+        path = self.path
+        self.found.add(Finding(raw.code, _message(raw), path, raw.span, raw.value.confidence,
+                               _strip(raw.value.flow, path), _fix(self.parsed, raw)))
+        self.stmt_lines.append(raw.stmt_line)
+        confidence, targets = _rank(raw)
+        self.ranks.append(confidence << 32 | targets)
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def __delitem__(self, index: slice) -> None:
+        assert index.stop is None and index.step is None, "only a cut back to a mark"
+        count = index.indices(len(self))[0]
+        self.found.cut(count)
+        del self.stmt_lines[count:], self.ranks[count:]
+
+
+def build(collected: Collected, parsed: Parsed, path: str, config) -> PackedFindings:
+    found, ranks = collected.found, collected.ranks
+    best: Dict[bytes, int] = {}  # by (code, span): the index of the best raw, the first of the best rank
+    alike: Dict[bytes, List[int]] = {}  # every raw of a (code, span) that has several
+    for index in range(len(found)):
+        key = found.key(index)
+        kept = best.get(key)
+        if kept is None:
+            best[key] = index
+            continue
+        alike.setdefault(key, [kept]).append(index)
+        if ranks[index] > ranks[kept]:
+            best[key] = index
 
     suppressions = find(parsed.text)
-    kept = []
-    for finding, raw in findings:
+    chosen: List[int] = []  # the raws reported, in the order they were found; then ~n: the n-th of `meta`
+    for index in best.values():
+        finding = found.finding(index)
         if not config.enabled(finding.code, path):
             continue
-        lines = {raw.span.line, raw.stmt_line}
+        lines = {finding.span.line, collected.stmt_lines[index]}
         covering = [s for s in suppressions if s.covers(finding.code, lines)]
         for suppression in covering:
             suppression.mark(finding.code)
         if not covering and config.reports(finding.confidence):
-            kept.append(finding)
-    kept.extend(f for f in _meta(suppressions, path) if config.enabled(f.code, path))
-    return sorted(kept, key=lambda f: (f.line, f.column, f.code))
+            chosen.append(index)
+    meta = [f for f in _meta(suppressions, path) if config.enabled(f.code, path)]
+    chosen.extend(~n for n in range(len(meta)))
+    # sorted by (line, column, code), ties in the order found: two stable sorts with keys that cost no memory
+    chosen.sort(key=lambda n: meta[~n].code if n < 0 else found.code(n))
+    chosen.sort(key=lambda n: meta[~n].line << 32 | meta[~n].column if n < 0 else found.position(n))
+    if not alike and chosen == list(range(len(found))):  # every raw reported, in order: packed already
+        del chosen
+        return found.packed()
+    out = Packer()
+    for which in chosen:
+        if which < 0:
+            out.add(meta[~which])
+            continue
+        finding = found.finding(which)
+        same = alike.get(found.key(which))
+        if same:
+            others = [found.finding(i).flow for i in same if i != which]
+            finding = replace(finding, also=_other_sinks(finding.flow, others))
+        out.add(finding)
+    return out.packed()
 
 
 def _meta(suppressions: List[Suppression], path: str) -> List[Finding]:

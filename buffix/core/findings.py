@@ -6,7 +6,7 @@ Positions are 1-based; columns count characters (code points) and `end_column` i
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, Optional, Tuple, Type, TypeVar, cast
+from typing import Any, Dict, Optional, Sequence, Tuple, Type, TypeVar, cast
 
 CONFIDENCES = ("low", "medium", "high")
 T = TypeVar("T")
@@ -113,7 +113,7 @@ class FileError:
 @dataclass(frozen=True)
 class FileResult:
     path: str
-    findings: Tuple[Finding, ...] = field(default_factory=tuple)
+    findings: Sequence[Finding] = field(default_factory=tuple)  # a tuple, or packed (core.packed) by the analyzer
     error: Optional[FileError] = None
     # other files of the analyzed tree the result was computed from (summaries, classes, prefilter stage 2):
     # a cached result is stale when one of them changed

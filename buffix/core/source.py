@@ -11,8 +11,9 @@ import codecs
 import io
 import re
 import tokenize
+from array import array
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 from buffix.core.findings import Span
 
@@ -58,12 +59,14 @@ def split_lines(text: str) -> List[str]:
     return NEWLINE.split(text)
 
 
-def line_starts(text: str) -> Tuple[int, ...]:
-    """The character offset where each line starts; a final line break does not open an empty line."""
-    starts = [0] + [match.end() for match in NEWLINE.finditer(text)]
+def line_starts(text: str) -> "array[int]":
+    """The character offset where each line starts; a final line break does not open an empty line. An array:
+    8 bytes a line (a tuple of ints is 36, ~2.3 MiB for a 1 MB file of short lines)."""
+    starts = array("q", [0])
+    starts.extend(match.end() for match in NEWLINE.finditer(text))
     if starts[-1] == len(text) and len(starts) > 1:
         starts.pop()
-    return tuple(starts)
+    return starts
 
 
 def character_column(line_text: str, utf8_offset: int) -> int:

@@ -10,10 +10,12 @@ plus sanitizers.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Set, Tuple, Union
+from array import array
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from buffix.core.findings import Span, slotted
+from buffix.core.packed import PackedTuple
 from buffix.fixer.imports import helper_import
 from buffix.fixer.piecewise import PIECEWISE_MIN_BYTES, NotSeparable, Outline, check_pieces, read_in_pieces
 from buffix.fixer.rewrite import RewriteRefused, rewrite
@@ -30,6 +32,55 @@ class Edit:
     after: str
 
 
+class PackedEdits(PackedTuple[Edit]):
+    """Edits in ~24 bytes each and a table of their texts (as objects ~250: a file can have an edit every 77 bytes,
+    held while the fixed file is analyzed again and sent to the main process)."""
+
+    __slots__ = ("_texts", "_data", "_numbers")
+
+    def __init__(self, edits: Sequence[Edit] = (), texts: Tuple[str, ...] = (), data: Optional["array[int]"] = None):
+        self._numbers: Dict[str, int] = {text: n for n, text in enumerate(texts)}
+        self._texts: List[str] = list(texts)
+        self._data = data if data is not None else array("i")
+        for edit in edits:
+            self.append(edit)
+
+    def append(self, edit: Edit) -> None:
+        """Add an edit (while the fix is made: the fixer packs each edit as it makes it)."""
+        span = edit.span
+        self._data.extend((span.line, span.column, span.end_line, span.end_column,
+                           self._number(edit.before), self._number(edit.after)))
+
+    def _number(self, text: str) -> int:
+        number = self._numbers.get(text)
+        if number is None:
+            number = self._numbers[text] = len(self._texts)
+            self._texts.append(text)
+        return number
+
+    def in_span_order(self) -> "PackedEdits":
+        """The edits sorted by their spans (stable), as `sorted(edits, key=span)`; itself when they are already."""
+        data = self._data
+        spans = [tuple(data[i * 6:i * 6 + 4]) for i in range(len(self))] if any(
+            data[i * 6:i * 6 + 4] > data[i * 6 + 6:i * 6 + 10] for i in range(len(self) - 1)) else None
+        if spans is None:
+            return self
+        ordered = PackedEdits()
+        for index in sorted(range(len(self)), key=spans.__getitem__):
+            ordered.append(self.item(index))
+        return ordered
+
+    def __len__(self) -> int:
+        return len(self._data) // 6
+
+    def item(self, index: int) -> Edit:
+        line, column, end_line, end_column, before, after = self._data[index * 6:index * 6 + 6]
+        return Edit(Span(line, column, end_line, end_column), self._texts[before], self._texts[after])
+
+    def __reduce__(self) -> Tuple[type, Tuple[Any, ...]]:
+        return PackedEdits, ((), tuple(self._texts), self._data)
+
+
 @slotted
 @dataclass(frozen=True)
 class Refusal:
@@ -41,7 +92,7 @@ class Refusal:
 class FixOutcome:
     path: str
     new_source: Optional[bytes]  # None: nothing to write
-    applied: Tuple[Edit, ...] = ()
+    applied: Sequence[Edit] = ()  # PackedEdits
     refused: Tuple[Refusal, ...] = ()
     unchanged: Tuple[Span, ...] = ()  # targets that already are sanitized
 
@@ -50,12 +101,15 @@ class FixOutcome:
         return self.new_source is not None
 
 
-@dataclass
 class _Target:
-    span: Span
-    start: int
-    end: int
-    children: List["_Target"] = field(default_factory=list)
+    """A span to rewrite, at its character offsets, with the targets nested in it. Slotted, children made when
+    there are any: a file can have one every 77 bytes."""
+
+    __slots__ = ("span", "start", "end", "children")
+
+    def __init__(self, span: Span, start: int, end: int) -> None:
+        self.span, self.start, self.end = span, start, end
+        self.children: Optional[List["_Target"]] = None
 
 
 def fix_source(source: bytes, targets: Sequence[Span], style: str = "slice", path: str = "<unknown>") -> FixOutcome:
@@ -127,15 +181,18 @@ def _fix(source: bytes, targets: Sequence[Span], style: str, path: str, piecewis
             located.append(_Target(span, *decoded.span_offsets(span)))
         except SourceError as error:
             refused.append(Refusal(span, str(error)))
+    del spans  # (the caller's targets may be packed: these objects are the only copy, gone with the edits)
     roots = _nest(located, refused)
 
-    applied: List[Edit] = []
+    applied = PackedEdits()  # each edit packed as it is made
     unchanged: List[Span] = []
     replacements = []
+    texts: Dict[str, str] = {}  # each new text once: most are alike (`data[:]`)
     for root in roots:
         new_text = _compose(root, decoded.text, style, applied, refused, unchanged)
         if new_text != decoded.text[root.start : root.end]:
-            replacements.append(Replacement(root.start, root.end, new_text))
+            replacements.append(Replacement(root.start, root.end, texts.setdefault(new_text, new_text)))
+    del located, roots  # not needed by the proof, the peak of a fix
     try:
         return _finish(decoded, module, replacements, path, applied, refused, unchanged)
     except NotSeparable:  # a unit does not stand alone: the whole-file proof decides
@@ -162,17 +219,22 @@ def _nest(targets: List[_Target], refused: List[Refusal]) -> List[_Target]:
             continue
         while open_targets and open_targets[-1].end <= target.start:
             open_targets.pop()
-        (open_targets[-1].children if open_targets else roots).append(target)
+        if not open_targets:
+            roots.append(target)
+        elif open_targets[-1].children is None:
+            open_targets[-1].children = [target]
+        else:
+            open_targets[-1].children.append(target)
         open_targets.append(target)
     return roots
 
 
 def _compose(
-    target: _Target, text: str, style: str, applied: List[Edit], refused: List[Refusal], unchanged: List[Span]
+    target: _Target, text: str, style: str, applied: PackedEdits, refused: List[Refusal], unchanged: List[Span]
 ) -> str:
     """The new text of the target's range: its nested targets rewritten first, then the target around them."""
     pieces, cursor = [], target.start
-    for child in target.children:
+    for child in target.children or ():
         pieces += [text[cursor : child.start], _compose(child, text, style, applied, refused, unchanged)]
         cursor = child.end
     pieces.append(text[cursor : target.end])
@@ -194,15 +256,17 @@ def _finish(
     module: _Module,
     replacements: List[Replacement],
     path: str,
-    applied: List[Edit],
+    applied: PackedEdits,
     refused: List[Refusal],
     unchanged: List[Span],
 ) -> FixOutcome:
+    edits = applied.in_span_order()
+
     def outcome(new_source: Optional[bytes]) -> FixOutcome:
         return FixOutcome(
             path,
             new_source,
-            tuple(sorted(applied, key=lambda e: _key(e.span))),
+            edits,
             tuple(sorted(refused, key=lambda r: _key(r.span))),
             tuple(sorted(unchanged, key=_key)),
         )
@@ -214,17 +278,18 @@ def _finish(
         if module.insertion is not None:
             replacements.append(module.insertion)
         try:
-            new_text, new_data = decoded.replace(replacements)
-            if isinstance(module.proof, Outline):
+            if isinstance(module.proof, Outline):  # the pieces are proven from the old text: no new text made
+                new_data = decoded.replaced(replacements)
                 problem = check_pieces(decoded, module.proof, replacements, len(new_data), path)
             else:
+                new_text, new_data = decoded.replace(replacements)
                 problem = check_fixed(module.proof, decoded.data, new_text, new_data, path)
         except (SourceError, ValueError) as error:
             problem = _message(error)
     if problem is None:
         return outcome(new_data)
-    refused.extend(Refusal(edit.span, f"not applied: {problem}") for edit in applied)
-    applied.clear()
+    refused.extend(Refusal(edit.span, f"not applied: {problem}") for edit in edits)
+    edits = PackedEdits()
     return outcome(None)
 
 

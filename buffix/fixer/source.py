@@ -7,15 +7,17 @@ mixed) are kept because they are never touched.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
-from typing import Sequence, Tuple
+from typing import Iterator, Sequence, Tuple
 
-from buffix.core.findings import Span
+from buffix.core.findings import Span, slotted
 from buffix.core.source import NEWLINE, SourceError, decode, line_starts
 
 __all__ = ["DecodedSource", "Replacement", "SourceError", "decode_source"]
 
 
+@slotted
 @dataclass(frozen=True)
 class Replacement:
     """Replace text[start:end] (character offsets) by `text`; start == end inserts."""
@@ -31,7 +33,7 @@ class DecodedSource:
     text: str
     encoding: str  # the codec of the text, without the BOM ("utf-8" for a BOM file)
     bom: bytes
-    line_starts: Tuple[int, ...]
+    line_starts: "array[int]"  # core.source.line_starts
 
     def offset(self, line: int, column: int) -> int:
         """Character offset of a 1-based line and 1-based column; the column may point just past the line."""
@@ -66,20 +68,49 @@ class DecodedSource:
 
     def replace(self, replacements: Sequence[Replacement]) -> Tuple[str, bytes]:
         """The new text and bytes; the bytes between replacements are copied from the original bytes."""
+        new_data = self.replaced(replacements)
+        pieces, cursor = [], 0
+        for replacement in sorted(replacements, key=lambda r: (r.start, r.end)):
+            pieces += [self.text[cursor : replacement.start], replacement.text]
+            cursor = replacement.end
+        pieces.append(self.text[cursor:])
+        return "".join(pieces), new_data
+
+    def replaced(self, replacements: Sequence[Replacement]) -> bytes:
+        """The new bytes alone. Every piece of text between and under the replacements is encoded and proven, in
+        turn, to be the bytes read at that place (the file round-trips through its encoding piece by piece), then
+        the new bytes are those pieces and the replacements' encodings; one piece at a time (lists of the pieces
+        cost ~7x a file with an edit every 77 bytes). Overlaps, then round trip, then encoding are checked in
+        that order, for every replacement, as they always were."""
         ordered = sorted(replacements, key=lambda r: (r.start, r.end))
-        old_pieces, new_pieces, cursor = [], [], 0
+        cursor = 0
         for replacement in ordered:
             if replacement.start < cursor:
                 raise SourceError("two edits overlap")  # callers compose nested edits first
-            kept = self.text[cursor : replacement.start]
-            old_pieces += [kept, self.text[replacement.start : replacement.end]]
-            new_pieces += [kept, replacement.text]
             cursor = replacement.end
-        old_pieces.append(self.text[cursor:])
-        new_pieces.append(self.text[cursor:])
-        if self.bom + b"".join(self._encode(p) for p in old_pieces) != self.data:
+        data, at = self.data, len(self.bom)
+        for piece in self._old_pieces(ordered):
+            encoded = self._encode(piece)
+            if not data.startswith(encoded, at):
+                raise SourceError(f"the file does not round-trip through {self.encoding} piece by piece")
+            at += len(encoded)
+        if at != len(data) or not data.startswith(self.bom):
             raise SourceError(f"the file does not round-trip through {self.encoding} piece by piece")
-        return "".join(new_pieces), self.bom + b"".join(self._encode(p) for p in new_pieces)
+        out, cursor = bytearray(self.bom), 0
+        for replacement in ordered:
+            out += self._encode(self.text[cursor : replacement.start])
+            out += self._encode(replacement.text)
+            cursor = replacement.end
+        out += self._encode(self.text[cursor:])
+        return bytes(out)
+
+    def _old_pieces(self, ordered: Sequence[Replacement]) -> Iterator[str]:
+        cursor = 0
+        for replacement in ordered:
+            yield self.text[cursor : replacement.start]
+            yield self.text[replacement.start : replacement.end]
+            cursor = replacement.end
+        yield self.text[cursor:]
 
     def _encode(self, piece: str) -> bytes:
         try:

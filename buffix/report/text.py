@@ -43,7 +43,8 @@ def render(results: Sequence[FileResult], options: ReportOptions) -> str:
                 lines.append(f"    fix: {where} -> {edit.replacement!r}")
     if not options.quiet:
         lines.extend(summary(results, options))
-    return "".join(line + "\n" for line in lines)
+    lines.append("")  # each line ends with a break; joined from the list, not from a copy of every line
+    return "\n".join(lines)
 
 
 def _source_lines(path: str) -> Optional[List[str]]:
@@ -95,13 +96,16 @@ def _step_path(step: Optional[str], finding: str) -> str:
 
 
 def summary(results: Sequence[FileResult], options: ReportOptions) -> List[str]:
-    findings = [f for r in results for f in r.findings]
-    fixable = sum(applies(f, options.unsafe_fixes) for f in findings)
-    hidden = sum(f.fix is not None and not applies(f, options.unsafe_fixes) for f in findings)
+    found = fixable = hidden = 0  # counted one finding at a time: packed findings are made again as they are read
+    for result in results:
+        for f in result.findings:
+            found += 1
+            fixable += applies(f, options.unsafe_fixes)
+            hidden += f.fix is not None and not applies(f, options.unsafe_fixes)
     errors = sum(r.error is not None for r in results)
     files = len(results) if options.files_checked is None else options.files_checked
     lines = [
-        f"{count(files, 'file')} checked, {count(len(findings), 'finding')} ({fixable} fixable), "
+        f"{count(files, 'file')} checked, {count(found, 'finding')} ({fixable} fixable), "
         f"{count(errors, 'error')}"
     ]
     if hidden:

@@ -10,6 +10,7 @@ import pytest
 
 from buffix.analysis import analyze_source
 from buffix.core.findings import FileError, FileResult, Finding, Fix, FlowStep, Span
+from buffix.core.packed import PackedFindings
 from buffix.fixer.apply import Edit, Refusal
 from buffix.pipeline import Reworked
 
@@ -47,10 +48,11 @@ def test_a_subclass_keeps_its_own_fields_through_pickle() -> None:
 
 
 def test_a_files_findings_share_their_equal_parts() -> None:
-    """results.build keeps each equal span, flow step and text of a file once."""
+    """results.build packs a file's findings (core.packed): positions as ints in one array, each equal text once."""
     source = SOURCE + b"\ndef g(u):\n    data = requests.get(u).content\n    return memoryview(data)\n"
-    first, second = analyze_source(source, "a.py").findings
-    assert first.span is first.flow[-1].span is first.fix.targets[0]  # type: ignore[union-attr]
+    findings = analyze_source(source, "a.py").findings
+    assert isinstance(findings, PackedFindings)
+    first, second = findings
+    assert first.span == first.flow[-1].span == first.fix.targets[0]  # type: ignore[union-attr]
     assert first.message is second.message
     assert first.flow[0].description is second.flow[0].description
-    assert first.flow[0].span.line is first.flow[1].span.line  # one int object per line number

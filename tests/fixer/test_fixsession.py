@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from buffix.analysis.bounded import BOUNDED_MIN_CHARS
 from buffix.api import _SourceAnalyzer
 from buffix.cache import Cache
 from buffix.config import Config
 from buffix.core.findings import FileResult
 from buffix.core.process import FORK
-from buffix.fixsession import PARKED_BYTES, Fixing, fix_results, needs_fix
+from buffix.fixsession import Fixing, fix_results, needs_fix
 from buffix.pipeline import Reworked, check_files
 from tests.cli.test_check_e2e import UNSAFE, buffix, tree
 
@@ -37,9 +38,9 @@ def _killed(path: str, source: bytes) -> FileResult:
 
 
 def test_fix_of_a_large_file_end_to_end(tmp_path: Path):
-    functions = PARKED_BYTES // len(FUNCTION.format(0)) + 10
+    functions = BOUNDED_MIN_CHARS // len(FUNCTION.format(0)) + 10
     source = "import requests\n\n\n" + "".join(FUNCTION.format(i) for i in range(functions))
-    assert len(source) > PARKED_BYTES
+    assert len(source) > BOUNDED_MIN_CHARS
     (tmp_path / "big.py").write_text(source)
     fixed = subprocess.run([sys.executable, "-m", "buffix", "fix", "--no-cache", "big.py"], cwd=tmp_path,
                            capture_output=True, text=True)

@@ -1,0 +1,216 @@
+"""A file's findings packed into one array of ints and a table of their texts.
+
+A file can hold a finding every 77 bytes; as objects (the finding, its spans, flow steps, fix and line numbers)
+each costs ~1 KB, packed ~170 bytes, and the worker that analyzed the file and the main process that reports it
+both hold them all. A finding is made again, equal to the one packed, each time it is read.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union, overload
+
+from buffix.core.findings import Finding, Fix, FlowStep, Span
+
+T = TypeVar("T")
+_NONE = -1  # the text index of None (a flow step in the finding's own file, no fix)
+
+
+class Packer:
+    """Packs findings one at a time (`add`); `packed()` is the sequence of them."""
+
+    def __init__(self) -> None:
+        self.texts: List[str] = []
+        self._numbers: Dict[str, int] = {}
+        self.data = array("i")  # every field of every finding, flattened (lines and columns fit: files are < 2 GiB)
+        self.starts = array("q")  # where each finding begins in `data`
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def add(self, finding: Finding) -> None:
+        out: List[int] = [self._text(finding.code)]
+        _put_span(out, finding.span)
+        out += (self._text(finding.message), self._text(finding.path), self._text(finding.confidence))
+        self._put_flow(out, finding.flow)
+        fix = finding.fix
+        if fix is None:
+            out.append(_NONE)
+        else:
+            out += (self._text(fix.applicability), len(fix.targets))
+            for target in fix.targets:
+                _put_span(out, target)
+            out.append(self._text(fix.reason))
+        out.append(len(finding.also))
+        for flow in finding.also:
+            self._put_flow(out, flow)
+        self.starts.append(len(self.data))
+        self.data.extend(out)
+
+    def cut(self, count: int) -> None:
+        """Drop the findings after the first `count` (their texts stay in the table)."""
+        if count < len(self.starts):
+            del self.data[self.starts[count]:]
+            del self.starts[count:]
+
+    def key(self, index: int) -> bytes:
+        """The finding's code (its text's number) and span: what tells two findings of a file apart."""
+        at = self.starts[index]
+        return self.data[at:at + 5].tobytes()
+
+    def code(self, index: int) -> str:
+        return self.texts[self.data[self.starts[index]]]
+
+    def position(self, index: int) -> int:
+        """(line, column) as one int, in their order."""
+        at = self.starts[index]
+        return self.data[at + 1] << 32 | self.data[at + 2]
+
+    def finding(self, index: int) -> Finding:
+        return _decode(self.texts, self.data, self.starts[index])[0]
+
+    def packed(self) -> "PackedFindings":
+        return PackedFindings(tuple(self.texts), self.data, self.starts)
+
+    def _text(self, text: Optional[str]) -> int:
+        if text is None:
+            return _NONE
+        number = self._numbers.get(text)
+        if number is None:
+            number = self._numbers[text] = len(self.texts)
+            self.texts.append(text)
+        return number
+
+    def _put_flow(self, out: List[int], flow: Tuple[FlowStep, ...]) -> None:
+        out.append(len(flow))
+        for step in flow:
+            _put_span(out, step.span)
+            out += (self._text(step.description), self._text(step.path))
+
+
+def _put_span(out: List[int], span: Span) -> None:
+    out += (span.line, span.column, span.end_line, span.end_column)
+
+
+def _decode(texts: Sequence[str], data: Any, at: int) -> Tuple[Finding, int]:
+    """The finding packed at `at`, and where the next one begins."""
+    def span() -> Span:
+        nonlocal at
+        at += 4
+        return Span(data[at - 4], data[at - 3], data[at - 2], data[at - 1])
+
+    def text() -> Any:
+        nonlocal at
+        at += 1
+        return None if data[at - 1] == _NONE else texts[data[at - 1]]
+
+    def flow() -> Tuple[FlowStep, ...]:
+        nonlocal at
+        at += 1
+        return tuple(FlowStep(span(), text(), text()) for _ in range(data[at - 1]))
+
+    code, where = text(), span()
+    message, path, confidence, steps = text(), text(), text(), flow()
+    fix = None
+    if data[at] == _NONE:
+        at += 1
+    else:
+        applicability = text()
+        at += 1
+        targets = tuple(span() for _ in range(data[at - 1]))
+        fix = Fix(applicability, targets, text())
+    at += 1
+    also = tuple(flow() for _ in range(data[at - 1]))
+    return Finding(code, message, path, where, confidence, steps, fix, also), at
+
+
+class PackedTuple(Sequence[T]):
+    """A tuple packed: iterated, indexed, compared, hashed and added as the tuple it stands for (equal to it).
+    A subclass says how its `index`-th item is made."""
+
+    __slots__ = ()
+
+    def item(self, index: int) -> T:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[T]:
+        return (self.item(i) for i in range(len(self)))
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Tuple[T, ...]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Any:
+        if isinstance(index, slice):
+            return tuple(self.item(i) for i in range(*index.indices(len(self))))
+        if not -len(self) <= index < len(self):
+            raise IndexError("index out of range")
+        return self.item(index % len(self))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (tuple, PackedTuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other: Any) -> Tuple[T, ...]:
+        if not isinstance(other, (tuple, PackedTuple)):
+            return NotImplemented
+        return (*self, *other)
+
+    def __radd__(self, other: Any) -> Tuple[T, ...]:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return (*other, *self)
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+class PackedFindings(PackedTuple[Finding]):
+    """A file's findings in ~170 bytes each, pickled as its array and texts. Made by `Packer.packed()`, in the order
+    added."""
+
+    __slots__ = ("_texts", "_data", "_starts")
+
+    def __init__(self, texts: Tuple[str, ...], data: "array[int]", starts: "array[int]") -> None:
+        self._texts, self._data, self._starts = texts, data, starts
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def item(self, index: int) -> Finding:
+        return _decode(self._texts, self._data, self._starts[index])[0]
+
+    def __iter__(self) -> Iterator[Finding]:
+        at, texts, data = 0, self._texts, self._data
+        for _ in range(len(self._starts)):
+            finding, at = _decode(texts, data, at)
+            yield finding
+
+    def __reduce__(self) -> Tuple[type, Tuple[Any, ...]]:
+        return PackedFindings, (self._texts, self._data, self._starts)
+
+
+class PackedSpans(PackedTuple[Span]):
+    """Spans in 16 bytes each (as objects with their line numbers ~128): the targets of a file's fixes."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, spans: Iterable[Span] = (), data: Optional["array[int]"] = None) -> None:
+        self._data = data if data is not None else array("i")
+        for span in spans:
+            self._data.extend((span.line, span.column, span.end_line, span.end_column))
+
+    def __len__(self) -> int:
+        return len(self._data) // 4
+
+    def item(self, index: int) -> Span:
+        return Span(*self._data[index * 4:index * 4 + 4])
+
+    def __reduce__(self) -> Tuple[type, Tuple[Any, ...]]:
+        return PackedSpans, ((), self._data)
