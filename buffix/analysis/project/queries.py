@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, cast
 
+from buffix.analysis.bounded import BOUNDED_MIN_CHARS
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_classmethod, is_static
 from buffix.analysis.flow.model import GUESSED_RESPONSE, MAX_FAMILY, Val, merge
@@ -35,6 +36,15 @@ Found = Tuple[Module, ast.AST, Optional[ClassInfo]]  # a function of the tree: i
 
 def _anything(text: bytes) -> bool:
     return True  # a producer all of whose functions building the class run
+
+
+def _small(path: str) -> bool:
+    """Is the file below the size analyzed a piece at a time? Wiring code is small; generated modules of thousands of
+    classes (dropbox's team_log.py) are searched only where they make bodies."""
+    try:
+        return os.path.getsize(path) < BOUNDED_MIN_CHARS
+    except OSError:
+        return False
 
 
 def _package_of(path: str) -> str:
@@ -163,7 +173,7 @@ class Project:
                 if not found and self._reads_what_it_is_given(qualname):
                     # `File(response, name)` in a module that gets its response from a helper of the tree: the
                     # functions there that build the class run whatever they name
-                    others = [f for f in self.index_methods().building(name) if f not in named]
+                    others = [f for f in self.index_methods().building(name) if f not in named and _small(f)]
                     found = self._run_producers(qualname, others, _anything)
                 return found
             finally:
@@ -251,7 +261,7 @@ class Project:
             named = self._naming(short)
             found = self._builders_in(named, qualname, index, name)
             if not found:  # none there: the files that build it (a client wiring its parts makes no body)
-                others = [f for f in self.index_methods().building(short) if f not in named]
+                others = [f for f in self.index_methods().building(short) if f not in named and _small(f)]
                 found = self._builders_in(others, qualname, index, name)
             return found.pop() or None if len(found) == 1 else None
         finally:
@@ -261,6 +271,7 @@ class Project:
         """The classes (or "" for one not known) whose methods in `files` build `qualname` handing it an
         instance of theirs as parameter `name` (positional `index`)."""
         found: Set[str] = set()
+        spelled = re.compile(rf"\b{re.escape(qualname.rpartition('.')[2])}\s*\(")
         for file in files:
             module = self.module(module_name(file)[0])
             if module is None:
@@ -269,6 +280,8 @@ class Project:
                 (info, method) for info in module.classes.values() for method in info.methods.values()]
             builders.extend((None, function) for function in module.functions.values())
             for info, method in builders:
+                if not module.parsed.may_contain(method, spelled):
+                    continue  # no call of the class in its text: no walk (a large module's pieces stay unparsed)
                 for handed in _handed(module, method, qualname, index, name):
                     found.add(self._instance_class(module, info, method, handed) or "")
         return found
