@@ -435,6 +435,10 @@ class MethodIndex:
             return None
         return next(iter(files))
 
+    def bears(self, name: str) -> bool:
+        """Does some def of `name` in the tree name a body source in its own text?"""
+        return name in self._bearing
+
     def building(self, name: str) -> List[str]:
         """The files that call a class of the tree named `name` (`File(...)`: they may build one), when at most
         DISPATCH_FILES do."""

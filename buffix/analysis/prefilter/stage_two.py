@@ -191,8 +191,10 @@ class StageTwo:
         if name and attributes.calls(name) and info.gives_bodies():
             return ALWAYS  # `Extractor(NetworkFetcher(config))`: an instance whose methods give bodies, handed on
         # its own methods and those it inherits from the tree's bases (`self._request(...)` of a subclass)
+        index = self._tree.index_methods()
         found = [(m, info.method(m)) for m in sorted(attributes.names | _PROTOCOL)]
-        methods = [(m, owner) for m, hit in found if hit is not None and (owner := hit[0]).module is not None]
+        methods = [(m, owner) for m, hit in found if hit is not None and (owner := hit[0]).module is not None
+                   and (owner is info or m in info.methods or index.bears(m))]  # an inherited one: if it may make one
         return self._reads_of([self._returned(owner.module, m, owner) for m, owner in methods])  # type: ignore[arg-type]
 
     def _reexport(self, module_part: str, name: str, depth: int = 0) -> Optional[Tuple[str, str]]:

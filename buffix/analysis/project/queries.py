@@ -38,11 +38,14 @@ def _anything(text: bytes) -> bool:
     return True  # a producer all of whose functions building the class run
 
 
-def _small(path: str) -> bool:
-    """Is the file below the size analyzed a piece at a time? Wiring code is small; generated modules of thousands of
-    classes (dropbox's team_log.py) are searched only where they make bodies."""
+_WIRING_SIZE = 32 * 1024  # a module wiring a client's parts together is small: larger builders are not parsed
+
+
+def _small(path: str, limit: int = BOUNDED_MIN_CHARS) -> bool:
+    """Is the file below `limit` bytes (by default the size analyzed a piece at a time)? Generated modules of
+    thousands of classes (dropbox's team_log.py) are searched only where they make bodies."""
     try:
-        return os.path.getsize(path) < BOUNDED_MIN_CHARS
+        return os.path.getsize(path) < limit
     except OSError:
         return False
 
@@ -261,7 +264,7 @@ class Project:
             named = self._naming(short)
             found = self._builders_in(named, qualname, index, name)
             if not found:  # none there: the files that build it (a client wiring its parts makes no body)
-                others = [f for f in self.index_methods().building(short) if f not in named and _small(f)]
+                others = [f for f in self.index_methods().building(short) if f not in named and _small(f, _WIRING_SIZE)]
                 found = self._builders_in(others, qualname, index, name)
             return found.pop() or None if len(found) == 1 else None
         finally:
