@@ -81,15 +81,18 @@ class Args:
         self.values: Dict[int, Optional[Val]] = {id(a): frame.ev(a) for a in self.positional}
         self.keywords: Dict[str, ast.expr] = {}
         for keyword in node.keywords:
+            if keyword.arg is None and isinstance(keyword.value, ast.Dict):  # `f(**{"data": body})`
+                for literal, item in zip(keyword.value.keys, keyword.value.values):
+                    if literal is not None and _literal_key(literal) is None:
+                        frame.ev(literal)
+                    self.values[id(item)] = frame.ev(item)  # each item once: a literal key names a keyword
+                    word = _literal_key(literal)
+                    if word is not None:
+                        self.keywords.setdefault(word, item)
+                continue
             self.values[id(keyword.value)] = frame.ev(keyword.value)
             if keyword.arg is not None:
                 self.keywords[keyword.arg] = keyword.value
-            elif isinstance(keyword.value, ast.Dict):  # `f(**{"data": body})`: each literal key a keyword
-                for literal, item in zip(keyword.value.keys, keyword.value.values):
-                    word = literal.value if isinstance(literal, ast.Constant) else None
-                    if isinstance(word, str) and word not in self.keywords:
-                        self.keywords[word] = item
-                        self.values[id(item)] = frame.ev(item)
             elif isinstance(keyword.value, ast.Name):  # `cls(**kwargs)` after `kwargs["body"] = body`
                 for key, value in frame.keyed_entries(keyword.value.id).items():
                     if key not in self.keywords:  # a node of its own per key, at the `**kwargs`
@@ -311,9 +314,8 @@ class Frame:
             if held:
                 self.keyed[target.id] = held
         elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
-              and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str)
-              and value is not None and value.tainted):
-            self.keyed.setdefault(target.value.id, {})[target.slice.value] = value
+              and _literal_key(target.slice) is not None and value is not None and value.tainted):
+            self.keyed.setdefault(target.value.id, {})[_literal_key(target.slice) or ""] = value
 
     def stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
         value = self.ev(node.value) if node.value is not None else None
@@ -357,8 +359,12 @@ class Frame:
         given = self._call_function(call, Args(self, call), self.module, local, None, name.id, closure=scope)
         if given is None or not given.tainted:
             return None
-        held = self.step(given, name, f"what calling `{name.id}()` gives")
-        return Val(OBJECT, confidence=given.confidence, flow=held.flow, role=Role.CALLABLE, parts=((0, held),))
+        return self._giving(given, name, f"what calling `{name.id}()` gives", Role.CALLABLE)
+
+    def _giving(self, given: Val, node: ast.AST, description: str, role: Role) -> Val:
+        """A callable (or a future) whose call (or result) gives `given`: an object holding it as its part 0."""
+        held = self.step(given, node, description)
+        return Val(OBJECT, confidence=given.confidence, flow=held.flow, role=role, parts=((0, held),))
 
     def stmt_If(self, node: ast.If) -> None:
         self.ev(node.test)
@@ -1011,8 +1017,7 @@ class Frame:
         if params or given is None or not given.tainted:
             return None
         # `service_call(lambda: photo.download())`: a callee that calls it gets what the body gives
-        held = self.step(given, node, "what calling the lambda gives")
-        return Val(OBJECT, confidence=given.confidence, flow=held.flow, role=Role.CALLABLE, parts=((0, held),))
+        return self._giving(given, node, "what calling the lambda gives", Role.CALLABLE)
 
     def expr_Yield(self, node: ast.Yield) -> None:
         self.yields.append(self.ev(node.value) if node.value is not None else CLEAN_VAL)
@@ -1123,8 +1128,7 @@ class Frame:
         if later is not None:
             given = self._call_later(node, args, later)
             if given is not None and given.tainted and known.last_name(func) in known.FUTURES:
-                held = self.step(given, node, f"run by `{known.last_name(func)}()`")
-                return Val(OBJECT, confidence=given.confidence, flow=held.flow, role=Role.FUTURE, parts=((0, held),))
+                return self._giving(given, node, f"run by `{known.last_name(func)}()`", Role.FUTURE)
         qualname = self.imported(func) if isinstance(func, ast.Attribute) else self.qualname(func)
         if isinstance(func, ast.Attribute) and qualname is None:
             return self._method(node, func, args)
@@ -1918,18 +1922,14 @@ class Frame:
                    args: Optional[Args], call: bool = False) -> Optional[Val]:
         """Member `name` of a wrapper whose `__getattr__` hands it on to `self.<delegate>`: that object's (called
         with `args` when `call`)."""
-        held = ast.copy_location(ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()), attr=delegate, ctx=ast.Load()),
-                                 node)
-        inner = self._member_of(held, receiver)
+        inner = self._member_of(_member_node(delegate, node), receiver)
         if inner is None or inner.kind is not OBJECT:
             return None
         inner = self.step(inner, node, f"`{name}` handed on to `.{delegate}` by `__getattr__`")
         if inner.role is TREE_CLASS:
             if call:
                 return self.instance_call(node, inner, name, args)
-            named = ast.copy_location(ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()), attr=name,
-                                                    ctx=ast.Load()), node)
-            return self._member_of(named, inner)
+            return self._member_of(_member_node(name, node), inner)
         spec = self.module.catalog.types.get(inner.catalog_type) if inner.role is CATALOG_TYPE else None
         members = (spec.methods if call else spec.attributes) if spec is not None else {}
         result = members.get(name)
@@ -2115,14 +2115,15 @@ class Frame:
         collected = self._collected(values)
         if collected is not None:
             return collected
-        held = [(element, value) for element, value in zip(node.values, values) if is_body(value)]
+        held = [(key, element, value) for key, element, value in zip(node.keys, node.values, values)
+                if is_body(value)]
         if not held:
             return CLEAN_VAL
-        # `{"bytes": ts_response.content, "total": n}`: its items may be the body (which key, is not tracked)
-        body = merge(value for _, value in held)
+        # `{"bytes": ts_response.content, "total": n}`: a container of the body, under the keys that spell it
+        body = merge(value for _, _, value in held)
         assert body is not None
-        entries = tuple(self.span(element) for element, _ in held)
-        keys = [_literal_key(node.keys[node.values.index(element)]) for element, _ in held]
+        entries = tuple(self.span(element) for _, element, _ in held)
+        keys = [_literal_key(key) for key, _, _ in held]
         known_keys = tuple(sorted(k for k in keys if k)) if all(keys) else ()  # `{"message": body, "code": -1}`
         return self.step(replace(body, kind=CONTAINER, entries=entries, keys=known_keys), node, "held in a dict")
 
@@ -2380,3 +2381,8 @@ def _gives_up(handler: ast.ExceptHandler) -> bool:
 def _literal_key(node: Optional[ast.AST]) -> Optional[str]:
     """The key a subscript or a dict literal spells as a string literal, else None."""
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _member_node(name: str, at: ast.AST) -> ast.Attribute:
+    """`_.name` placed at `at`: the member read `_member_of` answers for a value already in hand."""
+    return ast.copy_location(ast.Attribute(value=ast.Name(id="_", ctx=ast.Load()), attr=name, ctx=ast.Load()), at)
