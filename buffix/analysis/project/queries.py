@@ -176,13 +176,16 @@ class Project:
                 if not found and self._reads_what_it_is_given(qualname):
                     # `File(response, name)` in a module that gets its response from a helper of the tree: the
                     # functions there that build the class run whatever they name
-                    others = [f for f in self.index_methods().building(name) if f not in named and _small(f)]
-                    found = self._run_producers(qualname, others, _anything)
+                    found = self._run_producers(qualname, self._building_beyond(name, named), _anything)
                 return found
             finally:
                 self._storing.discard(qualname)
 
         return cast(Dict[str, Val], self.remembered(self._stored, qualname, compute))
+
+    def _building_beyond(self, name: str, searched: List[str], limit: int = BOUNDED_MIN_CHARS) -> List[str]:
+        """The files that call a class named `name`, besides those `searched` already, below `limit` bytes."""
+        return [f for f in self.index_methods().building(name) if f not in searched and _small(f, limit)]
 
     def _run_producers(self, qualname: str, files: List[str], sources: Callable[[bytes], Any]) -> Dict[str, Val]:
         """What the modules of `files` store in instances of class `qualname` (Module.stores)."""
@@ -264,8 +267,7 @@ class Project:
             named = self._naming(short)
             found = self._builders_in(named, qualname, index, name)
             if not found:  # none there: the files that build it (a client wiring its parts makes no body)
-                others = [f for f in self.index_methods().building(short) if f not in named and _small(f, _WIRING_SIZE)]
-                found = self._builders_in(others, qualname, index, name)
+                found = self._builders_in(self._building_beyond(short, named, _WIRING_SIZE), qualname, index, name)
             return found.pop() or None if len(found) == 1 else None
         finally:
             self._building.discard((qualname, name))
