@@ -41,6 +41,14 @@ def _tree(tmp_path: Path, files: dict) -> Project:
     return Project([tmp_path])
 
 
+def _kept_and_found(tmp_path: Path, use: Path) -> list:
+    """Stage 2 keeps the file `use` of the tree at `tmp_path`; the (code, line) of what analyzing it finds."""
+    project = Project([tmp_path])
+    assert screen(str(use), use.read_bytes(), project)[0]
+    result = analyze_source(use.read_bytes(), str(use), project.config, Project([tmp_path]))
+    return [(f.code, f.line) for f in result.findings]
+
+
 def _kept(project: Project, tmp_path: Path, name: str) -> bool:
     path = tmp_path / "app" / name
     return screen(str(path), path.read_bytes(), project)[0]
@@ -176,10 +184,7 @@ def test_a_helper_class_reexported_by_its_package_is_followed(tmp_path):
         "        return requests.get(url).content\n")
     use = tmp_path / "app" / "use.py"
     use.write_text("import io\nfrom app.files import File\n\n\ndef f(url):\n    return io.BytesIO(File.read(url))\n")
-    project = Project([tmp_path])
-    assert screen(str(use), use.read_bytes(), project)[0]
-    result = analyze_source(use.read_bytes(), str(use), project.config, Project([tmp_path]))
-    assert [(f.code, f.line) for f in result.findings] == [("BFX102", 6)]
+    assert _kept_and_found(tmp_path, use) == [("BFX102", 6)]
 
 
 def test_a_subclass_calling_a_method_its_base_inherits_is_kept(tmp_path):
@@ -196,10 +201,7 @@ def test_a_subclass_calling_a_method_its_base_inherits_is_kept(tmp_path):
     use = tmp_path / "app" / "coverages.py"
     use.write_text("from io import BytesIO\n\nfrom app import Collections\n\n\nclass Coverages(Collections):\n"
                    "    def coverage(self, path):\n        return BytesIO(self._request(path, as_dict=False))\n")
-    project = Project([tmp_path])
-    assert screen(str(use), use.read_bytes(), project)[0]
-    result = analyze_source(use.read_bytes(), str(use), project.config, Project([tmp_path]))
-    assert [(f.code, f.line) for f in result.findings] == [("BFX102", 8)]
+    assert _kept_and_found(tmp_path, use) == [("BFX102", 8)]
 
 
 def test_a_module_level_instance_imported_from_the_tree_is_followed(tmp_path):
@@ -214,10 +216,7 @@ def test_a_module_level_instance_imported_from_the_tree_is_followed(tmp_path):
         (tmp_path / "app" / f"other{index}.py").write_text("class Other:\n    def get(self, key):\n        return key\n")
     use = tmp_path / "app" / "use.py"
     use.write_text("from app.api import api\n\n\ndef save(url, f):\n    f.write(api.get(url))\n")
-    project = Project([tmp_path])
-    assert screen(str(use), use.read_bytes(), project)[0]
-    result = analyze_source(use.read_bytes(), str(use), project.config, Project([tmp_path]))
-    assert [(f.code, f.line) for f in result.findings] == [("BFX201", 5)]
+    assert _kept_and_found(tmp_path, use) == [("BFX201", 5)]
 
 
 def test_the_method_index_read_back_from_its_store_is_the_index_a_fresh_scan_builds(tmp_path):
