@@ -144,6 +144,7 @@ class ClassInfo:
     _items: Optional[str] = None
     _gives: Optional[bool] = None
     _built: Optional[Dict[str, "_Made"]] = None  # self.<name> = <call> (or calls) in its own __init__
+    _handed: Optional[Dict[str, List[Tuple["ClassInfo", List[ast.expr]]]]] = None  # by handed_by_super's name
 
     def bases(self) -> List["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
@@ -316,19 +317,28 @@ class ClassInfo:
     def handed_by_super(self, name: str) -> Optional[str]:
         """The tree class a subclass hands to its base's `__init__`, which keeps that parameter in `self.<name>`
         (`super().__init__(HttpClient())`, or a local `http_client = HttpClient()` handed on): a syntactic answer."""
-        chain = self.mro()
-        for depth, info in enumerate(chain):
-            kept = _kept_parameter(info.methods.get("__init__"), name)
-            if kept is None:
-                continue
-            for sub in chain[:depth]:
-                handed = _handed_to_super(sub.methods.get("__init__"), *kept)
-                made = [sub.module.built_class(e.func) if isinstance(e, ast.Call) else None
-                        for e in handed] if sub.module is not None else []
-                if made and None not in made:
-                    return of_family(q for m in made for q in m.split("|"))  # type: ignore[union-attr]
-            return None
+        for sub, handed in self._handed_up(name):
+            made = [sub.module.built_class(e.func) if isinstance(e, ast.Call) else None
+                    for e in handed] if sub.module is not None else []
+            if made and None not in made:
+                return of_family(q for m in made for q in m.split("|"))  # type: ignore[union-attr]
         return None
+
+    def _handed_up(self, name: str) -> List[Tuple["ClassInfo", List[ast.expr]]]:
+        """The subclasses in this class's MRO with what each hands the base `__init__` that keeps `self.<name>`
+        (syntax only, so kept: `attr()` asks for every attribute read; what builds them is resolved when asked)."""
+        if self._handed is None:
+            self._handed = {}
+        if name not in self._handed:
+            chain = self.mro()
+            found: List[Tuple["ClassInfo", List[ast.expr]]] = []
+            for depth, info in enumerate(chain):
+                kept = _kept_parameter(info.methods.get("__init__"), name)
+                if kept is not None:
+                    found = [(sub, _handed_to_super(sub.methods.get("__init__"), *kept)) for sub in chain[:depth]]
+                    break
+            self._handed[name] = found
+        return self._handed[name]
 
     def _made_class(self, made: Union[ast.expr, str]) -> Optional[str]:
         assert self.module is not None
