@@ -208,6 +208,8 @@ FAILING_OPS: Tuple[SinkOp, ...] = (
     _op("numpy.frombuffer(p, dtype=uint8)", "numpy.frombuffer", "binary", _numpy_frombuffer, needs="numpy"),
     _op("str(p, 'utf-8')", "builtins.str", "text", lambda p: str(p, "utf-8")),
     _op("codecs.decode(p, 'utf-8')", "codecs.decode", "text", lambda p: codecs.decode(p, "utf-8")),
+    _op("codecs.getincrementaldecoder('latin-1')().decode(p)", "codecs.IncrementalDecoder.decode", "text",
+        lambda p: codecs.getincrementaldecoder("latin-1")().decode(p)),
     _op("pickle.loads(p)", "pickle.loads", "pickle", lambda p: pickle.loads(p)),
     _op("ET.fromstring(p)", "xml.etree.ElementTree.fromstring", "xml", lambda p: ET.tostring(ET.fromstring(p))),
     _op("re.match(rb'...', p, re.S)", "re.match", "binary", lambda p: re.match(rb"(.)(.{3})", p, re.S).groups()),

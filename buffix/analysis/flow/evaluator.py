@@ -1144,8 +1144,15 @@ class Frame:
             callee = self.ev(func)
             if callee is not None and callee.kind is OBJECT and callee.role is CLASS:  # `registry[kind]()`
                 return self._instantiate(node, args, callee)
-            return None
+            return self._call_object(node, callee)
         return self._qualified(node, qualname, args)
+
+    def _call_object(self, node: ast.Call, callee: Optional[Val]) -> Optional[Val]:
+        """Calling a value of a catalog type that is callable (`codecs.getincrementaldecoder(cs)(errors=...)`)."""
+        spec = self.module.catalog.types.get(callee.catalog_type) if callee is not None else None
+        if spec is None or "__call__" not in spec.methods:
+            return None
+        return self.derive(spec.methods["__call__"], callee, node, "the call")  # type: ignore[arg-type]
 
     def _call_later(self, node: ast.Call, args: Args, later: known.Later) -> Optional[Val]:
         """`Thread(target=fetch, args=(url, chunks))`, `executor.submit(fetch, url, chunks)`: the function runs
@@ -1173,6 +1180,10 @@ class Frame:
             return True, self._call_tree_method(node, args, bound)
         if bound is not None and bound.kind is OBJECT and bound.role is CLASS:  # `cls(...)`, `factory = Kind`
             return True, self._instantiate(node, args, bound)
+        if bound is not None and bound.kind is OBJECT and bound.role is CATALOG_TYPE:
+            called = self._call_object(node, bound)  # `factory = codecs.getincrementaldecoder(cs); factory()`
+            if called is not None:
+                return True, called
         if bound is not None and bound.kind is CLEAN and bound.role is Role.FUNCTION:
             return True, self._qualified(node, bound.type, args)
         if bound is not None and bound.kind is OBJECT and bound.role is Role.CALLABLE:  # `downloader(0)`, `fn()`

@@ -190,6 +190,9 @@ SINKS = (
     SinkGroup("BFX106", call=("numpy.frombuffer",), arg=0, keyword=("buffer",)),
     SinkGroup("BFX107", call=("builtins.str",), arg=0, keyword=("object",), when="encoded"),
     SinkGroup("BFX107", call=("codecs.decode", "codecs.encode"), arg=0, keyword=("obj",)),
+    # an incremental decoder of a single-byte codec reads its input as a buffer; UTF-8's joins it to its pending
+    # bytes first (`b"" + input`), which a proxy forwarding `__radd__` survives: the charset is rarely known
+    SinkGroup("BFX107", method=("codecs.IncrementalDecoder.decode",), arg=0, keyword=("input",)),
     SinkGroup("BFX108", call=("pickle.loads", "_pickle.loads", "marshal.loads"), arg=0, keyword=("data",)),
     SinkGroup("BFX108", call=("xml.etree.ElementTree.fromstring", "xml.etree.ElementTree.XML",
                               "xml.etree.cElementTree.fromstring", "xml.etree.cElementTree.XML",
@@ -238,6 +241,8 @@ RECEIVER_TYPES = {
     "lxml.etree._FeedParser": {},
     "brotli.Decompressor": {},
     "brotli.Compressor": {},
+    "codecs.IncrementalDecoderClass": {"methods": {"__call__": "codecs.IncrementalDecoder"}},
+    "codecs.IncrementalDecoder": {"annotations": ["codecs.IncrementalDecoder", "codecs.BufferedIncrementalDecoder"]},
 }
 RECEIVER_OBJECTS = {
     "re.compile": "re.Pattern",
@@ -249,6 +254,7 @@ RECEIVER_OBJECTS = {
     "Crypto.Cipher.AES.new": "Crypto.Cipher",
     "Cryptodome.Cipher.AES.new": "Crypto.Cipher",
     "cryptography.hazmat.primitives.ciphers.Cipher": "cryptography.Cipher",
+    "codecs.getincrementaldecoder": "codecs.IncrementalDecoderClass",
     **{f"{module}.{name}": f"brotli.{name}" for module in ("brotli", "brotlicffi")
        for name in ("Decompressor", "Compressor")},
     **{f"lxml.etree.{name}": "lxml.etree._FeedParser"
