@@ -681,6 +681,11 @@ class Frame:
                             (self.span(source),))
             elif base is None or base.kind in (CONTAINER, CLEAN):
                 self._add_entry(target.value, base, value, source, _literal_key(target.slice))
+        elif (isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice) and value is not None
+              and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value)):
+            base = self.ev(target.value)  # `responses[url] = resp`
+            if base is None or base.kind in (TUPLE, CLEAN):
+                self._collect(target.value, base, value, source)
 
     def _store_on(self, name: str, attr: str, value: Optional[Val], target: ast.AST) -> None:
         """`obj.content = resp.content` on an instance of a tree class held in `name`: the instance now holds it,
@@ -726,9 +731,14 @@ class Frame:
             for target, element in zip(targets, sources):
                 self.bind(target, self.ev(element), element)
             return
-        if value is not None and value.kind is TUPLE and not any(isinstance(t, ast.Starred) for t in targets):
-            for index, target in enumerate(targets):  # `response, chunks = open_stream(url)`
-                item = value.part(index)
+        if value is not None and value.kind is TUPLE:
+            starred = False
+            for index, target in enumerate(targets):  # `response, chunks = open_stream(url)`, `first, *rest = rs`
+                if isinstance(target, ast.Starred):
+                    starred = True
+                    self.bind(target.value, value, source)
+                    continue
+                item = value.part(None if starred else index)  # after a starred target, positions count from the end
                 self.bind(target, self.step(item, source, "unpacked") if item is not None else None, source)
             return
         if (value is not None and value.kind is CONTAINER and 0 <= value.slot < len(targets)
@@ -1404,6 +1414,14 @@ class Frame:
             return True, self.step(replace(produced, kind=CHUNKS, entries=()), node, "chunks read by `iter()`")
         return handled, None
 
+    def _call_dict(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`dict(body=resp.content, type=ct)`: the dict literal its keywords spell."""
+        if node.args or not node.keywords or any(k.arg is None for k in node.keywords):
+            return False, None
+        spelled = ast.Dict(keys=[ast.copy_location(ast.Constant(k.arg), k) for k in node.keywords],
+                           values=[k.value for k in node.keywords])
+        return True, self.ev(ast.copy_location(spelled, node))
+
     def _call_map(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         """`map(body.read, repeat(n))`, `map(download, urls)`: each item is what the function gives."""
         handled, produced = self._produced(node, args)
@@ -1620,8 +1638,13 @@ class Frame:
         name = func.attr
         self._any_receiver_sinks(node, name, args)
         self._mutations(func, receiver, args)
-        if name in known.SELF_ITER or name in ("__enter__", "__aenter__", "copy"):  # a @contextmanager's value
-            return receiver
+        if name in known.SELF_ITER or name in ("__enter__", "__aenter__", "copy", "values"):  # a @contextmanager's
+            return receiver  # value; a dict's values are its items
+        if name == "items":  # `for key, response in responses.items()`
+            item = receiver.part(None)
+            pair = Val(TUPLE, flow=item.flow, parts=((1, item),)) if item is not None else None
+            return self.step(replace(receiver, parts=((EVERY_ITEM, pair),)), node, "its `(key, value)` pairs") \
+                if pair is not None else None
         if name in known.TAKE or name in known.NEXT:
             return self._next_item(receiver, node)
         return CLEAN_VAL
@@ -1732,11 +1755,7 @@ class Frame:
                 self.bind(target, self.step(replace(value, kind=CHUNKS), item, "queued"), item)
             elif (value is not None and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value) and item is not None
                   and (receiver is None or receiver.kind in (TUPLE, CLEAN))):
-                # `responses.append(resp)`: a list of responses (or of chunk iterators)
-                held = collection(((EVERY_ITEM, value),))
-                assert held is not None
-                merged = merge([receiver if receiver is not None and receiver.kind is TUPLE else None, held])
-                self.bind(target, self.step(merged, item, "collected") if merged is not None else None, item)
+                self._collect(target, receiver, value, item)  # `responses.append(resp)`
         else:
             item = args.get(0)
             value = args.value(item)
@@ -1744,6 +1763,14 @@ class Frame:
                 merged = merge([receiver if receiver is not None and receiver.kind is CONTAINER else None,
                                 replace(value, kind=CONTAINER)])
                 self.bind(target, merged, item)
+
+    def _collect(self, target: ast.expr, receiver: Optional[Val], value: Val, item: ast.AST) -> None:
+        """`responses.append(resp)`, `responses[url] = resp`: a collection of responses (or of chunk iterators),
+        any of whose items may be that one."""
+        held = collection(((EVERY_ITEM, value),))
+        assert held is not None
+        merged = merge([receiver if receiver is not None and receiver.kind is TUPLE else None, held])
+        self.bind(target, self.step(merged, item, "collected") if merged is not None else None, item)
 
     # ---- calls into functions of the tree ----------------------------------------------------------------
     def _local_function(self, name: str) -> Tuple[Optional[ast.AST], Optional["Frame"]]:
@@ -2373,6 +2400,7 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     "functools.partial": Frame._call_partial,
     "builtins.next": Frame._call_next,
     "builtins.map": Frame._call_map,
+    "builtins.dict": Frame._call_dict,
     "builtins.bytearray": Frame._call_bytearray,
     "builtins.memoryview": Frame._call_memoryview,
 }

@@ -9,7 +9,8 @@ import os
 import re
 from typing import List, NamedTuple, Optional, Tuple
 
-CONTAINER_ADD = {"append": 0, "appendleft": 0, "insert": 1, "add": 0, "put": 0, "put_nowait": 0}  # item position
+CONTAINER_ADD = {"append": 0, "appendleft": 0, "insert": 1, "add": 0, "put": 0, "put_nowait": 0,
+                 "setdefault": 1}  # the item's position
 CONTAINER_EXTEND = ("extend", "extendleft", "update")
 PASS_THROUGH = {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.iter",
                 "collections.deque", "builtins.set"}  # a container or chunks in, the same items out
