@@ -7,7 +7,7 @@ import builtins
 import re
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 from buffix.analysis.flow import known, pyversion
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
@@ -101,6 +101,7 @@ class Module:
         self._branching: Dict[int, FrozenSet[str]] = {}
         self._type_variables: Optional[FrozenSet[str]] = None
         self._version_facts: Dict[str, Optional[bool]] = {}
+        self._bytes_names: Dict[str, bool] = {}
         self._instances: Optional[Dict[str, str]] = None
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
@@ -351,6 +352,58 @@ class Module:
                         lambda q: self.version_constant(q, depth + 1))
         self.consulted()
         return self._version_facts[name]
+
+    def names_bytes(self, qualname: str, depth: int = 0) -> bool:
+        """Does a module-level name of the tree stand for `bytes` (or a tuple holding it) on every Python 3?
+        (`binary_type = bytes` under `if PY3:`, `bytes_types = (bytes, bytearray)`, imported from a compat module)"""
+        prefix, _, name = qualname.rpartition(".")
+        if depth > _MAX_CONSTANT_DEPTH or not prefix:
+            return False
+        if prefix == self.qualname:
+            return self.own_names_bytes(name, depth)
+        module = self.project.module(prefix) if self.project is not None and self.project.has_module(prefix) else None
+        return module is not None and module.own_names_bytes(name, depth)
+
+    def own_names_bytes(self, name: str, depth: int) -> bool:
+        if name not in self._bytes_names:
+            self._bytes_names[name] = False  # a name defined through itself names nothing
+            with self._computing():
+                self._bytes_names[name] = any(self._spells_bytes(v, depth) for v in self._python3_values(name))
+        self.consulted()
+        return self._bytes_names[name]
+
+    def _spells_bytes(self, value: ast.expr, depth: int) -> bool:
+        if isinstance(value, ast.Tuple):
+            return any(self._spells_bytes(e, depth) for e in value.elts)
+        spelled = self.frame.constant_name(value) if isinstance(value, (ast.Name, ast.Attribute)) else ""
+        return spelled in known.BYTES_TYPES or (bool(spelled) and not spelled.startswith("builtins.")
+                                                and self.names_bytes(spelled, depth + 1))
+
+    def _python3_values(self, name: str) -> List[ast.expr]:
+        """What the module's top level assigns to `name` on Python 3: branches a version test rules out skipped."""
+        values: List[ast.expr] = []
+
+        def visit(body: Sequence[ast.stmt]) -> None:
+            for stmt in body:
+                if isinstance(stmt, ast.Assign):
+                    for target in stmt.targets:
+                        pairs = (zip(target.elts, stmt.value.elts) if isinstance(target, ast.Tuple)
+                                 and isinstance(stmt.value, ast.Tuple) else ((target, stmt.value),))
+                        values.extend(v for t, v in pairs if isinstance(t, ast.Name) and t.id == name)
+                elif isinstance(stmt, ast.If):
+                    decided = pyversion.truth(stmt.test, self.frame.constant_name, self.version_constant)
+                    if decided is not False:
+                        visit(stmt.body)
+                    if decided is not True:
+                        visit(stmt.orelse)
+                elif isinstance(stmt, ast.Try):
+                    visit(stmt.body)
+                    for handler in stmt.handlers:
+                        visit(handler.body)
+                    visit(stmt.orelse)
+
+        visit(self.parsed.tree.body)
+        return values
 
     def tree_class_named(self, qualname: str) -> Optional[str]:
         """`qualname` when it names a class of the tree (its module is not loaded)."""

@@ -225,9 +225,12 @@ class Frame:
         return isinstance(node, ast.Name) and node.id == self.self_name
 
     def _is_bytes_type(self, node: ast.AST) -> bool:
+        """`bytes`, `six.binary_type`, a tuple holding one, or a module-level name of the tree standing for one."""
         if isinstance(node, ast.Tuple):
             return any(self._is_bytes_type(e) for e in node.elts)
-        return self.qualname(node) in known.BYTES_TYPES
+        spelled = self.constant_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else ""
+        return spelled in known.BYTES_TYPES or (bool(spelled) and not spelled.startswith("builtins.")
+                                                and self.module.names_bytes(spelled))
 
     # ---- statements ------------------------------------------------------------------------------------------
     def run(self, body: Sequence[ast.stmt], states: Optional[List[Dict[str, Optional[Val]]]] = None) -> None:
@@ -939,12 +942,13 @@ class Frame:
         operands = [node.left, *node.comparators]
         for operand in operands:
             self.ev(operand)
-        if any(isinstance(op, (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)) for op in node.ops):
+        # `type(x) is bytes`, `type(x) in (bytes, bytearray)`
+        if any(isinstance(op, (ast.Is, ast.IsNot, ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops):
             for operand in operands:
                 if (isinstance(operand, ast.Call) and self.qualname(operand.func) == "builtins.type"
-                        and len(operand.args) == 1 and any(self._is_bytes_type(o) for o in operands)):
+                        and len(operand.args) == 1):
                     value = self.ev(operand.args[0])
-                    if value is not None and is_body(value):
+                    if value is not None and is_body(value) and any(self._is_bytes_type(o) for o in operands):
                         self.report("BFX601", node, "type() is bytes", value, (), fixable=False)
         return CLEAN_VAL
 
@@ -1313,7 +1317,7 @@ class Frame:
     def _call_isinstance(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         cls = args.get(1)
         value = args.value(args.get(0))
-        if cls is not None and self._is_bytes_type(cls) and value is not None and is_body(value):
+        if cls is not None and value is not None and is_body(value) and self._is_bytes_type(cls):
             self.report("BFX601", node, "isinstance(..., bytes)", value, (), fixable=False)
         return True, CLEAN_VAL
 

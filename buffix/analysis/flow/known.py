@@ -15,7 +15,7 @@ CONTAINER_EXTEND = ("extend", "extendleft", "update")
 PASS_THROUGH = {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.iter",
                 "collections.deque", "builtins.set"}  # a container or chunks in, the same items out
 ITERATING_COPIES = {"builtins.list", "builtins.tuple", "builtins.iter"}
-BYTES_TYPES = {"builtins.bytes"}
+BYTES_TYPES = {"builtins.bytes", "six.binary_type", "future.utils.binary_type"}
 # Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
 WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
             "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0,
