@@ -10,6 +10,9 @@ LIBRARY = Library(
     types={
         "urllib3.PoolManager": {
             "annotations": ["urllib3.PoolManager", "urllib3.poolmanager.PoolManager", "urllib3.ProxyManager",
+                            "urllib3.poolmanager.ProxyManager", "urllib3.contrib.socks.SOCKSProxyManager",
+                            "urllib3.connectionpool.ConnectionPool", "urllib3.request.RequestMethods",
+                            "urllib3._request_methods.RequestMethods",
                             "urllib3.HTTPConnectionPool", "urllib3.HTTPSConnectionPool",
                             "urllib3.connectionpool.HTTPConnectionPool", "urllib3.connectionpool.HTTPSConnectionPool"],
             "methods": {m: "urllib3.HTTPResponse" for m in _MANAGER_METHODS},
@@ -25,7 +28,10 @@ LIBRARY = Library(
     sources={
         **{f"urllib3.{name}": "urllib3.PoolManager"
            for name in ("PoolManager", "ProxyManager", "HTTPConnectionPool", "HTTPSConnectionPool",
-                        "connection_from_url", "proxy_from_url", "poolmanager.PoolManager")},
+                        "connection_from_url", "proxy_from_url", "poolmanager.PoolManager",
+                        "poolmanager.ProxyManager", "poolmanager.proxy_from_url", "connectionpool.HTTPConnectionPool",
+                        "connectionpool.HTTPSConnectionPool", "connectionpool.connection_from_url",
+                        "contrib.socks.SOCKSProxyManager")},
         "urllib3.request": "urllib3.HTTPResponse",
     },
     reuploads=(
