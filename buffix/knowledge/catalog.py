@@ -370,16 +370,18 @@ def _shipped() -> Mapping[str, Any]:
     for library in libraries:
         types.update(library.types)
     objects: Dict[str, Any] = {}
+    aliases = {alias: name for library in libraries for alias, name in library.aliases.items()}
     for module in family_modules():
         types.update(getattr(module, "RECEIVER_TYPES", {}))
         objects.update(getattr(module, "RECEIVER_OBJECTS", {}))
+        aliases.update(getattr(module, "REEXPORTS", {}))
     types.update(guesses.GUESSED_TYPES)
     return {
         "version": 1,
         "types": types,
         "response_names": guesses.RESPONSE_NAMES,
         "sources": {name: value for library in libraries for name, value in library.sources.items()},
-        "aliases": {alias: name for library in libraries for alias, name in library.aliases.items()},
+        "aliases": aliases,
         "objects": objects,
         "sinks": [entry for entry in (group.entry() for group in sinks.sink_groups()) if entry is not None],
         "sanitizers": list(sinks.SANITIZERS),

@@ -26,6 +26,10 @@ LIBRARY = Library(
         "http.client.HTTPConnection": "http.client.HTTPConnection",
         "http.client.HTTPSConnection": "http.client.HTTPConnection",
     },
+    aliases={  # six's and future's names for the same modules, on Python 3
+        "six.moves.urllib": "urllib", "six.moves.http_client": "http.client", "future.moves.urllib": "urllib",
+        "future.moves.http.client": "http.client",
+    },
     reuploads=(
         SinkGroup("BFX301", call=("urllib.request.Request", "urllib.request.urlopen"), arg=1, keyword=("data",),
                   failing_line=_DATA),

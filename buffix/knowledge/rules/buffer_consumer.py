@@ -226,6 +226,9 @@ SINKS = (
               unmeasured=_CRYPTOGRAPHY),
 )
 
+# Other modules' names for the sinks above (six's, on Python 3)
+REEXPORTS = {"six.BytesIO": "io.BytesIO", "six.moves.cPickle": "pickle"}
+
 # The receivers of the method sinks above: C parsers and ciphers, whose methods take a buffer. RECEIVER_TYPES are
 # catalog types (what their methods return), RECEIVER_OBJECTS the callables that make one.
 RECEIVER_TYPES = {
