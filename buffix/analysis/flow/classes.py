@@ -143,6 +143,7 @@ class ClassInfo:
     _rebound: Optional[Set[str]] = None
     _mro: Optional[List["ClassInfo"]] = None
     _catalog_type: Optional[Tuple[str]] = None
+    _receiver_base: Optional[Tuple[str]] = None
     _items: Optional[str] = None
     _gives: Optional[bool] = None
     _built: Optional[Dict[str, "_Made"]] = None  # self.<name> = <call> (or calls) in its own __init__
@@ -211,6 +212,18 @@ class ClassInfo:
                     and value.args[0].value.id == params[0]):
                 return value.args[0].attr
         return None
+
+    def receiver_base(self) -> Optional[str]:
+        """The catalog receiver (a C parser or cipher, `class ImportResolver(etree.Resolver)`) this class derives
+        from: its inherited methods are that receiver's, sinks included (found once)."""
+        if self._receiver_base is None:
+            self._receiver_base = (next((made.value for info in self.mro() if info.module is not None
+                                         for base in info.node.bases
+                                         if (made := info.module.catalog.objects.get(
+                                             info.module.qualname_of(base) or "")) is not None), ""),)
+        else:
+            self.mro()  # the answer still depends on the bases' files
+        return self._receiver_base[0] or None
 
     def catalog_type(self) -> Optional[str]:
         """The catalog type this class derives from (`class Session(requests.Session)`), if any (found once)."""

@@ -1545,6 +1545,8 @@ class Frame:
         if self._is_self(func.value) and self.cls is not None:  # self.method(): own, inherited or overridden
             resolved, value = self._dispatch(node, args, self.cls, func.attr, self._own_seeds(node), func.attr,
                                              keep=True)
+            if not resolved:
+                self._inherited_sinks(node, self.cls, func.attr, args)
             rebound = self._rebound_method(node, func, args)  # `self.receive = self._receive_rate`
             if rebound is not None:
                 return merge([value, rebound]) if resolved else rebound
@@ -1554,6 +1556,13 @@ class Frame:
         if receiver is None:
             return self._on_unknown(node, func, args)
         return _RECEIVERS[receiver.kind](self, node, func, args, receiver)
+
+    def _inherited_sinks(self, node: ast.Call, info: ClassInfo, name: str, args: Args) -> None:
+        """A method a class inherits from a catalog receiver (`self.resolve_string(content, context)` in a subclass
+        of lxml's Resolver): that receiver's method sinks."""
+        receiver_base = info.receiver_base() if info.method(name) is None else None
+        for sink in self.module.catalog.method_sinks.get((receiver_base, name), ()) if receiver_base else ():
+            self._check(sink, node, args)
 
     def _any_receiver_sinks(self, node: ast.Call, name: str, args: Args) -> None:
         for spec in self.module.catalog.method_sinks.get(("*", name), ()):
@@ -1943,6 +1952,8 @@ class Frame:
             return None
         class_name = qualname.rpartition(".")[2]
         known_type = info.catalog_type()
+        if args is not None and isinstance(node, ast.Call):
+            self._inherited_sinks(node, info, name, args)
         if known_type is not None:  # a subclass of a client type: its methods give what the client's give
             spec = self.module.catalog.types.get(known_type)
             result = spec.methods.get(name) if spec is not None else None

@@ -213,6 +213,9 @@ SINKS = (
                               "lxml.html.fragments_fromstring", "lxml.html.fromstring"), arg=0,
               keyword=("text", "html"), unmeasured=_LXML),
     SinkGroup("BFX108", method=("lxml.etree._FeedParser.feed",), arg=0, keyword=("data",), unmeasured=_LXML),
+    # what a custom resolver (a subclass) hands lxml for an external entity (measured with lxml 6.2.0: TypeError)
+    SinkGroup("BFX108", method=("lxml.etree.Resolver.resolve_string",), arg=0, keyword=("string",),
+              unmeasured=_LXML),
     SinkGroup("BFX104", method=("Crypto.Cipher.encrypt", "Crypto.Cipher.decrypt"), arg=0,
               keyword=("plaintext", "ciphertext"), unmeasured=_UNMEASURED),
     SinkGroup("BFX104", call=("Crypto.Cipher.AES.new", "Cryptodome.Cipher.AES.new"), arg=0, keyword=("key",),
@@ -242,6 +245,7 @@ RECEIVER_TYPES = {
     "cryptography.CipherContext": {},
     "cryptography.AEAD": {},
     "lxml.etree._FeedParser": {},
+    "lxml.etree.Resolver": {},
     "brotli.Decompressor": {},
     "brotli.Compressor": {},
     "codecs.IncrementalDecoderClass": {"methods": {"__call__": "codecs.IncrementalDecoder"}},
@@ -260,6 +264,7 @@ RECEIVER_OBJECTS = {
     "codecs.getincrementaldecoder": "codecs.IncrementalDecoderClass",
     **{f"{module}.{name}": f"brotli.{name}" for module in ("brotli", "brotlicffi")
        for name in ("Decompressor", "Compressor")},
+    "lxml.etree.Resolver": "lxml.etree.Resolver",
     **{f"lxml.etree.{name}": "lxml.etree._FeedParser"
        for name in ("XMLParser", "HTMLParser", "XMLPullParser", "HTMLPullParser")},
     **{f"cryptography.hazmat.primitives.ciphers.aead.{name}": "cryptography.AEAD"
