@@ -190,9 +190,12 @@ def _sink(flow: object, src: Path, base: Path) -> Optional[Tuple[str, str, int]]
     last = flow[-1]
     try:
         package, path = split_path(str(last["path"]), src, base)
-        return package, path, int(last["line"])
+        line = int(last["line"])
     except (KeyError, TypeError, ValueError):
         return None
+    # the step is the body argument's span; a label names the line of the sink call, which may wrap its arguments
+    call_line = enclosing_call_line(src / package / path, line, int(last.get("column") or 0)) if package else None
+    return package, path, call_line or line
 
 
 _TREES: Dict[Path, Optional[ast.AST]] = {}

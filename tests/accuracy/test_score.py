@@ -196,3 +196,14 @@ def test_a_finding_on_a_wrapped_argument_is_matched_at_its_sink_call(tmp_path):
     assert enclosing_call_line(source, 3, 9) == 2  # read(url) is the argument of BytesIO( on line 2
     assert enclosing_call_line(source, 2, 5) == 1  # BytesIO(...) is the argument of open_image( on line 1
     assert enclosing_call_line(source, 4, 7) is None  # same line: the finding's own line decides
+
+
+def test_a_flow_ending_at_a_wrapped_argument_reaches_the_sink_call_s_line(tmp_path):
+    from tests.accuracy.score import _sink
+    src = tmp_path / "src"
+    (src / "demo" / "demo").mkdir(parents=True)
+    (src / "demo" / "demo" / "err.py").write_text("root = fromstring(\n    body,\n    parser=p)\n", encoding="utf-8")
+    flow = [{"path": "demo/demo/err.py", "line": 2, "column": 5, "description": "reaches `fromstring()`"}]
+    assert _sink(flow, src, src) == ("demo", "demo/err.py", 1)  # the label names the call's first line
+    flow = [{"path": "demo/demo/err.py", "line": 3, "column": 1, "description": "reaches `x`"}]
+    assert _sink(flow, src, src) == ("demo", "demo/err.py", 3)  # no call has it as an argument: its own line
