@@ -529,6 +529,10 @@ class Frame:
                 return (left is right) is isinstance(op, ast.Is)
             if isinstance(op, (ast.Eq, ast.NotEq)) and type(left) is type(right):
                 return (left == right) is isinstance(op, ast.Eq)
+        if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+                and isinstance(test.left, ast.Name) and isinstance(test.comparators[0], ast.Constant)
+                and test.comparators[0].value is None and _given_body(self.env.get(test.left.id))):
+            return isinstance(test.ops[0], ast.IsNot)  # `if text is None: return text` in a call handed a body
         if isinstance(test, ast.Call) and self._has_member(test):
             return True  # `hasattr(response, "iter_content")` on a response of a catalog type that has it
         found = self._isinstance_test(test) if isinstance(test, ast.Call) else None  # `not` is handled above
@@ -2430,6 +2434,12 @@ def _gives_up(handler: ast.ExceptHandler) -> bool:
     ends = isinstance(last, (ast.Raise, ast.Continue)) or (
         isinstance(last, ast.Return) and (last.value is None or isinstance(last.value, ast.Constant)))
     return ends and all(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) for s in before)
+
+
+def _given_body(value: Optional[Val]) -> bool:
+    """Is `value` the body (or response) a caller hands this function? It is no None in that call."""
+    return (value is not None and value.param is not None and not value.param.attribute
+            and (value.kind in (BODY, CHUNKS, CONTAINER) or (value.kind is OBJECT and value.role is CATALOG_TYPE)))
 
 
 def _literal_key(node: Optional[ast.AST]) -> Optional[str]:
