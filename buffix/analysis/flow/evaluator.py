@@ -142,6 +142,9 @@ class Frame:
         self.awaited: Optional[ast.AST] = None  # the expression of the innermost `await` / `async with`
         self.narrowing = 0  # how many `isinstance` branches that narrow an attribute (`_type_check`) are running
         self.guarded = 0  # inside `try:` bodies whose handlers catch TypeError: a proxy's failure is handled
+        # while calling a function this frame was handed (`fn(body)` in `run(fn, url)`): what the sinks inside it
+        # reach depends on that input, so they are its caller's to report
+        self.through: Optional[Param] = None
         self.ended = False  # a branch that surely runs returned or raised: nothing after it runs
         self.certain: Optional[ast.AST] = None  # the last `if` whose branch was decided
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
@@ -810,10 +813,14 @@ class Frame:
 
     def expr_Name(self, node: ast.Name) -> Optional[Val]:
         found, value = self.lookup(node.id)
-        if value is None and node.id in self.names.imports:
+        if value is None and self._imported_name(node.id):
             return self._function_value(node)  # `fetch = get` after `from requests import get`
         if value is None and node.id in self.module.classes and self._names_module_class(node.id):
             return Val(OBJECT, type=self.module.classes[node.id].qualname, role=CLASS)
+        if value is None and node.id in self.module.functions:
+            function = self._tree_function(node)
+            if function is not None:
+                return function
         if value is None and node.id not in self.names.imports and self.module.catalog.response_names.match(node.id):
             if not found or self.qualname(node) is None:
                 sure = "low" if self.module.in_tests else "medium"  # in tests, mostly a mock or a fake
@@ -905,13 +912,53 @@ class Frame:
 
     def _function_value(self, node: ast.expr) -> Optional[Val]:
         """A catalog function named as a value, not called (`fn = requests.post if post else requests.get`):
-        calling it later is calling the function."""
+        calling it later is calling the function. Likewise a function of the tree another module defines."""
         qualname = self.qualname(node)
         catalog = self.module.catalog
         if qualname is not None and (qualname in catalog.sources or qualname in catalog.objects
                                      or qualname in catalog.call_sinks):
             return Val(CLEAN, type=qualname, role=Role.FUNCTION)
+        if qualname is not None and self.module.find_function(qualname, True) is not None:
+            return Val(OBJECT, type=qualname, role=Role.TREE_FUNCTION)  # `PARSERS = {"xml": parse_xml}`
         return None
+
+    def _imported_name(self, name: str) -> bool:
+        """Does `name` stand for what an enclosing scope imports (the module's `from .parsers import parse_xml`)?"""
+        frame: Optional[Frame] = self
+        while frame is not None:
+            if name in frame.names.imports:
+                return True
+            if name in frame.env or name in frame.names.bound:
+                return False
+            frame = frame.parent
+        return False
+
+    def _tree_function(self, node: ast.Name) -> Optional[Val]:
+        """A module-level function of this module named as a value (`handler = parse_xml`)."""
+        local, scope = self._local_function(node.id)
+        if local is None or scope is not None or node.id not in self.module.functions:
+            return None
+        return Val(OBJECT, type=f"{self.module.qualname}.{node.id}", role=Role.TREE_FUNCTION)
+
+    def _call_functions(self, node: ast.Call, args: Args, functions: Val) -> Optional[Val]:
+        """Calling functions of the tree kept as a value (`handler(body)`, `PARSERS[kind](body)`, `fn(body)` of a
+        function handed one): each it may be."""
+        members = family(functions)
+        cap = "high" if len(members) == 1 else "medium"
+        given = self._passes_bodies(args)
+        previous = self.through
+        self.through = functions.param if functions.param is not None else previous
+        results = []
+        try:
+            for qualname in members:
+                found = self.module.find_function(qualname, given)
+                if found is not None:
+                    module, function, cls = found
+                    results.append(self._call_function(node, args, module, function, cls,
+                                                       qualname.rpartition(".")[2], cap=cap))
+        finally:
+            self.through = previous
+        return merge(results) if results else None
 
     def expr_NamedExpr(self, node: ast.NamedExpr) -> Optional[Val]:
         value = self.ev(node.value)
@@ -1162,6 +1209,8 @@ class Frame:
             callee = self.ev(func)
             if callee is not None and callee.kind is OBJECT and callee.role is CLASS:  # `registry[kind]()`
                 return self._instantiate(node, args, callee)
+            if callee is not None and callee.kind is OBJECT and callee.role is Role.TREE_FUNCTION:
+                return self._call_functions(node, args, callee)  # `PARSERS[kind](body)`
             return self._call_object(node, callee)
         return self._qualified(node, qualname, args)
 
@@ -1198,6 +1247,8 @@ class Frame:
             return True, self._call_tree_method(node, args, bound)
         if bound is not None and bound.kind is OBJECT and bound.role is CLASS:  # `cls(...)`, `factory = Kind`
             return True, self._instantiate(node, args, bound)
+        if bound is not None and bound.kind is OBJECT and bound.role is Role.TREE_FUNCTION:  # `handler(body)`
+            return True, self._call_functions(node, args, bound)
         if bound is not None and bound.kind is OBJECT and bound.role is CATALOG_TYPE:
             called = self._call_object(node, bound)  # `factory = codecs.getincrementaldecoder(cs); factory()`
             if called is not None:
@@ -1844,17 +1895,19 @@ class Frame:
             if hit.param not in tainted:
                 continue
             arg, value = tainted[hit.param]
-            reached = replace(hit.raw.value, flow=value.flow + (call_step,) + hit.raw.value.flow, param=value.param,
+            param = value.param if value.param is not None else self.through
+            reached = replace(hit.raw.value, flow=value.flow + (call_step,) + hit.raw.value.flow, param=param,
                               confidence=weakest(value.confidence, hit.raw.value.confidence, cap))
             raw = replace(hit.raw, value=reached)
-            if value.param is not None:
-                self.hits.append(Hit(value.param, raw))  # our own input: the caller's caller completes it
+            if param is not None:
+                self.hits.append(Hit(param, raw))  # our own input: the caller's caller completes it
             elif known.same_file(raw.path, self.module.path):
                 if self.emit and not self.guarded:
                     self.module.raw.append(replace(raw, path=self.module.path))
             else:
                 sliceable = value.kind is BODY and hit.raw.value.kind is BODY and bool(hit.raw.targets)
-                self.report(raw.code, arg, f"{raw.label} in {name}()", value.at_most(cap),
+                handed = value.kind is OBJECT and value.role is Role.TREE_FUNCTION  # a callback the body reached
+                self.report(raw.code, arg, f"{raw.label} in {name}()", (reached if handed else value).at_most(cap),
                             (self.span(arg),) if sliceable else (),
                             fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
         return self._returned(node, summary.returns, tainted, name, cap, call_step)
@@ -2365,7 +2418,7 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
 def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
     """Worth following into a callee: a value carrying a body, or an instance of a tree class some method of which
     may give one."""
-    return value is not None and (carries(value) or (
+    return value is not None and (carries(value) or (value.kind is OBJECT and value.role is Role.TREE_FUNCTION) or (
         module.project is not None and family_gives_bodies(value, module.project.find_class)))
 
 

@@ -48,13 +48,19 @@ class Role(Enum):
     MEMORYVIEW = "memoryview"  # CLEAN: a memoryview, whose slice assignment takes only a buffer
     CALLABLE = "callable"  # OBJECT: a function of the tree kept as a value (a closure returned); parts[0]: its call
     FUTURE = "future"  # OBJECT: a call run later (`executor.submit(f, x)`); parts[0]: what `.result()` / await gives
+    # OBJECT: a module-level function of the tree named as a value (`handler = parse_xml`); `type`: its qualified
+    # name, or a family of them (`PARSERS[kind]`: one of those the dict holds)
+    TREE_FUNCTION = "tree function"
+    FUNCTIONS = "functions"  # OBJECT: a dict, list or tuple of functions of the tree (an item is a TREE_FUNCTION)
 
 
 CATALOG_TYPE, TREE_CLASS, BOUND_METHOD, SINK_METHOD = (Role.CATALOG_TYPE, Role.TREE_CLASS, Role.BOUND_METHOD,
                                                         Role.SINK_METHOD)
 CLASS, TREE_METHOD = Role.CLASS, Role.TREE_METHOD
-FAMILIES = (Role.TREE_CLASS, Role.CLASS, Role.CLASSES, Role.INSTANCES)  # roles whose `type` is a family
-ITEM_ROLES = {Role.CLASSES: Role.CLASS, Role.INSTANCES: Role.TREE_CLASS}  # a collection's role -> its items'
+FAMILIES = (Role.TREE_CLASS, Role.CLASS, Role.CLASSES, Role.INSTANCES,  # roles whose `type` is a family
+            Role.TREE_FUNCTION, Role.FUNCTIONS)
+ITEM_ROLES = {Role.CLASSES: Role.CLASS, Role.INSTANCES: Role.TREE_CLASS,  # a collection's role -> its items'
+              Role.FUNCTIONS: Role.TREE_FUNCTION}
 COLLECTION_ROLES = {item: collection for collection, item in ITEM_ROLES.items()}
 TYPE_ONLY = (*FAMILIES, Role.TREE_METHOD)  # roles that say what a value is, not that it holds a body
 MAX_FAMILY = 8  # the most classes a family names: a call on it runs the method of each
