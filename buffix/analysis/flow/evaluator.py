@@ -14,8 +14,9 @@ import ast
 import builtins
 import re
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import replace
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
 
 from buffix.analysis.flow import known, pyversion
 from buffix.analysis.flow.classes import ClassInfo, ModuleContext, family_gives_bodies
@@ -946,19 +947,27 @@ class Frame:
         members = family(functions)
         cap = "high" if len(members) == 1 else "medium"
         given = self._passes_bodies(args)
-        previous = self.through
-        self.through = functions.param if functions.param is not None else previous
         results = []
-        try:
+        with self._handed(functions):
             for qualname in members:
                 found = self.module.find_function(qualname, given)
                 if found is not None:
                     module, function, cls = found
                     results.append(self._call_function(node, args, module, function, cls,
                                                        qualname.rpartition(".")[2], cap=cap))
+        return merge(results) if results else None
+
+    @contextmanager
+    def _handed(self, callee: Val) -> Iterator[None]:
+        """While calling a function value: when this frame was handed it (`fn(body)` in `run(fn, url)`), the
+        sinks it reaches are its caller's to report, as those of an input."""
+        previous = self.through
+        if callee.param is not None:
+            self.through = callee.param
+        try:
+            yield
         finally:
             self.through = previous
-        return merge(results) if results else None
 
     def expr_NamedExpr(self, node: ast.NamedExpr) -> Optional[Val]:
         value = self.ev(node.value)
@@ -1244,7 +1253,8 @@ class Frame:
         if bound is not None and bound.kind is OBJECT and bound.role is BOUND_METHOD:
             return True, self.call_bound(bound, node)
         if bound is not None and bound.kind is OBJECT and bound.role is TREE_METHOD:
-            return True, self._call_tree_method(node, args, bound)
+            with self._handed(bound):
+                return True, self._call_tree_method(node, args, bound)
         if bound is not None and bound.kind is OBJECT and bound.role is CLASS:  # `cls(...)`, `factory = Kind`
             return True, self._instantiate(node, args, bound)
         if bound is not None and bound.kind is OBJECT and bound.role is Role.TREE_FUNCTION:  # `handler(body)`
@@ -1906,7 +1916,7 @@ class Frame:
                     self.module.raw.append(replace(raw, path=self.module.path))
             else:
                 sliceable = value.kind is BODY and hit.raw.value.kind is BODY and bool(hit.raw.targets)
-                handed = value.kind is OBJECT and value.role is Role.TREE_FUNCTION  # a callback the body reached
+                handed = value.kind is OBJECT and value.role in CALLBACKS  # a callback the body reached
                 self.report(raw.code, arg, f"{raw.label} in {name}()", (reached if handed else value).at_most(cap),
                             (self.span(arg),) if sliceable else (),
                             fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
@@ -2418,7 +2428,7 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
 def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
     """Worth following into a callee: a value carrying a body, or an instance of a tree class some method of which
     may give one."""
-    return value is not None and (carries(value) or (value.kind is OBJECT and value.role is Role.TREE_FUNCTION) or (
+    return value is not None and (carries(value) or (value.kind is OBJECT and value.role in CALLBACKS) or (
         module.project is not None and family_gives_bodies(value, module.project.find_class)))
 
 
@@ -2487,6 +2497,9 @@ def _gives_up(handler: ast.ExceptHandler) -> bool:
     ends = isinstance(last, (ast.Raise, ast.Continue)) or (
         isinstance(last, ast.Return) and (last.value is None or isinstance(last.value, ast.Constant)))
     return ends and all(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) for s in before)
+
+
+CALLBACKS = (Role.TREE_FUNCTION, TREE_METHOD)  # functions of the tree handed on as values, followed into callees
 
 
 def _given_body(value: Optional[Val]) -> bool:
