@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Seq
 
 from buffix.analysis.flow import known, pyversion
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
-from buffix.analysis.flow.evaluator import Frame
+from buffix.analysis.flow.evaluator import Frame, forget_closures
 from buffix.analysis.flow.known import is_classmethod, is_static, is_super_call
 from buffix.analysis.flow.model import (
     BODY,
@@ -127,6 +127,7 @@ class Module:
         """Break the module's reference cycles (frames and classes point back to it) once its findings are built,
         so its syntax tree is freed at once instead of by the cycle collector, which would walk it many times."""
         self.frame = None  # type: ignore[assignment]
+        forget_closures()
         self.classes.clear()
         self.pending.clear()
         self._summaries.clear()

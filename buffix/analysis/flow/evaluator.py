@@ -818,7 +818,7 @@ class Frame:
             return self._function_value(node)  # `fetch = get` after `from requests import get`
         if value is None and node.id in self.module.classes and self._names_module_class(node.id):
             return Val(OBJECT, type=self.module.classes[node.id].qualname, role=CLASS)
-        if value is None and node.id in self.module.functions:
+        if value is None:
             function = self._tree_function(node)
             if function is not None:
                 return function
@@ -935,11 +935,14 @@ class Frame:
         return False
 
     def _tree_function(self, node: ast.Name) -> Optional[Val]:
-        """A module-level function of this module named as a value (`handler = parse_xml`)."""
+        """A function of the tree named as a value: a module-level one of this module (`handler = parse_xml`), or
+        a local one closing over this frame's values (`stream(url, on_data)`)."""
         local, scope = self._local_function(node.id)
-        if local is None or scope is not None or node.id not in self.module.functions:
+        if local is None:
             return None
-        return Val(OBJECT, type=f"{self.module.qualname}.{node.id}", role=Role.TREE_FUNCTION)
+        if scope is None:
+            return Val(OBJECT, type=f"{self.module.qualname}.{node.id}", role=Role.TREE_FUNCTION)
+        return _closure_value(self.module, local, scope)
 
     def _call_functions(self, node: ast.Call, args: Args, functions: Val) -> Optional[Val]:
         """Calling functions of the tree kept as a value (`handler(body)`, `PARSERS[kind](body)`, `fn(body)` of a
@@ -950,8 +953,12 @@ class Frame:
         results = []
         with self._handed(functions):
             for qualname in members:
-                found = self.module.find_function(qualname, given)
-                if found is not None:
+                found = self.module.find_function(qualname, given) if qualname not in _CLOSURES else None
+                if qualname in _CLOSURES:  # a local function or a lambda, run where it was made
+                    module, function, scope = _CLOSURES[qualname]
+                    results.append(self._call_function(node, args, module, function, None, "<local>", cap=cap,
+                                                       closure=scope))
+                elif found is not None:
                     module, function, cls = found
                     results.append(self._call_function(node, args, module, function, cls,
                                                        qualname.rpartition(".")[2], cap=cap))
@@ -1088,7 +1095,9 @@ class Frame:
         for name in params:
             del self.env[name]
         self.env.update(shadowed)
-        if params or given is None or not given.tainted:
+        if params:  # `stream(url, lambda chunk: f.write(chunk))`: a callee calling it hands it its arguments
+            return _closure_value(self.module, _lambda_function(node), self)
+        if given is None or not given.tainted:
             return None
         # `service_call(lambda: photo.download())`: a callee that calls it gets what the body gives
         return self._giving(given, node, "what calling the lambda gives", Role.CALLABLE)
@@ -2500,6 +2509,34 @@ def _gives_up(handler: ast.ExceptHandler) -> bool:
 
 
 CALLBACKS = (Role.TREE_FUNCTION, TREE_METHOD)  # functions of the tree handed on as values, followed into callees
+
+# Local functions and lambdas named as values, by the `type` of their TREE_FUNCTION value: the function and the frame
+# it closes over. Forgotten with the analyzed module (forget_closures), whose frames they keep.
+_CLOSURES: Dict[str, Tuple[ModuleContext, ast.AST, "Frame"]] = {}
+_LAMBDAS: Dict[int, Tuple[ast.Lambda, ast.FunctionDef]] = {}  # by id; the lambda kept so its id stays its own
+
+
+def _closure_value(module: ModuleContext, function: ast.AST, scope: "Frame") -> Val:
+    key = f"{module.qualname}.<local {getattr(function, 'name', 'lambda')} {id(function)}>"
+    _CLOSURES[key] = (module, function, scope)
+    return Val(OBJECT, type=key, role=Role.TREE_FUNCTION)
+
+
+def _lambda_function(node: ast.Lambda) -> ast.FunctionDef:
+    """A lambda as the function it is (`def <lambda>(args): return body`), made once per lambda."""
+    if id(node) not in _LAMBDAS or _LAMBDAS[id(node)][0] is not node:
+        function = ast.FunctionDef(name="<lambda>", args=node.args, body=[ast.copy_location(ast.Return(node.body),
+                                                                                              node.body)],
+                                   decorator_list=[], returns=None, type_comment=None)
+        if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
+            function.type_params = []  # type: ignore[attr-defined]
+        _LAMBDAS[id(node)] = (node, ast.copy_location(function, node))
+    return _LAMBDAS[id(node)][1]
+
+
+def forget_closures() -> None:
+    _CLOSURES.clear()
+    _LAMBDAS.clear()
 
 
 def _given_body(value: Optional[Val]) -> bool:
