@@ -1806,8 +1806,10 @@ class Frame:
         # registry): it reaches one of them; medium for the family most of them belong to (they override one
         # base's method: a plugin family), low for the others
         here = (self.module.path, getattr(self.function, "lineno", -1))
-        methods = [m for m in project.methods_by_name(func.attr)  # the project's copy of this module is another tree
-                   if (m[0].path, getattr(m[1], "lineno", 0)) != here]  # `formats[0].deserialize(data)` delegates
+        role = known.last_name(func.value).lstrip("_").lower()  # `self._cache`: a cache
+        # the project's copy of this module is another tree; `formats[0].deserialize(data)` delegates
+        methods = [m for m in project.methods_by_name(func.attr, role)
+                   if (m[0].path, getattr(m[1], "lineno", 0)) != here]
         roots = {id(cls): _root(cls, func.attr) for _, _, cls in methods if cls is not None}
         family_sizes = Counter(roots.values())
         largest, size = family_sizes.most_common(1)[0] if family_sizes else ("", 0)

@@ -28,6 +28,8 @@ from buffix.config import Config
 
 _STAR = re.compile(rb"(?m)^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*")
 _MAX_REEXPORTS = 3
+_MIN_ROLE = 4  # the shortest receiver name that says which classes a common method is called on (`cache`)
+_ROLE_DEFINERS = 32  # the most files defining a common method searched for the classes a receiver's name names
 _CAPITALIZED = re.compile(rb"\b[A-Z]\w*")  # what a file may name a class of the tree by
 _CLASS_STATEMENT = re.compile(rb"class[ \t]+([A-Z]\w*)")
 _CHECKED = re.compile(rb"isinstance\([^,()]+,[ \t]*([\w., \t(]+)")  # `isinstance(x, (A, B))`
@@ -420,17 +422,20 @@ class Project:
         return (source is not None and method in self.catalog.common_methods
                 and might_contain_sink(source().encode("utf-8", "replace"), self.catalog))
 
-    def methods_by_name(self, name: str) -> List[Found]:
+    def methods_by_name(self, name: str, role: str = "") -> List[Found]:
         """Every method `name` of the tree when a few classes define it (a body handed to `handler.deserialize(data)`
-        of a handler from a registry reaches one of them), at most MAX_FAMILY; none for common names."""
-        if name in self.catalog.common_methods or name.startswith("__"):
+        of a handler from a registry reaches one of them), at most MAX_FAMILY. A common name only of the classes
+        the receiver's `role` names (`self.cache.add(url, body)`: `SqliteCache`, `InMemoryCache`)."""
+        common = name in self.catalog.common_methods
+        if name.startswith("__") or common and len(role) < _MIN_ROLE:
             return []
         found: List[Found] = []
-        for file in self.index_methods().definers(name, MAX_FAMILY):
+        for file in self.index_methods().definers(name, _ROLE_DEFINERS if common else MAX_FAMILY):
             module = self.module(module_name(file)[0])
             if module is None:
                 continue
-            found.extend((module, info.methods[name], info) for info in module.classes.values() if name in info.methods)
+            found.extend((module, info.methods[name], info) for info in module.classes.values()
+                         if name in info.methods and (not common or info.node.name.lower().endswith(role)))
         return found[:MAX_FAMILY]
 
     def _reexport(self, module_part: str, name: str) -> Optional[str]:
