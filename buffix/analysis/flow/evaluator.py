@@ -1409,6 +1409,16 @@ class Frame:
         value = args.value(args.get(0))
         return True, self.step(value, node, "`closing()` of it") if value is not None else None
 
+    def _call_setattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`setattr(result, "payload", body)` with a literal name: as `result.payload = body`."""
+        name = args.get(1)
+        if not (len(args.positional) == 3 and isinstance(name, ast.Constant) and isinstance(name.value, str)
+                and name.value.isidentifier()):
+            return False, None
+        target = ast.copy_location(ast.Attribute(value=args.positional[0], attr=name.value, ctx=ast.Store()), node)
+        self.bind(target, args.value(args.positional[2]), args.positional[2])
+        return True, CLEAN_VAL
+
     def _call_getattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         """`getattr(fp, "buffer", fp)` with a literal name: the member as `fp.buffer` gives it, or the default."""
         name = args.get(1)
@@ -1499,6 +1509,12 @@ class Frame:
         spelled = ast.Dict(keys=[ast.copy_location(ast.Constant(k.arg), k) for k in node.keywords],
                            values=[k.value for k in node.keywords])
         return True, self.ev(ast.copy_location(spelled, node))
+
+    def _call_namespace(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`SimpleNamespace(data=resp.content)`: an object whose attributes are its keywords."""
+        held = tuple(sorted((name, self.step(value, node, f"kept as `.{name}`")) for name, arg in args.keywords.items()
+                            if (value := args.value(arg)) is not None and carries(value)))
+        return True, Val(OBJECT, role=TREE_CLASS, attrs=held) if held else CLEAN_VAL
 
     def _call_map(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         """`map(body.read, repeat(n))`, `map(download, urls)`: each item is what the function gives."""
@@ -2481,7 +2497,7 @@ _BEFORE_SOURCES: Dict[str, Callable] = {
     "builtins.bytes": Frame._call_bytes, "builtins.bytearray": Frame._call_bytes,
     "builtins.isinstance": Frame._call_isinstance,
     "typing.cast": Frame._call_cast, "typing_extensions.cast": Frame._call_cast,
-    "builtins.getattr": Frame._call_getattr,
+    "builtins.getattr": Frame._call_getattr, "builtins.setattr": Frame._call_setattr,
     "contextlib.closing": Frame._call_closing,
 }
 _AFTER_SOURCES: Dict[str, Callable] = {
@@ -2494,6 +2510,7 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     "builtins.next": Frame._call_next,
     "builtins.map": Frame._call_map,
     "builtins.dict": Frame._call_dict,
+    "types.SimpleNamespace": Frame._call_namespace, "argparse.Namespace": Frame._call_namespace,
     "builtins.bytearray": Frame._call_bytearray,
     "builtins.memoryview": Frame._call_memoryview,
 }
