@@ -730,7 +730,11 @@ class Frame:
         value = self.step(replace(value, kind=CONTAINER, entries=(entry,), keys=(key,) if key else ()), item,
                           f"collected in `{name}`")
         merged = merge([container if container is not None and container.kind is CONTAINER else None, value])
-        if isinstance(target, ast.Name):
+        if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice) and merged is not None:
+            outer = self.ev(target.value)  # `parts[url].append(chunk)`: a dict (defaultdict) of lists of bodies
+            if outer is None or outer.kind in (TUPLE, CLEAN):
+                self._collect(target.value, outer, merged, item)
+        elif isinstance(target, ast.Name):
             self.env[target.id] = merged
         elif isinstance(target, ast.Attribute) and self._is_self(target.value):
             self.env["self." + target.attr] = merged
