@@ -1863,8 +1863,10 @@ class Frame:
                 # `queue.put((offset, chunk))`: a collection of (offset, body) tuples
                 self.bind(target, self.step(replace(value, kind=CHUNKS), item, "queued"), item)
             elif (value is not None and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value) and item is not None
-                  and (receiver is None or receiver.kind in (TUPLE, CLEAN))):
-                self._collect(target, receiver, value, item)  # `responses.append(resp)`
+                  and (receiver is None or receiver.kind in (TUPLE, CLEAN)) and name != "setdefault"):
+                # `responses.append(resp)`; `setdefault` only of bodies: `kwargs.setdefault("session", Session())`
+                # would make every dict of keywords one of instances, each a summary more
+                self._collect(target, receiver, value, item)
         else:
             item = args.get(0)
             value = args.value(item)
@@ -2459,7 +2461,7 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
 def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
     """Worth following into a callee: a value carrying a body, or an instance of a tree class some method of which
     may give one."""
-    return value is not None and (carries(value) or (value.kind is OBJECT and value.role in CALLBACKS) or (
+    return value is not None and (carries(value) or _uses_its_arguments(module, value) or (
         module.project is not None and family_gives_bodies(value, module.project.find_class)))
 
 
@@ -2557,9 +2559,40 @@ def _lambda_function(node: ast.Lambda) -> ast.FunctionDef:
     return _LAMBDAS[id(node)][1]
 
 
+_USES_ARGUMENTS: Dict[str, bool] = {}  # by function: does a body it is called with reach a sink, or come back?
+
+
+def _uses_its_arguments(module: ModuleContext, value: Val) -> bool:
+    """A function value worth following into the functions it is handed to: a method bound to self, or a
+    function that, called with bodies, sinks, keeps or returns one (most callbacks take counts and statuses, and
+    each one followed is a summary of every function it passes through)."""
+    if value.kind is not OBJECT or value.role not in CALLBACKS:
+        return False
+    if module.project is not None and module.project.collecting():
+        return False  # collecting the stores into a class (Project.stored_into) runs every producer: not through these
+    if value.role is TREE_METHOD:
+        return True
+    for qualname in family(value):
+        if qualname not in _USES_ARGUMENTS:
+            _USES_ARGUMENTS[qualname] = False  # a function handed itself
+            found = _CLOSURES.get(qualname)
+            scope = found[2] if found is not None else None
+            target = (found[0], found[1], None) if found is not None else module.find_function(qualname, True)
+            if target is not None:
+                owner, function, cls = target
+                given = {i: Val(BODY, param=Param(i)) for i in range(len(owner.parameters(function, cls)))}
+                summary = owner.summarize(function, cls, given, scope)
+                _USES_ARGUMENTS[qualname] = bool(summary.hits or summary.fills or summary.stores
+                                                 or carries(summary.returns))
+        if _USES_ARGUMENTS[qualname]:
+            return True
+    return False
+
+
 def forget_closures() -> None:
     _CLOSURES.clear()
     _LAMBDAS.clear()
+    _USES_ARGUMENTS.clear()
 
 
 def _given_body(value: Optional[Val]) -> bool:
