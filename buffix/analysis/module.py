@@ -94,6 +94,7 @@ class Module:
         self.raw: List[Raw] = []
         self.published: Dict[Tuple[str, str], Val] = {}  # what its code stores in instances of the tree's classes
         self.pending: List[Tuple[ast.AST, Frame]] = []
+        self._pending_keys: Set[int] = set()  # node_key of each pending one (a scan of `pending` per def was quadratic)
         self._summaries: Dict[tuple, Summary] = {}
         self._partial: Dict[tuple, Summary] = {}  # summaries computed while stores are collected (collecting)
         self._running: Set[tuple] = set()  # keys of _summaries whose entry is still the in-progress placeholder
@@ -114,9 +115,10 @@ class Module:
         however often the code defining it runs (a class defined in a method of a class analyzed with its
         subclasses was deferred hundreds of times: apprise's CustomNotifyPluginWrapper)."""
         key = node_key(node)
-        if key in self._analyzed or any(node_key(pending) == key for pending, _ in self.pending):
+        if key in self._analyzed or key in self._pending_keys:
             return
         self.pending.append((node, frame))
+        self._pending_keys.add(key)
 
     def qualname_of(self, node: ast.AST) -> Optional[str]:
         """What `node` names at the module's top level (`requests.Session` in a class's bases)."""
@@ -128,6 +130,7 @@ class Module:
         self.frame = None  # type: ignore[assignment]
         self.classes.clear()
         self.pending.clear()
+        self._pending_keys.clear()
         self._summaries.clear()
         self._partial.clear()
         self._branching.clear()
@@ -202,6 +205,7 @@ class Module:
         self.run_top_level()
         while self.pending:
             node, parent = self.pending.pop(0)
+            self._pending_keys.discard(node_key(node))
             self._analyzed.add(node_key(node))
             if isinstance(node, ast.ClassDef):
                 self._analyze_class(node, parent)
@@ -224,6 +228,7 @@ class Module:
                 self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
             if {k for k, v in info.attrs.items() if carries(v)} <= known:
                 break
+            self._pending_keys.difference_update(node_key(node) for node, _ in self.pending[pending_mark:])
             del self.raw[raw_mark:], self.pending[pending_mark:]
         for base in info.mro()[1:]:  # a mixin's `super().read()` reaches the class it is mixed into
             if base.module is not self:
