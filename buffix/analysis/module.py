@@ -205,8 +205,9 @@ class Module:
         self.run_top_level()
         while self.pending:
             node, parent = self.pending.pop(0)
-            self._pending_keys.discard(node_key(node))
-            self._analyzed.add(node_key(node))
+            key = node_key(node)
+            self._pending_keys.discard(key)
+            self._analyzed.add(key)
             if isinstance(node, ast.ClassDef):
                 self._analyze_class(node, parent)
             else:
@@ -435,11 +436,13 @@ class Module:
 
     def _documented(self, function: ast.AST) -> Dict[str, ast.expr]:
         """Parameter types a function's (or class's) docstring states (Google, Sphinx or NumPy style)."""
+        documented = isinstance(function, (*_FUNCTIONS, ast.ClassDef))
+        doc = ast.get_docstring(function, clean=False) if documented else None  # type: ignore[arg-type]
+        if not doc:  # most have none: nothing kept for them (an entry a function was ~80 bytes)
+            return _NOTHING_STATED
         key = node_key(function)
         if key not in self._docstrings:
             stated: Dict[str, ast.expr] = {}
-            documented = isinstance(function, (*_FUNCTIONS, ast.ClassDef))
-            doc = ast.get_docstring(function, clean=False) if documented else None  # type: ignore[arg-type]
             for match in _DOC_TYPE.finditer(doc or ""):
                 name = match.group("g") or match.group("s") or match.group("n")
                 text = (match.group("gt") or match.group("st") or match.group("nt") or "").split(",")[0].strip()
@@ -449,7 +452,7 @@ class Module:
                     continue
                 if isinstance(expr, (ast.Name, ast.Attribute)):
                     stated.setdefault(name, expr)
-            self._docstrings[key] = stated or _NOTHING_STATED  # most state nothing: one dict for all of them
+            self._docstrings[key] = stated or _NOTHING_STATED  # many state nothing: one dict for all of them
         return self._docstrings[key]
 
     def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],
