@@ -138,13 +138,9 @@ class Pieces:
 
     def module(self) -> ast.Module:
         """The module whose body parses its pieces as it is read. Raises NotBounded."""
-        try:
-            found = list(statements(self.text, len(self._starts)))
-        except Unsplittable as error:
-            raise NotBounded(str(error)) from None
         body = _Body(self)
         group: List[int] = []  # [first line, last line] of the run of statements being gathered
-        for statement in found:
+        for statement in _statements(self.text, len(self._starts)):  # one at a time (a list was ~200 bytes each)
             cut = self._cut(statement) if statement.keyword == "class" and statement.cuts else None
             if cut is not None or (group and self._chars(group[0], statement.last) > _GROUP_CHARS):
                 self._gather(body, group, _WHOLE)
@@ -294,6 +290,14 @@ class _Body(list):
         if held is not None and held[index] is not None:
             return held[index]
         return self._tree.load(self._pieces[number])[index]
+
+
+def _statements(text: str, lines: int) -> Iterator[Statement]:
+    """`core.statements.statements`, raising NotBounded."""
+    try:
+        yield from statements(text, lines)
+    except Unsplittable as error:
+        raise NotBounded(str(error)) from None
 
 
 def _shift(tree: ast.AST, lines: int) -> None:

@@ -94,6 +94,7 @@ class Module:
         self.raw: List[Raw] = []
         self.published: Dict[Tuple[str, str], Val] = {}  # what its code stores in instances of the tree's classes
         self.pending: List[Tuple[ast.AST, Frame]] = []
+        self._pending_keys: Set[int] = set()  # node_key of each pending one (a scan of `pending` per def was quadratic)
         self._summaries: Dict[tuple, Summary] = {}
         self._partial: Dict[tuple, Summary] = {}  # summaries computed while stores are collected (collecting)
         self._running: Set[tuple] = set()  # keys of _summaries whose entry is still the in-progress placeholder
@@ -115,9 +116,10 @@ class Module:
         however often the code defining it runs (a class defined in a method of a class analyzed with its
         subclasses was deferred hundreds of times: apprise's CustomNotifyPluginWrapper)."""
         key = node_key(node)
-        if key in self._analyzed or any(node_key(pending) == key for pending, _ in self.pending):
+        if key in self._analyzed or key in self._pending_keys:
             return
         self.pending.append((node, frame))
+        self._pending_keys.add(key)
 
     def qualname_of(self, node: ast.AST) -> Optional[str]:
         """What `node` names at the module's top level (`requests.Session` in a class's bases)."""
@@ -130,6 +132,7 @@ class Module:
         forget_closures()
         self.classes.clear()
         self.pending.clear()
+        self._pending_keys.clear()
         self._summaries.clear()
         self._partial.clear()
         self._branching.clear()
@@ -204,7 +207,9 @@ class Module:
         self.run_top_level()
         while self.pending:
             node, parent = self.pending.pop(0)
-            self._analyzed.add(node_key(node))
+            key = node_key(node)
+            self._pending_keys.discard(key)
+            self._analyzed.add(key)
             if isinstance(node, ast.ClassDef):
                 self._analyze_class(node, parent)
             else:
@@ -226,6 +231,7 @@ class Module:
                 self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
             if {k for k, v in info.attrs.items() if carries(v)} <= known:
                 break
+            self._pending_keys.difference_update(node_key(node) for node, _ in self.pending[pending_mark:])
             del self.raw[raw_mark:], self.pending[pending_mark:]
         for base in info.mro()[1:]:  # a mixin's `super().read()` reaches the class it is mixed into
             if base.module is not self:
@@ -484,11 +490,13 @@ class Module:
 
     def _documented(self, function: ast.AST) -> Dict[str, ast.expr]:
         """Parameter types a function's (or class's) docstring states (Google, Sphinx or NumPy style)."""
+        documented = isinstance(function, (*_FUNCTIONS, ast.ClassDef))
+        doc = ast.get_docstring(function, clean=False) if documented else None  # type: ignore[arg-type]
+        if not doc:  # most have none: nothing kept for them (an entry a function was ~80 bytes)
+            return _NOTHING_STATED
         key = node_key(function)
         if key not in self._docstrings:
             stated: Dict[str, ast.expr] = {}
-            documented = isinstance(function, (*_FUNCTIONS, ast.ClassDef))
-            doc = ast.get_docstring(function, clean=False) if documented else None  # type: ignore[arg-type]
             for match in _DOC_TYPE.finditer(doc or ""):
                 name = match.group("g") or match.group("s") or match.group("n")
                 text = (match.group("gt") or match.group("st") or match.group("nt") or "").split(",")[0].strip()
@@ -498,7 +506,7 @@ class Module:
                     continue
                 if isinstance(expr, (ast.Name, ast.Attribute)):
                     stated.setdefault(name, expr)
-            self._docstrings[key] = stated or _NOTHING_STATED  # most state nothing: one dict for all of them
+            self._docstrings[key] = stated or _NOTHING_STATED  # many state nothing: one dict for all of them
         return self._docstrings[key]
 
     def summarize(self, function: ast.AST, cls: Optional[ClassInfo], tainted: Dict[int, Val],

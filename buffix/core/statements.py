@@ -7,6 +7,7 @@ import tokenize
 from dataclasses import dataclass
 from typing import Iterator, List, Tuple
 
+from buffix.core.findings import slotted
 from buffix.core.source import NEWLINE
 
 
@@ -14,6 +15,7 @@ class Unsplittable(ValueError):
     """The text does not tokenize, so it cannot be cut into statements."""
 
 
+@slotted
 @dataclass(frozen=True)
 class Statement:
     """Lines `first`..`last` of the file: one top-level statement (or several sharing a line, `a; b`) with the
