@@ -162,9 +162,9 @@ def resolve(paths: Sequence[Path], options: Options = Options(), notify: Optiona
     by_directory: Dict[str, Config] = {}  # a directory's files share their config: one lookup per directory
     for name, (walking, is_named) in files.items():
         directory = os.path.dirname(name)
-        config = by_directory.get(directory)
-        if config is None:
-            config = by_directory[directory] = config_for(name, is_file=True)
+        if directory not in by_directory:
+            by_directory[directory] = config_for(name, is_file=True)
+        config = by_directory[directory]
         if config is not walking and (options.force_exclude or not is_named) and exclusion_reason(
                 name, exclude=config.exclude, extend_exclude=config.extend_exclude, root=config.root,
                 respect_gitignore=False):
