@@ -159,8 +159,12 @@ def resolve(paths: Sequence[Path], options: Options = Options(), notify: Optiona
         for file in found.files:
             files.setdefault(str(file), (walking, str(file) == named))
     members: Dict[int, Tuple[Config, List[str]]] = {}
+    by_directory: Dict[str, Config] = {}  # a directory's files share their config: one lookup per directory
     for name, (walking, is_named) in files.items():
-        config = config_for(name, is_file=True)
+        directory = os.path.dirname(name)
+        if directory not in by_directory:
+            by_directory[directory] = config_for(name, is_file=True)
+        config = by_directory[directory]
         if config is not walking and (options.force_exclude or not is_named) and exclusion_reason(
                 name, exclude=config.exclude, extend_exclude=config.extend_exclude, root=config.root,
                 respect_gitignore=False):

@@ -67,6 +67,16 @@ def test_matcher_answers_like_the_plain_regex_on_real_code():
             assert matcher.search(text, start, end) == bool(reference.search(text, start, end)), (start, end)
 
 
+def test_the_index_finds_the_names_a_file_calls_like_the_plain_regex():
+    """The method index searches `Name(` in the reversed text (a literal first): the names of the plain pattern."""
+    from buffix.analysis.prefilter import index
+
+    screen = screens(CATALOG)
+    for text in _texts() + [b"X(A.b(c.D(e.f.G( 2H( _I( J.K.L( M (N.o(\nP(", b"Q("]:
+        built = index._file_facts(text, screen, True)[4]
+        assert built == sorted({w.decode("ascii") for w in index.MADE.findall(text)}), text[:60]
+
+
 @pytest.mark.parametrize("text, named", [
     (b"import requests\nrequests.get(url)\n", True),
     (b"import os, requests\ns = requests.Session()\n", True),

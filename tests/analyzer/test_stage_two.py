@@ -386,3 +386,37 @@ def test_stage_one_as_the_method_index_read_it_is_reused_only_while_the_file_is_
     assert built.first_stage(str(source)) is True
     source.write_text("import os\n")
     assert built.first_stage(str(source)) is None
+
+
+STORE = """\
+import requests
+
+
+class Store:
+    def retrieve(self, url):
+        return requests.get(url).content
+"""
+
+
+@pytest.mark.parametrize("text, kept", [
+    # a receiver of unknown type: `.retrieve(` may be the tree's one method of that name (found)
+    ("def f(store):\n    return memoryview(store.retrieve(1))\n", "found"),
+    # rooted in a name imported from outside the tree: the analyzer never resolves it by name
+    ("from unittest import mock\n\ndef f():\n    return memoryview(mock.retrieve(1))\n", False),
+    ("import unittest.mock as m\n\ndef f():\n    return memoryview(m.x.retrieve(1))\n", False),
+    # the same name rebound (a parameter), bound only in a function or a string: kept, and found
+    ("from unittest import mock\n\ndef f(mock):\n    return memoryview(mock.retrieve(1))\n", "found"),
+    ("def f():\n    import mock\n    return memoryview(mock.retrieve(1))\n\ndef g():\n"
+     "    return memoryview(mock.retrieve(1))\n", "found"),
+    ('"""\nimport mock\n"""\n\ndef f():\n    return memoryview(mock.retrieve(1))\n', "found"),
+    # imported from the tree: the import decides (kept here by the call: not proven otherwise)
+    ("from app import client as mock\n\ndef f():\n    return memoryview(mock.retrieve(1))\n", True),
+])
+def test_a_body_method_called_on_an_imported_module_does_not_keep_the_file(tmp_path, text, kept):
+    """Stage 2 counts a call of a body method by name only where the analyzer may resolve it by name; what it drops,
+    analyzing finds nothing in (BUFFIX_NO_PREFILTER's answer)."""
+    project = _tree(tmp_path, {"store.py": STORE, "user.py": text})
+    path = tmp_path / "app" / "user.py"
+    assert _kept(project, tmp_path, "user.py") is bool(kept)
+    found = analyze_source(path.read_bytes(), str(path), project.config, Project([tmp_path])).findings
+    assert bool(found) is (kept == "found")

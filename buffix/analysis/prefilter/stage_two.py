@@ -30,6 +30,7 @@ _IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t
 _NAME = re.compile(rb"(\w+)(?:[ \t]+as[ \t]+\w+)?")
 _ATTRIBUTE = re.compile(rb"\.[ \t]*(\w+)")  # `.name`: what a file may reach through a module or an instance
 _MAX_REEXPORTS = 3  # the most packages a name is followed through (`from .file import File` in an __init__)
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _PROTOCOL = frozenset(("__iter__", "__aiter__", "__next__", "__anext__", "__enter__", "__aenter__", "__call__",
                        "__getitem__", "__bytes__"))  # methods a file calls without naming them
 
@@ -259,11 +260,89 @@ class StageTwo:
         return text is not None and (self.calls_body_method(text, str(file)) or self._tree.holds_bodies(name))
 
     def calls_body_method(self, data: bytes, path: str) -> bool:
-        """Does the file at `path` call a method of the tree whose text names a body (as its package counts)?"""
+        """Does the file at `path` call a method of the tree whose text names a body (as its package counts)? A
+        call whose receiver is rooted in a name imported from outside the tree (`mock.patch(`, `time.sleep(`) does
+        not count: the analyzer resolves by name only receivers of unknown type, never an imported one."""
         methods = self._tree.index_methods()
         package, common = methods.package(path), self._catalog.common_methods
-        for name in methods.body_methods(common, package).intersection(CALLED.findall(data)):
+        roots: Optional[_ExternalRoots] = None
+        for name in sorted(methods.body_methods(common, package).intersection(CALLED.findall(data))):
+            roots = roots or _ExternalRoots(data, self._tree.top_level_names())
+            if roots.only_on_external(name):
+                continue
             for file in methods.body_files(name.decode("ascii"), common, package):
                 self._tree.consult(file)
             return True
         return False
+
+
+_IMPORT_LINE = re.compile(rb"[ \t]*(?:from[ \t]+(?P<module>[\w.]+)[ \t]+import[ \t]+(?P<names>[\w, \t]+)"
+                          rb"|import[ \t]+(?P<plain>[\w., \t]+))")
+_BEFORE_ROOT = frozenset(b" \t\r\n([{,=:;+-*/%<>!&|^~@")  # what may precede a name that starts an expression
+
+
+class _ExternalRoots:
+    """Which receivers of a file's method calls are rooted in a name only ever bound by imports from outside the
+    tree, read from the bytes. Conservative: a root counts only when a column-0 import binds it, every occurrence
+    of the word on an import line is a name that line binds from outside the tree (absolute, a top-level name the
+    tree lacks), and every other occurrence is followed by `.` (no assignment, parameter, `as` target or `def`
+    rebinds it)."""
+
+    def __init__(self, data: bytes, tree: FrozenSet[bytes]) -> None:
+        self._data = data
+        self._tree = tree
+        self._roots: Dict[bytes, bool] = {}
+
+    def only_on_external(self, name: bytes) -> bool:
+        """Is every `.name(` of the file called on a receiver `root.a.b` whose root is such a name?"""
+        data = self._data
+        for call in re.finditer(rb"\." + re.escape(name) + rb"[ \t]*\(", data):
+            start = call.start()
+            while start > 0 and (data[start - 1] in _WORD or data[start - 1] == 0x2E):  # back over `root.a.b`
+                start -= 1
+            if start > 0 and data[start - 1] not in _BEFORE_ROOT:  # `f().x.name(`, `"s".name(`, non-ASCII
+                return False
+            root = data[start:call.start()].split(b".", 1)[0]
+            if not root or root[:1].isdigit() or not self._external(root):
+                return False
+        return True
+
+    def _external(self, root: bytes) -> bool:
+        if root not in self._roots:
+            self._roots[root] = self._only_imported(root)
+        return self._roots[root]
+
+    def _only_imported(self, root: bytes) -> bool:
+        data, top_level = self._data, False
+        for word in re.finditer(rb"(?<![\w.])" + re.escape(root) + rb"\b", data):
+            line_start = data.rfind(b"\n", 0, word.start()) + 1
+            line = _IMPORT_LINE.match(data, line_start)
+            if line is None or line.end() < word.end():  # not on an import line (or past its names)
+                if data[word.end():word.end() + 1] != b".":
+                    return False
+                continue
+            if line.group("module") is not None and word.start() < line.start("names"):
+                continue  # `from root.x import y`: the module's name, no binding
+            if root not in self._bound(line):
+                return False
+            # at column 0 and outside a triple-quoted string: a module-level import
+            top_level = top_level or data[line_start:line_start + 1] in (b"f", b"i") and all(
+                data.count(quotes, 0, line_start) % 2 == 0 for quotes in (b'"""', b"\'\'\'"))
+        return top_level
+
+    def _bound(self, line: "re.Match[bytes]") -> Set[bytes]:
+        """The names an import line binds, when it imports only from outside the tree (else none)."""
+        module, listed = (line.group("module"), line.group("names")) if line.group("module") else (None,
+                                                                                                 line.group("plain"))
+        bound, modules = set(), [module] if module is not None else []
+        for part in listed.split(b","):
+            words = part.split()
+            if not words:
+                continue
+            if module is None:
+                modules.append(words[0])
+            bound.add(words[2] if len(words) == 3 and words[1] == b"as" else words[0].split(b".")[0])
+        if any(m.startswith(b".") or m.split(b".")[0] in self._tree or m.split(b".")[0] == b"builtins"
+               for m in modules):
+            return set()
+        return bound
