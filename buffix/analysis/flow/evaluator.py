@@ -52,6 +52,7 @@ from buffix.analysis.flow.model import (
     Val,
     carries,
     collection,
+    derived_from,
     family,
     is_body,
     merge,
@@ -693,8 +694,8 @@ class Frame:
             elif base is None or base.kind in (CONTAINER, CLEAN):
                 self._add_entry(target.value, base, value, source, _literal_key(target.slice))
         elif (isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice) and value is not None
-              and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value)):
-            base = self.ev(target.value)  # `responses[url] = resp`
+              and value.kind in (OBJECT, TUPLE, CHUNKS, CONTAINER) and carries(value)):
+            base = self.ev(target.value)  # `responses[url] = resp`, `cache[url] = (created, body)`
             if base is None or base.kind in (TUPLE, CLEAN):
                 self._collect(target.value, base, value, source)
 
@@ -895,6 +896,9 @@ class Frame:
         if base.kind is CONTAINER:
             if base.keys and _literal_key(node.slice) not in (*base.keys, None):
                 return CLEAN_VAL  # `data["photo"]` of a dict whose body is under "message"
+            index = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            if base.slot >= 0 and isinstance(index, int) and 0 <= index != base.slot:
+                return CLEAN_VAL  # `pair[0]` of `(created, body)`
             return self.step(replace(base, kind=BODY, entries=(), keys=()), node, "an item of the container")
         if base.kind is OBJECT and base.role in ITEM_ROLES:
             return self._item_of(base, node)
@@ -1821,7 +1825,7 @@ class Frame:
             return self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}",
                                        cap="medium")
         if not any(is_body(v) for v in args.values.values()):
-            return None
+            return self._by_role(node, func, args)
         # a body handed to a method a few classes define (`formats[0].deserialize(data)`, a handler from a
         # registry): it reaches one of them; medium for the family most of them belong to (they override one
         # base's method: a plugin family), low for the others
@@ -1837,6 +1841,21 @@ class Frame:
         return merge([self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}",
                                           cap="medium" if roots[id(cls)] == plugin else "low")
                       for module, function, cls in methods if cls is not None]) if methods else None
+
+    def _by_role(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+        """`self.transport.load(url)` on a receiver of unknown type: what the tree classes its name names
+        (`Transport`, `AsyncTransport`) return from `load`, when one of them returns a body (medium at most)."""
+        project = self.module.project
+        role = known.last_name(func.value).lstrip("_").lower()
+        if project is None or not isinstance(func.value, ast.Attribute):
+            return None  # a local or a parameter's name is too weak a hint (`data.read()`)
+        here = (self.module.path, getattr(self.function, "lineno", -1))
+        values = [self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}",
+                                      cap="medium")
+                  for module, function, cls in project.methods_by_name(func.attr, role, named=True)
+                  if cls is not None and (module.path, getattr(function, "lineno", 0)) != here]
+        returned = [v for v in values if carries(v)]
+        return merge(returned) if returned else None
 
     def _library_method(self, name: str) -> bool:
         """Does the module import a client library one of whose types has a method `name`?"""
@@ -1880,6 +1899,7 @@ class Frame:
         any of whose items may be that one."""
         held = collection(((EVERY_ITEM, value),))
         assert held is not None
+        held = replace(held, param=value.param)  # a method's `self._cache[url] = (now, content)`: a store it makes
         merged = merge([receiver if receiver is not None and receiver.kind is TUPLE else None, held])
         self.bind(target, self.step(merged, item, "collected") if merged is not None else None, item)
 
@@ -2183,7 +2203,7 @@ class Frame:
             if stored.param in tainted:
                 where, value = tainted[stored.param]
                 flow = value.flow + (FlowStep(self.span(node), f"kept by `{name}()`", self.module.path),) + stored.flow
-                kept.append((attr, where, replace(stored, flow=flow, param=value.param,
+                kept.append((attr, where, replace(derived_from(stored, value.param), flow=flow,
                                                   confidence=weakest(value.confidence, stored.confidence))))
         return kept
 

@@ -237,6 +237,13 @@ def as_input(value: Val, param: Param) -> Val:
     return replace(value, flow=(), param=param, entries=(), confidence="high", attrs=(), parts=parts)
 
 
+def derived_from(value: Val, param: Optional[Param]) -> Val:
+    """`value`, and a TUPLE's parts, as made from the caller's input `param` (what a method kept of its argument,
+    now the caller's: `self._cache[url] = (now, content)` holds the caller's body, not the method's parameter)."""
+    parts = tuple((p, derived_from(v, param)) for p, v in value.parts)
+    return replace(value, param=param, parts=parts)
+
+
 def collection(parts: Iterable[Tuple[int, Optional[Val]]], flow: Tuple[FlowStep, ...] = ()) -> Optional[Val]:
     """A TUPLE of the tainted values among `parts`; None when none is tainted."""
     kept = tuple((p, v) for p, v in parts if v is not None and carries(v))

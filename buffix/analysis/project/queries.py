@@ -422,11 +422,12 @@ class Project:
         return (source is not None and method in self.catalog.common_methods
                 and might_contain_sink(source().encode("utf-8", "replace"), self.catalog))
 
-    def methods_by_name(self, name: str, role: str = "") -> List[Found]:
+    def methods_by_name(self, name: str, role: str = "", named: bool = False) -> List[Found]:
         """Every method `name` of the tree when a few classes define it (a body handed to `handler.deserialize(data)`
-        of a handler from a registry reaches one of them), at most MAX_FAMILY. A common name only of the classes
-        the receiver's `role` names (`self.cache.add(url, body)`: `SqliteCache`, `InMemoryCache`)."""
-        common = name in self.catalog.common_methods
+        of a handler from a registry reaches one of them), at most MAX_FAMILY. A common name, or any name when
+        `named`, only of the classes the receiver's `role` names (`self.cache.add(url, body)`: `SqliteCache`,
+        `InMemoryCache`; `self.transport.load(url)`: `Transport`)."""
+        common = name in self.catalog.common_methods or named
         if name.startswith("__") or common and len(role) < _MIN_ROLE:
             return []
         found: List[Found] = []
