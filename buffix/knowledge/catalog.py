@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from buffix.core.findings import CONFIDENCES
 
-KINDS = ("body", "chunks", "container")  # value kinds that are not a catalog type
+KINDS = ("body", "chunks", "pairs", "container")  # value kinds that are not a catalog type (pairs: (chunk, flag))
 WHEN = ("single", "encoded")  # sink conditions: one positional argument only / an encoding is given
 ACCEPTS = ("body", "chunks")
 _QUALNAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
@@ -90,6 +91,21 @@ class Catalog:
     def library(self, top: str) -> str:
         """The catalogued library an imported top-level name stands for (`niquests` -> `requests`)."""
         return self.aliases.get(top, top)
+
+    def sink_by_name(self, module: str) -> Optional[SinkSpec]:
+        """The sink a function of `module` picked by a name only known at run time is (`getattr(hashlib, algo)`):
+        the kind (code and buffer argument) of most of its call sinks, at least 3 and two thirds of them."""
+        memo = self.__dict__.setdefault("_by_name", {})
+        if module not in memo:
+            kinds = Counter((s.code, s.arg, s.keywords) for q, specs in self.call_sinks.items()
+                            if q.rpartition(".")[0] == module for s in specs)
+            total = sum(kinds.values())
+            common = kinds.most_common(1)
+            memo[module] = None
+            if common and common[0][1] >= max(3, 2 * total / 3):
+                (code, arg, keywords), _ = common[0]
+                memo[module] = SinkSpec(code, f"{module}.*", arg, keywords)
+        return memo[module]
 
     def reading_members(self, type_name: str) -> Optional[FrozenSet[str]]:
         """The members a value of `type_name` yields a body through, however deep (`session.get(url).read()`:

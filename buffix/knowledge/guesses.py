@@ -11,6 +11,7 @@ GUESSED_TYPES = {
                     "iter_raw": "chunks@medium", "aiter_raw": "chunks@medium", "iter_chunked": "chunks@medium",
                     "iter_any": "chunks@medium", "stream": "chunks@medium"},  # urllib3's `resp.stream(amt)`
         "items": {"Body": "botocore.StreamingBody@medium"},  # `resp["Body"].read()`: an S3 get_object response
+        "decoding": {"iter_content": "decode_unicode"},  # as requests'
     },
     "?": {
         "attributes": {"content": "body@low"},
@@ -18,6 +19,7 @@ GUESSED_TYPES = {
                     "iter_chunked": "chunks@medium", "iter_any": "chunks@medium", "iter_raw": "chunks@medium",
                     "aiter_raw": "chunks@medium", "urlopen": "urllib3.HTTPResponse@medium",
                     "get_object": "boto.GetObjectOutput@medium"},
+        "decoding": {"iter_content": "decode_unicode"},
     },
 }
 

@@ -25,6 +25,7 @@ from buffix.analysis.flow.model import (
     BOUND_METHOD,
     BYTEARRAY,
     CATALOG_KINDS,
+    CATALOG_SLOTS,
     CATALOG_TYPE,
     CHUNKS,
     CLASS,
@@ -1185,7 +1186,7 @@ class Frame:
         owner = base.type.lstrip("?") or "response"
         kind = CATALOG_KINDS.get(result.value)
         if kind is not None:
-            value = Val(kind, flow=base.flow, param=base.param)
+            value = Val(kind, flow=base.flow, param=base.param, slot=CATALOG_SLOTS.get(result.value, -1))
             noun = _NOUNS[kind]
             text = f"{how} gives {noun} of {known.article(owner)}" if owner != "?" else f"{how} gives {noun}"
         else:
@@ -1232,6 +1233,7 @@ class Frame:
             return merge([self.ev(ast.copy_location(ast.Call(func=branch, args=node.args, keywords=node.keywords),
                                                     node)) for branch in (func.body, func.orelse)])
         if qualname is None:
+            self._picked_by_name(node, func, args)
             callee = self.ev(func)
             if callee is not None and callee.kind is OBJECT and callee.role is CLASS:  # `registry[kind]()`
                 return self._instantiate(node, args, callee)
@@ -1239,6 +1241,23 @@ class Frame:
                 return self._call_functions(node, args, callee)  # `PARSERS[kind](body)`
             return self._call_object(node, callee)
         return self._qualified(node, qualname, args)
+
+    def _picked_by_name(self, node: ast.Call, func: ast.expr, args: Args) -> None:
+        """`getattr(hashlib, name)(body)`: a function of a catalog module picked by a name known only at run time
+        is the sink most of that module's functions are (medium: which one runs is not known)."""
+        if not (isinstance(func, ast.Call) and len(func.args) == 2 and self.qualname(func.func) == "builtins.getattr"):
+            return
+        module = self.qualname(func.args[0])
+        name = func.args[1].value if isinstance(func.args[1], ast.Constant) else None
+        if isinstance(name, str):  # `getattr(hashlib, "sha256")(body)`
+            for named in self.module.catalog.call_sinks.get(f"{module}.{name}", ()):
+                self._check(named, node, args)
+            return
+        spec = self.module.catalog.sink_by_name(module) if module else None
+        target = args.get(spec.arg, spec.keywords) if spec is not None else None
+        value = args.value(target) if target is not None else None
+        if spec is not None and target is not None and value is not None and value.kind is BODY:
+            self.report(spec.code, target, self._label(node), value.at_most("medium"), (self.span(target),))
 
     def _call_object(self, node: ast.Call, callee: Optional[Val]) -> Optional[Val]:
         """Calling a value of a catalog type that is callable (`codecs.getincrementaldecoder(cs)(errors=...)`)."""

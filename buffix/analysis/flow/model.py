@@ -29,7 +29,8 @@ BODY, CHUNKS, CONTAINER, OBJECT, TUPLE, CLEAN = (Kind.BODY, Kind.CHUNKS, Kind.CO
 TAINTED = (BODY, CHUNKS, CONTAINER, OBJECT, TUPLE)
 EVERY_ITEM = -1  # a TUPLE part's position when it stands for every item (a list filled in a loop, a comprehension)
 # the catalog's kinds (catalog.KINDS: what a source or member yields when it is no type) as value kinds
-CATALOG_KINDS = {"body": BODY, "chunks": CHUNKS, "container": CONTAINER}
+CATALOG_KINDS = {"body": BODY, "chunks": CHUNKS, "pairs": CHUNKS, "container": CONTAINER}
+CATALOG_SLOTS = {"pairs": 0}  # chunks whose items are tuples: where the body is (`async for data, end in ...`)
 
 
 class Role(Enum):

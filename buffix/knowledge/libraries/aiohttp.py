@@ -20,7 +20,8 @@ LIBRARY = Library(
         "aiohttp.StreamReader": {
             "annotations": ["aiohttp.StreamReader", "aiohttp.streams.StreamReader"],
             "methods": {"read": "body", "readany": "body", "readexactly": "body", "readline": "body",
-                        "readuntil": "body", "iter_chunked": "chunks", "iter_any": "chunks"},
+                        "readuntil": "body", "iter_chunked": "chunks", "iter_any": "chunks",
+                        "iter_chunks": "pairs"},  # (data, end_of_http_chunk)
             "iterates": "body",
         },
     },
