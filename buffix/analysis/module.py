@@ -29,6 +29,7 @@ from buffix.analysis.flow.model import (
     Val,
     as_input,
     carries,
+    from_input,
     merge,
     of_family,
 )
@@ -574,7 +575,7 @@ class Module:
             returns = merge(frame.returns) if frame.returns else None
             returns = _declared(frame, function, returns)
         stores = tuple((k[5:], v) for k, v in frame.env.items()
-                       if k.startswith("self.") and v is not None and v.tainted and v.param is not None
+                       if k.startswith("self.") and v is not None and v.tainted and from_input(v)
                        and frame.seeded.get(k[5:]) is not v)  # a seed left as it came is no store
         params = self.parameters(function, cls)
         held = {i: frame.env.get(n) for i, n in enumerate(params) if n in frame.filled}

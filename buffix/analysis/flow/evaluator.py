@@ -55,6 +55,7 @@ from buffix.analysis.flow.model import (
     collection,
     derived_from,
     family,
+    from_input,
     is_body,
     merge,
     of_family,
@@ -257,7 +258,7 @@ class Frame:
             value = self.unpublished.pop(attr)
             # a value made from a summarized call's arguments is that call's (Summary.stores), not the class's:
             # published, it would leak into every later file's analysis
-            if self.cls is not None and (value is None or value.param is None):
+            if self.cls is not None and (value is None or not from_input(value)):
                 self.cls.attrs[attr] = merge([self.cls.attrs.get(attr, value), value])
 
     def _overwritten(self, following: Optional[ast.stmt]) -> Tuple[str, ...]:
@@ -2219,7 +2220,11 @@ class Frame:
         """What an `__init__` called with these arguments keeps in self.*: (attribute, argument, value)."""
         kept = []
         for attr, stored in sorted(summary.stores, key=lambda item: item[0]):
-            if stored.param in tainted:
+            inputs = [v.param for _, v in stored.attrs if v.param in tainted]
+            if stored.param is None and stored.kind is OBJECT and inputs:  # `self._http = HTTP(session)`
+                step = FlowStep(self.span(node), f"kept by `{name}()`", self.module.path)
+                kept.append((attr, tainted[inputs[0]][0], self._filled(node, stored, tainted, name, "high", step)))
+            elif stored.param in tainted:
                 where, value = tainted[stored.param]
                 flow = value.flow + (FlowStep(self.span(node), f"kept by `{name}()`", self.module.path),) + stored.flow
                 kept.append((attr, where, replace(derived_from(stored, value.param), flow=flow,

@@ -238,6 +238,12 @@ def as_input(value: Val, param: Param) -> Val:
     return replace(value, flow=(), param=param, entries=(), confidence="high", attrs=(), parts=parts)
 
 
+def from_input(value: Val) -> bool:
+    """While summarizing: is `value`, or what it holds (an instance's self.*, a tuple's parts), made from the
+    function's inputs (`self._http = HTTP(session)` in an `__init__` given a session)?"""
+    return value.param is not None or any(from_input(v) for _, v in (*value.attrs, *value.parts))
+
+
 def derived_from(value: Val, param: Optional[Param]) -> Val:
     """`value`, and a TUPLE's parts, as made from the caller's input `param` (what a method kept of its argument,
     now the caller's: `self._cache[url] = (now, content)` holds the caller's body, not the method's parameter)."""
