@@ -104,6 +104,7 @@ class Module:
         self._type_variables: Optional[FrozenSet[str]] = None
         self._version_facts: Dict[str, Optional[bool]] = {}
         self._bytes_names: Dict[str, bool] = {}
+        self._builtin_aliases: Dict[str, Optional[str]] = {}
         self._instances: Optional[Dict[str, str]] = None
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
@@ -379,6 +380,18 @@ class Module:
                 self._bytes_names[name] = any(self._spells_bytes(v, depth) for v in self._python3_values(name))
         self.consulted()
         return self._bytes_names[name]
+
+    def builtin_alias(self, name: str) -> Optional[str]:
+        """The builtin a module-level name stands for on Python 3 (`unicode = str` in the `except NameError:` of
+        `try: unicode = unicode`), as `builtins.str`; None when it is anything else."""
+        if name not in self._builtin_aliases:
+            self._builtin_aliases[name] = None  # a version test naming it while its values are read
+            spelled = {v.id for v in self._python3_values(name) if isinstance(v, ast.Name) and v.id != name}
+            others = [v for v in self._python3_values(name) if not (isinstance(v, ast.Name) and v.id == name)]
+            alias = next(iter(spelled)) if len(spelled) == 1 and len(others) == len(spelled) else ""
+            self._builtin_aliases[name] = (f"builtins.{alias}" if alias and hasattr(builtins, alias)
+                                           and alias not in self.names.bound else None)
+        return self._builtin_aliases[name]
 
     def _spells_bytes(self, value: ast.expr, depth: int) -> bool:
         if isinstance(value, ast.Tuple):

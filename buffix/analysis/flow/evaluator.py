@@ -191,12 +191,11 @@ class Frame:
             return None
         frame: Optional[Frame] = self
         while frame is not None:
-            if node.id in frame.env:
-                return None
-            if node.id in frame.names.imports:
+            if node.id in frame.names.imports and node.id not in frame.env:
                 return frame.names.imports[node.id]
-            if node.id in frame.names.bound:
-                return None
+            if node.id in frame.env or node.id in frame.names.bound:
+                # a module's `unicode = str` (py2/py3 compat) is the builtin
+                return self.module.builtin_alias(node.id) if frame.parent is None else None
             frame = frame.parent
         if self.module.names.star_modules and not hasattr(builtins, node.id):
             return self._starred(node.id)
