@@ -294,6 +294,7 @@ class MethodIndex:
         self._abstract = facts.abstract
         self._subclassing = facts.subclassing
         self._classes = facts.classes
+        self._role_files: Dict[str, Set[str]] = {}
         self._unique = {n for n, c in facts.counts.items() if c == 1}
         self._few = {n for n, c in facts.counts.items() if c <= DISPATCH_FILES}
         self._defined = facts.counts  # method name -> files defining it
@@ -456,6 +457,14 @@ class MethodIndex:
         """The one file defining a class named `name`, or None when none or several do."""
         files = self._classes.get(name, ())
         return next(iter(files)) if len(files) == 1 else None
+
+    def role_files(self, role: str) -> Set[str]:
+        """The files defining a class whose name ends with `role` in any case (`transport`: `Transport`,
+        `AsyncTransport`): the classes a receiver so named may be."""
+        if role not in self._role_files:
+            self._role_files[role] = {f for name, files in self._classes.items() if name.lower().endswith(role)
+                                      for f in files}
+        return self._role_files[role]
 
     def definers(self, name: str, most: int) -> List[str]:
         """The files defining an indented `def name`, when at most `most` do (else none)."""

@@ -431,7 +431,11 @@ class Project:
         if name.startswith("__") or common and len(role) < _MIN_ROLE:
             return []
         found: List[Found] = []
-        for file in self.index_methods().definers(name, _ROLE_DEFINERS if common else MAX_FAMILY):
+        index = self.index_methods()
+        files = index.definers(name, _ROLE_DEFINERS if common else MAX_FAMILY)
+        if common:  # parse only the files defining a class the role names
+            files = [f for f in files if f in index.role_files(role)]
+        for file in files:
             module = self.module(module_name(file)[0])
             if module is None:
                 continue
