@@ -1866,15 +1866,18 @@ class Frame:
         (`Transport`, `AsyncTransport`) return from `load`, when one of them returns a body (medium at most)."""
         project = self.module.project
         role = known.last_name(func.value).lstrip("_").lower()
-        if project is None or not isinstance(func.value, ast.Attribute):
-            return None  # a local or a parameter's name is too weak a hint (`data.read()`)
+        if project is None or not isinstance(func.value, ast.Attribute) or any(
+                v is not None and v.kind is not CLEAN for v in args.values.values()):
+            # a local or a parameter's name is too weak a hint (`data.read()`); what it does with values it is
+            # handed (a callback: `self.context.add_query(q).before_execute(build)`) is not this guess's to say
+            return None
         here = (self.module.path, getattr(self.function, "lineno", -1))
         values = [self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}",
                                       cap="medium")
                   for module, function, cls in project.methods_by_name(func.attr, role, named=True)
                   if cls is not None and (module.path, getattr(function, "lineno", 0)) != here]
-        returned = [v for v in values if carries(v)]
-        return merge(returned) if returned else None
+        returned = [v for v in values if v is not None and v.kind in (BODY, CHUNKS, CONTAINER)]
+        return merge(returned) if returned else None  # a body, never an instance to dispatch on further
 
     def _library_method(self, name: str) -> bool:
         """Does the module import a client library one of whose types has a method `name`?"""
