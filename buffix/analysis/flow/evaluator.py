@@ -1088,8 +1088,13 @@ class Frame:
     expr_SetComp = expr_GeneratorExp = expr_ListComp
 
     def expr_DictComp(self, node: ast.DictComp) -> Optional[Val]:
-        """`{url: fetch(url) for url in urls}`: a container of its values (the keys are not tracked)."""
-        return self.expr_ListComp(ast.copy_location(ast.ListComp(elt=node.value, generators=node.generators), node))
+        """`{url: fetch(url) for url in urls}`: a container of its values; of its keys when only they carry a body
+        or a response (`{executor.submit(fetch, u): u for u in urls}`: iterating it gives the futures)."""
+        values = self.expr_ListComp(ast.copy_location(ast.ListComp(elt=node.value, generators=node.generators), node))
+        if values is not None and carries(values):
+            return values
+        keys = self.expr_ListComp(ast.copy_location(ast.ListComp(elt=node.key, generators=node.generators), node))
+        return keys if keys is not None and carries(keys) else values
 
     def expr_Lambda(self, node: ast.Lambda) -> Optional[Val]:
         """`run_in_executor(None, lambda: cipher.update(data))`: the body runs later with the values it closes
@@ -1518,7 +1523,8 @@ class Frame:
         """`list(chunks)`, `iter(container)`: the same items; `iter(read, b"")`, `iter(lambda: ..., b"")`: chunks."""
         first = args.value(args.get(0))
         if first is not None and _chunks(first):
-            kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") else CONTAINER
+            pairs = first.kind is CHUNKS and first.slot >= 0  # `sorted(results)` of (offset, chunk) tuples
+            kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") or pairs else CONTAINER
             return True, replace(first, kind=kind)
         if first is not None and first.kind is TUPLE and len(args.positional) == 1:
             return True, first if qualname in ("builtins.list", "builtins.tuple") else _every_item(first)
@@ -1530,7 +1536,11 @@ class Frame:
         return handled, None
 
     def _call_dict(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
-        """`dict(body=resp.content, type=ct)`: the dict literal its keywords spell."""
+        """`dict(body=resp.content, type=ct)`: the dict literal its keywords spell; `dict(zip(urls, bodies))`: a
+        dict whose values are the pairs' bodies."""
+        pairs = args.value(args.get(0)) if len(node.args) == 1 and not node.keywords else None
+        if pairs is not None and _chunks(pairs) and pairs.slot == 1:
+            return True, self.step(replace(pairs, kind=CONTAINER, slot=-1), node, "the values of a dict")
         if node.args or not node.keywords or any(k.arg is None for k in node.keywords):
             return False, None
         spelled = ast.Dict(keys=[ast.copy_location(ast.Constant(k.arg), k) for k in node.keywords],
@@ -1593,6 +1603,22 @@ class Frame:
             if item is not None:
                 return True, item
         return False, None
+
+    def _call_heappush(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`heapq.heappush(heap, (index, chunk))`: the heap (a list) takes the item, as `heap.insert(i, item)`."""
+        heap = args.get(0)
+        if heap is None or len(args.positional) != 2:
+            return False, None
+        self._mutate(heap, args.value(heap), "insert", args)
+        return True, None
+
+    def _call_heappop(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`heapq.heappop(heap)`: an item of the heap, as `heap.pop()`."""
+        heap = args.get(0)
+        if heap is None or len(args.positional) != 1:
+            return False, None
+        taken = ast.Call(func=ast.Attribute(value=heap, attr="pop", ctx=ast.Load()), args=[], keywords=[])
+        return True, self.ev(ast.copy_location(taken, node))
 
     def _call_bytearray(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         return True, BYTEARRAY
@@ -1787,7 +1813,7 @@ class Frame:
         name = func.attr
         if name in known.SELF_ITER:
             return receiver
-        if name in known.NEXT:  # `it.__next__()`, `queue.get()`
+        if name in known.NEXT or name in known.TAKE:  # `it.__next__()`, `queue.get()`, `pairs.pop()`
             kind_taken = CONTAINER if receiver.slot >= 0 else BODY
             return self.step(replace(receiver, kind=kind_taken, entries=()), node, "the next chunk")
         return None
@@ -2560,6 +2586,7 @@ _AFTER_SOURCES: Dict[str, Callable] = {
     **dict.fromkeys(known.PASS_THROUGH, Frame._call_pass_through),
     "functools.partial": Frame._call_partial,
     "builtins.next": Frame._call_next,
+    "heapq.heappush": Frame._call_heappush, "heapq.heappop": Frame._call_heappop,
     "builtins.map": Frame._call_map,
     "builtins.dict": Frame._call_dict,
     "types.SimpleNamespace": Frame._call_namespace, "argparse.Namespace": Frame._call_namespace,
