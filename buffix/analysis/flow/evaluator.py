@@ -234,6 +234,8 @@ class Frame:
         """`bytes`, `six.binary_type`, a tuple holding one, or a module-level name of the tree standing for one."""
         if isinstance(node, ast.Tuple):
             return any(self._is_bytes_type(e) for e in node.elts)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):  # `bytes | bytearray` (PEP 604)
+            return self._is_bytes_type(node.left) or self._is_bytes_type(node.right)
         spelled = self.constant_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else ""
         return spelled in known.BYTES_TYPES or (bool(spelled) and not spelled.startswith("builtins.")
                                                 and self.module.names_bytes(spelled))
@@ -630,6 +632,36 @@ class Frame:
             self.env.pop((alias.asname or alias.name).split(".")[0], None)
 
     stmt_ImportFrom = stmt_Import
+
+    def stmt_Match(self, node: ast.stmt) -> None:
+        """`match body: case bytes() as data: ...`: each case a branch (or none matches); a class pattern of bytes is
+        an isinstance check, and a capture of the whole subject (`as data`, `case bytes(data)`) binds it."""
+        subject = self.ev(node.subject)  # type: ignore[attr-defined]
+        start = dict(self.env)
+        ends = [start]
+        for case in node.cases:  # type: ignore[attr-defined]
+            self.env = dict(start)
+            self._match_pattern(case.pattern, subject, node.subject)  # type: ignore[attr-defined]
+            if case.guard is not None:
+                self.ev(case.guard)
+            self.run(case.body)
+            ends.append(self.env)
+        self._join(ends)
+
+    def _match_pattern(self, pattern: ast.AST, subject: Optional[Val], source: ast.expr) -> None:
+        if type(pattern).__name__ == "MatchAs":
+            if pattern.pattern is not None:  # type: ignore[attr-defined]
+                self._match_pattern(pattern.pattern, subject, source)  # type: ignore[attr-defined]
+            if pattern.name is not None:  # type: ignore[attr-defined]
+                self.env[pattern.name] = subject  # type: ignore[attr-defined]
+        elif type(pattern).__name__ == "MatchOr":
+            for each in pattern.patterns:  # type: ignore[attr-defined]
+                self._match_pattern(each, subject, source)
+        elif type(pattern).__name__ == "MatchClass" and self._is_bytes_type(pattern.cls):  # type: ignore[attr-defined]
+            if subject is not None and is_body(subject):
+                self.report("BFX601", pattern, "case bytes()", subject, (), fixable=False)
+            for each in pattern.patterns[:1]:  # type: ignore[attr-defined]
+                self._match_pattern(each, subject, source)  # `case bytes(data)`: a builtin matches itself
 
     def _branches(self, bodies: Sequence[Sequence[ast.stmt]]) -> None:
         start = dict(self.env)
@@ -1425,6 +1457,16 @@ class Frame:
         value = args.value(args.get(0))
         if cls is not None and value is not None and is_body(value) and self._is_bytes_type(cls):
             self.report("BFX601", node, "isinstance(..., bytes)", value, (), fixable=False)
+        return True, CLEAN_VAL
+
+    def _call_issubclass(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`issubclass(type(x), bytes)`: as `type(x) is bytes`, False for every proxy."""
+        of, cls = args.get(0), args.get(1)
+        if (isinstance(of, ast.Call) and self.qualname(of.func) == "builtins.type" and len(of.args) == 1
+                and cls is not None and self._is_bytes_type(cls)):
+            value = self.ev(of.args[0])
+            if value is not None and is_body(value):
+                self.report("BFX601", node, "issubclass(type(...), bytes)", value, (), fixable=False)
         return True, CLEAN_VAL
 
     def _call_cast(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
@@ -2573,7 +2615,7 @@ _STATEMENTS: Dict[str, Callable] = _handlers("stmt_")  # ast node type name -> h
 _EXPRESSIONS: Dict[str, Callable] = _handlers("expr_")
 _BEFORE_SOURCES: Dict[str, Callable] = {
     "builtins.bytes": Frame._call_bytes, "builtins.bytearray": Frame._call_bytes,
-    "builtins.isinstance": Frame._call_isinstance,
+    "builtins.isinstance": Frame._call_isinstance, "builtins.issubclass": Frame._call_issubclass,
     "typing.cast": Frame._call_cast, "typing_extensions.cast": Frame._call_cast,
     "builtins.getattr": Frame._call_getattr, "builtins.setattr": Frame._call_setattr,
     "contextlib.closing": Frame._call_closing,
