@@ -105,6 +105,8 @@ class Module:
         self._version_facts: Dict[str, Optional[bool]] = {}
         self._bytes_names: Dict[str, bool] = {}
         self._builtin_aliases: Dict[str, Optional[str]] = {}
+        self._assigned: Optional[Dict[str, List[ast.expr]]] = None  # top-level name -> its Python 3 values
+        self._assigning = False
         self._instances: Optional[Dict[str, str]] = None
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
@@ -384,8 +386,9 @@ class Module:
     def builtin_alias(self, name: str) -> Optional[str]:
         """The builtin a module-level name stands for on Python 3 (`unicode = str` in the `except NameError:` of
         `try: unicode = unicode`), as `builtins.str`; None when it is anything else."""
+        if self._assigning:
+            return None  # asked by a version test while the top level is read: not cached
         if name not in self._builtin_aliases:
-            self._builtin_aliases[name] = None  # a version test naming it while its values are read
             spelled = {v.id for v in self._python3_values(name) if isinstance(v, ast.Name) and v.id != name}
             others = [v for v in self._python3_values(name) if not (isinstance(v, ast.Name) and v.id == name)]
             alias = next(iter(spelled)) if len(spelled) == 1 and len(others) == len(spelled) else ""
@@ -401,30 +404,40 @@ class Module:
                                                 and self.names_bytes(spelled, depth + 1))
 
     def _python3_values(self, name: str) -> List[ast.expr]:
-        """What the module's top level assigns to `name` on Python 3: branches a version test rules out skipped."""
-        values: List[ast.expr] = []
+        """What the module's top level assigns to `name` on Python 3: branches a version test rules out skipped.
+        One pass over the top level for every name (a name at a time was quadratic on a module of 10,000 classes)."""
+        if self._assigned is None:
+            self._assigned = {}  # while the pass runs, a version test naming a module-level name sees none
+            self._assigning = True
+            assigned: Dict[str, List[ast.expr]] = {}
 
-        def visit(body: Sequence[ast.stmt]) -> None:
-            for stmt in body:
-                if isinstance(stmt, ast.Assign):
-                    for target in stmt.targets:
-                        pairs = (zip(target.elts, stmt.value.elts) if isinstance(target, ast.Tuple)
-                                 and isinstance(stmt.value, ast.Tuple) else ((target, stmt.value),))
-                        values.extend(v for t, v in pairs if isinstance(t, ast.Name) and t.id == name)
-                elif isinstance(stmt, ast.If):
-                    decided = pyversion.truth(stmt.test, self.frame.constant_name, self.version_constant)
-                    if decided is not False:
+            def visit(body: Sequence[ast.stmt]) -> None:
+                for stmt in body:
+                    if isinstance(stmt, ast.Assign):
+                        for target in stmt.targets:
+                            pairs = (zip(target.elts, stmt.value.elts) if isinstance(target, ast.Tuple)
+                                     and isinstance(stmt.value, ast.Tuple) else ((target, stmt.value),))
+                            for t, v in pairs:
+                                if isinstance(t, ast.Name):
+                                    assigned.setdefault(t.id, []).append(v)
+                    elif isinstance(stmt, ast.If):
+                        decided = pyversion.truth(stmt.test, self.frame.constant_name, self.version_constant)
+                        if decided is not False:
+                            visit(stmt.body)
+                        if decided is not True:
+                            visit(stmt.orelse)
+                    elif isinstance(stmt, ast.Try):
                         visit(stmt.body)
-                    if decided is not True:
+                        for handler in stmt.handlers:
+                            visit(handler.body)
                         visit(stmt.orelse)
-                elif isinstance(stmt, ast.Try):
-                    visit(stmt.body)
-                    for handler in stmt.handlers:
-                        visit(handler.body)
-                    visit(stmt.orelse)
 
-        visit(self.parsed.tree.body)
-        return values
+            try:
+                visit(self.parsed.tree.body)
+            finally:
+                self._assigning = False
+            self._assigned = assigned
+        return self._assigned.get(name, [])
 
     def tree_class_named(self, qualname: str) -> Optional[str]:
         """`qualname` when it names a class of the tree (its module is not loaded)."""
