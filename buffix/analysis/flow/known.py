@@ -71,10 +71,13 @@ CALLS_LATER = {  # by the callee's last name: the receiver (an executor, a loop,
     "submit": Later(0, "fn", 1, True), "to_thread": Later(0, "func", 1, True), "spawn": Later(0, "", 1, True),
     "run_in_executor": Later(1, "func", 2, True), "call_soon": Later(0, "callback", 1, True),
     "call_soon_threadsafe": Later(0, "callback", 1, True), "apply_async": Later(0, "func", 1, False),
+    # anyio's and trio's `to_thread.run_sync(fn, *args)`, starlette's `run_in_threadpool(fn, *args)`
+    "run_sync": Later(0, "func", 1, True), "run_in_threadpool": Later(0, "func", 1, True),
 }
 
 # of CALLS_LATER, those giving a future of the call's value (`.result()`, or awaited)
-FUTURES = frozenset({"submit", "to_thread", "run_in_executor", "apply_async", "spawn"})
+FUTURES = frozenset({"submit", "to_thread", "run_in_executor", "apply_async", "spawn", "run_sync",
+                     "run_in_threadpool"})
 MAPS = frozenset({"map", "imap", "imap_unordered"})  # `executor.map(f, items)`, `pool.imap(f, items)`
 
 # methods of the builtin types a clean value mostly is: a call of another name on one may be on an object of the tree
