@@ -152,6 +152,9 @@ PRECISION = "high"  # the sink fails on every proxy: a false positive is a value
 _UNMEASURED = "not in the runtime matrix (tests/sinks.py)"
 _LXML = ("lxml is no test dependency; measured by hand with lxml 6.1.3 and wrapt: each raises TypeError on a proxy "
          "(facts/semantics.md has no lxml row yet)")
+_BY_HAND = ("no test dependency; measured by hand with wrapt: Pillow 13.0.0 `Image.frombytes`/`frombuffer`, "
+            "msgpack 1.2.4 `unpackb` and `Unpacker.feed`, cbor2 `loads`, ujson 6.1.0 `loads` raise TypeError on a "
+            "proxy, orjson 3.13.0 `loads` its JSONDecodeError")
 _CRYPTOGRAPHY = ("cryptography is no test dependency; measured by hand with cryptography 50.0.2 and wrapt: "
                  "`algorithms.AES(proxy)` is accepted, `Cipher(...).decryptor()` then raises TypeError")
 _BASE64 = ("b64encode", "b64decode", "standard_b64encode", "standard_b64decode", "urlsafe_b64encode",
@@ -188,12 +191,18 @@ SINKS = (
     SinkGroup("BFX106", method=("struct.Struct.unpack", "struct.Struct.unpack_from", "struct.Struct.iter_unpack"),
               arg=0, keyword=("buffer",), unmeasured=_UNMEASURED),
     SinkGroup("BFX106", call=("numpy.frombuffer",), arg=0, keyword=("buffer",)),
+    SinkGroup("BFX106", call=("PIL.Image.frombytes", "PIL.Image.frombuffer"), arg=2, keyword=("data",),
+              unmeasured=_BY_HAND),
     SinkGroup("BFX107", call=("builtins.str",), arg=0, keyword=("object",), when="encoded"),
     SinkGroup("BFX107", call=("codecs.decode", "codecs.encode"), arg=0, keyword=("obj",)),
     # an incremental decoder of a single-byte codec reads its input as a buffer; UTF-8's joins it to its pending
     # bytes first (`b"" + input`), which a proxy forwarding `__radd__` survives: the charset is rarely known
     SinkGroup("BFX107", method=("codecs.IncrementalDecoder.decode",), arg=0, keyword=("input",)),
     SinkGroup("BFX108", call=("pickle.loads", "_pickle.loads", "marshal.loads"), arg=0, keyword=("data",)),
+    # C deserializers; orjson raises its JSONDecodeError (a ValueError), not TypeError
+    SinkGroup("BFX108", call=("msgpack.unpackb", "msgpack.loads", "cbor2.loads", "orjson.loads", "ujson.loads",
+                              "ujson.decode"), arg=0, unmeasured=_BY_HAND),
+    SinkGroup("BFX108", method=("msgpack.Unpacker.feed",), arg=0, keyword=("next_bytes",), unmeasured=_BY_HAND),
     SinkGroup("BFX108", call=("xml.etree.ElementTree.fromstring", "xml.etree.ElementTree.XML",
                               "xml.etree.cElementTree.fromstring", "xml.etree.cElementTree.XML",
                               "defusedxml.ElementTree.fromstring"), arg=0, keyword=("text",)),
@@ -246,6 +255,7 @@ RECEIVER_TYPES = {
     "cryptography.AEAD": {},
     "lxml.etree._FeedParser": {},
     "lxml.etree.Resolver": {},
+    "msgpack.Unpacker": {},
     "brotli.Decompressor": {},
     "brotli.Compressor": {},
     "codecs.IncrementalDecoderClass": {"methods": {"__call__": "codecs.IncrementalDecoder"}},
@@ -253,6 +263,7 @@ RECEIVER_TYPES = {
 }
 RECEIVER_OBJECTS = {
     "re.compile": "re.Pattern",
+    "msgpack.Unpacker": "msgpack.Unpacker",
     "struct.Struct": "struct.Struct",
     "PIL.ImageFile.Parser": "PIL.ImageFile.Parser",
     "xml.etree.ElementTree.XMLParser": "xml.etree.ElementTree.XMLParser",
