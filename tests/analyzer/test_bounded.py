@@ -40,8 +40,8 @@ def test_the_fixtures_are_really_cut(monkeypatch):
     tree = parse((FIXTURES / "flows_classes.py").read_bytes()).tree
     classes = [s for s in tree.body if isinstance(s, ast.ClassDef)]
     assert isinstance(tree.body, bounded._Body) and classes
-    assert all(isinstance(c, bounded._StandIn) and isinstance(c.body, bounded._Body) for c in classes)
-    assert all(isinstance(m, bounded._StandIn) for c in classes for m in c.body if isinstance(m, ast.FunctionDef))
+    assert all(isinstance(c, bounded.StandIn) and isinstance(c.body, bounded._Body) for c in classes)
+    assert all(isinstance(m, bounded.StandIn) for c in classes for m in c.body if isinstance(m, ast.FunctionDef))
 
 
 FUNCTION = '''
