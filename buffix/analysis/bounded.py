@@ -369,6 +369,21 @@ def _length(span: Tuple[int, int]) -> int:
     return span[1] - span[0]
 
 
+class Flags:
+    """A flag per function and class of a module parsed in pieces, a byte each (a set of their keys costs ~33
+    bytes a key, and there is one per function); `index` is None for a node that is none of its stand-ins."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        body = tree.body
+        self._pieces = body._tree if isinstance(body, _Body) else None
+        self.bytes = bytearray(len(self._pieces.held_keys) if self._pieces is not None else 0)
+
+    def index(self, node: ast.AST) -> Optional[int]:
+        if self._pieces is None or not isinstance(node, StandIn) or node._tree is not self._pieces:  # type: ignore
+            return None
+        return node._at()
+
+
 def parse_in_pieces(text: str) -> Tuple[ast.Module, Lines]:
     """The module of stand-ins for `text`, and its lines. Raises NotBounded."""
     lines = Lines(text)

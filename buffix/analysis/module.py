@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
-from buffix.analysis.bounded import StandIn
+from buffix.analysis.bounded import Flags, StandIn
 from buffix.analysis.flow import known, pyversion
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame, forget_closures
@@ -66,6 +66,34 @@ def node_key(node: ast.AST) -> int:
     return line << 32 | node.col_offset  # type: ignore[attr-defined]
 
 
+class _Deferred:
+    """The functions and classes a module deferred: their node_key in a set, or a flag for each of a large file's
+    own (bounded.Flags: a byte where a key in a set is ~33, and there is one per function)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self._keys: Set[int] = set()
+        self._flags = Flags(tree)
+
+    def __contains__(self, node: ast.AST) -> bool:
+        index = self._flags.index(node)
+        return node_key(node) in self._keys if index is None else bool(self._flags.bytes[index])
+
+    def add(self, node: ast.AST) -> None:
+        self._set(node, True)
+
+    def discard(self, node: ast.AST) -> None:
+        self._set(node, False)
+
+    def _set(self, node: ast.AST, on: bool) -> None:
+        index = self._flags.index(node)
+        if index is not None:
+            self._flags.bytes[index] = on
+        elif on:
+            self._keys.add(node_key(node))
+        else:
+            self._keys.discard(node_key(node))
+
+
 def is_test_module(path: str, qualname: str) -> bool:
     """A test module: in a `tests`/`test` package, or named `test_*.py`, `*_test.py` or `conftest.py`. Packages
     come from the qualified name, not the absolute path: a project that sits under a folder named tests is not
@@ -112,9 +140,7 @@ class Module:
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self._stored = False  # `stores` ran
-        # node_key of each function and class deferred, pending or analyzed (one set: there is a key per function;
-        # a scan of `pending` per def was quadratic)
-        self._deferred: Set[int] = set()
+        self._deferred = _Deferred(parsed.tree)  # pending or analyzed (a scan of `pending` per def was quadratic)
         self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
@@ -122,12 +148,11 @@ class Module:
         """Analyze a function or class defined in `frame` once the module's top level has run (`analyze`): once,
         however often the code defining it runs (a class defined in a method of a class analyzed with its
         subclasses was deferred hundreds of times: apprise's CustomNotifyPluginWrapper)."""
-        key = node_key(node)
-        if key in self._deferred:
+        if node in self._deferred:
             return
         self.pending.append(node)
         self._pending_frames.append(frame)
-        self._deferred.add(key)
+        self._deferred.add(node)
 
     def qualname_of(self, node: ast.AST) -> Optional[str]:
         """What `node` names at the module's top level (`requests.Session` in a class's bases)."""
@@ -141,7 +166,7 @@ class Module:
         self.classes.clear()
         self.pending.clear()
         self._pending_frames.clear()
-        self._deferred = set()
+        self._deferred = _Deferred(ast.Module(body=[], type_ignores=[]))
         self._summaries.clear()
         self._partial.clear()
         self._branching.clear()
@@ -237,7 +262,8 @@ class Module:
                 self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
             if {k for k, v in info.attrs.items() if carries(v)} <= known:
                 break
-            self._deferred.difference_update(node_key(node) for node in self.pending[pending_mark:])
+            for deferred in self.pending[pending_mark:]:
+                self._deferred.discard(deferred)
             del self.raw[raw_mark:], self.pending[pending_mark:], self._pending_frames[pending_mark:]
         for base in info.mro()[1:]:  # a mixin's `super().read()` reaches the class it is mixed into
             if base.module is not self:

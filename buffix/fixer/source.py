@@ -7,6 +7,7 @@ mixed) are kept because they are never touched.
 
 from __future__ import annotations
 
+import io
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -136,13 +137,14 @@ class DecodedSource:
             at += len(encoded)
         if at != len(data) or not data.startswith(self.bom):
             raise SourceError(f"the file does not round-trip through {self.encoding} piece by piece")
-        out, cursor = bytearray(self.bom), 0
+        out, cursor = io.BytesIO(), 0  # (its getvalue() is its buffer: bytes(bytearray) was a second copy)
+        out.write(self.bom)
         for replacement in ordered:
-            out += self._encode(self.text[cursor : replacement.start])
-            out += self._encode(replacement.text)
+            out.write(self._encode(self.text[cursor : replacement.start]))
+            out.write(self._encode(replacement.text))
             cursor = replacement.end
-        out += self._encode(self.text[cursor:])
-        return bytes(out)
+        out.write(self._encode(self.text[cursor:]))
+        return out.getvalue()
 
     def _old_pieces(self, ordered: Sequence[Replacement]) -> Iterator[str]:
         cursor = 0
