@@ -171,6 +171,8 @@ class Module:
         self._partial.clear()
         self._branching.clear()
         self.raw = []
+        # tables of names, a key per function of the file: gone before the findings are built beside them
+        self.functions, self.names, self._docstrings, self._makers = {}, Names(), {}, None
 
     def consulted(self, computed: bool = True) -> None:
         """Record that the file being analyzed now used this module (its summaries, classes or attributes), and,

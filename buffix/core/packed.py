@@ -79,7 +79,7 @@ class Packer:
         return _decode(self.texts, _fields(self.data, self.starts, self.wide, index), self.lines[index])
 
     def packed(self) -> "PackedFindings":
-        return PackedFindings(tuple(self.texts), bytes(self.data), self.starts, self.lines, bytes(self.wide))
+        return PackedFindings(tuple(self.texts), self.data, self.starts, self.lines, self.wide)  # (no copies)
 
     def _text(self, text: Optional[str]) -> int:
         if text is None:
@@ -195,8 +195,8 @@ class PackedFindings(PackedTuple[Finding]):
 
     __slots__ = ("_texts", "_data", "_starts", "_lines", "_wide")
 
-    def __init__(self, texts: Tuple[str, ...], data: bytes, starts: "array[int]", lines: "array[int]",
-                 wide: bytes) -> None:
+    def __init__(self, texts: Tuple[str, ...], data: bytearray, starts: "array[int]", lines: "array[int]",
+                 wide: bytearray) -> None:
         self._texts, self._data, self._starts, self._lines, self._wide = texts, data, starts, lines, wide
 
     def __len__(self) -> int:
