@@ -57,9 +57,9 @@ def node_key(node: ast.AST) -> int:
     """What the module's caches know a function or class by: where it begins in the file (no two begin at one
     place), which outlives the node when a large file's statements are parsed again (analysis/bounded.py: a
     nested function is a new node each time). One int: there is one per function of a file, and a stand-in holds
-    its own (the sets of keys share it)."""
+    its own (the caches keyed by it share that int)."""
     if isinstance(node, StandIn):
-        return node.key  # type: ignore[attr-defined,no-any-return]
+        return node.key  # type: ignore[attr-defined]
     line = getattr(node, "lineno", None)
     if line is None:  # no position: only its identity tells it apart
         return -id(node)
