@@ -23,6 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from buffix.core.heap import keep_large_blocks_apart
 from buffix.core.source import NEWLINE, split_lines
 from buffix.core.statements import Statement, Unsplittable, pieces, statements
 
@@ -388,5 +389,6 @@ class Flags:
 
 def parse_in_pieces(text: str) -> Tuple[ast.Module, Lines]:
     """The module of stand-ins for `text`, and its lines. Raises NotBounded."""
+    keep_large_blocks_apart()
     lines = Lines(text)
     return Pieces(text, lines).module(), lines

@@ -16,6 +16,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Sequence, Tuple
 
+from buffix.core.heap import keep_large_blocks_apart
 from buffix.core.statements import Unsplittable, statements
 from buffix.fixer.imports import HeadBuilder, imports_helper
 from buffix.fixer.source import DecodedSource, Replacement, in_order
@@ -98,6 +99,7 @@ def read_in_pieces(source: DecodedSource, path: str, names: frozenset) -> Module
     top-level statement (found with `tokenize`) is parsed alone, on its own line numbers, and dropped, so memory
     is bounded by the largest statement instead of the file. Raises NotSeparable when the file does not cut into
     statements that parse alone (a syntax error, say): the whole-file reading decides, with its message."""
+    keep_large_blocks_apart()
     builder = _OutlineBuilder(source)
     rebound: set = set()
     flags, helper, head, index = 0, False, HeadBuilder(), 0
