@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from buffix.core.findings import FileError, FileResult, Finding, Span
+from buffix.core.heap import trim
 from buffix.core.packed import PackedSpans
 from buffix.fixer.apply import Edit, Refusal, fix_source
 from buffix.fixer.source import SourceError, decode_source
@@ -67,7 +68,7 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
             # the analysis leaves cycles (a worker collects the oldest objects rarely) scattered over its heap: freed
             # here, the fixer reuses that heap instead of growing past it (a 1 MB file: ~3 MiB)
             gc.collect()
-            _trim()
+            trim()
         outcome = fix_source(current, targets, style, path)
         del targets
         refused.extend(outcome.refused)
@@ -77,7 +78,7 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
         current = outcome.new_source
         del result, outcome  # the old findings go before the next analysis
         if len(current) > COLLECT_BYTES:
-            _trim()
+            trim()
         result = analyze(current, path)
         if result.error is not None:  # never hand back a file the analyzer cannot read any more
             error = FileError(path, f"not fixed: the fixed file does not analyze: {result.error.message}")
@@ -85,16 +86,6 @@ def fix_file(data: bytes, path: str, analyze: Analyze, style: str, unsafe: bool)
     fixed = current if current != data else None
     edits = applied[0] if len(applied) == 1 else tuple(edit for done in applied for edit in done)
     return FileFix(path, data, fixed, edits, tuple(refused), result.findings)
-
-
-def _trim() -> None:
-    """Give the C heap's free memory back (glibc): the analysis's freed blocks are scattered, and the fixer's and the
-    next analysis's would otherwise be laid beside them (a 1 MB file: ~6 MiB)."""
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def needs_fix(unsafe: bool, observed: Sequence[Finding] = ()) -> Callable[[FileResult], bool]:

@@ -6,8 +6,9 @@ found with `tokenize`; a top-level class is cut one level down, its header and r
 each piece is parsed alone, on its own line numbers, when the analyzer reads it; a small cache keeps the last
 few parsed. A body (the module's, a cut class's) is a list that parses its pieces as it is read. Its functions
 and classes are stand-ins that live as long as the module: a node of its own type (so `isinstance` and the
-evaluator's dispatch by type name see a `FunctionDef`) holding only its position, its name and, for a cut
-class, its body; every other field is read from the parsed piece. So the analyzer's caches keyed by a function
+evaluator's dispatch by type name see a `FunctionDef`) holding only its name and where it begins (its key);
+its end, its piece and, for a cut class, its body are in the module's arrays, every other field is read from
+the parsed piece. So the analyzer's caches keyed by a function
 and its `is` tests hold across re-parses, and memory is bounded by the statements in use and the cache, not by
 the file. Findings are those of the whole tree (tests/analyzer/test_bounded.py).
 """
@@ -18,10 +19,11 @@ import ast
 import os
 import warnings
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from buffix.core.heap import keep_large_blocks_apart
 from buffix.core.source import NEWLINE, split_lines
 from buffix.core.statements import Statement, Unsplittable, pieces, statements
 
@@ -42,49 +44,66 @@ class TooLarge(NotBounded):
     """One statement (one level down for a class) is above MAX_STATEMENT_CHARS."""
 
 
-class _StandIn:
+class StandIn:
+    """A function or class of the file, held for the whole analysis: its name, its module's `Pieces` and `key`,
+    where it begins (`lineno << 32 | col_offset`, the analyzer's `node_key`: one int, shared by every set of keys
+    that holds it). What else it has is in the module's arrays or read from the parsed piece. 104 bytes with its
+    key (it was 128, and its two line ints and its key 96 more)."""
+
     __slots__ = ()
+
+    def _at(self) -> int:
+        """Where it is in its module's arrays."""
+        tree: Pieces = self._tree  # type: ignore[attr-defined]
+        return bisect_left(tree.held_keys, self.key)  # type: ignore[attr-defined]
 
     def _real(self) -> ast.stmt:
         """The statement it stands for, parsed (or still cached)."""
-        return self._tree.load(self._piece)[self._index]  # type: ignore[attr-defined]
+        tree: Pieces = self._tree  # type: ignore[attr-defined]
+        at = self._at()
+        return tree.load(tree.held_pieces[at])[tree.held_indexes[at]]
 
 
 def _forward(field: str) -> property:
     if field == "body":  # a class's body is its stand-ins; any other statement's is read from its parse
-        return property(lambda self: self._body if self._body is not None else self._real().body)
+        return property(lambda self: self._tree.bodies[self.key] if self.key in self._tree.bodies
+                        else self._real().body)
     if field == "decorator_list":  # held: the module's names and its top level read them, nothing else
-        return property(lambda self: self._decorators if self._decorators is not None else [])
+        return property(lambda self: self._tree.decorators.get(self.key, []))
+    if field == "lineno":
+        return property(lambda self: self.key >> 32)
+    if field == "col_offset":
+        return property(lambda self: self.key & 0xFFFFFFFF)
+    if field in ("end_lineno", "end_col_offset"):  # from the module's arrays: an int object per line was 32 bytes
+        return property(lambda self: getattr(self._tree, field)[self._at()])
     return property(lambda self: getattr(self._real(), field))
 
 
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # a stand-in of these holds its name
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # what is held as a stand-in
 _KINDS: Dict[type, type] = {}
 
 
 def _kind(kind: type) -> type:
     """The stand-in type of a statement type: same name (the evaluator dispatches on it), a subclass (isinstance),
-    its position held, every other field read from the parsed statement (a property: ast's classes give optional
-    fields a class-level None, which `__getattr__` would never get to)."""
+    its name and key held, every other field a property (ast's classes give optional fields a class-level None,
+    which `__getattr__` would never get to)."""
     if kind not in _KINDS:
-        held = (*kind._attributes, *(("name",) if issubclass(kind, _DEFINITIONS) else ()))  # type: ignore
-        namespace: Dict[str, Any] = {"__slots__": (*held, "_body", "_decorators", "_tree", "_piece", "_index"),
-                                     "__module__": __name__}
-        namespace.update((f, _forward(f)) for f in kind._fields if f not in held)  # type: ignore[attr-defined]
-        _KINDS[kind] = type(kind.__name__, (kind, _StandIn), namespace)
+        fields = (*kind._fields, *kind._attributes)  # type: ignore[attr-defined]
+        namespace: Dict[str, Any] = {"__slots__": ("name", "_tree", "key"), "__module__": __name__}
+        namespace.update((f, _forward(f)) for f in fields if f != "name")
+        _KINDS[kind] = type(kind.__name__, (kind, StandIn), namespace)
     return _KINDS[kind]
 
 
-def _stand_in(real: ast.stmt, tree: "Pieces", piece: int, index: int, body: Optional[List[ast.stmt]] = None) -> Any:
+def _stand_in(real: ast.stmt, tree: "Pieces", piece: int, index: int) -> Any:
+    """A stand-in of a function or class; what else it holds is in `tree`, under its key."""
     kind: Any = _kind(type(real))
     stand_in = kind.__new__(kind)
-    for attr in real._attributes:
-        setattr(stand_in, attr, getattr(real, attr, None))
-    stand_in._decorators = None
-    if isinstance(real, _DEFINITIONS):
-        stand_in.name = real.name
-        stand_in._decorators = real.decorator_list or None  # (None: none, and no list kept)
-    stand_in._body, stand_in._tree, stand_in._piece, stand_in._index = body, tree, piece, index
+    # a copy: the parser interns names, and each interned one is an entry in the interpreter's table of them
+    stand_in.name = real.name.encode().decode()  # type: ignore[attr-defined]
+    stand_in._tree, stand_in.key = tree, tree.hold(real, piece, index)
+    if real.decorator_list:  # type: ignore[attr-defined]
+        tree.decorators[stand_in.key] = real.decorator_list  # type: ignore[attr-defined]
     return stand_in
 
 
@@ -94,7 +113,7 @@ class Lines(Sequence):
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = array("q", [0])  # where each line begins
+        self.starts = array("i", [0])  # where each line begins (files are < 2 GiB)
         self.starts.extend(match.end() for match in NEWLINE.finditer(text))
 
     def __len__(self) -> int:
@@ -132,7 +151,13 @@ class Pieces:
     def __init__(self, text: str, lines: Lines) -> None:
         self.text = text
         self._starts = lines.starts
-        self._firsts, self._lasts, self._kinds = array("q"), array("q"), array("b")
+        self._firsts, self._lasts, self._kinds = array("i"), array("i"), array("b")
+        # each stand-in's key (made in the order of the file), piece, index in it and end; by key, a cut class's
+        # body and any decorators
+        self.held_keys, self.held_pieces, self.held_indexes = array("q"), array("i"), array("i")
+        self.end_lineno, self.end_col_offset = array("i"), array("i")
+        self.bodies: Dict[int, List[ast.stmt]] = {}
+        self.decorators: Dict[int, List[ast.expr]] = {}
         self._cache: "OrderedDict[int, List[ast.stmt]]" = OrderedDict()
         self._cached_chars = 0
 
@@ -141,13 +166,17 @@ class Pieces:
         body = _Body(self)
         group: List[int] = []  # [first line, last line] of the run of statements being gathered
         for statement in _statements(self.text, len(self._starts)):  # one at a time (a list was ~200 bytes each)
-            cut = self._cut(statement) if statement.keyword == "class" and statement.cuts else None
-            if cut is not None or (group and self._chars(group[0], statement.last) > _GROUP_CHARS):
+            if statement.keyword == "class" and statement.cuts:  # the run before it first: stand-ins in file order
                 self._gather(body, group, _WHOLE)
                 group = []
-            if cut is not None:
-                body.add(*cut)
-            elif group:
+                cut = self._cut(statement)
+                if cut is not None:
+                    body.add(*cut)
+                    continue
+            elif group and self._chars(group[0], statement.last) > _GROUP_CHARS:
+                self._gather(body, group, _WHOLE)
+                group = []
+            if group:
                 group[1] = statement.last
             else:
                 group = [statement.first, statement.last]
@@ -162,6 +191,7 @@ class Pieces:
         real = self.parse(header)
         if len(real) != 1 or not isinstance(real[0], ast.ClassDef):
             return None
+        cut = _stand_in(real[0], self, header, 0)  # before its body's: stand-ins are held in file order
         block, group = _Body(self), [ranges[1][0], ranges[1][1]]
         for first, last in ranges[2:]:
             if self._chars(group[0], last) > _GROUP_CHARS:
@@ -170,9 +200,22 @@ class Pieces:
             else:
                 group[1] = last
         self._gather(block, group, _BLOCK)
-        cut = _stand_in(real[0], self, header, 0, block)
-        cut.end_lineno, cut.end_col_offset = block[-1].end_lineno, block[-1].end_col_offset  # not `pass`'s
+        self.bodies[cut.key] = block
+        at = cut._at()
+        self.end_lineno[at], self.end_col_offset[at] = block[-1].end_lineno, block[-1].end_col_offset  # not `pass`'s
         return header, [cut]
+
+    def hold(self, real: ast.stmt, piece: int, index: int) -> int:
+        """Keep a stand-in's piece, index and end; its key."""
+        key = real.lineno << 32 | real.col_offset
+        if self.held_keys and key <= self.held_keys[-1]:  # (two definitions on one line cannot be)
+            raise NotBounded(f"line {real.lineno}: a definition that does not follow the one before it")
+        self.held_keys.append(key)
+        self.held_pieces.append(piece)
+        self.held_indexes.append(index)
+        self.end_lineno.append(real.end_lineno)  # type: ignore[arg-type]
+        self.end_col_offset.append(real.end_col_offset)  # type: ignore[arg-type]
+        return key
 
     def _gather(self, body: "_Body", group: List[int], kind: int) -> None:
         """Add a run of statements to a body as one piece."""
@@ -241,15 +284,17 @@ class _Body(list):
     its functions and classes are stand-ins, held; any other statement is the parsed piece's, for as long as the
     reader keeps it."""
 
+    __slots__ = ("_tree", "_pieces", "_ends", "_held", "_all_held")  # a cut class has one: no dict each (~330 bytes)
+
     def __init__(self, tree: Pieces) -> None:
         super().__init__()
         self._tree = tree
-        self._pieces, self._ends = array("q"), array("q")  # each piece, and the index after its last statement
+        self._pieces, self._ends = array("i"), array("i")  # each piece, and the index after its last statement
         self._held: List[Optional[Tuple[Any, ...]]] = []  # per piece: its stand-in or None for each statement
         self._all_held = bytearray()  # per piece: it holds only stand-ins (reading it parses nothing)
 
     def add(self, piece: int, parsed: List[ast.stmt]) -> None:
-        held = tuple(s if isinstance(s, _StandIn) else _stand_in(s, self._tree, piece, i)
+        held = tuple(s if isinstance(s, StandIn) else _stand_in(s, self._tree, piece, i)
                      if isinstance(s, _DEFINITIONS) else None for i, s in enumerate(parsed))
         self._held.append(held if any(s is not None for s in held) else None)
         self._all_held.append(all(s is not None for s in held))
@@ -327,7 +372,23 @@ def _length(span: Tuple[int, int]) -> int:
     return span[1] - span[0]
 
 
+class Flags:
+    """A flag per function and class of a module parsed in pieces, a byte each (a set of their keys costs ~33
+    bytes a key, and there is one per function); `index` is None for a node that is none of its stand-ins."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        body = tree.body
+        self._pieces = body._tree if isinstance(body, _Body) else None
+        self.bytes = bytearray(len(self._pieces.held_keys) if self._pieces is not None else 0)
+
+    def index(self, node: ast.AST) -> Optional[int]:
+        if self._pieces is None or not isinstance(node, StandIn) or node._tree is not self._pieces:  # type: ignore
+            return None
+        return node._at()
+
+
 def parse_in_pieces(text: str) -> Tuple[ast.Module, Lines]:
     """The module of stand-ins for `text`, and its lines. Raises NotBounded."""
+    keep_large_blocks_apart()
     lines = Lines(text)
     return Pieces(text, lines).module(), lines

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
+from buffix.analysis.bounded import Flags, StandIn
 from buffix.analysis.flow import known, pyversion
 from buffix.analysis.flow.classes import ClassInfo, Function, Tree
 from buffix.analysis.flow.evaluator import Frame, forget_closures
@@ -56,11 +57,42 @@ def _methods(body: List[ast.stmt]) -> Dict[str, ast.AST]:
 def node_key(node: ast.AST) -> int:
     """What the module's caches know a function or class by: where it begins in the file (no two begin at one
     place), which outlives the node when a large file's statements are parsed again (analysis/bounded.py: a
-    nested function is a new node each time). One int: there is one per function of a file."""
+    nested function is a new node each time). One int: there is one per function of a file, and a stand-in holds
+    its own (the caches keyed by it share that int)."""
+    if isinstance(node, StandIn):
+        return node.key  # type: ignore[attr-defined]
     line = getattr(node, "lineno", None)
     if line is None:  # no position: only its identity tells it apart
         return -id(node)
     return line << 32 | node.col_offset  # type: ignore[attr-defined]
+
+
+class _Deferred:
+    """The functions and classes a module deferred: their node_key in a set, or a flag for each of a large file's
+    own (bounded.Flags: a byte where a key in a set is ~33, and there is one per function)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self._keys: Set[int] = set()
+        self._flags = Flags(tree)
+
+    def __contains__(self, node: ast.AST) -> bool:
+        index = self._flags.index(node)
+        return node_key(node) in self._keys if index is None else bool(self._flags.bytes[index])
+
+    def add(self, node: ast.AST) -> None:
+        self._set(node, True)
+
+    def discard(self, node: ast.AST) -> None:
+        self._set(node, False)
+
+    def _set(self, node: ast.AST, on: bool) -> None:
+        index = self._flags.index(node)
+        if index is not None:
+            self._flags.bytes[index] = on
+        elif on:
+            self._keys.add(node_key(node))
+        else:
+            self._keys.discard(node_key(node))
 
 
 def is_test_module(path: str, qualname: str) -> bool:
@@ -94,8 +126,9 @@ class Module:
                     _methods(stmt.body), module=self)
         self.raw: List[Raw] = []
         self.published: Dict[Tuple[str, str], Val] = {}  # what its code stores in instances of the tree's classes
-        self.pending: List[Tuple[ast.AST, Frame]] = []
-        self._pending_keys: Set[int] = set()  # node_key of each pending one (a scan of `pending` per def was quadratic)
+        # what `defer` was given, not analyzed yet, and the frame of each (two lists: a tuple each was 72 bytes more)
+        self.pending: List[ast.AST] = []
+        self._pending_frames: List[Frame] = []
         self._summaries: Dict[tuple, Summary] = {}
         self._partial: Dict[tuple, Summary] = {}  # summaries computed while stores are collected (collecting)
         self._running: Set[tuple] = set()  # keys of _summaries whose entry is still the in-progress placeholder
@@ -111,7 +144,7 @@ class Module:
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
         self._stored = False  # `stores` ran
-        self._analyzed: Set[int] = set()  # deferred functions and classes analyzed (node_key)
+        self._deferred = _Deferred(parsed.tree)  # pending or analyzed (a scan of `pending` per def was quadratic)
         self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
@@ -119,11 +152,11 @@ class Module:
         """Analyze a function or class defined in `frame` once the module's top level has run (`analyze`): once,
         however often the code defining it runs (a class defined in a method of a class analyzed with its
         subclasses was deferred hundreds of times: apprise's CustomNotifyPluginWrapper)."""
-        key = node_key(node)
-        if key in self._analyzed or key in self._pending_keys:
+        if node in self._deferred:
             return
-        self.pending.append((node, frame))
-        self._pending_keys.add(key)
+        self.pending.append(node)
+        self._pending_frames.append(frame)
+        self._deferred.add(node)
 
     def qualname_of(self, node: ast.AST) -> Optional[str]:
         """What `node` names at the module's top level (`requests.Session` in a class's bases)."""
@@ -136,11 +169,14 @@ class Module:
         forget_closures()
         self.classes.clear()
         self.pending.clear()
-        self._pending_keys.clear()
+        self._pending_frames.clear()
+        self._deferred = _Deferred(ast.Module(body=[], type_ignores=[]))
         self._summaries.clear()
         self._partial.clear()
         self._branching.clear()
         self.raw = []
+        # tables of names, a key per function of the file: gone before the findings are built beside them
+        self.functions, self.names, self._docstrings, self._makers = {}, Names(), {}, None
 
     def consulted(self, computed: bool = True) -> None:
         """Record that the file being analyzed now used this module (its summaries, classes or attributes), and,
@@ -210,10 +246,7 @@ class Module:
     def analyze(self) -> List[Raw]:
         self.run_top_level()
         while self.pending:
-            node, parent = self.pending.pop(0)
-            key = node_key(node)
-            self._pending_keys.discard(key)
-            self._analyzed.add(key)
+            node, parent = self.pending.pop(0), self._pending_frames.pop(0)
             if isinstance(node, ast.ClassDef):
                 self._analyze_class(node, parent)
             else:
@@ -235,8 +268,9 @@ class Module:
                 self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
             if {k for k, v in info.attrs.items() if carries(v)} <= known:
                 break
-            self._pending_keys.difference_update(node_key(node) for node, _ in self.pending[pending_mark:])
-            del self.raw[raw_mark:], self.pending[pending_mark:]
+            for deferred in self.pending[pending_mark:]:
+                self._deferred.discard(deferred)
+            del self.raw[raw_mark:], self.pending[pending_mark:], self._pending_frames[pending_mark:]
         for base in info.mro()[1:]:  # a mixin's `super().read()` reaches the class it is mixed into
             if base.module is not self:
                 continue

@@ -138,7 +138,8 @@ def build(collected: Collected, parsed: Parsed, path: str, config) -> PackedFind
     # sorted by (line, column, code), ties in the order found: two stable sorts with keys that cost no memory
     chosen.sort(key=lambda n: meta[~n].code if n < 0 else found.code(n))
     chosen.sort(key=lambda n: meta[~n].line << 32 | meta[~n].column if n < 0 else found.position(n))
-    if not alike and chosen == list(range(len(found))):  # every raw reported, in order: packed already
+    if not alike and len(chosen) == len(found) and all(n == i for i, n in enumerate(chosen)):  # every raw reported,
+        # in order: packed already (compared without a list of as many ints)
         del chosen
         return found.packed()
     out = Packer()

@@ -61,8 +61,8 @@ def split_lines(text: str) -> List[str]:
 
 def line_starts(text: str) -> "array[int]":
     """The character offset where each line starts; a final line break does not open an empty line. An array:
-    8 bytes a line (a tuple of ints is 36, ~2.3 MiB for a 1 MB file of short lines)."""
-    starts = array("q", [0])
+    4 bytes a line (files are < 2 GiB; a tuple of ints is 36, ~2.3 MiB for a 1 MB file of short lines)."""
+    starts = array("i", [0])
     starts.extend(match.end() for match in NEWLINE.finditer(text))
     if starts[-1] == len(text) and len(starts) > 1:
         starts.pop()

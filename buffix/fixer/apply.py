@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from buffix.core.findings import Span, slotted
-from buffix.core.packed import PackedTuple
+from buffix.core.packed import PackedSpans, PackedTuple
 from buffix.fixer.imports import helper_import
 from buffix.fixer.piecewise import PIECEWISE_MIN_BYTES, NotSeparable, Outline, check_pieces, read_in_pieces
 from buffix.fixer.rewrite import RewriteRefused, rewrite
-from buffix.fixer.source import DecodedSource, Replacement, SourceError, decode_source
+from buffix.fixer.source import DecodedSource, PackedReplacements, Replacement, SourceError, decode_source
 from buffix.fixer.verify import check_fixed, parse_original, rebound_names
 from buffix.knowledge.fix_styles import FIX_STYLES, check_style
 
@@ -101,15 +101,50 @@ class FixOutcome:
         return self.new_source is not None
 
 
-class _Target:
-    """A span to rewrite, at its character offsets, with the targets nested in it. Slotted, children made when
-    there are any: a file can have one every 77 bytes."""
+class _Targets:
+    """The spans to rewrite at their character offsets, in arrays (a file can have one every 77 bytes: as objects,
+    ~330 bytes each). `order`: the located ones by start, then end descending, so that a target comes before those
+    nested in it, without those that overlap another without nesting (refused)."""
 
-    __slots__ = ("span", "start", "end", "children")
+    def __init__(self, spans: PackedSpans, decoded: DecodedSource, refused: List[Refusal]) -> None:
+        self.spans = spans
+        self.numbers, self.starts, self.ends = array("i"), array("q"), array("q")  # of the located ones
+        for number, span in enumerate(spans):
+            try:
+                start, end = decoded.span_offsets(span)
+            except SourceError as error:
+                refused.append(Refusal(span, str(error)))
+                continue
+            self.numbers.append(number)
+            self.starts.append(start)
+            self.ends.append(end)
+        self.order = self._nested(refused)
 
-    def __init__(self, span: Span, start: int, end: int) -> None:
-        self.span, self.start, self.end = span, start, end
-        self.children: Optional[List["_Target"]] = None
+    def span(self, target: int) -> Span:
+        return self.spans[self.numbers[target]]
+
+    def _nested(self, refused: List[Refusal]) -> "array[int]":
+        starts, ends, count = self.starts, self.ends, len(self.starts)
+        if all(starts[t] < starts[t + 1] or (starts[t] == starts[t + 1] and ends[t] >= ends[t + 1])
+               for t in range(count - 1)):
+            ordered = array("i", range(count))  # (findings come in the order of the file: no list to sort)
+        else:
+            ordered = array("i", sorted(range(count), key=lambda t: (starts[t], -ends[t])))
+        crossing: Set[int] = set()
+        open_targets: List[int] = []
+        for target in ordered:
+            while open_targets and ends[open_targets[-1]] <= starts[target]:
+                open_targets.pop()
+            for other in open_targets:  # every earlier target that overlaps this one is still open
+                if starts[target] < ends[other] < ends[target]:
+                    crossing.update((target, other))
+            open_targets.append(target)
+        if not crossing:
+            return ordered
+        for target in ordered:
+            if target in crossing:
+                refused.append(Refusal(self.span(target), "overlaps another target without containing it"))
+        return array("i", (target for target in ordered if target not in crossing))
 
 
 def fix_source(source: bytes, targets: Sequence[Span], style: str = "slice", path: str = "<unknown>") -> FixOutcome:
@@ -159,7 +194,7 @@ def _read_module(decoded: DecodedSource, path: str, style: str, piecewise: bool)
 
 def _fix(source: bytes, targets: Sequence[Span], style: str, path: str, piecewise: bool) -> FixOutcome:
     check_style(style)
-    spans = tuple(dict.fromkeys(targets))  # the same site reported twice is one edit
+    spans = PackedSpans(dict.fromkeys(targets))  # the same site reported twice is one edit
     if not spans:
         return FixOutcome(path, None)
     try:
@@ -175,86 +210,60 @@ def _fix(source: bytes, targets: Sequence[Span], style: str, path: str, piecewis
         names = ", ".join(sorted(module.rebound))
         reason = f"the file rebinds {names}, so the {style} style would call the wrong thing"
         return FixOutcome(path, None, refused=tuple(Refusal(span, reason) for span in spans))
-    located = []
-    for span in spans:
-        try:
-            located.append(_Target(span, *decoded.span_offsets(span)))
-        except SourceError as error:
-            refused.append(Refusal(span, str(error)))
-    del spans  # (the caller's targets may be packed: these objects are the only copy, gone with the edits)
-    roots = _nest(located, refused)
-
+    located = _Targets(spans, decoded, refused)
+    del spans
     applied = PackedEdits()  # each edit packed as it is made
     unchanged: List[Span] = []
-    replacements = []
-    texts: Dict[str, str] = {}  # each new text once: most are alike (`data[:]`)
-    for root in roots:
-        new_text = _compose(root, decoded.text, style, applied, refused, unchanged)
-        if new_text != decoded.text[root.start : root.end]:
-            replacements.append(Replacement(root.start, root.end, texts.setdefault(new_text, new_text)))
-    del located, roots  # not needed by the proof, the peak of a fix
+    replacements = PackedReplacements()
+    at = 0
+    while at < len(located.order):  # each outermost target, with those nested in it
+        target = located.order[at]
+        new_text, at = _compose(located, at, decoded.text, style, applied, refused, unchanged)
+        start, end = located.starts[target], located.ends[target]
+        if new_text != decoded.text[start:end]:
+            replacements.add(Replacement(start, end, new_text))
+    del located  # not needed by the proof, the peak of a fix
     try:
         return _finish(decoded, module, replacements, path, applied, refused, unchanged)
     except NotSeparable:  # a unit does not stand alone: the whole-file proof decides
         return _fix(source, targets, style, path, piecewise=False)
 
 
-def _nest(targets: List[_Target], refused: List[Refusal]) -> List[_Target]:
-    """Arrange targets as a forest by containment; refuse the pairs that overlap without nesting."""
-    ordered = sorted(targets, key=lambda t: (t.start, -t.end))
-    crossing: Set[int] = set()
-    open_targets: List[_Target] = []
-    for target in ordered:
-        while open_targets and open_targets[-1].end <= target.start:
-            open_targets.pop()
-        for other in open_targets:  # every earlier target that overlaps this one is still open
-            if target.start < other.end < target.end:
-                crossing.update((id(target), id(other)))
-        open_targets.append(target)
-    roots: List[_Target] = []
-    open_targets = []
-    for target in ordered:
-        if id(target) in crossing:
-            refused.append(Refusal(target.span, "overlaps another target without containing it"))
-            continue
-        while open_targets and open_targets[-1].end <= target.start:
-            open_targets.pop()
-        if not open_targets:
-            roots.append(target)
-        elif open_targets[-1].children is None:
-            open_targets[-1].children = [target]
-        else:
-            open_targets[-1].children.append(target)
-        open_targets.append(target)
-    return roots
-
-
 def _compose(
-    target: _Target, text: str, style: str, applied: PackedEdits, refused: List[Refusal], unchanged: List[Span]
-) -> str:
-    """The new text of the target's range: its nested targets rewritten first, then the target around them."""
-    pieces, cursor = [], target.start
-    for child in target.children or ():
-        pieces += [text[cursor : child.start], _compose(child, text, style, applied, refused, unchanged)]
-        cursor = child.end
-    pieces.append(text[cursor : target.end])
+    targets: _Targets, at: int, text: str, style: str, applied: PackedEdits, refused: List[Refusal],
+    unchanged: List[Span],
+) -> Tuple[str, int]:
+    """The new text of the range of the target at `targets.order[at]`: the targets nested in it (those that follow
+    it in that order and begin inside it) rewritten first, then the target around them; and where the next target
+    not nested in it is in that order."""
+    order, starts, ends = targets.order, targets.starts, targets.ends
+    target = order[at]
+    start, end = starts[target], ends[target]
+    pieces, cursor, at = [], start, at + 1
+    while at < len(order) and starts[order[at]] < end:
+        child = order[at]
+        new_child, at = _compose(targets, at, text, style, applied, refused, unchanged)
+        pieces += [text[cursor : starts[child]], new_child]
+        cursor = ends[child]
+    pieces.append(text[cursor:end])
     inner = "".join(pieces)
+    span = targets.span(target)
     try:
         new = rewrite(inner, style)
     except RewriteRefused as error:
-        refused.append(Refusal(target.span, str(error)))
-        return inner
+        refused.append(Refusal(span, str(error)))
+        return inner, at
     if new == inner:
-        unchanged.append(target.span)
+        unchanged.append(span)
     else:
-        applied.append(Edit(target.span, text[target.start : target.end], new))
-    return new
+        applied.append(Edit(span, text[start:end], new))
+    return new, at
 
 
 def _finish(
     decoded: DecodedSource,
     module: _Module,
-    replacements: List[Replacement],
+    replacements: PackedReplacements,
     path: str,
     applied: PackedEdits,
     refused: List[Refusal],
@@ -276,7 +285,7 @@ def _finish(
     problem = module.insertion_problem
     if problem is None:
         if module.insertion is not None:
-            replacements.append(module.insertion)
+            replacements.add(module.insertion)
         try:
             if isinstance(module.proof, Outline):  # the pieces are proven from the old text: no new text made
                 new_data = decoded.replaced(replacements)

@@ -16,9 +16,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Sequence, Tuple
 
+from buffix.core.heap import keep_large_blocks_apart
 from buffix.core.statements import Unsplittable, statements
 from buffix.fixer.imports import HeadBuilder, imports_helper
-from buffix.fixer.source import DecodedSource, Replacement
+from buffix.fixer.source import DecodedSource, Replacement, in_order
 from buffix.fixer.verify import (
     LIBCST_MAX_BYTES,
     check_fragment,
@@ -64,7 +65,7 @@ class _OutlineBuilder:
 
     def __init__(self, source: DecodedSource) -> None:
         self.source = source
-        self.starts, self.first_lines, self.counts = array("q"), array("q"), array("q")
+        self.starts, self.first_lines, self.counts = array("i"), array("i"), array("i")  # (files are < 2 GiB)
         self.end_line = 0
 
     def add(self, statement: ast.stmt) -> None:
@@ -98,6 +99,7 @@ def read_in_pieces(source: DecodedSource, path: str, names: frozenset) -> Module
     top-level statement (found with `tokenize`) is parsed alone, on its own line numbers, and dropped, so memory
     is bounded by the largest statement instead of the file. Raises NotSeparable when the file does not cut into
     statements that parse alone (a syntax error, say): the whole-file reading decides, with its message."""
+    keep_large_blocks_apart()
     builder = _OutlineBuilder(source)
     rebound: set = set()
     flags, helper, head, index = 0, False, HeadBuilder(), 0
@@ -143,37 +145,43 @@ def check_pieces(
     libcst = new_size <= LIBCST_MAX_BYTES  # as check_fixed decides: LibCST's time and memory grow with the file
     if not pieces.starts:
         raise NotSeparable("the file has no statements")
-    text = source.text
     ends = pieces.starts[1:]
-    ends.append(len(text))
-    groups: List[List] = []  # [first unit, last unit, replacements]
-    for replacement in sorted(replacements, key=lambda r: (r.start, r.end)):
+    ends.append(len(source.text))
+    group: List = []  # [first unit, last unit, replacements]: proven when the next replacement does not join it
+    for replacement in in_order(replacements):  # (one group's objects at a time: there can be one every 77 bytes)
         first = bisect_right(pieces.starts, replacement.start) - 1
         last = max(first, bisect_left(pieces.starts, replacement.end) - 1)  # an insertion at a unit's start: that unit
-        if groups and (
-            first <= groups[-1][1]
-            or (first == groups[-1][1] + 1 and ends[last] - pieces.starts[groups[-1][0]] <= _FRAGMENT_CHARS)
+        if group and (
+            first <= group[1] or (first == group[1] + 1 and ends[last] - pieces.starts[group[0]] <= _FRAGMENT_CHARS)
         ):
-            groups[-1][1] = max(groups[-1][1], last)
-            groups[-1][2].append(replacement)
-        else:
-            groups.append([first, last, [replacement]])
-    for first, last, edits in groups:
-        start, end = pieces.starts[first], ends[last]
-        old = text[start:end]
-        new, cursor = [], start
-        for edit in edits:
-            new += [text[cursor : edit.start], edit.text]
-            cursor = edit.end
-        new.append(text[cursor:end])
-        line = pieces.first_lines[first]
-        try:
-            old_tree = parse_fragment(old, line, path)
-        except (SyntaxError, ValueError) as error:
-            raise NotSeparable(str(error)) from None
-        if len(old_tree.body) != sum(pieces.statements[first : last + 1]):
-            raise NotSeparable(f"the statements from line {line} parse differently alone")
-        problem = check_fragment(old_tree, old, "".join(new), line, path, pieces.future_flags, libcst)
+            group[1] = max(group[1], last)
+            group[2].append(replacement)
+            continue
+        problem = _check_group(source, pieces, ends, group, path, libcst) if group else None
         if problem is not None:
             return problem
-    return None
+        group = [first, last, [replacement]]
+    return _check_group(source, pieces, ends, group, path, libcst) if group else None
+
+
+def _check_group(
+    source: DecodedSource, pieces: Outline, ends: "array[int]", group: List, path: str, libcst: bool
+) -> Optional[str]:
+    """Why the units `group` names, with its replacements, must not be written, or None."""
+    text = source.text
+    first, last, edits = group
+    start, end = pieces.starts[first], ends[last]
+    old = text[start:end]
+    new, cursor = [], start
+    for edit in edits:
+        new += [text[cursor : edit.start], edit.text]
+        cursor = edit.end
+    new.append(text[cursor:end])
+    line = pieces.first_lines[first]
+    try:
+        old_tree = parse_fragment(old, line, path)
+    except (SyntaxError, ValueError) as error:
+        raise NotSeparable(str(error)) from None
+    if len(old_tree.body) != sum(pieces.statements[first : last + 1]):
+        raise NotSeparable(f"the statements from line {line} parse differently alone")
+    return check_fragment(old_tree, old, "".join(new), line, path, pieces.future_flags, libcst)

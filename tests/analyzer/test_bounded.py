@@ -40,9 +40,37 @@ def test_the_fixtures_are_really_cut(monkeypatch):
     tree = parse((FIXTURES / "flows_classes.py").read_bytes()).tree
     classes = [s for s in tree.body if isinstance(s, ast.ClassDef)]
     assert isinstance(tree.body, bounded._Body) and classes
-    assert all(isinstance(c, bounded._StandIn) and isinstance(c.body, bounded._Body) for c in classes)
-    assert all(isinstance(m, bounded._StandIn) for c in classes for m in c.body if isinstance(m, ast.FunctionDef))
+    assert all(isinstance(c, bounded.StandIn) and isinstance(c.body, bounded._Body) for c in classes)
+    assert all(isinstance(m, bounded.StandIn) for c in classes for m in c.body if isinstance(m, ast.FunctionDef))
 
+
+
+def test_a_stand_in_holds_its_name_and_key_and_has_the_position_of_its_node(monkeypatch):
+    """A function of a large file costs what it holds for the whole analysis (issue 12 item 7): a stand-in is its
+    name and key (72 bytes; it was 128 and two line ints of 32), its position read from its module's arrays."""
+    import sys
+
+    from buffix.analysis.module import node_key
+
+    monkeypatch.setattr(bounded, "BOUNDED_MIN_CHARS", 0)
+    source = (FIXTURES / "flows_classes.py").read_bytes()
+    tree, whole = parse(source).tree, ast.parse(source)
+
+    def definitions(body):
+        for statement in body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                yield statement
+                if isinstance(statement, ast.ClassDef):
+                    yield from definitions(statement.body)
+
+    def where(node):
+        return node.name, node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, len(node.body)
+
+    held = list(definitions(tree.body))
+    assert [where(s) for s in held] == [where(s) for s in definitions(whole.body)] and len(held) > 10
+    assert all(isinstance(s, bounded.StandIn) and sys.getsizeof(s) <= 72 for s in held)
+    assert all(node_key(s) is s.key for s in held)  # the sets of keys share the stand-in's int
+    assert all(not hasattr(s, "__dict__") or not s.__dict__ for s in held)
 
 FUNCTION = '''
 def fetch_{i}(url):

@@ -180,3 +180,29 @@ def test_write_atomic_follows_a_symlink(tmp_path):
     link.symlink_to(real)
     write_atomic(str(link), b"new\n", expected_original=SOURCE)
     assert link.is_symlink() and real.read_bytes() == b"new\n"
+
+
+def test_the_order_of_the_targets_changes_nothing():
+    """The fixer orders the targets itself (in arrays: a dense file has one every 77 bytes): nested, crossing,
+    adjacent and disjoint targets given in any order give the same file, edits and refusals."""
+    import itertools
+
+    source = b"x = h(a + b + c, bytes(memoryview(d)), z)\n"
+    targets = [span(source, 1, text) for text in ("a + b", "b + c", "bytes(memoryview(d))", "memoryview(d)", "(d)", "z")]
+    targets[4] = Span(1, targets[4].column + 1, 1, targets[4].end_column - 1)  # `d`
+    outcomes = {tuple(order): fix_source(source, list(order)) for order in itertools.permutations(targets)}
+    first = outcomes[tuple(targets)]
+    assert first.new_source == b"x = h(a + b + c, bytes(memoryview(d[:])[:])[:], z[:])\n"
+    assert all(o.new_source == first.new_source and o.applied == first.applied for o in outcomes.values())
+    assert all(sorted(o.refused, key=repr) == sorted(first.refused, key=repr) for o in outcomes.values())
+
+
+def test_packed_replacements_keep_the_order_of_the_text():
+    from buffix.fixer.source import PackedReplacements, Replacement, in_order
+
+    given = [Replacement(40, 44, "b[:]"), Replacement(3, 7, "a[:]"), Replacement(3, 3, "import x\n"),
+             Replacement(40, 44, "c[:]"), Replacement(2**31 - 2, 2**31 - 1, "é")]
+    packed = PackedReplacements(given)
+    assert tuple(packed) == tuple(sorted(given, key=lambda r: (r.start, r.end)))  # ties stay in the order added
+    assert in_order(packed) is packed and list(in_order(given)) == list(packed)
+    assert packed._texts == ["b[:]", "a[:]", "import x\n", "c[:]", "é"] and len(packed) == 5
