@@ -16,6 +16,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 FINALIZED = "<finalization>"
 SWEEP_AT = 256
+PRUNE_AT = 64
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,12 @@ class ResponseState(Watch):
     """The runtime's view of one response object, keyed by its id while it lives; it is itself the weak reference
     to the response (one object per response: built on every first access of a fresh response)."""
 
-    __slots__ = ("key", "last", "records", "cached", "closed_at", "released", "clear_cache", "c_reader")
+    __slots__ = ("key", "last", "records", "prune_at", "cached", "closed_at", "released", "clear_cache", "c_reader")
     key: int
     last: Optional[BodyRecord]  # the last body read from it that it does not keep (a read(), a chunk)
     # the bodies read before `last`, and a cached body it no longer keeps; a shared empty tuple until the first one
     records: "List[BodyRecord] | Tuple[()]"
+    prune_at: int  # (set with the list) its length at which `keep` drops the retired records from it
     cached: Optional[BodyRecord]  # the body the response itself keeps (`_content`, `_body`...)
     closed_at: Optional[Site]  # where the program closed the response (None while it has not)
     released: bool
@@ -142,12 +144,18 @@ class ResponseState(Watch):
 
     def keep(self, record: BodyRecord) -> None:
         """Account `record` (a body read from the response before its last one, or one it no longer keeps) among
-        its bodies."""
+        its bodies. The retired ones are dropped from the list whenever it has doubled (a long stream's chunks,
+        retired by the sweeps while the response lives, would otherwise stay listed until it dies)."""
         records = self.records
-        if records:
-            records.append(record)
-        else:
+        if not records:
             self.records = [record]
+            self.prune_at = PRUNE_AT
+            return
+        records.append(record)
+        if len(records) >= self.prune_at:
+            kept = [listed for listed in records if listed.live]
+            self.records = kept
+            self.prune_at = max(PRUNE_AT, 2 * len(kept))
 
     def bodies(self) -> List[BodyRecord]:
         """Every body read from this response: those it does not keep, then the one it keeps."""
