@@ -306,18 +306,18 @@ class Runtime:
         if states.get(key) is state:
             del states[key]
         held = False
-        record = state.cached
-        if record is not None:  # the body it cached, in common cases the only one
+        for record in (state.cached, state.last):  # the body it cached, the last one read from it: the usual ones
+            if record is None:
+                continue
             record.cached_by = None
             if record() is None and not record.proxies:  # the common case, inlined: nothing holds it
                 if record.live:
                     record.live = False  # (Registry.retire)
                     self.registry.bytes_live -= record.size
             else:
-                held = self._orphaned(record)
-        last = state.last
-        for record in state.records if last is None else (*state.records, last):  # bodies read from it (chunks)
-            if record() is None and not record.proxies:  # the common case, inlined as above
+                held = self._orphaned(record) or held
+        for record in state.records:  # bodies read from it before the last one, inlined as above
+            if record() is None and not record.proxies:
                 if record.live:
                     record.live = False
                     self.registry.bytes_live -= record.size

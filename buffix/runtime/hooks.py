@@ -199,10 +199,10 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
         @functools.wraps(original)
         def close_only(response: Any) -> Any:
             result = original(response)
-            # nothing to do for a response never read through a hook (no state). io.IOBase's finalizer sets
-            # `_finalizing` before it calls close(): that is the response being collected (handled by its state's
-            # death), not the program closing it (`is True`: a class whose __getattr__ answers any name says nothing)
-            if states.get(id(response)) is not None and getattr(response, "_finalizing", False) is not True:
+            # io.IOBase's finalizer sets `_finalizing` before it calls close(): that is the response being collected
+            # (handled by its state's death), not the program closing it (`is True`: a class whose __getattr__
+            # answers any name says nothing). A response never read through a hook has no state: nothing to do
+            if getattr(response, "_finalizing", False) is not True and states.get(id(response)) is not None:
                 rt.closed(response)
             return result
 
@@ -211,7 +211,7 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
     @functools.wraps(original)
     def close(response: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(response, *args, **kwargs) if args or kwargs else original(response)
-        if states.get(id(response)) is not None and getattr(response, "_finalizing", False) is not True:  # (above)
+        if getattr(response, "_finalizing", False) is not True and states.get(id(response)) is not None:  # (above)
             rt.closed(response)
         return result
 
