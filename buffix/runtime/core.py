@@ -306,23 +306,33 @@ class Runtime:
         if states.get(key) is state:
             del states[key]
         held = False
-        for record in (state.cached, state.last):  # the body it cached, the last one read from it: the usual ones
-            if record is None:
-                continue
+        # each body read from it: nothing holds it (the common case, inlined as Registry.retire), or _orphaned.
+        # Named one by one, not looped over: a tuple and its iterator cost more than the rest (~500 instructions)
+        record = state.cached  # the body it cached, in common cases the only one
+        if record is not None:
             record.cached_by = None
-            if record() is None and not record.proxies:  # the common case, inlined: nothing holds it
+            if record() is None and not record.proxies:
                 if record.live:
-                    record.live = False  # (Registry.retire)
+                    record.live = False
                     self.registry.bytes_live -= record.size
             else:
-                held = self._orphaned(record) or held
-        for record in state.records:  # bodies read from it before the last one, inlined as above
+                held = self._orphaned(record)
+        record = state.last  # the last body read from it (a read(), a chunk)
+        if record is not None:
             if record() is None and not record.proxies:
                 if record.live:
                     record.live = False
                     self.registry.bytes_live -= record.size
             else:
                 held = self._orphaned(record) or held
+        if state.records:
+            for record in state.records:  # those read before the last one, and a cached body it no longer keeps
+                if record() is None and not record.proxies:
+                    if record.live:
+                        record.live = False
+                        self.registry.bytes_live -= record.size
+                else:
+                    held = self._orphaned(record) or held
         if held and state.closed_at is not None:  # closed by the program earlier: a refused release is retried now
             self._end_of_response(state, None, state.closed_at)
         elif held:
