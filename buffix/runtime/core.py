@@ -26,7 +26,6 @@ from buffix.runtime.proxy import (
 )
 from buffix.runtime.registry import (
     FINALIZED,
-    SWEEP_AT,
     UNWATCHED,
     BodyRecord,
     Registry,
@@ -92,22 +91,14 @@ class Runtime:
         registry = self.registry
         registry.drain()
         with registry.lock:
-            self.sweep_locked()
-            return registry.snapshot()
-
-    def sweep_locked(self) -> None:
-        """Retire the stream bodies whose proxy died: those of `Registry.unheld`, and the last body read from each
-        live response (wrap leaves it to the response's next body or death, so a response read once puts nothing
-        in `unheld`). The caller holds the registry's lock."""
-        registry = self.registry
-        registry.sweep_locked()
-        for state in self.states.values():
-            records = state.records
-            if records:
-                last = records[-1]
-                if last.live and last.cached_by is None and not last.proxies and last() is None:
+            # the last body read from each live response is left to the response's next body or death (wrap: a
+            # response read once puts nothing on `Registry.unheld`), so it is looked at here; snapshot() sweeps
+            # `unheld` for the others
+            for state in self.states.values():
+                last = state.last
+                if last is not None and last.live and not last.proxies and last() is None:
                     registry.retire(last)
-        registry.next_sweep = registry.bodies_wrapped + max(SWEEP_AT, 2 * (len(registry.unheld) + len(self.states)))
+            return registry.snapshot()
 
     # --- response state ------------------------------------------------------------------------------------
     def link(self, stream: Any, response: Any) -> None:
@@ -176,7 +167,7 @@ class Runtime:
                 state.handler = self._finalize  # type: ignore[assignment]
                 state.key = key
                 state.records = ()
-                state.cached = state.closed_at = None
+                state.last = state.cached = state.closed_at = None
                 state.released = state.c_reader = False
                 state.clear_cache = clear_cache
                 if watched:  # last: the hooks read `states` without the lock, so they must never see half a state
@@ -191,14 +182,13 @@ class Runtime:
                 if state.clear_cache is None:
                     state.clear_cache = clear_cache
             else:
-                records = state.records
-                if records:  # the previous body read from this response
-                    previous = records[-1]
-                    if previous.live:
-                        if previous() is None and not previous.proxies:  # gone already
-                            registry.retire(previous)
-                        else:  # no longer the last body read from it: its death is found by a sweep
-                            registry.unheld.append(previous)
+                previous = state.last  # the body read from this response before this one
+                if previous is not None and previous.live:
+                    if previous() is None and not previous.proxies:  # gone already: nothing is left to account
+                        registry.retire(previous)
+                    else:  # no longer the last body read from it: its death is found by a sweep
+                        registry.unheld.append(previous)
+                        state.keep(previous)
             if frame is not None:
                 site = (frame.f_code, frame.f_lasti)
             elif site is None:
@@ -223,18 +213,14 @@ class Runtime:
                 record.cached_by = state
                 state.cached = record
             else:  # nothing pins the body but that proxy. While it is the last body read from its response, its
-                # death is found at the response's next body, at the response's death, or by a sweep (sweep_locked);
-                # a body of a response that cannot be followed (no death, no next body) is swept from `unheld`
+                # death is found at the response's next body, at the response's death, or by stats(); a body of a
+                # response that cannot be followed (no death, no next body) is swept from `unheld`
                 record.cached_by = None
-                records = state.records  # (ResponseState.keep, inlined)
-                if records:
-                    records.append(record)
-                else:
-                    state.records = [record]
+                state.last = record
                 if not watched:
                     registry.unheld.append(record)
                 if wrapped >= registry.next_sweep:
-                    self.sweep_locked()
+                    registry.sweep_locked()
             return proxy
         finally:
             lock.release()
@@ -320,22 +306,33 @@ class Runtime:
         if states.get(key) is state:
             del states[key]
         held = False
-        record = state.cached
-        if record is not None:  # the body it cached, in common cases the only one
+        # each body read from it: nothing holds it (the common case, inlined as Registry.retire), or _orphaned.
+        # Named one by one, not looped over: a tuple and its iterator cost more than the rest (~500 instructions)
+        record = state.cached  # the body it cached, in common cases the only one
+        if record is not None:
             record.cached_by = None
-            if record() is None and not record.proxies:  # the common case, inlined: nothing holds it
+            if record() is None and not record.proxies:
                 if record.live:
-                    record.live = False  # (Registry.retire)
+                    record.live = False
                     self.registry.bytes_live -= record.size
             else:
                 held = self._orphaned(record)
-        for record in state.records:  # bodies read from it (a read(), chunks)
-            if record() is None and not record.proxies:  # the common case, inlined as above
+        record = state.last  # the last body read from it (a read(), a chunk)
+        if record is not None:
+            if record() is None and not record.proxies:
                 if record.live:
                     record.live = False
                     self.registry.bytes_live -= record.size
             else:
                 held = self._orphaned(record) or held
+        if state.records:
+            for record in state.records:  # those read before the last one, and a cached body it no longer keeps
+                if record() is None and not record.proxies:
+                    if record.live:
+                        record.live = False
+                        self.registry.bytes_live -= record.size
+                else:
+                    held = self._orphaned(record) or held
         if held and state.closed_at is not None:  # closed by the program earlier: a refused release is retried now
             self._end_of_response(state, None, state.closed_at)
         elif held:

@@ -93,6 +93,40 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
     states, internal, classify = rt.states, rt.classifier.internal_cache, rt.classifier.is_internal_frame
     wrap, reading = rt.wrap, READING
 
+    if adapt is None and _takes_an_amount(original):
+        # `read(self, amt=None)` (http.client's, botocore's): hooked with that very signature, so a call packs no
+        # *args, **kwargs (a dict per call). The same steps as `hooked` below, which an extra call would cost.
+        @functools.wraps(original)
+        def read(obj: Any, amt: Any = None) -> Any:
+            owner = rt.owner_of(obj) if linked else obj
+            if owner is None:
+                return original(obj) if amt is None else original(obj, amt)
+            state = states.get(id(owner))
+            if state is not None and state() is not owner:
+                state = None
+            if state is not None:
+                if state.released:
+                    rt.guard(owner, where)
+                if state.c_reader:
+                    return original(obj) if amt is None else original(obj, amt)
+            frame = sys._getframe(1)
+            library = internal.get(frame.f_code.co_filename)
+            if library is None:
+                library = classify(frame)
+            if library:
+                return original(obj) if amt is None else original(obj, amt)
+            if state is None:
+                body = original(obj) if amt is None else original(obj, amt)
+            else:
+                token = reading.set(True)
+                try:
+                    body = original(obj) if amt is None else original(obj, amt)
+                finally:
+                    reading.reset(token)
+            return wrap(owner, body, source, clear, frame)
+
+        return read
+
     @functools.wraps(original)
     # hot: the guard and the caller check are inlined; a call without arguments is forwarded as one (unpacking an
     # empty *args, **kwargs costs more than the rest of the check)
@@ -159,14 +193,16 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
     if inspect.iscoroutinefunction(original):  # httpx's aclose(), aiobotocore's __aexit__
         return _async_close(rt, original)
 
+    states = rt.states
+
     if _takes_only_self(original):  # every close() hooked today: no *args, **kwargs to pack (a dict per call)
         @functools.wraps(original)
         def close_only(response: Any) -> Any:
             result = original(response)
-            # io.IOBase's finalizer sets `_finalizing` before it calls close(): that is the response being
-            # collected (handled by its state's death), not the program closing it
-            attributes = getattr(response, "__dict__", None)
-            if attributes is None or not attributes.get("_finalizing"):
+            # io.IOBase's finalizer sets `_finalizing` before it calls close(): that is the response being collected
+            # (handled by its state's death), not the program closing it (`is True`: a class whose __getattr__
+            # answers any name says nothing). A response never read through a hook has no state: nothing to do
+            if getattr(response, "_finalizing", False) is not True and states.get(id(response)) is not None:
                 rt.closed(response)
             return result
 
@@ -175,8 +211,7 @@ def _close(rt: Runtime, point: HookPoint, original: Callable[..., Any]) -> Calla
     @functools.wraps(original)
     def close(response: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(response, *args, **kwargs) if args or kwargs else original(response)
-        attributes = getattr(response, "__dict__", None)  # (as above)
-        if attributes is None or not attributes.get("_finalizing"):
+        if getattr(response, "_finalizing", False) is not True and states.get(id(response)) is not None:  # (above)
             rt.closed(response)
         return result
 
@@ -187,6 +222,14 @@ def _takes_only_self(function: Any) -> bool:
     """A plain Python function whose one parameter is positional (`def close(self)`)."""
     code = getattr(function, "__code__", None)
     return (code is not None and code.co_argcount == 1 and not code.co_kwonlyargcount
+            and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS))
+
+
+def _takes_an_amount(function: Any) -> bool:
+    """A plain Python function shaped `def read(self, amt=None)`: the name too, so a keyword call binds alike."""
+    code = getattr(function, "__code__", None)
+    return (code is not None and code.co_argcount == 2 and code.co_varnames[1] == "amt"
+            and function.__defaults__ == (None,) and not code.co_kwonlyargcount
             and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS))
 
 

@@ -16,6 +16,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 FINALIZED = "<finalization>"
 SWEEP_AT = 256
+PRUNE_AT = 64
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ class BodyRecord(weakref.ref):
     first access of a body (the hot path). The program pins that proxy (and the response the body, when it caches
     it); nothing of buffix's does, so a dropped body is freed at once. A body the response does not keep (a read(),
     a chunk) is retired once that proxy is found dead: at the next body of the same response, at the response's
-    death, or at a sweep (Runtime.sweep_locked). `Runtime.wrap` sets the slots; the rarely changed fields are class
-    defaults, written to the instance dict only when they change."""
+    death, at a sweep (Registry.sweep_locked) or at stats(). `Runtime.wrap` sets the slots; the rarely changed
+    fields are class defaults, written to the instance dict only when they change."""
 
     __slots__ = ("body_id", "size", "source", "site", "cached_by", "proxies", "accesses", "live", "__dict__")
     body_id: int  # id() of the body, valid while a holder keeps it alive
@@ -129,9 +130,12 @@ class ResponseState(Watch):
     """The runtime's view of one response object, keyed by its id while it lives; it is itself the weak reference
     to the response (one object per response: built on every first access of a fresh response)."""
 
-    __slots__ = ("key", "records", "cached", "closed_at", "released", "clear_cache", "c_reader")
+    __slots__ = ("key", "last", "records", "prune_at", "cached", "closed_at", "released", "clear_cache", "c_reader")
     key: int
-    records: "List[BodyRecord] | Tuple[()]"  # bodies it does not keep; a shared empty tuple until the first one
+    last: Optional[BodyRecord]  # the last body read from it that it does not keep (a read(), a chunk)
+    # the bodies read before `last`, and a cached body it no longer keeps; a shared empty tuple until the first one
+    records: "List[BodyRecord] | Tuple[()]"
+    prune_at: int  # (set with the list) its length at which `keep` drops the retired records from it
     cached: Optional[BodyRecord]  # the body the response itself keeps (`_content`, `_body`...)
     closed_at: Optional[Site]  # where the program closed the response (None while it has not)
     released: bool
@@ -139,17 +143,23 @@ class ResponseState(Watch):
     c_reader: bool  # wrapped by a C reader (io.BufferedReader...): its reads are library reads
 
     def keep(self, record: BodyRecord) -> None:
-        """Account `record` (a body read from the response that it does not keep, or no longer) among its bodies."""
+        """Account `record` (a body read from the response before its last one, or one it no longer keeps) among
+        its bodies. The retired ones are dropped from the list whenever it has doubled (a long stream's chunks,
+        retired by the sweeps while the response lives, would otherwise stay listed until it dies)."""
         records = self.records
-        if records:
-            records.append(record)
-        else:
+        if not records:
             self.records = [record]
+            self.prune_at = PRUNE_AT
+            return
+        records.append(record)
+        if len(records) >= self.prune_at:
+            kept = [listed for listed in records if listed.live]
+            self.records = kept
+            self.prune_at = max(PRUNE_AT, 2 * len(kept))
 
     def bodies(self) -> List[BodyRecord]:
         """Every body read from this response: those it does not keep, then the one it keeps."""
-        cached = self.cached
-        return [*self.records, cached] if cached is not None else list(self.records)
+        return [*self.records, *(record for record in (self.last, self.cached) if record is not None)]
 
 
 class _Unwatched:
@@ -174,8 +184,8 @@ class Registry:
         self.recent_sites: "collections.deque[Site]" = collections.deque(maxlen=1024)
         # records of bodies their response does not keep, followed only by their first proxy's weak reference,
         # that are no longer the last body read from their response (or whose response cannot be followed): swept
-        # for dead proxies, with the last body of every live response, when `bodies_wrapped` reaches `next_sweep`
-        # (Runtime.sweep_locked: set to twice what a sweep visits, so sweeping stays O(1) per body)
+        # for dead proxies when `bodies_wrapped` reaches `next_sweep` (set to twice what a sweep visits, so
+        # sweeping stays O(1) per body) and at every snapshot
         self.unheld: List[BodyRecord] = []
         self.next_sweep = SWEEP_AT
 
@@ -237,7 +247,7 @@ class Registry:
         state.handler = handler  # type: ignore[assignment]
         state.key = key
         state.records = ()
-        state.cached = state.closed_at = None
+        state.last = state.cached = state.closed_at = None
         state.released = state.c_reader = False
         state.clear_cache = clear_cache
         if watched:  # last: the hooks read `states` without the lock, so they must never see half a state
@@ -268,7 +278,8 @@ class Registry:
         self.bytes_live -= record.size
 
     def sweep_locked(self) -> None:
-        """Retire the unheld records whose one proxy died; the caller holds `self.lock`."""
+        """Retire the unheld records whose one proxy died, and set when the next sweep runs; the caller holds
+        `self.lock`."""
         kept = []
         for record in self.unheld:
             if not record.live:
@@ -280,6 +291,7 @@ class Registry:
             else:
                 kept.append(record)
         self.unheld = kept
+        self.next_sweep = self.bodies_wrapped + max(SWEEP_AT, 2 * len(kept))
 
     def snapshot(self) -> Stats:
         self.drain()

@@ -25,6 +25,7 @@ import os
 import pstats
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,13 +216,14 @@ def python_calls(body: bytes, n: int) -> Dict[str, float]:
             for name, build in _builders(body).items()}
 
 
-def _child_accesses(name: str, n: int, hooked: bool, each: bool) -> None:
+def _child_accesses(name: str, n: int, hooked: bool, each: bool, shift: int = 0) -> None:
     """The child of `instructions()`: n first accesses + drop (and drain) of `name`'s fresh responses; all built
     first and dropped after the last access, or (`each`) each dropped right after its access, as
-    `urlopen(u).read()` does."""
+    `urlopen(u).read()` does. `shift` responses built first and kept move every later one's address."""
     if name != "urlopen":
         globals()[name] = importlib.import_module(name)  # (only this client: see the imports above)
     build, read = _builders(payloads.body(KB))[name], READERS[name]
+    shifted = [build() for _ in range(shift)]  # noqa: F841  (held to the end)
     gc.collect()
     gc.disable()  # a collection's cost depends on everything imported, not on the runtime's work
     responses = [build() for _ in range(n)] if not each else []
@@ -244,14 +246,17 @@ def _child_accesses(name: str, n: int, hooked: bool, each: bool) -> None:
         drain()
 
 
-def instructions(clients: List[str], each: bool = False) -> Dict[str, float]:
+def instructions(clients: List[str], each: bool = False, shifts: int = 1) -> Dict[str, List[float]]:
     """Machine instructions added per first access + drop, counted by valgrind (cachegrind): a child process runs
     500 and 2,500 accesses, hooked and not; the difference of differences leaves the runtime's own work. Unlike a
-    clock, the count does not move with the machine's load (PYTHONHASHSEED is fixed: dict probing is the same)."""
-    def count(name: str, n: int, mode: str) -> int:
+    clock, the count does not move with the machine's load (PYTHONHASHSEED is fixed: dict probing is the same).
+    It does move with the heap's layout: the runtime keys response states by id(), so where the responses land
+    decides how often `states` probes collide (any change of code or imports moves them). With `shifts` > 1 the
+    count is repeated with the responses moved (`shift` responses built first), one figure per layout."""
+    def count(name: str, n: int, mode: str, shift: int) -> int:
         done = subprocess.run(
             ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", sys.executable,
-             os.path.abspath(__file__), "--child", f"{name},{n},{mode},{'each' if each else 'kept'}"],
+             os.path.abspath(__file__), "--child", f"{name},{n},{mode},{'each' if each else 'kept'},{shift}"],
             env={**os.environ, "PYTHONHASHSEED": "0"}, capture_output=True, text=True, check=True)
         found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
         assert found, done.stderr[-2000:]
@@ -259,11 +264,16 @@ def instructions(clients: List[str], each: bool = False) -> Dict[str, float]:
 
     out = {}
     for name in clients:
-        count(name, 10, "on")  # compiles what the first run would: both counted runs start alike
-        on = count(name, 2500, "on") - count(name, 500, "on")
-        off = count(name, 2500, "off") - count(name, 500, "off")
-        out[name] = (on - off) / 2000
+        count(name, 10, "on", 0)  # compiles what the first run would: both counted runs start alike
+        out[name] = []
+        for shift in SHIFTS[:shifts]:
+            on = count(name, 2500, "on", shift) - count(name, 500, "on", shift)
+            off = count(name, 2500, "off", shift) - count(name, 500, "off", shift)
+            out[name].append((on - off) / 2000)
     return out
+
+
+SHIFTS = (0, 1, 3, 7, 13, 29)  # responses built before counting: each moves the later ones' addresses
 
 
 def floor(body: bytes, n: int, batches: int) -> Dict[str, float]:
@@ -417,6 +427,14 @@ def profile_isolated(body: bytes, n: int) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(14)
 
 
+def _counts(counts: List[float]) -> str:
+    """One count, or the median of several and each of them."""
+    if len(counts) == 1:
+        return f"{counts[0]:9.0f}"
+    listed = ", ".join(f"{count:.0f}" for count in counts)
+    return f"{statistics.median(counts):9.0f}  (median of {listed})"
+
+
 def us(seconds: float) -> str:
     return f"{seconds * 1e6:9.2f} µs"
 
@@ -440,11 +458,14 @@ def main() -> int:
                         help=f"comma-separated sections of {', '.join(SECTIONS)} (all but `instructions`, which "
                              "takes minutes, by default)")
     parser.add_argument("--batches", type=int, default=25, help="batches per figure (the minimum is reported)")
-    parser.add_argument("--child", default="", help=argparse.SUPPRESS)  # CLIENT,N,on|off,kept|each: instructions()
+    parser.add_argument("--shifts", type=int, default=1, choices=range(1, len(SHIFTS) + 1),
+                        help="instructions: heap layouts to count each figure in (the spread shows the layout's part)")
+    parser.add_argument("--child", default="", help=argparse.SUPPRESS)  # CLIENT,N,on|off,kept|each,SHIFT
+
     args = parser.parse_args()
     if args.child:
-        name, n, mode, pattern = args.child.split(",")
-        _child_accesses(name, int(n), mode == "on", pattern == "each")
+        name, n, mode, pattern, shift = args.child.split(",")
+        _child_accesses(name, int(n), mode == "on", pattern == "each", int(shift))
         return 0
     only = set(args.only.split(","))
     if "instructions" in only and not shutil.which("valgrind"):
@@ -496,10 +517,11 @@ def main() -> int:
 
         if "instructions" in only:
             print("\n2d. Machine instructions added per first access + drop (valgrind; no clock, load-independent)")
-            for client, added in instructions(["requests", "httpx", "urllib3", "urlopen"]).items():
-                print(f"  {client:<9} {added:9.0f}")
-            for client, added in instructions(["urlopen"], each=True).items():  # a stream body's usual life
-                print(f"  {client:<9} {added:9.0f}  (each response dropped right after its read)")
+            print(f"  ({args.shifts} heap layout{'s' if args.shifts > 1 else ''} each: see --shifts)")
+            for client, counts in instructions(["requests", "httpx", "urllib3", "urlopen"], shifts=args.shifts).items():
+                print(f"  {client:<9} {_counts(counts)}")
+            for client, counts in instructions(["urlopen"], each=True, shifts=args.shifts).items():
+                print(f"  {client:<9} {_counts(counts)}  (each response dropped right after its read)")
 
         if "floor" in only:
             print("\n2a. The floor: unavoidable parts of a first access, alone")

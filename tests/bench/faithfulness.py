@@ -291,15 +291,23 @@ def describe(result: Comparison) -> str:
 
 def wall_time_ratio(python: str, cwd: Path, args: Sequence[str], mode: str, pairs: int) -> List[Tuple[float, float]]:
     """(plain seconds, seconds under `buffix run`) of `pairs` pairs of runs, plain and buffix alternating so both
-    see the same load; the ratio of the sums and the smallest pair ratio are what to report."""
+    see the same load; the ratio of the sums and the smallest pair ratio are what to report. Each run's tests and
+    passes are printed too: a run that stopped early would make a ratio mean nothing."""
     found = []
     with tempfile.TemporaryDirectory() as scratch:
         for index in range(pairs):
-            plain = run_pytest(python, cwd, "plain", args, Path(scratch) / f"plain-{index}.xml")
-            under = run_pytest(python, cwd, mode, args, Path(scratch) / f"{mode}-{index}.xml")
+            plain_junit, under_junit = Path(scratch) / f"plain-{index}.xml", Path(scratch) / f"{mode}-{index}.xml"
+            plain = run_pytest(python, cwd, "plain", args, plain_junit)
+            under = run_pytest(python, cwd, mode, args, under_junit)
             found.append((plain, under))
-            print(f"pair {index + 1}: plain {plain:.1f}s, {mode} {under:.1f}s ({under / plain:.3f}x)", flush=True)
+            print(f"pair {index + 1}: plain {plain:.1f}s ({_tally(plain_junit)}), {mode} {under:.1f}s "
+                  f"({_tally(under_junit)}), {under / plain:.3f}x", flush=True)
     return found
+
+
+def _tally(junit: Path) -> str:
+    states = [state for state, _ in outcomes(junit).values()]
+    return f"{len(states)} tests, {states.count('passed')} passed"
 
 
 def main() -> int:

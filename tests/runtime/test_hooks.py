@@ -127,6 +127,20 @@ def test_repeated_reads_return_the_same_proxy(wrapt_runtime, server):
     assert wrapt_runtime.stats().bodies_wrapped >= 1
 
 
+def test_a_read_hook_takes_its_amount_as_the_library_does(wrapt_runtime, server):
+    """`read(self, amt=None)` is hooked with that very signature: an amount given by position, by keyword or not at
+    all reads what the library's own read would, and the program gets each body proxied."""
+    import http.client
+
+    with urllib.request.urlopen(server.url_for("/bytes/1000"), timeout=10) as response:
+        parts = [response.read(3), response.read(amt=4), response.read(None), response.read(), response.read(amt=None)]
+    assert [len(part) for part in parts] == [3, 4, 993, 0, 0]
+    assert b"".join(part[:] for part in parts) == payloads.body(1000)
+    assert all(isinstance(part, BodyProxy) for part in parts)
+    with pytest.raises(TypeError):  # what the library's read says to an argument it does not take
+        http.client.HTTPResponse.read(response, size=3)
+
+
 def test_hooked_coroutine_functions_still_look_like_coroutine_functions():
     """A hook of an `async def` returns a coroutine from a plain function; asyncio and mock must still see a
     coroutine function (aiohttp's test_proxy autospecs ClientResponse.start and awaits it)."""
