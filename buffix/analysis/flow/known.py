@@ -19,10 +19,11 @@ BYTES_TYPES = {"builtins.bytes", "six.binary_type", "future.utils.binary_type"}
 # Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
 WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
             "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0,
-            "concurrent.futures.as_completed": 0, "asyncio.as_completed": 0}
+            "concurrent.futures.as_completed": 0, "asyncio.as_completed": 0, "click.progressbar": 0,
+            "rich.progress.track": 0, "alive_progress.alive_it": 0}
 PAIRING = {"builtins.enumerate", "builtins.zip"}  # items are tuples: `(index, chunk)`, `(name, chunk)`
 TAKE = frozenset({"pop", "popleft", "get", "get_nowait"})  # list/deque/queue: take one item out
-NEXT = frozenset({"__next__", "__anext__", "get", "get_nowait"})  # iterators and queues of chunks
+NEXT = frozenset({"__next__", "__anext__", "send", "asend", "get", "get_nowait"})  # iterators, generators, queues
 SELF_ITER = frozenset({"__iter__", "__aiter__"})  # an iterator of chunks returns itself
 # Test doubles that replace a name for a block, a function or the rest of a test: calls of the name give a mock.
 PATCHERS = frozenset({"unittest.mock.patch", "mock.patch", "unittest.mock.patch.object", "mock.patch.object"})
