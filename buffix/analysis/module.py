@@ -515,6 +515,8 @@ class Module:
             own_type = (self.catalog.annotations.get(cls.qualname) or cls.catalog_type()) if cls is not None else None
             frame.env[self_name] = Val(OBJECT, type=own_type) if own_type else None
         params = [a for a in positional if a.arg != self_name] + list(args.kwonlyargs)
+        defaults = {a.arg: d for a, d in (*zip(positional[len(positional) - len(args.defaults):], args.defaults),
+                                          *zip(args.kwonlyargs, args.kw_defaults)) if d is not None}
         name = getattr(function, "name", "function")
         for index, arg in enumerate(params):
             if tainted and index in tainted:
@@ -531,6 +533,8 @@ class Module:
                 if documented is None and cls is not None and name == "__init__":
                     documented = self._built_with(frame, cls, arg, index if arg in positional else len(params))
                 frame.env[arg.arg] = documented.at_most("medium") if documented is not None else None
+            if frame.env[arg.arg] is None and arg.arg in defaults:  # `url_fetcher=fetch`: that function, unless given
+                frame.env[arg.arg] = parent.default_function(defaults[arg.arg])
         for rest in (args.vararg, args.kwarg):
             if rest is not None:
                 frame.env[rest.arg] = None

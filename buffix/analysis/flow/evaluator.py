@@ -964,6 +964,13 @@ class Frame:
             return Val(OBJECT, type=qualname, role=Role.TREE_FUNCTION)  # `PARSERS = {"xml": parse_xml}`
         return None
 
+    def default_function(self, default: ast.expr) -> Optional[Val]:
+        """A parameter's default naming a function of the tree (`url_fetcher=fetch`): that function as a value."""
+        if not isinstance(default, (ast.Name, ast.Attribute)):
+            return None
+        value = self.ev(default)  # in the frame the function is defined in
+        return value if value is not None and value.kind is OBJECT and value.role is Role.TREE_FUNCTION else None
+
     def _imported_name(self, name: str) -> bool:
         """Does `name` stand for what an enclosing scope imports (the module's `from .parsers import parse_xml`)?"""
         frame: Optional[Frame] = self
@@ -1767,6 +1774,9 @@ class Frame:
                 return mapped
         self._any_receiver_sinks(node, name, args)
         self._mutations(func, None, args)
+        fallback = args.value(args.get(1)) if name == "get" and len(args.positional) == 2 else None
+        if fallback is not None and fallback.kind is OBJECT and fallback.role in CALLBACKS:
+            return fallback  # `kwargs.get("url_fetcher", fetch)`: the function of the tree, unless one is given
         catalog = self.module.catalog
         requested = known.request_keywords(node)  # `stream=True`, `allow_redirects=`: a requests-style call
         if (name in known.HTTP_VERBS and (node.args or "url" in args.keywords)
