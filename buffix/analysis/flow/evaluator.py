@@ -40,6 +40,7 @@ from buffix.analysis.flow.model import (
     OBJECT,
     OTHER_CLASS,
     SINK_METHOD,
+    TEXT,
     TREE_CLASS,
     TREE_METHOD,
     TUPLE,
@@ -116,6 +117,10 @@ class Args:
 
     def tainted(self) -> bool:
         return any(carries(v) for v in self.values.values())
+
+
+def _text(value: Optional[Val]) -> bool:
+    return value is not None and value.role is Role.TEXT
 
 
 def _chunks(value: Optional[Val]) -> bool:
@@ -346,10 +351,10 @@ class Frame:
             if value is not None and value.kind in (CONTAINER, CHUNKS):
                 self.bind(node.target, merge([target, value]), node.value)
             return
-        if target is not None and is_body(target):
+        if target is not None and is_body(target) and not _text(value):
             self.report("BFX402", node.target, "+=", target, (), fixable=False)
             return
-        if value is not None and is_body(value):
+        if value is not None and is_body(value) and not _text(target):  # `text = ""` then `text += body`
             self.report("BFX402", node.value, "+=", value, (self.span(node.value),))
         self.bind(node.target, CLEAN_VAL, node.value)
 
@@ -848,7 +853,12 @@ class Frame:
         return CLEAN_VAL if isinstance(node, (ast.Constant, ast.JoinedStr, ast.UnaryOp, ast.Dict)) else None
 
     def expr_Constant(self, node: ast.Constant) -> Val:
-        return CLEAN_VAL
+        return TEXT if isinstance(node.value, str) else CLEAN_VAL
+
+    def expr_JoinedStr(self, node: ast.JoinedStr) -> Val:
+        for value in node.values:
+            self.ev(value)
+        return TEXT
 
     def expr_Name(self, node: ast.Name) -> Optional[Val]:
         found, value = self.lookup(node.id)
@@ -1048,8 +1058,8 @@ class Frame:
             return CLEAN_VAL if left is not None and right is not None else None
         if left is not None and right is not None and CONTAINER in (left.kind, right.kind):
             return merge([left, right])
-        for operand, value in ((node.left, left), (node.right, right)):
-            if value is not None and is_body(value):
+        for operand, value, other in ((node.left, left, right), (node.right, right, left)):
+            if value is not None and is_body(value) and not _text(other):  # str + bytes fails with or without proxy
                 self.report("BFX402", operand, "+", value, (self.span(operand),))
         return CLEAN_VAL if left is not None or right is not None else None
 

@@ -47,6 +47,7 @@ class Role(Enum):
     FUNCTION = "function"  # CLEAN: a catalog function kept as a value (`fn = requests.post if p else requests.get`)
     BYTEARRAY = "bytearray"  # CLEAN: a bytearray, which `.extend(body)` copies a body into
     MEMORYVIEW = "memoryview"  # CLEAN: a memoryview, whose slice assignment takes only a buffer
+    TEXT = "text"  # CLEAN: a str literal or f-string: `"failed: " + body` raises on real bytes too, no proxy needed
     CALLABLE = "callable"  # OBJECT: a function of the tree kept as a value (a closure returned); parts[0]: its call
     FUTURE = "future"  # OBJECT: a call run later (`executor.submit(f, x)`); parts[0]: what `.result()` / await gives
     # OBJECT: a module-level function of the tree named as a value (`handler = parse_xml`); `type`: its qualified
@@ -137,6 +138,7 @@ def replace(value: Val, **changes: Any) -> Val:
 CLEAN_VAL = Val(CLEAN)
 BYTEARRAY = Val(CLEAN, type="builtins.bytearray", role=Role.BYTEARRAY)
 MEMORYVIEW = Val(CLEAN, type="builtins.memoryview", role=Role.MEMORYVIEW)
+TEXT = Val(CLEAN, type="builtins.str", role=Role.TEXT)
 
 
 def weakest(*confidences: str) -> str:
