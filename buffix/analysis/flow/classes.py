@@ -28,6 +28,7 @@ from buffix.analysis.flow.model import (
 )
 from buffix.analysis.flow.scope import Names, absolute
 from buffix.analysis.parse import Parsed
+from buffix.core.findings import slotted
 from buffix.knowledge.catalog import Catalog
 
 MAX_MRO = 12
@@ -130,6 +131,7 @@ def family_gives_bodies(value: Val, find_class: Callable[[str], Optional["ClassI
     return any(info is not None and info.gives_bodies() for info in infos)
 
 
+@slotted  # a file of thousands of small classes holds one each: no per-instance dict
 @dataclass(eq=False)
 class ClassInfo:
     node: ast.ClassDef
