@@ -418,7 +418,7 @@ class Frame:
             self._branches([node.body, node.orelse])
             return
         name, when = text  # `if isinstance(data, str):` data is no body in that branch
-        self._narrowed_branches(node, name, CLEAN_VAL, when)
+        self._narrowed_branches(node, name, TEXT, when)
 
     def _narrowed_branches(self, node: ast.If, key: str, value: Val, when: bool) -> Dict[str, Optional[Val]]:
         """Run the branch where the test holds with `key` bound to `value`, then the other, and join them.
@@ -484,7 +484,16 @@ class Frame:
 
     def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool]]:
         """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text). A body
-        is bytes or a proxy of bytes, never a str."""
+        is bytes or a proxy of bytes, never a str. `x == ""` too (and `x == "" and ...`: where it holds)."""
+        compared = test.values[0] if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else test
+        literal = compared.comparators[0] if isinstance(compared, ast.Compare) else None
+        if (isinstance(compared, ast.Compare) and len(compared.ops) == 1 and isinstance(compared.left, ast.Name)
+                and isinstance(compared.ops[0], (ast.Eq, ast.NotEq))
+                and isinstance(literal, ast.Constant) and isinstance(literal.value, str)):
+            equal = isinstance(compared.ops[0], ast.Eq)
+            if (equal or compared is test) and is_body(self.env.get(compared.left.id)):
+                return compared.left.id, equal
+            return None
         found = self._isinstance_test(test)
         if found is None or not isinstance(found[0].args[0], ast.Name):
             return None
