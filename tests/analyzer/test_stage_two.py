@@ -420,3 +420,20 @@ def test_a_body_method_called_on_an_imported_module_does_not_keep_the_file(tmp_p
     assert _kept(project, tmp_path, "user.py") is bool(kept)
     found = analyze_source(path.read_bytes(), str(path), project.config, Project([tmp_path])).findings
     assert bool(found) is (kept == "found")
+
+
+def test_role_files_are_the_files_of_the_classes_whose_name_ends_with_the_role_in_any_case(tmp_path):
+    """`self.transport.load(url)` may reach a class named `Transport`, `AsyncTransport`, `HTTPTRANSPORT`; not
+    `TransportBase`, nor `Transports` and `Xtransporter` beside them in the sorted reversed names."""
+    from buffix.analysis.prefilter import index
+    from buffix.analysis.prefilter.tokens import screens
+
+    classes = {"a.py": "Transport", "b.py": "AsyncTransport", "c.py": "HTTPTRANSPORT", "d.py": "TransportBase",
+               "e.py": "Transports", "f.py": "Xtransporter", "g.py": "SqliteCache", "h.py": "Ransport"}
+    for name, cls in classes.items():
+        (tmp_path / name).write_text(f"class {cls}:\n    def load(self, url):\n        return url\n")
+    built = index.MethodIndex([tmp_path], screens(Config().catalog()), jobs=1)
+    files = {role: sorted(Path(f).name for f in built.role_files(role))
+             for role in ("transport", "ransport", "cache", "zzzz", "Transport")}
+    assert files == {"transport": ["a.py", "b.py", "c.py"], "ransport": ["a.py", "b.py", "c.py", "h.py"],
+                     "cache": ["g.py"], "zzzz": [], "Transport": []}

@@ -150,3 +150,25 @@ def test_a_prefilter_that_fails_keeps_the_file_for_the_analyzer(tmp_path):
                                                              prefilter=_deep_prefilter, jobs=jobs)}
         assert results["odd.py"].error is None and len(results["odd.py"].findings) == 1
         assert [len(results[f"m{i:02}.py"].findings) for i in range(6)] == [1, 0, 0, 1, 0, 0]
+
+
+def test_prepare_runs_without_the_cycle_collector_and_the_workers_get_it_back(tmp_path):
+    """The method index `prepare` builds lives on and holds no garbage cycles: the collector is paused while it is
+    built (before the workers fork) and on again for the rest of the run and after it."""
+    import gc
+
+    from buffix.config import Config
+    from buffix.stages import lazy_analyzer_stages
+
+    analyze, prefilter, project = lazy_analyzer_stages([tmp_path], Config())
+    during = []
+
+    def prepare(processes: int):
+        during.append(gc.isenabled())
+        return project(processes)
+
+    files = make_tree(tmp_path, 150)  # more than INLINE_LIMIT: prepared for the workers
+    results = list(check_files(files, analyze, prefilter=prefilter, jobs=2, prepare=prepare))
+    assert during == [False]
+    assert gc.isenabled()
+    assert sum(1 for r in results if r.findings) == 50
