@@ -423,8 +423,8 @@ class Module:
         if self._assigning:
             return None  # asked by a version test while the top level is read: not cached
         if name not in self._builtin_aliases:
-            spelled = {v.id for v in self._python3_values(name) if isinstance(v, ast.Name) and v.id != name}
             others = [v for v in self._python3_values(name) if not (isinstance(v, ast.Name) and v.id == name)]
+            spelled = {v.id for v in others if isinstance(v, ast.Name)}
             alias = next(iter(spelled)) if len(spelled) == 1 and len(others) == len(spelled) else ""
             self._builtin_aliases[name] = (f"builtins.{alias}" if alias and hasattr(builtins, alias)
                                            and alias not in self.names.bound else None)

@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
 
 from buffix.analysis.flow import known, pyversion
-from buffix.analysis.flow.classes import ClassInfo, ModuleContext, family_gives_bodies
+from buffix.analysis.flow.classes import ClassInfo, Function, ModuleContext, family_gives_bodies
 from buffix.analysis.flow.model import (
     BODY,
     BOUND_METHOD,
@@ -655,27 +655,27 @@ class Frame:
         ends = [start]
         for case in node.cases:  # type: ignore[attr-defined]
             self.env = dict(start)
-            self._match_pattern(case.pattern, subject, node.subject)  # type: ignore[attr-defined]
+            self._match_pattern(case.pattern, subject)
             if case.guard is not None:
                 self.ev(case.guard)
             self.run(case.body)
             ends.append(self.env)
         self._join(ends)
 
-    def _match_pattern(self, pattern: ast.AST, subject: Optional[Val], source: ast.expr) -> None:
+    def _match_pattern(self, pattern: ast.AST, subject: Optional[Val]) -> None:
         if type(pattern).__name__ == "MatchAs":
             if pattern.pattern is not None:  # type: ignore[attr-defined]
-                self._match_pattern(pattern.pattern, subject, source)  # type: ignore[attr-defined]
+                self._match_pattern(pattern.pattern, subject)  # type: ignore[attr-defined]
             if pattern.name is not None:  # type: ignore[attr-defined]
                 self.env[pattern.name] = subject  # type: ignore[attr-defined]
         elif type(pattern).__name__ == "MatchOr":
             for each in pattern.patterns:  # type: ignore[attr-defined]
-                self._match_pattern(each, subject, source)
+                self._match_pattern(each, subject)
         elif type(pattern).__name__ == "MatchClass" and self._is_bytes_type(pattern.cls):  # type: ignore[attr-defined]
             if subject is not None and is_body(subject):
                 self.report("BFX601", pattern, "case bytes()", subject, (), fixable=False)
             for each in pattern.patterns[:1]:  # type: ignore[attr-defined]
-                self._match_pattern(each, subject, source)  # `case bytes(data)`: a builtin matches itself
+                self._match_pattern(each, subject)  # `case bytes(data)`: a builtin matches itself
 
     def _branches(self, bodies: Sequence[Sequence[ast.stmt]]) -> None:
         start = dict(self.env)
@@ -859,7 +859,7 @@ class Frame:
         for child in ast.iter_child_nodes(node):  # evaluate sub-expressions for their sinks
             if isinstance(child, ast.expr):
                 self.ev(child)
-        return CLEAN_VAL if isinstance(node, (ast.Constant, ast.JoinedStr, ast.UnaryOp, ast.Dict)) else None
+        return CLEAN_VAL if isinstance(node, (ast.UnaryOp, ast.Dict)) else None
 
     def expr_Constant(self, node: ast.Constant) -> Val:
         return TEXT if isinstance(node.value, str) else CLEAN_VAL
@@ -1945,11 +1945,7 @@ class Frame:
         # a body handed to a method a few classes define (`formats[0].deserialize(data)`, a handler from a
         # registry): it reaches one of them; medium for the family most of them belong to (they override one
         # base's method: a plugin family), low for the others
-        here = (self.module.path, getattr(self.function, "lineno", -1))
-        role = known.last_name(func.value).lstrip("_").lower()  # `self._cache`: a cache
-        # the project's copy of this module is another tree; `formats[0].deserialize(data)` delegates
-        methods = [m for m in project.methods_by_name(func.attr, role)
-                   if (m[0].path, getattr(m[1], "lineno", 0)) != here]
+        methods = self._methods_named(func)
         roots = {id(cls): _root(cls, func.attr) for _, _, cls in methods if cls is not None}
         family_sizes = Counter(roots.values())
         largest, size = family_sizes.most_common(1)[0] if family_sizes else ("", 0)
@@ -1958,21 +1954,27 @@ class Frame:
                                           cap="medium" if roots[id(cls)] == plugin else "low")
                       for module, function, cls in methods if cls is not None]) if methods else None
 
+    def _methods_named(self, func: ast.Attribute, named: bool = False) -> List[Function]:
+        """The tree's methods `func.attr` the receiver's name allows (Project.methods_by_name; `self._cache`: a
+        cache), except the one running (the project's copy of this module is another tree)."""
+        project = self.module.project
+        assert project is not None
+        here = (self.module.path, getattr(self.function, "lineno", -1))
+        role = known.last_name(func.value).lstrip("_").lower()
+        return [m for m in project.methods_by_name(func.attr, role, named)
+                if (m[0].path, getattr(m[1], "lineno", 0)) != here]
+
     def _by_role(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
         """`self.transport.load(url)` on a receiver of unknown type: what the tree classes its name names
         (`Transport`, `AsyncTransport`) return from `load`, when one of them returns a body (medium at most)."""
-        project = self.module.project
-        role = known.last_name(func.value).lstrip("_").lower()
-        if project is None or not isinstance(func.value, ast.Attribute) or any(
+        if self.module.project is None or not isinstance(func.value, ast.Attribute) or any(
                 v is not None and v.kind is not CLEAN for v in args.values.values()):
             # a local or a parameter's name is too weak a hint (`data.read()`); what it does with values it is
             # handed (a callback: `self.context.add_query(q).before_execute(build)`) is not this guess's to say
             return None
-        here = (self.module.path, getattr(self.function, "lineno", -1))
         values = [self._call_function(node, args, module, function, cls, f"{cls.node.name}.{func.attr}",
                                       cap="medium")
-                  for module, function, cls in project.methods_by_name(func.attr, role, named=True)
-                  if cls is not None and (module.path, getattr(function, "lineno", 0)) != here]
+                  for module, function, cls in self._methods_named(func, named=True) if cls is not None]
         returned = [v for v in values if v is not None and v.kind in (BODY, CHUNKS, CONTAINER)]
         return merge(returned) if returned else None  # a body, never an instance to dispatch on further
 
