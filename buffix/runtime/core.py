@@ -40,6 +40,8 @@ BODY_TYPES = (bytes, bytearray)
 _new_proxy = BodyProxy.__new__  # wrapt's C __new__, shared by every proxy class
 _set_wrapped = set_wrapped
 
+LOOK_UP: Any = object()  # wrap(): no state was looked up for the response before the read
+
 # Set while a hooked read is running: a client that closes its own response mid-read (httpx at the end of the
 # stream, aiohttp on EOF) is not the program closing it.
 READING: contextvars.ContextVar[bool] = contextvars.ContextVar("buffix_reading", default=False)
@@ -139,10 +141,12 @@ class Runtime:
 
     # --- wrapping ------------------------------------------------------------------------------------------
     def wrap(self, response: Any, body: Any, source: str, clear_cache: Optional[Callable[[Any], None]] = None,
-             frame: Optional[FrameType] = None, site: Optional[Site] = None) -> Any:
+             frame: Optional[FrameType] = None, site: Optional[Site] = None, known: Any = LOOK_UP) -> Any:
         """Proxy `body` for the program. With `clear_cache` the response keeps the body (repeated reads return
         the same object, so the same proxy is handed out again while the program holds one). `frame` (the
-        program frame asking) or `site` saves looking for the program frame when the body is new.
+        program frame asking) or `site` saves looking for the program frame when the body is new. `known` is the
+        response's state (or None) that a read hook looked up before the read: it stands in for this lookup, as
+        nothing but that read, by the thread reading the stream, gives the response a state in between.
 
         This is the per-body hot path: one lock (the deaths since the last call are handled under it too), the new
         body's record and its response's state built here, no helper call it can avoid."""
@@ -155,7 +159,7 @@ class Runtime:
         try:
             if registry.dead:  # first the deaths since the last call: a dead response's state must not be reused
                 registry.drain_locked()
-            state = self.states.get(key)
+            state = self.states.get(key) if known is LOOK_UP else known
             if state is not None and state() is not response:
                 state = None  # a dead response's, whose id this one took before its death was drained: not reused
             watched = True  # (a state in `states` follows its response)

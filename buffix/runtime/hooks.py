@@ -123,7 +123,7 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
                     body = original(obj) if amt is None else original(obj, amt)
                 finally:
                     reading.reset(token)
-            return wrap(owner, body, source, clear, frame)
+            return wrap(owner, body, source, clear, frame, None, state)
 
         return read
 
@@ -158,7 +158,7 @@ def _reader(rt: Runtime, point: HookPoint, original: Callable[..., Any],
                 body = original(obj, *args, **kwargs) if args or kwargs else original(obj)
             finally:
                 reading.reset(token)
-        return wrap(owner, body, source, clear, frame)
+        return wrap(owner, body, source, clear, frame, None, state)
 
     return _like(original, hooked)
 
