@@ -1909,6 +1909,9 @@ class Frame:
             return self._item_of(receiver, node) if name == "get" else None
         spec_type = catalog.types.get(receiver.catalog_type)
         result = spec_type.methods.get(name) if spec_type else None
+        key = args.positional[0] if name == "get" and args.positional else None
+        if result is None and spec_type and spec_type.items and isinstance(key, ast.Constant):
+            result = spec_type.items.get(str(key.value))  # `resp.get("Body")` of a mapping is its `resp["Body"]`
         if result is not None and self.mocked(f"{receiver.catalog_type}.{name}"):
             receiver = self.step(receiver.at_most("low"), node, f"`{receiver.catalog_type}.{name}` is patched here")
         decoding = spec_type.decoding.get(name) if result is not None and spec_type else None

@@ -45,7 +45,7 @@ def request_keywords(call: ast.Call) -> bool:
     return False
 
 
-_CLIENT_NAME = re.compile(r"(?i)(?:session|client)$|^_?http$")  # `self.session.http.get(url)` too
+_CLIENT_NAME = re.compile(r"(?i)(?:session|client|s3)$|^_?http$")  # `self.session.http.get(url)`, `s3.get_object()`
 
 
 def alternatives(annotation: Optional[ast.AST]) -> List[ast.expr]:
