@@ -11,10 +11,12 @@ from buffix.analysis.project.dependencies import Dependencies
 from buffix.analysis.project.finder import ModuleFinder
 from buffix.knowledge.catalog import Catalog
 
-# Characters of parsed module source kept at once (~45-90 bytes of memory per character). Forgetting is dear: every
-# summary goes with the modules, so a budget below a package's working set re-parses it for each file (discord.py,
-# 3.1 M characters: 35 trims, 196 s at 2 M; 6 s at 4 M). Measured in the closing note of stop 23.
-MODULE_BUDGET = 4_000_000
+# Characters of parsed module source kept at once (~20-25 bytes of memory per character with their summaries).
+# Forgetting is dear: every summary goes with the modules, so a budget below a package's working set re-parses it
+# for each file (discord.py, 3.1 M characters: 196 s at 2 M, 6 s at 4 M, stop 23; apache-libcloud, 8.9 M: 600 s of
+# CPU at 4 M, 26 s at 8 M, 21 s at 12 M, peak RSS 214-221 MiB alike; kubernetes, 74 M: 82 s and 427 MiB at 12 M,
+# 69 s and 735 MiB unbounded; the bench corpus never reaches 4 M: 117 MiB either way. Stop 31).
+MODULE_BUDGET = 12_000_000
 
 
 class ModuleLoader:
