@@ -202,7 +202,7 @@ class Pieces:
                 group[1] = last
         end = self._gather(None, group, _BLOCK)[-1]
         at = cut._at()
-        self.end_lineno[at], self.end_col_offset[at] = end.end_lineno, end.end_col_offset  # not `pass`'s
+        self.end_lineno[at], self.end_col_offset[at] = end.end_lineno or 0, end.end_col_offset or 0  # not `pass`'s
         return header
 
     def body_of(self, stand_in: Any) -> List[ast.stmt]:
@@ -210,7 +210,7 @@ class Pieces:
         kept per class: ~480 bytes each), for any other, the parsed statement's."""
         header = self.held_pieces[stand_in._at()]
         if self._kinds[header] != _HEADER:
-            return stand_in._real().body  # type: ignore[no-any-return]
+            return stand_in._real().body
         end = header + 1
         while end < len(self._kinds) and self._kinds[end] == _BLOCK:
             end += 1

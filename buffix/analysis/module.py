@@ -262,11 +262,11 @@ class Module:
         self._run_class_body(info, parent, emit=True)
         # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
         for _ in range(3):
-            known = {k for k, v in info.attrs.items() if carries(v)}  # a type alone is no reason to run again
+            known = info.carried()  # a type alone is no reason to run again
             raw_mark, pending_mark = len(self.raw), len(self.pending)
             for method in info.methods.values():
                 self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
-            if {k for k, v in info.attrs.items() if carries(v)} <= known:
+            if info.carried() <= known:
                 break
             for deferred in self.pending[pending_mark:]:
                 self._deferred.discard(deferred)
