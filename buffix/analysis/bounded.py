@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import os
 import warnings
+import weakref
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
@@ -48,18 +49,23 @@ class StandIn:
     """A function or class of the file, held for the whole analysis: its name, its module's `Pieces` and `key`,
     where it begins (`lineno << 32 | col_offset`, the analyzer's `node_key`: one int, shared by every set of keys
     that holds it). What else it has is in the module's arrays or read from the parsed piece. 104 bytes with its
-    key (it was 128, and its two line ints and its key 96 more)."""
+    key (it was 128, and its two line ints and its key 96 more). It knows its `Pieces` by a weak reference (one,
+    shared by all of them), as the pieces hold it: the tree is freed by reference counting when the analysis drops
+    it, not left to the cycle collector beside the next stage (fix: the second analysis, the result's pickle)."""
 
     __slots__ = ()
 
+    @property
+    def _tree(self) -> "Pieces":
+        return self._pieces()  # type: ignore[attr-defined]
+
     def _at(self) -> int:
         """Where it is in its module's arrays."""
-        tree: Pieces = self._tree  # type: ignore[attr-defined]
-        return bisect_left(tree.held_keys, self.key)  # type: ignore[attr-defined]
+        return bisect_left(self._tree.held_keys, self.key)  # type: ignore[attr-defined]
 
     def _real(self) -> ast.stmt:
         """The statement it stands for, parsed (or still cached)."""
-        tree: Pieces = self._tree  # type: ignore[attr-defined]
+        tree = self._tree
         at = self._at()
         return tree.load(tree.held_pieces[at])[tree.held_indexes[at]]
 
@@ -88,7 +94,7 @@ def _kind(kind: type) -> type:
     which `__getattr__` would never get to)."""
     if kind not in _KINDS:
         fields = (*kind._fields, *kind._attributes)  # type: ignore[attr-defined]
-        namespace: Dict[str, Any] = {"__slots__": ("name", "_tree", "key"), "__module__": __name__}
+        namespace: Dict[str, Any] = {"__slots__": ("name", "_pieces", "key"), "__module__": __name__}
         namespace.update((f, _forward(f)) for f in fields if f != "name")
         _KINDS[kind] = type(kind.__name__, (kind, StandIn), namespace)
     return _KINDS[kind]
@@ -100,7 +106,7 @@ def _stand_in(real: ast.stmt, tree: "Pieces", piece: int, index: int) -> Any:
     stand_in = kind.__new__(kind)
     # a copy: the parser interns names, and each interned one is an entry in the interpreter's table of them
     stand_in.name = real.name.encode().decode()  # type: ignore[attr-defined]
-    stand_in._tree, stand_in.key = tree, tree.hold(stand_in, real, piece, index)
+    stand_in._pieces, stand_in.key = tree.ref, tree.hold(stand_in, real, piece, index)
     if real.decorator_list:  # type: ignore[attr-defined]
         tree.decorators[stand_in.key] = real.decorator_list  # type: ignore[attr-defined]
     return stand_in
@@ -149,6 +155,7 @@ class Pieces:
 
     def __init__(self, text: str, lines: Lines) -> None:
         self.text = text
+        self.ref = weakref.ref(self)  # what its stand-ins hold
         self._starts = lines.starts
         # each piece's lines, how it parses and how many statements it has
         self._firsts, self._lasts, self._kinds, self._counts = array("i"), array("i"), array("b"), array("i")
@@ -412,7 +419,7 @@ class Flags:
         self.bytes = bytearray(len(self._pieces.held_keys) if self._pieces is not None else 0)
 
     def index(self, node: ast.AST) -> Optional[int]:
-        if self._pieces is None or not isinstance(node, StandIn) or node._tree is not self._pieces:  # type: ignore
+        if self._pieces is None or not isinstance(node, StandIn) or node._tree is not self._pieces:
             return None
         return node._at()
 

@@ -146,7 +146,7 @@ class ClassInfo:
     _class_attrs: Optional[Dict[str, Optional[Val]]] = None
     _bases: Optional[Tuple["ClassInfo", ...]] = None
     _rebound: Optional[Set[str]] = None
-    _mro: Optional[List["ClassInfo"]] = None
+    _mro: Optional[Tuple["ClassInfo", ...]] = None  # after itself: holding itself, it would be a cycle (mro())
     _catalog_type: Optional[Tuple[str]] = None  # (found,), or _NONE_FOUND: one tuple for every class
     _receiver_base: Optional[Tuple[str]] = None
     _items: Optional[str] = None
@@ -193,11 +193,11 @@ class ClassInfo:
                 if info not in order:
                     order.append(info)
                     pending.extend(info.bases())
-            self._mro = order[:]  # (exact: the appends left room for more)
-        for info in self._mro:  # every answer read from these classes depends on their files
+            self._mro = tuple(order[1:])  # (one empty tuple for every class without bases in the tree)
+        for info in (self, *self._mro):  # every answer read from these classes depends on their files
             if info.module is not None:
                 info.module.consulted(computed=False)
-        return self._mro
+        return [self, *self._mro]
 
     def method(self, name: str) -> Optional[Tuple["ClassInfo", ast.AST]]:
         for info in self.mro():
