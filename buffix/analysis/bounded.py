@@ -104,8 +104,7 @@ def _stand_in(real: ast.stmt, tree: "Pieces", piece: int, index: int) -> Any:
     """A stand-in of a function or class; what else it holds is in `tree`, under its key."""
     kind: Any = _kind(type(real))
     stand_in = kind.__new__(kind)
-    # a copy: the parser interns names, and each interned one is an entry in the interpreter's table of them
-    stand_in.name = real.name.encode().decode()  # type: ignore[attr-defined]
+    stand_in.name = tree.name(real.name)  # type: ignore[attr-defined]
     stand_in._pieces, stand_in.key = tree.ref, tree.hold(stand_in, real, piece, index)
     if real.decorator_list:  # type: ignore[attr-defined]
         tree.decorators[stand_in.key] = real.decorator_list  # type: ignore[attr-defined]
@@ -165,6 +164,7 @@ class Pieces:
         self.held_keys, self.held_pieces, self.held_indexes = array("q"), array("i"), array("i")
         self.end_lineno, self.end_col_offset = array("i"), array("i")
         self.decorators: Dict[int, List[ast.expr]] = {}
+        self._names: Dict[str, str] = {}  # while the file is cut: one copy of each name of its stand-ins
         self._cache: "OrderedDict[int, List[ast.stmt]]" = OrderedDict()
         self._cached_chars = 0
 
@@ -188,7 +188,16 @@ class Pieces:
             else:
                 group = [statement.first, statement.last]
         self._gather(body, group, _WHOLE)
+        self._names = {}
         return ast.Module(body=body, type_ignores=[])
+
+    def name(self, parsed: str) -> str:
+        """A stand-in's name: one copy of each (methods' names repeat from class to class), and not the parser's
+        string, which it interns (each interned string is an entry in the interpreter's table of them)."""
+        name = self._names.get(parsed)
+        if name is None:
+            name = self._names[parsed] = parsed.encode().decode()
+        return name
 
     def _cut(self, statement: Statement) -> Optional[int]:
         """A top-level class cut one level down: its header's piece (its one statement, the class's stand-in), or
