@@ -193,11 +193,10 @@ class Pieces:
 
     def name(self, parsed: str) -> str:
         """A stand-in's name: one copy of each (methods' names repeat from class to class), and not the parser's
-        string, which it interns (each interned string is an entry in the interpreter's table of them)."""
-        name = self._names.get(parsed)
-        if name is None:
-            name = self._names[parsed] = parsed.encode().decode()
-        return name
+        string, which it interns: held, each would stay an entry in the interpreter's table of them, which never
+        shrinks (a table keyed by them was ~45 bytes a function for good)."""
+        copy = parsed.encode().decode()
+        return self._names.setdefault(copy, copy)
 
     def _cut(self, statement: Statement) -> Optional[int]:
         """A top-level class cut one level down: its header's piece (its one statement, the class's stand-in), or

@@ -247,10 +247,15 @@ class Module:
         self.run_top_level()
         while self.pending:
             node, parent = self.pending.pop(0), self._pending_frames.pop(0)
+            waiting = len(self.pending)
             if isinstance(node, ast.ClassDef):
                 self._analyze_class(node, parent)
             else:
                 self.function_frame(node, parent, None, emit=True).run(node.body)  # type: ignore[attr-defined]
+            if len(self.pending) > waiting:  # what it defined goes next, and the frame they were defined in with it
+                # (last, every class body's and function's frame that defined one was held at once: ~2 KB each)
+                self.pending[:] = self.pending[waiting:] + self.pending[:waiting]
+                self._pending_frames[:] = self._pending_frames[waiting:] + self._pending_frames[:waiting]
         return self.raw
 
     def _analyze_class(self, node: ast.ClassDef, parent: Frame) -> None:

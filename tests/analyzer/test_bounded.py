@@ -250,6 +250,28 @@ def test_a_large_files_tree_and_classes_are_freed_by_reference_counting(monkeypa
     assert len(result.findings) > 30 and left == []
 
 
+def test_what_a_class_defines_is_analyzed_right_after_it(monkeypatch):
+    """A file of classes each holding a class (issue 12 item 7): the frame a nested class was defined in waits with
+    it, so each is analyzed right after what defined it, not after every class of the file (every class body's
+    frame was held at once, ~2 KB each)."""
+    from buffix.analysis.module import Module
+
+    text = "import requests\n" + "".join(
+        f"\n\nclass N{i}:\n    class Inner:\n        def get(self, u):\n"
+        f"            return memoryview(requests.get(u).content)\n" for i in range(20))
+    waiting = []
+    analyze_class = Module._analyze_class
+
+    def counted(self, node, parent):
+        waiting.append(sum(frame is not self.frame for frame in self._pending_frames))
+        analyze_class(self, node, parent)
+
+    monkeypatch.setattr(Module, "_analyze_class", counted)
+    whole, pieces = both_ways(monkeypatch, lambda: run(text))
+    assert len(whole.findings) == 20 and pieces == whole
+    assert len(waiting) == 80 and max(waiting) == 0
+
+
 def test_a_syntax_error_reads_as_in_the_whole_file(monkeypatch):
     text = generate(functions=3, methods=2) + "\ndef broken(:\n    pass\n"
     whole, pieces = both_ways(monkeypatch, lambda: run(text))
