@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import os
 import warnings
+import weakref
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
@@ -48,26 +49,30 @@ class StandIn:
     """A function or class of the file, held for the whole analysis: its name, its module's `Pieces` and `key`,
     where it begins (`lineno << 32 | col_offset`, the analyzer's `node_key`: one int, shared by every set of keys
     that holds it). What else it has is in the module's arrays or read from the parsed piece. 104 bytes with its
-    key (it was 128, and its two line ints and its key 96 more)."""
+    key (it was 128, and its two line ints and its key 96 more). It knows its `Pieces` by a weak reference (one,
+    shared by all of them), as the pieces hold it: the tree is freed by reference counting when the analysis drops
+    it, not left to the cycle collector beside the next stage (fix: the second analysis, the result's pickle)."""
 
     __slots__ = ()
 
+    @property
+    def _tree(self) -> "Pieces":
+        return self._pieces()  # type: ignore[attr-defined]
+
     def _at(self) -> int:
         """Where it is in its module's arrays."""
-        tree: Pieces = self._tree  # type: ignore[attr-defined]
-        return bisect_left(tree.held_keys, self.key)  # type: ignore[attr-defined]
+        return bisect_left(self._tree.held_keys, self.key)  # type: ignore[attr-defined]
 
     def _real(self) -> ast.stmt:
         """The statement it stands for, parsed (or still cached)."""
-        tree: Pieces = self._tree  # type: ignore[attr-defined]
+        tree = self._tree
         at = self._at()
         return tree.load(tree.held_pieces[at])[tree.held_indexes[at]]
 
 
 def _forward(field: str) -> property:
-    if field == "body":  # a class's body is its stand-ins; any other statement's is read from its parse
-        return property(lambda self: self._tree.bodies[self.key] if self.key in self._tree.bodies
-                        else self._real().body)
+    if field == "body":  # a cut class's body is made from its module's arrays; any other's is read from its parse
+        return property(lambda self: self._tree.body_of(self))
     if field == "decorator_list":  # held: the module's names and its top level read them, nothing else
         return property(lambda self: self._tree.decorators.get(self.key, []))
     if field == "lineno":
@@ -89,7 +94,7 @@ def _kind(kind: type) -> type:
     which `__getattr__` would never get to)."""
     if kind not in _KINDS:
         fields = (*kind._fields, *kind._attributes)  # type: ignore[attr-defined]
-        namespace: Dict[str, Any] = {"__slots__": ("name", "_tree", "key"), "__module__": __name__}
+        namespace: Dict[str, Any] = {"__slots__": ("name", "_pieces", "key"), "__module__": __name__}
         namespace.update((f, _forward(f)) for f in fields if f != "name")
         _KINDS[kind] = type(kind.__name__, (kind, StandIn), namespace)
     return _KINDS[kind]
@@ -99,9 +104,8 @@ def _stand_in(real: ast.stmt, tree: "Pieces", piece: int, index: int) -> Any:
     """A stand-in of a function or class; what else it holds is in `tree`, under its key."""
     kind: Any = _kind(type(real))
     stand_in = kind.__new__(kind)
-    # a copy: the parser interns names, and each interned one is an entry in the interpreter's table of them
-    stand_in.name = real.name.encode().decode()  # type: ignore[attr-defined]
-    stand_in._tree, stand_in.key = tree, tree.hold(real, piece, index)
+    stand_in.name = tree.name(real.name)  # type: ignore[attr-defined]
+    stand_in._pieces, stand_in.key = tree.ref, tree.hold(stand_in, real, piece, index)
     if real.decorator_list:  # type: ignore[attr-defined]
         tree.decorators[stand_in.key] = real.decorator_list  # type: ignore[attr-defined]
     return stand_in
@@ -150,14 +154,17 @@ class Pieces:
 
     def __init__(self, text: str, lines: Lines) -> None:
         self.text = text
+        self.ref = weakref.ref(self)  # what its stand-ins hold
         self._starts = lines.starts
-        self._firsts, self._lasts, self._kinds = array("i"), array("i"), array("b")
-        # each stand-in's key (made in the order of the file), piece, index in it and end; by key, a cut class's
-        # body and any decorators
+        # each piece's lines, how it parses and how many statements it has
+        self._firsts, self._lasts, self._kinds, self._counts = array("i"), array("i"), array("b"), array("i")
+        # each stand-in (made in the order of the file, so their pieces ascend), its key, piece, index in it and
+        # end; by key, any decorators
+        self.held: List[Any] = []
         self.held_keys, self.held_pieces, self.held_indexes = array("q"), array("i"), array("i")
         self.end_lineno, self.end_col_offset = array("i"), array("i")
-        self.bodies: Dict[int, List[ast.stmt]] = {}
         self.decorators: Dict[int, List[ast.expr]] = {}
+        self._names: Dict[str, str] = {}  # while the file is cut: one copy of each name of its stand-ins
         self._cache: "OrderedDict[int, List[ast.stmt]]" = OrderedDict()
         self._cached_chars = 0
 
@@ -169,9 +176,9 @@ class Pieces:
             if statement.keyword == "class" and statement.cuts:  # the run before it first: stand-ins in file order
                 self._gather(body, group, _WHOLE)
                 group = []
-                cut = self._cut(statement)
-                if cut is not None:
-                    body.add(*cut)
+                header = self._cut(statement)
+                if header is not None:
+                    body.add(header)
                     continue
             elif group and self._chars(group[0], statement.last) > _GROUP_CHARS:
                 self._gather(body, group, _WHOLE)
@@ -181,47 +188,80 @@ class Pieces:
             else:
                 group = [statement.first, statement.last]
         self._gather(body, group, _WHOLE)
+        self._names = {}
         return ast.Module(body=body, type_ignores=[])
 
-    def _cut(self, statement: Statement) -> Optional[Tuple[int, List[ast.stmt]]]:
-        """A top-level class cut one level down: (its header's piece, [its stand-in]), or None when the statement
-        is no class."""
+    def name(self, parsed: str) -> str:
+        """A stand-in's name: one copy of each (methods' names repeat from class to class), and not the parser's
+        string, which it interns: held, each would stay an entry in the interpreter's table of them, which never
+        shrinks (a table keyed by them was ~45 bytes a function for good)."""
+        copy = parsed.encode().decode()
+        return self._names.setdefault(copy, copy)
+
+    def _cut(self, statement: Statement) -> Optional[int]:
+        """A top-level class cut one level down: its header's piece (its one statement, the class's stand-in), or
+        None when the statement is no class."""
         ranges = pieces(statement)
         header = self._add(*ranges[0], _HEADER)
         real = self.parse(header)
         if len(real) != 1 or not isinstance(real[0], ast.ClassDef):
             return None
+        self._counts[header] = 1
         cut = _stand_in(real[0], self, header, 0)  # before its body's: stand-ins are held in file order
-        block, group = _Body(self), [ranges[1][0], ranges[1][1]]
-        for first, last in ranges[2:]:
+        group = [ranges[1][0], ranges[1][1]]
+        for first, last in ranges[2:]:  # its body: the _BLOCK pieces right after its header (body_of)
             if self._chars(group[0], last) > _GROUP_CHARS:
-                self._gather(block, group, _BLOCK)
+                self._gather(None, group, _BLOCK)
                 group = [first, last]
             else:
                 group[1] = last
-        self._gather(block, group, _BLOCK)
-        self.bodies[cut.key] = block
+        end = self._gather(None, group, _BLOCK)[-1]
         at = cut._at()
-        self.end_lineno[at], self.end_col_offset[at] = block[-1].end_lineno, block[-1].end_col_offset  # not `pass`'s
-        return header, [cut]
+        self.end_lineno[at], self.end_col_offset[at] = end.end_lineno or 0, end.end_col_offset or 0  # not `pass`'s
+        return header
 
-    def hold(self, real: ast.stmt, piece: int, index: int) -> int:
-        """Keep a stand-in's piece, index and end; its key."""
+    def body_of(self, stand_in: Any) -> List[ast.stmt]:
+        """The body of a function or class of the file: for a cut class, a list made of its pieces (no list is
+        kept per class: ~480 bytes each), for any other, the parsed statement's."""
+        header = self.held_pieces[stand_in._at()]
+        if self._kinds[header] != _HEADER:
+            return stand_in._real().body
+        end = header + 1
+        while end < len(self._kinds) and self._kinds[end] == _BLOCK:
+            end += 1
+        return _Body(self, range(header + 1, end))
+
+    def held_in(self, piece: int) -> Tuple[int, int]:
+        """Where the stand-ins of a piece are in `held` (first, end)."""
+        return bisect_left(self.held_pieces, piece), bisect_right(self.held_pieces, piece)
+
+    def hold(self, stand_in: Any, real: ast.stmt, piece: int, index: int) -> int:
+        """Keep a stand-in, its piece, index and end; its key."""
         key = real.lineno << 32 | real.col_offset
         if self.held_keys and key <= self.held_keys[-1]:  # (two definitions on one line cannot be)
             raise NotBounded(f"line {real.lineno}: a definition that does not follow the one before it")
         self.held_keys.append(key)
+        self.held.append(stand_in)
         self.held_pieces.append(piece)
         self.held_indexes.append(index)
         self.end_lineno.append(real.end_lineno)  # type: ignore[arg-type]
         self.end_col_offset.append(real.end_col_offset)  # type: ignore[arg-type]
         return key
 
-    def _gather(self, body: "_Body", group: List[int], kind: int) -> None:
-        """Add a run of statements to a body as one piece."""
-        if group:
-            piece = self._add(group[0], group[1], kind)
-            body.add(piece, self.parse(piece))
+    def _gather(self, body: Optional["_Body"], group: List[int], kind: int) -> List[ast.stmt]:
+        """Make a run of statements one piece, hold its functions and classes and add it to `body` (a cut class's
+        body is made from the pieces after its header); its statements."""
+        if not group:
+            return []
+        piece = self._add(group[0], group[1], kind)
+        parsed = self.parse(piece)
+        self._counts[piece] = len(parsed)
+        for index, statement in enumerate(parsed):
+            if isinstance(statement, _DEFINITIONS):
+                _stand_in(statement, self, piece, index)
+        if body is not None:
+            body.add(piece)
+        return parsed
 
     def _chars(self, first: int, last: int) -> int:
         return _length(self._lines_span(first, last))
@@ -232,6 +272,7 @@ class Pieces:
         self._firsts.append(first)
         self._lasts.append(last)
         self._kinds.append(kind)
+        self._counts.append(0)
         return len(self._firsts) - 1
 
     def _span(self, piece: int) -> Tuple[int, int]:
@@ -281,24 +322,22 @@ class Pieces:
 
 class _Body(list):
     """A statement list (a list, so `ast.walk` and visitors go through it) that parses its pieces as it is read:
-    its functions and classes are stand-ins, held; any other statement is the parsed piece's, for as long as the
-    reader keeps it."""
+    its functions and classes are the module's stand-ins, held; any other statement is the parsed piece's, for as
+    long as the reader keeps it. The module's body is added to piece by piece; a cut class's is made when read,
+    of the pieces after its header (`Pieces.body_of`)."""
 
-    __slots__ = ("_tree", "_pieces", "_ends", "_held", "_all_held")  # a cut class has one: no dict each (~330 bytes)
+    __slots__ = ("_tree", "_pieces", "_ends")
 
-    def __init__(self, tree: Pieces) -> None:
+    def __init__(self, tree: Pieces, pieces: Sequence[int] = ()) -> None:
         super().__init__()
         self._tree = tree
-        self._pieces, self._ends = array("i"), array("i")  # each piece, and the index after its last statement
-        self._held: List[Optional[Tuple[Any, ...]]] = []  # per piece: its stand-in or None for each statement
-        self._all_held = bytearray()  # per piece: it holds only stand-ins (reading it parses nothing)
+        self._pieces: Any = array("i")  # each piece, and the index after its last statement
+        self._ends = array("i")
+        for piece in pieces:
+            self.add(piece)
 
-    def add(self, piece: int, parsed: List[ast.stmt]) -> None:
-        held = tuple(s if isinstance(s, StandIn) else _stand_in(s, self._tree, piece, i)
-                     if isinstance(s, _DEFINITIONS) else None for i, s in enumerate(parsed))
-        self._held.append(held if any(s is not None for s in held) else None)
-        self._all_held.append(all(s is not None for s in held))
-        self._ends.append(len(self) + len(parsed))
+    def add(self, piece: int) -> None:
+        self._ends.append(len(self) + self._tree._counts[piece])
         self._pieces.append(piece)
 
     def __len__(self) -> int:
@@ -308,14 +347,18 @@ class _Body(list):
         return len(self) > 0
 
     def __iter__(self) -> Iterator[Any]:
-        for number, piece in enumerate(self._pieces):
-            held = self._held[number]
-            if self._all_held[number]:
-                yield from held  # type: ignore[misc]
+        tree = self._tree
+        for piece in self._pieces:
+            first, end = tree.held_in(piece)
+            if end - first == tree._counts[piece]:  # only stand-ins: nothing to parse
+                yield from tree.held[first:end]
                 continue
-            parsed = self._tree.load(piece)
-            for index, statement in enumerate(parsed):
-                yield held[index] if held is not None and held[index] is not None else statement
+            for index, statement in enumerate(tree.load(piece)):
+                if first < end and tree.held_indexes[first] == index:
+                    yield tree.held[first]
+                    first += 1
+                else:
+                    yield statement
 
     def __reversed__(self) -> Iterator[Any]:
         return reversed(list(self))
@@ -331,10 +374,12 @@ class _Body(list):
             raise IndexError("statement index out of range")
         number = bisect_right(self._ends, index)
         index -= self._ends[number - 1] if number else 0
-        held = self._held[number]
-        if held is not None and held[index] is not None:
-            return held[index]
-        return self._tree.load(self._pieces[number])[index]
+        tree, piece = self._tree, self._pieces[number]
+        first, end = tree.held_in(piece)
+        at = bisect_left(tree.held_indexes, index, first, end)
+        if at < end and tree.held_indexes[at] == index:
+            return tree.held[at]
+        return tree.load(piece)[index]
 
 
 def _statements(text: str, lines: int) -> Iterator[Statement]:
@@ -382,7 +427,7 @@ class Flags:
         self.bytes = bytearray(len(self._pieces.held_keys) if self._pieces is not None else 0)
 
     def index(self, node: ast.AST) -> Optional[int]:
-        if self._pieces is None or not isinstance(node, StandIn) or node._tree is not self._pieces:  # type: ignore
+        if self._pieces is None or not isinstance(node, StandIn) or node._tree is not self._pieces:
             return None
         return node._at()
 

@@ -247,10 +247,15 @@ class Module:
         self.run_top_level()
         while self.pending:
             node, parent = self.pending.pop(0), self._pending_frames.pop(0)
+            waiting = len(self.pending)
             if isinstance(node, ast.ClassDef):
                 self._analyze_class(node, parent)
             else:
                 self.function_frame(node, parent, None, emit=True).run(node.body)  # type: ignore[attr-defined]
+            if len(self.pending) > waiting:  # what it defined goes next, and the frame they were defined in with it
+                # (last, every class body's and function's frame that defined one was held at once: ~2 KB each)
+                self.pending[:] = self.pending[waiting:] + self.pending[:waiting]
+                self._pending_frames[:] = self._pending_frames[waiting:] + self._pending_frames[:waiting]
         return self.raw
 
     def _analyze_class(self, node: ast.ClassDef, parent: Frame) -> None:
@@ -262,11 +267,11 @@ class Module:
         self._run_class_body(info, parent, emit=True)
         # Methods read what other methods store in self.*: when a pass learns a new tainted attribute, run again.
         for _ in range(3):
-            known = {k for k, v in info.attrs.items() if carries(v)}  # a type alone is no reason to run again
+            known = info.carried()  # a type alone is no reason to run again
             raw_mark, pending_mark = len(self.raw), len(self.pending)
             for method in info.methods.values():
                 self.function_frame(method, parent, info, emit=True).run(method.body)  # type: ignore[attr-defined]
-            if {k for k, v in info.attrs.items() if carries(v)} <= known:
+            if info.carried() <= known:
                 break
             for deferred in self.pending[pending_mark:]:
                 self._deferred.discard(deferred)
@@ -444,34 +449,35 @@ class Module:
             self._assigned = {}  # while the pass runs, a version test naming a module-level name sees none
             self._assigning = True
             assigned: Dict[str, List[ast.expr]] = {}
-
-            def visit(body: Sequence[ast.stmt]) -> None:
-                for stmt in body:
-                    if isinstance(stmt, ast.Assign):
-                        for target in stmt.targets:
-                            pairs = (zip(target.elts, stmt.value.elts) if isinstance(target, ast.Tuple)
-                                     and isinstance(stmt.value, ast.Tuple) else ((target, stmt.value),))
-                            for t, v in pairs:
-                                if isinstance(t, ast.Name):
-                                    assigned.setdefault(t.id, []).append(v)
-                    elif isinstance(stmt, ast.If):
-                        decided = pyversion.truth(stmt.test, self.frame.constant_name, self.version_constant)
-                        if decided is not False:
-                            visit(stmt.body)
-                        if decided is not True:
-                            visit(stmt.orelse)
-                    elif isinstance(stmt, ast.Try):
-                        visit(stmt.body)
-                        for handler in stmt.handlers:
-                            visit(handler.body)
-                        visit(stmt.orelse)
-
             try:
-                visit(self.parsed.tree.body)
+                self._visit_assigned(self.parsed.tree.body, assigned)
             finally:
                 self._assigning = False
             self._assigned = assigned
         return self._assigned.get(name, [])
+
+    def _visit_assigned(self, body: Sequence[ast.stmt], assigned: Dict[str, List[ast.expr]]) -> None:
+        """`_python3_values`' pass over the top level (a method: a local function calling itself is a cycle, which
+        would keep the module and its tree for the cycle collector)."""
+        for stmt in body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    pairs = (zip(target.elts, stmt.value.elts) if isinstance(target, ast.Tuple)
+                             and isinstance(stmt.value, ast.Tuple) else ((target, stmt.value),))
+                    for t, v in pairs:
+                        if isinstance(t, ast.Name):
+                            assigned.setdefault(t.id, []).append(v)
+            elif isinstance(stmt, ast.If):
+                decided = pyversion.truth(stmt.test, self.frame.constant_name, self.version_constant)
+                if decided is not False:
+                    self._visit_assigned(stmt.body, assigned)
+                if decided is not True:
+                    self._visit_assigned(stmt.orelse, assigned)
+            elif isinstance(stmt, ast.Try):
+                self._visit_assigned(stmt.body, assigned)
+                for handler in stmt.handlers:
+                    self._visit_assigned(handler.body, assigned)
+                self._visit_assigned(stmt.orelse, assigned)
 
     def tree_class_named(self, qualname: str) -> Optional[str]:
         """`qualname` when it names a class of the tree (its module is not loaded)."""

@@ -10,6 +10,7 @@ Elsewhere than glibc these do nothing.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Optional
 
 _M_MMAP_THRESHOLD = -3  # <malloc.h>
@@ -36,6 +37,7 @@ def trim() -> None:
         libc.malloc_trim(0)
 
 
+@lru_cache(maxsize=None)  # loaded once: each load is a cycle of ctypes objects
 def _libc() -> Optional[Any]:
     """glibc, or None (another C library, another system)."""
     try:

@@ -193,6 +193,85 @@ def test_the_pieces_parsed_are_dropped(monkeypatch):
     assert len(pieces._cache) > 1 and pieces._cached_chars <= bounded._CACHE_CHARS
 
 
+SMALL_CLASSES = "import requests\n" + "".join(
+    f"\n\nclass C{i}(Base):\n    def get(self, u):\n        data = requests.get(u).content\n        return memoryview(data)\n"
+    f"\n    def put(self, x):\n        self.x = x\n" for i in range(30))
+
+
+def test_a_cut_class_keeps_no_body_of_its_own(monkeypatch):
+    """A file of thousands of small classes (issue 12 item 7): a cut class's body is made from its module's arrays
+    when read (~480 bytes a class were kept), and holds the same stand-ins at every read."""
+    monkeypatch.setattr(bounded, "BOUNDED_MIN_CHARS", 0)
+    tree, whole = parse(SMALL_CLASSES.encode()).tree, ast.parse(SMALL_CLASSES)
+    classes = [s for s in tree.body if isinstance(s, ast.ClassDef)]
+    assert len(classes) == 30 and all(isinstance(c, bounded.StandIn) for c in classes)
+    for cut, real in zip(classes, (s for s in whole.body if isinstance(s, ast.ClassDef))):
+        body = cut.body
+        assert isinstance(body, bounded._Body) and cut.body is not body  # made again at each read
+        assert [(s.name, s.lineno, s.end_lineno, len(s.body)) for s in body] == [
+            (s.name, s.lineno, s.end_lineno, len(s.body)) for s in real.body]  # type: ignore[attr-defined]
+        assert [id(s) for s in body] == [id(s) for s in cut.body] == [id(body[i]) for i in range(len(body))]
+        assert all(isinstance(s, bounded.StandIn) for s in body)
+
+
+def test_the_stand_ins_share_one_copy_of_each_name(monkeypatch):
+    """Methods' names repeat from class to class: one string each, not the parser's interned one."""
+    import sys
+
+    monkeypatch.setattr(bounded, "BOUNDED_MIN_CHARS", 0)
+    tree = parse(SMALL_CLASSES.encode()).tree
+    methods = [m for c in tree.body if isinstance(c, ast.ClassDef) for m in c.body]
+    assert len(methods) == 60 and {m.name for m in methods} == {"get", "put"}
+    assert len({id(m.name) for m in methods}) == 2
+    assert all(m.name is not sys.intern(m.name) for m in methods)
+
+
+def test_a_large_files_tree_and_classes_are_freed_by_reference_counting(monkeypatch):
+    """Nothing of an analysis of a large file is left to the cycle collector (a stand-in knows its pieces by a weak
+    reference; a class's cached MRO leaves itself out): fix's second analysis and the result's pickle come after
+    the first analysis's tree and classes are gone, not beside them."""
+    import gc
+
+    from buffix.analysis.flow.classes import ClassInfo
+
+    monkeypatch.setattr(bounded, "BOUNDED_MIN_CHARS", 0)
+    text = generate(functions=6, methods=6) + SMALL_CLASSES.replace("import requests\n", "")
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        result = run(text)
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage if isinstance(o, (bounded.StandIn, bounded.Pieces, ClassInfo))]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert len(result.findings) > 30 and left == []
+
+
+def test_what_a_class_defines_is_analyzed_right_after_it(monkeypatch):
+    """A file of classes each holding a class (issue 12 item 7): the frame a nested class was defined in waits with
+    it, so each is analyzed right after what defined it, not after every class of the file (every class body's
+    frame was held at once, ~2 KB each)."""
+    from buffix.analysis.module import Module
+
+    text = "import requests\n" + "".join(
+        f"\n\nclass N{i}:\n    class Inner:\n        def get(self, u):\n"
+        f"            return memoryview(requests.get(u).content)\n" for i in range(20))
+    waiting = []
+    analyze_class = Module._analyze_class
+
+    def counted(self, node, parent):
+        waiting.append(sum(frame is not self.frame for frame in self._pending_frames))
+        analyze_class(self, node, parent)
+
+    monkeypatch.setattr(Module, "_analyze_class", counted)
+    whole, pieces = both_ways(monkeypatch, lambda: run(text))
+    assert len(whole.findings) == 20 and pieces == whole
+    assert len(waiting) == 80 and max(waiting) == 0
+
+
 def test_a_syntax_error_reads_as_in_the_whole_file(monkeypatch):
     text = generate(functions=3, methods=2) + "\ndef broken(:\n    pass\n"
     whole, pieces = both_ways(monkeypatch, lambda: run(text))

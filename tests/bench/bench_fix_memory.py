@@ -1,12 +1,14 @@
 """Peak memory of `buffix fix` against `buffix check` (issue 12 item 7). A script, not a test:
 
-    .venv/bin/python tests/bench/bench_fix_memory.py [--buffix PATH] [--sizes 1,4] [--kinds sites,few,classes]
-        [--no-corpus]
+    .venv/bin/python tests/bench/bench_fix_memory.py [--buffix PATH] [--sizes 1,4]
+        [--kinds sites,few,classes,nested,top] [--no-corpus]
 
 Generates files of the given sizes in MB of each kind: `sites`, functions whose response body reaches
 `memoryview()` (one fixable finding per function, one per 77 bytes: the results are large), `few`, the same
-functions reading no body, with one site at the top (the results are small), and `classes` (`--kinds classes`),
-small classes of two methods, one with a site (what the analyzer keeps per class). Then runs `buffix check --no-cache
+functions reading no body, with one site at the top (the results are small), and, with `--kinds`: `classes`,
+small classes of two methods, one with a site (what the analyzer keeps per class); `nested`, classes each holding
+a class with a site (what waits to be analyzed); `top`, sites at the module's top level (`dataN = requests.get(u)
+.content; viewN = memoryview(dataN)`: the top frame's names live as long as the module). Then runs `buffix check --no-cache
 --jobs 1 FILE` and `buffix fix --no-cache --jobs 1 FILE` on a fresh copy of each, and the same two commands
 (default jobs) on a copy of the bench corpus (--corpus, default .buffix_cache/bench/corpus, made by bench_cli.py;
 never fixed in place). Peak RSS is that of the largest process of each command (os.wait4 of the child, which
@@ -39,12 +41,14 @@ FUNCTION = "def f{0}(u):\n    data = requests.get(u).content\n    return memoryv
 NO_SITE = "def f{0}(u):\n    data = load(u)\n    return memoryview(data)\n\n\n"
 CLASS = ("class C{0}(Base):\n    def get(self, u):\n        data = requests.get(u).content\n        return memoryview(data)\n"
          "\n    def put(self, x):\n        self.x = x\n\n\n")
-KINDS = {"sites": FUNCTION, "few": NO_SITE, "classes": CLASS}
+NESTED = ("class N{0}(Base):\n    class Inner(Base):\n        def get(self, u):\n            data = requests.get(u).content\n"
+          "            return memoryview(data)\n\n    def put(self, x):\n        self.x = x\n\n\n")
+TOP = "data{0} = requests.get(u).content\nview{0} = memoryview(data{0})\n"
+KINDS = {"sites": FUNCTION, "few": NO_SITE, "classes": CLASS, "nested": NESTED, "top": TOP}
 
 
 def generate(path: Path, megabytes: float, kind: str = "sites") -> None:
-    """A module of `megabytes` MB: an import, then functions with one fixable site each (`sites`) or none but the
-    first (`few`), or classes of two methods, one with a fixable site (`classes`)."""
+    """A module of `megabytes` MB: an import, a function with a site, then `kind`'s statements (KINDS)."""
     limit = int(megabytes * 1_000_000)
     parts, size, index = ["import requests\n\n\n", FUNCTION.format("_site")], 0, 0
     while size < limit:
@@ -148,7 +152,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--buffix", default=str(Path(sys.executable).with_name("buffix")))
     parser.add_argument("--sizes", default="1,4", help="generated file sizes in MB, comma-separated")
-    parser.add_argument("--kinds", default="sites,few", help="generated kinds (sites, few, classes), comma-separated")
+    parser.add_argument("--kinds", default="sites,few", help=f"generated kinds ({', '.join(KINDS)}), comma-separated")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the bench corpus (copied, never fixed in place)")
     parser.add_argument("--no-corpus", action="store_true", help="skip the bench corpus")
     parser.add_argument("--parts", action="store_true", help="only the parts' memory, on the largest size")

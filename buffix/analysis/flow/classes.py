@@ -33,6 +33,7 @@ from buffix.knowledge.catalog import Catalog
 
 MAX_MRO = 12
 MAX_SUBCLASSES = 16  # the most subclasses a call on a class's instance may dispatch to
+_NONE_FOUND = ("",)  # a class's cached answer "none" (ClassInfo._catalog_type, _receiver_base)
 
 Function = Tuple["ModuleContext", ast.AST, Optional["ClassInfo"]]  # a function of the tree: module, node, class
 _Made = Union[ast.expr, str, List[Union[ast.expr, str]]]  # what builds a self.<name>: the callee(s) of its call(s)
@@ -137,28 +138,47 @@ class ClassInfo:
     node: ast.ClassDef
     qualname: str
     methods: Dict[str, ast.AST] = field(default_factory=dict)
-    attrs: Dict[str, Optional[Val]] = field(default_factory=dict)
     module: Optional[ModuleContext] = None
     learned: bool = False  # its methods ran once, so `attrs` knows what they store in self.*
-    class_attrs: Dict[str, Optional[Val]] = field(default_factory=dict)  # what its body binds (tainted only)
     body_learned: bool = False  # its body ran, so `class_attrs` is complete
-    _bases: Optional[List["ClassInfo"]] = None
+    # `attrs` and `class_attrs`, made when first written: most classes of a large file store nothing (64 bytes each)
+    _attrs: Optional[Dict[str, Optional[Val]]] = None
+    _class_attrs: Optional[Dict[str, Optional[Val]]] = None
+    _bases: Optional[Tuple["ClassInfo", ...]] = None
     _rebound: Optional[Set[str]] = None
-    _mro: Optional[List["ClassInfo"]] = None
-    _catalog_type: Optional[Tuple[str]] = None
+    _mro: Optional[Tuple["ClassInfo", ...]] = None  # after itself: holding itself, it would be a cycle (mro())
+    _catalog_type: Optional[Tuple[str]] = None  # (found,), or _NONE_FOUND: one tuple for every class
     _receiver_base: Optional[Tuple[str]] = None
     _items: Optional[str] = None
     _gives: Optional[bool] = None
     _built: Optional[Dict[str, "_Made"]] = None  # self.<name> = <call> (or calls) in its own __init__
     _handed: Optional[Dict[str, List[Tuple["ClassInfo", List[ast.expr]]]]] = None  # by handed_by_super's name
 
-    def bases(self) -> List["ClassInfo"]:
+    @property
+    def attrs(self) -> Dict[str, Optional[Val]]:
+        """What its methods store in self.* (what they publish: `Frame._publish`)."""
+        if self._attrs is None:
+            self._attrs = {}
+        return self._attrs
+
+    @property
+    def class_attrs(self) -> Dict[str, Optional[Val]]:
+        """What its body binds (tainted only)."""
+        if self._class_attrs is None:
+            self._class_attrs = {}
+        return self._class_attrs
+
+    def carried(self) -> Set[str]:
+        """The self.* attributes its methods store something carrying a body in (making no `attrs`)."""
+        return {k for k, v in (self._attrs or {}).items() if carries(v)}
+
+    def bases(self) -> Sequence["ClassInfo"]:
         """Base classes defined in the analyzed tree (resolved on first use)."""
         if self._bases is None:
-            self._bases = []
+            self._bases = ()  # (one empty tuple for every class without any)
             if self.module is not None:
                 found = (self.module.resolve_class(b) for b in self.node.bases)
-                self._bases = [b for b in found if b is not None and b is not self]
+                self._bases = tuple(b for b in found if b is not None and b is not self)
         for base in self._bases:  # resolving them read their files: so does every later answer
             if base.module is not None:
                 base.module.consulted(computed=False)
@@ -173,11 +193,11 @@ class ClassInfo:
                 if info not in order:
                     order.append(info)
                     pending.extend(info.bases())
-            self._mro = order
-        for info in self._mro:  # every answer read from these classes depends on their files
+            self._mro = tuple(order[1:])  # (one empty tuple for every class without bases in the tree)
+        for info in (self, *self._mro):  # every answer read from these classes depends on their files
             if info.module is not None:
                 info.module.consulted(computed=False)
-        return self._mro
+        return [self, *self._mro]
 
     def method(self, name: str) -> Optional[Tuple["ClassInfo", ast.AST]]:
         for info in self.mro():
@@ -220,10 +240,10 @@ class ClassInfo:
         """The catalog receiver (a C parser or cipher, `class ImportResolver(etree.Resolver)`) this class derives
         from: its inherited methods are that receiver's, sinks included (found once)."""
         if self._receiver_base is None:
-            self._receiver_base = (next((made.value for info in self.mro() if info.module is not None
-                                         for base in info.node.bases
-                                         if (made := info.module.catalog.objects.get(
-                                             info.module.qualname_of(base) or "")) is not None), ""),)
+            found = next((made.value for info in self.mro() if info.module is not None for base in info.node.bases
+                          if (made := info.module.catalog.objects.get(info.module.qualname_of(base) or ""))
+                          is not None), "")
+            self._receiver_base = (found,) if found else _NONE_FOUND
         else:
             self.mro()  # the answer still depends on the bases' files
         return self._receiver_base[0] or None
@@ -231,7 +251,8 @@ class ClassInfo:
     def catalog_type(self) -> Optional[str]:
         """The catalog type this class derives from (`class Session(requests.Session)`), if any (found once)."""
         if self._catalog_type is None:
-            self._catalog_type = (self._find_catalog_type() or "",)
+            found = self._find_catalog_type()
+            self._catalog_type = (found,) if found else _NONE_FOUND
         else:
             self.mro()  # the answer still depends on the bases' files
         return self._catalog_type[0] or None
@@ -297,8 +318,8 @@ class ClassInfo:
                 info.module.learn_body(info)
             if info.module is not None:
                 info.module.consulted()  # what running its body read
-            if name in info.class_attrs:
-                return True, info.class_attrs[name]
+            if info._class_attrs is not None and name in info._class_attrs:
+                return True, info._class_attrs[name]
         return False, None
 
     def fields(self) -> List[str]:
@@ -411,8 +432,8 @@ class ClassInfo:
                 info.module.learn(info)
             if info.module is not None:
                 info.module.consulted()  # what learning it read
-            if name in info.attrs:
-                found, value = True, info.attrs[name]
+            if info._attrs is not None and name in info._attrs:
+                found, value = True, info._attrs[name]
                 break
         if carries(value):
             return found, value
