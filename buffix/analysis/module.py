@@ -214,7 +214,9 @@ class Module:
         self._stored = True
         self.run_top_level()
         for function, cls in dict.fromkeys(p for makers in self._making().values() for p in makers):
-            lines = self.parsed.lines[function.lineno - 1:function.end_lineno]  # type: ignore[attr-defined]
+            # a method's sources may be its class's (`self.pool_manager = urllib3.PoolManager()` in `__init__`)
+            where = function if cls is None else cls.node
+            lines = self.parsed.lines[where.lineno - 1:where.end_lineno]  # type: ignore[attr-defined]
             if sources("\n".join(lines).encode("utf-8", "replace")):  # (what the answer depends on: Project)
                 self.function_frame(function, self.frame, cls, emit=False).run(function.body)  # type: ignore
         return self.published
