@@ -915,6 +915,8 @@ class Frame:
                 return Val(CLEAN, type=f"{base.type}.{node.attr}", role=SINK_METHOD)
             spec = catalog.types.get(base.catalog_type)
             result = spec.attributes.get(node.attr) if spec else None
+            if result is not None and base.type == GUESSED_RESPONSE and self._own_response_member(node):
+                return None  # `http_response.content` of botocore's AWSResponse: its property, not a client's body
             if result is None and spec is not None and node.attr in spec.methods:  # `read = resp.raw.read`
                 return self.step(replace(base, type=f"{base.type}.{node.attr}", role=BOUND_METHOD), node,
                                  f"the bound method `.{node.attr}`")
@@ -930,6 +932,23 @@ class Frame:
                 return self.derive(result, Val(OBJECT, confidence="low", type=UNKNOWN), node,
                                    f"`.{node.attr}` on a value of unknown type")
         return None
+
+    def _own_response_member(self, node: ast.Attribute) -> bool:
+        """Does the tree define `.<attr>` on its own response classes (`AWSResponse`, named as the guess was: a
+        response), each as a property that returns no body (`b"".join(self.raw.stream())`, a copy)? A receiver
+        guessed a response from its name is then more likely one of those than a client's response."""
+        project = self.module.project
+        if project is None or _OWN_RESPONSE_MEMBERS:
+            return False  # asked while one of those properties is read: it reads the client's member itself
+        found = project.methods_by_name(node.attr, "response", named=True)
+        _OWN_RESPONSE_MEMBERS.append(node.attr)
+        try:
+            return bool(found) and all(
+                cls is not None and known.is_property(function) and not carries(
+                    module.summarize(function, cls, {}, seeds=_given_responses(cls)).returns)
+                for module, function, cls in found)
+        finally:
+            _OWN_RESPONSE_MEMBERS.pop()
 
     def _any_receiver_sink(self, node: ast.Attribute) -> bool:
         """Is `x.name` a sink whatever `x` is, as a call `x.name(...)` would be? Not when `x` is `self` and its
@@ -2703,6 +2722,23 @@ def _lambda_function(node: ast.Lambda) -> ast.FunctionDef:
             function.type_params = []  # type: ignore[attr-defined]
         _LAMBDAS[id(node)] = (node, ast.copy_location(function, node))
     return _LAMBDAS[id(node)][1]
+
+
+_OWN_RESPONSE_MEMBERS: List[str] = []  # the members `_own_response_member` is reading the tree's properties of
+
+
+def _given_responses(cls: ClassInfo) -> Tuple[Tuple[str, Val], ...]:
+    """The attributes `__init__` sets from its parameters (`self.raw = raw`), each as a guessed response: what a
+    response class of the tree may hold of a client's (its property hands that on, or copies it)."""
+    init = cls.methods.get("__init__")
+    if init is None:
+        return ()
+    args: ast.arguments = init.args  # type: ignore[attr-defined]
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    given = sorted({t.attr for n in ast.walk(init) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
+                    and n.value.id in params for t in n.targets
+                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id != n.value.id})
+    return tuple((attr, Val(OBJECT, type=GUESSED_RESPONSE, confidence="medium")) for attr in given)
 
 
 _USES_ARGUMENTS: Dict[str, bool] = {}  # by function: does a body it is called with reach a sink, or come back?
