@@ -940,13 +940,15 @@ class Frame:
         project = self.module.project
         if project is None or _OWN_RESPONSE_MEMBERS:
             return False  # asked while one of those properties is read: it reads the client's member itself
-        found = project.methods_by_name(node.attr, "response", named=True)
+        # a test's fake response says nothing of what a receiver of the package's own code holds
+        found = [m for m in project.methods_by_name(node.attr, "response", named=True) if not m[0].in_tests]
         _OWN_RESPONSE_MEMBERS.append(node.attr)
         try:
-            return bool(found) and all(
-                cls is not None and known.is_property(function) and not carries(
-                    module.summarize(function, cls, {}, seeds=_given_responses(cls)).returns)
-                for module, function, cls in found)
+            for module, function, cls in found:
+                given = _given_responses(cls) if cls is not None and known.is_property(function) else None
+                if given is None or carries(module.summarize(function, cls, {}, seeds=given).returns):
+                    return False
+            return bool(found)
         finally:
             _OWN_RESPONSE_MEMBERS.pop()
 
@@ -2727,12 +2729,14 @@ def _lambda_function(node: ast.Lambda) -> ast.FunctionDef:
 _OWN_RESPONSE_MEMBERS: List[str] = []  # the members `_own_response_member` is reading the tree's properties of
 
 
-def _given_responses(cls: ClassInfo) -> Tuple[Tuple[str, Val], ...]:
-    """The attributes `__init__` sets from its parameters (`self.raw = raw`), each as a guessed response: what a
-    response class of the tree may hold of a client's (its property hands that on, or copies it)."""
-    init = cls.methods.get("__init__")
-    if init is None:
-        return ()
+def _given_responses(cls: ClassInfo) -> Optional[Tuple[Tuple[str, Val], ...]]:
+    """The attributes the class's `__init__` sets from its parameters (`self.raw = raw`), each as a guessed response:
+    what a response class of the tree may hold of a client's (its property hands that on, or copies it). None when
+    its `__init__` is not the tree's (aiobotocore's AioAWSResponse is built by botocore's): what it holds is unknown."""
+    owner = next((info for info in cls.mro() if "__init__" in info.methods), None)
+    if owner is None or owner.module is None:
+        return None
+    init = owner.methods["__init__"]
     args: ast.arguments = init.args  # type: ignore[attr-defined]
     params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     given = sorted({t.attr for n in ast.walk(init) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
