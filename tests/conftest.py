@@ -11,6 +11,10 @@ import pytest
 from tests.httpserver import URL_ENV, LocalServer, serve
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: minutes of real packages or suites; only with BUFFIX_SLOW=1")
+
+
 @pytest.fixture(autouse=True)
 def _keeps_sigint() -> Iterator[None]:
     """A test that leaves SIGINT's disposition changed (ignored, say) fails, and the disposition is restored: every

@@ -143,7 +143,7 @@ class Module:
         self._instances: Optional[Dict[str, str]] = None
         self.frame = Frame(self, self.names, emit=emitting)
         self._ran = False
-        self._stored = False  # `stores` ran
+        self._stored: Dict[Callable[[bytes], Any], Dict[Tuple[str, str], Val]] = {}  # `stores`, by its filter
         self._deferred = _Deferred(parsed.tree)  # pending or analyzed (a scan of `pending` per def was quadratic)
         self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
@@ -209,17 +209,23 @@ class Module:
         (`Picture()`, `Download.from_data(...)`, `cls(...)` in a class method, `isinstance(x, ClientResult)`) and
         whose text names a body source (`sources`) store in instances of the tree's classes. All of them run at
         once, silently: which class is asked about first must not change what an answer depends on."""
-        if self._stored:
-            return self.published
-        self._stored = True
+        if sources in self._stored:
+            return self._stored[sources]
         self.run_top_level()
-        for function, cls in dict.fromkeys(p for makers in self._making().values() for p in makers):
-            # a method's sources may be its class's (`self.pool_manager = urllib3.PoolManager()` in `__init__`)
-            where = function if cls is None else cls.node
-            lines = self.parsed.lines[where.lineno - 1:where.end_lineno]  # type: ignore[attr-defined]
-            if sources("\n".join(lines).encode("utf-8", "replace")):  # (what the answer depends on: Project)
-                self.function_frame(function, self.frame, cls, emit=False).run(function.body)  # type: ignore
-        return self.published
+        # only what these functions store: not what the module's analysis, or a run under another filter, stored
+        # before (which of them ran first would decide the answer)
+        outer = self.published
+        self.published = self._stored[sources] = {}  # (while it runs, what it stored so far: Project knows)
+        try:
+            for function, cls in dict.fromkeys(p for makers in self._making().values() for p in makers):
+                # a method's sources may be its class's (`self.pool_manager = urllib3.PoolManager()` in `__init__`)
+                where = function if cls is None else cls.node
+                lines = self.parsed.lines[where.lineno - 1:where.end_lineno]  # type: ignore[attr-defined]
+                if sources("\n".join(lines).encode("utf-8", "replace")):  # (what the answer depends on: Project)
+                    self.function_frame(function, self.frame, cls, emit=False).run(function.body)  # type: ignore
+        finally:
+            made, self.published = self.published, outer
+        return made
 
     def _making(self) -> Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]:
         """Class name -> the functions and methods that build or type-check a class so named (one walk)."""

@@ -11,6 +11,7 @@ workers the prefilter runs in the workers too, and `a_` / `b_` names put both fi
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,27 @@ def test_findings_do_not_depend_on_workers_or_file_order(tmp_path):
     }
     for name, findings in runs.items():
         assert findings == one_worker, name
+
+
+STORES_CHAIN = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer" / "stores_chain_project"
+
+
+def test_stores_made_elsewhere_do_not_depend_on_which_class_was_asked_first(tmp_path):
+    """`Picture.content` is filled from `ApiResponse.raw`, itself filled elsewhere: the answer about Picture used
+    to read ApiResponse's answer only when an earlier file (a_raw.py) had cached it, so b_cover.py was reported
+    after a_raw.py and silent alone, or in a worker that had not analyzed a_raw.py."""
+    shutil.copytree(STORES_CHAIN, tmp_path / "tree")
+    root = tmp_path / "tree"
+    cover = "media/b_cover.py"
+
+    def cover_findings(*args: str) -> list:
+        return [f for f in check(root, *args) if f["path"] == cover]
+
+    alone = cover_findings("--jobs", "1", cover)
+    runs = {
+        "after a_raw.py": cover_findings("--jobs", "1", "media/a_raw.py", cover),
+        "the whole tree, one worker": cover_findings("--jobs", "1", "."),
+        "the whole tree, two workers": cover_findings("--jobs", "2", "."),
+    }
+    for name, findings in runs.items():
+        assert findings == alone, name

@@ -915,6 +915,8 @@ class Frame:
                 return Val(CLEAN, type=f"{base.type}.{node.attr}", role=SINK_METHOD)
             spec = catalog.types.get(base.catalog_type)
             result = spec.attributes.get(node.attr) if spec else None
+            if result is not None and base.type == GUESSED_RESPONSE and self._own_response_member(node):
+                return None  # `http_response.content` of botocore's AWSResponse: its property, not a client's body
             if result is None and spec is not None and node.attr in spec.methods:  # `read = resp.raw.read`
                 return self.step(replace(base, type=f"{base.type}.{node.attr}", role=BOUND_METHOD), node,
                                  f"the bound method `.{node.attr}`")
@@ -930,6 +932,25 @@ class Frame:
                 return self.derive(result, Val(OBJECT, confidence="low", type=UNKNOWN), node,
                                    f"`.{node.attr}` on a value of unknown type")
         return None
+
+    def _own_response_member(self, node: ast.Attribute) -> bool:
+        """Does the tree define `.<attr>` on its own response classes (`AWSResponse`, named as the guess was: a
+        response), each as a property that returns no body (`b"".join(self.raw.stream())`, a copy)? A receiver
+        guessed a response from its name is then more likely one of those than a client's response."""
+        project = self.module.project
+        if project is None or _OWN_RESPONSE_MEMBERS:
+            return False  # asked while one of those properties is read: it reads the client's member itself
+        # a test's fake response says nothing of what a receiver of the package's own code holds
+        found = [m for m in project.methods_by_name(node.attr, "response", named=True) if not m[0].in_tests]
+        _OWN_RESPONSE_MEMBERS.append(node.attr)
+        try:
+            for module, function, cls in found:
+                given = _given_responses(cls) if cls is not None and known.is_property(function) else None
+                if given is None or carries(module.summarize(function, cls, {}, seeds=given).returns):
+                    return False
+            return bool(found)
+        finally:
+            _OWN_RESPONSE_MEMBERS.pop()
 
     def _any_receiver_sink(self, node: ast.Attribute) -> bool:
         """Is `x.name` a sink whatever `x` is, as a call `x.name(...)` would be? Not when `x` is `self` and its
@@ -2706,6 +2727,25 @@ def _lambda_function(node: ast.Lambda) -> ast.FunctionDef:
             function.type_params = []  # type: ignore[attr-defined]
         _LAMBDAS[id(node)] = (node, ast.copy_location(function, node))
     return _LAMBDAS[id(node)][1]
+
+
+_OWN_RESPONSE_MEMBERS: List[str] = []  # the members `_own_response_member` is reading the tree's properties of
+
+
+def _given_responses(cls: ClassInfo) -> Optional[Tuple[Tuple[str, Val], ...]]:
+    """The attributes the class's `__init__` sets from its parameters (`self.raw = raw`), each as a guessed response:
+    what a response class of the tree may hold of a client's (its property hands that on, or copies it). None when
+    its `__init__` is not the tree's (aiobotocore's AioAWSResponse is built by botocore's): what it holds is unknown."""
+    owner = next((info for info in cls.mro() if "__init__" in info.methods), None)
+    if owner is None or owner.module is None:
+        return None
+    init = owner.methods["__init__"]
+    args: ast.arguments = init.args  # type: ignore[attr-defined]
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    given = sorted({t.attr for n in ast.walk(init) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
+                    and n.value.id in params for t in n.targets
+                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id != n.value.id})
+    return tuple((attr, Val(OBJECT, type=GUESSED_RESPONSE, confidence="medium")) for attr in given)
 
 
 _USES_ARGUMENTS: Dict[str, bool] = {}  # by function: does a body it is called with reach a sink, or come back?

@@ -167,8 +167,10 @@ class Project:
         return self._stores_into(qualname).get(attr)
 
     def _stores_into(self, qualname: str) -> Dict[str, Val]:
-        if self._storing and qualname not in self._stored:
-            return {}  # asked while producers run: one level only (each level would run more modules)
+        if self._storing:
+            # asked while producers run: one level only (each level would run more modules), and never what an
+            # earlier question left cached, else the class asked about first would decide the answer
+            return {}
 
         def compute() -> Dict[str, Val]:
             self._storing.add(qualname)
