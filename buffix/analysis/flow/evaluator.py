@@ -1460,7 +1460,8 @@ class Frame:
         if instance is not None and isinstance(func, ast.Attribute):  # `from app.client import client; client.get()`
             return self.instance_call(node, self.step(instance, func.value, "a module-level instance"), func.attr,
                                       args, func.value)
-        named = self.module.tree_class(node.func)  # `HTTPStorage()`: calls on it reach its methods
+        # `HTTPStorage()`: calls on it reach its methods (`qualname` also sees a function's own imports)
+        named = self.module.tree_class(node.func) or self.module.tree_class_named(qualname)
         return self._typed_instance(node, named) if named is not None else None
 
     def _global_instance(self, qualname: str) -> Optional[Val]:
@@ -1899,7 +1900,10 @@ class Frame:
         for spec in catalog.method_sinks.get((receiver.catalog_type, name), ()):
             self._check(spec, node, args)
         if receiver.role is TREE_CLASS and self._defines(receiver, name):
-            return self.instance_call(node, receiver, name, args, func.value)  # its own `write()`, not the generic
+            # its own `write()`, not the generic; of an instance this frame was given, the sinks a body made here
+            # reaches in it are the caller's to report (a helper writing chunks into the writer it is handed)
+            with self._handed(receiver):
+                return self.instance_call(node, receiver, name, args, func.value)
         self._any_receiver_sinks(node, name, args)
         if receiver.role is TREE_CLASS:
             return self.instance_call(node, receiver, name, args, func.value)
@@ -2607,7 +2611,8 @@ def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
     """Worth following into a callee: a value carrying a body, or an instance of a tree class some method of which
     may give one."""
     return value is not None and (carries(value) or _uses_its_arguments(module, value) or (
-        module.project is not None and family_gives_bodies(value, module.project.find_class)))
+        module.project is not None and family_gives_bodies(value, module.project.find_class))
+        or _sinks_what_it_is_given(module, value))
 
 
 def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo], args: Args,
@@ -2735,10 +2740,40 @@ def _uses_its_arguments(module: ModuleContext, value: Val) -> bool:
     return False
 
 
+_SINKS_GIVEN: Dict[str, bool] = {}  # by tree class: does one of its sink-named methods sink what it is given?
+
+
+def _sinks_what_it_is_given(module: ModuleContext, value: Val) -> bool:
+    """An instance of a tree class whose own method of a sink's name (`write()` of a file-like wrapper, `update()`
+    of a hasher) hands its argument to a buffer consumer: a helper that writes body chunks into it, seeing only a
+    parameter, reaches that consumer (cached-path's progress writer, a checksumming file wrapper)."""
+    project = module.project
+    if value.kind is not OBJECT or value.role is not TREE_CLASS or project is None or project.collecting():
+        return False
+    sink_names = {name for receiver, name in module.catalog.method_sinks if receiver == "*"}
+    for qualname in family(value):
+        if qualname not in _SINKS_GIVEN:
+            _SINKS_GIVEN[qualname] = False  # a method handing its own instance on
+            info = project.find_class(qualname)
+            for name in sorted(sink_names & {n for c in (info.mro() if info is not None else ()) for n in c.methods}):
+                found = info.method(name) if info is not None else None
+                if found is None or found[0].module is None:
+                    continue
+                owner, method = found
+                given = {i: Val(BODY, param=Param(i)) for i in range(len(owner.module.parameters(method, info)))}
+                if owner.module.summarize(method, info, given).hits:
+                    _SINKS_GIVEN[qualname] = True
+                    break
+        if _SINKS_GIVEN[qualname]:
+            return True
+    return False
+
+
 def forget_closures() -> None:
     _CLOSURES.clear()
     _LAMBDAS.clear()
     _USES_ARGUMENTS.clear()
+    _SINKS_GIVEN.clear()
 
 
 def _given_body(value: Optional[Val]) -> bool:
