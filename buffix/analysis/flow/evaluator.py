@@ -973,7 +973,8 @@ class Frame:
 
     def _function_value(self, node: ast.expr) -> Optional[Val]:
         """A catalog function named as a value, not called (`fn = requests.post if post else requests.get`):
-        calling it later is calling the function. Likewise a function of the tree another module defines."""
+        calling it later is calling the function. Likewise a function or a class of the tree another module
+        defines (`klass = RawDownload if raw else Download`: calling it builds one)."""
         qualname = self.qualname(node)
         catalog = self.module.catalog
         if qualname is not None and (qualname in catalog.sources or qualname in catalog.objects
@@ -981,7 +982,8 @@ class Frame:
             return Val(CLEAN, type=qualname, role=Role.FUNCTION)
         if qualname is not None and self.module.find_function(qualname, True) is not None:
             return Val(OBJECT, type=qualname, role=Role.TREE_FUNCTION)  # `PARSERS = {"xml": parse_xml}`
-        return None
+        named = self.module.tree_class_named(qualname) if qualname is not None else None
+        return Val(OBJECT, type=named, role=CLASS) if named is not None else None
 
     def default_function(self, default: ast.expr) -> Optional[Val]:
         """A parameter's default naming a function of the tree (`url_fetcher=fetch`): that function as a value."""
@@ -2370,11 +2372,18 @@ class Frame:
 
     def _own_seeds(self, node: ast.AST) -> Seeds:
         """`self.m()` in a method of an instance built from bodies: the self.* that derive from this frame's inputs
-        go along (the method reads `self._raw_stream`). Values made here stay with the class analysis."""
-        if not self.seeded:
+        go along (the method reads `self._raw_stream`, or writes chunks into the writer `self._stream`). Values made
+        here stay with the class analysis. In a function nested in the method (a request retried by a helper), the
+        method's self.* as the nested function sees them."""
+        frames: List[Frame] = [self]
+        while not frames[-1].seeded and frames[-1].parent is not None and frames[-1].parent.cls is self.cls:
+            frames.append(frames[-1].parent)
+        if not frames[-1].seeded:
             return ()
-        return tuple((key[5:], cast(ast.expr, node), value) for key, value in sorted(self.env.items())
-                     if key.startswith("self.") and value is not None and value.param is not None and carries(value))
+        env = {key: value for frame in reversed(frames) for key, value in frame.env.items()}
+        return tuple((key[5:], cast(ast.expr, node), value) for key, value in sorted(env.items())
+                     if key.startswith("self.") and value is not None and value.param is not None
+                     and _hands_on(self.module, value))
 
     # ---- the tree's classes as values: families, class objects, members of other instances ------------------
     def _names_module_class(self, name: str) -> bool:
@@ -2455,12 +2464,12 @@ class Frame:
     def _instantiate(self, node: ast.Call, args: Args, classes: Val) -> Optional[Val]:
         """Calling a class kept as a value (`cls(...)`, `registry[kind]()`): an instance of it (of the family)."""
         members = family(classes)
-        if len(members) == 1 and self._passes_bodies(args):
-            info = self._class_info(members[0])
-            built = self._construct(node, args, info) if info is not None else None
-            if built is not None:
-                return built
         instance = replace(classes, role=TREE_CLASS, attrs=())
+        if self._passes_bodies(args):  # each class of the family keeps what it is given (`klass(stream=f)`)
+            infos = [self._class_info(m) if m != OTHER_CLASS else None for m in members]
+            built = [self._construct(node, args, info) if info is not None else None for info in infos]
+            if any(b is not None for b in built):
+                return merge([b if b is not None else replace(instance, type=m) for b, m in zip(built, members)])
         return self.step(instance, node, f"an instance of `{' or '.join(q.rpartition('.')[2] for q in members)}`")
 
     def _class_call(self, node: ast.Call, func: ast.Attribute, args: Args, classes: Val) -> Optional[Val]:
