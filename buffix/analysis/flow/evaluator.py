@@ -2372,18 +2372,11 @@ class Frame:
 
     def _own_seeds(self, node: ast.AST) -> Seeds:
         """`self.m()` in a method of an instance built from bodies: the self.* that derive from this frame's inputs
-        go along (the method reads `self._raw_stream`, or writes chunks into the writer `self._stream`). Values made
-        here stay with the class analysis. In a function nested in the method (a request retried by a helper), the
-        method's self.* as the nested function sees them."""
-        frames: List[Frame] = [self]
-        while not frames[-1].seeded and frames[-1].parent is not None and frames[-1].parent.cls is self.cls:
-            frames.append(frames[-1].parent)
-        if not frames[-1].seeded:
+        go along (the method reads `self._raw_stream`). Values made here stay with the class analysis."""
+        if not self.seeded:
             return ()
-        env = {key: value for frame in reversed(frames) for key, value in frame.env.items()}
-        return tuple((key[5:], cast(ast.expr, node), value) for key, value in sorted(env.items())
-                     if key.startswith("self.") and value is not None and value.param is not None
-                     and _hands_on(self.module, value))
+        return tuple((key[5:], cast(ast.expr, node), value) for key, value in sorted(self.env.items())
+                     if key.startswith("self.") and value is not None and value.param is not None and carries(value))
 
     # ---- the tree's classes as values: families, class objects, members of other instances ------------------
     def _names_module_class(self, name: str) -> bool:
