@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Seq
 
 from buffix.analysis.bounded import Flags, StandIn
 from buffix.analysis.flow import known, pyversion
-from buffix.analysis.flow.classes import ClassInfo, Function, Tree
+from buffix.analysis.flow.classes import ClassInfo, Function, Tree, module_functions
 from buffix.analysis.flow.evaluator import Frame, forget_closures
 from buffix.analysis.flow.known import is_classmethod, is_static, is_super_call
 from buffix.analysis.flow.model import (
@@ -117,7 +117,10 @@ class Module:
         self.in_tests = is_test_module(path, qualname)  # a response guessed from its name here is most likely a mock
         body = parsed.tree.body
         self.names = collect(body, self.package)
-        self.functions = {s.name: s for s in body if isinstance(s, _FUNCTIONS)}
+        # its top-level functions, those an `if` or `try` defines too (an optional import's handler); a
+        # top-level definition wins
+        self.functions = {**{f.name: f for f in module_functions(body)},  # type: ignore[attr-defined]
+                          **{s.name: s for s in body if isinstance(s, _FUNCTIONS)}}
         self.classes: Dict[str, ClassInfo] = {}
         for stmt in body:
             if isinstance(stmt, ast.ClassDef):

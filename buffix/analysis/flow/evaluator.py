@@ -1366,6 +1366,8 @@ class Frame:
                 return True, called
         if bound is not None and bound.kind is CLEAN and bound.role is Role.FUNCTION:
             return True, self._qualified(node, bound.type, args)
+        if bound is not None and bound.kind is OBJECT and bound.role is TREE_CLASS and self._defines(bound, "__call__"):
+            return True, self.instance_call(node, bound, "__call__", args, func)  # `handlers(resp)`: its __call__
         if bound is not None and bound.kind is OBJECT and bound.role is Role.CALLABLE:  # `downloader(0)`, `fn()`
             given = bound.part(0)
             if given is not None and bound.param is not None:  # a callable the function was given: its input
@@ -1462,6 +1464,10 @@ class Frame:
         if instance is not None and isinstance(func, ast.Attribute):  # `from app.client import client; client.get()`
             return self.instance_call(node, self.step(instance, func.value, "a module-level instance"), func.attr,
                                       args, func.value)
+        instance = self._global_instance(qualname) if isinstance(func, ast.Name) else None
+        if instance is not None and self._defines(instance, "__call__"):  # `from .registry import handlers`
+            return self.instance_call(node, self.step(instance, func, "a module-level instance"), "__call__", args,
+                                      func)
         # `HTTPStorage()`: calls on it reach its methods (`qualname` also sees a function's own imports)
         named = self.module.tree_class(node.func) or self.module.tree_class_named(qualname)
         return self._typed_instance(node, named) if named is not None else None
