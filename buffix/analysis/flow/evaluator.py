@@ -2217,9 +2217,10 @@ class Frame:
         origin: ast.expr = where or node  # type: ignore[assignment]  # `iter(x)`: the node stands for the receiver
         delegate = info.delegate() if info.method(name) is None else None
         if delegate is not None:  # a wrapper: `w.read(n)` is `w._raw.read(n)` through its `__getattr__`
-            return self._delegated(node, receiver, delegate, name, args, call=True)
-        seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
-        given = self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
+            given = self._delegated(node, receiver, delegate, name, args, call=True)
+        else:
+            seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
+            given = self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
         if given is not None and given.tainted and given.param is None and receiver.param is not None:
             return replace(given, param=receiver.param)  # from an instance the function was given: its input
         return given
