@@ -574,6 +574,14 @@ class Module:
                     continue
                 if isinstance(expr, (ast.Name, ast.Attribute)):
                     stated.setdefault(name, expr)
+            returned = _DOC_RETURN.search(doc or "")  # under the key `return`, which no parameter can be named
+            text = (returned.group("g") or returned.group("s") or returned.group("n")) if returned else None
+            try:
+                expr = ast.parse(text.strip("`~:").replace(":class:", ""), mode="eval").body if text else None
+            except SyntaxError:
+                expr = None
+            if isinstance(expr, (ast.Name, ast.Attribute)):
+                stated["return"] = expr
             self._docstrings[key] = stated or _NOTHING_STATED  # many state nothing: one dict for all of them
         return self._docstrings[key]
 
@@ -766,6 +774,11 @@ _DOC_TYPE = re.compile(
     r"|:type[ \t]+(?P<s>\w+)[ \t]*:[ \t]*(?P<st>[\w.`~: ]+)$"  # Sphinx: `:type storage: BaseStorage`
     r"|(?P<n>\w+)[ \t]+:[ \t]+(?P<nt>[\w.`~]+)[ \t]*$)",  # NumPy: `storage : BaseStorage`
     re.MULTILINE)
+_DOC_RETURN = re.compile(
+    r"^[ \t]*Returns?:[ \t]*\n[ \t]+(?P<g>[\w.`~]+)[ \t]*(?::|$)"  # Google: `Returns:` then `BaseStorage: ...`
+    r"|:rtype:[ \t]*(?P<s>[\w.`~:]+)[ \t]*$"  # Sphinx: `:rtype: BaseStorage`
+    r"|^[ \t]*Returns\n[ \t]*-{3,}\n[ \t]*(?:\w+[ \t]+:[ \t]+)?(?P<n>[\w.`~]+)[ \t]*$",  # NumPy: `Returns` `---`
+    re.MULTILINE)
 _NOTHING_STATED: Dict[str, ast.expr] = {}  # shared: never written to
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 _IF, _SUPER = re.compile(r"if\b"), re.compile(r"super\b")  # what an `if`/`x if c else y` and `super()` must spell
@@ -801,8 +814,12 @@ def _declared(frame: Frame, function: ast.AST, returns: Optional[Val]) -> Option
     """What a function returns when the flow does not say: what its return annotation names (`-> "Bot"`, a
     property's `-> BaseRequest`). A tree class only types a value known to hold nothing more."""
     annotation = getattr(function, "returns", None)
-    if annotation is None or (returns is not None and returns.tainted):
+    if returns is not None and returns.tainted:
         return returns
+    if annotation is None:  # `Returns: BaseStorageBackend: ...` in the docstring: a weaker promise
+        stated = frame.module._documented(function).get("return")  # type: ignore[attr-defined]
+        documented = frame.annotated(stated, function, "documented to return") if stated is not None else None
+        return documented.at_most("medium") if documented is not None and returns is None else returns
     declared = _type_argument(frame, annotation) or frame.annotated(annotation, function, "declared to return",
                                                                      classes=True)
     if declared is None or (returns is not None and declared.catalog_type):

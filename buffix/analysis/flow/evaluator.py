@@ -832,12 +832,12 @@ class Frame:
                 names.append(node)
         for node in names:
             qualname = self.qualname(node)
-            if how == "documented" and qualname and qualname.startswith("builtins.") and "." in qualname[9:]:
+            if how.startswith("documented") and qualname and qualname.startswith("builtins.") and "." in qualname[9:]:
                 qualname = qualname[len("builtins."):]  # a docstring spells a type in full (`~requests.Session`)
             type_name = self.module.catalog.annotations.get(qualname or "")
             if type_name is not None:
                 return self.step(Val(OBJECT, type=type_name), where, f"{how} as `{qualname}`")
-        by_name = how == "documented"
+        by_name = how.startswith("documented")  # a docstring need not import what it names
         for base, argument in known.parameterized(annotation) if classes else ():
             cls = self.module.tree_class(base, by_name=by_name)
             item = self.module.tree_class(argument, by_name=by_name) if argument is not None else None
