@@ -577,11 +577,11 @@ class Module:
             returned = _DOC_RETURN.search(doc or "")  # under the key `return`, which no parameter can be named
             text = (returned.group("g") or returned.group("s") or returned.group("n")) if returned else None
             try:
-                expr = ast.parse(text.strip("`~:").replace(":class:", ""), mode="eval").body if text else None
+                type_named = ast.parse(text.strip("`~:").replace(":class:", ""), mode="eval").body if text else None
             except SyntaxError:
-                expr = None
-            if isinstance(expr, (ast.Name, ast.Attribute)):
-                stated["return"] = expr
+                type_named = None
+            if isinstance(type_named, (ast.Name, ast.Attribute)):
+                stated["return"] = type_named
             self._docstrings[key] = stated or _NOTHING_STATED  # many state nothing: one dict for all of them
         return self._docstrings[key]
 

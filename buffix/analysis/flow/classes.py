@@ -435,14 +435,16 @@ class ClassInfo:
             self._registered = {}
             makers = {m: attrs for m, attrs in ((m, _registering(f)) for m, f in self.methods.items()) if attrs}
             module = self.module
-            for function in module_functions(module.parsed.tree.body) if makers and module is not None else ():
-                for decorator in function.decorator_list:
+            functions = module_functions(module.parsed.tree.body) if makers and module is not None else []
+            for function in functions:
+                assert module is not None
+                for decorator in getattr(function, "decorator_list", ()):
                     made = decorator.func if isinstance(decorator, ast.Call) else decorator
                     if (isinstance(made, ast.Attribute) and made.attr in makers and isinstance(made.value, ast.Name)
                             and module.global_instance(made.value.id) == self.qualname):
                         for attr in makers[made.attr]:
                             kept = self._registered.get(attr, ())
-                            self._registered[attr] = (*kept, f"{module.qualname}.{function.name}")
+                            self._registered[attr] = (*kept, f"{module.qualname}.{getattr(function, 'name', '')}")
         return self._registered.get(name, ())
 
     def stored_elsewhere(self, name: str) -> Optional[Val]:

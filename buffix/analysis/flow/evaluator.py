@@ -2766,11 +2766,12 @@ def _sinks_what_it_is_given(module: ModuleContext, value: Val) -> bool:
             info = project.find_class(qualname)
             for name in sorted(sink_names & {n for c in (info.mro() if info is not None else ()) for n in c.methods}):
                 found = info.method(name) if info is not None else None
-                if found is None or found[0].module is None:
+                where = found[0].module if found is not None else None
+                if found is None or where is None:
                     continue
-                owner, method = found
-                given = {i: Val(BODY, param=Param(i)) for i in range(len(owner.module.parameters(method, info)))}
-                if owner.module.summarize(method, info, given).hits:
+                method = found[1]
+                given = {i: Val(BODY, param=Param(i)) for i in range(len(where.parameters(method, info)))}
+                if where.summarize(method, info, given).hits:
                     _SINKS_GIVEN[qualname] = True
                     break
         if _SINKS_GIVEN[qualname]:
