@@ -32,7 +32,7 @@ def _analyze(source: bytes, path: str, config: Optional[Config], project: Option
         parsed = parse(source)
     except ParseFailure as exc:
         return FileResult(path, (), FileError(path, str(exc)))
-    qualname, is_package = module_name(path)
+    qualname, is_package = module_name(path, project.base_names if project is not None else ())
     catalog = project.catalog if project is not None else config.catalog()
     module = Module(path, parsed, catalog, qualname, is_package, project)
     collected = Collected(parsed, path)

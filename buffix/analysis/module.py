@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Seq
 
 from buffix.analysis.bounded import Flags, StandIn
 from buffix.analysis.flow import known, pyversion
-from buffix.analysis.flow.classes import ClassInfo, Function, Tree
+from buffix.analysis.flow.classes import ClassInfo, Function, Tree, module_functions
 from buffix.analysis.flow.evaluator import Frame, forget_closures
 from buffix.analysis.flow.known import is_classmethod, is_static, is_super_call
 from buffix.analysis.flow.model import (
@@ -117,7 +117,10 @@ class Module:
         self.in_tests = is_test_module(path, qualname)  # a response guessed from its name here is most likely a mock
         body = parsed.tree.body
         self.names = collect(body, self.package)
-        self.functions = {s.name: s for s in body if isinstance(s, _FUNCTIONS)}
+        # its top-level functions, those an `if` or `try` defines too (an optional import's handler); a
+        # top-level definition wins
+        self.functions = {**{f.name: f for f in module_functions(body)},  # type: ignore[attr-defined]
+                          **{s.name: s for s in body if isinstance(s, _FUNCTIONS)}}
         self.classes: Dict[str, ClassInfo] = {}
         for stmt in body:
             if isinstance(stmt, ast.ClassDef):
@@ -585,6 +588,14 @@ class Module:
                     continue
                 if isinstance(expr, (ast.Name, ast.Attribute)):
                     stated.setdefault(name, expr)
+            returned = _DOC_RETURN.search(doc or "")  # under the key `return`, which no parameter can be named
+            text = (returned.group("g") or returned.group("s") or returned.group("n")) if returned else None
+            try:
+                type_named = ast.parse(text.strip("`~:").replace(":class:", ""), mode="eval").body if text else None
+            except SyntaxError:
+                type_named = None
+            if isinstance(type_named, (ast.Name, ast.Attribute)):
+                stated["return"] = type_named
             self._docstrings[key] = stated or _NOTHING_STATED  # many state nothing: one dict for all of them
         return self._docstrings[key]
 
@@ -777,6 +788,11 @@ _DOC_TYPE = re.compile(
     r"|:type[ \t]+(?P<s>\w+)[ \t]*:[ \t]*(?P<st>[\w.`~: ]+)$"  # Sphinx: `:type storage: BaseStorage`
     r"|(?P<n>\w+)[ \t]+:[ \t]+(?P<nt>[\w.`~]+)[ \t]*$)",  # NumPy: `storage : BaseStorage`
     re.MULTILINE)
+_DOC_RETURN = re.compile(
+    r"^[ \t]*Returns?:[ \t]*\n[ \t]+(?P<g>[\w.`~]+)[ \t]*(?::|$)"  # Google: `Returns:` then `BaseStorage: ...`
+    r"|:rtype:[ \t]*(?P<s>[\w.`~:]+)[ \t]*$"  # Sphinx: `:rtype: BaseStorage`
+    r"|^[ \t]*Returns\n[ \t]*-{3,}\n[ \t]*(?:\w+[ \t]+:[ \t]+)?(?P<n>[\w.`~]+)[ \t]*$",  # NumPy: `Returns` `---`
+    re.MULTILINE)
 _NOTHING_STATED: Dict[str, ast.expr] = {}  # shared: never written to
 _CONTEXT_MANAGERS = ("contextmanager", "asynccontextmanager")
 _IF, _SUPER = re.compile(r"if\b"), re.compile(r"super\b")  # what an `if`/`x if c else y` and `super()` must spell
@@ -812,8 +828,12 @@ def _declared(frame: Frame, function: ast.AST, returns: Optional[Val]) -> Option
     """What a function returns when the flow does not say: what its return annotation names (`-> "Bot"`, a
     property's `-> BaseRequest`). A tree class only types a value known to hold nothing more."""
     annotation = getattr(function, "returns", None)
-    if annotation is None or (returns is not None and returns.tainted):
+    if returns is not None and returns.tainted:
         return returns
+    if annotation is None:  # `Returns: BaseStorageBackend: ...` in the docstring: a weaker promise
+        stated = frame.module._documented(function).get("return")  # type: ignore[attr-defined]
+        documented = frame.annotated(stated, function, "documented to return") if stated is not None else None
+        return documented.at_most("medium") if documented is not None and returns is None else returns
     declared = _type_argument(frame, annotation) or frame.annotated(annotation, function, "declared to return",
                                                                      classes=True)
     if declared is None or (returns is not None and declared.catalog_type):

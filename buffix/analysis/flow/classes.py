@@ -19,6 +19,7 @@ from buffix.analysis.flow.model import (
     OTHER_CLASS,
     TREE_CLASS,
     Raw,
+    Role,
     Summary,
     Val,
     carries,
@@ -153,6 +154,7 @@ class ClassInfo:
     _gives: Optional[bool] = None
     _built: Optional[Dict[str, "_Made"]] = None  # self.<name> = <call> (or calls) in its own __init__
     _handed: Optional[Dict[str, List[Tuple["ClassInfo", List[ast.expr]]]]] = None  # by handed_by_super's name
+    _registered: Optional[Dict[str, Tuple[str, ...]]] = None  # self.<name> -> the functions decorators put there
 
     @property
     def attrs(self) -> Dict[str, Optional[Val]]:
@@ -440,8 +442,31 @@ class ClassInfo:
         handed = self.handed_by_super(name) if value is None else None
         if handed is not None:  # `super().__init__(HttpClient())` kept by the base in self.<name>
             return True, Val(OBJECT, type=handed, role=TREE_CLASS, confidence="medium")
+        registered = self.registered(name)
+        if registered:  # `self._reg.get(mimetype)(resp.content)`: one of the handlers decorators put there
+            return True, Val(OBJECT, type=of_family(registered), role=Role.FUNCTIONS)
         stored = self.stored_elsewhere(name)
         return (True, merge([value, stored])) if stored is not None else (found, value)
+
+    def registered(self, name: str) -> Tuple[str, ...]:
+        """The functions of its module that a decorator one of its methods makes puts in `self.<name>`: siphon's
+        `@response_handlers.register('application/xml')`, whose `register(mimetype)` returns a `dec(func)` doing
+        `self._reg[mimetype] = func` (or `.append(func)`), on a module-level instance of this class."""
+        if self._registered is None:
+            self._registered = {}
+            makers = {m: attrs for m, attrs in ((m, _registering(f)) for m, f in self.methods.items()) if attrs}
+            module = self.module
+            functions = module_functions(module.parsed.tree.body) if makers and module is not None else []
+            for function in functions:
+                assert module is not None
+                for decorator in getattr(function, "decorator_list", ()):
+                    made = decorator.func if isinstance(decorator, ast.Call) else decorator
+                    if (isinstance(made, ast.Attribute) and made.attr in makers and isinstance(made.value, ast.Name)
+                            and module.global_instance(made.value.id) == self.qualname):
+                        for attr in makers[made.attr]:
+                            kept = self._registered.get(attr, ())
+                            self._registered[attr] = (*kept, f"{module.qualname}.{getattr(function, 'name', '')}")
+        return self._registered.get(name, ())
 
     def stored_elsewhere(self, name: str) -> Optional[Val]:
         """Bodies that code of the tree outside this class stores in `<instance>.<name>` of it or its bases
@@ -454,6 +479,49 @@ class ClassInfo:
         found = [project.stored_into(info.qualname, name) for info in (*self.mro(), *self.subclasses())]
         stored = merge(found) if any(v is not None for v in found) else None
         return stored.at_most("medium") if stored is not None else None  # some instances hold one, maybe not this
+
+
+def _registering(method: ast.AST) -> Set[str]:
+    """The self.<name>s a method's nested decorator keeps the function it decorates in (`def dec(func):
+    self._reg[key] = func; return func`, returned by the method)."""
+    own = _first_parameter(method)
+    body = getattr(method, "body", ())
+    returned = {s.value.id for s in body if isinstance(s, ast.Return) and isinstance(s.value, ast.Name)}
+    kept: Set[str] = set()
+    for inner in body:
+        if not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)) or inner.name not in returned:
+            continue
+        params = [a.arg for a in inner.args.args]
+        if not params or not own:
+            continue
+        for node in ast.walk(inner):
+            holder = None
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == params[0]
+                    and isinstance(node.targets[0], ast.Subscript)):
+                holder = node.targets[0].value  # self._reg[key] = func
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
+                  and len(node.args) == 1 and isinstance(node.args[0], ast.Name) and node.args[0].id == params[0]):
+                holder = node.func.value  # self._handlers.append(func)
+            if (isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name)
+                    and holder.value.id == own):
+                kept.add(holder.attr)
+    return kept
+
+
+def module_functions(body: Sequence[ast.stmt]) -> List[ast.AST]:
+    """The functions a module defines at its top level, also inside `if` and `try` blocks (an optional import's
+    handler)."""
+    found: List[ast.AST] = []
+    for statement in body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append(statement)
+        elif isinstance(statement, ast.If):
+            found += [*module_functions(statement.body), *module_functions(statement.orelse)]
+        elif isinstance(statement, ast.Try):
+            for block in (statement.body, *(h.body for h in statement.handlers), statement.orelse,
+                          statement.finalbody):
+                found += module_functions(block)
+    return found
 
 
 def _is_docstring(statement: ast.stmt) -> bool:

@@ -832,12 +832,12 @@ class Frame:
                 names.append(node)
         for node in names:
             qualname = self.qualname(node)
-            if how == "documented" and qualname and qualname.startswith("builtins.") and "." in qualname[9:]:
+            if how.startswith("documented") and qualname and qualname.startswith("builtins.") and "." in qualname[9:]:
                 qualname = qualname[len("builtins."):]  # a docstring spells a type in full (`~requests.Session`)
             type_name = self.module.catalog.annotations.get(qualname or "")
             if type_name is not None:
                 return self.step(Val(OBJECT, type=type_name), where, f"{how} as `{qualname}`")
-        by_name = how == "documented"
+        by_name = how.startswith("documented")  # a docstring need not import what it names
         for base, argument in known.parameterized(annotation) if classes else ():
             cls = self.module.tree_class(base, by_name=by_name)
             item = self.module.tree_class(argument, by_name=by_name) if argument is not None else None
@@ -994,7 +994,8 @@ class Frame:
 
     def _function_value(self, node: ast.expr) -> Optional[Val]:
         """A catalog function named as a value, not called (`fn = requests.post if post else requests.get`):
-        calling it later is calling the function. Likewise a function of the tree another module defines."""
+        calling it later is calling the function. Likewise a function or a class of the tree another module
+        defines (`klass = RawDownload if raw else Download`: calling it builds one)."""
         qualname = self.qualname(node)
         catalog = self.module.catalog
         if qualname is not None and (qualname in catalog.sources or qualname in catalog.objects
@@ -1002,7 +1003,8 @@ class Frame:
             return Val(CLEAN, type=qualname, role=Role.FUNCTION)
         if qualname is not None and self.module.find_function(qualname, True) is not None:
             return Val(OBJECT, type=qualname, role=Role.TREE_FUNCTION)  # `PARSERS = {"xml": parse_xml}`
-        return None
+        named = self.module.tree_class_named(qualname) if qualname is not None else None
+        return Val(OBJECT, type=named, role=CLASS) if named is not None else None
 
     def default_function(self, default: ast.expr) -> Optional[Val]:
         """A parameter's default naming a function of the tree (`url_fetcher=fetch`): that function as a value."""
@@ -1385,6 +1387,8 @@ class Frame:
                 return True, called
         if bound is not None and bound.kind is CLEAN and bound.role is Role.FUNCTION:
             return True, self._qualified(node, bound.type, args)
+        if bound is not None and bound.kind is OBJECT and bound.role is TREE_CLASS and self._defines(bound, "__call__"):
+            return True, self.instance_call(node, bound, "__call__", args, func)  # `handlers(resp)`: its __call__
         if bound is not None and bound.kind is OBJECT and bound.role is Role.CALLABLE:  # `downloader(0)`, `fn()`
             given = bound.part(0)
             if given is not None and bound.param is not None:  # a callable the function was given: its input
@@ -1481,7 +1485,12 @@ class Frame:
         if instance is not None and isinstance(func, ast.Attribute):  # `from app.client import client; client.get()`
             return self.instance_call(node, self.step(instance, func.value, "a module-level instance"), func.attr,
                                       args, func.value)
-        named = self.module.tree_class(node.func)  # `HTTPStorage()`: calls on it reach its methods
+        instance = self._global_instance(qualname) if isinstance(func, ast.Name) else None
+        if instance is not None and self._defines(instance, "__call__"):  # `from .registry import handlers`
+            return self.instance_call(node, self.step(instance, func, "a module-level instance"), "__call__", args,
+                                      func)
+        # `HTTPStorage()`: calls on it reach its methods (`qualname` also sees a function's own imports)
+        named = self.module.tree_class(node.func) or self.module.tree_class_named(qualname)
         return self._typed_instance(node, named) if named is not None else None
 
     def _global_instance(self, qualname: str) -> Optional[Val]:
@@ -1920,7 +1929,10 @@ class Frame:
         for spec in catalog.method_sinks.get((receiver.catalog_type, name), ()):
             self._check(spec, node, args)
         if receiver.role is TREE_CLASS and self._defines(receiver, name):
-            return self.instance_call(node, receiver, name, args, func.value)  # its own `write()`, not the generic
+            # its own `write()`, not the generic; of an instance this frame was given, the sinks a body made here
+            # reaches in it are the caller's to report (a helper writing chunks into the writer it is handed)
+            with self._handed(receiver):
+                return self.instance_call(node, receiver, name, args, func.value)
         self._any_receiver_sinks(node, name, args)
         if receiver.role is TREE_CLASS:
             return self.instance_call(node, receiver, name, args, func.value)
@@ -2229,9 +2241,10 @@ class Frame:
         origin: ast.expr = where or node  # type: ignore[assignment]  # `iter(x)`: the node stands for the receiver
         delegate = info.delegate() if info.method(name) is None else None
         if delegate is not None:  # a wrapper: `w.read(n)` is `w._raw.read(n)` through its `__getattr__`
-            return self._delegated(node, receiver, delegate, name, args, call=True)
-        seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
-        given = self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
+            given = self._delegated(node, receiver, delegate, name, args, call=True)
+        else:
+            seeds = tuple((attr, origin, value) for attr, value in receiver.attrs)
+            given = self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
         if given is not None and given.tainted and given.param is None and receiver.param is not None:
             return replace(given, param=receiver.param)  # from an instance the function was given: its input
         return given
@@ -2475,12 +2488,12 @@ class Frame:
     def _instantiate(self, node: ast.Call, args: Args, classes: Val) -> Optional[Val]:
         """Calling a class kept as a value (`cls(...)`, `registry[kind]()`): an instance of it (of the family)."""
         members = family(classes)
-        if len(members) == 1 and self._passes_bodies(args):
-            info = self._class_info(members[0])
-            built = self._construct(node, args, info) if info is not None else None
-            if built is not None:
-                return built
         instance = replace(classes, role=TREE_CLASS, attrs=())
+        if self._passes_bodies(args):  # each class of the family keeps what it is given (`klass(stream=f)`)
+            infos = [self._class_info(m) if m != OTHER_CLASS else None for m in members]
+            built = [self._construct(node, args, info) if info is not None else None for info in infos]
+            if any(b is not None for b in built):
+                return merge([b if b is not None else replace(instance, type=m) for b, m in zip(built, members)])
         return self.step(instance, node, f"an instance of `{' or '.join(q.rpartition('.')[2] for q in members)}`")
 
     def _class_call(self, node: ast.Call, func: ast.Attribute, args: Args, classes: Val) -> Optional[Val]:
@@ -2631,7 +2644,8 @@ def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
     """Worth following into a callee: a value carrying a body, or an instance of a tree class some method of which
     may give one."""
     return value is not None and (carries(value) or _uses_its_arguments(module, value) or (
-        module.project is not None and family_gives_bodies(value, module.project.find_class)))
+        module.project is not None and family_gives_bodies(value, module.project.find_class))
+        or _sinks_what_it_is_given(module, value))
 
 
 def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo], args: Args,
@@ -2778,10 +2792,41 @@ def _uses_its_arguments(module: ModuleContext, value: Val) -> bool:
     return False
 
 
+_SINKS_GIVEN: Dict[str, bool] = {}  # by tree class: does one of its sink-named methods sink what it is given?
+
+
+def _sinks_what_it_is_given(module: ModuleContext, value: Val) -> bool:
+    """An instance of a tree class whose own method of a sink's name (`write()` of a file-like wrapper, `update()`
+    of a hasher) hands its argument to a buffer consumer: a helper that writes body chunks into it, seeing only a
+    parameter, reaches that consumer (cached-path's progress writer, a checksumming file wrapper)."""
+    project = module.project
+    if value.kind is not OBJECT or value.role is not TREE_CLASS or project is None or project.collecting():
+        return False
+    sink_names = {name for receiver, name in module.catalog.method_sinks if receiver == "*"}
+    for qualname in family(value):
+        if qualname not in _SINKS_GIVEN:
+            _SINKS_GIVEN[qualname] = False  # a method handing its own instance on
+            info = project.find_class(qualname)
+            for name in sorted(sink_names & {n for c in (info.mro() if info is not None else ()) for n in c.methods}):
+                found = info.method(name) if info is not None else None
+                where = found[0].module if found is not None else None
+                if found is None or where is None:
+                    continue
+                method = found[1]
+                given = {i: Val(BODY, param=Param(i)) for i in range(len(where.parameters(method, info)))}
+                if where.summarize(method, info, given).hits:
+                    _SINKS_GIVEN[qualname] = True
+                    break
+        if _SINKS_GIVEN[qualname]:
+            return True
+    return False
+
+
 def forget_closures() -> None:
     _CLOSURES.clear()
     _LAMBDAS.clear()
     _USES_ARGUMENTS.clear()
+    _SINKS_GIVEN.clear()
 
 
 def _given_body(value: Optional[Val]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 
 def package_root(directory: Path) -> Path:
@@ -15,15 +15,31 @@ def package_root(directory: Path) -> Path:
     return directory
 
 
-def module_name(path: str) -> Tuple[str, bool]:
-    """The dotted module name of a file, from its package chain (`pkg/sub/mod.py` -> `pkg.sub.mod`)."""
+def module_name(path: str, bases: Sequence[str] = ()) -> Tuple[str, bool]:
+    """The dotted module name of a file, from its package chain (`pkg/sub/mod.py` -> `pkg.sub.mod`). Below one of
+    `bases` (where the tree's absolute imports resolve), the folders without `__init__.py` between it and the chain
+    are namespace packages (PEP 420): `google/cloud/storage/blob.py` is `google.cloud.storage.blob`, the name its
+    importers spell."""
     stem = os.path.splitext(os.path.basename(path))[0]
     is_package = stem == "__init__"
     directory, packages = _package_chain(os.path.dirname(os.path.abspath(path)))
+    packages = _namespaces(directory, bases) + packages
     parts = list(packages) if is_package else [*packages, stem]
     if is_package and not parts:
         parts = [os.path.basename(directory)]
     return ".".join(parts) or stem, is_package
+
+
+def _namespaces(directory: str, bases: Sequence[str]) -> Tuple[str, ...]:
+    """The namespace packages from the nearest base holding `directory` down to it (none when a folder on the way
+    cannot be imported: `pkg-1.0/`)."""
+    for base in sorted(bases, key=len, reverse=True):  # the nearest base
+        if directory == base:
+            return ()
+        if directory.startswith(base + os.sep):
+            names = tuple(directory[len(base) + 1:].split(os.sep))
+            return names if all(n.isidentifier() for n in names) else ()
+    return ()
 
 
 @functools.lru_cache(maxsize=4096)

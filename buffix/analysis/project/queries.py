@@ -52,10 +52,6 @@ def _small(path: str, limit: int = BOUNDED_MIN_CHARS) -> bool:
         return False
 
 
-def _package_of(path: str) -> str:
-    """The package the relative imports of the file at `path` start from."""
-    package = module_name(path)[0]
-    return package if path.endswith("__init__.py") else package.rpartition(".")[0]
 
 
 class Project:
@@ -69,9 +65,13 @@ class Project:
         self.roots = [Path(r).resolve() for r in roots]
         self.bases = search_bases(roots, self.config.root, self.config.src)
         self._finder = ModuleFinder(self.bases)
+        # where a file's namespace packages start: the bases inside what is checked (folders above it are not the
+        # tree's packages, `tests/service/` checked alone is no `tests` package)
+        folders = [r if r.is_dir() else r.parent for r in self.roots]
+        self.base_names = tuple(str(b) for b in self.bases if any(b == f or f in b.parents for f in folders))
         self._dependencies = Dependencies()
         self._loader = ModuleLoader(self._finder, self._dependencies, self.catalog, self)
-        self._stage_two = StageTwo(self, _package_of, lambda path: module_name(path)[0])
+        self._stage_two = StageTwo(self, self._package_of, self.module_name)
         self._methods: Optional[MethodIndex] = None
         self._body_methods: Optional[FrozenSet[bytes]] = None
         self._bearing: Dict[str, bool] = {}
@@ -95,6 +95,15 @@ class Project:
         self.use = self._loader.use
         self.module = self._loader.module
         self.imports_body_module = self._stage_two.imports_body_module
+
+    def module_name(self, path: str) -> str:
+        """The dotted name of the tree's file at `path`, as the tree's imports spell it (namespace packages too)."""
+        return module_name(path, self.base_names)[0]
+
+    def _package_of(self, path: str) -> str:
+        """The package the relative imports of the file at `path` start from."""
+        package = self.module_name(path)
+        return package if path.endswith("__init__.py") else package.rpartition(".")[0]
 
     def trim(self) -> None:
         """Between files: forget the parsed modules once they pass the loader's budget (with what points into them);
@@ -129,7 +138,7 @@ class Project:
         """The qualified name of the one class of the tree named `name` (a docstring's unimported type), when it
         is in the same top-level package as module `near`."""
         file = self.index_methods().class_file(name)
-        module = module_name(file)[0] if file is not None else ""
+        module = self.module_name(file) if file is not None else ""
         return f"{module}.{name}" if module.split(".")[0] == near.split(".")[0] else None
 
     def subclasses(self, info: ClassInfo) -> List[ClassInfo]:
@@ -147,7 +156,7 @@ class Project:
                     break
                 budget -= len(files)
                 for file in files:
-                    module = self.module(module_name(file)[0])
+                    module = self.module(self.module_name(file))
                     for candidate in module.classes.values() if module is not None else ():
                         if candidate.qualname not in seen and any(b.qualname == base.qualname
                                                                   for b in candidate.bases()):
@@ -197,7 +206,7 @@ class Project:
         found: Dict[str, Val] = {}
         for file in files:
             with self._dependencies.unrecorded():  # what a producer's run reads depends on what ran
-                module = self.module(module_name(file)[0])  # before it: the answer names its files
+                module = self.module(self.module_name(file))  # before it: the answer names its files
                 made = module.stores(sources) if module is not None else {}
             self.consult(file)
             for (owner, attr), value in made.items():
@@ -283,7 +292,7 @@ class Project:
         found: Set[str] = set()
         spelled = re.compile(rf"\b{re.escape(qualname.rpartition('.')[2])}\s*\(")
         for file in files:
-            module = self.module(module_name(file)[0])
+            module = self.module(self.module_name(file))
             if module is None:
                 continue
             builders: List[Tuple[Optional[ClassInfo], ast.AST]] = [
@@ -410,7 +419,7 @@ class Project:
         file = index.unique(name, bearing=bearing) or index.sole_bearer(name)
         if file is None:
             return None
-        module = self.module(module_name(file)[0])
+        module = self.module(self.module_name(file))
         if module is None:
             return None
         classes = [info for info in module.classes.values() if name in info.methods]
@@ -443,7 +452,7 @@ class Project:
         if common:  # parse only the files defining a class the role names
             files = [f for f in files if f in index.role_files(role)]
         for file in files:
-            module = self.module(module_name(file)[0])
+            module = self.module(self.module_name(file))
             if module is None:
                 continue
             found.extend((module, info.methods[name], info) for info in module.classes.values()
