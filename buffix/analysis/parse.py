@@ -49,10 +49,14 @@ class Parsed:
     def may_contain(self, node: ast.AST, pattern: "re.Pattern[str]") -> bool:
         """False only when the lines of `node` (a statement) cannot hold what `pattern` finds: a cheap test before
         walking its subtree. True for non-ASCII lines, whose identifiers `ast` normalizes (NFKC)."""
+        text = self.lines_of(node)
+        return not text.isascii() or pattern.search(text) is not None
+
+    def lines_of(self, node: ast.AST) -> str:
+        """The lines of `node` (a statement), joined."""
         first, end = node.lineno - 1, getattr(node, "end_lineno", None) or len(self.lines)  # type: ignore
         lines = self.lines
-        text = lines.joined(first, end) if isinstance(lines, bounded.Lines) else "\n".join(lines[first:end])
-        return not text.isascii() or pattern.search(text) is not None
+        return lines.joined(first, end) if isinstance(lines, bounded.Lines) else "\n".join(lines[first:end])
 
     def newer_than(self, version: Tuple[int, int]) -> Optional[Use]:
         """The first use of syntax that Python `version` cannot parse (whichever Python runs buffix)."""

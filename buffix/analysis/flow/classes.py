@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_left
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, Union
@@ -38,6 +39,7 @@ _NONE_FOUND = ("",)  # a class's cached answer "none" (ClassInfo._catalog_type, 
 
 Function = Tuple["ModuleContext", ast.AST, Optional["ClassInfo"]]  # a function of the tree: module, node, class
 _Made = Union[ast.expr, str, List[Union[ast.expr, str]]]  # what builds a self.<name>: the callee(s) of its call(s)
+_ASSIGNED = re.compile(r"(\w+)[\s\\)]*=(?!=)")  # a word right before an `=` (ClassInfo._rebinds)
 _INIT_DECORATORS = {"dataclass", "s", "attrs", "define", "frozen", "mutable"}  # dataclasses, attr.s, attrs.define
 
 
@@ -155,6 +157,8 @@ class ClassInfo:
     _built: Optional[Dict[str, "_Made"]] = None  # self.<name> = <call> (or calls) in its own __init__
     _handed: Optional[Dict[str, List[Tuple["ClassInfo", List[ast.expr]]]]] = None  # by handed_by_super's name
     _registered: Optional[Dict[str, Tuple[str, ...]]] = None  # self.<name> -> the functions decorators put there
+    _kept: Optional[Dict[str, Tuple[int, str]]] = None  # self.<name> = <parameter> in its own __init__
+    _assigned: Optional[List[str]] = None  # the words its lines spell before an `=`, reversed, sorted (_rebinds)
 
     @property
     def attrs(self) -> Dict[str, Optional[Val]]:
@@ -374,12 +378,17 @@ class ClassInfo:
             chain = self.mro()
             found: List[Tuple["ClassInfo", List[ast.expr]]] = []
             for depth, info in enumerate(chain):
-                kept = _kept_parameter(info.methods.get("__init__"), name)
+                kept = info._kept_parameters().get(name)
                 if kept is not None:
                     found = [(sub, _handed_to_super(sub.methods.get("__init__"), *kept)) for sub in chain[:depth]]
                     break
             self._handed[name] = found
         return self._handed[name]
+
+    def _kept_parameters(self) -> Dict[str, Tuple[int, str]]:
+        if self._kept is None:  # one walk of its __init__, not one per attribute asked
+            self._kept = _kept_parameters(self.methods.get("__init__"))
+        return self._kept
 
     def _made_class(self, made: Union[ast.expr, str]) -> Optional[str]:
         assert self.module is not None
@@ -413,14 +422,29 @@ class ClassInfo:
 
     def _rebinds(self, name: str) -> bool:
         if self._rebound is None and self.module is not None:  # most names are never assigned: no walk
-            pattern = re.compile(rf"{re.escape(name)}[\s\\)]*=(?!=)")
-            if not self.module.parsed.may_contain(self.node, pattern):
-                return False
+            assigned = self._assigned_words()
+            if assigned is not None:
+                backwards = name[::-1]  # `name` ends a word when the reversed word starts with it
+                at = bisect_left(assigned, backwards)
+                if at == len(assigned) or not assigned[at].startswith(backwards):
+                    return False
         return name in self._rebinding()
 
+    def _assigned_words(self) -> Optional[List[str]]:
+        """The words the class's lines spell right before an `=` (`self.name =`, `name) =`), each reversed, sorted:
+        a name that ends none of them is assigned nowhere in the class (one scan of its lines, not one per name).
+        None for non-ASCII lines, whose identifiers `ast` normalizes (NFKC): then its methods are walked at once."""
+        if self._assigned is None and self._rebound is None and self.module is not None:
+            text = self.module.parsed.lines_of(self.node)
+            if not text.isascii():
+                self._rebinding()
+                return None
+            self._assigned = sorted({word[::-1] for word in _ASSIGNED.findall(text)})
+        return self._assigned
+
     def _rebinding(self) -> Set[str]:
-        if self._rebound is None:  # each class's methods are walked once
-            self._rebound = {target.attr for method in self.methods.values() for node in ast.walk(method)
+        if self._rebound is None:  # each class's methods are walked once (their statements: an Assign is one)
+            self._rebound = {target.attr for method in self.methods.values() for node in known.statements(method)
                              if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute)
                              for target in node.targets if isinstance(target, ast.Attribute)}
         return self._rebound
@@ -548,17 +572,20 @@ def _built_calls(value: ast.expr) -> List[ast.Call]:
     return []
 
 
-def _kept_parameter(init: Optional[ast.AST], name: str) -> Optional[Tuple[int, str]]:
-    """The parameter (position after self, name) an `__init__` keeps as it is in `self.<name>`, if any."""
+def _kept_parameters(init: Optional[ast.AST]) -> Dict[str, Tuple[int, str]]:
+    """The parameters (position after self, name) an `__init__` keeps as they are in `self.<name>`, by name: the
+    first statement (in `ast.walk`'s order) that keeps one there."""
     if init is None:
-        return None
+        return {}
     params = [a.arg for a in (*init.args.posonlyargs, *init.args.args)][1:]  # type: ignore[attr-defined]
-    for node in ast.walk(init):
-        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in params
-                and any(isinstance(t, ast.Attribute) and t.attr == name and isinstance(t.value, ast.Name)
-                        and t.value.id == "self" for t in node.targets)):
-            return params.index(node.value.id), node.value.id
-    return None
+    kept: Dict[str, Tuple[int, str]] = {}
+    for node in known.statements(init):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in params:
+            for target in node.targets:
+                if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"):
+                    kept.setdefault(target.attr, (params.index(node.value.id), node.value.id))
+    return kept
 
 
 def _handed_to_super(init: Optional[ast.AST], position: int, keyword: str) -> List[ast.expr]:

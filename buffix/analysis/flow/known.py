@@ -159,6 +159,21 @@ def looks_like_client(node: ast.AST) -> bool:
     return bool(_CLIENT_NAME.search(last_name(node)))
 
 
+_STATEMENT_LISTS = ("body", "handlers", "orelse", "finalbody", "cases")  # in the order of every node's `_fields`
+
+
+def statements(node: ast.AST) -> List[ast.AST]:
+    """`node` and the statements (and except handlers, match cases) below it, in `ast.walk`'s order: no expression
+    holds a statement, so expressions are not walked (most of a function's nodes)."""
+    found = [node]
+    for each in found:  # breadth first, as ast.walk: what is appended is visited in turn
+        for name in _STATEMENT_LISTS:
+            children = getattr(each, name, None)
+            if isinstance(children, list):  # a Lambda's or IfExp's `body` is an expression: never reached here
+                found.extend(children)
+    return found
+
+
 def walrus_binds(node: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.NamedExpr) and getattr(n.target, "id", None) == name for n in ast.walk(node))
 
