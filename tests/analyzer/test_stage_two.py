@@ -437,3 +437,34 @@ def test_role_files_are_the_files_of_the_classes_whose_name_ends_with_the_role_i
              for role in ("transport", "ransport", "cache", "zzzz", "Transport")}
     assert files == {"transport": ["a.py", "b.py", "c.py"], "ransport": ["a.py", "b.py", "c.py", "h.py"],
                      "cache": ["g.py"], "zzzz": [], "Transport": []}
+
+
+def test_the_files_naming_a_class_are_those_whose_text_builds_or_type_checks_it(tmp_path):
+    """MethodIndex.naming (from the scan) is what reading each file that may make bodies gives: the capitalized
+    names it calls and those an `isinstance` checks, a name at most DISPATCH_FILES files spell."""
+    import re
+
+    from buffix.analysis.prefilter import index
+    from buffix.analysis.prefilter.tokens import screens
+
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES, tree)
+    for number in range(index.DISPATCH_FILES + 1):  # one name too many files build
+        (tree / f"many_{number}.py").write_text("import requests\n\n\ndef get(u):\n"
+                                                "    return Everywhere(requests.get(u).content)\n")
+    (tree / "checks.py").write_text("import requests\n\n\ndef get(u):\n    r = requests.get(u).content\n"
+                                    "    return isinstance(r, (Checked, mod.Dotted)) and Built.make(r)\n")
+    built = index.MethodIndex([tree], screens(Config().catalog()), jobs=1)
+    expected: dict = {}
+    for file in built.bearing_files():
+        text = Path(file).read_bytes()
+        checked = {w for m in re.findall(rb"isinstance\([^,()]+,[ \t]*([\w., \t(]+)", text)
+                   for w in re.findall(rb"\b[A-Z]\w*", m)}
+        for word in set(re.findall(rb"\b([A-Z]\w*)(?:\.\w+)?\(", text)) | checked:
+            expected.setdefault(word.decode(), []).append(file)
+    assert {"Checked", "Dotted", "Built", "Everywhere"} <= set(expected)
+    words = {w.decode() for f in tree.rglob("*.py") for w in re.findall(rb"\b[A-Z]\w*", f.read_bytes())}
+    for word in sorted(words):
+        files = expected.get(word, [])
+        assert built.naming(word) == (files if len(files) <= index.DISPATCH_FILES else []), word
+    assert built.naming("Checked") == [str(tree / "checks.py")] and built.naming("Everywhere") == []

@@ -66,16 +66,19 @@ def _methods(data: bytes) -> Iterable["re.Match[bytes]"]:
             yield match
 
 
-FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int], Dict[str, List[str]], bool, List[str]]
+FileFacts = Tuple[List[Tuple[str, List[str]]], Dict[str, int], Dict[str, List[str]], bool, List[str], List[str]]
 """One file's part of the index: its class statements (name, base names), its indented defs (name -> flags, OR-ed
 over the file's defs of that name), the methods each def's text calls (`.name(`, name -> sorted names, for defs
 that call any), whether the file names a client library and a body source at all (its top-level functions may
-make bodies) and the capitalized names it calls (`File(`: the classes it may build). Plain lists and dicts: they
+make bodies), the capitalized names it calls (`File(`: the classes it may build) and, in a file naming a client
+library, the capitalized names it type-checks (`isinstance(x, (File, Picture))`). Plain lists and dicts: they
 are kept as JSON as they are."""
 # `Picture(`, `Download.from_data(`: built (or any such call). Matched in the reversed text, where it starts with
 # the literal `(`, which `re` skips ahead to (3.5x faster than `\b([A-Z]\w*)(?:\.\w+)?\(`, the same names)
 MADE = re.compile(rb"\b([A-Z]\w*)(?:\.\w+)?\(")
 _MADE_REVERSED = re.compile(rb"\((?:\w+\.)?(\w*[A-Z])(?!\w)")
+_CHECKED = re.compile(rb"isinstance\([^,()]+,[ \t]*([\w., \t(]+)")  # `isinstance(x, (A, B))`
+_CAPITALIZED = re.compile(rb"\b[A-Z]\w*")  # what a file may name a class of the tree by
 _ABSTRACT, _BEARING, _SURE = 1, 2, 4  # a def's flags
 _Why = Dict[str, Tuple[str, str]]  # body method -> why (MethodIndex._closure)
 
@@ -98,9 +101,17 @@ class _Facts:
     first: Dict[str, Tuple[Tuple[int, int, int], bool]] = field(default_factory=dict)  # absolute file -> stat, stage 1
     definers: Dict[str, List[str]] = field(default_factory=dict)  # method -> files defining it, while a few do
     built: Dict[str, List[str]] = field(default_factory=dict)  # a capitalized name -> files calling it, while a few do
+    # a capitalized name -> the files that may make bodies (MethodIndex.bearing_files) calling or type-checking
+    # it, while a few do
+    naming: Dict[str, List[str]] = field(default_factory=dict)
 
     def add(self, path: str, facts: FileFacts, package: str) -> None:
-        classes, methods, calls, making, built = facts
+        classes, methods, calls, making, built, checked = facts
+        if making or any(flags & _BEARING for flags in methods.values()):  # one of bearing_files
+            for word in {*built, *checked}:
+                files = self.naming.setdefault(word, [])
+                if len(files) <= DISPATCH_FILES:  # past that, a name too many of them spell: never searched
+                    files.append(path)
         for word in built:
             files = self.built.setdefault(word, [])
             if len(files) <= DISPATCH_FILES:  # past that, a name too many files build: never searched
@@ -161,7 +172,10 @@ def _file_facts(data: bytes, screen: "Screens", named: Optional[bool] = None) ->
             calls.setdefault(name, set()).update(c.decode("ascii") for c in called)
     making = libraries and screen.any_source.search(data) is not None
     built = sorted({word[::-1].decode("ascii") for word in _MADE_REVERSED.findall(data[::-1])})
-    return classes, methods, {name: sorted(called) for name, called in calls.items()}, making, built
+    # only a file naming a client library may make bodies (what the type-checked names are asked of)
+    checked = sorted({word.decode("ascii") for spelled in _CHECKED.findall(data)
+                      for word in _CAPITALIZED.findall(spelled)}) if libraries else []
+    return classes, methods, {name: sorted(called) for name, called in calls.items()}, making, built, checked
 
 
 Scanned = Tuple[FileFacts, bool]  # a file's facts and the prefilter's stage 1 on the bytes read (first_stage)
@@ -220,9 +234,10 @@ class FactStore(Protocol):
 
 def _known(value: Any) -> Optional[FileFacts]:
     """A stored FileFacts (JSON turned its tuples into lists), or None when the entry has another shape."""
-    if isinstance(value, list) and len(value) == 5 and isinstance(value[0], list) and isinstance(value[1], dict) \
-            and isinstance(value[2], dict) and isinstance(value[3], bool) and isinstance(value[4], list):
-        return value[0], value[1], value[2], value[3], value[4]
+    if isinstance(value, list) and len(value) == 6 and isinstance(value[0], list) and isinstance(value[1], dict) \
+            and isinstance(value[2], dict) and isinstance(value[3], bool) and isinstance(value[4], list) \
+            and isinstance(value[5], list):
+        return value[0], value[1], value[2], value[3], value[4], value[5]
     return None
 
 
@@ -303,6 +318,7 @@ class MethodIndex:
         self._calls = facts.calls
         self._definers = facts.definers
         self._built = {word: files for word, files in facts.built.items() if word in facts.classes}
+        self._naming = facts.naming
         self._package = facts.package
         self._package_counts = facts.package_counts
         self._first = facts.first
@@ -450,6 +466,12 @@ class MethodIndex:
         DISPATCH_FILES do."""
         files = self._built.get(name, [])
         return list(files) if len(files) <= DISPATCH_FILES else []
+
+    def naming(self, name: str) -> List[str]:
+        """The files that may make bodies (bearing_files) and call or type-check a name `name` (`Picture(`,
+        `isinstance(x, Picture)`), sorted, when at most DISPATCH_FILES do."""
+        files = self._naming.get(name, [])
+        return sorted(files) if len(files) <= DISPATCH_FILES else []
 
     def subclassing(self, name: str) -> List[str]:
         """Files with a class statement naming `name` among its bases (a superset: the caller checks)."""

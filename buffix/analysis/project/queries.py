@@ -18,7 +18,7 @@ from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_classmethod, is_static
 from buffix.analysis.flow.model import GUESSED_RESPONSE, MAX_FAMILY, Val, merge
 from buffix.analysis.module import Module
-from buffix.analysis.prefilter.index import DISPATCH_FILES, MADE, FactStore, MethodIndex
+from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
 from buffix.analysis.prefilter.tokens import might_contain_sink, screens
 from buffix.analysis.project.dependencies import Dependencies
@@ -30,9 +30,7 @@ _STAR = re.compile(rb"(?m)^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*")
 _MAX_REEXPORTS = 3
 _MIN_ROLE = 4  # the shortest receiver name that says which classes a common method is called on (`cache`)
 _ROLE_DEFINERS = 32  # the most files defining a common method searched for the classes a receiver's name names
-_CAPITALIZED = re.compile(rb"\b[A-Z]\w*")  # what a file may name a class of the tree by
 _CLASS_STATEMENT = re.compile(rb"class[ \t]+([A-Z]\w*)")
-_CHECKED = re.compile(rb"isinstance\([^,()]+,[ \t]*([\w., \t(]+)")  # `isinstance(x, (A, B))`
 Found = Tuple[Module, ast.AST, Optional[ClassInfo]]  # a function of the tree: its module, node and class
 
 
@@ -80,7 +78,6 @@ class Project:
         self._top_level: Dict[str, bool] = {}  # a qualname's first part -> may it be the tree's (reexported)
         self._stored: Dict[str, Tuple[Dict[str, Val], FrozenSet[str]]] = {}  # class -> attribute -> bodies
         self._storing: Set[str] = set()  # classes whose stores are being collected now
-        self._naming_files: Optional[Dict[str, List[str]]] = None
         self._builders: Dict[Tuple[str, int, str], Tuple[Optional[str], FrozenSet[str]]] = {}
         self._building: Set[Tuple[str, str]] = set()
         # the parts' answers, under the names the modules and stage 2 ask them by
@@ -248,19 +245,8 @@ class Project:
     def _naming(self, name: str) -> List[str]:
         """The files making bodies (MethodIndex.bearing_files) whose text builds or type-checks a class called `name`
         (`Picture(`, `isinstance(x, Picture)`; `cls(` in a class method is found when the file is parsed), if at
-        most DISPATCH_FILES."""
-        if self._naming_files is None:
-            self._naming_files = {}
-            for file in self.index_methods().bearing_files():
-                try:
-                    text = Path(file).read_bytes()
-                except OSError:
-                    continue
-                checked = {w for m in _CHECKED.findall(text) for w in _CAPITALIZED.findall(m)}
-                for word in set(MADE.findall(text)) | checked:
-                    self._naming_files.setdefault(word.decode("ascii", "replace"), []).append(file)
-        files = self._naming_files.get(name, [])
-        return files if len(files) <= DISPATCH_FILES else []
+        most DISPATCH_FILES: what the method index's scan read (MethodIndex.naming)."""
+        return self.index_methods().naming(name)
 
     def built_by(self, qualname: str, index: int, name: str) -> Optional[str]:
         """The class of the tree whose methods build class `qualname` handing it their own instance as its
