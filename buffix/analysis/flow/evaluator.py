@@ -1154,8 +1154,9 @@ class Frame:
         kept = {k: v for k, v in self.env.items()  # a walrus, or a queue the items were put in
                 if (k not in saved and known.walrus_binds(node, k)) or (k in self.filled and k not in targets)}
         self.env = {**saved, **kept}
-        if element is not None and element.kind is CONTAINER and element.slot >= 0:  # `[(url, body) for ...]`
-            return self.step(replace(element, kind=CHUNKS), node, "pairs collected by a comprehension")
+        if element is not None and element.kind is CONTAINER and (element.slot >= 0 or element.keys):
+            # `[(url, body) for ...]`, `[{"url": u, "data": body} for ...]`
+            return self.step(replace(element, kind=CHUNKS), node, "items collected by a comprehension")
         if element is not None and element.kind in (OBJECT, TUPLE) and carries(element):  # `[s.get(u) for u in ...]`
             each = collection(((EVERY_ITEM, element),))
             assert each is not None
@@ -1211,7 +1212,7 @@ class Frame:
             if isinstance(node, ast.Name) and node.id == self.self_name and self.cls is not None:
                 return self._typed_items(self.cls.item_family(), None, node)  # `for page in self`
             return None
-        if value.kind is CHUNKS and value.slot >= 0:
+        if value.kind is CHUNKS and (value.slot >= 0 or value.keys):  # items that are pairs or dicts
             return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
         if value.kind in (CHUNKS, CONTAINER):
             return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
@@ -2035,8 +2036,8 @@ class Frame:
             value = args.value(item)
             if item is not None and value is not None and is_body(value):
                 self._add_entry(target, receiver, value, item)
-            elif value is not None and value.kind is CONTAINER and value.slot >= 0 and item is not None:
-                # `queue.put((offset, chunk))`: a collection of (offset, body) tuples
+            elif value is not None and value.kind is CONTAINER and (value.slot >= 0 or value.keys) and item is not None:
+                # `queue.put((offset, chunk))`, `out.append({"url": u, "data": body})`: a collection of such items
                 self.bind(target, self.step(replace(value, kind=CHUNKS), item, "queued"), item)
             elif (value is not None and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value) and item is not None
                   and (receiver is None or receiver.kind in (TUPLE, CLEAN)) and name != "setdefault"):
@@ -2538,6 +2539,9 @@ class Frame:
                 built = info.built_in_init(node.attr)  # `reader.buffer`: a RingBuffer, whose own write() runs
                 if built is not None:
                     results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
+                own = info.attr(node.attr)[1]  # `d.chunks` after `d.pull(url)`: what its methods fetched there
+                if carries(own) and own.param is None:
+                    results.append(self.step(own.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
                 stored = info.stored_elsewhere(node.attr)  # `picture.content`, filled by another function
                 if stored is not None:
                     results.append(self.step(stored.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
