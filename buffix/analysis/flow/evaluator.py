@@ -1154,7 +1154,7 @@ class Frame:
         kept = {k: v for k, v in self.env.items()  # a walrus, or a queue the items were put in
                 if (k not in saved and known.walrus_binds(node, k)) or (k in self.filled and k not in targets)}
         self.env = {**saved, **kept}
-        if element is not None and element.kind is CONTAINER and (element.slot >= 0 or element.keys):
+        if element is not None and element.kind is CONTAINER and _holds_items(element):
             # `[(url, body) for ...]`, `[{"url": u, "data": body} for ...]`
             return self.step(replace(element, kind=CHUNKS), node, "items collected by a comprehension")
         if element is not None and element.kind in (OBJECT, TUPLE) and carries(element):  # `[s.get(u) for u in ...]`
@@ -1212,7 +1212,7 @@ class Frame:
             if isinstance(node, ast.Name) and node.id == self.self_name and self.cls is not None:
                 return self._typed_items(self.cls.item_family(), None, node)  # `for page in self`
             return None
-        if value.kind is CHUNKS and (value.slot >= 0 or value.keys):  # items that are pairs or dicts
+        if value.kind is CHUNKS and _holds_items(value):
             return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
         if value.kind in (CHUNKS, CONTAINER):
             return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
@@ -1540,6 +1540,12 @@ class Frame:
         value = args.value(args.get(0))
         return True, self.step(value, node, "`closing()` of it") if value is not None else None
 
+    def _call_task(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`asyncio.create_task(fetch(u))`, `ensure_future`, `shield`, `wait_for`: awaiting it gives what awaiting
+        the coroutine gives."""
+        value = args.value(args.get(0))
+        return (True, self._giving(value, node, "a task of it", Role.FUTURE)) if carries(value) else (False, None)
+
     def _call_setattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         """`setattr(result, "payload", body)` with a literal name: as `result.payload = body`."""
         name = args.get(1)
@@ -1596,23 +1602,30 @@ class Frame:
         if value is not None and value.kind is TUPLE:
             return True, self._next_item(value, node)
         if value is not None and _chunks(value):
-            taken = CONTAINER if value.slot >= 0 else BODY
+            taken = CONTAINER if _holds_items(value) else BODY
             return True, self.step(replace(value, kind=taken, entries=()), node, "the next chunk")
         return self._call_next(node, qualname, args)  # `anext(reader)` on an iterator class of the tree
 
     def _call_gather(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
-        """What `asyncio.gather` collects."""
+        """What `asyncio.gather` collects: what awaiting each argument gives (a task: its coroutine's value)."""
         starred = args.starred
         if starred is not None and _chunks(starred):  # `gather(*(fetch(u) for u in urls))`
             return True, self.step(replace(starred, kind=CONTAINER if starred.slot < 0 else CHUNKS), node,
                                    "results of `asyncio.gather()`")
         if starred is not None and starred.kind is TUPLE:  # `gather(*[open_stream(u) for u in urls])`
+            item = _awaited(starred.part(None))
+            if is_body(item):  # `gather(*tasks)` of `create_task(fetch(u))`s
+                assert item is not None
+                return True, self.step(replace(item, kind=CONTAINER, entries=(), slot=-1), node,
+                                       "results of `asyncio.gather()`")
+            starred = replace(starred, parts=((EVERY_ITEM, item),)) if item is not None else starred
             return True, self.step(_every_item(starred), node, "results of `asyncio.gather()`")
-        if starred is None and not any(is_body(args.value(a)) for a in args.positional):
-            held = collection((i, args.value(a)) for i, a in enumerate(args.positional))  # `r1, r2 = gather(...)`
+        values = [_awaited(args.value(a)) for a in args.positional]
+        if starred is None and not any(is_body(v) for v in values):
+            held = collection(enumerate(values))  # `r1, r2 = gather(...)`
             if held is not None:
                 return True, self.step(held, node, "results of `asyncio.gather()`")
-        bodies = [v for v in (args.value(a) for a in args.positional) if v is not None and is_body(v)]
+        bodies = [v for v in values if v is not None and is_body(v)]
         if bodies:
             return True, self.step(replace(bodies[0], kind=CONTAINER, entries=(), slot=-1), node,
                                    "results of `asyncio.gather()`")
@@ -1622,7 +1635,7 @@ class Frame:
         """`list(chunks)`, `iter(container)`: the same items; `iter(read, b"")`, `iter(lambda: ..., b"")`: chunks."""
         first = args.value(args.get(0))
         if first is not None and _chunks(first):
-            pairs = first.kind is CHUNKS and first.slot >= 0  # `sorted(results)` of (offset, chunk) tuples
+            pairs = first.kind is CHUNKS and _holds_items(first)  # `sorted(results)` of (offset, chunk) tuples
             kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") or pairs else CONTAINER
             return True, replace(first, kind=kind)
         if first is not None and first.kind is TUPLE and len(args.positional) == 1:
@@ -1824,6 +1837,10 @@ class Frame:
                 return mapped
         self._any_receiver_sinks(node, name, args)
         self._mutations(func, None, args)
+        if name in known.TASK_METHODS and args.positional:  # `loop.create_task(fetch(u))`, a TaskGroup's
+            handled, task = self._call_task(node, args)
+            if handled:
+                return task
         fallback = args.value(args.get(1)) if name == "get" and len(args.positional) == 2 else None
         if fallback is not None and fallback.kind is OBJECT and fallback.role in CALLBACKS:
             return fallback  # `kwargs.get("url_fetcher", fetch)`: the function of the tree, unless one is given
@@ -1916,7 +1933,7 @@ class Frame:
         if name in known.SELF_ITER:
             return receiver
         if name in known.NEXT or name in known.TAKE:  # `it.__next__()`, `queue.get()`, `pairs.pop()`
-            kind_taken = CONTAINER if receiver.slot >= 0 else BODY
+            kind_taken = CONTAINER if _holds_items(receiver) else BODY
             return self.step(replace(receiver, kind=kind_taken, entries=()), node, "the next chunk")
         return None
 
@@ -2036,7 +2053,7 @@ class Frame:
             value = args.value(item)
             if item is not None and value is not None and is_body(value):
                 self._add_entry(target, receiver, value, item)
-            elif value is not None and value.kind is CONTAINER and (value.slot >= 0 or value.keys) and item is not None:
+            elif value is not None and value.kind is CONTAINER and _holds_items(value) and item is not None:
                 # `queue.put((offset, chunk))`, `out.append({"url": u, "data": body})`: a collection of such items
                 self.bind(target, self.step(replace(value, kind=CHUNKS), item, "queued"), item)
             elif (value is not None and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value) and item is not None
@@ -2606,6 +2623,19 @@ def _untracked(value: Optional[Val]) -> bool:
     return value is None or value.kind in (CONTAINER, CHUNKS)
 
 
+def _holds_items(value: Val) -> bool:
+    """Are the items of these chunks (or this one item) tuples or dicts holding the body, `(url, body)` or
+    `{"url": u, "data": body}`, rather than the bodies themselves?"""
+    return value.slot >= 0 or bool(value.keys)
+
+
+def _awaited(value: Optional[Val]) -> Optional[Val]:
+    """What awaiting `value` gives: a future's or task's result, else the value itself (a coroutine's)."""
+    if value is not None and value.kind is OBJECT and value.role is Role.FUTURE:
+        return value.part(0)
+    return value
+
+
 def _every_item(value: Val) -> Val:
     """A TUPLE whose items lost their positions (`sorted(pairs)`, `gather(*tasks)`): every item may be any part."""
     item = value.part(None)
@@ -2692,6 +2722,7 @@ _BEFORE_SOURCES: Dict[str, Callable] = {
     "typing.cast": Frame._call_cast, "typing_extensions.cast": Frame._call_cast,
     "builtins.getattr": Frame._call_getattr, "builtins.setattr": Frame._call_setattr,
     "contextlib.closing": Frame._call_closing,
+    **dict.fromkeys(known.TASKS, Frame._call_task),
 }
 _AFTER_SOURCES: Dict[str, Callable] = {
     **dict.fromkeys(known.WRAPPERS, Frame._call_wrapper),
