@@ -154,6 +154,8 @@ class Frame:
         # while calling a function this frame was handed (`fn(body)` in `run(fn, url)`): what the sinks inside it
         # reach depends on that input, so they are its caller's to report
         self.through: Optional[Param] = None
+        # calling a sink method this frame was given (`on_chunk(chunk)`): what reaches it is the caller's to report
+        self.sink_param: Optional[Param] = None
         self.ended = False  # a branch that surely runs returned or raised: nothing after it runs
         self.certain: Optional[ast.AST] = None  # the last `if` whose branch was decided
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
@@ -1289,6 +1291,8 @@ class Frame:
         span = self.span(node)
         if tail is None:
             tail = (FlowStep(span, f"reaches `{label}`", self.module.path),)
+        if value.param is None and self.sink_param is not None:
+            value = replace(value, param=self.sink_param)
         if (value.param is None and not self.emit) or self.guarded:
             return
         raw = Raw(code, span, label, self.module.parsed.segment(span), replace(value, flow=value.flow + tail),
@@ -1398,8 +1402,12 @@ class Frame:
             return True, self.step(given, node, f"`{func.id}()`") if given is not None else None
         if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
             owner, _, method = bound.type.rpartition(".")
-            for spec in self.module.catalog.method_sinks.get((owner, method), ()):
-                self._check(spec, node, args)  # a bound method kept as a value: `find_charset(content)`
+            previous, self.sink_param = self.sink_param, bound.param  # `on_chunk(chunk)` of a `download(url, f.write)`
+            try:
+                for spec in self.module.catalog.method_sinks.get((owner, method), ()):
+                    self._check(spec, node, args)  # a bound method kept as a value: `find_charset(content)`
+            finally:
+                self.sink_param = previous
             return True, None
         local, scope = self._local_function(func.id)
         if local is not None:
@@ -1544,7 +1552,9 @@ class Frame:
         """`asyncio.create_task(fetch(u))`, `ensure_future`, `shield`, `wait_for`: awaiting it gives what awaiting
         the coroutine gives."""
         value = args.value(args.get(0))
-        return (True, self._giving(value, node, "a task of it", Role.FUTURE)) if carries(value) else (False, None)
+        if value is None or not carries(value):
+            return False, None
+        return True, self._giving(value, node, "a task of it", Role.FUTURE)
 
     def _call_setattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         """`setattr(result, "payload", body)` with a literal name: as `result.payload = body`."""
@@ -2144,7 +2154,8 @@ class Frame:
                     self.module.raw.append(replace(raw, path=self.module.path))
             else:
                 sliceable = value.kind is BODY and hit.raw.value.kind is BODY and bool(hit.raw.targets)
-                handed = value.kind is OBJECT and value.role in CALLBACKS  # a callback the body reached
+                # a callback the body reached, or a sink method handed on (`download(url, f.write)`)
+                handed = (value.kind is OBJECT and value.role in CALLBACKS) or value.role is SINK_METHOD
                 self.report(raw.code, arg, f"{raw.label} in {name}()", (reached if handed else value).at_most(cap),
                             (self.span(arg),) if sliceable else (),
                             fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
@@ -2557,7 +2568,7 @@ class Frame:
                 if built is not None:
                     results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
                 own = info.attr(node.attr)[1]  # `d.chunks` after `d.pull(url)`: what its methods fetched there
-                if carries(own) and own.param is None:
+                if own is not None and carries(own) and own.param is None:
                     results.append(self.step(own.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
                 stored = info.stored_elsewhere(node.attr)  # `picture.content`, filled by another function
                 if stored is not None:
@@ -2677,7 +2688,7 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
 def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
     """Worth following into a callee: a value carrying a body, or an instance of a tree class some method of which
     may give one."""
-    return value is not None and (carries(value) or _uses_its_arguments(module, value) or (
+    return value is not None and (carries(value) or value.role is SINK_METHOD or _uses_its_arguments(module, value) or (
         module.project is not None and family_gives_bodies(value, module.project.find_class))
         or _sinks_what_it_is_given(module, value))
 
