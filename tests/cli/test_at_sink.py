@@ -205,3 +205,16 @@ def test_a_sink_guessed_in_its_file_takes_the_confidence_a_caller_gives_it(tmp_p
     assert [(f["line"], f["confidence"]) for f in alone] == [(7, "medium")]
     whole = findings(tmp_path, "--min-confidence", "low", ".")
     assert [(f["line"], f["confidence"]) for f in whole if f["path"] == "pkg/wrapper.py"] == [(7, "high")], whole
+
+
+def test_a_sink_method_handed_to_a_helper_is_reported_where_the_helper_calls_it(tmp_path):
+    """`fetch(url, callback=h.update)` in a file that names no body: the prefilter keeps it for the callable it
+    hands on, and the helper's `callback(data)` is a sink for that caller."""
+    helper = ("import requests\n\n\ndef fetch(url, callback):\n    data = requests.get(url).content\n"
+              "    callback(data)\n    return len(data)\n")
+    caller = ("import hashlib\n\nfrom pkg.helper import fetch\n\n\ndef digest(url):\n    h = hashlib.md5()\n"
+              "    fetch(url, callback=h.update)\n    return h.hexdigest()\n\n\ndef count(url, sizes):\n"
+              "    fetch(url, callback=sizes.append)\n")
+    files(tmp_path, {"helper.py": helper, "caller.py": caller})
+    found = sorted((f["path"], f["line"], f["code"]) for f in findings(tmp_path, "."))
+    assert found == [("pkg/caller.py", 8, "BFX104"), ("pkg/helper.py", 6, "BFX104")]

@@ -154,6 +154,8 @@ class Frame:
         # while calling a function this frame was handed (`fn(body)` in `run(fn, url)`): what the sinks inside it
         # reach depends on that input, so they are its caller's to report
         self.through: Optional[Param] = None
+        # calling a sink method this frame was given (`on_chunk(chunk)`): what reaches it is the caller's to report
+        self.sink_param: Optional[Param] = None
         self.ended = False  # a branch that surely runs returned or raised: nothing after it runs
         self.certain: Optional[ast.AST] = None  # the last `if` whose branch was decided
         self.unpublished: Dict[str, Optional[Val]] = {}  # self.<attr> stored here, not yet visible to other methods
@@ -1154,8 +1156,9 @@ class Frame:
         kept = {k: v for k, v in self.env.items()  # a walrus, or a queue the items were put in
                 if (k not in saved and known.walrus_binds(node, k)) or (k in self.filled and k not in targets)}
         self.env = {**saved, **kept}
-        if element is not None and element.kind is CONTAINER and element.slot >= 0:  # `[(url, body) for ...]`
-            return self.step(replace(element, kind=CHUNKS), node, "pairs collected by a comprehension")
+        if element is not None and element.kind is CONTAINER and _holds_items(element):
+            # `[(url, body) for ...]`, `[{"url": u, "data": body} for ...]`
+            return self.step(replace(element, kind=CHUNKS), node, "items collected by a comprehension")
         if element is not None and element.kind in (OBJECT, TUPLE) and carries(element):  # `[s.get(u) for u in ...]`
             each = collection(((EVERY_ITEM, element),))
             assert each is not None
@@ -1211,7 +1214,7 @@ class Frame:
             if isinstance(node, ast.Name) and node.id == self.self_name and self.cls is not None:
                 return self._typed_items(self.cls.item_family(), None, node)  # `for page in self`
             return None
-        if value.kind is CHUNKS and value.slot >= 0:
+        if value.kind is CHUNKS and _holds_items(value):
             return self.step(replace(value, kind=CONTAINER, entries=()), node, "each item")
         if value.kind in (CHUNKS, CONTAINER):
             return self.step(replace(value, kind=BODY, entries=(), slot=-1), node, "each chunk")
@@ -1288,6 +1291,8 @@ class Frame:
         span = self.span(node)
         if tail is None:
             tail = (FlowStep(span, f"reaches `{label}`", self.module.path),)
+        if value.param is None and self.sink_param is not None:
+            value = replace(value, param=self.sink_param)
         if (value.param is None and not self.emit) or self.guarded:
             return
         raw = Raw(code, span, label, self.module.parsed.segment(span), replace(value, flow=value.flow + tail),
@@ -1397,8 +1402,12 @@ class Frame:
             return True, self.step(given, node, f"`{func.id}()`") if given is not None else None
         if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
             owner, _, method = bound.type.rpartition(".")
-            for spec in self.module.catalog.method_sinks.get((owner, method), ()):
-                self._check(spec, node, args)  # a bound method kept as a value: `find_charset(content)`
+            previous, self.sink_param = self.sink_param, bound.param  # `on_chunk(chunk)` of a `download(url, f.write)`
+            try:
+                for spec in self.module.catalog.method_sinks.get((owner, method), ()):
+                    self._check(spec, node, args)  # a bound method kept as a value: `find_charset(content)`
+            finally:
+                self.sink_param = previous
             return True, None
         local, scope = self._local_function(func.id)
         if local is not None:
@@ -1539,6 +1548,14 @@ class Frame:
         value = args.value(args.get(0))
         return True, self.step(value, node, "`closing()` of it") if value is not None else None
 
+    def _call_task(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
+        """`asyncio.create_task(fetch(u))`, `ensure_future`, `shield`, `wait_for`: awaiting it gives what awaiting
+        the coroutine gives."""
+        value = args.value(args.get(0))
+        if value is None or not carries(value):
+            return False, None
+        return True, self._giving(value, node, "a task of it", Role.FUTURE)
+
     def _call_setattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         """`setattr(result, "payload", body)` with a literal name: as `result.payload = body`."""
         name = args.get(1)
@@ -1595,23 +1612,30 @@ class Frame:
         if value is not None and value.kind is TUPLE:
             return True, self._next_item(value, node)
         if value is not None and _chunks(value):
-            taken = CONTAINER if value.slot >= 0 else BODY
+            taken = CONTAINER if _holds_items(value) else BODY
             return True, self.step(replace(value, kind=taken, entries=()), node, "the next chunk")
         return self._call_next(node, qualname, args)  # `anext(reader)` on an iterator class of the tree
 
     def _call_gather(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
-        """What `asyncio.gather` collects."""
+        """What `asyncio.gather` collects: what awaiting each argument gives (a task: its coroutine's value)."""
         starred = args.starred
         if starred is not None and _chunks(starred):  # `gather(*(fetch(u) for u in urls))`
             return True, self.step(replace(starred, kind=CONTAINER if starred.slot < 0 else CHUNKS), node,
                                    "results of `asyncio.gather()`")
         if starred is not None and starred.kind is TUPLE:  # `gather(*[open_stream(u) for u in urls])`
+            item = _awaited(starred.part(None))
+            if is_body(item):  # `gather(*tasks)` of `create_task(fetch(u))`s
+                assert item is not None
+                return True, self.step(replace(item, kind=CONTAINER, entries=(), slot=-1), node,
+                                       "results of `asyncio.gather()`")
+            starred = replace(starred, parts=((EVERY_ITEM, item),)) if item is not None else starred
             return True, self.step(_every_item(starred), node, "results of `asyncio.gather()`")
-        if starred is None and not any(is_body(args.value(a)) for a in args.positional):
-            held = collection((i, args.value(a)) for i, a in enumerate(args.positional))  # `r1, r2 = gather(...)`
+        values = [_awaited(args.value(a)) for a in args.positional]
+        if starred is None and not any(is_body(v) for v in values):
+            held = collection(enumerate(values))  # `r1, r2 = gather(...)`
             if held is not None:
                 return True, self.step(held, node, "results of `asyncio.gather()`")
-        bodies = [v for v in (args.value(a) for a in args.positional) if v is not None and is_body(v)]
+        bodies = [v for v in values if v is not None and is_body(v)]
         if bodies:
             return True, self.step(replace(bodies[0], kind=CONTAINER, entries=(), slot=-1), node,
                                    "results of `asyncio.gather()`")
@@ -1621,7 +1645,7 @@ class Frame:
         """`list(chunks)`, `iter(container)`: the same items; `iter(read, b"")`, `iter(lambda: ..., b"")`: chunks."""
         first = args.value(args.get(0))
         if first is not None and _chunks(first):
-            pairs = first.kind is CHUNKS and first.slot >= 0  # `sorted(results)` of (offset, chunk) tuples
+            pairs = first.kind is CHUNKS and _holds_items(first)  # `sorted(results)` of (offset, chunk) tuples
             kind = CHUNKS if qualname in ("builtins.iter", "builtins.reversed") or pairs else CONTAINER
             return True, replace(first, kind=kind)
         if first is not None and first.kind is TUPLE and len(args.positional) == 1:
@@ -1823,6 +1847,10 @@ class Frame:
                 return mapped
         self._any_receiver_sinks(node, name, args)
         self._mutations(func, None, args)
+        if name in known.TASK_METHODS and args.positional:  # `loop.create_task(fetch(u))`, a TaskGroup's
+            handled, task = self._call_task(node, args)
+            if handled:
+                return task
         fallback = args.value(args.get(1)) if name == "get" and len(args.positional) == 2 else None
         if fallback is not None and fallback.kind is OBJECT and fallback.role in CALLBACKS:
             return fallback  # `kwargs.get("url_fetcher", fetch)`: the function of the tree, unless one is given
@@ -1915,7 +1943,7 @@ class Frame:
         if name in known.SELF_ITER:
             return receiver
         if name in known.NEXT or name in known.TAKE:  # `it.__next__()`, `queue.get()`, `pairs.pop()`
-            kind_taken = CONTAINER if receiver.slot >= 0 else BODY
+            kind_taken = CONTAINER if _holds_items(receiver) else BODY
             return self.step(replace(receiver, kind=kind_taken, entries=()), node, "the next chunk")
         return None
 
@@ -2035,8 +2063,8 @@ class Frame:
             value = args.value(item)
             if item is not None and value is not None and is_body(value):
                 self._add_entry(target, receiver, value, item)
-            elif value is not None and value.kind is CONTAINER and value.slot >= 0 and item is not None:
-                # `queue.put((offset, chunk))`: a collection of (offset, body) tuples
+            elif value is not None and value.kind is CONTAINER and _holds_items(value) and item is not None:
+                # `queue.put((offset, chunk))`, `out.append({"url": u, "data": body})`: a collection of such items
                 self.bind(target, self.step(replace(value, kind=CHUNKS), item, "queued"), item)
             elif (value is not None and value.kind in (OBJECT, TUPLE, CHUNKS) and carries(value) and item is not None
                   and (receiver is None or receiver.kind in (TUPLE, CLEAN)) and name != "setdefault"):
@@ -2126,7 +2154,8 @@ class Frame:
                     self.module.raw.append(replace(raw, path=self.module.path))
             else:
                 sliceable = value.kind is BODY and hit.raw.value.kind is BODY and bool(hit.raw.targets)
-                handed = value.kind is OBJECT and value.role in CALLBACKS  # a callback the body reached
+                # a callback the body reached, or a sink method handed on (`download(url, f.write)`)
+                handed = (value.kind is OBJECT and value.role in CALLBACKS) or value.role is SINK_METHOD
                 self.report(raw.code, arg, f"{raw.label} in {name}()", (reached if handed else value).at_most(cap),
                             (self.span(arg),) if sliceable else (),
                             fixable=sliceable, tail=(call_step,) + hit.raw.value.flow)
@@ -2538,6 +2567,11 @@ class Frame:
                 built = info.built_in_init(node.attr)  # `reader.buffer`: a RingBuffer, whose own write() runs
                 if built is not None:
                     results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
+                # `d.chunks` after `d.pull(url)`: a container its methods fill with what they fetch (one they
+                # rebind, `self.content = ...`, may hold something else by the time it is read)
+                own = info.attr(node.attr)[1] if _filled_in_place(info, node.attr) else None
+                if own is not None and carries(own) and own.param is None:
+                    results.append(self.step(own.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
                 stored = info.stored_elsewhere(node.attr)  # `picture.content`, filled by another function
                 if stored is not None:
                     results.append(self.step(stored.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
@@ -2602,6 +2636,47 @@ def _untracked(value: Optional[Val]) -> bool:
     return value is None or value.kind in (CONTAINER, CHUNKS)
 
 
+def _holds_items(value: Val) -> bool:
+    """Are the items of these chunks (or this one item) tuples or dicts holding the body, `(url, body)` or
+    `{"url": u, "data": body}`, rather than the bodies themselves?"""
+    return value.slot >= 0 or bool(value.keys)
+
+
+_FILLED_IN_PLACE: Dict[Tuple[int, str], bool] = {}  # by (ClassInfo id, attribute), forgotten with the module
+
+
+def _filled_in_place(info: ClassInfo, name: str) -> bool:
+    """Is `self.<name>` bound only by `__init__` in the class's own methods (then filled by `.append(...)` or
+    `[key] = ...`), never rebound by another method?"""
+    key = (id(info), name)
+    if key not in _FILLED_IN_PLACE:
+        _FILLED_IN_PLACE[key] = not any(
+            _binds_self_attr(method, name) for method_name, method in info.methods.items() if method_name != "__init__")
+    return _FILLED_IN_PLACE[key]
+
+
+def _binds_self_attr(method: ast.AST, name: str) -> bool:
+    spec: ast.arguments = method.args  # type: ignore[attr-defined]
+    positional = (*spec.posonlyargs, *spec.args)
+    own = positional[0].arg if positional else None
+    for node in ast.walk(method):
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        for target in targets:
+            for part in ast.walk(target):
+                if (isinstance(part, ast.Attribute) and part.attr == name and isinstance(part.value, ast.Name)
+                        and part.value.id == own and isinstance(part.ctx, ast.Store)):
+                    return True
+    return False
+
+
+def _awaited(value: Optional[Val]) -> Optional[Val]:
+    """What awaiting `value` gives: a future's or task's result, else the value itself (a coroutine's)."""
+    if value is not None and value.kind is OBJECT and value.role is Role.FUTURE:
+        return value.part(0)
+    return value
+
+
 def _every_item(value: Val) -> Val:
     """A TUPLE whose items lost their positions (`sorted(pairs)`, `gather(*tasks)`): every item may be any part."""
     item = value.part(None)
@@ -2643,7 +2718,7 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
 def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
     """Worth following into a callee: a value carrying a body, or an instance of a tree class some method of which
     may give one."""
-    return value is not None and (carries(value) or _uses_its_arguments(module, value) or (
+    return value is not None and (carries(value) or value.role is SINK_METHOD or _uses_its_arguments(module, value) or (
         module.project is not None and family_gives_bodies(value, module.project.find_class))
         or _sinks_what_it_is_given(module, value))
 
@@ -2688,6 +2763,7 @@ _BEFORE_SOURCES: Dict[str, Callable] = {
     "typing.cast": Frame._call_cast, "typing_extensions.cast": Frame._call_cast,
     "builtins.getattr": Frame._call_getattr, "builtins.setattr": Frame._call_setattr,
     "contextlib.closing": Frame._call_closing,
+    **dict.fromkeys(known.TASKS, Frame._call_task),
 }
 _AFTER_SOURCES: Dict[str, Callable] = {
     **dict.fromkeys(known.WRAPPERS, Frame._call_wrapper),
@@ -2827,6 +2903,7 @@ def forget_closures() -> None:
     _LAMBDAS.clear()
     _USES_ARGUMENTS.clear()
     _SINKS_GIVEN.clear()
+    _FILLED_IN_PLACE.clear()
 
 
 def _given_body(value: Optional[Val]) -> bool:

@@ -21,6 +21,9 @@ WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.async
             "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0,
             "concurrent.futures.as_completed": 0, "asyncio.as_completed": 0, "click.progressbar": 0,
             "rich.progress.track": 0, "alive_progress.alive_it": 0}
+# Tasks of a coroutine: awaiting one gives what the coroutine returns
+TASKS = frozenset({"asyncio.create_task", "asyncio.ensure_future", "asyncio.shield", "asyncio.wait_for"})
+TASK_METHODS = frozenset({"create_task", "ensure_future"})  # a loop's or a TaskGroup's
 PAIRING = {"builtins.enumerate", "builtins.zip"}  # items are tuples: `(index, chunk)`, `(name, chunk)`
 TAKE = frozenset({"pop", "popleft", "get", "get_nowait"})  # list/deque/queue: take one item out
 NEXT = frozenset({"__next__", "__anext__", "send", "asend", "get", "get_nowait"})  # iterators, generators, queues

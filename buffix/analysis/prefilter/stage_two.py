@@ -9,6 +9,7 @@ tree that reads bodies through a response's members: it may hand the response ov
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 from contextlib import AbstractContextManager
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Protocol, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, ModuleContext, family_gives_bodies
-from buffix.analysis.flow.model import CATALOG_TYPE, OBJECT, Val
+from buffix.analysis.flow.model import CATALOG_TYPE, CLEAN, OBJECT, SINK_METHOD, Val
 from buffix.analysis.flow.scope import absolute
 from buffix.analysis.prefilter.index import CALLED, MethodIndex
 from buffix.analysis.prefilter.tokens import ALWAYS, Matcher, screens
@@ -56,6 +57,17 @@ class Modules(Protocol):
     def holds_bodies(self, name: str) -> bool: ...
     def stored_attrs(self, qualname: str) -> FrozenSet[str]: ...
     def find_class(self, qualname: str) -> Optional[ClassInfo]: ...
+
+
+CALLED_BACK = Val(CLEAN, type="*.write", role=SINK_METHOD)  # a parameter seeded as a callback that sinks
+
+
+def calls_a_parameter(function: ast.AST) -> bool:
+    """Does the function call one of its own parameters by name?"""
+    spec: ast.arguments = function.args  # type: ignore[attr-defined]
+    params = {a.arg for a in (*spec.posonlyargs, *spec.args, *spec.kwonlyargs)}
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in params
+               for node in ast.walk(function))
 
 
 class _Attributes:
@@ -173,7 +185,8 @@ class StageTwo:
         if module is None:
             return None
         if name in module.functions:
-            return self._reads_of([self._returned(module, name, None)])
+            reads = self._reads_of([self._returned(module, name, None)])
+            return ALWAYS if reads is None and self._calls_back(module, name) else reads
         return self._class_reads(module.classes[name], name, attributes)
 
     def _instance_reads(self, module_part: str, name: str, attributes: _Attributes) -> Optional[Matcher]:
@@ -219,6 +232,18 @@ class StageTwo:
         key = (module.qualname, f"{cls.node.name}.{name}" if cls is not None else name)
         function = cls.methods[name] if cls is not None else module.functions[name]
         return self._tree.remembered(self._returners, key, lambda: module.summarize(function, cls, {}).returns)
+
+    def _calls_back(self, module: ModuleContext, name: str) -> bool:
+        """Does function `name` call a parameter with a body it makes (`on_chunk(chunk)`): a callback the file hands
+        it (`download(url, f.write)`, a lambda) is then a sink? Summarized only when it calls a parameter."""
+        function = module.functions[name]
+        if not calls_a_parameter(function):
+            return False
+        key = (module.qualname, f"{name}()")
+        params = module.parameters(function, None)
+        sinks = {i: CALLED_BACK for i in range(len(params))}
+        return bool(self._tree.remembered(self._returners, key,
+                                          lambda: bool(module.summarize(function, None, sinks).hits)))
 
     def _reads_of(self, values: Iterable[Optional[Val]]) -> Optional[Matcher]:
         members: Set[str] = set()
