@@ -214,8 +214,10 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
     return best
 
 
-def _rank(value: Val) -> Tuple[int, int]:
-    return (1 if value.tainted else 0, CONFIDENCES.index(value.confidence))
+def _rank(value: Val) -> Tuple[int, int, int]:
+    # At equal confidence a value that is (or yields) bodies itself beats a TUPLE holding such values: the
+    # normalising idiom `if isinstance(content, bytes): content = [content]` keeps iterating to bodies either way.
+    return (1 if value.tainted else 0, CONFIDENCES.index(value.confidence), 0 if value.kind is TUPLE else 1)
 
 
 def _union(a: Tuple[Span, ...], b: Tuple[Span, ...]) -> Tuple[Span, ...]:
