@@ -497,7 +497,8 @@ class Module:
         prefix, _, name = qualname.rpartition(".")
         if prefix == self.qualname:
             return qualname if name in self.classes else None
-        if self.project is None or not prefix or not name[:1].isupper() or not self.project.has_module(prefix):
+        if (self.project is None or not prefix or not name.lstrip("_")[:1].isupper()  # `_RequestsResponse` too
+                or not self.project.has_module(prefix)):
             return None
         return qualname
 

@@ -162,6 +162,7 @@ class ClassInfo:
     _kept: Optional[Dict[str, Tuple[int, str]]] = None  # self.<name> = <parameter> in its own __init__
     _assigned: Optional[List[str]] = None  # the words its lines spell before an `=`, reversed, sorted (_rebinds)
     _reassigned: Optional[Set[str]] = None  # self.<name>s a method other than `__init__` binds (filled_in_place)
+    _declared: Optional[Dict[str, ast.expr]] = None  # self.<name> -> its annotation (declared_class)
 
     @property
     def attrs(self) -> Dict[str, Optional[Val]]:
@@ -361,6 +362,39 @@ class ClassInfo:
                     return None  # some branch builds what the tree does not define
                 return of_family(q for f in found for q in f.split("|"))  # type: ignore[union-attr]
         return self.handed_by_super(name)
+
+    def declared_class(self, name: str) -> Optional[str]:
+        """The tree class (or family) an annotation says `self.<name>` holds: a field of the class body
+        (`http_response: Optional[HttpResponse]`), `self.<name>: Body = ...` in `__init__`, or an annotated
+        `__init__` parameter kept as it is (`self.http_response = http_response`). A type, not a value: calls on
+        it reach that class's methods (and its subclasses' overrides of abstract ones)."""
+        for info in self.mro():
+            annotation = info._own_declared().get(name)
+            if annotation is not None and info.module is not None:
+                found = [info.module.tree_class(base) for base in known.alternatives(annotation)]
+                named = [f for f in found if f is not None]
+                return of_family(q for f in named for q in f.split("|")) if named else None
+        return None
+
+    def _own_declared(self) -> Dict[str, ast.expr]:
+        if self._declared is None:  # one walk of its body and its __init__ for all the attributes asked
+            self._declared = {}
+            for statement in self.node.body:
+                if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                    self._declared.setdefault(statement.target.id, statement.annotation)
+            init = self.methods.get("__init__")
+            if init is not None:
+                args = init.args  # type: ignore[attr-defined]
+                given = {a.arg: a.annotation for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+                         if a.annotation is not None}
+                for node in known.statements(init):
+                    if isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target):
+                        self._declared.setdefault(node.target.attr, node.annotation)  # type: ignore[union-attr]
+                    elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in given:
+                        for target in node.targets:
+                            if _is_self_attribute(target):
+                                self._declared.setdefault(target.attr, given[node.value.id])  # type: ignore[attr-defined]
+        return self._declared
 
     def handed_by_super(self, name: str) -> Optional[str]:
         """The tree class a subclass hands to its base's `__init__`, which keeps that parameter in `self.<name>`
@@ -589,6 +623,10 @@ def _built_calls(value: ast.expr) -> List[ast.Call]:
     if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and isinstance(value.values[-1], ast.Call):
         return [value.values[-1]]
     return []
+
+
+def _is_self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 def _kept_parameters(init: Optional[ast.AST]) -> Dict[str, Tuple[int, str]]:

@@ -2565,6 +2565,8 @@ class Frame:
                                                  "high" if len(members) == 1 else "medium"))
             elif base.role is TREE_CLASS and method is None:
                 built = info.built_in_init(node.attr)  # `reader.buffer`: a RingBuffer, whose own write() runs
+                if built is None:  # `op_output.http_response`, declared `Optional[HttpResponse]`
+                    built = info.declared_class(node.attr)
                 if built is not None:
                     results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
                 # `d.chunks` after `d.pull(url)`: a container its methods fill with what they fetch (one they
