@@ -1581,7 +1581,8 @@ class Frame:
     # calls handled after them: (handled, value)
     def _call_wrapper(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
         """Chunks through an iterator wrapper (`tqdm(r.iter_content())`)."""
-        value = args.value(args.get(known.WRAPPERS[qualname]))
+        position, keyword = known.WRAPPERS[qualname]
+        value = args.value(args.get(position, (keyword,)))
         if value is not None and _chunks(value):
             return True, self.step(replace(value, kind=CHUNKS), node, f"through `{qualname.rsplit('.', 1)[-1]}()`")
         if value is not None and value.kind is TUPLE:

@@ -16,11 +16,14 @@ PASS_THROUGH = {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.
                 "collections.deque", "builtins.set"}  # a container or chunks in, the same items out
 ITERATING_COPIES = {"builtins.list", "builtins.tuple", "builtins.iter"}
 BYTES_TYPES = {"builtins.bytes", "six.binary_type", "future.utils.binary_type"}
-# Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
-WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
-            "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0,
-            "concurrent.futures.as_completed": 0, "asyncio.as_completed": 0, "click.progressbar": 0,
-            "rich.progress.track": 0, "alive_progress.alive_it": 0}
+# Iterator wrappers yielding the items of one argument (its position, its keyword): `tqdm(r.iter_content())`,
+# `click.progressbar(length=n, iterable=chunks)`
+WRAPPERS = {"tqdm.tqdm": (0, "iterable"), "tqdm.auto.tqdm": (0, "iterable"), "tqdm.std.tqdm": (0, "iterable"),
+            "tqdm.asyncio.tqdm": (0, "iterable"), "builtins.filter": (1, ""), "itertools.islice": (0, ""),
+            "itertools.takewhile": (1, ""), "itertools.dropwhile": (1, ""), "itertools.chain": (0, ""),
+            "concurrent.futures.as_completed": (0, "fs"), "asyncio.as_completed": (0, "fs"),
+            "click.progressbar": (0, "iterable"), "rich.progress.track": (0, "sequence"),
+            "alive_progress.alive_it": (0, "it")}
 # Tasks of a coroutine: awaiting one gives what the coroutine returns
 TASKS = frozenset({"asyncio.create_task", "asyncio.ensure_future", "asyncio.shield", "asyncio.wait_for"})
 TASK_METHODS = frozenset({"create_task", "ensure_future"})  # a loop's or a TaskGroup's
