@@ -565,7 +565,13 @@ class Module:
     def _built_with(self, frame: Frame, cls: ClassInfo, arg: ast.arg, index: int) -> Optional[Val]:
         """An untyped `__init__` parameter that the tree's builders of the class fill with their own instance
         (`FilesAPI(self)` in Client's `__init__`): an instance of theirs, so calls on it reach their methods."""
-        builder = self.project.built_by(cls.qualname, index, arg.arg) if self.project is not None else None
+        if self.project is None:
+            return None
+        builder = self.project.built_by(cls.qualname, index, arg.arg)
+        if builder is None:  # `Files(self)` of a `class Files(Resource)` using the base's `__init__`
+            inheriting = [sub for sub in cls.subclasses() if _init_owner(sub) == cls.qualname]
+            builders = {self.project.built_by(sub.qualname, index, arg.arg) for sub in inheriting} - {None}
+            builder = builders.pop() if len(builders) == 1 else None
         if builder is None:
             return None
         return frame.step(Val(OBJECT, type=builder, role=TREE_CLASS), arg,
@@ -889,3 +895,9 @@ def _own_statements(function: ast.AST) -> Iterator[ast.AST]:
         yield node
         stack.extend(c for c in ast.iter_child_nodes(node)
                      if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)))
+
+
+def _init_owner(info: ClassInfo) -> str:
+    """The class whose `__init__` builds instances of `info` (its own, or the nearest base's)."""
+    found = info.method("__init__")
+    return found[0].qualname if found is not None else ""
