@@ -677,7 +677,10 @@ class Module:
         held = {i: frame.env.get(n) for i, n in enumerate(params) if n in frame.filled}
         fills = tuple((i, v) for i, v in held.items()  # bodies made here, put in a container it is given
                       if v is not None and carries(v) and v.param is None)
-        return Summary(returns, tuple(frame.hits), stores, fills)
+        own = set(params) | frame.names.bound
+        closure_fills = tuple((n, frame.env[n]) for n in sorted(frame.filled - own)  # free names of a closure
+                              if parent is not None and carries(frame.env.get(n)) and frame.env[n].param is None)
+        return Summary(returns, tuple(frame.hits), stores, fills, closure_fills)
 
     def forget_summary(self, key: tuple) -> None:
         self._summaries.pop(key, None)
@@ -787,7 +790,7 @@ def _signature(summary: Summary) -> tuple:
     returns = summary.returns.shape if summary.returns is not None else None
     hits = frozenset((h.param, h.raw.code, h.raw.span) for h in summary.hits)
     return (returns, hits, tuple((a, v.shape) for a, v in summary.stores),
-            tuple((i, v.shape) for i, v in summary.fills))
+            tuple((i, v.shape) for i, v in summary.fills), tuple((n, v.shape) for n, v in summary.closure_fills))
 
 
 _DOC_TYPE = re.compile(

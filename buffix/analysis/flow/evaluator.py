@@ -1369,7 +1369,9 @@ class Frame:
         else:
             packed = args.get(later.arguments if later.arguments >= 0 else None, (later.arguments_keyword,))
             passed = list(packed.elts) if isinstance(packed, (ast.Tuple, ast.List)) else []
-        if passed or known.last_name(node.func) in known.FUTURES:
+        # a closure run later (`Thread(target=producer)`) may fill the caller's containers without arguments
+        closure = isinstance(function, ast.Name) and self._local_function(function.id)[1] is not None
+        if passed or closure or known.last_name(node.func) in known.FUTURES:
             return self.ev(ast.copy_location(ast.Call(func=function, args=passed, keywords=[]), node))
         return None
 
@@ -2117,6 +2119,12 @@ class Frame:
         value = self._apply(node, summary, tainted, name, cap)
         if summary.fills and args is not None:
             self._filled_by(node, summary, module.parameters(function, cls), args, name, cap)
+        for target, filled in summary.closure_fills if closure is not None else ():
+            # `producer()` (or a thread running it) filled a container of the frame it was defined in
+            current = closure.env.get(target)
+            added = self.step(filled.at_most(cap), node, f"filled by `{name}()`")
+            closure.env[target] = merge([current if carries(current) else None, added])
+            closure.filled.add(target)
         if summary.stores and (keep or cls is not None):
             for attr, _, stored in self._kept(node, summary, tainted, name):
                 if keep:

@@ -295,3 +295,5 @@ class Summary:
     hits: Tuple[Hit, ...] = ()
     stores: Tuple[Tuple[str, Val], ...] = ()  # self.<attr> given a parameter's value (what a constructor keeps)
     fills: Tuple[Tuple[int, Val], ...] = ()  # parameters it puts bodies in (`queue.put(chunk)`): position, holding
+    # names of the frame it is defined in that it puts bodies in (`chunks.append(c)` in a producer closure)
+    closure_fills: Tuple[Tuple[str, Val], ...] = ()
