@@ -468,3 +468,15 @@ def test_the_files_naming_a_class_are_those_whose_text_builds_or_type_checks_it(
         files = expected.get(word, [])
         assert built.naming(word) == (files if len(files) <= index.DISPATCH_FILES else []), word
     assert built.naming("Checked") == [str(tree / "checks.py")] and built.naming("Everywhere") == []
+
+
+def test_a_user_of_a_relaying_helpers_module_is_kept_and_depends_on_the_module_behind_it():
+    """media/app.py imports helpers.py, which names no client and only relays net.py: stage 2 keeps app.py, the
+    analysis follows both hops, and the findings depend on net.py (a cached result goes when net.py changes)."""
+    root = FIXTURES / "relay_project"
+    app = root / "media" / "app.py"
+    project = Project([root])
+    assert screen(str(app), app.read_bytes(), project)[0]
+    result = analyze_source(app.read_bytes(), str(app), project.config, project)
+    assert sorted((f.code, f.line) for f in result.findings) == [("BFX102", 13), ("BFX102", 17), ("BFX104", 9)]
+    assert {"helpers.py", "net.py"} <= {Path(p).name for p in result.depends_on}

@@ -73,6 +73,7 @@ class Project:
         self._methods: Optional[MethodIndex] = None
         self._body_methods: Optional[FrozenSet[bytes]] = None
         self._bearing: Dict[str, bool] = {}
+        self._handing: Dict[str, Tuple[bool, FrozenSet[str]]] = {}  # module -> hands_on_bodies
         self._subclasses: Dict[str, List[ClassInfo]] = {}
         self._reexports: Dict[str, Tuple[str, FrozenSet[str]]] = {}
         self._top_level: Dict[str, bool] = {}  # a qualname's first part -> may it be the tree's (reexported)
@@ -130,6 +131,25 @@ class Project:
             text = self.text(name)
             self._bearing[name] = text is not None and might_contain_sink(text, self.catalog)
         return self._bearing[name]
+
+    def hands_on_bodies(self, name: str) -> bool:
+        """Can module `name` give bodies when nothing tainted is handed to it: it makes them itself (stage 1), or
+        it imports from a module of the tree that does, a few imports deep (`helpers.fetch` returning
+        `net.get_bytes(url)`)."""
+        if self.bears_bodies(name):
+            return True
+        return cast(bool, self.remembered(self._handing, name, lambda: self._imports_bearing(name, 0, set())))
+
+    def _imports_bearing(self, name: str, depth: int, seen: Set[str]) -> bool:
+        if self.bears_bodies(name):
+            return True
+        module = self.module(name) if depth < _MAX_REEXPORTS and name not in seen else None
+        seen.add(name)
+        for qualname in sorted(set(module.names.imports.values())) if module is not None else ():
+            for imported in (qualname, qualname.rpartition(".")[0]):  # a module, or a name of one
+                if imported and self.has_module(imported) and self._imports_bearing(imported, depth + 1, seen):
+                    return True
+        return False
 
     def class_by_name(self, name: str, near: str) -> Optional[str]:
         """The qualified name of the one class of the tree named `name` (a docstring's unimported type), when it
@@ -370,7 +390,7 @@ class Project:
         module_part, _, name = qualname.rpartition(".")
         if not module_part or depth > _MAX_REEXPORTS:
             return None
-        if not tainted_args and not self.bears_bodies(module_part) and self.has_module(module_part):
+        if not tainted_args and not self.hands_on_bodies(module_part) and self.has_module(module_part):
             reexport = self._reexport(module_part, name)  # `from .util import urlopen` in a package's __init__
             return self.find_function(reexport, tainted_args, depth + 1) if reexport else None
         module = self.module(module_part)
