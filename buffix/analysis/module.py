@@ -678,8 +678,9 @@ class Module:
         fills = tuple((i, v) for i, v in held.items()  # bodies made here, put in a container it is given
                       if v is not None and carries(v) and v.param is None)
         own = set(params) | frame.names.bound
-        closure_fills = tuple((n, frame.env[n]) for n in sorted(frame.filled - own)  # free names of a closure
-                              if parent is not None and carries(frame.env.get(n)) and frame.env[n].param is None)
+        freed = {n: frame.env.get(n) for n in sorted(frame.filled - own)} if parent is not None else {}
+        closure_fills = tuple((n, v) for n, v in freed.items()  # what a closure put in its definer's names
+                              if v is not None and carries(v) and v.param is None)
         return Summary(returns, tuple(frame.hits), stores, fills, closure_fills)
 
     def forget_summary(self, key: tuple) -> None:

@@ -2119,12 +2119,8 @@ class Frame:
         value = self._apply(node, summary, tainted, name, cap)
         if summary.fills and args is not None:
             self._filled_by(node, summary, module.parameters(function, cls), args, name, cap)
-        for target, filled in summary.closure_fills if closure is not None else ():
-            # `producer()` (or a thread running it) filled a container of the frame it was defined in
-            current = closure.env.get(target)
-            added = self.step(filled.at_most(cap), node, f"filled by `{name}()`")
-            closure.env[target] = merge([current if carries(current) else None, added])
-            closure.filled.add(target)
+        if summary.closure_fills and closure is not None:
+            self._filled_closure(node, summary, closure, name, cap)
         if summary.stores and (keep or cls is not None):
             for attr, _, stored in self._kept(node, summary, tainted, name):
                 if keep:
@@ -2132,6 +2128,14 @@ class Frame:
                 elif cls is not None:  # `result.set_property("__value", response.content)`
                     self._publish_store((cls.qualname,), attr, stored)
         return value
+
+    def _filled_closure(self, node: ast.AST, summary: Summary, closure: "Frame", name: str, cap: str) -> None:
+        """`producer()` (or a thread running it) filled a container of the frame it was defined in."""
+        for target, filled in summary.closure_fills:
+            current = closure.env.get(target)
+            added = self.step(filled.at_most(cap), node, f"filled by `{name}()`")
+            closure.env[target] = merge([current if carries(current) else None, added])
+            closure.filled.add(target)
 
     def _filled_by(self, node: ast.AST, summary: Summary, params: List[str], args: Args, name: str,
                    cap: str) -> None:
