@@ -913,9 +913,10 @@ class Frame:
             return self._member_of(node, base)
         if base is not None and base.kind is OBJECT:
             catalog = self.module.catalog
-            if (base.catalog_type, node.attr) in catalog.method_sinks:  # `find = pattern.findall`
-                return Val(CLEAN, type=f"{base.type}.{node.attr}", role=SINK_METHOD)
             spec = catalog.types.get(base.catalog_type)
+            gives = spec is not None and node.attr in spec.methods  # `get = session.get`: a request (call_bound)
+            if (base.catalog_type, node.attr) in catalog.method_sinks and not gives:  # `find = pattern.findall`
+                return Val(CLEAN, type=f"{base.type}.{node.attr}", role=SINK_METHOD)
             result = spec.attributes.get(node.attr) if spec else None
             if result is not None and base.type == GUESSED_RESPONSE and self._own_response_member(node):
                 return None  # `http_response.content` of botocore's AWSResponse: its property, not a client's body
@@ -1330,6 +1331,11 @@ class Frame:
                 return self._instantiate(node, args, callee)
             if callee is not None and callee.kind is OBJECT and callee.role is Role.TREE_FUNCTION:
                 return self._call_functions(node, args, callee)  # `PARSERS[kind](body)`
+            if callee is not None and callee.kind is OBJECT and callee.role is BOUND_METHOD:
+                return self.call_bound(callee, node, args)  # `getattr(self.session, method)(url)`
+            if callee is not None and callee.kind is CLEAN and callee.role is Role.FUNCTION and callee.type:
+                given = self._qualified(node, callee.type, args)  # `getattr(requests, verb)(url)`
+                return given.at_most("medium") if given is not None and isinstance(func, ast.Call) else given
             return self._call_object(node, callee)
         return self._qualified(node, qualname, args)
 
@@ -1380,7 +1386,7 @@ class Frame:
         module built from bodies. Gives (handled, value)."""
         bound = self.lookup(func.id)[1]
         if bound is not None and bound.kind is OBJECT and bound.role is BOUND_METHOD:
-            return True, self.call_bound(bound, node)
+            return True, self.call_bound(bound, node, args)
         if bound is not None and bound.kind is OBJECT and bound.role is TREE_METHOD:
             with self._handed(bound):
                 return True, self._call_tree_method(node, args, bound)
@@ -1437,9 +1443,12 @@ class Frame:
             self._kept_calls[id(node)] = ast.copy_location(call, node)
         return self._kept_calls[id(node)]
 
-    def call_bound(self, bound: Val, node: ast.Call) -> Optional[Val]:
-        """Calling a catalog method kept as a value (`read = resp.read1 if ... else resp.read; read(n)`)."""
+    def call_bound(self, bound: Val, node: ast.Call, args: Optional[Args] = None) -> Optional[Val]:
+        """Calling a catalog method kept as a value (`read = resp.read1 if ... else resp.read; read(n)`), also one
+        that is a sink for some arguments (`post = session.post; post(url, data=body)`)."""
         owner, _, method = bound.type.rpartition(".")
+        for sink in self.module.catalog.method_sinks.get((owner, method), ()) if args is not None else ():
+            self._check(sink, node, args)  # type: ignore[arg-type]
         spec = self.module.catalog.types.get(owner)
         result = spec.methods.get(method) if spec is not None else None
         if not result:
@@ -1571,6 +1580,8 @@ class Frame:
     def _call_getattr(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         """`getattr(fp, "buffer", fp)` with a literal name: the member as `fp.buffer` gives it, or the default."""
         name = args.get(1)
+        if len(args.positional) in (2, 3) and not isinstance(name, ast.Constant):
+            return self._request_member(node, args.positional[0])
         if not (len(args.positional) in (2, 3) and isinstance(name, ast.Constant) and isinstance(name.value, str)
                 and name.value.isidentifier()):
             return False, None
@@ -1579,6 +1590,20 @@ class Frame:
         if len(args.positional) == 3:
             value = merge([value, args.value(args.positional[2])])
         return True, value
+
+    def _request_member(self, node: ast.Call, receiver: ast.expr) -> Tuple[bool, Optional[Val]]:
+        """`getattr(self.session, method.lower())`, `getattr(requests, verb)`: a member named at run time of a
+        client, or of a client library's module, is taken for its request method (medium at most: the name is
+        not written out)."""
+        qualname = self.imported(receiver)
+        if qualname is not None and f"{qualname}.request" in self.module.catalog.sources:
+            return True, Val(CLEAN, type=f"{qualname}.request", role=Role.FUNCTION)  # `requests.request`
+        base = self.ev(receiver)
+        spec = self.module.catalog.types.get(base.catalog_type) if base is not None and base.kind is OBJECT else None
+        if base is None or spec is None or "request" not in spec.methods:
+            return False, None
+        return True, self.step(replace(base, type=f"{base.type}.request", role=BOUND_METHOD).at_most("medium"),
+                               node, "a request method named at run time")
 
     # calls handled after them: (handled, value)
     def _call_wrapper(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
@@ -1715,6 +1740,8 @@ class Frame:
         first = args.value(args.get(0))
         if first is not None and first.kind is OBJECT and first.role is BOUND_METHOD:
             return True, first  # `partial(resp.read, 1024)`: still that method
+        if first is not None and first.kind is CLEAN and first.role is Role.FUNCTION:
+            return True, first  # `partial(requests.get, timeout=5)`: still that function
         return False, None
 
     def _call_next(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
@@ -1815,6 +1842,10 @@ class Frame:
                                              keep=True)
             if not resolved:
                 self._inherited_sinks(node, self.cls, func.attr, args)
+            if not resolved:
+                kept = self._kept_callable(node, func, args)  # `self._get = functools.partial(session.get, ...)`
+                if kept is not None:
+                    return kept
             rebound = self._rebound_method(node, func, args)  # `self.receive = self._receive_rate`
             if rebound is not None:
                 return merge([value, rebound]) if resolved else rebound
@@ -2605,6 +2636,18 @@ class Frame:
         if known.is_property(found[1]):  # in a method of an instance built from bodies, the getter reads them too
             return True, self._dispatch(node, None, self.cls, node.attr, self._own_seeds(node), node.attr)[1]
         return True, Val(OBJECT, type=f"{self.cls.qualname}.{node.attr}", role=TREE_METHOD)
+
+    def _kept_callable(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
+        """`self._get(url)` where the class keeps a catalog method or function in `self._get` (a session's bound
+        `get`, `functools.partial(requests.get, timeout=5)`): that call."""
+        assert self.cls is not None
+        key = "self." + func.attr
+        stored = self.env[key] if key in self.env else self.cls.attr(func.attr)[1]
+        if stored is not None and stored.kind is OBJECT and stored.role is BOUND_METHOD:
+            return self.call_bound(stored, node, args)
+        if stored is not None and stored.kind is CLEAN and stored.role is Role.FUNCTION and stored.type:
+            return self._qualified(node, stored.type, args)
+        return None
 
     def _rebound_method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
         """`self.receive(...)` where some method did `self.receive = self._receive_rate`: that method's value."""
