@@ -2320,6 +2320,10 @@ class Frame:
             given = self._dispatch(node, args, info, name, seeds, f"{class_name}.{name}", cap)[1]
         if given is not None and given.tainted and given.param is None and receiver.param is not None:
             return replace(given, param=receiver.param)  # from an instance the function was given: its input
+        if given is None and delegate is None:
+            found = info.method(name)
+            if found is not None and known.returns_self(found[1]):
+                return receiver  # `Asset(url).fetch()` ending `return self`: the same instance
         return given
 
     def _delegated(self, node: ast.AST, receiver: Val, delegate: str, name: str,
@@ -2615,9 +2619,12 @@ class Frame:
                     results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
                 # `d.chunks` after `d.pull(url)`: a container its methods fill with what they fetch (one they
                 # rebind, `self.content = ...`, may hold something else by the time it is read)
-                own = info.attr(node.attr)[1] if info.filled_in_place(node.attr) else None
+                in_place = info.filled_in_place(node.attr)
+                own = info.attr(node.attr)[1] if in_place or is_body(info.attr(node.attr)[1]) else None
                 if own is not None and carries(own) and own.param is None:
-                    results.append(self.step(own.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
+                    # one a method rebinds (`self.data = resp.content` in `fetch()`) may hold it or not when read
+                    sure = base.confidence if in_place else weakest(base.confidence, "medium")
+                    results.append(self.step(own.at_most(sure), node, f"`.{node.attr}` of the instance"))
                 stored = info.stored_elsewhere(node.attr)  # `picture.content`, filled by another function
                 if stored is not None:
                     results.append(self.step(stored.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))

@@ -180,6 +180,27 @@ def statements(node: ast.AST) -> List[ast.AST]:
     return found
 
 
+def returns_self(method: ast.AST) -> bool:
+    """Does every `return` of the method itself give its own instance (a fluent `fetch()` ending `return self`)?"""
+    args = getattr(method, "args", None)
+    positional = [*args.posonlyargs, *args.args] if args is not None else []
+    if not positional:
+        return False
+    own, returned = positional[0].arg, []
+    pending = list(getattr(method, "body", ()))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue  # a nested function's returns are its own
+        if isinstance(node, ast.Return):
+            returned.append(node.value)
+        for name in _STATEMENT_LISTS:
+            children = getattr(node, name, None)
+            if isinstance(children, list):
+                pending.extend(children)
+    return bool(returned) and all(isinstance(v, ast.Name) and v.id == own for v in returned)
+
+
 def walrus_binds(node: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.NamedExpr) and getattr(n.target, "id", None) == name for n in ast.walk(node))
 
