@@ -26,6 +26,7 @@ from buffix.analysis.flow.model import (
     TUPLE,
     Param,
     Raw,
+    Role,
     Summary,
     Val,
     as_input,
@@ -670,8 +671,9 @@ class Module:
         else:
             returns = merge(frame.returns) if frame.returns else None
             returns = _declared(frame, function, returns)
-        stores = tuple((k[5:], v) for k, v in frame.env.items()
-                       if k.startswith("self.") and v is not None and v.tainted and from_input(v)
+        stores = tuple((k[5:], v) for k, v in frame.env.items()  # also a sink method it was handed (a writer)
+                       if k.startswith("self.") and v is not None and (v.tainted or v.role is Role.SINK_METHOD)
+                       and from_input(v)
                        and frame.seeded.get(k[5:]) is not v)  # a seed left as it came is no store
         params = self.parameters(function, cls)
         held = {i: frame.env.get(n) for i, n in enumerate(params) if n in frame.filled}

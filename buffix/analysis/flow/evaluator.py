@@ -1409,13 +1409,7 @@ class Frame:
                                                                               self.module.path),))
             return True, self.step(given, node, f"`{func.id}()`") if given is not None else None
         if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
-            owner, _, method = bound.type.rpartition(".")
-            previous, self.sink_param = self.sink_param, bound.param  # `on_chunk(chunk)` of a `download(url, f.write)`
-            try:
-                for spec in self.module.catalog.method_sinks.get((owner, method), ()):
-                    self._check(spec, node, args)  # a bound method kept as a value: `find_charset(content)`
-            finally:
-                self.sink_param = previous
+            self._call_sink_method(node, bound, args)  # `on_chunk(chunk)` of a `download(url, f.write)`
             return True, None
         local, scope = self._local_function(func.id)
         if local is not None:
@@ -1442,6 +1436,18 @@ class Frame:
             call = ast.Call(func=method, args=node.args, keywords=node.keywords)
             self._kept_calls[id(node)] = ast.copy_location(call, node)
         return self._kept_calls[id(node)]
+
+    def _call_sink_method(self, node: ast.Call, bound: Val, args: Args) -> None:
+        """Calling a sink method kept as a value (`find_charset(content)`), also one the function or its instance
+        was handed (`on_chunk(chunk)`, `self.on_data(chunk)` of a `Streamer(on_data=f.write)`): its hits are that
+        input's."""
+        owner, _, method = bound.type.rpartition(".")
+        previous, self.sink_param = self.sink_param, bound.param
+        try:
+            for spec in self.module.catalog.method_sinks.get((owner, method), ()):
+                self._check(spec, node, args)
+        finally:
+            self.sink_param = previous
 
     def call_bound(self, bound: Val, node: ast.Call, args: Optional[Args] = None) -> Optional[Val]:
         """Calling a catalog method kept as a value (`read = resp.read1 if ... else resp.read; read(n)`), also one
@@ -2654,6 +2660,8 @@ class Frame:
             return self.call_bound(stored, node, args)
         if stored is not None and stored.kind is CLEAN and stored.role is Role.FUNCTION and stored.type:
             return self._qualified(node, stored.type, args)
+        if stored is not None and stored.kind is CLEAN and stored.role is SINK_METHOD:
+            self._call_sink_method(node, stored, args)  # `self.on_data(chunk)` after `Streamer(on_data=f.write)`
         return None
 
     def _rebound_method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
@@ -2755,9 +2763,13 @@ def _arguments(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo
 def _hands_on(module: ModuleContext, value: Optional[Val]) -> bool:
     """Worth following into a callee: a value carrying a body, or an instance of a tree class some method of which
     may give one."""
-    return value is not None and (carries(value) or value.role is SINK_METHOD or _uses_its_arguments(module, value) or (
-        module.project is not None and family_gives_bodies(value, module.project.find_class))
-        or _sinks_what_it_is_given(module, value))
+    if value is None:
+        return False
+    if value.role is Role.FUNCTION and value.type in module.catalog.sources:
+        return True  # `with_retry(requests.get, url)`: calling the parameter makes a response
+    return (carries(value) or value.role is SINK_METHOD or _uses_its_arguments(module, value)
+            or (module.project is not None and family_gives_bodies(value, module.project.find_class))
+            or _sinks_what_it_is_given(module, value))
 
 
 def _constants(module: ModuleContext, function: ast.AST, cls: Optional[ClassInfo], args: Args,
