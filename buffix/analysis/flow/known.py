@@ -16,6 +16,11 @@ PASS_THROUGH = {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.
                 "collections.deque", "builtins.set"}  # a container or chunks in, the same items out
 ITERATING_COPIES = {"builtins.list", "builtins.tuple", "builtins.iter"}
 BYTES_TYPES = {"builtins.bytes", "six.binary_type", "future.utils.binary_type"}
+# builtin types no catalog object (a response, a stream, a client) is an instance of
+VALUE_TYPES = frozenset({*BYTES_TYPES, *(f"builtins.{t}" for t in ("str", "bytearray", "memoryview", "int", "float",
+                                                                  "bool", "list", "tuple", "dict", "set",
+                                                                  "frozenset")),
+                         "os.PathLike", "pathlib.Path", "pathlib.PurePath"})
 # Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
 WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
             "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0,
