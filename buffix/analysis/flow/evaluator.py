@@ -787,12 +787,16 @@ class Frame:
         """A body this frame stores in an instance of a tree class (`obj.content = resp.raw`, a method or
         `__init__` keeping an argument): instances of that class may hold it, for code elsewhere that reads the
         attribute (Project.stored_into). Values made from this frame's inputs stay with its callers' flows."""
-        if value.param is not None or not carries(value):
+        # an instance of a tree class is kept for its type: calls on the attribute run its methods (a checksum
+        # object handed to a stream's constructor, whose own update() holds the sink)
+        typed = value.kind is OBJECT and value.role is TREE_CLASS
+        if value.param is not None or not (carries(value) or typed):
             return
         for qualname in classes:
             if qualname != OTHER_CLASS:
                 key = (qualname, attr)
-                self.module.published[key] = merge([self.module.published.get(key), value]) or value
+                stored = self.module.published.get(key)  # (None is nothing stored yet, not a value of unknown type)
+                self.module.published[key] = merge([stored, value]) if stored is not None else value
 
     def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST,
                    key: Optional[str] = None) -> None:
@@ -2873,9 +2877,14 @@ def _sinks_what_it_is_given(module: ModuleContext, value: Val) -> bool:
     of a hasher) hands its argument to a buffer consumer: a helper that writes body chunks into it, seeing only a
     parameter, reaches that consumer (cached-path's progress writer, a checksumming file wrapper)."""
     project = module.project
-    if value.kind is not OBJECT or value.role is not TREE_CLASS or project is None or project.collecting():
+    if value.kind is not OBJECT or value.role is not TREE_CLASS or project is None:
         return False
     sink_names = {name for receiver, name in module.catalog.method_sinks if receiver == "*"}
+    if project.collecting():
+        # while the stores of a class are collected, summaries run nothing new: a method of a sink's name is
+        # enough to keep the instance's type for the attribute it is stored in (whose methods then run its own)
+        return any(sink_names & set(info.methods) for info in map(project.find_class, family(value))
+                   if info is not None)
     for qualname in family(value):
         if qualname not in _SINKS_GIVEN:
             _SINKS_GIVEN[qualname] = False  # a method handing its own instance on

@@ -208,7 +208,8 @@ class Project:
             self.consult(file)
             for (owner, attr), value in made.items():
                 if owner == qualname:
-                    found[attr] = merge([found.get(attr), value]) or value
+                    kept = found.get(attr)  # (None is nothing found yet, not a value of unknown type)
+                    found[attr] = merge([kept, value]) if kept is not None else value
         return found
 
     def _reads_what_it_is_given(self, qualname: str) -> bool:
