@@ -848,7 +848,11 @@ class Frame:
     def annotated(self, annotation: Optional[ast.AST], where: ast.AST, how: str = "annotated",
                   classes: bool = True) -> Optional[Val]:
         """A value typed by an annotation naming a response type (`r: requests.Response`, `Optional[...]`), else
-        one naming a class of the analyzed tree (`msg: HTTPMessage`: calls on it reach that class's methods)."""
+        one naming a class of the analyzed tree (`msg: HTTPMessage`: calls on it reach that class's methods); a
+        local or parameter annotated as a generator is one (`gen.send(chunk)` is no socket's)."""
+        declared = known.alternatives(annotation) if how == "annotated" else []
+        if declared and all(self.qualname(t) in known.GENERATOR_TYPES for t in declared):
+            return GENERATOR
         names: List[ast.AST] = []
         for node in ast.walk(annotation) if annotation is not None else ():
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -1916,6 +1920,8 @@ class Frame:
 
     def _on_clean(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
         """`buffer.extend(body)` on a bytearray copies the body; other methods of a clean value give clean ones."""
+        if receiver.type == GENERATOR.type:  # `send()` resumes Python code: no sink, and what it gives is unknown
+            return None
         if receiver.role is Role.BYTEARRAY and func.attr == "extend":
             item = args.get(0)
             value = args.value(item)
@@ -2638,6 +2644,7 @@ class Frame:
         return self._dispatch(node, args, info, name, (), name)[1]
 
 
+GENERATOR = Val(CLEAN, type="builtins.generator")  # a value declared a generator or coroutine
 LOCAL_URI_READ = Val(CLEAN)  # what a request of a `data:` or `file:` URI gives: no HTTP, never a proxy
 LOCAL_SCHEMES = ("data:", "file:")  # URIs that urllib answers without HTTP (other clients refuse them)
 

@@ -16,6 +16,10 @@ PASS_THROUGH = {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.
                 "collections.deque", "builtins.set"}  # a container or chunks in, the same items out
 ITERATING_COPIES = {"builtins.list", "builtins.tuple", "builtins.iter"}
 BYTES_TYPES = {"builtins.bytes", "six.binary_type", "future.utils.binary_type"}
+# generators and coroutines: their `send()` hands a value to Python code, no buffer protocol (not a socket's)
+GENERATOR_TYPES = frozenset(f"{module}.{name}" for module in ("typing", "collections.abc")
+                            for name in ("Generator", "AsyncGenerator", "Coroutine")) | frozenset(
+    {"types.GeneratorType", "types.AsyncGeneratorType", "types.CoroutineType"})
 # builtin types no catalog object (a response, a stream, a client) is an instance of
 VALUE_TYPES = frozenset({*BYTES_TYPES, *(f"builtins.{t}" for t in ("str", "bytearray", "memoryview", "int", "float",
                                                                   "bool", "list", "tuple", "dict", "set",
