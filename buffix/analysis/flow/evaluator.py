@@ -521,8 +521,8 @@ class Frame:
             held = self.env.get(name)
             if types and all(t == "builtins.str" for t in types) and is_body(held):
                 return name, not negated, TEXT
-            if (types and all(t in known.VALUE_TYPES for t in types) and held is not None and held.kind is OBJECT
-                    and held.role is CATALOG_TYPE):
+            if (types and all(t in known.NEVER_CATALOG_TYPES for t in types) and held is not None
+                    and held.kind is OBJECT and held.role is CATALOG_TYPE):
                 return name, not negated, CLEAN_VAL
         return None
 

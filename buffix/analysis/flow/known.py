@@ -20,11 +20,10 @@ BYTES_TYPES = {"builtins.bytes", "six.binary_type", "future.utils.binary_type"}
 GENERATOR_TYPES = frozenset(f"{module}.{name}" for module in ("typing", "collections.abc")
                             for name in ("Generator", "AsyncGenerator", "Coroutine")) | frozenset(
     {"types.GeneratorType", "types.AsyncGeneratorType", "types.CoroutineType"})
-# builtin types no catalog object (a response, a stream, a client) is an instance of
-VALUE_TYPES = frozenset({*BYTES_TYPES, *(f"builtins.{t}" for t in ("str", "bytearray", "memoryview", "int", "float",
-                                                                  "bool", "list", "tuple", "dict", "set",
-                                                                  "frozenset")),
-                         "os.PathLike", "pathlib.Path", "pathlib.PurePath"})
+# types no catalog object (a response, a stream, a client) is an instance of: builtins, paths, in-memory files
+NEVER_CATALOG_TYPES = frozenset({*BYTES_TYPES, *(f"builtins.{t}" for t in (
+    "str", "bytearray", "memoryview", "int", "float", "bool", "list", "tuple", "dict", "set", "frozenset")),
+    "os.PathLike", "pathlib.Path", "pathlib.PurePath", "io.StringIO", "io.BytesIO"})
 # Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
 WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
             "itertools.islice": 0, "itertools.takewhile": 1, "itertools.dropwhile": 1, "itertools.chain": 0,
