@@ -231,8 +231,22 @@ def patch_target(call: ast.Call, qualname_of) -> Optional[str]:
     return None
 
 
+# methods of a client's classes every request goes through: patched, the whole library answers with a test double
+TRANSPORT_METHODS = frozenset({"send", "request", "urlopen", "open", "handle_request", "handle_async_request"})
+
+
 def patched_by(targets, qualname: str) -> bool:
     """Does one of the patched dotted names replace `qualname` (`pkg.api.requests.get` replaces `requests.get`, as
-    does `pkg.api.get` after `from requests import get`)?"""
+    does `pkg.api.get` after `from requests import get`; `requests.sessions.Session.send` replaces every request of
+    requests)?"""
     last = qualname.rpartition(".")[2]
-    return any(t == qualname or t.endswith("." + qualname) or t.rpartition(".")[2] == last for t in targets)
+    library = qualname.partition(".")[0]
+    return any(t == qualname or t.endswith("." + qualname) or t.rpartition(".")[2] == last
+               or _transport_of(t, library) for t in targets)
+
+
+def _transport_of(target: str, library: str) -> bool:
+    """Is `target` a transport method of a class of `library` (`requests.sessions.Session.send`)?"""
+    parts = target.split(".")
+    return (len(parts) >= 3 and parts[0] == library and parts[-1] in TRANSPORT_METHODS
+            and parts[-2][:1].isupper())

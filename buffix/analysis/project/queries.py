@@ -80,6 +80,7 @@ class Project:
         self._storing: Set[str] = set()  # classes whose stores are being collected now
         self._builders: Dict[Tuple[str, int, str], Tuple[Optional[str], FrozenSet[str]]] = {}
         self._building: Set[Tuple[str, str]] = set()
+        self._autouse: Dict[str, Tuple[Tuple[str, ...], FrozenSet[str]]] = {}  # conftest.py -> names it patches
         # the parts' answers, under the names the modules and stage 2 ask them by
         self.tracking = self._dependencies.tracking
         self.consult = self._dependencies.consult
@@ -92,6 +93,27 @@ class Project:
         self.use = self._loader.use
         self.module = self._loader.module
         self.imports_body_module = self._stage_two.imports_body_module
+
+    def autouse_patches(self, path: str) -> Tuple[str, ...]:
+        """The names the autouse fixtures of the `conftest.py` files in a test file's folders (up to the checked
+        roots) patch (`monkeypatch.setattr("requests.sessions.Session.send", sender)`): pytest runs them around
+        every test there, so each test sees those test doubles."""
+        folder = Path(path).resolve().parent
+        found: List[str] = []
+        while any(folder == root or root in folder.parents for root in self.roots):
+            conftest = folder / "conftest.py"
+            if conftest.is_file():
+                found.extend(self.remembered(self._autouse, str(conftest), lambda c=conftest: self._patched_in(c)))
+            folder = folder.parent
+        return tuple(found)
+
+    def _patched_in(self, conftest: Path) -> Tuple[str, ...]:
+        self.consult(str(conftest))
+        try:
+            tree = ast.parse(conftest.read_bytes(), str(conftest))
+        except (OSError, SyntaxError, ValueError):
+            return ()
+        return autouse_patch_targets(tree)
 
     def module_name(self, path: str) -> str:
         """The dotted name of the tree's file at `path`, as the tree's imports spell it (namespace packages too)."""
@@ -484,3 +506,27 @@ def _handed(module: Module, method: ast.AST, built: str, index: int, name: str) 
             if given and module.tree_class(node.func) == built:
                 handed.extend(given)
     return handed
+
+
+def autouse_patch_targets(tree: ast.Module) -> Tuple[str, ...]:
+    """The dotted names that the module-level `@pytest.fixture(autouse=True)` functions of a conftest patch with a
+    literal target: `monkeypatch.setattr("a.b", ...)`, `mocker.patch("a.b")`, `mock.patch("a.b")`."""
+    targets: List[str] = []
+    for function in tree.body:
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not any(
+                map(_autouse_fixture, function.decorator_list)):
+            continue
+        for node in ast.walk(function):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("setattr", "patch") and node.args
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                    and "." in node.args[0].value):
+                targets.append(node.args[0].value)
+    return tuple(targets)
+
+
+def _autouse_fixture(decorator: ast.expr) -> bool:
+    """`@pytest.fixture(autouse=True)` or `@fixture(autouse=True)`."""
+    return (isinstance(decorator, ast.Call) and getattr(decorator.func, "attr", getattr(decorator.func, "id", ""))
+            == "fixture" and any(k.arg == "autouse" and isinstance(k.value, ast.Constant) and k.value.value is True
+                                 for k in decorator.keywords))
