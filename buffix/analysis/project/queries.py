@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Set
 from buffix.analysis.bounded import BOUNDED_MIN_CHARS
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_classmethod, is_static
-from buffix.analysis.flow.model import GUESSED_RESPONSE, MAX_FAMILY, Val, merge
+from buffix.analysis.flow.model import GUESSED_RESPONSE, MAX_FAMILY, Val, carries, merge
 from buffix.analysis.module import Module
 from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
@@ -206,7 +206,7 @@ class Project:
                 name = qualname.rpartition(".")[2]
                 named = self._naming(name)
                 found = self._run_producers(qualname, named, screens(self.catalog).any_source.search)
-                if not found and self._reads_what_it_is_given(qualname):
+                if not any(map(carries, found.values())) and self._reads_what_it_is_given(qualname):
                     # `File(response, name)` in a module that gets its response from a helper of the tree: the
                     # functions there that build the class run whatever they name
                     found = self._run_producers(qualname, self._building_beyond(name, named), _anything)
@@ -254,7 +254,7 @@ class Project:
 
     def stored_attrs(self, qualname: str) -> FrozenSet[str]:
         """The attributes of class `qualname` that code elsewhere in the tree stores bodies in."""
-        return frozenset(self._stores_into(qualname))
+        return frozenset(attr for attr, value in self._stores_into(qualname).items() if carries(value))
 
     def holds_bodies(self, name: str) -> bool:
         """Does module `name` define a class whose instances code elsewhere in the tree fills with bodies? Parsed
@@ -262,7 +262,7 @@ class Project:
         text = self.text(name)
         named = [c.decode("ascii") for c in _CLASS_STATEMENT.findall(text or b"") if self._naming(c.decode("ascii"))]
         module = self.module(name) if named else None
-        return module is not None and any(self._stores_into(module.classes[c].qualname)
+        return module is not None and any(self.stored_attrs(module.classes[c].qualname)
                                           for c in named if c in module.classes)
 
     def _naming(self, name: str) -> List[str]:
