@@ -20,9 +20,10 @@ BYTES_TYPES = {"builtins.bytes", "six.binary_type", "future.utils.binary_type"}
 GENERATOR_TYPES = frozenset(f"{module}.{name}" for module in ("typing", "collections.abc")
                             for name in ("Generator", "AsyncGenerator", "Coroutine")) | frozenset(
     {"types.GeneratorType", "types.AsyncGeneratorType", "types.CoroutineType"})
-# types no catalog object (a response, a stream, a client) is an instance of: builtins, paths, in-memory files
+# types no catalog object (a response, a stream, a client) is an instance of: scalars, paths, in-memory files (not
+# containers: boto3's get_object() gives a dict)
 NEVER_CATALOG_TYPES = frozenset({*BYTES_TYPES, *(f"builtins.{t}" for t in (
-    "str", "bytearray", "memoryview", "int", "float", "bool", "list", "tuple", "dict", "set", "frozenset")),
+    "str", "bytearray", "memoryview", "int", "float", "bool")),
     "os.PathLike", "pathlib.Path", "pathlib.PurePath", "io.StringIO", "io.BytesIO"})
 # Iterator wrappers yielding the items of one argument (its position): `tqdm(r.iter_content())`
 WRAPPERS = {"tqdm.tqdm": 0, "tqdm.auto.tqdm": 0, "tqdm.std.tqdm": 0, "tqdm.asyncio.tqdm": 0, "builtins.filter": 1,
