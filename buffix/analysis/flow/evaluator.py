@@ -512,10 +512,11 @@ class Frame:
             return None
         for part in test.values if isinstance(test, ast.BoolOp) and conjunction else [test]:
             found = self._isinstance_test(part)
-            if found is None or not isinstance(found[0].args[0], ast.Name) or (found[1] and conjunction):
+            subject = found[0].args[0] if found is not None else None
+            if found is None or not isinstance(subject, ast.Name) or (found[1] and conjunction):
                 continue
             call, negated = found
-            name = call.args[0].id
+            name = subject.id
             types = [self.qualname(t) for t in (call.args[1].elts if isinstance(call.args[1], ast.Tuple)
                                                 else [call.args[1]])]
             held = self.env.get(name)
@@ -796,7 +797,7 @@ class Frame:
             if qualname != OTHER_CLASS:
                 key = (qualname, attr)
                 stored = self.module.published.get(key)  # (None is nothing stored yet, not a value of unknown type)
-                self.module.published[key] = merge([stored, value]) if stored is not None else value
+                self.module.published[key] = (merge([stored, value]) or value) if stored is not None else value
 
     def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST,
                    key: Optional[str] = None) -> None:

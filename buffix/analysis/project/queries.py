@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, cast
 
@@ -103,7 +104,7 @@ class Project:
         while any(folder == root or root in folder.parents for root in self.roots):
             conftest = folder / "conftest.py"
             if conftest.is_file():
-                found.extend(self.remembered(self._autouse, str(conftest), lambda c=conftest: self._patched_in(c)))
+                found.extend(self.remembered(self._autouse, str(conftest), partial(self._patched_in, conftest)))
             folder = folder.parent
         return tuple(found)
 
@@ -231,7 +232,7 @@ class Project:
             for (owner, attr), value in made.items():
                 if owner == qualname:
                     kept = found.get(attr)  # (None is nothing found yet, not a value of unknown type)
-                    found[attr] = merge([kept, value]) if kept is not None else value
+                    found[attr] = (merge([kept, value]) or value) if kept is not None else value
         return found
 
     def _reads_what_it_is_given(self, qualname: str) -> bool:
