@@ -146,6 +146,8 @@ class Module:
         self._assigning = False
         self._instances: Optional[Dict[str, str]] = None
         self.frame = Frame(self, self.names, emit=emitting)
+        if self.in_tests and project is not None:  # what autouse fixtures replace, around each of its tests
+            self.frame.patched.extend(project.autouse_patches(path))
         self._ran = False
         self._stored: Dict[Callable[[bytes], Any], Dict[Tuple[str, str], Val]] = {}  # `stores`, by its filter
         self._deferred = _Deferred(parsed.tree)  # pending or analyzed (a scan of `pending` per def was quadratic)

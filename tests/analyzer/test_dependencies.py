@@ -6,6 +6,7 @@ from pathlib import Path
 
 from buffix.analysis import analyze_source, screen
 from buffix.analysis.project import Project
+from buffix.config import Config
 from tests.analyzer.golden import FIXTURES
 
 XMOD = FIXTURES / "xmod_project" / "app"
@@ -80,3 +81,12 @@ def test_a_summary_cached_by_an_earlier_file_still_names_what_it_was_read_from()
     after_others = _result(project, DISPATCH / "writer.py")
     assert {Path(p).name for p in alone.depends_on} >= {"streams.py", "models.py"}
     assert after_others.depends_on == alone.depends_on
+
+
+def test_a_test_depends_on_the_conftest_whose_autouse_fixture_patches_its_client():
+    mocked = FIXTURES / "autouse_project" / "mocked"
+    project = Project([mocked.parent], Config(min_confidence="low"))
+    for _ in range(2):  # the second answer comes from the project's memory
+        result = _result(project, mocked / "test_archive.py")
+        assert [f.confidence for f in result.findings] == ["low"]
+        assert str((mocked / "conftest.py").resolve()) in result.depends_on

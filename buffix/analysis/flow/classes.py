@@ -68,6 +68,7 @@ class Tree(Protocol):
     def stored_into(self, qualname: str, attr: str) -> Optional[Val]: ...
     def built_by(self, qualname: str, index: int, name: str) -> Optional[str]: ...
     def collecting(self) -> bool: ...
+    def autouse_patches(self, path: str) -> Tuple[str, ...]: ...
 
 
 class ModuleContext(Protocol):
@@ -523,7 +524,10 @@ class ClassInfo:
         if registered:  # `self._reg.get(mimetype)(resp.content)`: one of the handlers decorators put there
             return True, Val(OBJECT, type=of_family(registered), role=Role.FUNCTIONS)
         stored = self.stored_elsewhere(name)
-        return (True, merge([value, stored])) if stored is not None else (found, value)
+        if stored is None:
+            return found, value
+        # (None: its methods store nothing known, not a value of unknown type beside what is stored elsewhere)
+        return True, merge([value, stored]) if value is not None else stored
 
     def registered(self, name: str) -> Tuple[str, ...]:
         """The functions of its module that a decorator one of its methods makes puts in `self.<name>`: siphon's
@@ -554,7 +558,7 @@ class ClassInfo:
             return None
         # a method of a base runs on instances of its subclasses too (`FileResponse.__str__` of a DownloadResponse)
         found = [project.stored_into(info.qualname, name) for info in (*self.mro(), *self.subclasses())]
-        stored = merge(found) if any(v is not None for v in found) else None
+        stored = merge(v for v in found if v is not None)  # (a class with no store adds no value of unknown type)
         return stored.at_most("medium") if stored is not None else None  # some instances hold one, maybe not this
 
 

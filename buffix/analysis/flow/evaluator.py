@@ -163,7 +163,8 @@ class Frame:
         # `put = writer.queue_write`: a method of a value we do not track, kept as a local (until rebound); calling
         # the local is that call (the call nodes made for it are kept: their ids key values)
         self.kept_methods: Dict[str, ast.Attribute] = {}
-        self.data_uris: Set[str] = set()  # locals a test proved to start with "data:" (`if not u.startswith(...)`)
+        # locals holding a `data:` or `file:` URI: assigned one, or a test proved it (`if not u.startswith(...)`)
+        self.local_uris: Set[str] = set()
         self.keyed: Dict[str, Dict[str, Val]] = {}  # `kwargs["body"] = body`: what `**kwargs` passes by keyword
         self._kept_calls: Dict[int, ast.Call] = {}
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
@@ -386,16 +387,16 @@ class Frame:
 
     def stmt_If(self, node: ast.If) -> None:
         self.ev(node.test)
-        tested = _data_uri_test(node.test)
+        tested = _local_uri_test(node.test)
         if tested is not None:  # `if not uri.startswith("data:"): raise`: uri is a data: URI after it
             name, when = tested
             ends = not when and bool(node.body) and isinstance(node.body[-1], (ast.Raise, ast.Return))
             if when:
-                self.data_uris.add(name)
+                self.local_uris.add(name)
             self._branches([node.body, node.orelse])
-            self.data_uris.discard(name)
+            self.local_uris.discard(name)
             if ends:
-                self.data_uris.add(name)
+                self.local_uris.add(name)
             return
         decided = self.decided(node.test)
         if decided is not None:  # `if decoded:` in a call made with `decoded=True`: only that branch runs
@@ -406,9 +407,9 @@ class Frame:
             return
         narrowed = self._type_check(node.test)
         if narrowed is not None:  # `if isinstance(r.raw, httpx.Response):` r.raw is one in that branch
-            key, value, when = narrowed
+            key, value, when, otherwise = narrowed
             self.narrowing += 1
-            start = self._narrowed_branches(node, key, value, when)
+            start = self._narrowed_branches(node, key, value, when, otherwise)
             self.narrowing -= 1
             if self.env.get(key) is value or key not in start:  # the narrowing ends with the `if`
                 self.env.pop(key, None)
@@ -419,18 +420,21 @@ class Frame:
         if text is None:
             self._branches([node.body, node.orelse])
             return
-        name, when = text  # `if isinstance(data, str):` data is no body in that branch
-        self._narrowed_branches(node, name, TEXT, when)
+        name, when, value = text  # `if isinstance(data, str):` data is no body in that branch
+        self._narrowed_branches(node, name, value, when)
 
-    def _narrowed_branches(self, node: ast.If, key: str, value: Val, when: bool) -> Dict[str, Optional[Val]]:
-        """Run the branch where the test holds with `key` bound to `value`, then the other, and join them.
-        Gives the environment before the `if`."""
+    def _narrowed_branches(self, node: ast.If, key: str, value: Val, when: bool,
+                           otherwise: Optional[Val] = None) -> Dict[str, Optional[Val]]:
+        """Run the branch where the test holds with `key` bound to `value`, then the other (with `key` bound to
+        `otherwise`, if given), and join them. Gives the environment before the `if`."""
         bodies = [node.body, node.orelse] if when else [node.orelse, node.body]
         start = dict(self.env)
         self.env[key] = value
         self.run(bodies[0])
         ends = [self.env]
         self.env = dict(start)
+        if otherwise is not None:
+            self.env[key] = otherwise
         self.run(bodies[1])
         self._join([*ends, self.env])
         return start
@@ -443,12 +447,15 @@ class Frame:
             return call, negated
         return None
 
-    def _type_check(self, test: ast.expr) -> Optional[Tuple[str, Val, bool]]:
+    def _type_check(self, test: ast.expr) -> Optional[Tuple[str, Val, bool, Optional[Val]]]:
         """`isinstance(x, httpx.Response)` or `isinstance(x.raw, ...)` with catalog types: (the name or `name.attr`,
-        the value it holds where the test holds, that truth). A value of unknown type becomes one of medium
-        confidence: the test proves the type, not that the code at hand is what calls with it."""
+        the value it holds where the test holds, that truth, and where it fails: clean for a name holding an object
+        of one of those types, else None: unchanged). A value of unknown type becomes one of medium confidence: the
+        test proves the type, not that the code at hand is what calls with it."""
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):  # `httpx and isinstance(...)`
-            return next((found for found in map(self._type_check, test.values) if found and found[2]), None)
+            # where a conjunction fails, any part may have: nothing is known there
+            return next(((key, value, True, None) for key, value, when, _ in
+                         filter(None, map(self._type_check, test.values)) if when), None)
         found = self._isinstance_test(test)
         if found is None:
             return None
@@ -469,10 +476,14 @@ class Frame:
         sure = before.confidence if before is not None and before.kind is OBJECT else "medium"
         value = merge([Val(OBJECT, confidence=sure, type=n) for n in names if n is not None])
         assert value is not None
-        return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a `{names[0]}`"), not negated
+        # `elif isinstance(fileobj, HTTPResponse): ... else:` a response is not what the `else` sees (a proxy
+        # passes the test, as wrapt forwards `__class__`)
+        excluded = before is not None and before.kind is OBJECT and before.catalog_type in names
+        return (key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a `{names[0]}`"), not negated,
+                CLEAN_VAL if excluded else None)
 
     def _class_check(self, key: str, subject: ast.expr, call: ast.Call, types: Sequence[ast.expr],
-                     before: Optional[Val], negated: bool) -> Optional[Tuple[str, Val, bool]]:
+                     before: Optional[Val], negated: bool) -> Optional[Tuple[str, Val, bool, Optional[Val]]]:
         """`isinstance(return_type, ClientResult)` with classes of the tree, on a value of unknown type or an
         instance of a family: where it holds, an instance of those classes (calls on it run their methods)."""
         classes = [self.module.tree_class(t) for t in types]
@@ -482,29 +493,39 @@ class Frame:
         members = of_family(c for c in classes if c is not None)
         value = replace(before, type=members) if before is not None else Val(OBJECT, type=members, role=TREE_CLASS)
         shown = " or ".join(f"`{c.rpartition('.')[2]}`" for c in family(value))
-        return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a {shown}"), not negated
+        return key, self.step(value, call, f"`{ast.unparse(subject)}` checked to be a {shown}"), not negated, None
 
-    def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool]]:
-        """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text). A body
-        is bytes or a proxy of bytes, never a str. `x == ""` too (and `x == "" and ...`: where it holds)."""
-        compared = test.values[0] if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else test
+    def _text_check(self, test: ast.expr) -> Optional[Tuple[str, bool, Val]]:
+        """`isinstance(x, str)` on a name holding a body: (name, the truth of the test where it holds text, TEXT). A
+        body is bytes or a proxy of bytes, never a str. `x == ""` too (and `x == "" and ...`: where it holds).
+        `isinstance(x, (str, bytes))` on a name holding a catalog object (a response, a stream): where it holds, x
+        is not that object (clean). In a conjunction, any part's test holds where the whole does."""
+        conjunction = isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)
+        compared = test.values[0] if isinstance(test, ast.BoolOp) and conjunction else test
         literal = compared.comparators[0] if isinstance(compared, ast.Compare) else None
         if (isinstance(compared, ast.Compare) and len(compared.ops) == 1 and isinstance(compared.left, ast.Name)
                 and isinstance(compared.ops[0], (ast.Eq, ast.NotEq))
                 and isinstance(literal, ast.Constant) and isinstance(literal.value, str)):
             equal = isinstance(compared.ops[0], ast.Eq)
             if (equal or compared is test) and is_body(self.env.get(compared.left.id)):
-                return compared.left.id, equal
+                return compared.left.id, equal, TEXT
             return None
-        found = self._isinstance_test(test)
-        if found is None or not isinstance(found[0].args[0], ast.Name):
-            return None
-        call, negated = found
-        name = found[0].args[0].id
-        types = call.args[1].elts if isinstance(call.args[1], ast.Tuple) else [call.args[1]]
-        if not types or any(self.qualname(t) != "builtins.str" for t in types):
-            return None
-        return (name, not negated) if is_body(self.env.get(name)) else None
+        for part in test.values if isinstance(test, ast.BoolOp) and conjunction else [test]:
+            found = self._isinstance_test(part)
+            subject = found[0].args[0] if found is not None else None
+            if found is None or not isinstance(subject, ast.Name) or (found[1] and conjunction):
+                continue
+            call, negated = found
+            name = subject.id
+            types = [self.qualname(t) for t in (call.args[1].elts if isinstance(call.args[1], ast.Tuple)
+                                                else [call.args[1]])]
+            held = self.env.get(name)
+            if types and all(t == "builtins.str" for t in types) and is_body(held):
+                return name, not negated, TEXT
+            if (types and all(t in known.NEVER_CATALOG_TYPES for t in types) and held is not None
+                    and held.kind is OBJECT and held.role is CATALOG_TYPE):
+                return name, not negated, CLEAN_VAL
+        return None
 
     def _has_member(self, test: ast.Call) -> bool:
         """Is `test` `hasattr(x, "name")` where x is of a catalog type whose spec lists that member?"""
@@ -588,7 +609,7 @@ class Frame:
                 continue
             value = self.ev(item.context_expr)
             if item.optional_vars is not None:
-                kept = value is None or value.tainted or value is DECODED_URI  # (a name like `response` is no guess)
+                kept = value is None or value.tainted or value is LOCAL_URI_READ  # (a name like `response` is no guess)
                 self.bind(item.optional_vars, value if kept else None, item.context_expr)
         self.run(node.body)
         del self.patched[patched:]
@@ -711,7 +732,10 @@ class Frame:
             self.constants.pop(target.id, None)
             self.kept_methods.pop(target.id, None)
             self.keyed.pop(target.id, None)
-            self.data_uris.discard(target.id)
+            if _starts_local_uri(source):
+                self.local_uris.add(target.id)
+            else:
+                self.local_uris.discard(target.id)
             if value is not None and value.tainted:
                 value = self.step(value, target, f"assigned to `{target.id}`")
             self.env[target.id] = value
@@ -764,12 +788,16 @@ class Frame:
         """A body this frame stores in an instance of a tree class (`obj.content = resp.raw`, a method or
         `__init__` keeping an argument): instances of that class may hold it, for code elsewhere that reads the
         attribute (Project.stored_into). Values made from this frame's inputs stay with its callers' flows."""
-        if value.param is not None or not carries(value):
+        # an instance of a tree class is kept for its type: calls on the attribute run its methods (a checksum
+        # object handed to a stream's constructor, whose own update() holds the sink)
+        typed = value.kind is OBJECT and value.role is TREE_CLASS
+        if value.param is not None or not (carries(value) or typed):
             return
         for qualname in classes:
             if qualname != OTHER_CLASS:
                 key = (qualname, attr)
-                self.module.published[key] = merge([self.module.published.get(key), value]) or value
+                stored = self.module.published.get(key)  # (None is nothing stored yet, not a value of unknown type)
+                self.module.published[key] = (merge([stored, value]) or value) if stored is not None else value
 
     def _add_entry(self, target: ast.AST, container: Optional[Val], value: Val, item: ast.AST,
                    key: Optional[str] = None) -> None:
@@ -821,7 +849,11 @@ class Frame:
     def annotated(self, annotation: Optional[ast.AST], where: ast.AST, how: str = "annotated",
                   classes: bool = True) -> Optional[Val]:
         """A value typed by an annotation naming a response type (`r: requests.Response`, `Optional[...]`), else
-        one naming a class of the analyzed tree (`msg: HTTPMessage`: calls on it reach that class's methods)."""
+        one naming a class of the analyzed tree (`msg: HTTPMessage`: calls on it reach that class's methods); a
+        local or parameter annotated as a generator is one (`gen.send(chunk)` is no socket's)."""
+        declared = known.alternatives(annotation) if how == "annotated" else []
+        if declared and all(self.qualname(t) in known.GENERATOR_TYPES for t in declared):
+            return GENERATOR
         names: List[ast.AST] = []
         for node in ast.walk(annotation) if annotation is not None else ():
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -1424,11 +1456,12 @@ class Frame:
             return True, built or self._typed_instance(node, info.qualname)
         return False, None
 
-    def _data_uri(self, url: Optional[ast.expr]) -> bool:
-        """Is `url` a `data:` URI: a literal, an f-string or sum starting with one, or a local a test proved one?"""
+    def _local_uri(self, url: Optional[ast.expr]) -> bool:
+        """Is `url` a `data:` or `file:` URI: a literal, an f-string or sum starting with one, or a local holding
+        one?"""
         if isinstance(url, ast.Name):
-            return url.id in self.data_uris
-        return _starts_data_uri(url)
+            return url.id in self.local_uris
+        return _starts_local_uri(url)
 
     def _kept_call(self, node: ast.Call, method: ast.Attribute) -> ast.Call:
         """`put(0, data)` after `put = writer.queue_write`: the call `writer.queue_write(0, data)`, at `node`."""
@@ -1478,8 +1511,8 @@ class Frame:
             if handled:
                 return value
         result = catalog.sources.get(qualname) or catalog.objects.get(qualname)
-        if result is not None and self._data_uri(args.get(0, ("url", "fullurl"))):
-            return DECODED_URI  # `urlopen("data:...")` decodes the URI: no response, no proxy
+        if result is not None and self._local_uri(args.get(0, ("url", "fullurl"))):
+            return LOCAL_URI_READ  # `urlopen("data:...")` decodes the URI, `file:` reads a file: no response
         if result is not None:
             if self.mocked(qualname):  # the test replaced it: what it gives is a mock's, not a response body
                 base = self.step(Val(OBJECT, type=UNKNOWN, confidence="low"), node, f"`{qualname}` is patched here")
@@ -1928,6 +1961,8 @@ class Frame:
 
     def _on_clean(self, node: ast.Call, func: ast.Attribute, args: Args, receiver: Val) -> Optional[Val]:
         """`buffer.extend(body)` on a bytearray copies the body; other methods of a clean value give clean ones."""
+        if receiver.type == GENERATOR.type:  # `send()` resumes Python code: no sink, and what it gives is unknown
+            return None
         if receiver.role is Role.BYTEARRAY and func.attr == "extend":
             item = args.get(0)
             value = args.value(item)
@@ -2683,23 +2718,25 @@ class Frame:
         return self._dispatch(node, args, info, name, (), name)[1]
 
 
-DECODED_URI = Val(CLEAN)  # what a request of a `data:` URI gives: the decoded bytes, never a proxy
+GENERATOR = Val(CLEAN, type="builtins.generator")  # a value declared a generator or coroutine
+LOCAL_URI_READ = Val(CLEAN)  # what a request of a `data:` or `file:` URI gives: no HTTP, never a proxy
+LOCAL_SCHEMES = ("data:", "file:")  # URIs that urllib answers without HTTP (other clients refuse them)
 
 
-def _starts_data_uri(node: Optional[ast.expr]) -> bool:
+def _starts_local_uri(node: Optional[ast.AST]) -> bool:
     if isinstance(node, ast.Constant):
-        return isinstance(node.value, str) and node.value.startswith("data:")
+        return isinstance(node.value, str) and node.value.lower().startswith(LOCAL_SCHEMES)
     if isinstance(node, ast.JoinedStr):
-        return bool(node.values) and _starts_data_uri(node.values[0])
-    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _starts_data_uri(node.left)
+        return bool(node.values) and _starts_local_uri(node.values[0])
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _starts_local_uri(node.left)
 
 
-def _data_uri_test(test: ast.expr) -> Optional[Tuple[str, bool]]:
+def _local_uri_test(test: ast.expr) -> Optional[Tuple[str, bool]]:
     """`name.startswith("data:")` (True) or its negation (False): (name, when)."""
     negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
     call = test.operand if isinstance(test, ast.UnaryOp) and negated else test
     if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "startswith"
-            and isinstance(call.func.value, ast.Name) and len(call.args) == 1 and _starts_data_uri(call.args[0])):
+            and isinstance(call.func.value, ast.Name) and len(call.args) == 1 and _starts_local_uri(call.args[0])):
         return call.func.value.id, not negated
     return None
 
@@ -2925,9 +2962,14 @@ def _sinks_what_it_is_given(module: ModuleContext, value: Val) -> bool:
     of a hasher) hands its argument to a buffer consumer: a helper that writes body chunks into it, seeing only a
     parameter, reaches that consumer (cached-path's progress writer, a checksumming file wrapper)."""
     project = module.project
-    if value.kind is not OBJECT or value.role is not TREE_CLASS or project is None or project.collecting():
+    if value.kind is not OBJECT or value.role is not TREE_CLASS or project is None:
         return False
     sink_names = {name for receiver, name in module.catalog.method_sinks if receiver == "*"}
+    if project.collecting():
+        # while the stores of a class are collected, summaries run nothing new: a method of a sink's name is
+        # enough to keep the instance's type for the attribute it is stored in (whose methods then run its own)
+        return any(sink_names & set(info.methods) for info in map(project.find_class, family(value))
+                   if info is not None)
     for qualname in family(value):
         if qualname not in _SINKS_GIVEN:
             _SINKS_GIVEN[qualname] = False  # a method handing its own instance on

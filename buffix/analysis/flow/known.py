@@ -16,6 +16,15 @@ PASS_THROUGH = {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.
                 "collections.deque", "builtins.set"}  # a container or chunks in, the same items out
 ITERATING_COPIES = {"builtins.list", "builtins.tuple", "builtins.iter"}
 BYTES_TYPES = {"builtins.bytes", "six.binary_type", "future.utils.binary_type"}
+# generators and coroutines: their `send()` hands a value to Python code, no buffer protocol (not a socket's)
+GENERATOR_TYPES = frozenset(f"{module}.{name}" for module in ("typing", "collections.abc")
+                            for name in ("Generator", "AsyncGenerator", "Coroutine")) | frozenset(
+    {"types.GeneratorType", "types.AsyncGeneratorType", "types.CoroutineType"})
+# types no catalog object (a response, a stream, a client) is an instance of: scalars, paths, in-memory files (not
+# containers: boto3's get_object() gives a dict)
+NEVER_CATALOG_TYPES = frozenset({*BYTES_TYPES, *(f"builtins.{t}" for t in (
+    "str", "bytearray", "memoryview", "int", "float", "bool")),
+    "os.PathLike", "pathlib.Path", "pathlib.PurePath", "io.StringIO", "io.BytesIO"})
 # Iterator wrappers yielding the items of one argument (its position, its keyword): `tqdm(r.iter_content())`,
 # `click.progressbar(length=n, iterable=chunks)`
 WRAPPERS = {"tqdm.tqdm": (0, "iterable"), "tqdm.auto.tqdm": (0, "iterable"), "tqdm.std.tqdm": (0, "iterable"),
@@ -247,8 +256,22 @@ def patch_target(call: ast.Call, qualname_of) -> Optional[str]:
     return None
 
 
+# methods of a client's classes every request goes through: patched, the whole library answers with a test double
+TRANSPORT_METHODS = frozenset({"send", "request", "urlopen", "open", "handle_request", "handle_async_request"})
+
+
 def patched_by(targets, qualname: str) -> bool:
     """Does one of the patched dotted names replace `qualname` (`pkg.api.requests.get` replaces `requests.get`, as
-    does `pkg.api.get` after `from requests import get`)?"""
+    does `pkg.api.get` after `from requests import get`; `requests.sessions.Session.send` replaces every request of
+    requests)?"""
     last = qualname.rpartition(".")[2]
-    return any(t == qualname or t.endswith("." + qualname) or t.rpartition(".")[2] == last for t in targets)
+    library = qualname.partition(".")[0]
+    return any(t == qualname or t.endswith("." + qualname) or t.rpartition(".")[2] == last
+               or _transport_of(t, library) for t in targets)
+
+
+def _transport_of(target: str, library: str) -> bool:
+    """Is `target` a transport method of a class of `library` (`requests.sessions.Session.send`)?"""
+    parts = target.split(".")
+    return (len(parts) >= 3 and parts[0] == library and parts[-1] in TRANSPORT_METHODS
+            and parts[-2][:1].isupper())

@@ -10,13 +10,14 @@ from __future__ import annotations
 import ast
 import os
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, cast
 
 from buffix.analysis.bounded import BOUNDED_MIN_CHARS
 from buffix.analysis.flow.classes import MAX_SUBCLASSES, ClassInfo
 from buffix.analysis.flow.known import is_classmethod, is_static
-from buffix.analysis.flow.model import GUESSED_RESPONSE, MAX_FAMILY, Val, merge
+from buffix.analysis.flow.model import GUESSED_RESPONSE, MAX_FAMILY, Val, carries, merge
 from buffix.analysis.module import Module
 from buffix.analysis.prefilter.index import DISPATCH_FILES, FactStore, MethodIndex
 from buffix.analysis.prefilter.stage_two import StageTwo
@@ -81,6 +82,7 @@ class Project:
         self._storing: Set[str] = set()  # classes whose stores are being collected now
         self._builders: Dict[Tuple[str, int, str], Tuple[Optional[str], FrozenSet[str]]] = {}
         self._building: Set[Tuple[str, str]] = set()
+        self._autouse: Dict[str, Tuple[Tuple[str, ...], FrozenSet[str]]] = {}  # conftest.py -> names it patches
         # the parts' answers, under the names the modules and stage 2 ask them by
         self.tracking = self._dependencies.tracking
         self.consult = self._dependencies.consult
@@ -93,6 +95,27 @@ class Project:
         self.use = self._loader.use
         self.module = self._loader.module
         self.imports_body_module = self._stage_two.imports_body_module
+
+    def autouse_patches(self, path: str) -> Tuple[str, ...]:
+        """The names the autouse fixtures of the `conftest.py` files in a test file's folders (up to the checked
+        roots) patch (`monkeypatch.setattr("requests.sessions.Session.send", sender)`): pytest runs them around
+        every test there, so each test sees those test doubles."""
+        folder = Path(path).resolve().parent
+        found: List[str] = []
+        while any(folder == root or root in folder.parents for root in self.roots):
+            conftest = folder / "conftest.py"
+            if conftest.is_file():
+                found.extend(self.remembered(self._autouse, str(conftest), partial(self._patched_in, conftest)))
+            folder = folder.parent
+        return tuple(found)
+
+    def _patched_in(self, conftest: Path) -> Tuple[str, ...]:
+        self.consult(str(conftest))
+        try:
+            tree = ast.parse(conftest.read_bytes(), str(conftest))
+        except (OSError, SyntaxError, ValueError):
+            return ()
+        return autouse_patch_targets(tree)
 
     def module_name(self, path: str) -> str:
         """The dotted name of the tree's file at `path`, as the tree's imports spell it (namespace packages too)."""
@@ -204,7 +227,7 @@ class Project:
                 name = qualname.rpartition(".")[2]
                 named = self._naming(name)
                 found = self._run_producers(qualname, named, screens(self.catalog).any_source.search)
-                if not found and self._reads_what_it_is_given(qualname):
+                if not any(map(carries, found.values())) and self._reads_what_it_is_given(qualname):
                     # `File(response, name)` in a module that gets its response from a helper of the tree: the
                     # functions there that build the class run whatever they name
                     found = self._run_producers(qualname, self._building_beyond(name, named), _anything)
@@ -228,7 +251,8 @@ class Project:
             self.consult(file)
             for (owner, attr), value in made.items():
                 if owner == qualname:
-                    found[attr] = merge([found.get(attr), value]) or value
+                    kept = found.get(attr)  # (None is nothing found yet, not a value of unknown type)
+                    found[attr] = (merge([kept, value]) or value) if kept is not None else value
         return found
 
     def _reads_what_it_is_given(self, qualname: str) -> bool:
@@ -251,7 +275,7 @@ class Project:
 
     def stored_attrs(self, qualname: str) -> FrozenSet[str]:
         """The attributes of class `qualname` that code elsewhere in the tree stores bodies in."""
-        return frozenset(self._stores_into(qualname))
+        return frozenset(attr for attr, value in self._stores_into(qualname).items() if carries(value))
 
     def holds_bodies(self, name: str) -> bool:
         """Does module `name` define a class whose instances code elsewhere in the tree fills with bodies? Parsed
@@ -259,7 +283,7 @@ class Project:
         text = self.text(name)
         named = [c.decode("ascii") for c in _CLASS_STATEMENT.findall(text or b"") if self._naming(c.decode("ascii"))]
         module = self.module(name) if named else None
-        return module is not None and any(self._stores_into(module.classes[c].qualname)
+        return module is not None and any(self.stored_attrs(module.classes[c].qualname)
                                           for c in named if c in module.classes)
 
     def _naming(self, name: str) -> List[str]:
@@ -503,3 +527,27 @@ def _handed(module: Module, method: ast.AST, built: str, index: int, name: str) 
             if given and module.tree_class(node.func) == built:
                 handed.extend(given)
     return handed
+
+
+def autouse_patch_targets(tree: ast.Module) -> Tuple[str, ...]:
+    """The dotted names that the module-level `@pytest.fixture(autouse=True)` functions of a conftest patch with a
+    literal target: `monkeypatch.setattr("a.b", ...)`, `mocker.patch("a.b")`, `mock.patch("a.b")`."""
+    targets: List[str] = []
+    for function in tree.body:
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not any(
+                map(_autouse_fixture, function.decorator_list)):
+            continue
+        for node in ast.walk(function):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("setattr", "patch") and node.args
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                    and "." in node.args[0].value):
+                targets.append(node.args[0].value)
+    return tuple(targets)
+
+
+def _autouse_fixture(decorator: ast.expr) -> bool:
+    """`@pytest.fixture(autouse=True)` or `@fixture(autouse=True)`."""
+    return (isinstance(decorator, ast.Call) and getattr(decorator.func, "attr", getattr(decorator.func, "id", ""))
+            == "fixture" and any(k.arg == "autouse" and isinstance(k.value, ast.Constant) and k.value.value is True
+                                 for k in decorator.keywords))
