@@ -148,7 +148,7 @@ class Module:
         self._ran = False
         self._stored: Dict[Callable[[bytes], Any], Dict[Tuple[str, str], Val]] = {}  # `stores`, by its filter
         self._deferred = _Deferred(parsed.tree)  # pending or analyzed (a scan of `pending` per def was quadratic)
-        self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
+        self._makers: Optional[List[Tuple[ast.AST, Optional[ClassInfo]]]] = None
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
     def defer(self, node: ast.AST, frame: Frame) -> None:
@@ -220,7 +220,7 @@ class Module:
         outer = self.published
         self.published = self._stored[sources] = {}  # (while it runs, what it stored so far: Project knows)
         try:
-            for function, cls in dict.fromkeys(p for makers in self._making().values() for p in makers):
+            for function, cls in self._making():
                 # a method's sources may be its class's (`self.pool_manager = urllib3.PoolManager()` in `__init__`)
                 where = function if cls is None else cls.node
                 lines = self.parsed.lines[where.lineno - 1:where.end_lineno]  # type: ignore[attr-defined]
@@ -230,28 +230,14 @@ class Module:
             made, self.published = self.published, outer
         return made
 
-    def _making(self) -> Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]:
-        """Class name -> the functions and methods that build or type-check a class so named (one walk)."""
+    def _making(self) -> List[Tuple[ast.AST, Optional[ClassInfo]]]:
+        """The functions and methods that call a name or a name's method (`Picture()`, `Download.from_data(...)`,
+        `cls(...)`, `isinstance(...)`): those that may build or type-check a class of the tree, in source order
+        (the order they run in decides which of two equally sure stores a merge keeps; one walk)."""
         if self._makers is None:
-            self._makers = {}
             owners: List[Tuple[ast.AST, Optional[ClassInfo]]] = [(f, None) for f in self.functions.values()]
             owners += [(m, info) for info in self.classes.values() for m in info.methods.values()]
-            for function, cls in owners:
-                named: Set[str] = set()
-                for node in ast.walk(function):
-                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                        if node.func.id == "isinstance" and len(node.args) == 2:
-                            types = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
-                            named.update(known.last_name(t) for t in types)
-                        elif node.func.id == "cls" and cls is not None and is_classmethod(function):
-                            named.add(cls.node.name)
-                        else:
-                            named.add(node.func.id)
-                    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                          and isinstance(node.func.value, ast.Name)):
-                        named.add(node.func.value.id)  # `Download.from_data(body)`: a class method building one
-                for name in named:
-                    self._makers.setdefault(name, []).append((function, cls))
+            self._makers = [(function, cls) for function, cls in owners if _calls_a_name(function)]
         return self._makers
 
     def analyze(self) -> List[Raw]:
@@ -888,3 +874,8 @@ def _own_statements(function: ast.AST) -> Iterator[ast.AST]:
         yield node
         stack.extend(c for c in ast.iter_child_nodes(node)
                      if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)))
+
+
+def _calls_a_name(function: ast.AST) -> bool:
+    return any(isinstance(node, ast.Call) and (isinstance(node.func, ast.Name) or (
+        isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name))) for node in ast.walk(function))

@@ -689,7 +689,7 @@ class Frame:
         self._join(ends)
 
     def _join(self, envs: List[Dict[str, Optional[Val]]]) -> None:
-        keys = {k for env in envs for k in env}
+        keys = dict.fromkeys(k for env in envs for k in env)  # in the order met: a summary's stores follow it
         self.env = {k: merge([env.get(k) for env in envs]) if all(k in e for e in envs)
                     else merge([env[k] for env in envs if k in env] + [None]) for k in keys}
 
