@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Seq
 
 from buffix.analysis.bounded import Flags, StandIn
 from buffix.analysis.flow import known, pyversion
-from buffix.analysis.flow.classes import ClassInfo, Function, Tree, module_functions
+from buffix.analysis.flow.classes import ClassInfo, Function, Tree, call_built_class, module_functions
 from buffix.analysis.flow.evaluator import Frame, forget_closures
 from buffix.analysis.flow.known import is_classmethod, is_static, is_super_call
 from buffix.analysis.flow.model import (
@@ -123,10 +123,9 @@ class Module:
                           **{s.name: s for s in body if isinstance(s, _FUNCTIONS)}}
         self.classes: Dict[str, ClassInfo] = {}
         for stmt in body:
-            if isinstance(stmt, ast.ClassDef):
-                self.classes[stmt.name] = ClassInfo(
-                    stmt, f"{qualname}.{stmt.name}",
-                    _methods(stmt.body), module=self)
+            made = stmt if isinstance(stmt, ast.ClassDef) else call_built_class(stmt)
+            if made is not None:
+                self.classes[made.name] = ClassInfo(made, f"{qualname}.{made.name}", _methods(made.body), module=self)
         self.raw: List[Raw] = []
         self.published: Dict[Tuple[str, str], Val] = {}  # what its code stores in instances of the tree's classes
         # what `defer` was given, not analyzed yet, and the frame of each (two lists: a tuple each was 72 bytes more)
