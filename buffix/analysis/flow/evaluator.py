@@ -165,7 +165,7 @@ class Frame:
         self.kept_methods: Dict[str, ast.Attribute] = {}
         self.data_uris: Set[str] = set()  # locals a test proved to start with "data:" (`if not u.startswith(...)`)
         self.keyed: Dict[str, Dict[str, Val]] = {}  # `kwargs["body"] = body`: what `**kwargs` passes by keyword
-        self._kept_calls: Dict[int, ast.Call] = {}
+        self._kept_calls: Dict[int, ast.expr] = {}  # nodes made to stand for others, by the id of those
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
         self.seeded: Dict[str, Val] = {}  # self.<attr> as the instance's seeds gave them (Module.function_frame)
         self.filled: Set[str] = set()  # names a container mutation put bodies in (`queue.put(chunk)`): Summary.fills
@@ -1433,7 +1433,7 @@ class Frame:
         if id(node) not in self._kept_calls:
             call = ast.Call(func=method, args=node.args, keywords=node.keywords)
             self._kept_calls[id(node)] = ast.copy_location(call, node)
-        return self._kept_calls[id(node)]
+        return cast(ast.Call, self._kept_calls[id(node)])
 
     def call_bound(self, bound: Val, node: ast.Call) -> Optional[Val]:
         """Calling a catalog method kept as a value (`read = resp.read1 if ... else resp.read; read(n)`)."""
@@ -1835,7 +1835,22 @@ class Frame:
 
     def _mutations(self, func: ast.Attribute, receiver: Optional[Val], args: Args) -> None:
         if func.attr in known.CONTAINER_ADD or func.attr in known.CONTAINER_EXTEND:
-            self._mutate(func.value, receiver, func.attr, args)
+            item = self._set_default_item(func.value)
+            if item is not None:  # `parts.setdefault(url, []).append(chunk)` fills `parts[url]`
+                self._mutate(item, self.ev(item), func.attr, args)
+            else:
+                self._mutate(func.value, receiver, func.attr, args)
+
+    def _set_default_item(self, node: ast.expr) -> Optional[ast.Subscript]:
+        """`d.setdefault(key, [])` as the item it gives, `d[key]` placed at it (one node per call: caches know nodes
+        by id)."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault"
+                and node.args and not node.keywords):
+            return None
+        if id(node) not in self._kept_calls:
+            item = ast.Subscript(value=node.func.value, slice=node.args[0], ctx=ast.Load())
+            self._kept_calls[id(node)] = ast.copy_location(item, node)  # type: ignore[assignment]
+        return cast(ast.Subscript, self._kept_calls[id(node)])
 
     def _on_unknown(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
         """A receiver of unknown type: a request on something named like a client, a member the catalog knows on
