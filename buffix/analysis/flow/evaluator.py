@@ -1138,7 +1138,9 @@ class Frame:
             return self.step(held, node, "held in a tuple" if isinstance(node, ast.Tuple) else "held in a list")
         merged = merge(best)
         assert merged is not None
-        slot = slots[0] if isinstance(node, ast.Tuple) and len(slots) == 1 else -1  # (body, status)
+        # `(body, status)`, and a list used as a record (`rows.append([name, body])`): a body at one place among others
+        record = isinstance(node, ast.Tuple) or (isinstance(node, ast.List) and len(node.elts) > 1)
+        slot = slots[0] if record and len(slots) == 1 else -1
         merged = replace(merged, kind=CONTAINER, entries=tuple(entries), slot=slot)
         return self.step(merged, node, "collected in a tuple" if slot >= 0 else "collected in a container")
 
