@@ -166,6 +166,7 @@ class Frame:
         self.data_uris: Set[str] = set()  # locals a test proved to start with "data:" (`if not u.startswith(...)`)
         self.keyed: Dict[str, Dict[str, Val]] = {}  # `kwargs["body"] = body`: what `**kwargs` passes by keyword
         self._kept_calls: Dict[int, ast.expr] = {}  # nodes made to stand for others, by the id of those
+        self._standing_in: Set[int] = set()  # nodes made for values no code spells (`map()`'s items): no fix there
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
         self.seeded: Dict[str, Val] = {}  # self.<attr> as the instance's seeds gave them (Module.function_frame)
         self.filled: Set[str] = set()  # names a container mutation put bodies in (`queue.put(chunk)`): Summary.fills
@@ -1293,6 +1294,8 @@ class Frame:
         span = self.span(node)
         if tail is None:
             tail = (FlowStep(span, f"reaches `{label}`", self.module.path),)
+        if id(node) in self._standing_in:
+            targets, fixable = (), False
         if value.param is None and self.sink_param is not None:
             value = replace(value, param=self.sink_param)
         if (value.param is None and not self.emit) or self.guarded:
@@ -1678,14 +1681,38 @@ class Frame:
         return True, Val(OBJECT, role=TREE_CLASS, attrs=held) if held else CLEAN_VAL
 
     def _call_map(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
-        """`map(body.read, repeat(n))`, `map(download, urls)`: each item is what the function gives."""
-        handled, produced = self._produced(node, args)
+        """`map(body.read, repeat(n))`, `map(download, urls)`: each item is what the function gives;
+        `map(f.write, chunks)`: the function is called with each item of the iterables."""
+        mapped = self._mapped_call(node, args)
+        handled, produced = (True, mapped) if mapped is not None else self._produced(node, args)
         if produced is not None and is_body(produced):
             return True, self.step(replace(produced, kind=CHUNKS, entries=()), node, "each item `map()` gives")
         each = collection(((EVERY_ITEM, produced),)) if produced is not None and produced.kind is OBJECT else None
         if each is not None:  # `map(session.get, urls)`: responses
             return True, self.step(each, node, "each item `map()` gives")
         return handled, None
+
+    def _mapped_call(self, node: ast.Call, args: Args) -> Optional[Val]:
+        """When an iterable `map()` is given holds bodies: the call of its function with an item of each (what it
+        gives; a sink it reaches is reported at the iterable, with no fix: no code spells the item)."""
+        iterables = args.positional[1:]
+        items = [self.iterate(args.value(i), i) for i in iterables]
+        if not iterables or not any(carries(i) for i in items) or isinstance(args.positional[0], ast.Lambda):
+            return None
+        if id(node) not in self._kept_calls:
+            standing = [ast.copy_location(ast.Name(id=f" item {n}", ctx=ast.Load()), i)
+                        for n, i in enumerate(iterables)]
+            self._kept_calls[id(node)] = ast.copy_location(ast.Call(func=args.positional[0], args=standing,
+                                                                    keywords=[]), node)
+            self._standing_in.update(id(n) for n in standing)
+        call = cast(ast.Call, self._kept_calls[id(node)])
+        for name, item in zip(call.args, items):
+            self.env[cast(ast.Name, name).id] = item
+        try:
+            return self.ev(call)
+        finally:
+            for name in call.args:
+                del self.env[cast(ast.Name, name).id]
 
     def _produced(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         """What calling the function a call is given first gives (its other arguments unknown)."""
