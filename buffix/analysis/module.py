@@ -148,6 +148,7 @@ class Module:
         self._stored: Dict[Callable[[bytes], Any], Dict[Tuple[str, str], Val]] = {}  # `stores`, by its filter
         self._deferred = _Deferred(parsed.tree)  # pending or analyzed (a scan of `pending` per def was quadratic)
         self._makers: Optional[List[Tuple[ast.AST, Optional[ClassInfo]]]] = None
+        self._listed: Optional[FrozenSet[str]] = None  # listed_names
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
     def defer(self, node: ast.AST, frame: Frame) -> None:
@@ -668,6 +669,17 @@ class Module:
                 and isinstance(stmt.value, ast.Call) and known.last_name(stmt.value.func) == "TypeVar"
                 for target in stmt.targets if isinstance(target, ast.Name))
         return self._type_variables
+
+    def listed_names(self) -> FrozenSet[str]:
+        """The identifiers its code lists as string literals: items of a list, tuple or set literal, keys of a dict
+        literal (`KINDS = ("json", "file")`): the names a `getattr(self, kind)` may pick (one walk)."""
+        if self._listed is None:
+            items = (item for node in ast.walk(self.parsed.tree) if isinstance(node, (ast.List, ast.Tuple, ast.Set,
+                                                                                      ast.Dict))
+                     for item in (node.keys if isinstance(node, ast.Dict) else node.elts))
+            self._listed = frozenset(i.value for i in items if isinstance(i, ast.Constant)
+                                     and isinstance(i.value, str) and i.value.isidentifier())
+        return self._listed
 
     def branching(self, function: ast.AST) -> FrozenSet[str]:
         """The parameters of `function` that a condition in its body tests (`if decoded:`, `x if raw else y`)."""

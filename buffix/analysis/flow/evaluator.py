@@ -36,6 +36,7 @@ from buffix.analysis.flow.model import (
     EVERY_ITEM,
     GUESSED_RESPONSE,
     ITEM_ROLES,
+    MAX_FAMILY,
     MEMORYVIEW,
     OBJECT,
     OTHER_CLASS,
@@ -1330,6 +1331,9 @@ class Frame:
                                                     node)) for branch in (func.body, func.orelse)])
         if qualname is None:
             self._picked_by_name(node, func, args)
+            dispatched = self._dispatched_by_name(node, func)
+            if dispatched:
+                return merge([self.ev(call) for call in dispatched])
             callee = self.ev(func)
             if callee is not None and callee.kind is OBJECT and callee.role is CLASS:  # `registry[kind]()`
                 return self._instantiate(node, args, callee)
@@ -1354,6 +1358,39 @@ class Frame:
         value = args.value(target) if target is not None else None
         if spec is not None and target is not None and value is not None and value.kind is BODY:
             self.report(spec.code, target, self._label(node), value.at_most("medium"), (self.span(target),))
+
+    def _dispatched_by_name(self, node: ast.Call, func: ast.expr) -> List[ast.Call]:
+        """`getattr(self, f"_handle_{kind}")(body)`, `getattr(obj, kind)(body)` on an instance of tree classes: the
+        calls `obj.<method>(body)` of each method of its classes the name may be (the f-string's pattern, or the
+        names its module lists as string literals), when at most MAX_FAMILY are; none for anything else."""
+        if not (isinstance(func, ast.Call) and len(func.args) == 2 and self.qualname(func.func) == "builtins.getattr"):
+            return []
+        receiver, name = func.args
+        if self._is_self(receiver) and self.cls is not None:
+            classes: List[Optional[ClassInfo]] = [self.cls]
+        else:
+            value = self.ev(receiver)
+            if value is None or value.kind is not OBJECT or value.role is not TREE_CLASS:
+                return []
+            classes = [self._class_info(q) for q in family(value) if q != OTHER_CLASS]
+        methods = dict.fromkeys(m for info in classes if info is not None for c in info.mro() for m in c.methods)
+        if isinstance(name, ast.Constant):
+            picked = [m for m in methods if m == name.value]
+        elif isinstance(name, ast.JoinedStr):
+            pattern = "".join(re.escape(str(p.value)) if isinstance(p, ast.Constant) else ".+" for p in name.values)
+            picked = [m for m in methods if re.fullmatch(pattern, m)]
+        else:
+            listed = self.module.listed_names()
+            picked = [m for m in methods if m in listed]
+        if not picked or len(picked) > MAX_FAMILY:
+            return []
+        key = id(func)  # the calls made once per call node: caches know nodes by id
+        if key not in self._kept_calls:
+            calls = [ast.copy_location(ast.Call(func=ast.copy_location(ast.Attribute(value=receiver, attr=m,
+                                                                                      ctx=ast.Load()), func),
+                                                args=node.args, keywords=node.keywords), node) for m in picked]
+            self._kept_calls[key] = ast.Tuple(elts=calls, ctx=ast.Load())
+        return cast(List[ast.Call], cast(ast.Tuple, self._kept_calls[key]).elts)
 
     def _call_object(self, node: ast.Call, callee: Optional[Val]) -> Optional[Val]:
         """Calling a value of a catalog type that is callable (`codecs.getincrementaldecoder(cs)(errors=...)`)."""
@@ -1700,8 +1737,8 @@ class Frame:
         if not iterables or not any(carries(i) for i in items) or isinstance(args.positional[0], ast.Lambda):
             return None
         if id(node) not in self._kept_calls:
-            standing = [ast.copy_location(ast.Name(id=f" item {n}", ctx=ast.Load()), i)
-                        for n, i in enumerate(iterables)]
+            standing: List[ast.expr] = [ast.copy_location(ast.Name(id=f" item {n}", ctx=ast.Load()), i)
+                                        for n, i in enumerate(iterables)]
             self._kept_calls[id(node)] = ast.copy_location(ast.Call(func=args.positional[0], args=standing,
                                                                     keywords=[]), node)
             self._standing_in.update(id(n) for n in standing)
@@ -1878,7 +1915,7 @@ class Frame:
             return None
         if id(node) not in self._kept_calls:
             item = ast.Subscript(value=node.func.value, slice=node.args[0], ctx=ast.Load())
-            self._kept_calls[id(node)] = ast.copy_location(item, node)  # type: ignore[assignment]
+            self._kept_calls[id(node)] = ast.copy_location(item, node)
         return cast(ast.Subscript, self._kept_calls[id(node)])
 
     def _on_unknown(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
