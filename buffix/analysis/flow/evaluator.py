@@ -1386,9 +1386,10 @@ class Frame:
             return []
         key = id(func)  # the calls made once per call node: caches know nodes by id
         if key not in self._kept_calls:
-            calls = [ast.copy_location(ast.Call(func=ast.copy_location(ast.Attribute(value=receiver, attr=m,
-                                                                                      ctx=ast.Load()), func),
-                                                args=node.args, keywords=node.keywords), node) for m in picked]
+            calls: List[ast.expr] = []
+            for method in picked:
+                member = ast.copy_location(ast.Attribute(value=receiver, attr=method, ctx=ast.Load()), func)
+                calls.append(ast.copy_location(ast.Call(func=member, args=node.args, keywords=node.keywords), node))
             self._kept_calls[key] = ast.Tuple(elts=calls, ctx=ast.Load())
         return cast(List[ast.Call], cast(ast.Tuple, self._kept_calls[key]).elts)
 
