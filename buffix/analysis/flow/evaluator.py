@@ -2856,7 +2856,10 @@ _LAMBDAS: Dict[int, Tuple[ast.Lambda, ast.FunctionDef]] = {}  # by id; the lambd
 
 
 def _closure_value(module: ModuleContext, function: ast.AST, scope: "Frame") -> Val:
-    key = f"{module.qualname}.<local {getattr(function, 'name', 'lambda')} {id(function)}>"
+    # named by where it begins, not by id(): a family of closures is sorted by these names, and the order its
+    # members are called in must not depend on memory addresses
+    where = f"{getattr(function, 'lineno', 0)}:{getattr(function, 'col_offset', 0)}"
+    key = f"{module.qualname}.<local {getattr(function, 'name', 'lambda')} {where}>"
     _CLOSURES[key] = (module, function, scope)
     return Val(OBJECT, type=key, role=Role.TREE_FUNCTION)
 
