@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Seq
 
 from buffix.analysis.bounded import Flags, StandIn
 from buffix.analysis.flow import known, pyversion
-from buffix.analysis.flow.classes import ClassInfo, Function, Tree, module_functions
+from buffix.analysis.flow.classes import ClassInfo, Function, Tree, call_built_class, module_functions
 from buffix.analysis.flow.evaluator import Frame, forget_closures
 from buffix.analysis.flow.known import is_classmethod, is_static, is_super_call
 from buffix.analysis.flow.model import (
@@ -124,10 +124,9 @@ class Module:
                           **{s.name: s for s in body if isinstance(s, _FUNCTIONS)}}
         self.classes: Dict[str, ClassInfo] = {}
         for stmt in body:
-            if isinstance(stmt, ast.ClassDef):
-                self.classes[stmt.name] = ClassInfo(
-                    stmt, f"{qualname}.{stmt.name}",
-                    _methods(stmt.body), module=self)
+            made = stmt if isinstance(stmt, ast.ClassDef) else call_built_class(stmt)
+            if made is not None:
+                self.classes[made.name] = ClassInfo(made, f"{qualname}.{made.name}", _methods(made.body), module=self)
         self.raw: List[Raw] = []
         self.published: Dict[Tuple[str, str], Val] = {}  # what its code stores in instances of the tree's classes
         # what `defer` was given, not analyzed yet, and the frame of each (two lists: a tuple each was 72 bytes more)
@@ -151,7 +150,8 @@ class Module:
         self._ran = False
         self._stored: Dict[Callable[[bytes], Any], Dict[Tuple[str, str], Val]] = {}  # `stores`, by its filter
         self._deferred = _Deferred(parsed.tree)  # pending or analyzed (a scan of `pending` per def was quadratic)
-        self._makers: Optional[Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]] = None
+        self._makers: Optional[List[Tuple[ast.AST, Optional[ClassInfo]]]] = None
+        self._listed: Optional[FrozenSet[str]] = None  # listed_names
         self.depends: Set[str] = set()  # files of the tree its cached computations consulted
 
     def defer(self, node: ast.AST, frame: Frame) -> None:
@@ -223,7 +223,7 @@ class Module:
         outer = self.published
         self.published = self._stored[sources] = {}  # (while it runs, what it stored so far: Project knows)
         try:
-            for function, cls in dict.fromkeys(p for makers in self._making().values() for p in makers):
+            for function, cls in self._making():
                 # a method's sources may be its class's (`self.pool_manager = urllib3.PoolManager()` in `__init__`)
                 where = function if cls is None else cls.node
                 lines = self.parsed.lines[where.lineno - 1:where.end_lineno]  # type: ignore[attr-defined]
@@ -233,28 +233,14 @@ class Module:
             made, self.published = self.published, outer
         return made
 
-    def _making(self) -> Dict[str, List[Tuple[ast.AST, Optional[ClassInfo]]]]:
-        """Class name -> the functions and methods that build or type-check a class so named (one walk)."""
+    def _making(self) -> List[Tuple[ast.AST, Optional[ClassInfo]]]:
+        """The functions and methods that call a name or a name's method (`Picture()`, `Download.from_data(...)`,
+        `cls(...)`, `isinstance(...)`): those that may build or type-check a class of the tree, in source order
+        (the order they run in decides which of two equally sure stores a merge keeps; one walk)."""
         if self._makers is None:
-            self._makers = {}
             owners: List[Tuple[ast.AST, Optional[ClassInfo]]] = [(f, None) for f in self.functions.values()]
             owners += [(m, info) for info in self.classes.values() for m in info.methods.values()]
-            for function, cls in owners:
-                named: Set[str] = set()
-                for node in ast.walk(function):
-                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                        if node.func.id == "isinstance" and len(node.args) == 2:
-                            types = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
-                            named.update(known.last_name(t) for t in types)
-                        elif node.func.id == "cls" and cls is not None and is_classmethod(function):
-                            named.add(cls.node.name)
-                        else:
-                            named.add(node.func.id)
-                    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                          and isinstance(node.func.value, ast.Name)):
-                        named.add(node.func.value.id)  # `Download.from_data(body)`: a class method building one
-                for name in named:
-                    self._makers.setdefault(name, []).append((function, cls))
+            self._makers = [(function, cls) for function, cls in owners if _calls_a_name(function)]
         return self._makers
 
     def analyze(self) -> List[Raw]:
@@ -699,6 +685,17 @@ class Module:
                 for target in stmt.targets if isinstance(target, ast.Name))
         return self._type_variables
 
+    def listed_names(self) -> FrozenSet[str]:
+        """The identifiers its code lists as string literals: items of a list, tuple or set literal, keys of a dict
+        literal (`KINDS = ("json", "file")`): the names a `getattr(self, kind)` may pick (one walk)."""
+        if self._listed is None:
+            items = (item for node in ast.walk(self.parsed.tree) if isinstance(node, (ast.List, ast.Tuple, ast.Set,
+                                                                                      ast.Dict))
+                     for item in (node.keys if isinstance(node, ast.Dict) else node.elts))
+            self._listed = frozenset(i.value for i in items if isinstance(i, ast.Constant)
+                                     and isinstance(i.value, str) and i.value.isidentifier())
+        return self._listed
+
     def branching(self, function: ast.AST) -> FrozenSet[str]:
         """The parameters of `function` that a condition in its body tests (`if decoded:`, `x if raw else y`)."""
         key = node_key(function)
@@ -909,3 +906,8 @@ def _init_owner(info: ClassInfo) -> str:
     """The class whose `__init__` builds instances of `info` (its own, or the nearest base's)."""
     found = info.method("__init__")
     return found[0].qualname if found is not None else ""
+
+
+def _calls_a_name(function: ast.AST) -> bool:
+    return any(isinstance(node, ast.Call) and (isinstance(node.func, ast.Name) or (
+        isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name))) for node in ast.walk(function))

@@ -11,6 +11,7 @@ workers the prefilter runs in the workers too, and `a_` / `b_` names put both fi
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -147,3 +148,29 @@ def test_stores_made_elsewhere_do_not_depend_on_which_class_was_asked_first(tmp_
     }
     for name, findings in runs.items():
         assert findings == alone, name
+
+
+HASH_SEED = Path(__file__).resolve().parents[2] / "fixtures" / "analyzer" / "hash_seed_project"
+
+
+def test_findings_do_not_depend_on_the_hash_seed(tmp_path):
+    """`Download.raw` is filled by two functions of shop/fetchers.py with equally sure bodies; the first run keeps
+    its flow. They used to run in the order of a set of the names each function calls (`start` calls Download,
+    requests and urllib3), so the flow reported in save.py changed with PYTHONHASHSEED (requests' own
+    `Response.raw` flow did: through `build_response()` or guessed from a name). Byte-identical JSON, with one
+    and two workers."""
+    shutil.copytree(HASH_SEED, tmp_path / "tree")
+
+    def output(seed: int, jobs: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "buffix", "check", "--no-cache", "--format", "json",
+                               "--min-confidence", "low", "--jobs", jobs, "."], cwd=tmp_path / "tree",
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)})
+        assert done.returncode == 1, done.stderr
+        return done.stdout
+
+    first = output(0, "1")
+    assert [f["path"] for f in json.loads(first)["findings"]] == ["shop/save.py"]
+    for seed in range(1, 8):
+        assert output(seed, "1") == first, f"PYTHONHASHSEED={seed}"
+    assert output(5, "2") == first, "two workers"

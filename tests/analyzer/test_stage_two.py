@@ -74,6 +74,31 @@ def test_what_a_helper_returns_decides_what_the_file_must_name(tmp_path, text, k
     assert _kept(project, tmp_path, "user.py") is kept
 
 
+RECORDS = """\
+import collections
+
+import requests
+
+Result = collections.namedtuple("Result", "url data")
+
+
+def fetch(url):
+    return Result(url, requests.get(url).content)
+"""
+
+
+@pytest.mark.parametrize("text, kept", [
+    # a record holding a body in `data`: a file reading `.data` of what the helper returns may hold a finding
+    ("from .records import fetch\n\ndef f(u, out):\n    out.write(fetch(u).data)\n", True),
+    ("from .records import fetch\n\ndef f(u, out):\n    out.write(fetch(u).url.encode())\n", False),
+])
+def test_a_helper_returning_a_record_of_bodies_keeps_the_files_reading_its_fields(tmp_path, text, kept):
+    project = _tree(tmp_path, {"records.py": RECORDS, "user.py": text})
+    assert _kept(project, tmp_path, "user.py") is kept
+    if kept:
+        assert _kept_and_found(tmp_path, tmp_path / "app" / "user.py") == [("BFX201", 4)]
+
+
 def test_reading_members_follow_the_catalog_types():
     catalog = Config().catalog()
     assert catalog.reading_members("aiohttp.ClientSession") == {"read", "_body", "content"}

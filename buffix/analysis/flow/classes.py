@@ -111,6 +111,7 @@ class ModuleContext(Protocol):
                   parent: Any = None, seeds: Tuple[Tuple[str, Val], ...] = (),
                   constants: Tuple[Tuple[str, Any], ...] = ()) -> Summary: ...
     def branching(self, function: ast.AST) -> FrozenSet[str]: ...
+    def listed_names(self) -> FrozenSet[str]: ...
 
 
 def _source_of(module: "ModuleContext", node: ast.AST) -> Callable[[], str]:
@@ -603,6 +604,40 @@ def module_functions(body: Sequence[ast.stmt]) -> List[ast.AST]:
                           statement.finalbody):
                 found += module_functions(block)
     return found
+
+
+def call_built_class(statement: ast.stmt) -> Optional[ast.ClassDef]:
+    """`Result = namedtuple("Result", "url data")` (`collections.namedtuple`, `typing.NamedTuple("Result",
+    [("url", str), ("data", bytes)])`): the class statement it stands for, `class Result(NamedTuple)` with those
+    fields, placed at the assignment; None for any other statement."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call)
+            and _last_name(statement.value.func) in ("namedtuple", "NamedTuple") and statement.value.args):
+        return None
+    call, name = statement.value, statement.targets[0].id
+    listed = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords
+                                                           if k.arg == "field_names"), None)
+    fields: List[Tuple[str, ast.expr]] = [(k.arg, k.value) for k in call.keywords if k.arg and k.arg not in (
+        "field_names", "rename", "defaults", "module")]  # `NamedTuple("Result", url=str, data=bytes)`
+    if isinstance(listed, ast.Constant) and isinstance(listed.value, str):
+        fields += [(f, ast.Name("object", ast.Load())) for f in listed.value.replace(",", " ").split()]
+    elif isinstance(listed, (ast.List, ast.Tuple)):
+        for item in listed.elts:
+            if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                fields.append((item.value, ast.Name("object", ast.Load())))
+            elif (isinstance(item, ast.Tuple) and len(item.elts) == 2 and isinstance(item.elts[0], ast.Constant)
+                  and isinstance(item.elts[0].value, str)):
+                fields.append((item.elts[0].value, item.elts[1]))
+    body: List[ast.stmt] = [ast.AnnAssign(target=ast.Name(f, ast.Store()), annotation=a, value=None, simple=1)
+                            for f, a in fields if f.isidentifier()]
+    made = ast.ClassDef(name=name, bases=[ast.Name("NamedTuple", ast.Load())], keywords=[], body=body or [ast.Pass()],
+                        decorator_list=[])
+    if "type_params" in ast.ClassDef._fields:  # Python 3.12+
+        made.type_params = []  # type: ignore[attr-defined]
+    for node in ast.walk(made):  # every synthetic node at the assignment (node_key, spans)
+        if not hasattr(node, "lineno") or node.lineno is None:
+            ast.copy_location(node, statement)
+    return made
 
 
 def _is_docstring(statement: ast.stmt) -> bool:

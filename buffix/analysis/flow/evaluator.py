@@ -36,6 +36,7 @@ from buffix.analysis.flow.model import (
     EVERY_ITEM,
     GUESSED_RESPONSE,
     ITEM_ROLES,
+    MAX_FAMILY,
     MEMORYVIEW,
     OBJECT,
     OTHER_CLASS,
@@ -166,7 +167,8 @@ class Frame:
         # locals holding a `data:` or `file:` URI: assigned one, or a test proved it (`if not u.startswith(...)`)
         self.local_uris: Set[str] = set()
         self.keyed: Dict[str, Dict[str, Val]] = {}  # `kwargs["body"] = body`: what `**kwargs` passes by keyword
-        self._kept_calls: Dict[int, ast.Call] = {}
+        self._kept_calls: Dict[int, ast.expr] = {}  # nodes made to stand for others, by the id of those
+        self._standing_in: Set[int] = set()  # nodes made for values no code spells (`map()`'s items): no fix there
         self.function: Optional[ast.AST] = None  # the function this frame runs (`super()` needs its class)
         self.seeded: Dict[str, Val] = {}  # self.<attr> as the instance's seeds gave them (Module.function_frame)
         self.filled: Set[str] = set()  # names a container mutation put bodies in (`queue.put(chunk)`): Summary.fills
@@ -710,7 +712,7 @@ class Frame:
         self._join(ends)
 
     def _join(self, envs: List[Dict[str, Optional[Val]]]) -> None:
-        keys = {k for env in envs for k in env}
+        keys = dict.fromkeys(k for env in envs for k in env)  # in the order met: a summary's stores follow it
         self.env = {k: merge([env.get(k) for env in envs]) if all(k in e for e in envs)
                     else merge([env[k] for env in envs if k in env] + [None]) for k in keys}
 
@@ -1171,7 +1173,9 @@ class Frame:
             return self.step(held, node, "held in a tuple" if isinstance(node, ast.Tuple) else "held in a list")
         merged = merge(best)
         assert merged is not None
-        slot = slots[0] if isinstance(node, ast.Tuple) and len(slots) == 1 else -1  # (body, status)
+        # `(body, status)`, and a list used as a record (`rows.append([name, body])`): a body at one place among others
+        record = isinstance(node, ast.Tuple) or (isinstance(node, ast.List) and len(node.elts) > 1)
+        slot = slots[0] if record and len(slots) == 1 else -1
         merged = replace(merged, kind=CONTAINER, entries=tuple(entries), slot=slot)
         return self.step(merged, node, "collected in a tuple" if slot >= 0 else "collected in a container")
 
@@ -1324,6 +1328,8 @@ class Frame:
         span = self.span(node)
         if tail is None:
             tail = (FlowStep(span, f"reaches `{label}`", self.module.path),)
+        if id(node) in self._standing_in:
+            targets, fixable = (), False
         if value.param is None and self.sink_param is not None:
             value = replace(value, param=self.sink_param)
         if (value.param is None and not self.emit) or self.guarded:
@@ -1358,6 +1364,9 @@ class Frame:
                                                     node)) for branch in (func.body, func.orelse)])
         if qualname is None:
             self._picked_by_name(node, func, args)
+            dispatched = self._dispatched_by_name(node, func)
+            if dispatched:
+                return merge([self.ev(call) for call in dispatched])
             callee = self.ev(func)
             if callee is not None and callee.kind is OBJECT and callee.role is CLASS:  # `registry[kind]()`
                 return self._instantiate(node, args, callee)
@@ -1387,6 +1396,40 @@ class Frame:
         value = args.value(target) if target is not None else None
         if spec is not None and target is not None and value is not None and value.kind is BODY:
             self.report(spec.code, target, self._label(node), value.at_most("medium"), (self.span(target),))
+
+    def _dispatched_by_name(self, node: ast.Call, func: ast.expr) -> List[ast.Call]:
+        """`getattr(self, f"_handle_{kind}")(body)`, `getattr(obj, kind)(body)` on an instance of tree classes: the
+        calls `obj.<method>(body)` of each method of its classes the name may be (the f-string's pattern, or the
+        names its module lists as string literals), when at most MAX_FAMILY are; none for anything else."""
+        if not (isinstance(func, ast.Call) and len(func.args) == 2 and self.qualname(func.func) == "builtins.getattr"):
+            return []
+        receiver, name = func.args
+        if self._is_self(receiver) and self.cls is not None:
+            classes: List[Optional[ClassInfo]] = [self.cls]
+        else:
+            value = self.ev(receiver)
+            if value is None or value.kind is not OBJECT or value.role is not TREE_CLASS:
+                return []
+            classes = [self._class_info(q) for q in family(value) if q != OTHER_CLASS]
+        methods = dict.fromkeys(m for info in classes if info is not None for c in info.mro() for m in c.methods)
+        if isinstance(name, ast.Constant):
+            picked = [m for m in methods if m == name.value]
+        elif isinstance(name, ast.JoinedStr):
+            pattern = "".join(re.escape(str(p.value)) if isinstance(p, ast.Constant) else ".+" for p in name.values)
+            picked = [m for m in methods if re.fullmatch(pattern, m)]
+        else:
+            listed = self.module.listed_names()
+            picked = [m for m in methods if m in listed]
+        if not picked or len(picked) > MAX_FAMILY:
+            return []
+        key = id(func)  # the calls made once per call node: caches know nodes by id
+        if key not in self._kept_calls:
+            calls: List[ast.expr] = []
+            for method in picked:
+                member = ast.copy_location(ast.Attribute(value=receiver, attr=method, ctx=ast.Load()), func)
+                calls.append(ast.copy_location(ast.Call(func=member, args=node.args, keywords=node.keywords), node))
+            self._kept_calls[key] = ast.Tuple(elts=calls, ctx=ast.Load())
+        return cast(List[ast.Call], cast(ast.Tuple, self._kept_calls[key]).elts)
 
     def _call_object(self, node: ast.Call, callee: Optional[Val]) -> Optional[Val]:
         """Calling a value of a catalog type that is callable (`codecs.getincrementaldecoder(cs)(errors=...)`)."""
@@ -1468,7 +1511,7 @@ class Frame:
         if id(node) not in self._kept_calls:
             call = ast.Call(func=method, args=node.args, keywords=node.keywords)
             self._kept_calls[id(node)] = ast.copy_location(call, node)
-        return self._kept_calls[id(node)]
+        return cast(ast.Call, self._kept_calls[id(node)])
 
     def _call_sink_method(self, node: ast.Call, bound: Val, args: Args) -> None:
         """Calling a sink method kept as a value (`find_charset(content)`), also one the function or its instance
@@ -1743,14 +1786,38 @@ class Frame:
         return True, Val(OBJECT, role=TREE_CLASS, attrs=held) if held else CLEAN_VAL
 
     def _call_map(self, node: ast.Call, qualname: str, args: Args) -> Tuple[bool, Optional[Val]]:
-        """`map(body.read, repeat(n))`, `map(download, urls)`: each item is what the function gives."""
-        handled, produced = self._produced(node, args)
+        """`map(body.read, repeat(n))`, `map(download, urls)`: each item is what the function gives;
+        `map(f.write, chunks)`: the function is called with each item of the iterables."""
+        mapped = self._mapped_call(node, args)
+        handled, produced = (True, mapped) if mapped is not None else self._produced(node, args)
         if produced is not None and is_body(produced):
             return True, self.step(replace(produced, kind=CHUNKS, entries=()), node, "each item `map()` gives")
         each = collection(((EVERY_ITEM, produced),)) if produced is not None and produced.kind is OBJECT else None
         if each is not None:  # `map(session.get, urls)`: responses
             return True, self.step(each, node, "each item `map()` gives")
         return handled, None
+
+    def _mapped_call(self, node: ast.Call, args: Args) -> Optional[Val]:
+        """When an iterable `map()` is given holds bodies: the call of its function with an item of each (what it
+        gives; a sink it reaches is reported at the iterable, with no fix: no code spells the item)."""
+        iterables = args.positional[1:]
+        items = [self.iterate(args.value(i), i) for i in iterables]
+        if not iterables or not any(carries(i) for i in items) or isinstance(args.positional[0], ast.Lambda):
+            return None
+        if id(node) not in self._kept_calls:
+            standing: List[ast.expr] = [ast.copy_location(ast.Name(id=f" item {n}", ctx=ast.Load()), i)
+                                        for n, i in enumerate(iterables)]
+            self._kept_calls[id(node)] = ast.copy_location(ast.Call(func=args.positional[0], args=standing,
+                                                                    keywords=[]), node)
+            self._standing_in.update(id(n) for n in standing)
+        call = cast(ast.Call, self._kept_calls[id(node)])
+        for name, item in zip(call.args, items):
+            self.env[cast(ast.Name, name).id] = item
+        try:
+            return self.ev(call)
+        finally:
+            for name in call.args:
+                del self.env[cast(ast.Name, name).id]
 
     def _produced(self, node: ast.Call, args: Args) -> Tuple[bool, Optional[Val]]:
         """What calling the function a call is given first gives (its other arguments unknown)."""
@@ -1908,7 +1975,22 @@ class Frame:
 
     def _mutations(self, func: ast.Attribute, receiver: Optional[Val], args: Args) -> None:
         if func.attr in known.CONTAINER_ADD or func.attr in known.CONTAINER_EXTEND:
-            self._mutate(func.value, receiver, func.attr, args)
+            item = self._set_default_item(func.value)
+            if item is not None:  # `parts.setdefault(url, []).append(chunk)` fills `parts[url]`
+                self._mutate(item, self.ev(item), func.attr, args)
+            else:
+                self._mutate(func.value, receiver, func.attr, args)
+
+    def _set_default_item(self, node: ast.expr) -> Optional[ast.Subscript]:
+        """`d.setdefault(key, [])` as the item it gives, `d[key]` placed at it (one node per call: caches know nodes
+        by id)."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault"
+                and node.args and not node.keywords):
+            return None
+        if id(node) not in self._kept_calls:
+            item = ast.Subscript(value=node.func.value, slice=node.args[0], ctx=ast.Load())
+            self._kept_calls[id(node)] = ast.copy_location(item, node)
+        return cast(ast.Subscript, self._kept_calls[id(node)])
 
     def _on_unknown(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
         """A receiver of unknown type: a request on something named like a client, a member the catalog knows on
@@ -2888,7 +2970,10 @@ _LAMBDAS: Dict[int, Tuple[ast.Lambda, ast.FunctionDef]] = {}  # by id; the lambd
 
 
 def _closure_value(module: ModuleContext, function: ast.AST, scope: "Frame") -> Val:
-    key = f"{module.qualname}.<local {getattr(function, 'name', 'lambda')} {id(function)}>"
+    # named by where it begins, not by id(): a family of closures is sorted by these names, and the order its
+    # members are called in must not depend on memory addresses
+    where = f"{getattr(function, 'lineno', 0)}:{getattr(function, 'col_offset', 0)}"
+    key = f"{module.qualname}.<local {getattr(function, 'name', 'lambda')} {where}>"
     _CLOSURES[key] = (module, function, scope)
     return Val(OBJECT, type=key, role=Role.TREE_FUNCTION)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Protocol, Set, Tuple
 
 from buffix.analysis.flow.classes import ClassInfo, ModuleContext, family_gives_bodies
-from buffix.analysis.flow.model import CATALOG_TYPE, CLEAN, OBJECT, SINK_METHOD, Val
+from buffix.analysis.flow.model import CATALOG_TYPE, CLEAN, OBJECT, SINK_METHOD, TREE_CLASS, Val
 from buffix.analysis.flow.scope import absolute
 from buffix.analysis.prefilter.index import CALLED, MethodIndex
 from buffix.analysis.prefilter.tokens import ALWAYS, Matcher, screens
@@ -255,7 +255,9 @@ class StageTwo:
             needed = None
             if family_gives_bodies(value, self._tree.find_class):
                 return ALWAYS  # `reader(getFile(name))`: an instance whose methods give bodies, handed on
-            if value.kind is OBJECT and value.type:  # a tree class or a bound method: no member to name
+            if value.kind is OBJECT and value.role is TREE_CLASS and value.attrs:
+                needed = frozenset(a for a, _ in value.attrs)  # `fetch(url).data` of a `Result(url, data=body)`
+            elif value.kind is OBJECT and value.type:  # a tree class or a bound method: no member to name
                 needed = self._catalog.reading_members(value.type) if value.role is CATALOG_TYPE else frozenset()
             if needed is None:
                 return ALWAYS
