@@ -15,6 +15,9 @@ from buffix.core.findings import Finding, Fix, FlowStep, Span
 
 T = TypeVar("T")
 _NONE = -1  # the text index of None (a flow step in the finding's own file, no fix)
+# texts the packer looks up to number a text seen again (codes, paths, repeated messages): past that many it starts
+# a new table, where a text gets a new number; a table of every text was ~120 bytes a finding (each one's message)
+TABLE_TEXTS = 4096
 
 
 class Packer:
@@ -64,9 +67,10 @@ class Packer:
             del self.starts[count:], self.lines[count:], self.wide[count:]
 
     def key(self, index: int) -> bytes:
-        """The finding's code (its text's number) and span: what tells two findings of a file apart."""
+        """The finding's span and code: what tells two findings of a file apart (the code's text, not its number:
+        a text gets another after the table starts again)."""
         fields = _fields(self.data, self.starts, self.wide, index)
-        return array("i", (self.lines[index], *fields[:5])).tobytes()
+        return array("i", (self.lines[index], *fields[1:5])).tobytes() + self.texts[fields[0]].encode()
 
     def code(self, index: int) -> str:
         return self.texts[_fields(self.data, self.starts, self.wide, index)[0]]
@@ -86,6 +90,8 @@ class Packer:
             return _NONE
         number = self._numbers.get(text)
         if number is None:
+            if len(self._numbers) >= TABLE_TEXTS:
+                self._numbers.clear()
             number = self._numbers[text] = len(self.texts)
             self.texts.append(text)
         return number
