@@ -147,7 +147,8 @@ class Flow(PackedTuple[FlowStep]):
     def __radd__(self, other: Any) -> "Flow":
         if not isinstance(other, tuple):
             return NotImplemented
-        return Flow.of(self, Flow.of(other)) or self
+        before = Flow.of(other)
+        return self if before is None else Flow.of(self, before) or self
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Flow):
