@@ -71,6 +71,20 @@ def test_the_packers_table_of_texts_is_bounded_and_its_findings_stay_whole():
     assert held / len(findings) < 100
 
 
+def test_findings_past_32768_texts_keep_2_byte_fields():
+    count = 40_000  # each with two texts of its own (its message, its last step), as module-level sites have
+    findings = [Finding("BFX201", f"response body `data{n}` reaches `memoryview()`", "a.py", Span(n + 1, 4, n + 1, 9),
+                        "high", (FlowStep(Span(n + 1, 0, n + 1, 3), f"assigned to `data{n}`"),))
+                for n in range(count)]
+    packer = Packer()
+    for finding in findings:
+        packer.add(finding)
+    assert packer.packed() == tuple(findings) and pickle.loads(pickle.dumps(packer.packed())) == tuple(findings)
+    assert [packer.code(i) for i in (0, count - 1)] == ["BFX201", "BFX201"]
+    # 17 fields: 34 bytes a finding, where the texts numbered past 2 bytes made them 4 bytes each (68)
+    assert len(packer.data) / count < 40
+
+
 def held_at_the_end_of_the_analysis(sites: int, monkeypatch) -> int:
     """Bytes traced at the end of the analysis (before `dispose`) of a module of `sites` module-level sites."""
     source = "import requests\n" + "".join(f"data{n} = requests.get(u).content\nview{n} = memoryview(data{n})\n"
