@@ -50,6 +50,7 @@ from buffix.analysis.flow.model import (
     Param,
     Raw,
     Role,
+    Steps,
     Summary,
     Val,
     carries,
@@ -1287,7 +1288,7 @@ class Frame:
     # ---- findings --------------------------------------------------------------------------------------------
     def report(self, code: str, node: ast.AST, label: str, value: Val, targets: Tuple[Span, ...],
                fixable: bool = True, shadowable: bool = False,
-               tail: Optional[Tuple[FlowStep, ...]] = None) -> None:
+               tail: Optional[Steps] = None) -> None:
         span = self.span(node)
         if tail is None:
             tail = (FlowStep(span, f"reaches `{label}`", self.module.path),)

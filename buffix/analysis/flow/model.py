@@ -139,12 +139,12 @@ class Flow(PackedTuple[FlowStep]):
     def __iter__(self) -> Iterator[FlowStep]:
         return (node._made() for node in reversed(self._chain()))
 
-    def __add__(self, other: Any) -> "Flow":
+    def __add__(self, other: Any) -> "Flow":  # type: ignore[override]  # a flow and more steps: a flow
         if not isinstance(other, (tuple, Flow)):
             return NotImplemented
         return Flow.of(other, self) or self
 
-    def __radd__(self, other: Any) -> "Flow":
+    def __radd__(self, other: Any) -> "Flow":  # type: ignore[override]
         if not isinstance(other, tuple):
             return NotImplemented
         before = Flow.of(other)
