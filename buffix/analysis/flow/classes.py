@@ -161,6 +161,7 @@ class ClassInfo:
     _registered: Optional[Dict[str, Tuple[str, ...]]] = None  # self.<name> -> the functions decorators put there
     _kept: Optional[Dict[str, Tuple[int, str]]] = None  # self.<name> = <parameter> in its own __init__
     _assigned: Optional[List[str]] = None  # the words its lines spell before an `=`, reversed, sorted (_rebinds)
+    _reassigned: Optional[Set[str]] = None  # self.<name>s a method other than `__init__` binds (filled_in_place)
 
     @property
     def attrs(self) -> Dict[str, Optional[Val]]:
@@ -450,6 +451,22 @@ class ClassInfo:
                              if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute)
                              for target in node.targets if isinstance(target, ast.Attribute)}
         return self._rebound
+
+    def filled_in_place(self, name: str) -> bool:
+        """Is `self.<name>` bound only by `__init__` among its own methods (then filled by `.append(...)` or
+        `[key] = ...`), never rebound by another? One walk of its methods' statements, on first use."""
+        if self._reassigned is None:
+            self._reassigned = set()
+            for method_name, method in self.methods.items():
+                own = _first_parameter(method)
+                for node in known.statements(method) if method_name != "__init__" else ():
+                    targets = node.targets if isinstance(node, ast.Assign) else (
+                        [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+                    self._reassigned.update(
+                        part.attr for target in targets for part in ast.walk(target)
+                        if isinstance(part, ast.Attribute) and isinstance(part.ctx, ast.Store)
+                        and isinstance(part.value, ast.Name) and part.value.id == own)
+        return name not in self._reassigned
 
     def attr(self, name: str) -> Tuple[bool, Optional[Val]]:
         """What methods of this class or its bases store in `self.<name>`, or, when that holds no body, what code

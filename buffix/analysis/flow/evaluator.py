@@ -2570,7 +2570,7 @@ class Frame:
                     results.append(Val(OBJECT, type=built, role=TREE_CLASS, confidence=base.confidence))
                 # `d.chunks` after `d.pull(url)`: a container its methods fill with what they fetch (one they
                 # rebind, `self.content = ...`, may hold something else by the time it is read)
-                own = info.attr(node.attr)[1] if _filled_in_place(info, node.attr) else None
+                own = info.attr(node.attr)[1] if info.filled_in_place(node.attr) else None
                 if own is not None and carries(own) and own.param is None:
                     results.append(self.step(own.at_most(base.confidence), node, f"`.{node.attr}` of the instance"))
                 stored = info.stored_elsewhere(node.attr)  # `picture.content`, filled by another function
@@ -2641,34 +2641,6 @@ def _holds_items(value: Val) -> bool:
     """Are the items of these chunks (or this one item) tuples or dicts holding the body, `(url, body)` or
     `{"url": u, "data": body}`, rather than the bodies themselves?"""
     return value.slot >= 0 or bool(value.keys)
-
-
-_FILLED_IN_PLACE: Dict[Tuple[int, str], bool] = {}  # by (ClassInfo id, attribute), forgotten with the module
-
-
-def _filled_in_place(info: ClassInfo, name: str) -> bool:
-    """Is `self.<name>` bound only by `__init__` in the class's own methods (then filled by `.append(...)` or
-    `[key] = ...`), never rebound by another method?"""
-    key = (id(info), name)
-    if key not in _FILLED_IN_PLACE:
-        _FILLED_IN_PLACE[key] = not any(
-            _binds_self_attr(method, name) for method_name, method in info.methods.items() if method_name != "__init__")
-    return _FILLED_IN_PLACE[key]
-
-
-def _binds_self_attr(method: ast.AST, name: str) -> bool:
-    spec: ast.arguments = method.args  # type: ignore[attr-defined]
-    positional = (*spec.posonlyargs, *spec.args)
-    own = positional[0].arg if positional else None
-    for node in ast.walk(method):
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
-        for target in targets:
-            for part in ast.walk(target):
-                if (isinstance(part, ast.Attribute) and part.attr == name and isinstance(part.value, ast.Name)
-                        and part.value.id == own and isinstance(part.ctx, ast.Store)):
-                    return True
-    return False
 
 
 def _awaited(value: Optional[Val]) -> Optional[Val]:
@@ -2904,7 +2876,6 @@ def forget_closures() -> None:
     _LAMBDAS.clear()
     _USES_ARGUMENTS.clear()
     _SINKS_GIVEN.clear()
-    _FILLED_IN_PLACE.clear()
 
 
 def _given_body(value: Optional[Val]) -> bool:

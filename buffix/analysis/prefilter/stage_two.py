@@ -59,10 +59,10 @@ class Modules(Protocol):
     def find_class(self, qualname: str) -> Optional[ClassInfo]: ...
 
 
-CALLED_BACK = Val(CLEAN, type="*.write", role=SINK_METHOD)  # a parameter seeded as a callback that sinks
+_CALLED_BACK = Val(CLEAN, type="*.write", role=SINK_METHOD)  # a parameter seeded as a callback that sinks
 
 
-def calls_a_parameter(function: ast.AST) -> bool:
+def _calls_a_parameter(function: ast.AST) -> bool:
     """Does the function call one of its own parameters by name?"""
     spec: ast.arguments = function.args  # type: ignore[attr-defined]
     params = {a.arg for a in (*spec.posonlyargs, *spec.args, *spec.kwonlyargs)}
@@ -103,6 +103,7 @@ class StageTwo:
         self._package_of = package_of  # the package a file's relative imports start from
         self._module_of = module_of  # the module a file is
         self._returners: Dict[Tuple[str, str], Tuple[Optional[Val], FrozenSet[str]]] = {}  # (module, f or C.m)
+        self._callers_back: Dict[Tuple[str, str], Tuple[bool, FrozenSet[str]]] = {}  # (module, function)
         self._readers: Dict[FrozenSet[str], Matcher] = {}
         self._definitions: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {}
         self._reading: Dict[str, bool] = {}
@@ -237,13 +238,11 @@ class StageTwo:
         """Does function `name` call a parameter with a body it makes (`on_chunk(chunk)`): a callback the file hands
         it (`download(url, f.write)`, a lambda) is then a sink? Summarized only when it calls a parameter."""
         function = module.functions[name]
-        if not calls_a_parameter(function):
+        if not _calls_a_parameter(function):
             return False
-        key = (module.qualname, f"{name}()")
-        params = module.parameters(function, None)
-        sinks = {i: CALLED_BACK for i in range(len(params))}
-        return bool(self._tree.remembered(self._returners, key,
-                                          lambda: bool(module.summarize(function, None, sinks).hits)))
+        sinks = {i: _CALLED_BACK for i in range(len(module.parameters(function, None)))}
+        return self._tree.remembered(self._callers_back, (module.qualname, name),
+                                     lambda: bool(module.summarize(function, None, sinks).hits))
 
     def _reads_of(self, values: Iterable[Optional[Val]]) -> Optional[Matcher]:
         members: Set[str] = set()
