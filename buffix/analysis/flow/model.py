@@ -288,6 +288,9 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
     """Join the values of several branches: a body on any branch is a body; entries and TUPLE parts add up;
     instances (classes) of different tree classes make an instance (a class) of their family."""
     values = list(values)
+    first = values[0] if values else None
+    if _joins_to_itself(first) and all(value is first for value in values):
+        return first  # what a branch or a loop left alone (each name of the frame, at every join): not copied
     best: Optional[Val] = None
     seen_unknown = False
     for value in values:
@@ -320,6 +323,12 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
                 joined = _joined(joined, value.parts)
             best = replace(best, parts=joined)
     return best
+
+
+def _joins_to_itself(value: Optional[Val]) -> bool:
+    """`merge` of this value with itself is an equal value: any but a dict's keys (made sorted and unique) and a
+    TUPLE's parts (joined part by part, each part's keys too)."""
+    return value is None or not (value.kind is TUPLE or (value.kind is CONTAINER and bool(value.keys)))
 
 
 def _rank(value: Val) -> Tuple[int, int, int]:
