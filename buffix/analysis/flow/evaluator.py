@@ -714,7 +714,7 @@ class Frame:
             self.keyed.pop(target.id, None)
             self.data_uris.discard(target.id)
             if value is not None and value.tainted:
-                value = self.step(value, target, f"assigned to `{target.id}`")
+                value = value.step(self.span(target), "assigned to `{}`", self.module.path, target.id)
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             self._bind_many(target.elts, value, source)

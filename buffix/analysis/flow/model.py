@@ -96,12 +96,16 @@ class Flow(PackedTuple[FlowStep]):
     is made when read. Equal to the tuple of its steps, hash included (a flow made elsewhere may be a tuple).
     A module's top-level names hold their values for the whole analysis: ~90 bytes a step, ~150 as a tuple's."""
 
-    __slots__ = ("before", "line", "column", "end_line", "end_column", "description", "path")
+    __slots__ = ("before", "line", "column", "end_line", "end_column", "said", "path")
 
     def __init__(self, before: Optional["Flow"], span: Span, description: str, path: Optional[str]) -> None:
         self.before = before
         self.line, self.column, self.end_line, self.end_column = span.line, span.column, span.end_line, span.end_column
-        self.description, self.path = _shared(description), path
+        self.said, self.path = _shared(description), path
+
+    @property
+    def description(self) -> str:
+        return self.said
 
     @staticmethod
     def of(steps: Iterable[FlowStep], before: Optional["Flow"] = None) -> Optional["Flow"]:
@@ -168,6 +172,22 @@ class Flow(PackedTuple[FlowStep]):
         return Flow.of, (tuple(self),)
 
 
+class Named(Flow):
+    """A step whose description names what it is about (`assigned to `data7``): the shared template and the name,
+    a string the frame holds already, where the description made at each site was a string of its own (~70 bytes;
+    a module's top-level names hold their steps for the whole analysis). Its description is made when read."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, before: Optional[Flow], span: Span, template: str, name: str, path: Optional[str]) -> None:
+        super().__init__(before, span, template, path)
+        self.name = name
+
+    @property
+    def description(self) -> str:
+        return self.said.format(self.name)
+
+
 def _same_step(a: Flow, b: Flow) -> bool:
     return (a.line == b.line and a.column == b.column and a.end_line == b.end_line and a.end_column == b.end_column
             and a.description == b.description and a.path == b.path)
@@ -207,11 +227,14 @@ class Val:
         """The catalog type `type` names; "" when it names none (a tree class, a bound method...)."""
         return self.type if self.role is CATALOG_TYPE else ""
 
-    def step(self, span: Span, description: str, path: Optional[str]) -> "Val":
+    def step(self, span: Span, description: str, path: Optional[str], name: Optional[str] = None) -> "Val":
+        """The value with one step more (none where its last step is), described by `description`, or, given a
+        `name`, by `description.format(name)`, made when read."""
         before = chained(self.flow)
         if before is not None and before.ends_at(span, path):
             return self
-        return replace(self, flow=Flow(before, span, description, path))
+        made = Flow(before, span, description, path) if name is None else Named(before, span, description, name, path)
+        return replace(self, flow=made)
 
     def at_most(self, confidence: str) -> "Val":
         return replace(self, confidence=weakest(self.confidence, confidence))
