@@ -72,6 +72,26 @@ def test_findings_past_32768_texts_keep_2_byte_fields():
     assert len(packer.data) / count < 40
 
 
+def test_an_assignments_step_holds_the_name_not_a_description_of_its_own():
+    name = "".join(["da", "ta"])
+    value = stepped().step(Span(302, 0, 302, 4), "assigned to `{}`", None, name)
+    assert value.flow[-1] == FlowStep(Span(302, 0, 302, 4), "assigned to `data`", None)
+    assert value.flow.name is name and value.flow == (*STEPS, value.flow[-1])
+    assert pickle.loads(pickle.dumps(value)) == value
+
+
+def test_a_findings_texts_are_kept_as_their_quoted_part_and_the_rest():
+    said = ["response body `data7` reaches `memoryview()`: a proxied body raises TypeError", "no quote", "one `",
+            "an empty `` part", "`{braces}` and `more`", "", "``"]
+    findings = [Finding("BFX201", text, "a.py", Span(1, 0, 1, 3), "high", (FlowStep(Span(1, 0, 1, 3), text),))
+                for text in said]
+    packer = Packer()
+    for finding in findings:
+        packer.add(finding)
+    assert packer.packed() == tuple(findings)
+    assert "data7" in packer.texts and not any("data7" in text and text != "data7" for text in packer.texts)
+
+
 def in_a_fresh_process(measure: str, *args: int) -> float:
     """A figure this file measures (`__main__` below) in a process of its own: what ran before in this one (the
     interpreter's table of interned strings, grown and never shrunk, the analyzer's caches) would move it."""
