@@ -162,7 +162,8 @@ def _decode(texts: Sequence[str], data: Any, base: int, anchor: int) -> Finding:
         return None if data[at - 1] == _NONE else texts[_number(data[at - 1], anchor)]
 
     def said() -> str:
-        rest, part = text(), text()
+        rest: str = text()
+        part: Optional[str] = text()
         if part is None:
             return rest
         opens = rest.index("`") + 1  # (nothing before the part has a backquote)
