@@ -46,8 +46,7 @@ class Packer:
         self._anchor = len(self.texts)
         out: List[int] = [self._text(finding.code)]
         _put_span(out, finding.span, base)
-        self._put_said(out, finding.message)
-        out += (self._text(finding.path), self._text(finding.confidence))
+        out += (self._text(finding.message), self._text(finding.path), self._text(finding.confidence))
         self._put_flow(out, finding.flow, base)
         fix = finding.fix
         if fix is None:
@@ -115,20 +114,7 @@ class Packer:
         out.append(len(flow))
         for step in flow:
             _put_span(out, step.span, base)
-            self._put_said(out, step.description)
-            out.append(self._text(step.path))
-
-    def _put_said(self, out: List[int], text: str) -> None:
-        """A message or a step's description, as its first `quoted` part and the rest: the part names the site
-        (`response body `data7` reaches ...`, `assigned to `data7``), the rest is shared from site to site, and a
-        finding's message and last description name the same (a text of their own each was ~200 bytes a finding
-        of a module of module-level sites, held for the whole analysis)."""
-        opens = text.find("`")
-        closes = text.find("`", opens + 1) if opens >= 0 else -1
-        if closes < 0:
-            out += (self._text(text), _NONE)
-        else:
-            out += (self._text(text[:opens + 1] + text[closes:]), self._text(text[opens + 1:closes]))
+            out += (self._text(step.description), self._text(step.path))
 
 
 def _put_span(out: List[int], span: Span, base: int) -> None:
@@ -161,21 +147,13 @@ def _decode(texts: Sequence[str], data: Any, base: int, anchor: int) -> Finding:
         at += 1
         return None if data[at - 1] == _NONE else texts[_number(data[at - 1], anchor)]
 
-    def said() -> str:
-        rest: str = text()
-        part: Optional[str] = text()
-        if part is None:
-            return rest
-        opens = rest.index("`") + 1  # (nothing before the part has a backquote)
-        return rest[:opens] + part + rest[opens:]
-
     def flow() -> Tuple[FlowStep, ...]:
         nonlocal at
         at += 1
-        return tuple(FlowStep(span(), said(), text()) for _ in range(data[at - 1]))
+        return tuple(FlowStep(span(), text(), text()) for _ in range(data[at - 1]))
 
     code, where = text(), span()
-    message, path, confidence, steps = said(), text(), text(), flow()
+    message, path, confidence, steps = text(), text(), text(), flow()
     fix = None
     if data[at] == _NONE:
         at += 1
