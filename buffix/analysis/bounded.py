@@ -2,13 +2,13 @@
 
 `ast.parse` costs ~175 bytes of memory per byte of source, and the analyzer reads the module's tree for the whole
 run. Above BOUNDED_MIN_CHARS the module is cut into pieces (runs of top-level statements up to _GROUP_CHARS,
-found with `tokenize`; a top-level class is cut one level down, its header and runs of its body's statements), and
-each piece is parsed alone, on its own line numbers, when the analyzer reads it; a small cache keeps the last
-few parsed. A body (the module's, a cut class's) is a list that parses its pieces as it is read. Its functions
-and classes are stand-ins that live as long as the module: a node of its own type (so `isinstance` and the
-evaluator's dispatch by type name see a `FunctionDef`) holding only its name and where it begins (its key);
-its end, its piece and, for a cut class, its body are in the module's arrays, every other field is read from
-the parsed piece. So the analyzer's caches keyed by a function
+found with `tokenize`; a top-level class, and a function larger than the cache below, is cut one level down,
+its header and runs of its body's statements), and each piece is parsed alone, on its own line numbers, when the
+analyzer reads it; a small cache keeps the last few parsed. A body (the module's, a cut class's or function's) is
+a list that parses its pieces as it is read. Its functions and classes are stand-ins that live as long as the
+module: a node of its own type (so `isinstance` and the evaluator's dispatch by type name see a `FunctionDef`)
+holding only its name and where it begins (its key); its end, its piece and, when cut, its body are in the
+module's arrays, every other field is read from the parsed piece. So the analyzer's caches keyed by a function
 and its `is` tests hold across re-parses, and memory is bounded by the statements in use and the cache, not by
 the file. Findings are those of the whole tree (tests/analyzer/test_bounded.py).
 """
@@ -71,7 +71,7 @@ class StandIn:
 
 
 def _forward(field: str) -> property:
-    if field == "body":  # a cut class's body is made from its module's arrays; any other's is read from its parse
+    if field == "body":  # a cut one's body is made from its module's arrays; any other's is read from its parse
         return property(lambda self: self._tree.body_of(self))
     if field == "decorator_list":  # held: the module's names and its top level read them, nothing else
         return property(lambda self: self._tree.decorators.get(self.key, []))
@@ -173,7 +173,7 @@ class Pieces:
         body = _Body(self)
         group: List[int] = []  # [first line, last line] of the run of statements being gathered
         for statement in _statements(self.text, len(self._starts)):  # one at a time (a list was ~200 bytes each)
-            if statement.keyword == "class" and statement.cuts:  # the run before it first: stand-ins in file order
+            if self._cuts(statement):  # the run before it first: stand-ins in file order
                 self._gather(body, group, _WHOLE)
                 group = []
                 header = self._cut(statement)
@@ -198,13 +198,22 @@ class Pieces:
         copy = parsed.encode().decode()
         return self._names.setdefault(copy, copy)
 
+    def _cuts(self, statement: Statement) -> bool:
+        """A top-level class is cut one level down, and so is a function larger than the parsed pieces kept: parsed
+        whole, it would be held whole while it runs (~100 bytes a byte). When every file is cut (the threshold at
+        0, as tests set it), every function is."""
+        if not statement.cuts or statement.keyword not in ("class", "def", "async"):
+            return False
+        return statement.keyword == "class" or self._chars(statement.first, statement.last) > min(
+            BOUNDED_MIN_CHARS, _CACHE_CHARS)
+
     def _cut(self, statement: Statement) -> Optional[int]:
-        """A top-level class cut one level down: its header's piece (its one statement, the class's stand-in), or
-        None when the statement is no class."""
+        """A top-level class or function cut one level down: its header's piece (its one statement, the stand-in),
+        or None when the statement is neither."""
         ranges = pieces(statement)
         header = self._add(*ranges[0], _HEADER)
         real = self.parse(header)
-        if len(real) != 1 or not isinstance(real[0], ast.ClassDef):
+        if len(real) != 1 or not isinstance(real[0], _DEFINITIONS):
             return None
         self._counts[header] = 1
         cut = _stand_in(real[0], self, header, 0)  # before its body's: stand-ins are held in file order
@@ -221,8 +230,8 @@ class Pieces:
         return header
 
     def body_of(self, stand_in: Any) -> List[ast.stmt]:
-        """The body of a function or class of the file: for a cut class, a list made of its pieces (no list is
-        kept per class: ~480 bytes each), for any other, the parsed statement's."""
+        """The body of a function or class of the file: for a cut one, a list made of its pieces (no list is kept
+        per class: ~480 bytes each), for any other, the parsed statement's."""
         header = self.held_pieces[stand_in._at()]
         if self._kinds[header] != _HEADER:
             return stand_in._real().body
@@ -249,8 +258,8 @@ class Pieces:
         return key
 
     def _gather(self, body: Optional["_Body"], group: List[int], kind: int) -> List[ast.stmt]:
-        """Make a run of statements one piece, hold its functions and classes and add it to `body` (a cut class's
-        body is made from the pieces after its header); its statements."""
+        """Make a run of statements one piece, hold its functions and classes and add it to `body` (a cut class's or
+        function's body is made from the pieces after its header); its statements."""
         if not group:
             return []
         piece = self._add(group[0], group[1], kind)
@@ -323,8 +332,8 @@ class Pieces:
 class _Body(list):
     """A statement list (a list, so `ast.walk` and visitors go through it) that parses its pieces as it is read:
     its functions and classes are the module's stand-ins, held; any other statement is the parsed piece's, for as
-    long as the reader keeps it. The module's body is added to piece by piece; a cut class's is made when read,
-    of the pieces after its header (`Pieces.body_of`)."""
+    long as the reader keeps it. The module's body is added to piece by piece; a cut class's or function's is made
+    when read, of the pieces after its header (`Pieces.body_of`)."""
 
     __slots__ = ("_tree", "_pieces", "_ends")
 

@@ -6,7 +6,7 @@ import io
 import tokenize
 from array import array
 from dataclasses import replace
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from buffix.analysis.flow.model import BODY, CHUNKS, CONTAINER, OBJECT, Raw
 from buffix.analysis.parse import Parsed
@@ -71,7 +71,7 @@ def _other_sinks(own: Tuple[FlowStep, ...], flows: List[Tuple[FlowStep, ...]]) -
     return tuple(kept[:MAX_OTHER_SINKS])
 
 
-def _strip(flow: Tuple[FlowStep, ...], path: str) -> Tuple[FlowStep, ...]:
+def _strip(flow: Sequence[FlowStep], path: str) -> Tuple[FlowStep, ...]:
     return tuple(FlowStep(s.span, s.description, None if s.path == path else s.path) for s in flow)
 
 

@@ -15,6 +15,14 @@ from buffix.core.findings import Finding, Fix, FlowStep, Span
 
 T = TypeVar("T")
 _NONE = -1  # the text index of None (a flow step in the finding's own file, no fix)
+# texts the packer looks up to number a text seen again (codes, paths, repeated messages): past that many it starts
+# a new table, where a text gets a new number; a table of every text was ~120 bytes a finding (each one's message)
+TABLE_TEXTS = 4096
+# A text numbered past 2 bytes is stored relative to the finding's place in the table (each finding's own texts,
+# its message, are the latest): from _AHEAD after the texts before it back to 32,766 before that; else the
+# finding's fields are 4 bytes each (a file of 60,000 findings, each with a message of its own, was all 4-byte)
+_NARROW = 0x8000
+_AHEAD = 256
 
 
 class Packer:
@@ -27,12 +35,15 @@ class Packer:
         self.starts = array("i")  # where each finding begins in `data` (files are < 2 GiB: so are their findings)
         self.lines = array("i")  # each finding's line (its other lines are stored from it: small numbers)
         self.wide = bytearray()  # per finding, 1 when its fields are 4 bytes each
+        self.anchors = array("i")  # per finding, how many texts were numbered before it (_AHEAD)
+        self._anchor = 0  # that of the finding being added
 
     def __len__(self) -> int:
         return len(self.starts)
 
     def add(self, finding: Finding) -> None:
         base = finding.span.line
+        self._anchor = len(self.texts)
         out: List[int] = [self._text(finding.code)]
         _put_span(out, finding.span, base)
         out += (self._text(finding.message), self._text(finding.path), self._text(finding.confidence))
@@ -55,40 +66,49 @@ class Packer:
         self.starts.append(len(self.data))
         self.lines.append(base)
         self.wide.append(wide)
+        self.anchors.append(self._anchor)
         self.data += fields.tobytes()
 
     def cut(self, count: int) -> None:
         """Drop the findings after the first `count` (their texts stay in the table)."""
         if count < len(self.starts):
             del self.data[self.starts[count]:]
-            del self.starts[count:], self.lines[count:], self.wide[count:]
+            del self.starts[count:], self.lines[count:], self.wide[count:], self.anchors[count:]
 
     def key(self, index: int) -> bytes:
-        """The finding's code (its text's number) and span: what tells two findings of a file apart."""
+        """The finding's span and code: what tells two findings of a file apart (the code's text, not its number:
+        a text gets another after the table starts again)."""
         fields = _fields(self.data, self.starts, self.wide, index)
-        return array("i", (self.lines[index], *fields[:5])).tobytes()
+        return array("i", (self.lines[index], *fields[1:5])).tobytes() + self.code(index).encode()
 
     def code(self, index: int) -> str:
-        return self.texts[_fields(self.data, self.starts, self.wide, index)[0]]
+        return self.texts[_number(_fields(self.data, self.starts, self.wide, index)[0], self.anchors[index])]
 
     def position(self, index: int) -> int:
         """(line, column) as one int, in their order."""
         return self.lines[index] << 32 | _fields(self.data, self.starts, self.wide, index)[2]
 
     def finding(self, index: int) -> Finding:
-        return _decode(self.texts, _fields(self.data, self.starts, self.wide, index), self.lines[index])
+        return _decode(self.texts, _fields(self.data, self.starts, self.wide, index), self.lines[index],
+                       self.anchors[index])
 
     def packed(self) -> "PackedFindings":
-        return PackedFindings(tuple(self.texts), self.data, self.starts, self.lines, self.wide)  # (no copies)
+        return PackedFindings(tuple(self.texts), self.data, self.starts, self.lines, self.wide,  # (no copies)
+                              self.anchors)
 
     def _text(self, text: Optional[str]) -> int:
         if text is None:
             return _NONE
         number = self._numbers.get(text)
         if number is None:
+            if len(self._numbers) >= TABLE_TEXTS:
+                self._numbers.clear()
             number = self._numbers[text] = len(self.texts)
             self.texts.append(text)
-        return number
+        if number < _NARROW:
+            return number
+        relative = number - self._anchor - _AHEAD - 2  # -2 and below (-1 is None)
+        return relative if -0x8000 <= relative <= -2 else number
 
     def _put_flow(self, out: List[int], flow: Tuple[FlowStep, ...], base: int) -> None:
         out.append(len(flow))
@@ -108,8 +128,13 @@ def _fields(data: Any, starts: Any, wide: Any, index: int) -> "array[int]":
     return array("i" if wide[index] else "h", data[starts[index]:end])
 
 
-def _decode(texts: Sequence[str], data: Any, base: int) -> Finding:
-    """The finding packed as `data`, its fields; `base` its line."""
+def _number(field: int, anchor: int) -> int:
+    """The number of the text a field names (not None), from its finding's `anchor`."""
+    return field if field >= 0 else field + 2 + anchor + _AHEAD
+
+
+def _decode(texts: Sequence[str], data: Any, base: int, anchor: int) -> Finding:
+    """The finding packed as `data`, its fields; `base` its line, `anchor` its place in `texts`."""
     at = 0
 
     def span() -> Span:
@@ -120,7 +145,7 @@ def _decode(texts: Sequence[str], data: Any, base: int) -> Finding:
     def text() -> Any:
         nonlocal at
         at += 1
-        return None if data[at - 1] == _NONE else texts[data[at - 1]]
+        return None if data[at - 1] == _NONE else texts[_number(data[at - 1], anchor)]
 
     def flow() -> Tuple[FlowStep, ...]:
         nonlocal at
@@ -193,20 +218,22 @@ class PackedFindings(PackedTuple[Finding]):
     """A file's findings in ~90 bytes each, pickled as its arrays and texts. Made by `Packer.packed()`, in the order
     added."""
 
-    __slots__ = ("_texts", "_data", "_starts", "_lines", "_wide")
+    __slots__ = ("_texts", "_data", "_starts", "_lines", "_wide", "_anchors")
 
     def __init__(self, texts: Tuple[str, ...], data: bytearray, starts: "array[int]", lines: "array[int]",
-                 wide: bytearray) -> None:
+                 wide: bytearray, anchors: "array[int]") -> None:
         self._texts, self._data, self._starts, self._lines, self._wide = texts, data, starts, lines, wide
+        self._anchors = anchors
 
     def __len__(self) -> int:
         return len(self._starts)
 
     def item(self, index: int) -> Finding:
-        return _decode(self._texts, _fields(self._data, self._starts, self._wide, index), self._lines[index])
+        return _decode(self._texts, _fields(self._data, self._starts, self._wide, index), self._lines[index],
+                       self._anchors[index])
 
     def __reduce__(self) -> Tuple[type, Tuple[Any, ...]]:
-        return PackedFindings, (self._texts, self._data, self._starts, self._lines, self._wide)
+        return PackedFindings, (self._texts, self._data, self._starts, self._lines, self._wide, self._anchors)
 
 
 class PackedSpans(PackedTuple[Span]):

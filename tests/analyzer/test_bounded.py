@@ -282,7 +282,7 @@ def test_a_syntax_error_reads_as_in_the_whole_file(monkeypatch):
 def test_a_statement_too_large_to_parse_is_refused(monkeypatch):
     monkeypatch.setattr(bounded, "BOUNDED_MIN_CHARS", 0)
     monkeypatch.setattr(bounded, "MAX_STATEMENT_CHARS", 2_000)
-    text = HEAD + "def huge(u):\n" + "    x = requests.get(u).content\n" * 100
+    text = HEAD + "HUGE = [\n" + "    requests.get(u).content,\n" * 100 + "]\n"  # (a function would be cut)
     result = run(text)
     assert result.findings == ()
     assert result.error is not None
@@ -294,6 +294,36 @@ def test_a_huge_class_is_cut_one_level_down(monkeypatch):
     text = generate(functions=2, methods=200)
     whole, pieces = both_ways(monkeypatch, lambda: run(text))
     assert whole.error is None and pieces == whole
+
+
+LARGE_FUNCTION_PART = """\
+    data_{i} = requests.get(u).content
+    if data_{i}:
+        out.write(data_{i})
+    for chunk_{i} in requests.get(u, stream=True).iter_content():
+        memoryview(chunk_{i})
+
+    def inner_{i}(x):
+        return zlib.compress(x)
+    kept = inner_{i}(kept or data_{i})
+"""
+
+
+def test_a_large_function_is_cut_one_level_down(monkeypatch):
+    """A function larger than the parsed pieces kept is cut as a class is (parsed whole, it was held whole while
+    it ran, ~100 bytes a byte): the same results."""
+    text = (HEAD + "\n\ndef small(u):\n    return hashlib.sha256(requests.get(u).content)\n"
+            + "\n\ndef large(u, out):\n    kept = None\n" + "".join(LARGE_FUNCTION_PART.format(i=i) for i in range(120))
+            + "    return memoryview(kept)\n")
+    monkeypatch.setattr(bounded, "BOUNDED_MIN_CHARS", len(text) - 1)  # the file is cut, as any above the threshold
+    tree = parse(text.encode()).tree
+    small, large = (s for s in tree.body if isinstance(s, ast.FunctionDef))
+    assert isinstance(large.body, bounded._Body) and len(large.body) == 2 + 5 * 120
+    assert not isinstance(small.body, bounded._Body) and len(LARGE_FUNCTION_PART) * 120 > bounded._CACHE_CHARS
+    assert all(isinstance(s, bounded.StandIn) for s in large.body if isinstance(s, ast.FunctionDef))
+    whole = run(text)
+    monkeypatch.setattr(bounded, "BOUNDED_MIN_CHARS", WHOLE)
+    assert whole == run(text) and len(whole.findings) > 300
 
 
 def test_a_file_above_the_old_limit_is_analyzed_by_the_cli(tmp_path):

@@ -1,14 +1,16 @@
 """Peak memory of `buffix fix` against `buffix check` (issue 12 item 7). A script, not a test:
 
     .venv/bin/python tests/bench/bench_fix_memory.py [--buffix PATH] [--sizes 1,4]
-        [--kinds sites,few,classes,nested,top] [--no-corpus]
+        [--kinds sites,few,classes,nested,top,function,loops] [--no-corpus]
 
 Generates files of the given sizes in MB of each kind: `sites`, functions whose response body reaches
 `memoryview()` (one fixable finding per function, one per 77 bytes: the results are large), `few`, the same
 functions reading no body, with one site at the top (the results are small), and, with `--kinds`: `classes`,
 small classes of two methods, one with a site (what the analyzer keeps per class); `nested`, classes each holding
 a class with a site (what waits to be analyzed); `top`, sites at the module's top level (`dataN = requests.get(u)
-.content; viewN = memoryview(dataN)`: the top frame's names live as long as the module). Then runs `buffix check --no-cache
+.content; viewN = memoryview(dataN)`: the top frame's names live as long as the module); `function`, the same sites
+in one function (a statement as large as the file); `loops`, module-level loops over chunks with a site
+(`for chunkN in requests.get(u, stream=True).iter_content(): viewN = memoryview(chunkN)`). Then runs `buffix check --no-cache
 --jobs 1 FILE` and `buffix fix --no-cache --jobs 1 FILE` on a fresh copy of each, and the same two commands
 (default jobs) on a copy of the bench corpus (--corpus, default .buffix_cache/bench/corpus, made by bench_cli.py;
 never fixed in place). Peak RSS is that of the largest process of each command (os.wait4 of the child, which
@@ -44,13 +46,16 @@ CLASS = ("class C{0}(Base):\n    def get(self, u):\n        data = requests.get(
 NESTED = ("class N{0}(Base):\n    class Inner(Base):\n        def get(self, u):\n            data = requests.get(u).content\n"
           "            return memoryview(data)\n\n    def put(self, x):\n        self.x = x\n\n\n")
 TOP = "data{0} = requests.get(u).content\nview{0} = memoryview(data{0})\n"
-KINDS = {"sites": FUNCTION, "few": NO_SITE, "classes": CLASS, "nested": NESTED, "top": TOP}
+LOOP = "for chunk{0} in requests.get(u, stream=True).iter_content():\n    view{0} = memoryview(chunk{0})\n"
+KINDS = {"sites": FUNCTION, "few": NO_SITE, "classes": CLASS, "nested": NESTED, "top": TOP,
+         "function": "    " + TOP.replace("\n", "\n    ").rstrip(" "), "loops": LOOP}
+HEADS = {"function": "def big(u):\n"}  # what comes before a kind's statements
 
 
 def generate(path: Path, megabytes: float, kind: str = "sites") -> None:
     """A module of `megabytes` MB: an import, a function with a site, then `kind`'s statements (KINDS)."""
     limit = int(megabytes * 1_000_000)
-    parts, size, index = ["import requests\n\n\n", FUNCTION.format("_site")], 0, 0
+    parts, size, index = ["import requests\n\n\n", FUNCTION.format("_site"), HEADS.get(kind, "")], 0, 0
     while size < limit:
         parts.append(KINDS[kind].format(index))
         size += len(parts[-1])

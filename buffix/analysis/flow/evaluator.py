@@ -51,6 +51,7 @@ from buffix.analysis.flow.model import (
     Param,
     Raw,
     Role,
+    Steps,
     Summary,
     Val,
     carries,
@@ -739,7 +740,7 @@ class Frame:
             else:
                 self.local_uris.discard(target.id)
             if value is not None and value.tainted:
-                value = self.step(value, target, f"assigned to `{target.id}`")
+                value = value.step(self.span(target), "assigned to `{}`", self.module.path, target.id)
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             self._bind_many(target.elts, value, source)
@@ -1324,7 +1325,7 @@ class Frame:
     # ---- findings --------------------------------------------------------------------------------------------
     def report(self, code: str, node: ast.AST, label: str, value: Val, targets: Tuple[Span, ...],
                fixable: bool = True, shadowable: bool = False,
-               tail: Optional[Tuple[FlowStep, ...]] = None) -> None:
+               tail: Optional[Steps] = None) -> None:
         span = self.span(node)
         if tail is None:
             tail = (FlowStep(span, f"reaches `{label}`", self.module.path),)

@@ -8,11 +8,14 @@ summarized, `param` says which of its inputs a value derives from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
-from typing import Any, Iterable, NamedTuple, Optional, Tuple
+from functools import lru_cache
+from operator import attrgetter
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
-from buffix.core.findings import CONFIDENCES, FlowStep, Span
+from buffix.core.findings import CONFIDENCES, FlowStep, Span, slotted
+from buffix.core.packed import PackedTuple
 
 
 class Kind(Enum):
@@ -80,11 +83,130 @@ class Param(NamedTuple):
     attribute: bool = False
 
 
+@lru_cache(maxsize=1024)
+def _shared(description: str) -> str:
+    """One string for equal step descriptions (`.content` gives the body of a requests.Response`, made by an
+    f-string at each site): the table keeps the latest 1,024, so it never grows with the files analyzed."""
+    return description
+
+
+class Flow(PackedTuple[FlowStep]):
+    """A value's flow as a chain: its last step and the flow before it, which the values it was made from share (a
+    tuple was copied at every step). A step keeps its span as four ints and its description shared; its FlowStep
+    is made when read. Equal to the tuple of its steps, hash included (a flow made elsewhere may be a tuple).
+    A module's top-level names hold their values for the whole analysis: ~90 bytes a step, ~150 as a tuple's."""
+
+    __slots__ = ("before", "line", "column", "end_line", "end_column", "said", "path")
+
+    def __init__(self, before: Optional["Flow"], span: Span, description: str, path: Optional[str]) -> None:
+        self.before = before
+        self.line, self.column, self.end_line, self.end_column = span.line, span.column, span.end_line, span.end_column
+        self.said, self.path = _shared(description), path
+
+    @property
+    def description(self) -> str:
+        return self.said
+
+    @staticmethod
+    def of(steps: Iterable[FlowStep], before: Optional["Flow"] = None) -> Optional["Flow"]:
+        """`before` followed by `steps` (None when both are empty)."""
+        for step in steps:
+            before = Flow(before, step.span, step.description, step.path)
+        return before
+
+    def ends_at(self, span: Span, path: Optional[str]) -> bool:
+        return (self.line == span.line and self.column == span.column and self.end_line == span.end_line
+                and self.end_column == span.end_column and self.path == path)
+
+    def _chain(self) -> List["Flow"]:
+        """Its steps' nodes, the last first."""
+        nodes: List[Flow] = []
+        node: Optional[Flow] = self
+        while node is not None:
+            nodes.append(node)
+            node = node.before
+        return nodes
+
+    def _made(self) -> FlowStep:
+        return FlowStep(Span(self.line, self.column, self.end_line, self.end_column), self.description, self.path)
+
+    def __len__(self) -> int:
+        return len(self._chain())
+
+    def __bool__(self) -> bool:
+        return True  # never empty (an empty flow is `()`)
+
+    def item(self, index: int) -> FlowStep:
+        nodes = self._chain()
+        return nodes[len(nodes) - 1 - index]._made()
+
+    def __iter__(self) -> Iterator[FlowStep]:
+        return (node._made() for node in reversed(self._chain()))
+
+    def __add__(self, other: Any) -> "Flow":  # type: ignore[override]  # a flow and more steps: a flow
+        if not isinstance(other, (tuple, Flow)):
+            return NotImplemented
+        return Flow.of(other, self) or self
+
+    def __radd__(self, other: Any) -> "Flow":  # type: ignore[override]
+        if not isinstance(other, tuple):
+            return NotImplemented
+        before = Flow.of(other)
+        return self if before is None else Flow.of(self, before) or self
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Flow):
+            a: Optional[Flow] = self
+            b: Optional[Flow] = other
+            while a is not b:  # from the last step back, until the two share the rest
+                if a is None or b is None or not _same_step(a, b):
+                    return False
+                a, b = a.before, b.before
+            return True
+        return super().__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return Flow.of, (tuple(self),)
+
+
+class Named(Flow):
+    """A step whose description names what it is about (`assigned to `data7``): the shared template and the name,
+    a string the frame holds already, where the description made at each site was a string of its own (~70 bytes;
+    a module's top-level names hold their steps for the whole analysis). Its description is made when read."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, before: Optional[Flow], span: Span, template: str, name: str, path: Optional[str]) -> None:
+        super().__init__(before, span, template, path)
+        self.name = name
+
+    @property
+    def description(self) -> str:
+        return self.said.format(self.name)
+
+
+def _same_step(a: Flow, b: Flow) -> bool:
+    return (a.line == b.line and a.column == b.column and a.end_line == b.end_line and a.end_column == b.end_column
+            and a.description == b.description and a.path == b.path)
+
+
+Steps = Union[Tuple[FlowStep, ...], Flow]  # a value's flow: () or a tuple where the evaluator made one, else a Flow
+
+
+def chained(flow: Steps) -> Optional[Flow]:
+    """`flow` as a chain (None for no step)."""
+    return flow if isinstance(flow, Flow) else Flow.of(flow)
+
+
+@slotted
 @dataclass(frozen=True)
 class Val:
     kind: Kind
     confidence: str = "high"
-    flow: Tuple[FlowStep, ...] = ()
+    flow: Steps = ()
     type: str = ""  # OBJECT (and two CLEAN roles): what `role` says
     entries: Tuple[Span, ...] = ()  # CHUNKS/CONTAINER: where each body entered (the fix targets)
     param: Optional[Param] = None  # while summarizing a function: the input this value derives from
@@ -105,10 +227,14 @@ class Val:
         """The catalog type `type` names; "" when it names none (a tree class, a bound method...)."""
         return self.type if self.role is CATALOG_TYPE else ""
 
-    def step(self, span: Span, description: str, path: Optional[str]) -> "Val":
-        if self.flow and self.flow[-1].span == span and self.flow[-1].path == path:
+    def step(self, span: Span, description: str, path: Optional[str], name: Optional[str] = None) -> "Val":
+        """The value with one step more (none where its last step is), described by `description`, or, given a
+        `name`, by `description.format(name)`, made when read."""
+        before = chained(self.flow)
+        if before is not None and before.ends_at(span, path):
             return self
-        return replace(self, flow=self.flow + (FlowStep(span, description, path),))
+        made = Flow(before, span, description, path) if name is None else Named(before, span, description, name, path)
+        return replace(self, flow=made)
 
     def at_most(self, confidence: str) -> "Val":
         return replace(self, confidence=weakest(self.confidence, confidence))
@@ -125,13 +251,18 @@ class Val:
                 self.keys)
 
 
+_FIELDS: Tuple[str, ...] = tuple(f.name for f in fields(Val))
+_FIELDS_OF = attrgetter(*_FIELDS)
+_SETTERS: Dict[str, Callable[[Val, Any], None]] = {name: getattr(Val, name).__set__ for name in _FIELDS}
+
+
 def replace(value: Val, **changes: Any) -> Val:
-    """`dataclasses.replace` for a Val (no __post_init__, every field in __init__): a copy of its fields, 7x
-    faster; merging branches and adding flow steps make ~50,000 per 600 files analyzed."""
-    copied = object.__new__(type(value))
-    fields = copied.__dict__
-    fields.update(value.__dict__)
-    fields.update(changes)
+    """`dataclasses.replace` for a Val (no __post_init__, every field in __init__): its slots copied, ~3x faster;
+    merging branches and adding flow steps make ~50,000 per 600 files analyzed. Slotted, a Val is ~140 bytes; with
+    a dict it was ~250, and a module's top-level names hold theirs for the whole analysis."""
+    copied = object.__new__(Val)
+    for name, field in zip(_FIELDS, _FIELDS_OF(value)):
+        _SETTERS[name](copied, changes.get(name, field))
     return copied
 
 
@@ -180,6 +311,9 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
     """Join the values of several branches: a body on any branch is a body; entries and TUPLE parts add up;
     instances (classes) of different tree classes make an instance (a class) of their family."""
     values = list(values)
+    first = values[0] if values else None
+    if _joins_to_itself(first) and all(value is first for value in values):
+        return first  # what a branch or a loop left alone (each name of the frame, at every join): not copied
     best: Optional[Val] = None
     seen_unknown = False
     for value in values:
@@ -212,6 +346,12 @@ def merge(values: Iterable[Optional[Val]]) -> Optional[Val]:
                 joined = _joined(joined, value.parts)
             best = replace(best, parts=joined)
     return best
+
+
+def _joins_to_itself(value: Optional[Val]) -> bool:
+    """`merge` of this value with itself is an equal value: any but a dict's keys (made sorted and unique) and a
+    TUPLE's parts (joined part by part, each part's keys too)."""
+    return value is None or not (value.kind is TUPLE or (value.kind is CONTAINER and bool(value.keys)))
 
 
 def _rank(value: Val) -> Tuple[int, int, int]:
@@ -255,7 +395,7 @@ def derived_from(value: Val, param: Optional[Param]) -> Val:
     return replace(value, param=param, parts=parts)
 
 
-def collection(parts: Iterable[Tuple[int, Optional[Val]]], flow: Tuple[FlowStep, ...] = ()) -> Optional[Val]:
+def collection(parts: Iterable[Tuple[int, Optional[Val]]], flow: Steps = ()) -> Optional[Val]:
     """A TUPLE of the tainted values among `parts`; None when none is tainted."""
     kept = tuple((p, v) for p, v in parts if v is not None and carries(v))
     if not kept:
