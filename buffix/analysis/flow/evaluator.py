@@ -1461,8 +1461,9 @@ class Frame:
         """A bare name the module binds: a method kept as a value, a local function or closure, a class of the
         module built from bodies. Gives (handled, value)."""
         bound = self.lookup(func.id)[1]
-        if bound is not None and bound.kind is OBJECT and bound.role is BOUND_METHOD:
-            return True, self.call_bound(bound, node, args)
+        handled, value = self._call_catalog_callable(node, bound, args)  # `read = resp.read1`, a handed `f.write`
+        if handled:
+            return True, value
         if bound is not None and bound.kind is OBJECT and bound.role is TREE_METHOD:
             with self._handed(bound):
                 return True, self._call_tree_method(node, args, bound)
@@ -1474,8 +1475,6 @@ class Frame:
             called = self._call_object(node, bound)  # `factory = codecs.getincrementaldecoder(cs); factory()`
             if called is not None:
                 return True, called
-        if bound is not None and bound.kind is CLEAN and bound.role is Role.FUNCTION:
-            return True, self._qualified(node, bound.type, args)
         if bound is not None and bound.kind is OBJECT and bound.role is TREE_CLASS and self._defines(bound, "__call__"):
             return True, self.instance_call(node, bound, "__call__", args, func)  # `handlers(resp)`: its __call__
         if bound is not None and bound.kind is OBJECT and bound.role is Role.CALLABLE:  # `downloader(0)`, `fn()`
@@ -1484,9 +1483,6 @@ class Frame:
                 return True, replace(given, param=bound.param, flow=(FlowStep(self.span(node), f"`{func.id}()`",
                                                                               self.module.path),))
             return True, self.step(given, node, f"`{func.id}()`") if given is not None else None
-        if bound is not None and bound.kind is CLEAN and bound.role is SINK_METHOD:
-            self._call_sink_method(node, bound, args)  # `on_chunk(chunk)` of a `download(url, f.write)`
-            return True, None
         local, scope = self._local_function(func.id)
         if local is not None:
             return True, self._call_function(node, args, self.module, local, None, func.id, closure=scope)
@@ -2287,10 +2283,13 @@ class Frame:
     def _filled_closure(self, node: ast.AST, summary: Summary, closure: "Frame", name: str, cap: str) -> None:
         """`producer()` (or a thread running it) filled a container of the frame it was defined in."""
         for target, filled in summary.closure_fills:
-            current = closure.env.get(target)
-            added = self.step(filled.at_most(cap), node, f"filled by `{name}()`")
-            closure.env[target] = merge([current if carries(current) else None, added])
-            closure.filled.add(target)
+            closure.take_filled(target, self.step(filled.at_most(cap), node, f"filled by `{name}()`"))
+
+    def take_filled(self, target: str, added: Val) -> None:
+        """Name `target` of this frame now holds bodies a call put in it (besides what it held, if bodies)."""
+        current = self.env.get(target)
+        self.env[target] = merge([current if carries(current) else None, added])
+        self.filled.add(target)
 
     def _filled_by(self, node: ast.AST, summary: Summary, params: List[str], args: Args, name: str,
                    cap: str) -> None:
@@ -2299,10 +2298,7 @@ class Frame:
         for position, filled in summary.fills:
             arg = args.get(position, (params[position],) if position < len(params) else ())
             for target in _named_by(arg):
-                current = self.env.get(target.id)
-                added = self.step(filled.at_most(cap), node, f"filled by `{name}()`")
-                self.env[target.id] = merge([current if carries(current) else None, added])
-                self.filled.add(target.id)
+                self.take_filled(target.id, self.step(filled.at_most(cap), node, f"filled by `{name}()`"))
 
     def _apply(self, node: ast.AST, summary: Summary, tainted: Tainted, name: str, cap: str) -> Optional[Val]:
         """Complete the summary's flows with the caller's values: report its hits, give its return value."""
@@ -2744,7 +2740,8 @@ class Frame:
                 # `d.chunks` after `d.pull(url)`: a container its methods fill with what they fetch (one they
                 # rebind, `self.content = ...`, may hold something else by the time it is read)
                 in_place = info.filled_in_place(node.attr)
-                own = info.attr(node.attr)[1] if in_place or is_body(info.attr(node.attr)[1]) else None
+                held = info.attr(node.attr)[1]
+                own = held if in_place or is_body(held) else None
                 if own is not None and carries(own) and own.param is None:
                     # one a method rebinds (`self.data = resp.content` in `fetch()`) may hold it or not when read
                     sure = base.confidence if in_place else weakest(base.confidence, "medium")
@@ -2774,13 +2771,19 @@ class Frame:
         assert self.cls is not None
         key = "self." + func.attr
         stored = self.env[key] if key in self.env else self.cls.attr(func.attr)[1]
-        if stored is not None and stored.kind is OBJECT and stored.role is BOUND_METHOD:
-            return self.call_bound(stored, node, args)
-        if stored is not None and stored.kind is CLEAN and stored.role is Role.FUNCTION and stored.type:
-            return self._qualified(node, stored.type, args)
-        if stored is not None and stored.kind is CLEAN and stored.role is SINK_METHOD:
-            self._call_sink_method(node, stored, args)  # `self.on_data(chunk)` after `Streamer(on_data=f.write)`
-        return None
+        return self._call_catalog_callable(node, stored, args)[1]  # `self.on_data(chunk)`: a handed `f.write`
+
+    def _call_catalog_callable(self, node: ast.Call, value: Optional[Val], args: Args) -> Tuple[bool, Optional[Val]]:
+        """Calling a value that is a catalog callable: a bound method (`get = session.get`), a function
+        (`fetch = requests.get`), a sink method (`on_chunk(chunk)` of a handed `f.write`). Gives (handled, value)."""
+        if value is not None and value.kind is OBJECT and value.role is BOUND_METHOD:
+            return True, self.call_bound(value, node, args)
+        if value is not None and value.kind is CLEAN and value.role is Role.FUNCTION and value.type:
+            return True, self._qualified(node, value.type, args)
+        if value is not None and value.kind is CLEAN and value.role is SINK_METHOD:
+            self._call_sink_method(node, value, args)
+            return True, None
+        return False, None
 
     def _rebound_method(self, node: ast.Call, func: ast.Attribute, args: Args) -> Optional[Val]:
         """`self.receive(...)` where some method did `self.receive = self._receive_rate`: that method's value."""
